@@ -1,0 +1,182 @@
+// core/events.h — the messages that travel on the buses between stages.
+//
+// Every event is trivially copyable and at most 64 bytes (one cache line), carries the exchange's
+// timestamp where there is one (ts_exchange) and the local time at which this process created or
+// received it (ts_local), both in ns. Events are immutable values: a stage that changes something
+// creates a new event.
+//
+//   feed ──MdTick/Trade/MarkPrice──▶ strategy worker ──Signal──▶ risk ──Order──▶ router ──▶ gateway
+//   gateway ──ExecReport──▶ router ──▶ risk (positions, working orders) ──▶ strategy worker
+//
+// Client order ids: a strategy worker names each intent with an id from its own namespace
+// (make_client_id); the router sets the low kSplitBits when it splits one order over venues, so
+// every id sent to a venue is unique within the process run.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "core/types.h"
+
+namespace dmabot::core {
+
+enum class EventKind : uint8_t { kMdTick, kTrade, kMarkPrice, kSignal, kOrder, kExecReport, kControl };
+std::string_view to_string(EventKind k);
+
+// Best bid/offer update (Binance bookTicker).
+struct MdTick {
+  UnixNanos ts_exchange = 0;  // exchange event/transaction time; 0 when the stream has none (spot)
+  UnixNanos ts_local = 0;     // receive (or generation) time
+  uint64_t update_id = 0;     // Binance "u"; monotonically increasing per symbol
+  Price bid;
+  Qty bid_qty;
+  Price ask;
+  Qty ask_qty;
+  SymbolId symbol = kNoSymbol;
+  uint8_t feed = 0;           // index of the feed that produced it
+};
+
+// Public trade (Binance trade/aggTrade). Used by the simulated exchange to fill resting orders.
+struct Trade {
+  UnixNanos ts_exchange = 0;
+  UnixNanos ts_local = 0;
+  uint64_t trade_id = 0;
+  Price price;
+  Qty qty;
+  SymbolId symbol = kNoSymbol;
+  Side aggressor = Side::kBuy;  // side of the taker (Binance "m" = buyer is maker -> seller aggressed)
+  uint8_t feed = 0;
+};
+
+// Futures mark price and funding (Binance markPrice@1s).
+struct MarkPrice {
+  UnixNanos ts_exchange = 0;
+  UnixNanos ts_local = 0;
+  UnixNanos next_funding_time = 0;  // ns
+  Price mark;
+  Price index;
+  int64_t funding_rate_raw = 0;     // rate * 1e8 (may be negative)
+  SymbolId symbol = kNoSymbol;
+  uint8_t feed = 0;
+};
+
+enum class SignalAction : uint8_t { kNew, kCancel, kReplace };
+enum class TimeInForce : uint8_t { kGtc, kIoc, kPostOnly };
+std::string_view to_string(SignalAction a);
+std::string_view to_string(TimeInForce t);
+
+// A strategy's intent: place, cancel or replace one order. Risk turns it into an Order or rejects it
+// (the rejection comes back to the strategy as an ExecReport with status kRejected).
+struct Signal {
+  UnixNanos ts_tick = 0;    // ts_local of the tick that caused it (tick->signal latency origin)
+  UnixNanos ts_local = 0;   // when the strategy emitted it
+  Price price;              // limit price (kNew / kReplace)
+  Qty qty;                  // quantity (kNew / kReplace)
+  uint64_t client_id = 0;   // id of the new order (kNew / kReplace)
+  uint64_t target_id = 0;   // id of the order to cancel or replace (kCancel / kReplace)
+  SymbolId symbol = kNoSymbol;
+  uint8_t strategy = 0;     // global strategy-instance slot (see StrategySlot in strategy/)
+  Side side = Side::kBuy;
+  SignalAction action = SignalAction::kNew;
+  TimeInForce tif = TimeInForce::kGtc;
+};
+
+using OrderAction = SignalAction;
+
+// A risk-approved order instruction, routed to one venue.
+struct Order {
+  UnixNanos ts_tick = 0;    // carried through for tick->order latency
+  UnixNanos ts_local = 0;   // when risk approved it (signal->order latency end)
+  Price price;
+  Qty qty;
+  uint64_t client_id = 0;
+  uint64_t target_id = 0;   // cancel/replace: the order being cancelled or replaced
+  SymbolId symbol = kNoSymbol;
+  uint8_t strategy = 0;
+  Side side = Side::kBuy;
+  OrderAction action = OrderAction::kNew;
+  TimeInForce tif = TimeInForce::kGtc;
+  uint8_t venue = 0;        // set by the router
+};
+
+enum class ExecStatus : uint8_t {
+  kNew,             // acknowledged, resting
+  kPartiallyFilled,
+  kFilled,
+  kCanceled,
+  kRejected,        // by the venue, or by risk (venue == kRiskVenue, reason in reject_reason)
+  kExpired,         // IOC remainder, post-only that would cross
+  kCancelRejected,  // cancel of an unknown / already final order
+};
+std::string_view to_string(ExecStatus s);
+[[nodiscard]] constexpr bool is_final(ExecStatus s) {
+  return s == ExecStatus::kFilled || s == ExecStatus::kCanceled || s == ExecStatus::kRejected ||
+         s == ExecStatus::kExpired;
+}
+inline constexpr uint8_t kRiskVenue = 0xFF;
+
+// Why an order was rejected. Risk reasons and venue reasons share the enum so one counter family
+// (risk_rejects_total{reason}) and one recorder field cover both.
+enum class RejectReason : uint8_t {
+  kNone = 0,
+  kPriceBand,        // outside PX_MIN/PX_MAX
+  kPriceDeviation,   // too far from the last mid
+  kNotionalOrder,    // order notional above MAX_NOTIONAL
+  kNotionalSymbol,   // symbol exposure above MAX_SYMBOL_NOTIONAL
+  kQpsSecond,
+  kQpsMinute,
+  kInventory,        // would breach MAX_INVENTORY
+  kDrawdown,
+  kKillSwitch,
+  kNoMarket,         // no mid yet for a deviation check
+  kBadOrder,         // zero qty / price, unknown target
+  kVenueReject,      // venue refused (filters, post-only would cross, ...)
+  kUnknownOrder,     // cancel of an unknown order
+  kCount
+};
+std::string_view to_string(RejectReason r);
+
+struct ExecReport {
+  UnixNanos ts_exchange = 0;  // venue time of the event
+  UnixNanos ts_local = 0;     // local time the report was created/received
+  Price last_px;              // fill price (fills), order price otherwise
+  Qty last_qty;               // this fill's quantity (0 when not a fill)
+  Qty cum_qty;                // filled so far on this order
+  uint64_t client_id = 0;
+  int64_t fee_raw = 0;        // fee of this fill in quote units * 1e8 (negative = rebate)
+  SymbolId symbol = kNoSymbol;
+  uint8_t strategy = 0;
+  uint8_t venue = 0;
+  Side side = Side::kBuy;
+  ExecStatus status = ExecStatus::kNew;
+  RejectReason reject_reason = RejectReason::kNone;
+  bool maker = true;          // liquidity flag of this fill
+};
+
+enum class ControlCommand : uint8_t { kNone, kCancelAll, kKillSwitchOn, kKillSwitchOff, kShutdown };
+struct Control {
+  UnixNanos ts_local = 0;
+  ControlCommand command = ControlCommand::kNone;
+  SymbolId symbol = kNoSymbol;  // kNoSymbol = all
+};
+
+template <class E>
+inline constexpr bool kIsBusEvent = std::is_trivially_copyable_v<E> && sizeof(E) <= 64;
+static_assert(kIsBusEvent<MdTick>);
+static_assert(kIsBusEvent<Trade>);
+static_assert(kIsBusEvent<MarkPrice>);
+static_assert(kIsBusEvent<Signal>);
+static_assert(kIsBusEvent<Order>);
+static_assert(kIsBusEvent<ExecReport>);
+static_assert(kIsBusEvent<Control>);
+
+// Client ids: [slot:8][counter:52][split:4]. slot 0 is reserved for orders the engine creates itself.
+inline constexpr int kSplitBits = 4;
+[[nodiscard]] constexpr uint64_t make_client_id(uint8_t slot, uint64_t counter) {
+  return (static_cast<uint64_t>(slot) << 56) | ((counter & ((uint64_t{1} << 52) - 1)) << kSplitBits);
+}
+[[nodiscard]] constexpr uint8_t client_id_slot(uint64_t id) { return static_cast<uint8_t>(id >> 56); }
+[[nodiscard]] constexpr uint64_t client_id_parent(uint64_t id) { return id & ~((uint64_t{1} << kSplitBits) - 1); }
+
+}  // namespace dmabot::core

@@ -1,0 +1,197 @@
+#include "core/metrics.h"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "core/strings.h"
+
+namespace dmabot::core {
+namespace {
+constexpr int kSubBuckets = 4;  // per power of two
+constexpr int kMinShift = 6;    // first bound 64 ns
+
+std::string escape_label(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Merges extra labels (le="...") into a rendered label set.
+std::string with_label(const std::string& rendered, std::string_view k, std::string_view v) {
+  std::string extra = str_cat(k, "=\"", v, "\"");
+  if (rendered.empty()) return str_cat("{", extra, "}");
+  return str_cat(rendered.substr(0, rendered.size() - 1), ",", extra, "}");
+}
+}  // namespace
+
+LatencyHistogram::LatencyHistogram() {
+  for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
+}
+
+int64_t LatencyHistogram::bucket_upper_ns(int i) noexcept {
+  if (i >= kBuckets - 1) return std::numeric_limits<int64_t>::max();
+  // Bucket i covers (upper(i-1), upper(i)]; bounds are 2^(6 + i/4) * (1 + (i%4)/4).
+  const int octave = i / kSubBuckets;
+  const int sub = i % kSubBuckets;
+  const int64_t base = int64_t{1} << (kMinShift + octave);
+  return base + base * sub / kSubBuckets;
+}
+
+int LatencyHistogram::bucket_index(int64_t ns) noexcept {
+  if (ns <= (int64_t{1} << kMinShift)) return 0;
+  // Smallest i with upper(i) >= ns. Start from the octave of ns and walk at most a few steps.
+  const int msb = 63 - std::countl_zero(static_cast<uint64_t>(ns));
+  int i = (msb - kMinShift - 1) * kSubBuckets;
+  if (i < 0) i = 0;
+  while (i < kBuckets - 1 && bucket_upper_ns(i) < ns) ++i;
+  return i;
+}
+
+void LatencyHistogram::record(int64_t ns) noexcept {
+  if (ns < 0) ns = 0;
+  auto& b = buckets_[bucket_index(ns)];
+  b.store(b.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  sum_.store(sum_.load(std::memory_order_relaxed) + static_cast<uint64_t>(ns), std::memory_order_relaxed);
+  count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+int64_t LatencyHistogram::quantile_ns(double q) const noexcept {
+  uint64_t total = 0;
+  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  if (q < 0) q = 0;
+  if (q > 1) q = 1;
+  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total))));
+  uint64_t seen = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    seen += buckets_[i].load(std::memory_order_relaxed);
+    if (seen >= rank) return bucket_upper_ns(i == kBuckets - 1 ? kBuckets - 2 : i);
+  }
+  return bucket_upper_ns(kBuckets - 2);
+}
+
+std::string Labels::render() const {
+  if (pairs.empty()) return "";
+  std::string out = "{";
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i) out += ",";
+    str_append(out, pairs[i].first, "=\"", escape_label(pairs[i].second), "\"");
+  }
+  out += "}";
+  return out;
+}
+
+std::size_t Registry::family_index(const std::string& name, const std::string& help, Type t) {
+  for (std::size_t i = 0; i < families_.size(); ++i) {
+    if (families_[i].name == name) return i;
+  }
+  families_.push_back(Family{name, help, t});
+  return families_.size() - 1;
+}
+
+Counter& Registry::add_counter(std::string name, std::string help, Labels labels) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::size_t f = family_index(name, help, Type::kCounter);
+  Counter& c = counters_.emplace_back();
+  series_.push_back(Series{f, labels.render(), &c});
+  return c;
+}
+
+Gauge& Registry::add_gauge(std::string name, std::string help, Labels labels) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::size_t f = family_index(name, help, Type::kGauge);
+  Gauge& g = gauges_.emplace_back();
+  series_.push_back(Series{f, labels.render(), &g});
+  return g;
+}
+
+LatencyHistogram& Registry::add_histogram(std::string name, std::string help, Labels labels) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::size_t f = family_index(name, help, Type::kHistogram);
+  LatencyHistogram& h = histograms_.emplace_back();
+  series_.push_back(Series{f, labels.render(), &h});
+  return h;
+}
+
+void Registry::add_callback_gauge(std::string name, std::string help, Labels labels, double (*fn)(const void*),
+                                  const void* ctx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::size_t f = family_index(name, help, Type::kCallbackGauge);
+  series_.push_back(Series{f, labels.render(), ctx, fn});
+}
+
+std::string Registry::render() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  for (std::size_t f = 0; f < families_.size(); ++f) {
+    const Family& fam = families_[f];
+    const char* type = fam.type == Type::kCounter ? "counter" : fam.type == Type::kHistogram ? "histogram" : "gauge";
+    str_append(out, "# HELP ", fam.name, " ", fam.help, "\n# TYPE ", fam.name, " ", type, "\n");
+    for (const Series& s : series_) {
+      if (s.family != f) continue;
+      switch (fam.type) {
+        case Type::kCounter:
+          str_append(out, fam.name, s.labels, " ", static_cast<const Counter*>(s.metric)->value(), "\n");
+          break;
+        case Type::kGauge:
+          str_append(out, fam.name, s.labels, " ", format_double(static_cast<const Gauge*>(s.metric)->value()), "\n");
+          break;
+        case Type::kCallbackGauge:
+          str_append(out, fam.name, s.labels, " ", format_double(s.fn(s.metric)), "\n");
+          break;
+        case Type::kHistogram: {
+          // Exposed in seconds, as Prometheus convention asks; buckets are cumulative. Read the
+          // buckets first and derive count from them so count == the +Inf bucket.
+          const auto* h = static_cast<const LatencyHistogram*>(s.metric);
+          uint64_t cum = 0;
+          for (int i = 0; i < LatencyHistogram::kBuckets; ++i) {
+            cum += h->bucket_count(i);
+            const std::string le = i == LatencyHistogram::kBuckets - 1
+                                       ? std::string("+Inf")
+                                       : format_double(static_cast<double>(LatencyHistogram::bucket_upper_ns(i)) * 1e-9);
+            str_append(out, fam.name, "_bucket", with_label(s.labels, "le", le), " ", cum, "\n");
+          }
+          str_append(out, fam.name, "_sum", s.labels, " ", format_double(static_cast<double>(h->sum_ns()) * 1e-9), "\n");
+          str_append(out, fam.name, "_count", s.labels, " ", cum, "\n");
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+uint64_t Registry::counter_total(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t total = 0;
+  for (const Series& s : series_) {
+    if (families_[s.family].name == name && families_[s.family].type == Type::kCounter) {
+      total += static_cast<const Counter*>(s.metric)->value();
+    }
+  }
+  return total;
+}
+
+uint64_t Registry::counter_value(std::string_view name, const Labels& labels) const {
+  const std::string want = labels.render();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Series& s : series_) {
+    if (families_[s.family].name == name && s.labels == want && families_[s.family].type == Type::kCounter) {
+      return static_cast<const Counter*>(s.metric)->value();
+    }
+  }
+  return 0;
+}
+
+}  // namespace dmabot::core

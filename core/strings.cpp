@@ -1,0 +1,66 @@
+#include "core/strings.h"
+
+#include <cctype>
+#include <cmath>
+
+namespace dmabot::core {
+
+namespace internal {
+void append_double(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out.append("NaN");
+    return;
+  }
+  if (std::isinf(v)) {
+    out.append(v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  char buf[32];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, p);
+}
+}  // namespace internal
+
+std::string format_double(double v) {
+  std::string s;
+  internal::append_double(s, v);
+  return s;
+}
+
+std::string_view strip_leading(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  return s;
+}
+std::string_view strip_trailing(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+std::string_view strip(std::string_view s) { return strip_trailing(strip_leading(s)); }
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t at = s.find(sep, pos);
+    if (at == std::string_view::npos) {
+      out.push_back(s.substr(pos));
+      return out;
+    }
+    out.push_back(s.substr(pos, at - pos));
+    pos = at + 1;
+  }
+}
+
+}  // namespace dmabot::core
