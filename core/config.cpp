@@ -25,6 +25,13 @@ bool has_outer_space(std::string_view v) {
                         std::isspace(static_cast<unsigned char>(v.back())));
 }
 
+// Echo of user text in a parse error. A line that mentions a secret key may carry the secret
+// itself (e.g. "API_SECRET: abc" or "--set 'API_SECRET =abc'"), so it is not repeated.
+std::string echo(std::string_view text) {
+  if (is_secret_key(text)) return "(not shown: it may contain a secret)";
+  return str_cat("'", text.substr(0, 40), "'");
+}
+
 std::string join(const std::vector<std::string_view>& v) {
   std::string out;
   for (std::size_t i = 0; i < v.size(); ++i) str_append(out, i ? ", " : "", v[i]);
@@ -80,11 +87,11 @@ absl::StatusOr<Config> Config::parse(std::string_view text, const std::string& p
     if (body.substr(0, 7) == "export ") body = strip_leading(body.substr(7));
     const std::size_t eq = body.find('=');
     if (eq == std::string_view::npos) {
-      return absl::InvalidArgumentError(str_cat(where, ": expected KEY=VALUE, got '", body.substr(0, 40), "'"));
+      return absl::InvalidArgumentError(str_cat(where, ": expected KEY=VALUE, got ", echo(body)));
     }
     std::string_view key = strip_trailing(body.substr(0, eq));
     if (!valid_key(key)) {
-      return absl::InvalidArgumentError(str_cat(where, ": '", key, "' is not a valid key name"));
+      return absl::InvalidArgumentError(str_cat(where, ": ", echo(key), " is not a valid key name"));
     }
     std::string_view raw = body.substr(eq + 1);
     std::string value;
@@ -118,7 +125,7 @@ absl::StatusOr<Config> Config::parse(std::string_view text, const std::string& p
   for (const std::string& ov : overrides) {
     const std::size_t eq = ov.find('=');
     if (eq == std::string::npos || !valid_key(ov.substr(0, eq))) {
-      return absl::InvalidArgumentError(str_cat("--set '", ov.substr(0, 40), "': expected KEY=VALUE"));
+      return absl::InvalidArgumentError(str_cat("--set ", echo(ov), ": expected KEY=VALUE"));
     }
     cfg.entries_[ov.substr(0, eq)] = Entry{ov.substr(eq + 1), "--set"};
   }

@@ -27,6 +27,27 @@ std::string escape_label(std::string_view v) {
   return out;
 }
 
+// HELP text escaping per the text format: a raw newline would end the line and break the parse.
+std::string escape_help(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Nanoseconds to seconds for exposition. Division by the exact 1e9 gives the correctly rounded
+// quotient, so bounds print in their shortest form ("1.12e-07"); multiplying by the inexact 1e-9
+// printed half of them as "1.1200000000000001e-07".
+double ns_to_seconds(double ns) { return ns / 1e9; }
+
 // Merges extra labels (le="...") into a rendered label set.
 std::string with_label(const std::string& rendered, std::string_view k, std::string_view v) {
   std::string extra = str_cat(k, "=\"", v, "\"");
@@ -54,6 +75,8 @@ int LatencyHistogram::bucket_index(int64_t ns) noexcept {
   const int msb = 63 - std::countl_zero(static_cast<uint64_t>(ns));
   int i = (msb - kMinShift - 1) * kSubBuckets;
   if (i < 0) i = 0;
+  // Values past the last finite bound (~15 s) would otherwise start the walk beyond the array.
+  if (i > kBuckets - 1) return kBuckets - 1;
   while (i < kBuckets - 1 && bucket_upper_ns(i) < ns) ++i;
   return i;
 }
@@ -93,8 +116,11 @@ std::string Labels::render() const {
 }
 
 std::size_t Registry::family_index(const std::string& name, const std::string& help, Type t) {
+  // Gauges and callback gauges share a family; any other type clash (a programming error) gets a
+  // family of its own, so a series is never rendered through another metric type's layout.
+  auto kind = [](Type x) { return x == Type::kCallbackGauge ? Type::kGauge : x; };
   for (std::size_t i = 0; i < families_.size(); ++i) {
-    if (families_[i].name == name) return i;
+    if (families_[i].name == name && kind(families_[i].type) == kind(t)) return i;
   }
   families_.push_back(Family{name, help, t});
   return families_.size() - 1;
@@ -137,10 +163,17 @@ std::string Registry::render() const {
   for (std::size_t f = 0; f < families_.size(); ++f) {
     const Family& fam = families_[f];
     const char* type = fam.type == Type::kCounter ? "counter" : fam.type == Type::kHistogram ? "histogram" : "gauge";
-    str_append(out, "# HELP ", fam.name, " ", fam.help, "\n# TYPE ", fam.name, " ", type, "\n");
+    str_append(out, "# HELP ", fam.name, " ", escape_help(fam.help), "\n# TYPE ", fam.name, " ", type, "\n");
     for (const Series& s : series_) {
       if (s.family != f) continue;
-      switch (fam.type) {
+      // Families are per type (see family_index); a gauge family may hold callback series too.
+      Type type_of_series = fam.type;
+      if (s.fn != nullptr) {
+        type_of_series = Type::kCallbackGauge;
+      } else if (fam.type == Type::kCallbackGauge) {
+        type_of_series = Type::kGauge;  // a plain gauge added to a family a callback gauge opened
+      }
+      switch (type_of_series) {
         case Type::kCounter:
           str_append(out, fam.name, s.labels, " ", static_cast<const Counter*>(s.metric)->value(), "\n");
           break;
@@ -159,10 +192,10 @@ std::string Registry::render() const {
             cum += h->bucket_count(i);
             const std::string le = i == LatencyHistogram::kBuckets - 1
                                        ? std::string("+Inf")
-                                       : format_double(static_cast<double>(LatencyHistogram::bucket_upper_ns(i)) * 1e-9);
+                                       : format_double(ns_to_seconds(static_cast<double>(LatencyHistogram::bucket_upper_ns(i))));
             str_append(out, fam.name, "_bucket", with_label(s.labels, "le", le), " ", cum, "\n");
           }
-          str_append(out, fam.name, "_sum", s.labels, " ", format_double(static_cast<double>(h->sum_ns()) * 1e-9), "\n");
+          str_append(out, fam.name, "_sum", s.labels, " ", format_double(ns_to_seconds(static_cast<double>(h->sum_ns()))), "\n");
           str_append(out, fam.name, "_count", s.labels, " ", cum, "\n");
           break;
         }

@@ -36,6 +36,11 @@ class Stage {
   virtual int poll() = 0;
   // Called once on the stage's own thread before the first poll (allocations allowed).
   virtual void on_thread_start() {}
+  // Earliest clock time at which this stage has timed work (a scheduled ack, a paced tick), or
+  // kNever. A simulated-time driver jumps the clock there when every stage is idle, instead of
+  // stepping through empty time.
+  static constexpr int64_t kNever = INT64_MAX;
+  virtual int64_t next_wakeup() const { return kNever; }
   virtual std::string_view name() const = 0;
 };
 

@@ -76,7 +76,9 @@ class SpscRing {
   // Consumer side ------------------------------------------------------------------------------
   [[nodiscard]] T* front() noexcept {
     const uint64_t r = cons_.read.load(std::memory_order_relaxed);
-    if (r == cons_.write_cache) {
+    // `>=`, not `==`: pop() is valid whenever the ring is non-empty (e.g. after size_approx()),
+    // not only after front(), so read may have moved past a stale write_cache.
+    if (r >= cons_.write_cache) {
       cons_.write_cache = prod_.write.load(std::memory_order_acquire);
       if (r == cons_.write_cache) return nullptr;
     }

@@ -78,6 +78,7 @@ std::size_t format_decimal(int64_t raw, char* buf, int decimals) {
   const uint64_t int_part = mag / kScale;
   uint64_t frac = mag % kScale;
   for (int k = decimals; k < kDecimals; ++k) frac /= 10;
+  const uint64_t shown_frac = frac;
   char tmp[kDecimalBufSize];
   char* end = tmp + sizeof(tmp);
   char* p = end;
@@ -89,7 +90,8 @@ std::size_t format_decimal(int64_t raw, char* buf, int decimals) {
     *--p = '.';
   }
   p = write_u64(int_part, p);
-  if (negative && (int_part != 0 || mag % kScale != 0)) *--p = '-';
+  // The sign follows the printed (truncated) value, so -0.00000001 at 2 decimals is "0.00".
+  if (negative && (int_part != 0 || shown_frac != 0)) *--p = '-';
   const std::size_t n = static_cast<std::size_t>(end - p);
   for (std::size_t k = 0; k < n; ++k) buf[k] = p[k];
   return n;
@@ -121,10 +123,25 @@ int64_t to_raw_nearest(double v) {
   if (!(r > -9.2e18)) return std::numeric_limits<int64_t>::min();
   return static_cast<int64_t>(r);
 }
+
+// floor_to_step/ceil_to_step in 128 bits: near the int64 limits (a huge or saturated double) the
+// next grid point may lie outside int64, so take the nearest grid point that fits instead of
+// overflowing.
+int64_t to_grid(int64_t raw, int64_t step, bool up) {
+  __int128 q = raw / step;
+  if (raw % step != 0) {
+    if (up && raw > 0) ++q;
+    if (!up && raw < 0) --q;
+  }
+  __int128 v = q * step;
+  if (v > std::numeric_limits<int64_t>::max()) v -= step;
+  if (v < std::numeric_limits<int64_t>::min()) v += step;
+  return static_cast<int64_t>(v);
+}
 }  // namespace
 
-Price quantize_bid(double px, Price tick) { return Price{floor_to_step(to_raw_nearest(px), tick.raw)}; }
-Price quantize_ask(double px, Price tick) { return Price{ceil_to_step(to_raw_nearest(px), tick.raw)}; }
-Qty quantize_qty_down(double qty, Qty step) { return Qty{floor_to_step(to_raw_nearest(qty), step.raw)}; }
+Price quantize_bid(double px, Price tick) { return Price{to_grid(to_raw_nearest(px), tick.raw, false)}; }
+Price quantize_ask(double px, Price tick) { return Price{to_grid(to_raw_nearest(px), tick.raw, true)}; }
+Qty quantize_qty_down(double qty, Qty step) { return Qty{to_grid(to_raw_nearest(qty), step.raw, false)}; }
 
 }  // namespace dmabot::core

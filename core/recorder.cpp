@@ -1,0 +1,278 @@
+#include "core/recorder.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "core/clock.h"
+#include "core/runner.h"
+#include "core/strings.h"
+
+namespace dmabot::core {
+
+Recorder::Recorder(std::string path, const SymbolTable& symbols,
+                   std::vector<std::pair<std::string, std::string>> config_pairs, RecorderOptions options)
+    : path_(std::move(path)),
+      symbols_(symbols),
+      config_pairs_(std::move(config_pairs)),
+      options_(std::move(options)) {
+  buf_.resize(std::max<std::size_t>(options_.buffer_bytes, 4 * kLineReserve));
+  for (std::size_t k = 0; k < kEventKindCount; ++k) lines_[k] = &own_lines_[k];
+}
+
+Recorder::~Recorder() { stop(); }
+
+absl::Status Recorder::open() {
+  if (state_ != State::kNew) return absl::FailedPreconditionError(str_cat("recording file '", path_, "' already opened"));
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    return absl::UnavailableError(str_cat("cannot open recording file '", path_, "': ", std::strerror(errno)));
+  }
+  state_ = State::kOpen;
+  const std::string header = encode_config_header(options_.program, config_pairs_);
+  write_all(header.data(), header.size(), 1);
+  if (io_errors() != 0) return status();
+  return absl::OkStatus();
+}
+
+void Recorder::attach_metrics(Registry& registry) {
+  for (std::size_t k = 0; k < kEventKindCount; ++k) {
+    Labels labels;
+    labels.pairs.emplace_back("kind", std::string(to_string(record_kind(static_cast<EventKind>(k)))));
+    lines_[k] = &registry.add_counter("recorder_lines_total", "Event lines written to the recording file.",
+                                      std::move(labels));
+  }
+  bytes_ = &registry.add_counter("recorder_bytes_total", "Bytes written to the recording file.");
+  io_errors_ = &registry.add_counter("recorder_io_errors_total", "Failed writes to the recording file.");
+}
+
+void Recorder::start() {
+  if (state_ == State::kRunning || state_ == State::kClosed) return;
+  if (state_ == State::kNew) {
+    // Producers may already be tapping into the rings: drain them anyway (counting the lines as lost)
+    // rather than let tap_blocking stall the hot path forever.
+    std::lock_guard<std::mutex> lock(status_mu_);
+    status_ = absl::FailedPreconditionError(str_cat("recording file '", path_, "' was never opened"));
+  }
+  state_ = State::kRunning;
+  stop_.store(false, std::memory_order_relaxed);
+  thread_ = std::thread([this] { thread_main(); });
+}
+
+void Recorder::stop() {
+  switch (state_) {
+    case State::kRunning:
+      stop_.store(true, std::memory_order_release);
+      thread_.join();  // the thread runs finish()
+      break;
+    case State::kOpen:
+      finish();
+      break;
+    case State::kNew:
+    case State::kClosed:
+      break;
+  }
+  state_ = State::kClosed;
+}
+
+uint64_t Recorder::written_total() const {
+  uint64_t n = 0;
+  for (const Counter* c : lines_) n += c->value();
+  return n;
+}
+
+std::size_t Recorder::backlog() const {
+  std::size_t n = 0;
+  for (const Input& in : inputs_) n += in.size(in.ring);
+  return n;
+}
+
+absl::Status Recorder::status() const {
+  std::lock_guard<std::mutex> lock(status_mu_);
+  return status_;
+}
+
+int Recorder::drain_pass() {
+  std::size_t n = 0;
+  for (const Input& in : inputs_) n += in.drain(*this, in.ring, kBudget);
+  return static_cast<int>(n);
+}
+
+void Recorder::thread_main() {
+  name_current_thread("recorder");
+  uint32_t idle_passes = 0;
+  int64_t sleep_ns = 50'000;
+  while (!stop_.load(std::memory_order_acquire)) {
+    now_ns_ = monotonic_ns();
+    const int handled = drain_pass();
+    if (len_ != 0 && (now_ns_ - oldest_ns_ >= options_.flush_interval_ns)) flush();
+    if (handled != 0) {
+      idle_passes = 0;
+      sleep_ns = 50'000;
+      continue;
+    }
+    // Nothing to do: yield a few times (a burst usually follows within microseconds), then sleep with
+    // a doubling back-off so an idle recorder costs almost no CPU on a shared machine.
+    if (++idle_passes <= 16) {
+      sched_yield();
+      continue;
+    }
+    // Going to sleep: write what is buffered first, so a quiet period never leaves lines in memory
+    // (at high rates the thread never gets here and the buffer batches many lines per write()).
+    flush();
+    timespec ts{0, static_cast<long>(std::min(sleep_ns, options_.max_idle_sleep_ns))};
+    nanosleep(&ts, nullptr);
+    sleep_ns = std::min(sleep_ns * 2, options_.max_idle_sleep_ns);
+  }
+  finish();
+}
+
+void Recorder::finish() {
+  now_ns_ = monotonic_ns();
+  while (drain_pass() != 0) {
+  }
+  RecordFooter footer;
+  for (std::size_t k = 0; k < kEventKindCount; ++k) {
+    footer.counts[k] = lines_[k]->value();
+    footer.events += footer.counts[k];
+  }
+  if (buf_.size() - len_ < kLineReserve) flush();
+  len_ += encode_footer(footer, buf_.data() + len_, buf_.size() - len_);
+  ++pending_lines_;
+  flush();
+  if (fd_ >= 0) {
+    if (options_.fsync_on_stop && ::fsync(fd_) != 0) record_error(errno, "fsync");
+    if (::close(fd_) != 0) record_error(errno, "close");
+    fd_ = -1;
+  }
+}
+
+void Recorder::flush() {
+  if (len_ == 0) return;
+  write_all(buf_.data(), len_, pending_lines_);
+  len_ = 0;
+  pending_lines_ = 0;
+}
+
+void Recorder::write_all(const char* data, std::size_t n, uint64_t lines) {
+  if (fd_ < 0) {
+    io_errors_->inc();
+    lines_lost_.fetch_add(lines, std::memory_order_relaxed);
+    return;
+  }
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t w = ::write(fd_, data + done, n - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      record_error(errno, "write");
+      lines_lost_.fetch_add(lines, std::memory_order_relaxed);
+      return;
+    }
+    done += static_cast<std::size_t>(w);
+    bytes_->inc(static_cast<uint64_t>(w));
+  }
+}
+
+void Recorder::record_error(int err, std::string_view what) {
+  io_errors_->inc();
+  std::lock_guard<std::mutex> lock(status_mu_);
+  if (status_.ok()) {
+    status_ = absl::InternalError(str_cat("recording file '", path_, "': ", what, " failed: ", std::strerror(err)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+JsonlReader::JsonlReader(std::size_t buffer_bytes) : cap_(std::max<std::size_t>(buffer_bytes, 4096)) {
+  buf_.resize(cap_ + kJsonPadding);
+}
+
+JsonlReader::~JsonlReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status JsonlReader::open(const std::string& path) {
+  if (fd_ >= 0) ::close(fd_);
+  path_ = path;
+  begin_ = end_ = scan_ = 0;
+  eof_ = false;
+  line_no_ = 0;
+  status_ = absl::OkStatus();
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    const int err = errno;
+    std::string msg = str_cat("cannot open '", path, "': ", std::strerror(err));
+    status_ = err == ENOENT ? absl::NotFoundError(msg) : absl::UnavailableError(msg);
+    return status_;
+  }
+  return absl::OkStatus();
+}
+
+bool JsonlReader::fill() {
+  if (begin_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == cap_) {  // one line fills the whole buffer: grow (rare, cold)
+    cap_ *= 2;
+    buf_.resize(cap_ + kJsonPadding);
+  }
+  for (;;) {
+    const ssize_t n = ::read(fd_, buf_.data() + end_, cap_ - end_);
+    if (n > 0) {
+      end_ += static_cast<std::size_t>(n);
+      return true;
+    }
+    if (n == 0) {
+      eof_ = true;
+      return false;
+    }
+    if (errno == EINTR) continue;
+    status_ = absl::InternalError(
+        str_cat("reading '", path_, "' after line ", line_no_, ": ", std::strerror(errno)));
+    return false;
+  }
+}
+
+JsonlReader::Result JsonlReader::next(std::string_view& line) {
+  if (!status_.ok()) return Result::kError;
+  if (fd_ < 0) {
+    status_ = absl::FailedPreconditionError("JsonlReader::next() before a successful open()");
+    return Result::kError;
+  }
+  for (;;) {
+    const char* base = buf_.data() + begin_;
+    const std::size_t avail = end_ - begin_;
+    if (const void* nl = std::memchr(base + scan_, '\n', avail - scan_)) {
+      const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
+      line = std::string_view(base, len);
+      begin_ += len + 1;
+      scan_ = 0;
+      ++line_no_;
+      return Result::kLine;
+    }
+    scan_ = avail;
+    if (eof_) {
+      if (avail == 0) return Result::kEof;
+      // A final line without '\n': the writer died mid-line. Blank the bytes after it so the padding
+      // decode_padded() may look at holds nothing stale.
+      std::memset(buf_.data() + end_, ' ', kJsonPadding);
+      line = std::string_view(base, avail);
+      begin_ = end_;
+      scan_ = 0;
+      ++line_no_;
+      return Result::kTruncated;
+    }
+    // fill() moves the unread bytes to the front; scan_ counts from begin_, so it stays valid.
+    if (!fill() && !status_.ok()) return Result::kError;
+  }
+}
+
+}  // namespace dmabot::core

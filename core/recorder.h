@@ -1,0 +1,233 @@
+// core/recorder.h — writes every tapped event to a JSONL file (schema: core/event_codec.h) on its
+// own thread, and JsonlReader, which reads such files back line by line.
+//
+// Producers never talk to the recorder directly: each one copies its events into its own tap ring
+// with core::tap_blocking (core/tap.h), which waits instead of dropping when the ring is full, so the
+// recording is complete. The recorder thread polls its input rings round-robin (up to 64 events per
+// ring per pass), numbers the lines 1, 2, 3, ... in file order, encodes them into one big buffer and
+// hands that buffer to write(2) whole: every write() holds only complete lines, so a crash (even
+// kill -9) leaves complete lines plus at most one partial last line, which readers report as
+// truncated. The buffer is written when it is nearly full, when the thread is about to sleep (the
+// rings went quiet), and at the latest flush_interval after its oldest line was encoded (50 ms by
+// default) — so under load one write() carries many lines, and a quiet engine's file is current.
+// When every ring is empty the thread yields a few times, then sleeps (50 µs doubling up to
+// max_idle_sleep).
+//
+// Lifecycle, all from one control thread: construct -> add_input()... -> open() -> start() -> ...
+// -> stop(). stop() must come after the producers have stopped: it drains every ring until a full
+// pass finds nothing, writes the "end" footer, flushes and fsyncs. stop() also works when start()
+// was never called (it drains on the caller's thread), and is idempotent; the destructor calls it.
+// written(), backlog(), status(), io_errors() may be called from any thread at any time.
+//
+// Allocation: the write buffer and input table at construction/add_input; the config header in
+// open(). None per event.
+// Errors: open() returns a one-line status naming the file. A failed write() never crashes and
+// never blocks the producers: the recorder keeps draining its rings, counts io_errors() and the
+// lines it could not write (lines_lost()), and remembers the first error in status().
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/event_codec.h"
+#include "core/events.h"
+#include "core/metrics.h"
+#include "core/spsc_ring.h"
+#include "core/symbol_table.h"
+
+namespace dmabot::core {
+
+struct RecorderOptions {
+  std::string program = "dmabot";           // "program" in the config header (name and version)
+  std::size_t buffer_bytes = 1 << 20;       // encode buffer; one write() per fill
+  int64_t flush_interval_ns = 50'000'000;   // oldest buffered line waits at most this long
+  int64_t max_idle_sleep_ns = 200'000;      // back-off cap when all rings are empty
+  bool fsync_on_stop = true;
+};
+
+template <class T>
+inline constexpr bool kRecordable =
+    std::is_same_v<T, MdTick> || std::is_same_v<T, Trade> || std::is_same_v<T, MarkPrice> ||
+    std::is_same_v<T, Signal> || std::is_same_v<T, Order> || std::is_same_v<T, ExecReport> ||
+    std::is_same_v<T, Control>;
+
+template <class T>
+constexpr EventKind event_kind_of() {
+  if constexpr (std::is_same_v<T, MdTick>) return EventKind::kMdTick;
+  if constexpr (std::is_same_v<T, Trade>) return EventKind::kTrade;
+  if constexpr (std::is_same_v<T, MarkPrice>) return EventKind::kMarkPrice;
+  if constexpr (std::is_same_v<T, Signal>) return EventKind::kSignal;
+  if constexpr (std::is_same_v<T, Order>) return EventKind::kOrder;
+  if constexpr (std::is_same_v<T, ExecReport>) return EventKind::kExecReport;
+  return EventKind::kControl;
+}
+
+class Recorder {
+ public:
+  // symbols: read-only from the recorder thread; must not change after start().
+  Recorder(std::string path, const SymbolTable& symbols,
+           std::vector<std::pair<std::string, std::string>> config_pairs, RecorderOptions options = {});
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Creates or truncates the file and writes the config header (keys for which is_secret_key() is
+  // true are left out). Error: "cannot open recording file '<path>': <reason>".
+  absl::Status open();
+
+  // Adds a tap ring to drain (this thread becomes its consumer). Before start(); ring must outlive
+  // the recorder. T: MdTick, Trade, MarkPrice, Signal, Order, ExecReport or Control.
+  template <class T>
+  void add_input(SpscRing<T>* ring) {
+    static_assert(kRecordable<T>, "the recorder has no line format for this event type");
+    if (ring == nullptr) return;
+    inputs_.push_back(Input{ring, &drain_ring<T>, &ring_size<T>});
+  }
+
+  // Optional, before start(): publishes recorder_lines_total{kind}, recorder_bytes_total and
+  // recorder_io_errors_total in `registry` (recorder_backlog is left to the caller: see backlog()).
+  void attach_metrics(Registry& registry);
+
+  void start();
+  void stop();
+
+  // Lines written (encoded into the file stream) per kind; relaxed reads, any thread.
+  [[nodiscard]] uint64_t written(EventKind k) const { return lines_[static_cast<std::size_t>(k)]->value(); }
+  [[nodiscard]] uint64_t written_total() const;
+  // Events waiting in the input rings (sum of size_approx); any thread.
+  [[nodiscard]] std::size_t backlog() const;
+  // OK, or the first I/O error (one line naming the file).
+  [[nodiscard]] absl::Status status() const;
+  [[nodiscard]] uint64_t io_errors() const { return io_errors_->value(); }
+  // Lines that were encoded but could not be written because write() failed.
+  [[nodiscard]] uint64_t lines_lost() const { return lines_lost_.load(std::memory_order_relaxed); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  struct Input {
+    void* ring;
+    std::size_t (*drain)(Recorder&, void*, std::size_t budget);
+    std::size_t (*size)(const void*);
+  };
+  template <class T>
+  static std::size_t drain_ring(Recorder& r, void* ring, std::size_t budget) {
+    auto* q = static_cast<SpscRing<T>*>(ring);
+    std::size_t n = 0;
+    for (; n < budget; ++n) {
+      T* e = q->front();
+      if (e == nullptr) break;
+      r.append(*e);
+      q->pop();
+    }
+    return n;
+  }
+  template <class T>
+  static std::size_t ring_size(const void* ring) {
+    return static_cast<const SpscRing<T>*>(ring)->size_approx();
+  }
+  template <class T>
+  void append(const T& e) {
+    constexpr auto k = static_cast<std::size_t>(event_kind_of<T>());
+    if (buf_.size() - len_ < kLineReserve) flush();
+    std::size_t n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
+    if (n == 0) {  // a symbol name too long for kLineReserve: give the line the whole buffer
+      flush();
+      n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
+      if (n == 0) return;  // longer than the whole buffer: cannot happen with sane names
+    }
+    if (len_ == 0) oldest_ns_ = now_ns_;
+    len_ += n;
+    ++next_seq_;
+    ++pending_lines_;
+    lines_[k]->inc();
+  }
+
+  void thread_main();
+  int drain_pass();  // one round-robin pass; returns events handled
+  void finish();     // drain to empty, footer, flush, fsync, close
+  void flush();      // write the whole buffer
+  void write_all(const char* data, std::size_t n, uint64_t lines);
+  void record_error(int err, std::string_view what);
+
+  static constexpr std::size_t kLineReserve = 1024;  // >= max_event_line_bytes() for names <= 100 chars
+  static constexpr std::size_t kBudget = 64;          // events per ring per pass
+
+  const std::string path_;
+  const SymbolTable& symbols_;
+  const std::vector<std::pair<std::string, std::string>> config_pairs_;
+  const RecorderOptions options_;
+
+  std::vector<Input> inputs_;
+  std::vector<char> buf_;
+  std::size_t len_ = 0;
+  uint64_t pending_lines_ = 0;
+  uint64_t next_seq_ = 1;
+  int64_t now_ns_ = 0;      // monotonic time of the current pass
+  int64_t oldest_ns_ = 0;   // when the first buffered line was encoded
+  int fd_ = -1;
+
+  enum class State : uint8_t { kNew, kOpen, kRunning, kClosed };
+  State state_ = State::kNew;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+
+  std::array<Counter, kEventKindCount> own_lines_;
+  std::array<Counter*, kEventKindCount> lines_{};
+  Counter own_bytes_, own_io_errors_;
+  Counter* bytes_ = &own_bytes_;
+  Counter* io_errors_ = &own_io_errors_;
+  std::atomic<uint64_t> lines_lost_{0};
+  mutable std::mutex status_mu_;  // cold: taken only on an I/O error and by status()
+  absl::Status status_;
+};
+
+// Reads a JSONL file line by line through one large buffer: no allocation per line (a line longer
+// than the buffer grows it). Each returned line excludes its '\n' and is followed by at least
+// kJsonPadding readable bytes, so it can go straight to EventDecoder::decode_padded().
+// Threads: one reader per thread. Errors: open() and kError carry one line naming the file.
+class JsonlReader {
+ public:
+  enum class Result : uint8_t {
+    kLine,       // a complete line ('\n'-terminated)
+    kTruncated,  // the file's last bytes had no '\n': a partial line (crash mid-write); then kEof
+    kEof,
+    kError,      // read() failed; see status()
+  };
+
+  explicit JsonlReader(std::size_t buffer_bytes = 1 << 20);
+  ~JsonlReader();
+  JsonlReader(const JsonlReader&) = delete;
+  JsonlReader& operator=(const JsonlReader&) = delete;
+
+  absl::Status open(const std::string& path);
+  // The next line; `line` stays valid until the next call.
+  [[nodiscard]] Result next(std::string_view& line);
+  // 1-based number of the line last returned (for messages: "file.jsonl:12: ...").
+  [[nodiscard]] uint64_t line_number() const { return line_no_; }
+  [[nodiscard]] const absl::Status& status() const { return status_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  bool fill();  // reads more after compacting; false at EOF or error
+  std::string path_;
+  int fd_ = -1;
+  std::vector<char> buf_;  // capacity + kJsonPadding
+  std::size_t cap_;
+  std::size_t begin_ = 0, end_ = 0;  // unread bytes are [begin_, end_)
+  std::size_t scan_ = 0;             // bytes from begin_ already known to hold no '\n'
+  bool eof_ = false;
+  uint64_t line_no_ = 0;
+  absl::Status status_;
+};
+
+}  // namespace dmabot::core

@@ -1,0 +1,146 @@
+// gateway/mock_gateway.h — a venue with no network: acknowledges, fills, expires and cancels
+// orders after configurable latencies, with seeded coin flips for rejects, fills and partials.
+//
+// Life of a new order (all times from the injected clock; "arrival" is when poll() takes the
+// order off orders_in, later steps are scheduled on venue time, not on when poll() runs):
+//   arrival + ack_latency      reject with reject_prob (kRejected, kVenueReject), else kNew
+//   ack + fill_latency         with fill_prob it fills; otherwise IOC expires (kExpired) and
+//                              GTC / post-only keeps resting (one fill attempt: fill_prob is the
+//                              chance a resting order ever fills; it rests until cancelled)
+//                              a fill is, with partial_prob, a partial first: floor(qty.raw / 2)
+//                              (half on the 1e-8 raw grid; the mock does not know lot steps), and
+//                              the rest fills fully one fill_latency later (IOC: the rest expires
+//                              at once)
+//   cancel: arrival + ack_latency: kCanceled if the target still works, else kCancelRejected
+//           (kUnknownOrder). The report carries the target's id.
+//   replace (client_id = new id, target_id = old id): at arrival + ack_latency the old order is
+//           cancelled (kCanceled, old id) and the new one acknowledged as above (kNew or
+//           kRejected, new id). If the old order no longer works, neither happens:
+//           kCancelRejected (old id) + kRejected (new id, kUnknownOrder) — Binance's
+//           cancelReplace STOP_ON_FAILURE.
+//   A kNew whose id already works, or that would exceed max_live_orders working orders (like a
+//   venue's open-order limit), is rejected (kVenueReject) at its ack time.
+// Fills are at the order price; fee_raw = round(notional_raw * fee_bps / 1e4) with the maker fee
+// for GTC / post-only and the taker fee for IOC (ExecReport::maker says which). Reports carry
+// ts_exchange = the scheduled venue time and ts_local = the clock when emitted.
+// Random draws happen in a fixed order per event (one at ack, two at a fill attempt), so the same
+// seed and venue id on a simulated clock reproduce the same report sequence exactly. The venue id
+// is mixed into the seed so venues configured with one seed do not flip identical coins.
+//
+// Capacity: max_live_orders working orders (beyond that, new orders are rejected as a venue's
+// open-order limit would) and 4 * max_live_orders scheduled events (acks, cancels, fill attempts,
+// stale fill attempts of cancelled orders), both reserved in the constructor. When the event heap is
+// full, poll() stops taking orders off orders_in (backpressure) instead of dropping; it drains as
+// simulated time passes. Reports go out only when execs_out has room (a due event is processed only
+// when its reports fit a 4-slot internal buffer that drains first).
+//
+// Threads: poll() from one thread (the consumer of orders_in and producer of execs_out).
+// Allocation: constructor only. Errors: none on the hot path; config errors from
+// mock_venues_from_config name the key.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/events.h"
+#include "core/runner.h"
+#include "core/spsc_ring.h"
+#include "gateway/internal/id_map.h"
+#include "gateway/internal/prng.h"
+#include "gateway/venue.h"
+
+namespace dmabot::gateway {
+
+struct MockGatewayParams {
+  int64_t ack_latency_ns = 50'000;
+  int64_t fill_latency_ns = 1'000'000;
+  double fill_prob = 0.5;
+  double partial_prob = 0.2;
+  double reject_prob = 0.0;
+  uint64_t seed = 42;
+  double maker_fee_bps = 2.0;
+  double taker_fee_bps = 4.0;
+  std::size_t max_live_orders = 4096;  // open-order limit; not a config key (tests shrink it)
+};
+
+// Reads MOCK_VENUES (comma list of names, default "mock") and, per venue, MOCK_ACK_LATENCY_US (50),
+// MOCK_FILL_LATENCY_US (1000), MOCK_FILL_PROB (0.5), MOCK_PARTIAL_PROB (0.2), MOCK_REJECT_PROB (0),
+// MOCK_SEED (42), MOCK_MAKER_FEE_BPS (2), MOCK_TAKER_FEE_BPS (4). Each key holds one value for all
+// venues or a comma list with exactly one value per venue; anything else is an error naming the key.
+// Latencies are microseconds (fractions allowed, 0..60e6); probabilities 0..1; fees -100..100 bps.
+absl::StatusOr<std::vector<std::pair<std::string, MockGatewayParams>>> mock_venues_from_config(core::Config& cfg);
+
+// What the router should assume about a mock venue before traffic: its fees and ack latency.
+[[nodiscard]] VenueInfo mock_venue_info(const std::string& name, const MockGatewayParams& p);
+
+class MockGateway final : public core::Stage {
+ public:
+  static constexpr int kBatch = 64;
+
+  MockGateway(std::string name, uint8_t venue_id, MockGatewayParams params, const core::Clock& clock,
+              core::SpscRing<core::Order>* orders_in, core::SpscRing<core::ExecReport>* execs_out);
+
+  int poll() override;
+  std::string_view name() const override { return name_; }
+  // Due time of the earliest scheduled ack/fill (the heap's top), for simulated-time drivers.
+  int64_t next_wakeup() const override { return timers_.empty() ? kNever : timers_.front().due; }
+
+  uint8_t venue_id() const { return venue_id_; }
+  const MockGatewayParams& params() const { return p_; }
+  // Working (acknowledged, not final) orders; scheduled events (tests, diagnostics).
+  std::size_t live_orders() const { return live_.size(); }
+  std::size_t scheduled_events() const { return timers_.size(); }
+
+ private:
+  enum class TimerKind : uint8_t { kAck, kReplace, kCancel, kFillAttempt, kFillRest };
+  struct Timer {
+    core::UnixNanos due = 0;
+    uint64_t seq = 0;  // FIFO among equal due times; also identifies a fill attempt
+    core::Order order;
+    TimerKind kind = TimerKind::kAck;
+  };
+  struct Working {
+    core::Order order;
+    core::Qty cum;
+    uint64_t fill_seq = 0;  // seq of the one fill event that may act on this order (0 = none)
+  };
+  struct TimerLater {
+    bool operator()(const Timer& a, const Timer& b) const {
+      return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+  };
+
+  bool accept(const core::Order& o, core::UnixNanos now);
+  void schedule(core::UnixNanos due, const core::Order& o, TimerKind kind);
+  void fire(const Timer& t);
+  void ack_new(const core::Order& o, core::UnixNanos at);
+  void fill(Working& w, core::Qty qty, core::UnixNanos at);
+  void finish(uint64_t id) { live_.erase(id); }
+  void emit(const core::Order& o, core::ExecStatus st, core::UnixNanos at, core::Qty cum,
+            core::RejectReason reason = core::RejectReason::kNone, core::Qty last_qty = {}, int64_t fee_raw = 0);
+  int flush();
+
+  std::string name_;
+  uint8_t venue_id_;
+  MockGatewayParams p_;
+  const core::Clock& clock_;
+  core::SpscRing<core::Order>* in_;
+  core::SpscRing<core::ExecReport>* out_;
+  internal::SplitMix64 rng_;
+  internal::IdMap<Working> live_;
+  std::vector<Timer> timers_;  // min-heap on (due, seq); capacity reserved, never grows
+  std::size_t timer_cap_;
+  uint64_t next_seq_ = 1;
+  std::array<core::ExecReport, 4> outbuf_{};
+  std::size_t out_head_ = 0, out_count_ = 0;
+};
+
+}  // namespace dmabot::gateway

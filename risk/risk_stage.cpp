@@ -1,0 +1,311 @@
+#include "risk/risk_stage.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/tap.h"
+
+namespace dmabot::risk {
+namespace {
+
+using core::ExecReport;
+using core::RejectReason;
+
+constexpr int kMaxControls = 8;
+constexpr int kMdShare = 16;
+constexpr int kExecShare = 16;
+
+}  // namespace
+
+RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::size_t n_venues,
+                     const core::Clock& clock, RiskRings rings, core::Registry* metrics,
+                     moodycamel::ConcurrentQueue<core::Control>* control, std::vector<std::string> venue_names)
+    : checker_(limits, symbols.size(), n_venues == 0 ? 1 : n_venues),
+      clock_(clock),
+      rings_(std::move(rings)),
+      control_(control),
+      backlogs_(rings_.exec_to_worker.size()),
+      n_venues_(n_venues == 0 ? 1 : n_venues) {
+  for (Backlog& b : backlogs_) b.items.resize(kWorkerBacklog);
+  if (metrics == nullptr) return;
+  for (std::size_t i = 1; i < reject_counters_.size(); ++i) {
+    reject_counters_[i] =
+        &metrics->add_counter("risk_rejects_total", "Signals rejected by risk, by reason.",
+                              {{{"reason", std::string(core::to_string(static_cast<RejectReason>(i)))}}});
+  }
+  signal_to_order_ = &metrics->add_histogram("signal_to_order_seconds", "Signal emit to risk-approved order.");
+  for (std::size_t s = 0; s < symbols.size(); ++s) {
+    const std::string sym(symbols.name(static_cast<core::SymbolId>(s)));
+    for (std::size_t v = 0; v < n_venues_; ++v) {
+      const std::string venue = v < venue_names.size() ? venue_names[v] : std::to_string(v);
+      inventory_.push_back(&metrics->add_gauge("inventory_qty", "Position in base units per symbol and venue.",
+                                               {{{"symbol", sym}, {"venue", venue}}}));
+    }
+    realized_.push_back(
+        &metrics->add_gauge("realized_pnl", "Realized PnL in quote units (before fees).", {{{"symbol", sym}}}));
+    unrealized_.push_back(&metrics->add_gauge("unrealized_pnl", "Unrealized PnL in quote units, marked at the mid.",
+                                              {{{"symbol", sym}}}));
+    fees_.push_back(
+        &metrics->add_gauge("fees_paid", "Fees paid in quote units (negative = rebates).", {{{"symbol", sym}}}));
+  }
+  equity_ = &metrics->add_gauge("equity", "Total realized + unrealized PnL - fees, quote units.");
+  kill_gauge_ = &metrics->add_gauge("kill_switch", "1 while the kill switch blocks new orders.");
+  working_gauge_ = &metrics->add_gauge("working_orders", "Orders approved by risk and not yet final.");
+}
+
+bool RiskStage::idle() const {
+  for (const Backlog& b : backlogs_) {
+    if (b.count != 0) return false;
+  }
+  return !checker_.engine_cancels_queued();
+}
+
+int RiskStage::worker_index(uint8_t slot) const {
+  if (slot == 0 || slot > rings_.exec_to_worker.size() || rings_.exec_to_worker[slot - 1] == nullptr) return -1;
+  return slot - 1;
+}
+
+bool RiskStage::can_deliver(int worker) {
+  const Backlog& b = backlogs_[worker];
+  return b.count < b.items.size() || rings_.exec_to_worker[worker]->can_push();
+}
+
+void RiskStage::deliver(int worker, const ExecReport& r) {
+  Backlog& b = backlogs_[worker];
+  // Order per worker: nothing may overtake what already waits in the backlog.
+  if (b.count == 0 && rings_.exec_to_worker[worker]->try_push(r)) return;
+  b.items[(b.head + b.count) % b.items.size()] = r;  // caller checked can_deliver()
+  ++b.count;
+}
+
+int RiskStage::flush_backlogs() {
+  int moved = 0;
+  for (std::size_t w = 0; w < backlogs_.size(); ++w) {
+    Backlog& b = backlogs_[w];
+    while (b.count != 0 && rings_.exec_to_worker[w]->try_push(b.items[b.head])) {
+      b.head = (b.head + 1) % b.items.size();
+      --b.count;
+      ++moved;
+    }
+  }
+  return moved;
+}
+
+int RiskStage::drain_control() {
+  if (control_ == nullptr) return 0;
+  int n = 0;
+  core::Control c;
+  while (n < kMaxControls && control_->try_dequeue(c)) {
+    ++n;
+    switch (c.command) {
+      case core::ControlCommand::kCancelAll:
+        checker_.request_cancel_all(c.symbol);
+        break;
+      case core::ControlCommand::kKillSwitchOn:
+        checker_.set_kill_switch(true);
+        break;
+      case core::ControlCommand::kKillSwitchOff:
+        checker_.set_kill_switch(false);
+        break;
+      case core::ControlCommand::kNone:
+      case core::ControlCommand::kShutdown:
+        break;  // the engine's business, not risk's
+    }
+  }
+  if (n != 0) publish_state();
+  return n;
+}
+
+int RiskStage::emit_engine_cancels(int budget) {
+  int n = 0;
+  while (n < budget && checker_.engine_cancels_queued() && rings_.order_out->can_push()) {
+    const WorkingOrder* w = checker_.next_engine_cancel();
+    if (w == nullptr) break;
+    core::Order o;
+    o.ts_local = clock_.now();
+    o.price = w->price;
+    o.qty = w->remaining;
+    o.client_id = core::make_client_id(0, ++engine_cancel_seq_);
+    o.target_id = w->client_id;
+    o.symbol = w->symbol;
+    o.strategy = w->strategy;  // the venue's report about the target goes back to its owner
+    o.side = w->side;
+    o.action = core::OrderAction::kCancel;
+    (void)rings_.order_out->try_push(o);  // can_push() checked; single producer
+    ++n;
+  }
+  return n;
+}
+
+int RiskStage::poll_md(int budget) {
+  if (rings_.md_in == nullptr) return 0;
+  int n = 0;
+  const core::UnixNanos now = clock_.now();
+  while (n < budget) {
+    const core::MdTick* t = rings_.md_in->front();
+    if (t == nullptr) break;
+    // An empty side has no mid; the tick is consumed and ignored.
+    if (t->bid.raw > 0 && t->ask.raw > 0) {
+      const core::SymbolId s = t->symbol;
+      const bool tripped = checker_.on_mid(s, core::Price::from_raw((t->bid.raw + t->ask.raw) / 2), now);
+      if (s < unrealized_.size()) publish_mark(s);
+      if (tripped) publish_state();
+    }
+    rings_.md_in->pop();
+    ++n;
+  }
+  return n;
+}
+
+int RiskStage::poll_exec(int budget) {
+  if (rings_.exec_in == nullptr) return 0;
+  int n = 0;
+  const core::UnixNanos now = clock_.now();
+  while (n < budget) {
+    const ExecReport* r = rings_.exec_in->front();
+    if (r == nullptr) break;
+    const WorkingOrder* w = checker_.find_working(r->client_id);
+    if (w == nullptr) w = checker_.find_working(core::client_id_parent(r->client_id));
+    const uint8_t slot =
+        w != nullptr ? w->strategy : (r->strategy != 0 ? r->strategy : core::client_id_slot(r->client_id));
+    const int worker = worker_index(slot);
+    if (worker >= 0 && !can_deliver(worker)) break;  // head-of-line: keeps every worker's reports in order
+    const ExecReport report = *r;
+    rings_.exec_in->pop();
+    ++n;
+    const bool tripped = checker_.on_exec(report, now);
+    if (report.last_qty.raw > 0 && report.symbol < realized_.size()) publish_fill(report.symbol, report.venue);
+    if (worker >= 0) {
+      deliver(worker, report);
+    } else {
+      ++unrouted_;
+    }
+    if (tripped) publish_state();
+  }
+  if (n != 0 && working_gauge_ != nullptr) working_gauge_->set(static_cast<double>(checker_.working_orders()));
+  return n;
+}
+
+int RiskStage::poll_signals(int budget) {
+  const std::size_t n_in = rings_.signals_in.size();
+  if (n_in == 0) return 0;
+  const std::size_t first = next_worker_;
+  next_worker_ = (next_worker_ + 1) % n_in;  // a different worker goes first next time
+  int n = 0;
+  bool out_full = false;
+  for (std::size_t k = 0; k < n_in && n < budget && !out_full; ++k) {
+    const std::size_t i = (first + k) % n_in;
+    core::SpscRing<core::Signal>* in = rings_.signals_in[i];
+    if (in == nullptr) continue;
+    while (n < budget) {
+      const core::Signal* sp = in->front();
+      if (sp == nullptr) break;
+      const core::UnixNanos now = clock_.now();
+      const RejectReason r = checker_.evaluate(*sp, now);
+      if (r == RejectReason::kNone) {
+        if (!rings_.order_out->can_push()) {
+          out_full = true;  // every worker needs order_out: stop this poll
+          break;
+        }
+        const core::Signal s = *sp;
+        checker_.commit(s, now, r);
+        core::Order o;
+        o.ts_tick = s.ts_tick;
+        o.ts_local = now;
+        o.price = s.price;
+        o.qty = s.qty;
+        o.client_id = s.client_id;
+        o.target_id = s.target_id;
+        o.symbol = s.symbol;
+        o.strategy = s.strategy;
+        o.side = s.side;
+        o.action = s.action;
+        o.tif = s.tif;
+        if (s.action == core::SignalAction::kCancel) {
+          // The router needs the target's symbol; a strategy may leave it unset on a cancel.
+          const WorkingOrder* t = checker_.find_working(s.target_id);
+          o.symbol = t->symbol;
+          o.side = t->side;
+          o.price = t->price;
+          o.qty = t->remaining;
+        }
+        (void)rings_.order_out->try_push(o);  // can_push() checked; single producer
+        if (signal_to_order_ != nullptr && s.ts_local > 0 && now >= s.ts_local)
+          signal_to_order_->record(now - s.ts_local);
+        in->pop();
+        ++n;
+        continue;
+      }
+      // Rejected: the report goes to the slot that owns the id, else to the ring's own worker.
+      const uint64_t owned_id = sp->client_id != 0 ? sp->client_id : sp->target_id;  // a cancel may carry no id
+      const uint8_t slot = sp->strategy != 0 ? sp->strategy : core::client_id_slot(owned_id);
+      int worker = worker_index(slot);
+      if (worker < 0 && i < rings_.exec_to_worker.size() && rings_.exec_to_worker[i] != nullptr) {
+        worker = static_cast<int>(i);
+      }
+      if (worker >= 0 && !can_deliver(worker)) break;  // try the next worker
+      const core::Signal s = *sp;
+      checker_.commit(s, now, r);
+      ExecReport rep;
+      rep.ts_local = now;
+      rep.symbol = s.symbol;
+      rep.strategy = s.strategy != 0 ? s.strategy : slot;
+      rep.venue = core::kRiskVenue;
+      rep.side = s.side;
+      rep.reject_reason = r;
+      if (s.action == core::SignalAction::kCancel) {
+        rep.status = core::ExecStatus::kCancelRejected;  // about the target, as a venue reports it
+        rep.client_id = s.target_id;
+      } else {
+        rep.status = core::ExecStatus::kRejected;
+        rep.client_id = s.client_id;
+        rep.last_px = s.price;
+      }
+      if (worker >= 0) {
+        deliver(worker, rep);
+      } else {
+        ++unrouted_;
+      }
+      core::tap_blocking(rings_.record_exec, rep, rings_.recorder_waits);
+      if (core::Counter* c = reject_counters_[static_cast<std::size_t>(r)]; c != nullptr) c->inc();
+      in->pop();
+      ++n;
+    }
+  }
+  if (n != 0 && working_gauge_ != nullptr) working_gauge_->set(static_cast<double>(checker_.working_orders()));
+  return n;
+}
+
+void RiskStage::publish_fill(core::SymbolId s, uint8_t venue) {
+  const Positions& p = checker_.positions();
+  if (venue < n_venues_ && !inventory_.empty()) {
+    inventory_[s * n_venues_ + venue]->set(p.qty(s, venue).to_double());
+  }
+  realized_[s]->set(p.symbol_realized(s));
+  fees_[s]->set(p.symbol_fees(s));
+  publish_mark(s);
+}
+
+void RiskStage::publish_mark(core::SymbolId s) {
+  const Positions& p = checker_.positions();
+  unrealized_[s]->set(p.symbol_unrealized(s));
+  equity_->set(p.total_equity());
+}
+
+void RiskStage::publish_state() {
+  if (kill_gauge_ != nullptr) kill_gauge_->set(checker_.kill_switch() ? 1.0 : 0.0);
+  if (working_gauge_ != nullptr) working_gauge_->set(static_cast<double>(checker_.working_orders()));
+}
+
+int RiskStage::poll() {
+  int n = drain_control();
+  n += flush_backlogs();  // bounded by kWorkerBacklog per worker
+  auto left = [&n] { return n < kBatch ? kBatch - n : 0; };
+  n += poll_md(std::min(kMdShare, left()));
+  n += poll_exec(std::min(kExecShare, left()));
+  n += emit_engine_cancels(left());  // before new signals: getting out comes first
+  n += poll_signals(left());
+  return n;
+}
+
+}  // namespace dmabot::risk

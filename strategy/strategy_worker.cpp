@@ -1,0 +1,69 @@
+#include "strategy/strategy_worker.h"
+
+#include <utility>
+
+#include "core/tap.h"
+
+namespace dmabot::strategy {
+
+StrategyWorker::StrategyWorker(std::string name, AnyStrategy strategy, const core::Clock& clock, WorkerRings rings,
+                               WorkerMetrics metrics)
+    : name_(std::move(name)),
+      strategy_(std::move(strategy)),
+      clock_(clock),
+      rings_(rings),
+      metrics_(std::move(metrics)) {}
+
+void StrategyWorker::stamp_pending() {
+  if (pending_.empty()) return;
+  const core::UnixNanos now = clock_.now();
+  for (core::Signal& s : pending_) s.ts_local = now;
+}
+
+int StrategyWorker::drain() {
+  int pushed = 0;
+  while (!pending_.empty()) {
+    const core::Signal& s = pending_.front();
+    if (!rings_.signal_out->try_push(s)) break;
+    if (s.symbol < metrics_.signals_by_symbol.size() && metrics_.signals_by_symbol[s.symbol] != nullptr) {
+      metrics_.signals_by_symbol[s.symbol]->inc();
+    }
+    if (metrics_.tick_to_signal != nullptr && s.ts_tick != 0) metrics_.tick_to_signal->record(s.ts_local - s.ts_tick);
+    core::tap_blocking(rings_.record_out, s, rings_.recorder_waits);
+    pending_.pop_front();
+    ++signals_emitted_;
+    ++pushed;
+  }
+  return pushed;
+}
+
+int StrategyWorker::poll() {
+  int work = drain();
+  int consumed = 0;
+  if (rings_.exec_in != nullptr) {
+    while (consumed < kBatch && pending_.empty()) {
+      const core::ExecReport* r = rings_.exec_in->front();
+      if (r == nullptr) break;
+      on_exec(strategy_, *r, pending_);
+      rings_.exec_in->pop();
+      ++consumed;
+      stamp_pending();
+      work += drain();
+    }
+  }
+  if (rings_.md_in != nullptr) {
+    while (consumed < kBatch && pending_.empty()) {
+      const core::MdTick* t = rings_.md_in->front();
+      if (t == nullptr) break;
+      on_tick(strategy_, *t, pending_);
+      rings_.md_in->pop();
+      ++consumed;
+      if (metrics_.ticks_seen != nullptr) metrics_.ticks_seen->inc();
+      stamp_pending();
+      work += drain();
+    }
+  }
+  return work + consumed;
+}
+
+}  // namespace dmabot::strategy

@@ -1,0 +1,85 @@
+// strategy/strategy_worker.h — StrategyWorker, the stage that runs one strategy instance for a
+// shard of symbols: ticks and own exec reports in, signals out.
+//
+// poll(), a bounded batch (at most kBatch input events):
+//   1. drain pending signals (left from an earlier event because signal_out was full);
+//   2. exec reports, as many as are available up to the batch — before ticks, so the strategy sees
+//      its fills, acks and rejects as early as possible and decides on fresh state;
+//   3. ticks, for the rest of the batch.
+// An input event is consumed only while the pending buffer is empty, and its signals are pushed
+// right away; whatever does not fit stays pending and blocks further input until it drains. So a
+// full output ring stops this stage instead of dropping a signal, and a consumer fused on the same
+// thread always gets its turn (no deadlock).
+//
+// Each emitted signal gets ts_local = clock.now() (read once per event that produced signals) and,
+// when it is pushed: signals_by_symbol[symbol]->inc(), tick_to_signal->record(ts_local - ts_tick)
+// (signals with ts_tick == 0 are not timed), and a copy to record_out through core::tap_blocking
+// (lossless; the recorder runs on its own thread). ticks_seen counts ticks handed to the strategy.
+// Every metric pointer may be null.
+//
+// Threads: poll() on one thread — the consumer of md_in and exec_in and the producer of signal_out
+// and record_out. strategy() is for that thread, or for any thread once the runner stopped.
+// Allocation: none after construction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/events.h"
+#include "core/metrics.h"
+#include "core/runner.h"
+#include "core/spsc_ring.h"
+#include "strategy/registry.h"
+#include "strategy/signal_buffer.h"
+
+namespace dmabot::strategy {
+
+struct WorkerRings {
+  core::SpscRing<core::MdTick>* md_in = nullptr;
+  core::SpscRing<core::ExecReport>* exec_in = nullptr;
+  core::SpscRing<core::Signal>* signal_out = nullptr;
+  core::SpscRing<core::Signal>* record_out = nullptr;  // nullable
+  core::Counter* recorder_waits = nullptr;             // nullable
+};
+
+struct WorkerMetrics {
+  std::vector<core::Counter*> signals_by_symbol;    // indexed by SymbolId, may hold nullptr
+  core::LatencyHistogram* tick_to_signal = nullptr;  // nullable
+  core::Counter* ticks_seen = nullptr;               // nullable
+};
+
+class StrategyWorker final : public core::Stage {
+ public:
+  static constexpr int kBatch = 64;
+
+  // The clock is held by reference (a simulated clock is advanced by the driver): it must outlive
+  // the worker. md_in/exec_in may be null (that input is then never polled); signal_out must not.
+  StrategyWorker(std::string name, AnyStrategy strategy, const core::Clock& clock, WorkerRings rings,
+                 WorkerMetrics metrics);
+
+  // Returns input events consumed plus signals pushed (0 = idle).
+  int poll() override;
+  std::string_view name() const override { return name_; }
+
+  [[nodiscard]] const AnyStrategy& strategy() const { return strategy_; }
+  [[nodiscard]] std::size_t pending_signals() const { return pending_.size(); }
+  [[nodiscard]] uint64_t signals_emitted() const { return signals_emitted_; }
+
+ private:
+  // Pushes pending signals while signal_out has room; returns how many went out.
+  int drain();
+  void stamp_pending();
+
+  std::string name_;
+  AnyStrategy strategy_;
+  const core::Clock& clock_;
+  WorkerRings rings_;
+  WorkerMetrics metrics_;
+  SignalBuffer pending_;
+  uint64_t signals_emitted_ = 0;
+};
+
+}  // namespace dmabot::strategy

@@ -1,0 +1,532 @@
+#include "core/event_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <string>
+
+namespace dmabot::core {
+namespace {
+
+constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
+constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+
+class CodecTest : public ::testing::Test {
+ protected:
+  CodecTest() {
+    btc_ = symbols_.add("BTCUSDT");
+    eth_ = symbols_.add("ETHUSDT");
+  }
+  std::string enc(const auto& e, uint64_t seq) {
+    char buf[1024];
+    const std::size_t n = encode(e, seq, symbols_, buf, sizeof(buf));
+    EXPECT_GT(n, 0u);
+    EXPECT_LE(n, 400u);  // the schema promises lines of at most ~400 bytes
+    EXPECT_EQ(buf[n - 1], '\n');
+    return std::string(buf, n);
+  }
+  // Decodes with a decoder whose table starts empty, so symbol names must really be in the line.
+  RecordedEvent dec(const std::string& line) {
+    RecordedEvent out;
+    const DecodeResult r = decoder_.decode(line, out);
+    EXPECT_EQ(r, DecodeResult::kOk) << decoder_.error() << " in " << line;
+    return out;
+  }
+  DecodeResult dec_err(const std::string& line) {
+    RecordedEvent out;
+    return decoder_.decode(line, out);
+  }
+  // Name of a symbol id in the decoder's table.
+  std::string_view dname(SymbolId id) { return decoded_symbols_.name(id); }
+
+  SymbolTable symbols_;
+  SymbolId btc_, eth_;
+  SymbolTable decoded_symbols_;
+  EventDecoder decoder_{&decoded_symbols_};
+};
+
+TEST_F(CodecTest, MdLineHasTheDocumentedExactText) {
+  MdTick t;
+  t.ts_exchange = 1'700'000'000'123'000'000;
+  t.ts_local = 1'700'000'000'124'500'000;
+  t.update_id = 400900217;
+  t.bid = Price::from_raw(6183763000000);  // 61837.63 * 1e8
+  t.bid_qty = Qty::from_raw(378800000);     // 3.788 * 1e8
+  t.ask = Price::from_raw(6183764000000);   // 61837.64
+  t.ask_qty = Qty::from_raw(1);             // 0.00000001, the smallest unit
+  t.symbol = btc_;
+  t.feed = 2;
+  EXPECT_EQ(enc(t, 12),
+            "{\"v\":1,\"seq\":12,\"kind\":\"md\",\"ts_local\":1700000000124500000,\"ts_exch\":1700000000123000000,"
+            "\"sym\":\"BTCUSDT\",\"u\":400900217,\"bid\":\"61837.63\",\"bq\":\"3.788\",\"ask\":\"61837.64\","
+            "\"aq\":\"0.00000001\",\"feed\":2}\n");
+}
+
+TEST_F(CodecTest, MdRoundTripsExtremes) {
+  MdTick t;
+  t.ts_exchange = kI64Min;
+  t.ts_local = kI64Max;
+  t.update_id = kU64Max;
+  t.bid = Price::from_raw(kI64Min);   // "-92233720368.54775808"
+  t.bid_qty = Qty::from_raw(kI64Max); // "92233720368.54775807"
+  t.ask = Price::from_raw(-1);        // "-0.00000001"
+  t.ask_qty = Qty::from_raw(0);       // "0"
+  t.symbol = eth_;
+  t.feed = 255;
+  const std::string line = enc(t, kU64Max);
+  EXPECT_NE(line.find("\"bid\":\"-92233720368.54775808\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"ask\":\"-0.00000001\""), std::string::npos) << line;
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kMd);
+  EXPECT_EQ(r.seq, kU64Max);
+  const auto& d = std::get<MdTick>(r.event);
+  EXPECT_EQ(d.ts_exchange, kI64Min);
+  EXPECT_EQ(d.ts_local, kI64Max);
+  EXPECT_EQ(d.update_id, kU64Max);
+  EXPECT_EQ(d.bid.raw, kI64Min);
+  EXPECT_EQ(d.bid_qty.raw, kI64Max);
+  EXPECT_EQ(d.ask.raw, -1);
+  EXPECT_EQ(d.ask_qty.raw, 0);
+  EXPECT_EQ(dname(d.symbol), "ETHUSDT");
+  EXPECT_EQ(d.feed, 255);
+}
+
+TEST_F(CodecTest, DecimalsRoundTripAcrossDigitCountBoundaries) {
+  // The decoder has a fast path for <= 10 integer digits and a checked path beyond; both must be exact.
+  const int64_t raws[] = {
+      0, 1, -1, 10, 99999999, 100000000,          // 0, 1e-8, -1e-8, 1e-7, 0.99999999, 1
+      999999999999999999,                         // 9999999999.99999999: 10 integer digits (fast path)
+      1000000000000000000,                        // 10000000000: 11 integer digits (checked path)
+      -999999999999999999, -1000000000000000000,
+      kI64Max, kI64Min, kI64Min + 1,
+  };
+  for (int64_t raw : raws) {
+    Trade t;
+    t.price = Price::from_raw(raw);
+    t.qty = Qty::from_raw(raw);
+    t.symbol = btc_;
+    const RecordedEvent r = dec(enc(t, 1));
+    EXPECT_EQ(std::get<Trade>(r.event).price.raw, raw);
+    EXPECT_EQ(std::get<Trade>(r.event).qty.raw, raw);
+  }
+  // Hand-written spellings the encoder never produces but a hand-edited file may contain.
+  const std::string base =
+      R"({"v":1,"seq":1,"kind":"trade","ts_local":1,"ts_exch":1,"sym":"X","id":1,"px":"PX","qty":"1","aggr":"BUY","feed":0})";
+  const std::pair<std::string, int64_t> spellings[] = {
+      {"1.", 100000000}, {".5", 50000000}, {"+2", 200000000}, {"-0", 0}, {"0007.10", 710000000},
+  };
+  for (const auto& [text, raw] : spellings) {
+    std::string line = base;
+    line.replace(line.find("PX"), 2, text);
+    const RecordedEvent r = dec(line);
+    EXPECT_EQ(std::get<Trade>(r.event).price.raw, raw) << text;
+  }
+}
+
+TEST_F(CodecTest, TradeRoundTrips) {
+  Trade t;
+  t.ts_exchange = 1;
+  t.ts_local = -2;
+  t.trade_id = kU64Max - 1;
+  t.price = Price::from_raw(12345678);  // 0.12345678: all 8 decimals significant
+  t.qty = Qty::from_raw(100000000000);  // 1000
+  t.symbol = btc_;
+  t.aggressor = Side::kSell;
+  t.feed = 7;
+  const std::string line = enc(t, 3);
+  EXPECT_NE(line.find("\"px\":\"0.12345678\",\"qty\":\"1000\",\"aggr\":\"SELL\""), std::string::npos) << line;
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kTrade);
+  EXPECT_EQ(r.seq, 3u);
+  const auto& d = std::get<Trade>(r.event);
+  EXPECT_EQ(d.ts_exchange, 1);
+  EXPECT_EQ(d.ts_local, -2);
+  EXPECT_EQ(d.trade_id, kU64Max - 1);
+  EXPECT_EQ(d.price.raw, 12345678);
+  EXPECT_EQ(d.qty.raw, 100000000000);
+  EXPECT_EQ(dname(d.symbol), "BTCUSDT");
+  EXPECT_EQ(d.aggressor, Side::kSell);
+  EXPECT_EQ(d.feed, 7);
+}
+
+TEST_F(CodecTest, MarkRoundTripsNegativeFunding) {
+  MarkPrice m;
+  m.ts_exchange = 1'700'000'000'000'000'000;
+  m.ts_local = 1'700'000'000'000'000'001;
+  m.next_funding_time = 1'700'028'800'000'000'000;
+  m.mark = Price::from_raw(6180012345678);   // 61800.12345678
+  m.index = Price::from_raw(-5000000000);    // -50: a negative index is nonsense but must survive
+  m.funding_rate_raw = -12500;               // -0.000125 = -12500e-8
+  m.symbol = btc_;
+  m.feed = 1;
+  const std::string line = enc(m, 4);
+  EXPECT_NE(line.find("\"funding\":\"-0.000125\""), std::string::npos) << line;
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kMark);
+  const auto& d = std::get<MarkPrice>(r.event);
+  EXPECT_EQ(d.ts_exchange, 1'700'000'000'000'000'000);
+  EXPECT_EQ(d.ts_local, 1'700'000'000'000'000'001);
+  EXPECT_EQ(d.next_funding_time, 1'700'028'800'000'000'000);
+  EXPECT_EQ(d.mark.raw, 6180012345678);
+  EXPECT_EQ(d.index.raw, -5000000000);
+  EXPECT_EQ(d.funding_rate_raw, -12500);
+  EXPECT_EQ(dname(d.symbol), "BTCUSDT");
+  EXPECT_EQ(d.feed, 1);
+}
+
+TEST_F(CodecTest, SignalRoundTrips) {
+  Signal s;
+  s.ts_tick = 100;
+  s.ts_local = 250;
+  s.price = Price::from_raw(-99999999);  // -0.99999999
+  s.qty = Qty::from_raw(50000);          // 0.0005
+  s.client_id = make_client_id(255, (uint64_t{1} << 52) - 1) | 0xF;  // every bit set = UINT64_MAX
+  s.target_id = 0;
+  s.symbol = eth_;
+  s.strategy = 200;
+  s.side = Side::kSell;
+  s.action = SignalAction::kReplace;
+  s.tif = TimeInForce::kPostOnly;
+  ASSERT_EQ(s.client_id, kU64Max);
+  const std::string line = enc(s, 5);
+  EXPECT_NE(line.find("\"cid\":18446744073709551615"), std::string::npos) << line;  // unsigned, not -1
+  EXPECT_NE(line.find("\"action\":\"replace\",\"side\":\"SELL\",\"tif\":\"POST_ONLY\""), std::string::npos) << line;
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kSig);
+  const auto& d = std::get<Signal>(r.event);
+  EXPECT_EQ(d.ts_tick, 100);
+  EXPECT_EQ(d.ts_local, 250);
+  EXPECT_EQ(d.price.raw, -99999999);
+  EXPECT_EQ(d.qty.raw, 50000);
+  EXPECT_EQ(d.client_id, kU64Max);
+  EXPECT_EQ(d.target_id, 0u);
+  EXPECT_EQ(dname(d.symbol), "ETHUSDT");
+  EXPECT_EQ(d.strategy, 200);
+  EXPECT_EQ(d.side, Side::kSell);
+  EXPECT_EQ(d.action, SignalAction::kReplace);
+  EXPECT_EQ(d.tif, TimeInForce::kPostOnly);
+}
+
+TEST_F(CodecTest, OrderRoundTrips) {
+  Order o;
+  o.ts_tick = kI64Min;
+  o.ts_local = 0;
+  o.price = Price::from_raw(kI64Max);
+  o.qty = Qty::from_raw(123456789);  // 1.23456789
+  o.client_id = make_client_id(3, 17) | 2;  // (3<<56) | (17<<4) | 2 = 216172782113784082
+  o.target_id = kU64Max;
+  o.symbol = btc_;
+  o.strategy = 3;
+  o.side = Side::kBuy;
+  o.action = OrderAction::kCancel;
+  o.tif = TimeInForce::kIoc;
+  o.venue = 9;
+  ASSERT_EQ(o.client_id, 216172782113784082u);
+  const std::string line = enc(o, 6);
+  EXPECT_NE(line.find("\"cid\":216172782113784082"), std::string::npos) << line;
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kOrd);
+  const auto& d = std::get<Order>(r.event);
+  EXPECT_EQ(d.ts_tick, kI64Min);
+  EXPECT_EQ(d.ts_local, 0);
+  EXPECT_EQ(d.price.raw, kI64Max);
+  EXPECT_EQ(d.qty.raw, 123456789);
+  EXPECT_EQ(d.client_id, 216172782113784082u);
+  EXPECT_EQ(d.target_id, kU64Max);
+  EXPECT_EQ(d.strategy, 3);
+  EXPECT_EQ(d.side, Side::kBuy);
+  EXPECT_EQ(d.action, OrderAction::kCancel);
+  EXPECT_EQ(d.tif, TimeInForce::kIoc);
+  EXPECT_EQ(d.venue, 9);
+  EXPECT_EQ(dname(d.symbol), "BTCUSDT");
+}
+
+TEST_F(CodecTest, ExecRoundTripsEveryStatusAndReason) {
+  for (int st = 0; st <= static_cast<int>(ExecStatus::kCancelRejected); ++st) {
+    for (int rr = 0; rr < static_cast<int>(RejectReason::kCount); ++rr) {
+      ExecReport e;
+      e.ts_exchange = 1000 + st;
+      e.ts_local = 2000 + rr;
+      e.last_px = Price::from_raw(6183763000000);
+      e.last_qty = Qty::from_raw(100000);     // 0.001
+      e.cum_qty = Qty::from_raw(kI64Max);
+      e.client_id = kU64Max;
+      e.fee_raw = -618376;                    // rebate -0.00618376
+      e.symbol = kNoSymbol;                   // risk rejects may lack a symbol: written as ""
+      e.strategy = 1;
+      e.venue = kRiskVenue;
+      e.side = Side::kSell;
+      e.status = static_cast<ExecStatus>(st);
+      e.reject_reason = static_cast<RejectReason>(rr);
+      e.maker = (st % 2) == 0;
+      const std::string line = enc(e, 7);
+      const RecordedEvent r = dec(line);
+      ASSERT_EQ(r.kind, RecordKind::kExec);
+      const auto& d = std::get<ExecReport>(r.event);
+      EXPECT_EQ(d.ts_exchange, 1000 + st);
+      EXPECT_EQ(d.ts_local, 2000 + rr);
+      EXPECT_EQ(d.last_px.raw, 6183763000000);
+      EXPECT_EQ(d.last_qty.raw, 100000);
+      EXPECT_EQ(d.cum_qty.raw, kI64Max);
+      EXPECT_EQ(d.client_id, kU64Max);
+      EXPECT_EQ(d.fee_raw, -618376);
+      EXPECT_EQ(d.symbol, kNoSymbol);
+      EXPECT_EQ(d.strategy, 1);
+      EXPECT_EQ(d.venue, kRiskVenue);
+      EXPECT_EQ(d.side, Side::kSell);
+      EXPECT_EQ(d.status, static_cast<ExecStatus>(st));
+      EXPECT_EQ(d.reject_reason, static_cast<RejectReason>(rr));
+      EXPECT_EQ(d.maker, (st % 2) == 0);
+    }
+  }
+}
+
+TEST_F(CodecTest, ControlRoundTrips) {
+  Control c;
+  c.ts_local = 42;
+  c.command = ControlCommand::kKillSwitchOn;
+  c.symbol = btc_;
+  const std::string line = enc(c, 8);
+  EXPECT_EQ(line, "{\"v\":1,\"seq\":8,\"kind\":\"ctl\",\"ts_local\":42,\"sym\":\"BTCUSDT\",\"cmd\":\"kill_on\"}\n");
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kCtl);
+  const auto& d = std::get<Control>(r.event);
+  EXPECT_EQ(d.ts_local, 42);
+  EXPECT_EQ(d.command, ControlCommand::kKillSwitchOn);
+  EXPECT_EQ(dname(d.symbol), "BTCUSDT");
+}
+
+TEST_F(CodecTest, FooterRoundTrips) {
+  RecordFooter f;
+  f.counts = {10, 1, 2, 3, 4, 5, 0};
+  f.events = 25;  // 10+1+2+3+4+5+0
+  char buf[512];
+  const std::size_t n = encode_footer(f, buf, sizeof(buf));
+  ASSERT_GT(n, 0u);
+  const std::string line(buf, n);
+  EXPECT_EQ(line,
+            "{\"v\":1,\"kind\":\"end\",\"events\":25,\"n_md\":10,\"n_trade\":1,\"n_mark\":2,\"n_sig\":3,"
+            "\"n_ord\":4,\"n_exec\":5,\"n_ctl\":0}\n");
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kEnd);
+  EXPECT_EQ(r.seq, 0u);
+  EXPECT_EQ(std::get<RecordFooter>(r.event), f);
+}
+
+TEST_F(CodecTest, ConfigHeaderDropsSecretsAndRoundTrips) {
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"SYMBOLS", "BTCUSDT,ETHUSDT"},
+      {"BINANCE_API_KEY", "abc"},         // secret: must not appear, not even masked
+      {"BINANCE_API_SECRET", "***"},
+      {"NOTE", "quote \" and backslash \\ and tab \t"},
+      {"MAX_NOTIONAL", "1000.5"},
+  };
+  const std::string line = encode_config_header("dmabot 0.1.0", pairs);
+  EXPECT_EQ(line.find("API_KEY"), std::string::npos) << line;
+  EXPECT_EQ(line.find("SECRET"), std::string::npos) << line;
+  EXPECT_EQ(line.find("abc"), std::string::npos) << line;
+  EXPECT_EQ(line.back(), '\n');
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kConfig);
+  const ConfigHeader& h = decoder_.config_header();
+  EXPECT_EQ(h.version, 1);
+  EXPECT_EQ(h.program, "dmabot 0.1.0");
+  ASSERT_EQ(h.pairs.size(), 3u);
+  EXPECT_EQ(h.pairs[0], (std::pair<std::string, std::string>{"SYMBOLS", "BTCUSDT,ETHUSDT"}));
+  EXPECT_EQ(h.pairs[1], (std::pair<std::string, std::string>{"NOTE", "quote \" and backslash \\ and tab \t"}));
+  EXPECT_EQ(h.pairs[2], (std::pair<std::string, std::string>{"MAX_NOTIONAL", "1000.5"}));
+}
+
+TEST_F(CodecTest, EncodeRefusesASmallBuffer) {
+  MdTick t;
+  t.symbol = btc_;
+  char buf[1024];
+  // "BTCUSDT" is 7 chars: the encoder needs max_event_line_bytes(7) = 400 + 42 = 442 bytes.
+  EXPECT_EQ(encode(t, 1, symbols_, buf, 441), 0u);
+  EXPECT_GT(encode(t, 1, symbols_, buf, 442), 0u);
+  RecordFooter f;
+  EXPECT_EQ(encode_footer(f, buf, 100), 0u);
+}
+
+TEST_F(CodecTest, SymbolsAreInternedIntoTheDecodersTable) {
+  SymbolTable table;
+  const SymbolId pre = table.add("SOLUSDT");  // id 0
+  EventDecoder d(&table);
+  RecordedEvent out;
+  const std::string a =
+      R"({"v":1,"seq":1,"kind":"ctl","ts_local":1,"sym":"BNBUSDT","cmd":"none"})";
+  const std::string b =
+      R"({"v":1,"seq":2,"kind":"ctl","ts_local":2,"sym":"solusdt","cmd":"cancel_all"})";
+  ASSERT_EQ(d.decode(a, out), DecodeResult::kOk) << d.error();
+  EXPECT_EQ(std::get<Control>(out.event).symbol, 1);  // new name -> next id
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.name(1), "BNBUSDT");
+  ASSERT_EQ(d.decode(b, out), DecodeResult::kOk) << d.error();
+  EXPECT_EQ(std::get<Control>(out.event).symbol, pre);  // case-insensitive match of an existing name
+  EXPECT_EQ(std::get<Control>(out.event).command, ControlCommand::kCancelAll);
+  ASSERT_EQ(d.decode(a, out), DecodeResult::kOk);  // cached path gives the same id
+  EXPECT_EQ(std::get<Control>(out.event).symbol, 1);
+  EXPECT_EQ(table.size(), 2u);
+}
+
+TEST_F(CodecTest, DecodeAcceptsAnyFieldOrderUnknownFieldsAndCrlf) {
+  const std::string line =
+      "{\"cmd\":\"shutdown\",\"extra\":{\"nested\":[1,2]},\"sym\":\"\",\"ts_local\":-5,\"kind\":\"ctl\","
+      "\"seq\":9,\"v\":1}\r\n";
+  const RecordedEvent r = dec(line);
+  ASSERT_EQ(r.kind, RecordKind::kCtl);
+  EXPECT_EQ(r.seq, 9u);
+  EXPECT_EQ(std::get<Control>(r.event).ts_local, -5);
+  EXPECT_EQ(std::get<Control>(r.event).symbol, kNoSymbol);
+  EXPECT_EQ(std::get<Control>(r.event).command, ControlCommand::kShutdown);
+}
+
+TEST_F(CodecTest, DecodePaddedReadsInPlace) {
+  // The line sits in a bigger buffer followed by the next line: decode_padded must stop at its end.
+  const std::string first = R"({"v":1,"seq":1,"kind":"ctl","ts_local":7,"sym":"BTCUSDT","cmd":"kill_off"})";
+  std::string buf = first + "\n" + first + std::string(kJsonPadding, ' ');
+  RecordedEvent out;
+  ASSERT_EQ(decoder_.decode_padded(std::string_view(buf.data(), first.size()), out), DecodeResult::kOk)
+      << decoder_.error();
+  EXPECT_EQ(std::get<Control>(out.event).ts_local, 7);
+  EXPECT_EQ(std::get<Control>(out.event).command, ControlCommand::kKillSwitchOff);
+}
+
+// --- malformed input -------------------------------------------------------------------------------
+
+const char* const kGoodMd =
+    R"({"v":1,"seq":1,"kind":"md","ts_local":5,"ts_exch":4,"sym":"BTCUSDT","u":3,"bid":"1.5","bq":"2","ask":"1.6","aq":"3","feed":0})";
+
+std::string replace(std::string s, std::string_view from, std::string_view to) {
+  const auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  s.replace(pos, from.size(), to);
+  return s;
+}
+
+TEST_F(CodecTest, GoodMdBaselineDecodes) {
+  const RecordedEvent r = dec(kGoodMd);
+  ASSERT_EQ(r.kind, RecordKind::kMd);
+  EXPECT_EQ(std::get<MdTick>(r.event).bid.raw, 150000000);  // 1.5 * 1e8
+}
+
+TEST_F(CodecTest, EmptyLines) {
+  EXPECT_EQ(dec_err(""), DecodeResult::kEmpty);
+  EXPECT_EQ(dec_err("  \t\r\n"), DecodeResult::kEmpty);
+}
+
+TEST_F(CodecTest, TruncatedLineIsMalformed) {
+  const std::string full = kGoodMd;
+  // Every proper prefix (a crash can cut the last line anywhere) must be rejected, never accepted.
+  for (std::size_t n = 1; n < full.size(); ++n) {
+    const DecodeResult r = dec_err(full.substr(0, n));
+    EXPECT_TRUE(r == DecodeResult::kMalformed || r == DecodeResult::kEmpty) << n << ": " << to_string(r);
+  }
+}
+
+TEST_F(CodecTest, SyntaxErrorsAreMalformed) {
+  EXPECT_EQ(dec_err("[1,2,3]"), DecodeResult::kMalformed);
+  EXPECT_EQ(dec_err("\"md\""), DecodeResult::kMalformed);
+  EXPECT_EQ(dec_err(std::string(kGoodMd) + "{\"v\":1}"), DecodeResult::kMalformed);  // two glued lines
+  EXPECT_EQ(dec_err(std::string(kGoodMd) + " x"), DecodeResult::kMalformed);
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"u\":3,", "\"u\":3,,")), DecodeResult::kMalformed);
+}
+
+TEST_F(CodecTest, WrongTypesNameTheField) {
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"bid\":\"1.5\"", "\"bid\":1.5")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "bid");
+  EXPECT_NE(decoder_.error().find("'bid'"), std::string_view::npos) << decoder_.error();
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"u\":3", "\"u\":\"3\"")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "u");
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"u\":3", "\"u\":-3")), DecodeResult::kBadField);  // ids are unsigned
+  EXPECT_EQ(decoder_.error_field(), "u");
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"ts_local\":5", "\"ts_local\":5.5")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "ts_local");
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"feed\":0", "\"feed\":256")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "feed");
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"bq\":\"2\"", "\"bq\":\"1.000000001\"")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "bq");
+  EXPECT_NE(decoder_.error().find("more than 8 decimals"), std::string_view::npos) << decoder_.error();
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"ask\":\"1.6\"", "\"ask\":\"1e5\"")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "ask");
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"sym\":\"BTCUSDT\"", "\"sym\":7")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "sym");
+}
+
+TEST_F(CodecTest, BadEnumValuesNameTheField) {
+  const std::string ctl = R"({"v":1,"seq":1,"kind":"ctl","ts_local":1,"sym":"","cmd":"explode"})";
+  EXPECT_EQ(dec_err(ctl), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "cmd");
+  const std::string trade =
+      R"({"v":1,"seq":1,"kind":"trade","ts_local":1,"ts_exch":1,"sym":"X","id":1,"px":"1","qty":"1","aggr":"buy","feed":0})";
+  EXPECT_EQ(dec_err(trade), DecodeResult::kBadField);  // enum names are case-sensitive: "BUY"
+  EXPECT_EQ(decoder_.error_field(), "aggr");
+}
+
+TEST_F(CodecTest, MissingFieldIsNamed) {
+  EXPECT_EQ(dec_err(replace(kGoodMd, ",\"aq\":\"3\"", "")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "aq");
+  EXPECT_NE(decoder_.error().find("missing"), std::string_view::npos) << decoder_.error();
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"seq\":1,", "")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "seq");
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"kind\":\"md\",", "")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "kind");
+
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"v\":1,", "")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "v");
+}
+
+TEST_F(CodecTest, UnknownKind) {
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"kind\":\"md\"", "\"kind\":\"depth\"")), DecodeResult::kUnknownKind);
+  EXPECT_EQ(decoder_.error_field(), "kind");
+  EXPECT_NE(decoder_.error().find("depth"), std::string_view::npos) << decoder_.error();
+}
+
+TEST_F(CodecTest, NewerVersionIsRejectedWithAClearMessage) {
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"v\":1", "\"v\":2")), DecodeResult::kUnsupportedVersion);
+  EXPECT_NE(decoder_.error().find("schema version 2"), std::string_view::npos) << decoder_.error();
+  // A newer version wins over an unknown kind: the kind may exist in that version.
+  EXPECT_EQ(dec_err(R"({"kind":"depth","v":3})"), DecodeResult::kUnsupportedVersion);
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"v\":1", "\"v\":0")), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "v");
+}
+
+TEST_F(CodecTest, DecoderRecoversAfterErrors) {
+  EXPECT_EQ(dec_err("{\"v\":1,"), DecodeResult::kMalformed);
+  EXPECT_EQ(dec_err(replace(kGoodMd, "\"u\":3", "\"u\":true")), DecodeResult::kBadField);
+  const RecordedEvent r = dec(kGoodMd);
+  EXPECT_EQ(std::get<MdTick>(r.event).update_id, 3u);
+}
+
+// The example lines in docs/EVENT_SCHEMA.md must stay valid schema-1 lines.
+TEST_F(CodecTest, SchemaDocExamplesDecode) {
+  const char* root = std::getenv("DMABOT_SOURCE_DIR");
+  if (root == nullptr) GTEST_SKIP() << "DMABOT_SOURCE_DIR not set (run through ctest)";
+  std::ifstream doc(std::string(root) + "/docs/EVENT_SCHEMA.md");
+  ASSERT_TRUE(doc.good());
+  std::string line;
+  int examples = 0;
+  while (std::getline(doc, line)) {
+    if (line.rfind("{\"v\":", 0) != 0) continue;
+    ++examples;
+    RecordedEvent out;
+    EXPECT_EQ(decoder_.decode(line, out), DecodeResult::kOk) << decoder_.error() << " in " << line;
+  }
+  EXPECT_EQ(examples, 4);  // config, md, sig, end
+}
+
+}  // namespace
+}  // namespace dmabot::core

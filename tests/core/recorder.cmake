@@ -1,0 +1,3 @@
+# Tests for core/event_codec and core/recorder (included from tests/core/CMakeLists.txt).
+dmabot_test(NAME core_event_codec_test SRCS ${CMAKE_CURRENT_LIST_DIR}/event_codec_test.cpp DEPS dmabot::core LABELS unit)
+dmabot_test(NAME core_recorder_test SRCS ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cpp DEPS dmabot::core LABELS unit)

@@ -1,0 +1,86 @@
+// Tests for core/symbol_table.h: case-insensitive interning, duplicates, rejected names, capacity.
+#include "core/symbol_table.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/strings.h"
+
+namespace dmabot::core {
+namespace {
+
+TEST(SymbolTable, AddAndFindCaseInsensitive) {
+  SymbolTable t;
+  EXPECT_EQ(t.find("BTCUSDT"), kNoSymbol);  // empty table
+  const SymbolId btc = t.add("btcusdt");
+  const SymbolId eth = t.add("EthUsdt");
+  EXPECT_EQ(btc, 0);  // dense ids in insertion order
+  EXPECT_EQ(eth, 1);
+  EXPECT_EQ(t.name(btc), "BTCUSDT");  // stored upper case
+  EXPECT_EQ(t.name(eth), "ETHUSDT");
+  EXPECT_EQ(t.find("BTCUSDT"), btc);
+  EXPECT_EQ(t.find("btcusdt"), btc);
+  EXPECT_EQ(t.find("BtCuSdT"), btc);
+  EXPECT_EQ(t.find("ethusdt"), eth);
+  EXPECT_EQ(t.find("BTCUSD"), kNoSymbol);   // prefix is not a match
+  EXPECT_EQ(t.find("BTCUSDTX"), kNoSymbol);
+  EXPECT_EQ(t.find(""), kNoSymbol);
+  EXPECT_EQ(t.size(), 2u);
+}
+
+TEST(SymbolTable, DuplicatesReturnTheExistingId) {
+  SymbolTable t;
+  const SymbolId a = t.add("SOLUSDT");
+  EXPECT_EQ(t.add("solusdt"), a);
+  EXPECT_EQ(t.add("SOLUSDT"), a);
+  EXPECT_EQ(t.size(), 1u);
+  // A duplicate added with instrument info does not overwrite the first registration.
+  InstrumentInfo again;
+  again.name = "SolUsdt";
+  again.tick = Price::from_raw(1);
+  EXPECT_EQ(t.add(again), a);
+  EXPECT_EQ(t.info(a).tick, Price::from_raw(1'000'000));  // the default 0.01 kept
+}
+
+TEST(SymbolTable, RejectsEmptyAndSpacedNames) {
+  SymbolTable t;
+  EXPECT_EQ(t.add(""), kNoSymbol);
+  EXPECT_EQ(t.add(" BTCUSDT"), kNoSymbol);
+  EXPECT_EQ(t.add("BTCUSDT "), kNoSymbol);
+  EXPECT_EQ(t.add("BTC USDT"), kNoSymbol);
+  EXPECT_EQ(t.add("BTC\tUSDT"), kNoSymbol);
+  EXPECT_EQ(t.size(), 0u);  // nothing half-added
+  EXPECT_EQ(t.find(" BTCUSDT"), kNoSymbol);
+}
+
+TEST(SymbolTable, KeepsInstrumentInfo) {
+  SymbolTable t;
+  InstrumentInfo info;
+  info.name = "ethusdt";
+  info.tick = Price::from_raw(10'000'000);  // 0.1
+  info.step = Qty::from_raw(100'000);       // 0.001
+  info.min_notional_raw = 20 * kScale;
+  const SymbolId id = t.add(info);
+  ASSERT_NE(id, kNoSymbol);
+  EXPECT_EQ(t.info(id).name, "ETHUSDT");
+  EXPECT_EQ(t.info(id).tick.raw, 10'000'000);
+  EXPECT_EQ(t.info(id).step.raw, 100'000);
+  EXPECT_EQ(t.info(id).min_notional_raw, 2'000'000'000);
+  t.mutable_info(id).tick = Price::from_raw(1'000'000);
+  EXPECT_EQ(t.info(id).tick.raw, 1'000'000);
+}
+
+TEST(SymbolTable, FullTableRejectsNewNamesButFindsOldOnes) {
+  SymbolTable t;
+  for (std::size_t i = 0; i < SymbolTable::kMaxSymbols; ++i) {
+    ASSERT_EQ(t.add(str_cat("S", i)), static_cast<SymbolId>(i));
+  }
+  EXPECT_EQ(t.add("ONEMORE"), kNoSymbol);
+  EXPECT_EQ(t.size(), SymbolTable::kMaxSymbols);
+  EXPECT_EQ(t.add("s5"), 5);  // existing names still resolve
+  EXPECT_EQ(t.find("S1023"), 1023);
+}
+
+}  // namespace
+}  // namespace dmabot::core

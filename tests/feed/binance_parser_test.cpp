@@ -1,0 +1,404 @@
+// Tests for feed/binance_parser.h on hand-written messages: every message kind, field order,
+// every error reason, exact ids above 2^53, buffer reuse. Expected raw values are worked out by
+// hand: raw = decimal value * 1e8; Binance ms times * 1e6 = ns.
+#include "feed/binance_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/symbol_table.h"
+#include "feed/internal/fast_decimal.h"
+
+namespace dmabot::feed {
+namespace {
+
+using core::Side;
+
+// Spot line 3 of spot_btcusdt_20240808 (the JSON part).
+constexpr std::string_view kSpotTicker =
+    R"({"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}})";
+// Spot bookTicker payload with a placeholder for one field's text, for the error tests.
+std::string spot_ticker_with(std::string_view u, std::string_view b, std::string_view bq, std::string_view a = "\"2.5\"",
+                             std::string_view aq = "\"1\"") {
+  return std::string(R"({"stream":"btcusdt@bookTicker","data":{"u":)") + std::string(u) + R"(,"s":"BTCUSDT","b":)" +
+         std::string(b) + R"(,"B":)" + std::string(bq) + R"(,"a":)" + std::string(a) + R"(,"A":)" + std::string(aq) +
+         "}}";
+}
+
+class ParserTest : public ::testing::Test {
+ protected:
+  ParserTest() : btc_(symbols_.add("BTCUSDT")), parser_(symbols_, /*allow_new_symbols=*/false, /*feed_id=*/3) {}
+
+  ParseResult parse(std::string_view msg, core::UnixNanos ts_local = 42) { return parser_.parse(msg, ts_local); }
+
+  core::SymbolTable symbols_;
+  core::SymbolId btc_;
+  BinanceParser parser_;
+};
+
+TEST_F(ParserTest, SpotBookTickerCombinedStream) {
+  const ParseResult r = parse(kSpotTicker, 1723161254087891268);
+  ASSERT_EQ(r.kind, MsgKind::kMdTick) << to_string(r.error) << " " << r.field;
+  EXPECT_TRUE(r.ok());
+  const core::MdTick& t = parser_.tick();
+  EXPECT_EQ(t.update_id, 50093239212u);
+  EXPECT_EQ(t.bid.raw, 6'183'763'000'000);  // 61837.63 * 1e8
+  EXPECT_EQ(t.bid_qty.raw, 378'826'000);    // 3.78826 * 1e8
+  EXPECT_EQ(t.ask.raw, 6'183'764'000'000);  // 61837.64 * 1e8
+  EXPECT_EQ(t.ask_qty.raw, 154'698'000);    // 1.54698 * 1e8
+  EXPECT_EQ(t.ts_exchange, 0);              // spot bookTicker has no event time
+  EXPECT_EQ(t.ts_local, 1723161254087891268);
+  EXPECT_EQ(t.symbol, btc_);
+  EXPECT_EQ(t.feed, 3);
+}
+
+TEST_F(ParserTest, FuturesBookTickerBareEvent) {
+  const ParseResult r = parse(
+      R"({"e":"bookTicker","u":5123107839020,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256314})");
+  ASSERT_EQ(r.kind, MsgKind::kMdTick);
+  const core::MdTick& t = parser_.tick();
+  EXPECT_EQ(t.update_id, 5123107839020u);
+  EXPECT_EQ(t.bid.raw, 6'180'020'000'000);  // 61800.20 * 1e8
+  EXPECT_EQ(t.bid_qty.raw, 250'700'000);    // 2.507 * 1e8
+  EXPECT_EQ(t.ask.raw, 6'180'030'000'000);
+  EXPECT_EQ(t.ask_qty.raw, 251'000'000);
+  EXPECT_EQ(t.ts_exchange, 1'723'161'256'314'000'000);  // E (not T) in ms * 1e6
+}
+
+TEST_F(ParserTest, FieldOrderDoesNotMatter) {
+  // Same content as kSpotTicker, keys reversed and the "data" member before "stream".
+  const ParseResult r = parse(
+      R"({"data":{"A":"1.54698000","a":"61837.64000000","B":"3.78826000","b":"61837.63000000","s":"BTCUSDT","u":50093239212},"stream":"btcusdt@bookTicker"})");
+  ASSERT_EQ(r.kind, MsgKind::kMdTick);
+  EXPECT_EQ(parser_.tick().update_id, 50093239212u);
+  EXPECT_EQ(parser_.tick().bid.raw, 6'183'763'000'000);
+  EXPECT_EQ(parser_.tick().ask_qty.raw, 154'698'000);
+  // A bare spot bookTicker (raw stream, no wrapper, no "e") is recognised by its shape.
+  ASSERT_EQ(parse(R"({"u":7,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"})").kind, MsgKind::kMdTick);
+  EXPECT_EQ(parser_.tick().ask.raw, 300'000'000);
+  // Whitespace between tokens is fine.
+  ASSERT_EQ(parse(" { \"u\" : 7 , \"s\" : \"BTCUSDT\" , \"b\" : \"1\" , \"B\" : \"2\" , \"a\" : \"3\" , \"A\" : \"4\" } \n").kind,
+            MsgKind::kMdTick);
+  EXPECT_EQ(parser_.tick().bid_qty.raw, 200'000'000);
+}
+
+TEST_F(ParserTest, SpotTradeBuyerMakerMeansSellAggressor) {
+  const ParseResult r = parse(
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}})",
+      9);
+  ASSERT_EQ(r.kind, MsgKind::kTrade);
+  const core::Trade& t = parser_.trade();
+  EXPECT_EQ(t.trade_id, 3735683259u);
+  EXPECT_EQ(t.price.raw, 6'183'763'000'000);
+  EXPECT_EQ(t.qty.raw, 2'000'000);  // 0.02 * 1e8
+  EXPECT_EQ(t.aggressor, Side::kSell);
+  EXPECT_EQ(t.ts_exchange, 1'723'161'255'343'000'000);
+  EXPECT_EQ(t.ts_local, 9);
+  EXPECT_EQ(t.symbol, btc_);
+}
+
+TEST_F(ParserTest, FuturesTradeBuyerTakerAndAggTrade) {
+  ASSERT_EQ(parse(R"({"e":"trade","E":1723161256322,"T":1723161256322,"s":"BTCUSDT","t":5266583935,"p":"61800.30","q":"0.006","X":"MARKET","m":false})")
+                .kind,
+            MsgKind::kTrade);
+  EXPECT_EQ(parser_.trade().aggressor, Side::kBuy);
+  EXPECT_EQ(parser_.trade().qty.raw, 600'000);  // 0.006 * 1e8
+
+  // aggTrade: "a" is the aggregate trade id (a number, not an ask price).
+  const ParseResult r = parse(
+      R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1672515782136,"s":"BTCUSDT","a":12345,"p":"0.001","q":"100","f":100,"l":105,"T":1672515782136,"m":true}})");
+  ASSERT_EQ(r.kind, MsgKind::kTrade) << to_string(r.error) << r.field;
+  EXPECT_EQ(parser_.trade().trade_id, 12345u);
+  EXPECT_EQ(parser_.trade().price.raw, 100'000);        // 0.001 * 1e8
+  EXPECT_EQ(parser_.trade().qty.raw, 10'000'000'000);   // 100 * 1e8
+  EXPECT_EQ(parser_.trade().aggressor, Side::kSell);
+}
+
+TEST_F(ParserTest, MarkPriceWithSignedFundingRate) {
+  const ParseResult r = parse(
+      R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1680652800010,"s":"BTCUSDT","p":"28155.10000000","P":"28141.47600845","i":"28165.04857143","r":"-0.00002760","T":1680652800000}})");
+  ASSERT_EQ(r.kind, MsgKind::kMarkPrice);
+  const core::MarkPrice& m = parser_.mark_price();
+  EXPECT_EQ(m.mark.raw, 2'815'510'000'000);   // 28155.10 * 1e8
+  EXPECT_EQ(m.index.raw, 2'816'504'857'143);  // 28165.04857143 * 1e8
+  EXPECT_EQ(m.funding_rate_raw, -2'760);      // -0.0000276 * 1e8
+  EXPECT_EQ(m.next_funding_time, 1'680'652'800'000'000'000);
+  EXPECT_EQ(m.ts_exchange, 1'680'652'800'010'000'000);
+  // Delivery contracts send an empty funding rate: no funding.
+  ASSERT_EQ(parse(R"({"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","i":"1","r":"","T":0})").kind,
+            MsgKind::kMarkPrice);
+  EXPECT_EQ(parser_.mark_price().funding_rate_raw, 0);
+}
+
+TEST_F(ParserTest, FuturesDepthUpdateKeepsAllLevelsInOrder) {
+  const ParseResult r = parse(
+      R"({"stream":"btcusdt@depth@0ms","data":{"e":"depthUpdate","E":1680652800016,"T":1680652800009,"s":"BTCUSDT","U":2710249412206,"u":2710249413621,"pu":2710249412032,"b":[["22300.00","2.788"],["27577.40","0.000"],["28023.80","1.638"]],"a":[["28155.20","3.793"]]}})");
+  ASSERT_EQ(r.kind, MsgKind::kDepth);
+  const DepthUpdate& d = parser_.depth();
+  EXPECT_EQ(d.first_update_id, 2710249412206u);
+  EXPECT_EQ(d.last_update_id, 2710249413621u);
+  EXPECT_EQ(d.prev_update_id, 2710249412032u);
+  EXPECT_EQ(d.ts_exchange, 1'680'652'800'016'000'000);
+  EXPECT_EQ(d.ts_transaction, 1'680'652'800'009'000'000);
+  ASSERT_EQ(d.bids.size(), 3u);
+  ASSERT_EQ(d.asks.size(), 1u);
+  EXPECT_EQ(d.bids[0].price.raw, 2'230'000'000'000);  // 22300 * 1e8, first as sent (not best)
+  EXPECT_EQ(d.bids[0].qty.raw, 278'800'000);          // 2.788 * 1e8
+  EXPECT_EQ(d.bids[1].qty.raw, 0);                    // removal
+  EXPECT_EQ(d.bids[2].price.raw, 2'802'380'000'000);
+  EXPECT_EQ(d.asks[0].price.raw, 2'815'520'000'000);
+  EXPECT_EQ(d.asks[0].qty.raw, 379'300'000);
+
+  // Spot: no "pu", no "T"; an empty side is allowed.
+  ASSERT_EQ(parse(R"({"e":"depthUpdate","E":1723161255308,"s":"BTCUSDT","U":5,"u":9,"b":[],"a":[["61838.04000000","0.32332000"]]})").kind,
+            MsgKind::kDepth);
+  EXPECT_EQ(parser_.depth().prev_update_id, 0u);
+  EXPECT_EQ(parser_.depth().ts_transaction, 0);
+  EXPECT_TRUE(parser_.depth().bids.empty());
+  ASSERT_EQ(parser_.depth().asks.size(), 1u);
+  EXPECT_EQ(parser_.depth().asks[0].qty.raw, 32'332'000);  // 0.32332 * 1e8
+}
+
+TEST_F(ParserTest, DepthSnapshotRestAndPartialBook) {
+  // REST /fapi/v1/depth: no symbol in the message.
+  ParseResult r = parse(
+      R"({"lastUpdateId":5123107852948,"E":1723161256501,"T":1723161256493,"bids":[["61800.20","2.909"],["61800.10","0.696"]],"asks":[["61800.30","1.072"]]})");
+  ASSERT_EQ(r.kind, MsgKind::kSnapshot);
+  const DepthSnapshot& s = parser_.snapshot();
+  EXPECT_EQ(s.last_update_id, 5123107852948u);
+  EXPECT_EQ(s.symbol, core::kNoSymbol);
+  EXPECT_EQ(s.ts_exchange, 1'723'161'256'501'000'000);
+  EXPECT_EQ(s.ts_transaction, 1'723'161'256'493'000'000);
+  ASSERT_EQ(s.bids.size(), 2u);
+  EXPECT_EQ(s.bids[1].price.raw, 6'180'010'000'000);
+  EXPECT_EQ(s.bids[1].qty.raw, 69'600'000);  // 0.696 * 1e8
+  ASSERT_EQ(s.asks.size(), 1u);
+
+  // Spot partial book stream: snapshot shape; the symbol comes from the stream name.
+  r = parse(R"({"stream":"btcusdt@depth5@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}})");
+  ASSERT_EQ(r.kind, MsgKind::kSnapshot);
+  EXPECT_EQ(parser_.snapshot().symbol, btc_);
+  EXPECT_EQ(parser_.snapshot().asks[0].price.raw, 260'000);  // 0.0026 * 1e8
+}
+
+TEST_F(ParserTest, IdsAboveTwoToThe53AreExact) {
+  // 2^53 + 1 = 9007199254740993 has no double representation; 2^64 - 1 is the largest uint64.
+  ASSERT_EQ(parse(spot_ticker_with("9007199254740993", "\"1\"", "\"1\"")).kind, MsgKind::kMdTick);
+  EXPECT_EQ(parser_.tick().update_id, 9'007'199'254'740'993u);
+  ASSERT_EQ(parse(spot_ticker_with("18446744073709551615", "\"1\"", "\"1\"")).kind, MsgKind::kMdTick);
+  EXPECT_EQ(parser_.tick().update_id, 18'446'744'073'709'551'615u);
+  const ParseResult r = parse(spot_ticker_with("18446744073709551616", "\"1\"", "\"1\""));  // 2^64
+  EXPECT_EQ(r.kind, MsgKind::kError);
+  EXPECT_EQ(r.error, ParseError::kOutOfRange);
+  EXPECT_EQ(r.field, "u");
+}
+
+struct BadCase {
+  std::string msg;
+  MsgKind kind;
+  ParseError error;
+  std::string_view field;
+};
+
+TEST_F(ParserTest, EveryErrorNamesItsReasonAndField) {
+  const std::vector<BadCase> cases = {
+      {"", MsgKind::kError, ParseError::kEmpty, ""},
+      {" \t\r\n", MsgKind::kError, ParseError::kEmpty, ""},
+      // Truncated in the middle of a value, of a key, right after the opening brace.
+      {std::string(kSpotTicker.substr(0, kSpotTicker.size() - 20)), MsgKind::kError, ParseError::kBadJson, ""},
+      {R"({"stream":"btcusdt@depth@100ms","data":{)", MsgKind::kError, ParseError::kBadJson, ""},
+      {R"({"u":1,"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1",})", MsgKind::kError, ParseError::kBadJson, ""},
+      {std::string(kSpotTicker) + "}", MsgKind::kError, ParseError::kTrailingContent, ""},
+      {std::string(kSpotTicker) + " {}", MsgKind::kError, ParseError::kTrailingContent, ""},
+      {"[1,2]", MsgKind::kError, ParseError::kNotObject, ""},
+      {"12", MsgKind::kError, ParseError::kNotObject, ""},
+      // Wrong types.
+      {spot_ticker_with("\"50093239212\"", "\"1\"", "\"1\""), MsgKind::kError, ParseError::kWrongType, "u"},
+      {spot_ticker_with("1.5", "\"1\"", "\"1\""), MsgKind::kError, ParseError::kWrongType, "u"},
+      {spot_ticker_with("-5", "\"1\"", "\"1\""), MsgKind::kError, ParseError::kOutOfRange, "u"},
+      {spot_ticker_with("1", "61837.63", "\"1\""), MsgKind::kError, ParseError::kWrongType, "b"},
+      {spot_ticker_with("1", "\"1\"", "null"), MsgKind::kError, ParseError::kWrongType, "B"},
+      {spot_ticker_with("1", "[[\"1\",\"2\"]]", "\"1\""), MsgKind::kError, ParseError::kWrongType, "b"},
+      {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1","q":"1","m":"true"}})",
+       MsgKind::kError, ParseError::kWrongType, "m"},
+      {R"({"stream":"btcusdt@trade","data":[1]})", MsgKind::kError, ParseError::kWrongType, "data"},
+      {R"({"e":5,"E":1})", MsgKind::kError, ParseError::kWrongType, "e"},
+      // Missing fields.
+      {R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"1","a":"1"}})", MsgKind::kError,
+       ParseError::kMissingField, "A"},
+      {R"({"e":"trade","E":1,"s":"BTCUSDT","p":"1","q":"1","m":true})", MsgKind::kError, ParseError::kMissingField, "t"},
+      {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[]})", MsgKind::kError, ParseError::kMissingField, "a"},
+      {R"({"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","i":"1","T":1})", MsgKind::kError,
+       ParseError::kMissingField, "r"},
+      {R"({"lastUpdateId":1,"bids":[]})", MsgKind::kError, ParseError::kMissingField, "asks"},
+      // Decimals: 9 decimals, negative, junk, empty.
+      {spot_ticker_with("1", "\"61837.630000001\"", "\"1\""), MsgKind::kError, ParseError::kTooManyDecimals, "b"},
+      {spot_ticker_with("1", "\"1\"", "\"-1.5\""), MsgKind::kError, ParseError::kNegative, "B"},
+      {spot_ticker_with("1", "\"1\"", "\"1\"", "\"1e5\""), MsgKind::kError, ParseError::kBadDecimal, "a"},
+      {spot_ticker_with("1", "\"1\"", "\"1\"", "\"2\"", "\"\""), MsgKind::kError, ParseError::kBadDecimal, "A"},
+      {spot_ticker_with("1", "\"99999999999999999999\"", "\"1\""), MsgKind::kError, ParseError::kOutOfRange, "b"},
+      // Depth levels.
+      {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1"]],"a":[]})", MsgKind::kError,
+       ParseError::kBadLevel, "b"},
+      {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[],"a":["1","2"]})", MsgKind::kError,
+       ParseError::kBadLevel, "a"},
+      {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[[1.5,"2"]],"a":[]})", MsgKind::kError,
+       ParseError::kBadLevel, "b"},
+      {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1","-2"]],"a":[]})", MsgKind::kError,
+       ParseError::kNegative, "b"},
+      {R"({"lastUpdateId":1,"bids":[["1.000000001","1"]],"asks":[]})", MsgKind::kError,
+       ParseError::kTooManyDecimals, "bids"},
+      // A time that does not fit int64 ns once scaled: 9223372036855 ms > INT64_MAX / 1e6.
+      {R"({"e":"trade","E":9223372036855,"s":"BTCUSDT","t":1,"p":"1","q":"1","m":true})", MsgKind::kError,
+       ParseError::kOutOfRange, "E"},
+      // Well-formed but not ours.
+      {R"({"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1,"s":"BTCUSDT","k":{}}})", MsgKind::kUnknown,
+       ParseError::kUnknownStream, "stream"},
+      {R"({"e":"24hrTicker","E":123456789,"s":"BTCUSDT","p":"-94.99999800"})", MsgKind::kUnknown,
+       ParseError::kUnknownEvent, "e"},
+      {R"({"e":"executionReport","E":1,"s":"BTCUSDT","t":-1})", MsgKind::kUnknown, ParseError::kUnknownEvent, "e"},
+      {R"({"result":null,"id":1})", MsgKind::kUnknown, ParseError::kNoEventType, ""},
+      {R"({"stream":"ethusdt@bookTicker","data":{"u":1,"s":"ETHUSDT","b":"1","B":"1","a":"1","A":"1"}})",
+       MsgKind::kUnknown, ParseError::kUnknownSymbol, "s"},
+      // A symbol with an escape is never unescaped into a lookalike.
+      {R"({"u":1,"s":"BTC\u0055SDT","b":"1","B":"1","a":"1","A":"1"})", MsgKind::kUnknown, ParseError::kUnknownSymbol,
+       "s"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.msg);
+    const ParseResult r = parse(c.msg);
+    EXPECT_EQ(r.kind, c.kind) << to_string(r.kind);
+    EXPECT_EQ(r.error, c.error) << to_string(r.error);
+    EXPECT_EQ(r.field, c.field);
+    EXPECT_FALSE(r.ok());
+  }
+  // Each case above was counted once under its kind and reason.
+  const ParseCounters& n = parser_.counters();
+  uint64_t errors = 0;
+  uint64_t unknowns = 0;
+  for (const BadCase& c : cases) (c.kind == MsgKind::kError ? errors : unknowns) += 1;
+  EXPECT_EQ(n.kind(MsgKind::kError), errors);
+  EXPECT_EQ(n.kind(MsgKind::kUnknown), unknowns);
+  EXPECT_EQ(n.kind(MsgKind::kMdTick), 0u);
+  EXPECT_EQ(n.error(ParseError::kEmpty), 2u);
+  EXPECT_EQ(n.error(ParseError::kUnknownSymbol), 2u);
+}
+
+TEST_F(ParserTest, BadJsonCarriesSimdjsonReason) {
+  const ParseResult r = parse(R"({"u":1,"s":"BTCUSDT)");
+  ASSERT_EQ(r.error, ParseError::kBadJson);
+  EXPECT_NE(r.json_error, 0);
+  EXPECT_FALSE(json_error_message(r.json_error).empty());
+}
+
+TEST_F(ParserTest, NewSymbolsAreInternedOnlyWhenAllowed) {
+  const std::string eth = R"({"u":1,"s":"ETHUSDT","b":"1","B":"1","a":"1","A":"1"})";
+  EXPECT_EQ(parse(eth).error, ParseError::kUnknownSymbol);
+  EXPECT_EQ(symbols_.find("ETHUSDT"), core::kNoSymbol);
+
+  BinanceParser open_parser(symbols_, /*allow_new_symbols=*/true);
+  ASSERT_EQ(open_parser.parse(eth, 0).kind, MsgKind::kMdTick);
+  const core::SymbolId eth_id = symbols_.find("ETHUSDT");
+  ASSERT_NE(eth_id, core::kNoSymbol);
+  EXPECT_EQ(open_parser.tick().symbol, eth_id);
+  // Alternating symbols (the one-entry cache misses every time) still resolve correctly.
+  ASSERT_EQ(open_parser.parse(kSpotTicker, 0).kind, MsgKind::kMdTick);
+  EXPECT_EQ(open_parser.tick().symbol, btc_);
+  ASSERT_EQ(open_parser.parse(eth, 0).kind, MsgKind::kMdTick);
+  EXPECT_EQ(open_parser.tick().symbol, eth_id);
+}
+
+TEST_F(ParserTest, StaleBytesOfALongerMessageNeverCompleteAShortOne) {
+  ASSERT_EQ(parse(kSpotTicker).kind, MsgKind::kMdTick);
+  // The same message minus its last two braces: the scratch buffer still holds "}}" from the
+  // previous message right after it (the padding is not cleared between messages), which must
+  // not be read as part of this one.
+  const ParseResult r = parse(kSpotTicker.substr(0, kSpotTicker.size() - 2));
+  EXPECT_EQ(r.kind, MsgKind::kError);
+  EXPECT_EQ(r.error, ParseError::kBadJson);
+}
+
+TEST_F(ParserTest, ParsePaddedReadsInPlace) {
+  // The caller's buffer: message, then garbage that is readable padding.
+  std::string buf(kSpotTicker);
+  const std::size_t size = buf.size();
+  buf.append(BinanceParser::kPadding, '}');
+  ASSERT_EQ(parser_.parse_padded(buf.data(), size, buf.size(), 5).kind, MsgKind::kMdTick);
+  EXPECT_EQ(parser_.tick().ask.raw, 6'183'764'000'000);
+  EXPECT_EQ(parser_.tick().ts_local, 5);
+  // Too little padding: falls back to the copying parse, same answer.
+  ASSERT_EQ(parser_.parse_padded(buf.data(), size, size + 1, 6).kind, MsgKind::kMdTick);
+  EXPECT_EQ(parser_.tick().ts_local, 6);
+}
+
+TEST_F(ParserTest, LargeMessagesGrowBuffersAndSpansStayValid) {
+  // 20000 bids + 1 ask: more levels than the 16384 reserved and ~600 KB, more than the 64 KiB
+  // scratch. Bid i is price i+1, qty 0.001.
+  std::string msg = R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[)";
+  constexpr int kBids = 20000;
+  for (int i = 0; i < kBids; ++i) {
+    if (i) msg += ',';
+    msg += "[\"" + std::to_string(i + 1) + "\",\"0.001\"]";
+  }
+  msg += R"(],"a":[["99999.5","7"]]})";
+  const ParseResult r = parse(msg);
+  ASSERT_EQ(r.kind, MsgKind::kDepth) << to_string(r.error);
+  const DepthUpdate& d = parser_.depth();
+  ASSERT_EQ(d.bids.size(), static_cast<std::size_t>(kBids));
+  EXPECT_EQ(d.bids[0].price.raw, 100'000'000);                          // 1 * 1e8
+  EXPECT_EQ(d.bids[kBids - 1].price.raw, int64_t{kBids} * 100'000'000);  // 20000 * 1e8
+  EXPECT_EQ(d.bids[kBids - 1].qty.raw, 100'000);                         // 0.001 * 1e8
+  ASSERT_EQ(d.asks.size(), 1u);
+  EXPECT_EQ(d.asks[0].price.raw, 9'999'950'000'000);  // 99999.5 * 1e8
+  // A small message afterwards still parses (and the big buffers are reused).
+  ASSERT_EQ(parse(kSpotTicker).kind, MsgKind::kMdTick);
+}
+
+TEST(BinanceParserLimits, MessageAboveMaxIsTooLarge) {
+  core::SymbolTable symbols;
+  symbols.add("BTCUSDT");
+  BinanceParser parser(symbols, false, 0, /*max_message_bytes=*/64);
+  const ParseResult r = parser.parse(kSpotTicker, 0);  // 146 bytes
+  EXPECT_EQ(r.kind, MsgKind::kError);
+  EXPECT_EQ(r.error, ParseError::kTooLarge);
+}
+
+// The fast decimal path must agree with core::parse_decimal on every input: same error, same value.
+TEST(FastDecimal, AgreesWithCoreParser) {
+  std::vector<std::string> inputs = {
+      "0", "1", "61837.63000000", "0.00000001", "0.060", "123.", ".5", ".", "", "-1", "+1", "1.000000000",
+      "1.123456789", "9999999999.99999999", "99999999999", "92233720368.54775807", "92233720368.54775808",
+      "00000000000000000001", "1..2", "1.2.3", "1e5", " 1", "1 ", "abc", "0000000000.00000000", "18446744073709551616",
+      "1234567890123456789", "12345678901.2345678"};
+  std::mt19937_64 rng(20240808);
+  const std::string alphabet = "0123456789.-+e ";
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    const int len = static_cast<int>(rng() % 22);
+    for (int k = 0; k < len; ++k) {
+      // Mostly digits and points so that many inputs are valid.
+      const uint64_t pick = rng() % 100;
+      s += pick < 80 ? alphabet[rng() % 10] : (pick < 92 ? '.' : alphabet[10 + rng() % 5]);
+    }
+    inputs.push_back(s);
+  }
+  int valid = 0;
+  for (const std::string& s : inputs) {
+    int64_t fast = -7;
+    int64_t slow = -7;
+    const core::DecimalError fe = internal::parse_unsigned_decimal(s, fast);
+    const core::DecimalError se = core::parse_decimal(s, false, slow);
+    ASSERT_EQ(fe, se) << "'" << s << "'";
+    ASSERT_EQ(fast, slow) << "'" << s << "'";
+    if (fe == core::DecimalError::kOk) ++valid;
+  }
+  EXPECT_GT(valid, 1000);  // the random inputs really exercised the fast path
+}
+
+}  // namespace
+}  // namespace dmabot::feed

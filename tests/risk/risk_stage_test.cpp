@@ -1,0 +1,383 @@
+// RiskStage end to end with rings driven by hand on a simulated clock.
+#include "risk/risk_stage.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/risk/test_util.h"
+
+namespace dmabot::risk {
+namespace {
+
+using core::ExecReport;
+using core::ExecStatus;
+using core::Order;
+using core::RejectReason;
+using core::Side;
+using core::Signal;
+using namespace testing;
+
+RiskLimits limits() {
+  RiskLimits l;
+  l.px_band_pct_raw = quote_raw("10");
+  l.max_notional_raw = quote_raw("1000");
+  l.max_symbol_notional_raw = quote_raw("100000");
+  l.max_inventory_raw = quote_raw("100000");
+  l.max_qps = 1000;
+  l.max_qpm = 10000;
+  l.max_working_orders = 256;
+  return l;
+}
+
+core::MdTick tick(core::SymbolId s, std::string_view bid, std::string_view ask) {
+  core::MdTick t;
+  t.symbol = s;
+  t.bid = px(bid);
+  t.ask = px(ask);
+  t.bid_qty = qty("1");
+  t.ask_qty = qty("1");
+  return t;
+}
+
+// Two strategy workers (slots 1 and 2), two symbols, two venues.
+struct Harness {
+  explicit Harness(RiskLimits l = limits(), std::size_t order_cap = 64, std::size_t exec_cap = 64)
+      : clock(core::Clock::simulated(1'000 * kSec)),
+        sig1(128),
+        sig2(128),
+        md(64),
+        exec_in(64),
+        order_out(order_cap),
+        w1(exec_cap),
+        w2(exec_cap),
+        record(256) {
+    symbols.add("BTCUSDT");
+    symbols.add("ETHUSDT");
+    RiskRings r;
+    r.signals_in = {&sig1, &sig2};
+    r.md_in = &md;
+    r.exec_in = &exec_in;
+    r.order_out = &order_out;
+    r.exec_to_worker = {&w1, &w2};
+    r.record_exec = &record;
+    stage = std::make_unique<RiskStage>(l, symbols, 2, clock, r, &registry, &control,
+                                        std::vector<std::string>{"alpha", "beta"});
+    // Mid 100 on BTCUSDT.
+    EXPECT_TRUE(md.try_push(tick(0, "99.5", "100.5")));
+    run();
+  }
+  // Polls until the stage is idle (bounded so a bug cannot hang the test).
+  int run() {
+    int total = 0;
+    for (int i = 0; i < 1000; ++i) {
+      const int n = stage->poll();
+      if (n == 0) break;
+      total += n;
+    }
+    return total;
+  }
+  template <class T>
+  static std::vector<T> drain(core::SpscRing<T>& ring) {
+    std::vector<T> out;
+    T v;
+    while (ring.try_pop(v)) out.push_back(v);
+    return out;
+  }
+
+  core::Clock clock;
+  core::SymbolTable symbols;
+  core::Registry registry;
+  moodycamel::ConcurrentQueue<core::Control> control;
+  core::SpscRing<Signal> sig1, sig2;
+  core::SpscRing<core::MdTick> md;
+  core::SpscRing<ExecReport> exec_in;
+  core::SpscRing<Order> order_out;
+  core::SpscRing<ExecReport> w1, w2;
+  core::SpscRing<ExecReport> record;
+  std::unique_ptr<RiskStage> stage;
+};
+
+uint64_t id1(uint64_t n) { return core::make_client_id(1, n); }
+uint64_t id2(uint64_t n) { return core::make_client_id(2, n); }
+
+TEST(RiskStage, ApprovedSignalBecomesAnOrder) {
+  Harness h;
+  Signal s = new_order(id1(1), 0, Side::kBuy, "2", "99.5");
+  s.tif = core::TimeInForce::kPostOnly;
+  s.ts_tick = 1'000 * kSec - 3'000;
+  s.ts_local = 1'000 * kSec - 1'000;  // 1 µs before the clock
+  ASSERT_TRUE(h.sig1.try_push(s));
+  EXPECT_EQ(h.run(), 1);
+  auto orders = Harness::drain(h.order_out);
+  ASSERT_EQ(orders.size(), 1u);
+  const Order& o = orders[0];
+  EXPECT_EQ(o.client_id, id1(1));
+  EXPECT_EQ(o.price, px("99.5"));
+  EXPECT_EQ(o.qty, qty("2"));
+  EXPECT_EQ(o.side, Side::kBuy);
+  EXPECT_EQ(o.symbol, 0);
+  EXPECT_EQ(o.strategy, 1);
+  EXPECT_EQ(o.tif, core::TimeInForce::kPostOnly);
+  EXPECT_EQ(o.action, core::OrderAction::kNew);
+  EXPECT_EQ(o.ts_tick, s.ts_tick);
+  EXPECT_EQ(o.ts_local, 1'000 * kSec);
+  EXPECT_EQ(o.venue, 0);
+  EXPECT_EQ(h.stage->working_orders(), 1u);
+  EXPECT_TRUE(h.w1.empty_approx());
+  EXPECT_TRUE(h.record.empty_approx());
+  // signal_to_order_seconds saw one sample of 1000 ns = 1e-06 s.
+  const std::string text = h.registry.render();
+  EXPECT_NE(text.find("signal_to_order_seconds_count 1"), std::string::npos) << text;
+  const std::string sum_key = "signal_to_order_seconds_sum ";
+  const std::size_t at = text.find(sum_key);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NEAR(std::strtod(text.c_str() + at + sum_key.size(), nullptr), 1e-6, 1e-12);
+  EXPECT_NE(text.find("working_orders 1"), std::string::npos);
+}
+
+TEST(RiskStage, RejectionGoesToTheOwningWorkerAndTheRecorder) {
+  Harness h;
+  // Worker 2 sends an order of notional 20 * 100 = 2000 > MAX_NOTIONAL 1000.
+  ASSERT_TRUE(h.sig2.try_push(new_order(id2(7), 0, Side::kSell, "20", "100")));
+  h.run();
+  EXPECT_TRUE(h.order_out.empty_approx());
+  EXPECT_TRUE(h.w1.empty_approx());
+  auto to_w2 = Harness::drain(h.w2);
+  ASSERT_EQ(to_w2.size(), 1u);
+  EXPECT_EQ(to_w2[0].status, ExecStatus::kRejected);
+  EXPECT_EQ(to_w2[0].venue, core::kRiskVenue);
+  EXPECT_EQ(to_w2[0].reject_reason, RejectReason::kNotionalOrder);
+  EXPECT_EQ(to_w2[0].client_id, id2(7));
+  EXPECT_EQ(to_w2[0].strategy, 2);
+  EXPECT_EQ(to_w2[0].symbol, 0);
+  auto recorded = Harness::drain(h.record);
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].client_id, id2(7));
+  EXPECT_EQ(h.stage->rejects(RejectReason::kNotionalOrder), 1u);
+  EXPECT_EQ(h.registry.counter_value("risk_rejects_total", {{{"reason", "notional_order"}}}), 1u);
+  // Every reason is exported, zeros included.
+  const std::string text = h.registry.render();
+  for (int r = 1; r < static_cast<int>(RejectReason::kCount); ++r) {
+    const std::string series = std::string("risk_rejects_total{reason=\"") +
+                               std::string(core::to_string(static_cast<RejectReason>(r))) + "\"}";
+    EXPECT_NE(text.find(series), std::string::npos) << series;
+  }
+  EXPECT_NE(text.find("risk_rejects_total{reason=\"qps_minute\"} 0"), std::string::npos);
+}
+
+TEST(RiskStage, CancelOfUnknownOrderIsCancelRejected) {
+  Harness h;
+  ASSERT_TRUE(h.sig1.try_push(cancel(id1(5))));
+  h.run();
+  EXPECT_TRUE(h.order_out.empty_approx());
+  auto to_w1 = Harness::drain(h.w1);
+  ASSERT_EQ(to_w1.size(), 1u);
+  EXPECT_EQ(to_w1[0].status, ExecStatus::kCancelRejected);
+  EXPECT_EQ(to_w1[0].reject_reason, RejectReason::kUnknownOrder);
+  EXPECT_EQ(to_w1[0].client_id, id1(5));
+  EXPECT_EQ(to_w1[0].venue, core::kRiskVenue);
+  EXPECT_EQ(h.stage->rejects(RejectReason::kUnknownOrder), 1u);
+}
+
+TEST(RiskStage, VenueReportsUpdatePositionsAndReachTheOwner) {
+  Harness h;
+  ASSERT_TRUE(h.sig2.try_push(new_order(id2(1), 0, Side::kBuy, "3", "100")));
+  h.run();
+  ASSERT_EQ(Harness::drain(h.order_out).size(), 1u);
+  ExecReport ack = report(id2(1), ExecStatus::kNew);
+  ack.symbol = 0;
+  ack.venue = 1;
+  ack.strategy = 2;
+  ExecReport part = fill(0, 1, Side::kBuy, "1", "100", quote_raw("0.01"), id2(1), ExecStatus::kPartiallyFilled);
+  ExecReport done = fill(0, 1, Side::kBuy, "2", "99", quote_raw("0.02"), id2(1), ExecStatus::kFilled);
+  ASSERT_TRUE(h.exec_in.try_push(ack));
+  ASSERT_TRUE(h.exec_in.try_push(part));
+  ASSERT_TRUE(h.exec_in.try_push(done));
+  h.run();
+  auto to_w2 = Harness::drain(h.w2);
+  ASSERT_EQ(to_w2.size(), 3u);
+  EXPECT_EQ(to_w2[0].status, ExecStatus::kNew);
+  EXPECT_EQ(to_w2[1].status, ExecStatus::kPartiallyFilled);
+  EXPECT_EQ(to_w2[2].status, ExecStatus::kFilled);
+  EXPECT_TRUE(h.w1.empty_approx());
+  EXPECT_EQ(h.stage->working_orders(), 0u);
+  // Long 3 on venue 1 at (100 + 2 * 99) / 3 = 99.33333333; marked at mid 100: 300 - 298 = 2.
+  const Positions& p = h.stage->positions();
+  EXPECT_EQ(p.qty(0, 1), qty("3"));
+  EXPECT_EQ(p.qty(0, 0).raw, 0);
+  EXPECT_EQ(p.symbol_unrealized_raw(0), quote_raw("2"));
+  EXPECT_EQ(p.symbol_fees_raw(0), quote_raw("0.03"));
+  const std::string text = h.registry.render();
+  EXPECT_NE(text.find("inventory_qty{symbol=\"BTCUSDT\",venue=\"beta\"} 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("unrealized_pnl{symbol=\"BTCUSDT\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("fees_paid{symbol=\"BTCUSDT\"} 0.03"), std::string::npos) << text;
+  // A new mid moves the unrealized PnL: 3 * 101 - 298 = 5.
+  ASSERT_TRUE(h.md.try_push(tick(0, "100.5", "101.5")));
+  h.run();
+  EXPECT_EQ(p.symbol_unrealized_raw(0), quote_raw("5"));
+  EXPECT_NE(h.registry.render().find("unrealized_pnl{symbol=\"BTCUSDT\"} 5"), std::string::npos);
+}
+
+TEST(RiskStage, CancelAllEmitsACancelForEveryWorkingOrder) {
+  Harness h;
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "1", "99")));
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 0, Side::kSell, "1", "101")));
+  ASSERT_TRUE(h.sig2.try_push(new_order(id2(1), 0, Side::kBuy, "1", "98")));
+  h.run();
+  ASSERT_EQ(Harness::drain(h.order_out).size(), 3u);
+  core::Control c;
+  c.command = core::ControlCommand::kCancelAll;
+  h.control.enqueue(c);
+  h.run();
+  auto cancels = Harness::drain(h.order_out);
+  ASSERT_EQ(cancels.size(), 3u);
+  std::set<uint64_t> targets, ids;
+  for (const Order& o : cancels) {
+    EXPECT_EQ(o.action, core::OrderAction::kCancel);
+    EXPECT_EQ(core::client_id_slot(o.client_id), 0);  // engine-generated
+    EXPECT_EQ(o.symbol, 0);
+    targets.insert(o.target_id);
+    ids.insert(o.client_id);
+  }
+  EXPECT_EQ(targets, (std::set<uint64_t>{id1(1), id1(2), id2(1)}));
+  EXPECT_EQ(ids.size(), 3u);
+  // Nothing more on a second request while those cancels are in flight.
+  h.control.enqueue(c);
+  h.run();
+  EXPECT_TRUE(h.order_out.empty_approx());
+  // The venue's cancel confirmations reach the owners.
+  ExecReport gone = report(id2(1), ExecStatus::kCanceled);
+  ASSERT_TRUE(h.exec_in.try_push(gone));
+  h.run();
+  EXPECT_EQ(Harness::drain(h.w2).size(), 1u);
+  EXPECT_EQ(h.stage->working_orders(), 2u);
+}
+
+TEST(RiskStage, KillSwitchControlBlocksNewOrdersButNotCancels) {
+  Harness h;
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "1", "99")));
+  h.run();
+  ASSERT_EQ(Harness::drain(h.order_out).size(), 1u);
+  core::Control on;
+  on.command = core::ControlCommand::kKillSwitchOn;
+  h.control.enqueue(on);
+  h.run();
+  EXPECT_TRUE(h.stage->kill_switch());
+  EXPECT_NE(h.registry.render().find("kill_switch 1"), std::string::npos);
+  // Engaging it cancelled the working order.
+  auto engine_cancels = Harness::drain(h.order_out);
+  ASSERT_EQ(engine_cancels.size(), 1u);
+  EXPECT_EQ(engine_cancels[0].target_id, id1(1));
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 0, Side::kBuy, "1", "99")));
+  ASSERT_TRUE(h.sig1.try_push(cancel(id1(1))));
+  h.run();
+  auto to_w1 = Harness::drain(h.w1);
+  ASSERT_EQ(to_w1.size(), 1u);
+  EXPECT_EQ(to_w1[0].reject_reason, RejectReason::kKillSwitch);
+  auto orders = Harness::drain(h.order_out);
+  ASSERT_EQ(orders.size(), 1u);  // the strategy's own cancel still goes out
+  EXPECT_EQ(orders[0].action, core::OrderAction::kCancel);
+  EXPECT_EQ(orders[0].target_id, id1(1));
+}
+
+TEST(RiskStage, DrawdownEngagesKillSwitchAndCancelsEverything) {
+  RiskLimits l = limits();
+  l.max_drawdown_raw = quote_raw("5");
+  Harness h(l);
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kSell, "1", "105")));
+  h.run();
+  ASSERT_EQ(Harness::drain(h.order_out).size(), 1u);
+  // Long 1 @ 100 from another order; mid 94 -> equity -6: more than 5 below the peak of 0.
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 0, Side::kBuy, "1", "100", 0, id1(9))));
+  ASSERT_TRUE(h.md.try_push(tick(0, "93.5", "94.5")));
+  h.run();
+  EXPECT_TRUE(h.stage->kill_switch());
+  EXPECT_EQ(h.stage->checker().kill_cause(), KillCause::kDrawdown);
+  auto out = Harness::drain(h.order_out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].action, core::OrderAction::kCancel);
+  EXPECT_EQ(out[0].target_id, id1(1));
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 0, Side::kBuy, "1", "94")));
+  h.run();
+  auto to_w1 = Harness::drain(h.w1);
+  ASSERT_EQ(to_w1.size(), 2u);  // the fill report of id1(9), then the rejection
+  EXPECT_EQ(to_w1[1].reject_reason, RejectReason::kDrawdown);
+}
+
+TEST(RiskStage, FullOrderRingHoldsSignalsUntilThereIsRoom) {
+  Harness h(limits(), /*order_cap=*/2);
+  for (uint64_t i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(h.sig1.try_push(new_order(id1(i), 0, Side::kBuy, "0.1", "99")));
+  }
+  h.run();
+  EXPECT_EQ(h.order_out.size_approx(), 2u);
+  EXPECT_EQ(h.sig1.size_approx(), 3u);  // not consumed, not dropped
+  std::vector<uint64_t> seen;
+  for (int round = 0; round < 5 && seen.size() < 5; ++round) {
+    for (const Order& o : Harness::drain(h.order_out)) seen.push_back(o.client_id);
+    h.run();
+  }
+  EXPECT_EQ(seen, (std::vector<uint64_t>{id1(1), id1(2), id1(3), id1(4), id1(5)}));
+  EXPECT_EQ(h.stage->working_orders(), 5u);
+}
+
+TEST(RiskStage, FullWorkerRingLosesNoReportAndKeepsTheirOrder) {
+  Harness h(limits(), 64, /*exec_cap=*/2);
+  // 70 rejected signals (zero qty) for worker 1: ring 2 + backlog 64 = 66 taken, 4 wait in sig1.
+  for (uint64_t i = 1; i <= 70; ++i) {
+    ASSERT_TRUE(h.sig1.try_push(new_order(id1(i), 0, Side::kBuy, "0", "99")));
+  }
+  h.run();
+  EXPECT_EQ(h.sig1.size_approx(), 4u);
+  EXPECT_FALSE(h.stage->idle());
+  // Venue reports for worker 1 must wait too (backlog full); worker 2's are unaffected.
+  ASSERT_TRUE(h.sig2.try_push(new_order(id2(1), 0, Side::kBuy, "1", "99")));
+  h.run();
+  ASSERT_TRUE(h.exec_in.try_push(report(id1(100), ExecStatus::kCancelRejected)));
+  h.run();
+  EXPECT_EQ(h.exec_in.size_approx(), 1u);
+  std::vector<uint64_t> seen;
+  for (int round = 0; round < 100 && seen.size() < 71; ++round) {
+    for (const ExecReport& r : Harness::drain(h.w1)) seen.push_back(r.client_id);
+    h.run();
+  }
+  ASSERT_EQ(seen.size(), 71u);
+  // The venue report may overtake the 4 signals that were still unread, but it comes after the 66
+  // rejections already taken, and the rejections keep their order.
+  std::vector<uint64_t> rejections;
+  std::size_t report_at = seen.size();
+  for (std::size_t k = 0; k < seen.size(); ++k) {
+    if (seen[k] == id1(100)) {
+      report_at = k;
+    } else {
+      rejections.push_back(seen[k]);
+    }
+  }
+  EXPECT_GE(report_at, 66u);
+  ASSERT_EQ(rejections.size(), 70u);
+  for (uint64_t i = 1; i <= 70; ++i) EXPECT_EQ(rejections[i - 1], id1(i)) << i;
+  EXPECT_TRUE(h.stage->idle());
+  EXPECT_EQ(h.stage->rejects(RejectReason::kBadOrder), 70u);
+  EXPECT_EQ(Harness::drain(h.record).size(), 70u);
+}
+
+TEST(RiskStage, NoMarketUntilTheFirstMid) {
+  Harness h;
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 1, Side::kBuy, "1", "50")));
+  h.run();
+  auto r = Harness::drain(h.w1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].reject_reason, RejectReason::kNoMarket);
+  ASSERT_TRUE(h.md.try_push(tick(1, "49.9", "50.1")));
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 1, Side::kBuy, "1", "50")));
+  h.run();  // md is read before signals in the same poll
+  EXPECT_EQ(Harness::drain(h.order_out).size(), 1u);
+}
+
+}  // namespace
+}  // namespace dmabot::risk

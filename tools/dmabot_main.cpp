@@ -1,0 +1,189 @@
+// dmabot — the command-line program. `dmabot run` starts the engine from a preset; every subcommand
+// has --help. Exit codes: 0 ok, 2 bad usage or configuration (one line naming the key/flag and the
+// file), 1 runtime failure.
+#include <signal.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "tools/engine.h"
+#include "tools/engine_config.h"
+
+namespace {
+
+using dmabot::core::str_cat;
+
+constexpr const char* kMainHelp =
+    "usage: dmabot <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run      run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
+    "\n"
+    "Run 'dmabot <command> --help' for the options of a command.\n"
+    "Exit codes: 0 ok, 2 bad usage or configuration, 1 runtime failure.\n";
+
+constexpr const char* kRunHelp =
+    "usage: dmabot run [--env FILE] [--set KEY=VALUE ...] [options]\n"
+    "\n"
+    "Runs the engine until SIGINT/SIGTERM (or --duration). On stop it cancels working orders, drains\n"
+    "every stage, flushes the recorder and prints a summary.\n"
+    "\n"
+    "  --env FILE            .env preset to load (default .env.mock)\n"
+    "  --set KEY=VALUE       override one key (repeatable); the process environment overrides the\n"
+    "                        file, --set overrides both\n"
+    "  --duration SECONDS    stop by itself after this many seconds\n"
+    "  --fused               run every stage on one thread on simulated time until MOCK_MAX_TICKS\n"
+    "                        ticks are done: the same config gives the same run, byte for byte\n"
+    "  --summary-json FILE   also write the final summary as JSON\n"
+    "  --metrics-out FILE    also write the final metrics (Prometheus text) on exit\n"
+    "  --print-config        print the effective configuration (secrets masked) and exit\n"
+    "  --help                this text\n";
+
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "dmabot: %s\n", msg.c_str());
+  return 2;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+int cmd_run(int argc, char** argv) {
+  std::string env_file = ".env.mock";
+  std::vector<std::string> overrides;
+  double duration = 0;
+  bool fused = false, print_config = false;
+  std::string summary_json, metrics_out;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&](std::string& out) -> bool {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kRunHelp, stdout);
+      return 0;
+    } else if (a == "--env") {
+      if (!value(env_file)) return usage_error("--env needs a file");
+    } else if (a == "--set") {
+      if (!value(v)) return usage_error("--set needs KEY=VALUE");
+      overrides.push_back(v);
+    } else if (a == "--duration") {
+      if (!value(v)) return usage_error("--duration needs a number of seconds");
+      char* end = nullptr;
+      duration = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(duration > 0)) return usage_error(str_cat("--duration '", v, "' is not a positive number"));
+    } else if (a == "--fused") {
+      fused = true;
+    } else if (a == "--summary-json") {
+      if (!value(summary_json)) return usage_error("--summary-json needs a file");
+    } else if (a == "--metrics-out") {
+      if (!value(metrics_out)) return usage_error("--metrics-out needs a file");
+    } else if (a == "--print-config") {
+      print_config = true;
+    } else {
+      return usage_error(str_cat("run: unknown option '", a, "' (see dmabot run --help)"));
+    }
+  }
+
+  auto cfg = dmabot::core::Config::load(env_file, overrides);
+  if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));
+  auto ec = dmabot::tools::EngineConfig::from_config(*cfg);
+  if (!ec.ok()) return usage_error(std::string(ec.status().message()));
+  dmabot::core::set_log_level(ec->log_level);
+  if (print_config) {
+    for (const auto& [k, val] : ec->effective) std::printf("%s=%s\n", k.c_str(), val.c_str());
+    return 0;
+  }
+  if (ec->venue_mode != "mock" || ec->feed_mode != "mock") {
+    std::fprintf(stderr, "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance feed and gateways are not built yet; "
+                 "only the mock preset runs in this version\n", ec->feed_mode.c_str(), ec->venue_mode.c_str());
+    return 1;
+  }
+
+  // Block the stop signals before any thread starts so that only this thread receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  if (fused && ec->mock_feed.max_ticks == 0) {
+    return usage_error("--fused runs on simulated time until the feed ends: set MOCK_MAX_TICKS too");
+  }
+  // Fused runs use simulated time from a fixed origin, so the same config gives the same run.
+  constexpr int64_t kSimulatedStart = 1'700'000'000'000'000'000;
+  auto engine = dmabot::tools::Engine::create(
+      std::move(*ec), *cfg, fused ? dmabot::core::Clock::simulated(kSimulatedStart) : dmabot::core::Clock::live());
+  if (!engine.ok()) return usage_error(std::string(engine.status().message()));
+  dmabot::tools::Engine& e = **engine;
+
+  if (fused) {
+    if (auto st = e.run_fused_to_completion(); !st.ok()) {
+      std::fprintf(stderr, "dmabot: %s\n", std::string(st.message()).c_str());
+      return 1;
+    }
+  } else {
+    if (auto st = e.start(); !st.ok()) {
+      std::fprintf(stderr, "dmabot: %s\n", std::string(st.message()).c_str());
+      return 1;
+    }
+    dmabot::core::log_info("dmabot running: feed=", e.config().feed_mode, " venue=", e.config().venue_mode,
+                           " symbols=", e.symbols().size(), " metrics=http://127.0.0.1:", e.metrics_port(),
+                           "/metrics", e.config().record_file.empty() ? "" : " record=", e.config().record_file);
+    const int64_t deadline = duration > 0 ? dmabot::core::monotonic_ns() + static_cast<int64_t>(duration * 1e9) : 0;
+    for (;;) {
+      timespec wait{0, 100'000'000};
+      const int sig = sigtimedwait(&stop_signals, nullptr, &wait);
+      if (sig == SIGINT || sig == SIGTERM) {
+        dmabot::core::log_info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
+        break;
+      }
+      if (deadline != 0 && dmabot::core::monotonic_ns() >= deadline) break;
+      if (e.feed_finished()) break;
+    }
+    e.shutdown();
+  }
+
+  const dmabot::tools::EngineSummary s = e.summary();
+  std::fputs(s.to_text().c_str(), stdout);
+  std::fflush(stdout);
+  if (!summary_json.empty() && !write_file(summary_json, s.to_json())) {
+    std::fprintf(stderr, "dmabot: cannot write --summary-json %s\n", summary_json.c_str());
+    return 1;
+  }
+  if (!metrics_out.empty() && !write_file(metrics_out, e.metrics().render())) {
+    std::fprintf(stderr, "dmabot: cannot write --metrics-out %s\n", metrics_out.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kMainHelp, stderr);
+    return 2;
+  }
+  const std::string_view cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kMainHelp, stdout);
+    return 0;
+  }
+  if (cmd == "run") return cmd_run(argc - 2, argv + 2);
+  return usage_error(str_cat("unknown command '", cmd, "' (see dmabot --help)"));
+}

@@ -1,0 +1,355 @@
+#include "tools/engine.h"
+
+#include <thread>
+
+#include "core/log.h"
+#include "core/strings.h"
+#include "strategy/registry.h"
+#include "tools/metrics_server.h"
+
+namespace dmabot::tools {
+namespace {
+
+double ring_backlog(const void* ctx) {
+  return static_cast<double>(static_cast<const core::Recorder*>(ctx)->backlog());
+}
+
+}  // namespace
+
+Engine::Engine(EngineConfig ec, core::Clock clock) : ec_(std::move(ec)), clock_(clock) {}
+
+Engine::~Engine() { shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::create(EngineConfig ec, core::Config& cfg, core::Clock clock) {
+  std::unique_ptr<Engine> e(new Engine(std::move(ec), clock));
+  if (auto st = e->build(cfg); !st.ok()) return st;
+  return e;
+}
+
+template <class T>
+core::SpscRing<T>* Engine::make_ring(std::vector<std::unique_ptr<core::SpscRing<T>>>& pool, std::size_t cap) {
+  pool.push_back(std::make_unique<core::SpscRing<T>>(cap));
+  return pool.back().get();
+}
+
+absl::Status Engine::build(core::Config& cfg) {
+  for (const core::InstrumentInfo& info : ec_.instruments) symbols_.add(info);
+  const std::size_t n_symbols = symbols_.size();
+  const std::size_t cap = ec_.ring_capacity;
+  const bool recording = !ec_.record_file.empty();
+
+  // Configuration as metrics, so a dashboard shows what is running.
+  registry_.add_gauge("dmabot_config_feed_mode", "Feed mode in use (value 1).", {{{"mode", ec_.feed_mode}}}).set(1);
+  registry_.add_gauge("dmabot_config_venue_mode", "Venue mode in use (value 1).", {{{"mode", ec_.venue_mode}}}).set(1);
+  for (const auto& info : ec_.instruments) {
+    registry_.add_gauge("dmabot_config_symbol", "Configured symbol (value 1).", {{{"symbol", info.name}}}).set(1);
+  }
+  for (const auto& s : ec_.strategies) {
+    registry_.add_gauge("dmabot_config_strategy", "Configured strategy; value = worker count.", {{{"strategy", s.name}}})
+        .set(s.workers);
+  }
+  for (const auto& info : ec_.instruments) {
+    ticks_by_symbol_.push_back(&registry_.add_counter("ticks_total", "Market-data ticks produced by the feed.",
+                                                      {{{"symbol", info.name}}}));
+  }
+  auto waits_for = [&](const std::string& stage) -> core::Counter* {
+    if (!recording) return nullptr;
+    core::Counter* c = &registry_.add_counter("recorder_waits_total",
+                                              "Times a producer waited because its recorder ring was full.",
+                                              {{{"stage", stage}}});
+    recorder_waits_.push_back(c);
+    return c;
+  };
+
+  if (recording) recorder_ = std::make_unique<core::Recorder>(ec_.record_file, symbols_, ec_.effective);
+
+  // Feed fan-out: one md ring per worker (sharded by symbol) and one to risk (mids).
+  // Risk gets each tick before the workers do, so it always has the mid a signal was computed from.
+  std::vector<feed::FeedOutput> outputs;
+  core::SpscRing<core::MdTick>* md_to_risk = make_ring(md_rings_, cap);
+  outputs.push_back(feed::FeedOutput{md_to_risk, 1, 0});
+  std::vector<core::SpscRing<core::ExecReport>*> exec_to_worker;
+  std::vector<core::SpscRing<core::Signal>*> signals_to_risk;
+  int slot = 1;
+  for (const StrategySpec& spec : ec_.strategies) {
+    // signals_total{strategy,symbol}: one series per pair, owned by the worker whose shard has the symbol.
+    std::vector<core::Counter*> per_symbol(n_symbols, nullptr);
+    for (std::size_t s = 0; s < n_symbols; ++s) {
+      per_symbol[s] = &registry_.add_counter("signals_total", "Signals emitted by strategies.",
+                                             {{{"strategy", spec.name}, {"symbol", ec_.instruments[s].name}}});
+    }
+    for (int w = 0; w < spec.workers; ++w) {
+      const std::string wname = core::str_cat(spec.name, "/", w);
+      strategy::StrategyContext ctx{&symbols_, static_cast<uint8_t>(slot)};
+      auto strat = strategy::make_strategy(spec.name, cfg, ctx);
+      if (!strat.ok()) return strat.status();
+      strategy::WorkerRings rings;
+      rings.md_in = make_ring(md_rings_, cap);
+      rings.exec_in = make_ring(exec_rings_, cap);
+      rings.signal_out = make_ring(sig_rings_, cap);
+      rings.record_out = recording ? make_ring(sig_rings_, cap) : nullptr;
+      rings.recorder_waits = waits_for(wname);
+      if (recording) recorder_->add_input(rings.record_out);
+      strategy::WorkerMetrics wm;
+      wm.signals_by_symbol.assign(n_symbols, nullptr);
+      for (std::size_t s = 0; s < n_symbols; ++s) {
+        if (s % static_cast<std::size_t>(spec.workers) == static_cast<std::size_t>(w)) wm.signals_by_symbol[s] = per_symbol[s];
+      }
+      core::Labels wl{{{"strategy", spec.name}, {"worker", std::to_string(w)}}};
+      wm.tick_to_signal = &registry_.add_histogram("tick_to_signal_seconds", "Tick receive to signal emit.", wl);
+      wm.ticks_seen = &registry_.add_counter("strategy_ticks_total", "Ticks handled by a strategy worker.", wl);
+      outputs.push_back(feed::FeedOutput{rings.md_in, static_cast<uint32_t>(spec.workers), static_cast<uint32_t>(w)});
+      exec_to_worker.push_back(rings.exec_in);
+      signals_to_risk.push_back(rings.signal_out);
+      workers_.push_back(std::make_unique<strategy::StrategyWorker>(wname, std::move(*strat), clock_, rings, wm));
+      ++slot;
+    }
+  }
+  core::SpscRing<core::MdTick>* md_record = recording ? make_ring(md_rings_, cap) : nullptr;
+  if (recording) recorder_->add_input(md_record);
+  feed_ = std::make_unique<feed::MockFeed>(ec_.mock_feed, symbols_, clock_, outputs, ticks_by_symbol_, md_record,
+                                           waits_for("feed"));
+
+  // Venues.
+  std::vector<gateway::VenueInfo> venues;
+  std::vector<std::string> venue_names;
+  std::vector<core::SpscRing<core::Order>*> to_venue;
+  std::vector<core::SpscRing<core::ExecReport>*> from_venue;
+  uint8_t venue_id = 0;
+  for (const auto& [name, params] : ec_.mock_venues) {
+    core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
+    core::SpscRing<core::ExecReport>* out = make_ring(exec_rings_, cap);
+    gateways_.push_back(std::make_unique<gateway::MockGateway>(name, venue_id++, params, clock_, in, out));
+    venues.push_back(gateway::mock_venue_info(name, params));
+    venue_names.push_back(name);
+    to_venue.push_back(in);
+    from_venue.push_back(out);
+  }
+
+  // Risk and router.
+  risk::RiskRings rr;
+  rr.signals_in = signals_to_risk;
+  rr.md_in = md_to_risk;
+  rr.exec_in = make_ring(exec_rings_, cap);
+  rr.order_out = make_ring(ord_rings_, cap);
+  rr.exec_to_worker = exec_to_worker;
+  rr.record_exec = recording ? make_ring(exec_rings_, cap) : nullptr;
+  rr.recorder_waits = waits_for("risk");
+  if (recording) recorder_->add_input(rr.record_exec);
+  risk_ = std::make_unique<risk::RiskStage>(ec_.risk, symbols_, venues.size(), clock_, rr, &registry_, &control_,
+                                            venue_names);
+
+  gateway::RouterRings gr;
+  gr.orders_in = rr.order_out;
+  gr.to_venue = to_venue;
+  gr.from_venue = from_venue;
+  gr.exec_out = rr.exec_in;
+  gr.record_orders = recording ? make_ring(ord_rings_, cap) : nullptr;
+  gr.record_execs = recording ? make_ring(exec_rings_, cap) : nullptr;
+  gr.recorder_waits = waits_for("router");
+  if (recording) {
+    recorder_->add_input(gr.record_orders);
+    recorder_->add_input(gr.record_execs);
+  }
+  router_ = std::make_unique<gateway::RouterStage>(ec_.router, venues, symbols_, clock_, gr, &registry_);
+
+  if (recording) {
+    registry_.add_callback_gauge("recorder_backlog", "Events waiting in the recorder's rings.", {}, &ring_backlog,
+                                 recorder_.get());
+  }
+  return absl::OkStatus();
+}
+
+std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
+  std::vector<core::Stage*> out;
+  switch (k) {
+    case StageKind::kFeed: out.push_back(feed_.get()); break;
+    case StageKind::kStrategy: for (const auto& w : workers_) out.push_back(w.get()); break;
+    case StageKind::kRisk: out.push_back(risk_.get()); break;
+    case StageKind::kRouter: out.push_back(router_.get()); break;
+    case StageKind::kGateway: for (const auto& g : gateways_) out.push_back(g.get()); break;
+  }
+  return out;
+}
+
+std::vector<core::Stage*> Engine::all_stages() const {
+  std::vector<core::Stage*> out;
+  for (StageKind k : {StageKind::kFeed, StageKind::kStrategy, StageKind::kRisk, StageKind::kRouter, StageKind::kGateway}) {
+    for (core::Stage* s : stages_of(k)) out.push_back(s);
+  }
+  return out;
+}
+
+uint16_t Engine::metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+
+absl::Status Engine::start() {
+  if (recorder_) {
+    if (auto st = recorder_->open(); !st.ok()) return st;
+    recorder_->start();
+  }
+  if (ec_.metrics_port >= 0) {
+    metrics_server_ = std::make_unique<MetricsServer>(registry_, ec_.metrics_bind, static_cast<uint16_t>(ec_.metrics_port));
+    if (auto st = metrics_server_->start(); !st.ok()) {
+      if (recorder_) recorder_->stop();
+      return st;
+    }
+  }
+  runner_ = std::make_unique<core::Runner>(ec_.idle, ec_.pin_cpus);
+  for (std::size_t g = 0; g < ec_.thread_layout.size(); ++g) {
+    core::ThreadGroup group;
+    for (StageKind k : ec_.thread_layout[g]) {
+      for (core::Stage* s : stages_of(k)) {
+        if (!group.name.empty()) group.name += "+";
+        group.name += std::string(s->name()).substr(0, 6);
+        group.stages.push_back(s);
+      }
+    }
+    group.name = core::str_cat("dmabot-", g);
+    runner_->add_group(std::move(group));
+  }
+  started_ = true;
+  runner_->start();
+  return absl::OkStatus();
+}
+
+bool Engine::rings_empty() const {
+  for (const auto& r : md_rings_) if (!r->empty_approx()) return false;
+  for (const auto& r : sig_rings_) if (!r->empty_approx()) return false;
+  for (const auto& r : ord_rings_) if (!r->empty_approx()) return false;
+  for (const auto& r : exec_rings_) if (!r->empty_approx()) return false;
+  return true;
+}
+
+int64_t Engine::next_wakeup() const {
+  int64_t t = core::Stage::kNever;
+  for (core::Stage* s : all_stages()) t = std::min(t, s->next_wakeup());
+  return t;
+}
+
+// One fused pass; on a simulated clock an idle pass jumps time to the earliest scheduled work.
+// Returns events handled, or -1 when idle with nothing scheduled.
+int Engine::fused_step(const std::vector<core::Stage*>& stages) {
+  const int handled = core::Runner::poll_once(stages);
+  if (handled > 0) return handled;
+  if (!clock_.is_simulated()) return 0;
+  const int64_t t = next_wakeup();
+  if (t == core::Stage::kNever) return -1;
+  clock_.advance_to(std::max(t, clock_.now() + 1));
+  return 0;
+}
+
+// Waits until the pipeline is quiet. Simulated clock: until every ring is empty and no stage has
+// scheduled work. Live clock: until every ring has been empty for longer than any venue latency (so
+// acknowledgements and fills scheduled inside the mock venues have come out). Bounded: 5 s.
+void Engine::drain_until_quiet(bool threaded) {
+  const std::vector<core::Stage*> stages = all_stages();
+  if (!threaded && clock_.is_simulated()) {
+    while (fused_step(stages) != -1 || !rings_empty() || !risk_->idle()) {
+    }
+    return;
+  }
+  int64_t max_latency = 0;
+  for (const auto& [name, p] : ec_.mock_venues) max_latency = std::max({max_latency, p.ack_latency_ns, p.fill_latency_ns});
+  const int64_t quiet_needed = 3 * max_latency + 20'000'000;
+  const int64_t deadline = core::monotonic_ns() + 5'000'000'000;
+  int64_t quiet_since = -1;
+  while (core::monotonic_ns() < deadline) {
+    int handled = 0;
+    if (!threaded) {
+      handled = core::Runner::poll_once(stages);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling for quiescence, not synchronising data
+    }
+    if (handled != 0 || !rings_empty()) {
+      quiet_since = -1;
+      continue;
+    }
+    const int64_t now = core::monotonic_ns();
+    if (quiet_since < 0) quiet_since = now;
+    if (now - quiet_since >= quiet_needed) return;
+  }
+  core::log_warn("shutdown: pipeline did not drain within 5 s");
+}
+
+absl::Status Engine::run_fused_to_completion() {
+  if (recorder_) {
+    if (auto st = recorder_->open(); !st.ok()) return st;
+    recorder_->start();
+  }
+  started_ = true;
+  const std::vector<core::Stage*> stages = all_stages();
+  while (!feed_->finished()) fused_step(stages);
+  shutdown();
+  return absl::OkStatus();
+}
+
+void Engine::shutdown() {
+  if (shut_down_ || !started_) return;
+  shut_down_ = true;
+  const bool threaded = runner_ != nullptr && runner_->running();
+  feed_->stop();
+  drain_until_quiet(threaded);
+  core::Control c;
+  c.ts_local = clock_.now();
+  c.command = core::ControlCommand::kCancelAll;
+  control_.enqueue(c);
+  drain_until_quiet(threaded);
+  if (runner_) runner_->stop();
+  if (recorder_) recorder_->stop();
+  if (metrics_server_) metrics_server_->stop();
+}
+
+EngineSummary Engine::summary() const {
+  EngineSummary s;
+  s.ticks = registry_.counter_total("ticks_total");
+  s.signals = registry_.counter_total("signals_total");
+  s.orders = registry_.counter_total("orders_total");
+  s.risk_rejects = registry_.counter_total("risk_rejects_total");
+  s.recorder_waits = registry_.counter_total("recorder_waits_total");
+  for (const auto& [name, p] : ec_.mock_venues) {
+    for (core::ExecStatus st : {core::ExecStatus::kFilled, core::ExecStatus::kPartiallyFilled}) {
+      s.fills += registry_.counter_value("exec_reports_total",
+                                         {{{"venue", name}, {"status", std::string(core::to_string(st))}}});
+    }
+  }
+  const risk::Positions& pos = risk_->positions();
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const auto id = static_cast<core::SymbolId>(i);
+    SymbolSummary ss;
+    ss.symbol = std::string(symbols_.name(id));
+    ss.ticks = ticks_by_symbol_[i]->value();
+    ss.position = pos.symbol_qty(id).to_double();
+    ss.realized = pos.symbol_realized(id);
+    ss.unrealized = pos.symbol_unrealized(id);
+    ss.fees = pos.symbol_fees(id);
+    s.symbols.push_back(std::move(ss));
+  }
+  return s;
+}
+
+std::string EngineSummary::to_text() const {
+  std::string out = core::str_cat("summary: ticks=", ticks, " signals=", signals, " orders=", orders, " fills=", fills,
+                                  " risk_rejects=", risk_rejects, " recorder_waits=", recorder_waits, "\n");
+  for (const SymbolSummary& s : symbols) {
+    core::str_append(out, "  ", s.symbol, " ticks=", s.ticks, " position=", s.position, " realized_pnl=", s.realized,
+                     " unrealized_pnl=", s.unrealized, " fees=", s.fees, " net_pnl=", s.realized + s.unrealized - s.fees,
+                     "\n");
+  }
+  return out;
+}
+
+std::string EngineSummary::to_json() const {
+  std::string out = core::str_cat("{\"ticks\":", ticks, ",\"signals\":", signals, ",\"orders\":", orders,
+                                  ",\"fills\":", fills, ",\"risk_rejects\":", risk_rejects,
+                                  ",\"recorder_waits\":", recorder_waits, ",\"symbols\":[");
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    const SymbolSummary& s = symbols[i];
+    core::str_append(out, i ? "," : "", "{\"symbol\":\"", s.symbol, "\",\"ticks\":", s.ticks, ",\"position\":",
+                     s.position, ",\"realized_pnl\":", s.realized, ",\"unrealized_pnl\":", s.unrealized,
+                     ",\"fees\":", s.fees, "}");
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace dmabot::tools

@@ -1,0 +1,122 @@
+// tools/engine.h — wires the stages into a running engine.
+//
+//   MockFeed ──md──▶ StrategyWorker × (strategies × workers) ──sig──▶ RiskStage ──ord──▶ RouterStage
+//      │                          ▲                                 ▲   │                 │  ▲
+//      └──md (mids)───────────────┼─────────────────────────────────┘   │          ord ▼  │ exec
+//                                 └────────────── exec ────────────────┘            MockGateway × venues
+//   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects)
+//   MetricsServer (own thread) renders the Registry.
+//
+// Every arrow is its own SpscRing (one producer, one consumer). The stages are grouped onto threads
+// by THREAD_LAYOUT; or all run on the caller's thread with run_fused() (tests, replay, backtest).
+//
+// Lifecycle: create() -> start() -> [running] -> shutdown() (stops the feed, cancels working orders,
+// drains every ring, stops the threads, flushes the recorder) -> summary().
+// Threads: every method from the one control thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include <concurrentqueue/concurrentqueue.h>
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/metrics.h"
+#include "core/recorder.h"
+#include "core/runner.h"
+#include "core/spsc_ring.h"
+#include "core/symbol_table.h"
+#include "feed/mock_feed.h"
+#include "gateway/mock_gateway.h"
+#include "gateway/router.h"
+#include "risk/risk_stage.h"
+#include "strategy/strategy_worker.h"
+#include "tools/engine_config.h"
+
+namespace dmabot::tools {
+
+class MetricsServer;
+
+struct SymbolSummary {
+  std::string symbol;
+  uint64_t ticks = 0;
+  double position = 0;
+  double realized = 0;
+  double unrealized = 0;
+  double fees = 0;
+};
+
+struct EngineSummary {
+  uint64_t ticks = 0;
+  uint64_t signals = 0;
+  uint64_t orders = 0;
+  uint64_t fills = 0;   // fill reports (partial + full)
+  uint64_t risk_rejects = 0;
+  uint64_t recorder_waits = 0;
+  std::vector<SymbolSummary> symbols;
+  std::string to_text() const;
+  std::string to_json() const;
+};
+
+class Engine {
+ public:
+  // cfg is read again for the strategies' parameters (already validated by EngineConfig).
+  static absl::StatusOr<std::unique_ptr<Engine>> create(EngineConfig ec, core::Config& cfg, core::Clock clock);
+  ~Engine();
+
+  // Opens the recorder, starts the metrics server and the stage threads.
+  absl::Status start();
+  // Deterministic mode: runs every stage on this thread until the feed has finished and all rings are
+  // empty, then cancels working orders and drains again. Recorder still runs on its own thread.
+  absl::Status run_fused_to_completion();
+  // Stops the feed, cancels every working order, waits (bounded) until all rings drain, stops threads,
+  // closes the recorder. Safe to call twice.
+  void shutdown();
+
+  bool feed_finished() const { return feed_->finished(); }
+  EngineSummary summary() const;
+  core::Registry& metrics() { return registry_; }
+  const core::SymbolTable& symbols() const { return symbols_; }
+  uint16_t metrics_port() const;
+  const EngineConfig& config() const { return ec_; }
+
+ private:
+  Engine(EngineConfig ec, core::Clock clock);
+  absl::Status build(core::Config& cfg);
+  template <class T>
+  core::SpscRing<T>* make_ring(std::vector<std::unique_ptr<core::SpscRing<T>>>& pool, std::size_t cap);
+  std::vector<core::Stage*> stages_of(StageKind k) const;
+  std::vector<core::Stage*> all_stages() const;
+  bool rings_empty() const;
+  int64_t next_wakeup() const;
+  int fused_step(const std::vector<core::Stage*>& stages);
+  void drain_until_quiet(bool threaded);
+
+  EngineConfig ec_;
+  core::Clock clock_;
+  core::SymbolTable symbols_;
+  core::Registry registry_;
+  moodycamel::ConcurrentQueue<core::Control> control_;
+
+  std::vector<std::unique_ptr<core::SpscRing<core::MdTick>>> md_rings_;
+  std::vector<std::unique_ptr<core::SpscRing<core::Signal>>> sig_rings_;
+  std::vector<std::unique_ptr<core::SpscRing<core::Order>>> ord_rings_;
+  std::vector<std::unique_ptr<core::SpscRing<core::ExecReport>>> exec_rings_;
+
+  std::unique_ptr<feed::MockFeed> feed_;
+  std::vector<std::unique_ptr<strategy::StrategyWorker>> workers_;
+  std::unique_ptr<risk::RiskStage> risk_;
+  std::unique_ptr<gateway::RouterStage> router_;
+  std::vector<std::unique_ptr<gateway::MockGateway>> gateways_;
+  std::unique_ptr<core::Recorder> recorder_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<core::Runner> runner_;
+  std::vector<core::Counter*> ticks_by_symbol_;
+  std::vector<core::Counter*> recorder_waits_;
+  bool started_ = false;
+  bool shut_down_ = false;
+};
+
+}  // namespace dmabot::tools

@@ -1,0 +1,63 @@
+// tools/engine_config.h — every start-up setting of the engine, read and validated in one place.
+//
+// EngineConfig::from_config() reads each module's keys through its own from_config(), adds the
+// wiring keys (SYMBOLS, STRATEGIES, threads, recorder, metrics, presets' safety keys), then rejects
+// any key nobody read. The first problem found is returned as one line naming the key and the file
+// (exit code 2 in the CLI). Secrets (BINANCE_API_KEY/SECRET) are checked for presence only and
+// never copied into anything printable.
+//
+// Threads: start-up only. Allocation: yes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/runner.h"
+#include "core/symbol_table.h"
+#include "feed/mock_feed.h"
+#include "gateway/mock_gateway.h"
+#include "gateway/router.h"
+#include "risk/risk_limits.h"
+
+namespace dmabot::tools {
+
+struct StrategySpec {
+  std::string name;
+  int workers = 1;
+};
+
+// Stage kinds that THREAD_LAYOUT assigns to threads.
+enum class StageKind : uint8_t { kFeed, kStrategy, kRisk, kRouter, kGateway };
+
+struct EngineConfig {
+  std::string feed_mode;   // mock
+  std::string venue_mode;  // mock
+  std::vector<core::InstrumentInfo> instruments;
+  std::vector<StrategySpec> strategies;
+  std::string record_file;  // empty = recorder off
+  int metrics_port = 9898;  // 0 = ephemeral; -1 = metrics server off
+  std::string metrics_bind = "127.0.0.1";
+  core::LogLevel log_level = core::LogLevel::kInfo;
+  std::vector<int> pin_cpus;
+  core::IdlePolicy idle = core::IdlePolicy::kSpinYield;
+  std::vector<std::vector<StageKind>> thread_layout;
+  std::size_t ring_capacity = 4096;
+  feed::MockFeedParams mock_feed;
+  risk::RiskLimits risk;
+  gateway::RouterParams router;
+  std::vector<std::pair<std::string, gateway::MockGatewayParams>> mock_venues;
+  // Effective key/value pairs with secrets masked (for the recorder header and --print-config).
+  std::vector<std::pair<std::string, std::string>> effective;
+
+  // Reads everything and rejects unknown keys. The Config must be fresh (nothing read yet).
+  static absl::StatusOr<EngineConfig> from_config(core::Config& cfg);
+};
+
+absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::string_view spec);
+
+}  // namespace dmabot::tools

@@ -1,0 +1,968 @@
+#include "tools/sweep.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/strings.h"
+#include "core/types.h"
+
+extern char** environ;
+
+namespace dmabot::tools {
+
+using core::invalid;
+using core::str_append;
+using core::str_cat;
+using core::strip;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Spec parsing
+
+bool valid_key(std::string_view k) {
+  if (k.empty()) return false;
+  const auto first = static_cast<unsigned char>(k[0]);
+  if (!(std::isalpha(first) || first == '_')) return false;
+  for (char c : k) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+struct Item {
+  std::string text;  // the whole item, for messages
+  std::string key;
+  std::string value;
+};
+
+absl::StatusOr<std::vector<Item>> split_spec(std::string_view kind, std::string_view spec) {
+  std::vector<Item> items;
+  if (strip(spec).empty()) return invalid(kind, " spec is empty");
+  int n = 0;
+  for (std::string_view raw : core::split(spec, ',')) {
+    ++n;
+    const std::string_view piece = strip(raw);
+    if (piece.empty()) return invalid(kind, " spec item ", n, " is empty (stray ',')");
+    const std::size_t eq = piece.find('=');
+    if (eq == std::string_view::npos) return invalid(kind, " spec item '", piece, "': expected KEY=VALUE");
+    Item it{std::string(piece), std::string(strip(piece.substr(0, eq))), std::string(strip(piece.substr(eq + 1)))};
+    if (!valid_key(it.key)) {
+      return invalid(kind, " spec item '", piece, "': '", it.key, "' is not a valid key (letters, digits, '_', '.')");
+    }
+    if (it.value.empty()) return invalid(kind, " spec item '", piece, "': empty value");
+    for (const Item& prev : items) {
+      if (prev.key == it.key) return invalid(kind, " spec: key '", it.key, "' appears twice");
+    }
+    items.push_back(std::move(it));
+  }
+  return items;
+}
+
+absl::StatusOr<std::vector<std::string>> parse_list(std::string_view kind, const Item& it) {
+  std::vector<std::string> out;
+  for (std::string_view v : core::split(it.value, '|')) {
+    v = strip(v);
+    if (v.empty()) return invalid(kind, " spec item '", it.text, "': empty value in the '|' list");
+    out.emplace_back(v);
+  }
+  return out;
+}
+
+absl::Status parse_number(std::string_view kind, const Item& it, std::string_view what, std::string_view text,
+                          int64_t& raw) {
+  const core::DecimalError e = core::parse_decimal(text, true, raw);
+  if (e != core::DecimalError::kOk) {
+    return invalid(kind, " spec item '", it.text, "': ", what, " '", text, "' is not a decimal number (",
+                   core::to_string(e), ")");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> grid_values(const Item& it) {
+  if (it.value.find('|') != std::string::npos) return parse_list("grid", it);
+  if (it.value.find(':') == std::string::npos) return std::vector<std::string>{it.value};
+  const std::vector<std::string_view> parts = core::split(it.value, ':');
+  if (parts.size() != 3) return invalid("grid spec item '", it.text, "': expected start:stop:step");
+  int64_t start = 0, stop = 0, step = 0;
+  if (auto st = parse_number("grid", it, "start", strip(parts[0]), start); !st.ok()) return st;
+  if (auto st = parse_number("grid", it, "stop", strip(parts[1]), stop); !st.ok()) return st;
+  if (auto st = parse_number("grid", it, "step", strip(parts[2]), step); !st.ok()) return st;
+  if (step <= 0) return invalid("grid spec item '", it.text, "': step must be positive");
+  if (stop < start) return invalid("grid spec item '", it.text, "': stop is below start");
+  // Exact integer arithmetic on 1e-8 units: no accumulated 0.1 + 0.1 + 0.1 error.
+  const uint64_t count = static_cast<uint64_t>((static_cast<__int128>(stop) - start) / step) + 1;
+  if (count > kMaxSweepPoints) {
+    return invalid("grid spec item '", it.text, "': ", count, " values, more than ", kMaxSweepPoints);
+  }
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) out.push_back(core::decimal_to_string(start + static_cast<int64_t>(i) * step));
+  return out;
+}
+
+struct RandomDim {
+  enum Kind { kConst, kList, kUniform, kLog } kind = kConst;
+  bool integer = false;
+  std::vector<std::string> values;  // kConst: one; kList: the choices
+  int64_t lo_raw = 0, hi_raw = 0;
+};
+
+absl::StatusOr<RandomDim> random_dim(const Item& it) {
+  RandomDim d;
+  if (it.value.find('|') != std::string::npos) {
+    auto list = parse_list("random", it);
+    if (!list.ok()) return list.status();
+    d.kind = RandomDim::kList;
+    d.values = std::move(*list);
+    return d;
+  }
+  if (it.value.find(':') == std::string::npos) {
+    d.values = {it.value};
+    return d;
+  }
+  const std::vector<std::string_view> parts = core::split(it.value, ':');
+  if (parts.size() != 2 && parts.size() != 3)
+    return invalid("random spec item '", it.text, "': expected lo:hi or lo:hi:log");
+  d.kind = RandomDim::kUniform;
+  if (parts.size() == 3) {
+    if (strip(parts[2]) != "log") {
+      return invalid("random spec item '", it.text, "': third field must be 'log' (random ranges take no step)");
+    }
+    d.kind = RandomDim::kLog;
+  }
+  const std::string_view lo = strip(parts[0]), hi = strip(parts[1]);
+  if (auto st = parse_number("random", it, "lo", lo, d.lo_raw); !st.ok()) return st;
+  if (auto st = parse_number("random", it, "hi", hi, d.hi_raw); !st.ok()) return st;
+  if (d.hi_raw < d.lo_raw) return invalid("random spec item '", it.text, "': hi is below lo");
+  if (d.kind == RandomDim::kLog && d.lo_raw <= 0)
+    return invalid("random spec item '", it.text, "': log range needs lo > 0");
+  d.integer = lo.find('.') == std::string_view::npos && hi.find('.') == std::string_view::npos;
+  return d;
+}
+
+// Uniform in [0, 1) from the top 53 bits: std::uniform_real_distribution is implementation-defined,
+// this is not, so points are the same on every standard library.
+double unit_draw(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+std::string draw(const RandomDim& d, std::mt19937_64& rng) {
+  switch (d.kind) {
+    case RandomDim::kConst:
+      return d.values.front();
+    case RandomDim::kList: {
+      const double u = unit_draw(rng);
+      const std::size_t i =
+          std::min(d.values.size() - 1, static_cast<std::size_t>(u * static_cast<double>(d.values.size())));
+      return d.values[i];
+    }
+    case RandomDim::kUniform:
+    case RandomDim::kLog:
+      break;
+  }
+  const double u = unit_draw(rng);
+  const double lo = static_cast<double>(d.lo_raw) / core::kScale;
+  const double hi = static_cast<double>(d.hi_raw) / core::kScale;
+  if (d.integer) {
+    // Integer bins [k, k+1): uniform or log-uniform over the widened range, then floor.
+    const double top = hi + 1.0;
+    double v =
+        d.kind == RandomDim::kLog ? std::exp(std::log(lo) + u * (std::log(top) - std::log(lo))) : lo + u * (top - lo);
+    v = std::clamp(std::floor(v), lo, hi);
+    return core::decimal_to_string(static_cast<int64_t>(v) * core::kScale);
+  }
+  const double v =
+      d.kind == RandomDim::kLog ? std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo))) : lo + u * (hi - lo);
+  // 6 significant digits, at most 8 decimals: short, and parseable by every Config getter.
+  int decimals = 8;
+  if (v != 0.0) decimals = std::clamp(5 - static_cast<int>(std::floor(std::log10(std::fabs(v)))), 0, 8);
+  int64_t unit = 1;
+  for (int i = decimals; i < 8; ++i) unit *= 10;
+  int64_t raw = std::llround(v * std::pow(10.0, decimals)) * unit;
+  raw = std::clamp(raw, d.lo_raw, d.hi_raw);
+  return core::decimal_to_string(raw);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flat JSON
+
+void skip_ws(std::string_view s, std::size_t& i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+}
+
+// A JSON string starting at s[i] == '"'; returns the raw token (with quotes) and its decoded text.
+bool scan_string(std::string_view s, std::size_t& i, std::string* decoded) {
+  if (i >= s.size() || s[i] != '"') return false;
+  ++i;
+  while (i < s.size()) {
+    const char c = s[i++];
+    if (c == '"') return true;
+    if (static_cast<unsigned char>(c) < 0x20) return false;
+    if (c != '\\') {
+      if (decoded) decoded->push_back(c);
+      continue;
+    }
+    if (i >= s.size()) return false;
+    const char e = s[i++];
+    char out = 0;
+    switch (e) {
+      case '"':
+        out = '"';
+        break;
+      case '\\':
+        out = '\\';
+        break;
+      case '/':
+        out = '/';
+        break;
+      case 'b':
+        out = '\b';
+        break;
+      case 'f':
+        out = '\f';
+        break;
+      case 'n':
+        out = '\n';
+        break;
+      case 'r':
+        out = '\r';
+        break;
+      case 't':
+        out = '\t';
+        break;
+      case 'u': {
+        if (i + 4 > s.size()) return false;
+        for (int k = 0; k < 4; ++k) {
+          if (!std::isxdigit(static_cast<unsigned char>(s[i + k]))) return false;
+        }
+        // Keys and values here are ASCII in practice; keep other code points escaped.
+        if (decoded) decoded->append(s.substr(i - 2, 6));
+        i += 4;
+        continue;
+      }
+      default:
+        return false;
+    }
+    if (decoded) decoded->push_back(out);
+  }
+  return false;
+}
+
+// RFC 8259 number grammar.
+bool is_json_number(std::string_view s) {
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i >= s.size()) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  } else {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    const std::size_t d = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == d) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    const std::size_t d = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == d) return false;
+  }
+  return i == s.size();
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out.append(buf);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1, err_fd = -1;
+  std::string out, err;
+  std::size_t row = 0;
+  bool oos = false;
+  core::UnixNanos deadline = 0;  // monotonic; 0 = none
+  bool timed_out = false;
+};
+
+struct RunOutcome {
+  bool ok = false;
+  std::string error;
+  Metrics metrics;
+};
+
+constexpr std::size_t kMaxStdout = 4u << 20;   // keep the tail: the summary is the last line
+constexpr std::size_t kMaxStderr = 64u << 10;  // keep the head: the first line is what we report
+
+std::string first_line(std::string_view s) {
+  for (std::string_view line : core::split(s, '\n')) {
+    line = strip(line);
+    if (!line.empty()) return std::string(line.substr(0, 500));
+  }
+  return {};
+}
+
+RunOutcome outcome(const Child& c, int status, int64_t timeout_s) {
+  RunOutcome r;
+  if (c.timed_out) {
+    r.error = str_cat("timed out after ", timeout_s, " s");
+    return r;
+  }
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    r.error = first_line(c.err);
+    if (r.error.empty()) {
+      r.error = WIFEXITED(status) ? str_cat("exit status ", WEXITSTATUS(status))
+                                  : str_cat("killed by signal ", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+    return r;
+  }
+  std::string_view summary;
+  for (std::string_view line : core::split(c.out, '\n')) {
+    line = strip(line);
+    if (!line.empty() && line.front() == '{') summary = line;
+  }
+  if (summary.empty()) {
+    r.error = "no JSON summary line on stdout";
+    return r;
+  }
+  auto m = parse_summary_json(summary);
+  if (!m.ok()) {
+    r.error = std::string(m.status().message());
+    return r;
+  }
+  r.ok = true;
+  r.metrics = std::move(*m);
+  return r;
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Spawns one child with stdout/stderr on fresh pipes. Returns an error text when it cannot start.
+std::string spawn(Child& c, const std::vector<std::string>& args) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return str_cat("pipe: ", std::strerror(errno));
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return str_cat("pipe: ", std::strerror(e));
+  }
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  // dup2 clears close-on-exec on the targets; every pipe end itself closes at exec.
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    return str_cat("cannot start '", args[0], "': ", std::strerror(rc));
+  }
+  c.pid = pid;
+  c.out_fd = out_pipe[0];
+  c.err_fd = err_pipe[0];
+  return {};
+}
+
+// Reads what is available; closes the fd at EOF or on a hard error.
+void drain(int& fd, std::string& buf, bool keep_tail, std::size_t cap) {
+  char chunk[65536];
+  const ssize_t n = ::read(fd, chunk, sizeof(chunk));
+  if (n > 0) {
+    if (keep_tail) {
+      buf.append(chunk, static_cast<std::size_t>(n));
+      if (buf.size() > cap) buf.erase(0, buf.size() - cap / 2);
+    } else if (buf.size() < cap) {
+      buf.append(chunk, std::min(static_cast<std::size_t>(n), cap - buf.size()));
+    }
+    return;
+  }
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  close_fd(fd);
+}
+
+std::vector<std::string> command_for(const std::vector<std::string>& base, const SweepPoint& p,
+                                     const std::string& set_flag) {
+  std::vector<std::string> args = base;
+  for (const auto& [k, v] : p.params) {
+    if (!set_flag.empty()) args.push_back(set_flag);
+    args.push_back(str_cat(k, '=', v));
+  }
+  return args;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output columns
+
+struct Columns {
+  std::vector<std::string> params;
+  std::vector<std::string> metrics;
+  bool has_oos = false;
+};
+
+void add_unique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+Columns columns_of(const std::vector<SweepRow>& rows) {
+  Columns c;
+  for (const SweepRow& r : rows) {
+    c.has_oos = c.has_oos || r.has_oos;
+    for (const auto& kv : r.params) add_unique(c.params, kv.first);
+    for (const auto& kv : r.is.values) add_unique(c.metrics, kv.first);
+    for (const auto& kv : r.oos.values) add_unique(c.metrics, kv.first);
+  }
+  return c;
+}
+
+const std::string* param_of(const SweepRow& r, const std::string& key) {
+  for (const auto& kv : r.params) {
+    if (kv.first == key) return &kv.second;
+  }
+  return nullptr;
+}
+
+void append_csv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+// A metric token as a CSV cell: null is empty, strings lose their quotes (escapes kept as written).
+std::string csv_metric(const std::string* token) {
+  if (token == nullptr || *token == "null") return {};
+  if (token->size() >= 2 && token->front() == '"') return token->substr(1, token->size() - 2);
+  return *token;
+}
+
+std::string format_cell(std::optional<double> v) {
+  if (!v) return "-";
+  char buf[48];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), *v == 0.0 ? 0.0 : *v, std::chars_format::general, 6);
+  return std::string(buf, end);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+absl::StatusOr<std::vector<SweepPoint>> expand_grid(std::string_view spec) {
+  auto items = split_spec("grid", spec);
+  if (!items.ok()) return items.status();
+  std::vector<std::vector<std::string>> dims;
+  std::size_t total = 1;
+  for (const Item& it : *items) {
+    auto vals = grid_values(it);
+    if (!vals.ok()) return vals.status();
+    total *= vals->size();
+    if (total > kMaxSweepPoints) return invalid("grid spec: more than ", kMaxSweepPoints, " points");
+    dims.push_back(std::move(*vals));
+  }
+  std::vector<SweepPoint> points;
+  points.reserve(total);
+  std::vector<std::size_t> at(dims.size(), 0);  // odometer, last key fastest
+  for (std::size_t n = 0; n < total; ++n) {
+    SweepPoint p;
+    p.index = static_cast<int>(n);
+    p.params.reserve(dims.size());
+    for (std::size_t d = 0; d < dims.size(); ++d) p.params.emplace_back((*items)[d].key, dims[d][at[d]]);
+    points.push_back(std::move(p));
+    for (std::size_t d = dims.size(); d-- > 0;) {
+      if (++at[d] < dims[d].size()) break;
+      at[d] = 0;
+    }
+  }
+  return points;
+}
+
+absl::StatusOr<std::vector<SweepPoint>> sample_random(std::string_view spec, int n, uint64_t seed) {
+  if (n < 1 || static_cast<std::size_t>(n) > kMaxSweepPoints) {
+    return invalid("random: point count ", n, " must be between 1 and ", kMaxSweepPoints);
+  }
+  auto items = split_spec("random", spec);
+  if (!items.ok()) return items.status();
+  std::vector<RandomDim> dims;
+  for (const Item& it : *items) {
+    auto d = random_dim(it);
+    if (!d.ok()) return d.status();
+    dims.push_back(std::move(*d));
+  }
+  std::mt19937_64 rng(seed);
+  std::vector<SweepPoint> points;
+  points.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    SweepPoint p;
+    p.index = i;
+    for (std::size_t d = 0; d < dims.size(); ++d) p.params.emplace_back((*items)[d].key, draw(dims[d], rng));
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
+absl::StatusOr<Shard> parse_shard(std::string_view text) {
+  const std::string_view t = strip(text);
+  const std::size_t slash = t.find('/');
+  auto bad = [&](std::string_view why) { return invalid("shard '", text, "': ", why); };
+  if (slash == std::string_view::npos) return bad("expected i/n, e.g. 0/4");
+  Shard s;
+  const std::string_view a = t.substr(0, slash), b = t.substr(slash + 1);
+  auto r1 = std::from_chars(a.data(), a.data() + a.size(), s.index);
+  auto r2 = std::from_chars(b.data(), b.data() + b.size(), s.count);
+  if (a.empty() || r1.ec != std::errc() || r1.ptr != a.data() + a.size()) return bad("index is not a whole number");
+  if (b.empty() || r2.ec != std::errc() || r2.ptr != b.data() + b.size()) return bad("count is not a whole number");
+  if (s.count < 1) return bad("count must be at least 1");
+  if (s.index < 0 || s.index >= s.count) return bad("index must be in 0..count-1 (shards are 0-based)");
+  return s;
+}
+
+std::vector<SweepPoint> filter_shard(const std::vector<SweepPoint>& points, Shard s) {
+  std::vector<SweepPoint> out;
+  for (const SweepPoint& p : points) {
+    if (in_shard(p.index, s)) out.push_back(p);
+  }
+  return out;
+}
+
+const std::string* Metrics::find(std::string_view key) const {
+  for (const auto& kv : values) {
+    if (kv.first == key) return &kv.second;
+  }
+  return nullptr;
+}
+
+std::optional<double> Metrics::number(std::string_view key) const {
+  const std::string* v = find(key);
+  if (v == nullptr || !is_json_number(*v)) return std::nullopt;
+  double d = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
+  if (ec != std::errc() || !std::isfinite(d)) return std::nullopt;
+  return d;
+}
+
+absl::StatusOr<Metrics> parse_summary_json(std::string_view text) {
+  Metrics m;
+  std::size_t i = 0;
+  auto bad = [&](std::string_view why) { return invalid("bad JSON summary at byte ", i, ": ", why); };
+  skip_ws(text, i);
+  if (i >= text.size() || text[i] != '{') return bad("expected '{'");
+  ++i;
+  skip_ws(text, i);
+  if (i < text.size() && text[i] == '}') {
+    ++i;
+  } else {
+    for (;;) {
+      skip_ws(text, i);
+      std::string key;
+      if (!scan_string(text, i, &key)) return bad("expected a string key");
+      skip_ws(text, i);
+      if (i >= text.size() || text[i] != ':') return bad("expected ':'");
+      ++i;
+      skip_ws(text, i);
+      if (i >= text.size()) return bad("missing value");
+      const std::size_t start = i;
+      const char c = text[i];
+      if (c == '"') {
+        if (!scan_string(text, i, nullptr)) return bad("bad string value");
+      } else if (c == '{' || c == '[') {
+        return bad(str_cat("nested value for '", key, "' (summaries are flat)"));
+      } else {
+        while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ' ' && text[i] != '\t' &&
+               text[i] != '\r' && text[i] != '\n') {
+          ++i;
+        }
+        const std::string_view tok = text.substr(start, i - start);
+        if (!(tok == "null" || tok == "true" || tok == "false" || is_json_number(tok))) {
+          return bad(str_cat("bad value for '", key, "'"));
+        }
+      }
+      m.values.emplace_back(std::move(key), std::string(text.substr(start, i - start)));
+      skip_ws(text, i);
+      if (i < text.size() && text[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < text.size() && text[i] == '}') {
+        ++i;
+        break;
+      }
+      return bad("expected ',' or '}'");
+    }
+  }
+  skip_ws(text, i);
+  if (i != text.size()) return bad("trailing text after the object");
+  return m;
+}
+
+std::optional<double> SweepRow::rank_value(std::string_view metric) const {
+  return has_oos ? oos.number(metric) : is.number(metric);
+}
+
+absl::StatusOr<std::vector<SweepRow>> run_sweep(const std::vector<SweepPoint>& points, const SweepRunOptions& opts) {
+  if (opts.argv.empty() || opts.argv.front().empty()) return invalid("sweep: empty child command");
+  if (opts.jobs < 1) return invalid("sweep: jobs must be at least 1, got ", opts.jobs);
+  if (opts.timeout_s < 0) return invalid("sweep: timeout must not be negative");
+  const bool has_oos = !opts.oos_argv.empty();
+  if (has_oos && opts.oos_argv.front().empty()) return invalid("sweep: empty out-of-sample command");
+
+  std::vector<SweepRow> rows(points.size());
+  std::vector<int> pending(points.size(), has_oos ? 2 : 1);
+  std::vector<RunOutcome> is_out(points.size()), oos_out(points.size());
+  for (std::size_t r = 0; r < points.size(); ++r) {
+    rows[r].index = points[r].index;
+    rows[r].params = points[r].params;
+    rows[r].has_oos = has_oos;
+  }
+  struct Task {
+    std::size_t row;
+    bool oos;
+  };
+  std::vector<Task> tasks;
+  tasks.reserve(points.size() * (has_oos ? 2 : 1));
+  for (std::size_t r = 0; r < points.size(); ++r) {
+    tasks.push_back({r, false});
+    if (has_oos) tasks.push_back({r, true});
+  }
+
+  std::size_t done_rows = 0;
+  auto finish = [&](std::size_t r, bool oos, RunOutcome out) {
+    (oos ? oos_out[r] : is_out[r]) = std::move(out);
+    if (--pending[r] > 0) return;
+    SweepRow& row = rows[r];
+    row.ok = is_out[r].ok && (!has_oos || oos_out[r].ok);
+    if (!is_out[r].ok) {
+      row.error = has_oos ? str_cat("in-sample: ", is_out[r].error) : is_out[r].error;
+    } else if (has_oos && !oos_out[r].ok) {
+      row.error = str_cat("out-of-sample: ", oos_out[r].error);
+    }
+    row.is = std::move(is_out[r].metrics);
+    row.oos = std::move(oos_out[r].metrics);
+    ++done_rows;
+    if (opts.on_row) opts.on_row(row, done_rows, rows.size());
+  };
+
+  std::vector<Child> running;
+  running.reserve(static_cast<std::size_t>(opts.jobs));
+  std::size_t next = 0;
+  std::vector<pollfd> fds;
+  while (next < tasks.size() || !running.empty()) {
+    while (running.size() < static_cast<std::size_t>(opts.jobs) && next < tasks.size()) {
+      const Task t = tasks[next++];
+      Child c;
+      c.row = t.row;
+      c.oos = t.oos;
+      const std::string err = spawn(c, command_for(t.oos ? opts.oos_argv : opts.argv, points[t.row], opts.set_flag));
+      if (!err.empty()) {
+        finish(t.row, t.oos, RunOutcome{false, err, {}});
+        continue;
+      }
+      if (opts.timeout_s > 0) c.deadline = core::monotonic_ns() + opts.timeout_s * 1'000'000'000;
+      running.push_back(std::move(c));
+    }
+    if (running.empty()) continue;
+
+    // Reap children whose pipes are both closed (EOF or timeout). waitpid on that pid only.
+    for (std::size_t k = 0; k < running.size();) {
+      Child& c = running[k];
+      if (c.out_fd >= 0 || c.err_fd >= 0) {
+        ++k;
+        continue;
+      }
+      int status = 0;
+      while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      finish(c.row, c.oos, outcome(c, status, opts.timeout_s));
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+    if (running.empty()) continue;
+
+    fds.clear();
+    for (const Child& c : running) {
+      if (c.out_fd >= 0) fds.push_back({c.out_fd, POLLIN, 0});
+      if (c.err_fd >= 0) fds.push_back({c.err_fd, POLLIN, 0});
+    }
+    int timeout_ms = -1;
+    if (opts.timeout_s > 0) {
+      const core::UnixNanos now = core::monotonic_ns();
+      core::UnixNanos nearest = INT64_MAX;
+      for (const Child& c : running) nearest = std::min(nearest, c.deadline);
+      timeout_ms = static_cast<int>(std::clamp<core::UnixNanos>((nearest - now) / 1'000'000 + 1, 0, 60'000));
+    }
+    const int n = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (n < 0 && errno != EINTR) return absl::InternalError(str_cat("sweep: poll: ", std::strerror(errno)));
+    if (n > 0) {
+      for (const pollfd& p : fds) {
+        if (p.revents == 0) continue;
+        for (Child& c : running) {
+          if (c.out_fd == p.fd) {
+            drain(c.out_fd, c.out, true, kMaxStdout);
+            break;
+          }
+          if (c.err_fd == p.fd) {
+            drain(c.err_fd, c.err, false, kMaxStderr);
+            break;
+          }
+        }
+      }
+    }
+    if (opts.timeout_s > 0) {
+      const core::UnixNanos now = core::monotonic_ns();
+      for (Child& c : running) {
+        if (c.timed_out || now < c.deadline) continue;
+        ::kill(c.pid, SIGKILL);
+        c.timed_out = true;
+        // A grandchild may still hold the pipes: stop reading rather than wait for its EOF.
+        close_fd(c.out_fd);
+        close_fd(c.err_fd);
+      }
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const SweepRow& a, const SweepRow& b) { return a.index < b.index; });
+  return rows;
+}
+
+std::string to_csv(const std::vector<SweepRow>& rows) {
+  const Columns cols = columns_of(rows);
+  std::string out = "index";
+  for (const std::string& p : cols.params) {
+    out.push_back(',');
+    append_csv_field(out, p);
+  }
+  out.append(",status,error");
+  for (std::string_view prefix :
+       cols.has_oos ? std::vector<std::string_view>{"is_", "oos_"} : std::vector<std::string_view>{""}) {
+    for (const std::string& m : cols.metrics) {
+      out.push_back(',');
+      append_csv_field(out, str_cat(prefix, m));
+    }
+  }
+  out.push_back('\n');
+  for (const SweepRow& r : rows) {
+    str_append(out, r.index);
+    for (const std::string& p : cols.params) {
+      out.push_back(',');
+      const std::string* v = param_of(r, p);
+      if (v) append_csv_field(out, *v);
+    }
+    str_append(out, ',', r.status(), ',');
+    append_csv_field(out, r.error);
+    for (const Metrics* m :
+         cols.has_oos ? std::vector<const Metrics*>{&r.is, &r.oos} : std::vector<const Metrics*>{&r.is}) {
+      for (const std::string& k : cols.metrics) {
+        out.push_back(',');
+        append_csv_field(out, csv_metric(m->find(k)));
+      }
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+std::string to_jsonl(const std::vector<SweepRow>& rows) {
+  const Columns cols = columns_of(rows);
+  std::string out;
+  for (const SweepRow& r : rows) {
+    str_append(out, "{\"index\":", r.index);
+    for (const std::string& p : cols.params) {
+      out.push_back(',');
+      append_json_string(out, p);
+      out.push_back(':');
+      const std::string* v = param_of(r, p);
+      if (v == nullptr) {
+        out.append("null");
+      } else if (is_json_number(*v)) {
+        out.append(*v);
+      } else {
+        append_json_string(out, *v);
+      }
+    }
+    str_append(out, ",\"status\":\"", r.status(), "\",\"error\":");
+    if (r.ok) {
+      out.append("null");
+    } else {
+      append_json_string(out, r.error);
+    }
+    const std::vector<std::pair<std::string_view, const Metrics*>> parts =
+        cols.has_oos ? std::vector<std::pair<std::string_view, const Metrics*>>{{"is_", &r.is}, {"oos_", &r.oos}}
+                     : std::vector<std::pair<std::string_view, const Metrics*>>{{"", &r.is}};
+    for (const auto& [prefix, m] : parts) {
+      for (const std::string& k : cols.metrics) {
+        out.push_back(',');
+        append_json_string(out, str_cat(prefix, k));
+        out.push_back(':');
+        const std::string* v = m->find(k);
+        out.append(v ? *v : std::string("null"));
+      }
+    }
+    out.append("}\n");
+  }
+  return out;
+}
+
+absl::Status write_results(const std::vector<SweepRow>& rows, const std::string& path) {
+  auto ends_with = [&](std::string_view suffix) {
+    return path.size() >= suffix.size() && std::string_view(path).substr(path.size() - suffix.size()) == suffix;
+  };
+  std::string body;
+  if (ends_with(".csv")) {
+    body = to_csv(rows);
+  } else if (ends_with(".jsonl") || ends_with(".ndjson")) {
+    body = to_jsonl(rows);
+  } else {
+    return invalid("--out '", path, "': extension must be .csv or .jsonl");
+  }
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
+  const bool wrote = std::fwrite(body.data(), 1, body.size(), f) == body.size();
+  const int err = errno;
+  if (std::fclose(f) != 0 || !wrote) {
+    return absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(wrote ? errno : err)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<SweepRow>> rank(const std::vector<SweepRow>& rows, std::string_view metric,
+                                           bool descending) {
+  bool any_ok = false, found = false;
+  for (const SweepRow& r : rows) {
+    if (!r.ok) continue;
+    any_ok = true;
+    if ((r.has_oos ? r.oos : r.is).find(metric) != nullptr) found = true;
+  }
+  if (any_ok && !found) {
+    std::string known;
+    for (const std::string& m : columns_of(rows).metrics) str_append(known, known.empty() ? "" : ", ", m);
+    return invalid("rank: no run reports metric '", metric, "' (known: ", known, ")");
+  }
+  std::vector<SweepRow> out = rows;
+  std::stable_sort(out.begin(), out.end(), [&](const SweepRow& a, const SweepRow& b) {
+    const std::optional<double> va = a.ok ? a.rank_value(metric) : std::nullopt;
+    const std::optional<double> vb = b.ok ? b.rank_value(metric) : std::nullopt;
+    if (va.has_value() != vb.has_value()) return va.has_value();
+    const double x = va.value_or(0.0), y = vb.value_or(0.0);  // both set or both empty here
+    if (va && x != y) return descending ? x > y : x < y;
+    return a.index < b.index;
+  });
+  return out;
+}
+
+std::string top_table(const std::vector<SweepRow>& ranked, std::string_view metric, std::size_t top_n) {
+  const bool has_oos = std::any_of(ranked.begin(), ranked.end(), [](const SweepRow& r) { return r.has_oos; });
+  std::vector<std::vector<std::string>> table;
+  std::vector<std::string> head = {"rank", "index", "status"};
+  if (has_oos) {
+    head.push_back(str_cat("is_", metric));
+    head.push_back(str_cat("oos_", metric));
+  } else {
+    head.emplace_back(metric);
+  }
+  head.emplace_back("params");
+  table.push_back(std::move(head));
+  for (std::size_t i = 0; i < ranked.size() && i < top_n; ++i) {
+    const SweepRow& r = ranked[i];
+    std::vector<std::string> line = {str_cat(i + 1), str_cat(r.index), std::string(r.status())};
+    line.push_back(format_cell(r.is.number(metric)));
+    if (has_oos) line.push_back(format_cell(r.oos.number(metric)));
+    std::string params;
+    for (const auto& [k, v] : r.params) str_append(params, params.empty() ? "" : " ", k, '=', v);
+    if (!r.ok) str_append(params, params.empty() ? "" : "  ", "(", r.error, ")");
+    line.push_back(std::move(params));
+    table.push_back(std::move(line));
+  }
+  std::vector<std::size_t> width(table.front().size(), 0);
+  for (const auto& line : table) {
+    for (std::size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
+  }
+  std::string out;
+  for (const auto& line : table) {
+    std::string text;
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      const bool last = c + 1 == line.size();
+      const std::size_t pad = width[c] - line[c].size();
+      // Numbers right-aligned, the params column left-aligned and unpadded.
+      if (!last) text.append(pad, ' ');
+      text.append(line[c]);
+      if (!last) text.append("  ");
+    }
+    str_append(out, text, '\n');
+  }
+  return out;
+}
+
+int default_jobs() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+}  // namespace dmabot::tools
