@@ -28,13 +28,16 @@ endfunction()
 function(dmabot_test)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
+  # One ENVIRONMENT entry only: gtest_discover_tests splits its PROPERTIES values at ';'.
+  target_compile_definitions(${ARG_NAME} PRIVATE DMABOT_TEST_BIN="${PROJECT_BINARY_DIR}/dmabot")
   target_link_libraries(${ARG_NAME} PRIVATE dmabot_build_options ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DMABOT_BIN=${PROJECT_BINARY_DIR}/dmabot;DMABOT_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DMABOT_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
 

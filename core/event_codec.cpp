@@ -453,6 +453,79 @@ int lookup_field(std::string_view k) {
   return i;
 }
 
+// The order in which encode() writes each kind's fields. The decoder first checks whether the next
+// key is the one the writer would put there — a single short compare that hits on every line this
+// program wrote — and only otherwise hashes the key (hand-edited or foreign files, other versions).
+constexpr Field kOrderMd[] = {fV, fSeq, fKind, fTsLocal, fTsExch, fSym, fU, fBid, fBq, fAsk, fAq, fFeed};
+constexpr Field kOrderTrade[] = {fV, fSeq, fKind, fTsLocal, fTsExch, fSym, fId, fPx, fQty, fAggr, fFeed};
+constexpr Field kOrderMark[] = {fV,   fSeq,   fKind,    fTsLocal,     fTsExch, fSym,
+                                fMark, fIndex, fFunding, fNextFunding, fFeed};
+constexpr Field kOrderSig[] = {fV,    fSeq,  fKind, fTsTick, fTsLocal, fSym, fStrat,
+                               fAction, fSide, fTif,  fPx,     fQty,     fCid, fTid};
+constexpr Field kOrderOrd[] = {fV,     fSeq,    fKind, fTsTick, fTsLocal, fSym, fStrat, fVenue,
+                               fAction, fSide, fTif,  fPx,     fQty,     fCid, fTid};
+constexpr Field kOrderExec[] = {fV,      fSeq,  fKind, fTsLocal, fTsExch, fSym, fStrat, fVenue, fCid,
+                                fStatus, fSide, fPx,   fLq,      fCq,     fFee, fMaker, fReason};
+constexpr Field kOrderCtl[] = {fV, fSeq, fKind, fTsLocal, fSym, fCmd};
+constexpr Field kOrderConfig[] = {fV, fKind, fProgram, fConfig};
+constexpr Field kOrderEnd[] = {fV, fKind, fEvents, fNMd, fNTrade, fNMark, fNSig, fNOrd, fNExec, fNCtl};
+struct FieldOrder {
+  const Field* fields;
+  std::size_t size;
+};
+template <std::size_t N>
+constexpr FieldOrder order_of(const Field (&a)[N]) {
+  return {a, N};
+}
+constexpr FieldOrder kOrders[] = {order_of(kOrderMd),  order_of(kOrderTrade), order_of(kOrderMark),
+                                  order_of(kOrderSig), order_of(kOrderOrd),   order_of(kOrderExec),
+                                  order_of(kOrderCtl), order_of(kOrderConfig), order_of(kOrderEnd)};
+
+// Each field name plus its closing quote, packed little-endian into two words with masks, so that
+// "is the key at p exactly this name" is two 8-byte loads and compares. Reading 16 bytes from a key
+// start stays inside line + kJsonPadding, which decode_padded's contract makes readable.
+struct KeyPattern {
+  uint64_t w0 = 0, w1 = 0, m0 = 0, m1 = 0;
+};
+constexpr KeyPattern make_pattern(std::string_view name) {
+  KeyPattern k;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    const uint64_t c = i < name.size() ? static_cast<unsigned char>(name[i]) : uint64_t{'"'};
+    if (i < 8) {
+      k.w0 |= c << (8 * i);
+      k.m0 |= uint64_t{0xFF} << (8 * i);
+    } else {
+      k.w1 |= c << (8 * (i - 8));
+      k.m1 |= uint64_t{0xFF} << (8 * (i - 8));
+    }
+  }
+  return k;
+}
+struct KeyPatterns {
+  KeyPattern p[kFieldCount];
+};
+constexpr KeyPatterns make_patterns() {
+  KeyPatterns k{};
+  for (int i = 0; i < kFieldCount; ++i) k.p[i] = make_pattern(kFields[i].name);
+  return k;
+}
+constexpr KeyPatterns kPatterns = make_patterns();
+constexpr bool names_fit_patterns() {
+  for (const FieldDef& f : kFields) {
+    if (f.name.size() > 15) return false;
+  }
+  return true;
+}
+static_assert(names_fit_patterns(), "field names are at most 15 bytes (16 with the closing quote)");
+
+inline bool key_is(const char* p, Field f) {
+  uint64_t a, b;
+  std::memcpy(&a, p, 8);
+  std::memcpy(&b, p + 8, 8);
+  const KeyPattern& k = kPatterns.p[f];
+  return ((a & k.m0) == k.w0) & ((b & k.m1) == k.w1);
+}
+
 // The key of a field straight from the input (no copy). Keys of this schema never contain escapes; a
 // key that does is reported as empty, i.e. an unknown field, and skipped.
 inline std::string_view raw_key(const namso::field& field) {
@@ -599,8 +672,24 @@ struct EventDecoder::Impl {
   std::vector<char> copy;  // padded copy of the line for decode()
   std::vector<std::pair<std::string, std::string>> pairs;  // scratch for a config line
   std::unordered_map<std::string, SymbolId, TransparentHash, std::equal_to<>> sym_cache;
-  std::string_view last_sym;  // points at a sym_cache key (node-based map: stable)
-  SymbolId last_sym_id = kNoSymbol;
+  // The few most recent names, searched linearly before hashing: a recording interleaves a handful
+  // of symbols, and comparing short names beats hashing them. Views point at sym_cache keys
+  // (node-based map: stable addresses).
+  static constexpr std::size_t kRecent = 16;
+  std::array<std::pair<std::string_view, SymbolId>, kRecent> recent{};
+  std::size_t recent_count = 0, recent_next = 0;
+
+  SymbolId find_recent(std::string_view name) const {
+    for (std::size_t i = 0; i < recent_count; ++i) {
+      if (eq(recent[i].first, name)) return recent[i].second;
+    }
+    return kNoSymbol;
+  }
+  void remember(std::string_view name, SymbolId id) {
+    recent[recent_next] = {name, id};
+    recent_next = (recent_next + 1) % kRecent;
+    if (recent_count < kRecent) ++recent_count;
+  }
 
   // Per-line values; only the entries whose bit is in `seen` are meaningful.
   int64_t num[kFieldCount];
@@ -636,6 +725,8 @@ EventDecoder::EventDecoder(SymbolTable* symbols) : impl_(std::make_unique<Impl>(
 }
 
 EventDecoder::~EventDecoder() = default;
+EventDecoder::EventDecoder(EventDecoder&&) noexcept = default;
+EventDecoder& EventDecoder::operator=(EventDecoder&&) noexcept = default;
 
 DecodeResult EventDecoder::decode(std::string_view line, RecordedEvent& out) {
   auto& copy = impl_->copy;
@@ -679,10 +770,18 @@ DecodeResult EventDecoder::decode_padded(std::string_view line, RecordedEvent& o
   std::size_t kind_len = 0;
   bool config_seen = false;
 
+  FieldOrder order = kOrders[0];  // every event kind starts v, seq, kind
+  std::size_t pos = 0;
   for (auto field_r : obj) {
     namso::field field;
     if (auto ec = std::move(field_r).get(field)) return Impl::malformed(*this, ec);
-    const int fi = lookup_field(raw_key(field));
+    int fi;
+    if (pos < order.size && key_is(field.key().raw(), order.fields[pos])) {
+      fi = order.fields[pos];
+    } else {
+      fi = lookup_field(raw_key(field));
+    }
+    ++pos;
     if (fi < 0) continue;  // unknown fields are skipped: minor versions may add fields
     const auto f = static_cast<Field>(fi);
     if (kind_unknown && f != fV) continue;
@@ -743,7 +842,9 @@ DecodeResult EventDecoder::decode_padded(std::string_view line, RecordedEvent& o
           if (ec) return Impl::malformed(*this, ec);
         }
         if (f == fKind) {
-          if (!parse_kind(s, im.kind)) {
+          if (parse_kind(s, im.kind)) {
+            order = kOrders[static_cast<int>(im.kind)];
+          } else {
             kind_unknown = true;
             kind_len = std::min(s.size(), sizeof(kind_text));
             if (kind_len != 0) std::memcpy(kind_text, s.data(), kind_len);
@@ -844,16 +945,16 @@ DecodeResult EventDecoder::decode_padded(std::string_view line, RecordedEvent& o
   const int64_t* n = im.num;
   SymbolId sym = kNoSymbol;
   if (is_event(kind) && !im.sym.empty()) {
-    if (eq(im.sym, im.last_sym)) {
-      sym = im.last_sym_id;  // runs of one symbol are the common case
-    } else if (auto it = im.sym_cache.find(im.sym); it != im.sym_cache.end()) {
+    sym = im.find_recent(im.sym);
+    if (sym == kNoSymbol) {
+      auto it = im.sym_cache.find(im.sym);
+      if (it == im.sym_cache.end()) {
+        const SymbolId id = symbols_->add(im.sym);
+        if (id == kNoSymbol) return Impl::bad_field(*this, fSym, "not a valid symbol name (or symbol table full)");
+        it = im.sym_cache.emplace(std::string(im.sym), id).first;
+      }
       sym = it->second;
-      im.last_sym = it->first;
-      im.last_sym_id = sym;
-    } else {
-      sym = symbols_->add(im.sym);
-      if (sym == kNoSymbol) return Impl::bad_field(*this, fSym, "not a valid symbol name (or symbol table full)");
-      im.sym_cache.emplace(std::string(im.sym), sym);
+      im.remember(it->first, sym);
     }
   }
   auto u64 = [n](Field f) { return static_cast<uint64_t>(n[f]); };

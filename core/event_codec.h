@@ -118,6 +118,8 @@ class EventDecoder {
   ~EventDecoder();
   EventDecoder(const EventDecoder&) = delete;
   EventDecoder& operator=(const EventDecoder&) = delete;
+  EventDecoder(EventDecoder&&) noexcept;
+  EventDecoder& operator=(EventDecoder&&) noexcept;
 
   // Decodes one line (a trailing '\n' or "\r\n" is allowed). The line is copied into an internal
   // padded buffer first. On anything but kOk, `out` is unspecified and error() explains.

@@ -28,7 +28,9 @@ Recorder::Recorder(std::string path, const SymbolTable& symbols,
 Recorder::~Recorder() { stop(); }
 
 absl::Status Recorder::open() {
-  if (state_ != State::kNew) return absl::FailedPreconditionError(str_cat("recording file '", path_, "' already opened"));
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(str_cat("recording file '", path_, "' already opened"));
+  }
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     return absl::UnavailableError(str_cat("cannot open recording file '", path_, "': ", std::strerror(errno)));
@@ -95,6 +97,14 @@ std::size_t Recorder::backlog() const {
 absl::Status Recorder::status() const {
   std::lock_guard<std::mutex> lock(status_mu_);
   return status_;
+}
+
+int Recorder::drain_inline() {
+  if (state_ != State::kOpen) return 0;
+  now_ns_ = monotonic_ns();
+  int total = 0;
+  for (int n = drain_pass(); n != 0; n = drain_pass()) total += n;
+  return total;
 }
 
 int Recorder::drain_pass() {

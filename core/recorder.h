@@ -100,6 +100,11 @@ class Recorder {
 
   void start();
   void stop();
+  // Deterministic mode (replay, backtest, fused runs): instead of start(), the driving thread calls
+  // this after every pass over the stages. It drains every ring round-robin until all are empty, so
+  // the file's line order depends only on the order of the stages' work, never on thread timing.
+  // Only between open() and stop(), and never together with start(). Returns events written.
+  int drain_inline();
 
   // Lines written (encoded into the file stream) per kind; relaxed reads, any thread.
   [[nodiscard]] uint64_t written(EventKind k) const { return lines_[static_cast<std::size_t>(k)]->value(); }

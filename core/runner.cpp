@@ -71,7 +71,7 @@ void IdleBackoff::idle() {
     case IdlePolicy::kSpin:
       return;
     case IdlePolicy::kSpinYield:
-      if (empty_passes_ > 2000) sched_yield();
+      if (empty_passes_ > kSpinBeforeYield) sched_yield();
       return;
     case IdlePolicy::kSleep: {
       if (empty_passes_ < 200) return;

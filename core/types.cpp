@@ -118,6 +118,9 @@ int64_t notional_raw(Price px, Qty qty) {
 
 namespace {
 int64_t to_raw_nearest(double v) {
+  // NaN (a strategy's 0/0) becomes 0, a price every venue and risk check rejects; saturating it to
+  // INT64_MAX, as the comparisons below would, made a bid that crosses any book.
+  if (std::isnan(v)) return 0;
   const double r = std::nearbyint(v * kScale);
   if (!(r < 9.2e18)) return std::numeric_limits<int64_t>::max();
   if (!(r > -9.2e18)) return std::numeric_limits<int64_t>::min();

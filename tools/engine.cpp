@@ -186,6 +186,7 @@ absl::Status Engine::start() {
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
     recorder_->start();
+    recorder_threaded_ = true;
   }
   if (ec_.metrics_port >= 0) {
     metrics_server_ = std::make_unique<MetricsServer>(registry_, ec_.metrics_bind, static_cast<uint16_t>(ec_.metrics_port));
@@ -230,6 +231,7 @@ int64_t Engine::next_wakeup() const {
 // Returns events handled, or -1 when idle with nothing scheduled.
 int Engine::fused_step(const std::vector<core::Stage*>& stages) {
   const int handled = core::Runner::poll_once(stages);
+  if (recorder_ && !recorder_threaded_) recorder_->drain_inline();
   if (handled > 0) return handled;
   if (!clock_.is_simulated()) return 0;
   const int64_t t = next_wakeup();
@@ -257,6 +259,7 @@ void Engine::drain_until_quiet(bool threaded) {
     int handled = 0;
     if (!threaded) {
       handled = core::Runner::poll_once(stages);
+      if (recorder_ && !recorder_threaded_) recorder_->drain_inline();
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling for quiescence, not synchronising data
     }
@@ -272,9 +275,10 @@ void Engine::drain_until_quiet(bool threaded) {
 }
 
 absl::Status Engine::run_fused_to_completion() {
+  // The recorder is drained inline after every pass (no thread), so the file is byte-identical
+  // from run to run.
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
-    recorder_->start();
   }
   started_ = true;
   const std::vector<core::Stage*> stages = all_stages();

@@ -115,6 +115,7 @@ class Engine {
   std::unique_ptr<core::Runner> runner_;
   std::vector<core::Counter*> ticks_by_symbol_;
   std::vector<core::Counter*> recorder_waits_;
+  bool recorder_threaded_ = false;
   bool started_ = false;
   bool shut_down_ = false;
 };

@@ -25,6 +25,13 @@ namespace {
 using Ring = SpscRing<uint64_t>;
 constexpr int kBatch = 64;  // the house limit on events per poll()
 
+// Sanitizers slow every ring operation several-fold; the threaded tests move fewer items there.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr uint64_t kThreadedDivisor = 5;
+#else
+constexpr uint64_t kThreadedDivisor = 1;
+#endif
+
 // Emits 0..n-1, only as fast as the output ring accepts them.
 class Source final : public Stage {
  public:
@@ -199,7 +206,8 @@ TEST(RunFused, EmptyStageListReturnsZero) { EXPECT_EQ(Runner::run_fused({}), 0u)
 
 // One thread per stage: with 6 threads on a 2-core machine, completion proves the idle policy
 // hands the core to runnable peers instead of livelocking.
-void run_threaded(IdlePolicy policy, std::vector<int> cpus, uint64_t n) {
+void run_threaded(IdlePolicy policy, std::vector<int> cpus, uint64_t items) {
+  const uint64_t n = items / kThreadedDivisor;
   Chain chain(6, n);
   Runner runner(policy, std::move(cpus));
   int i = 0;
@@ -221,18 +229,18 @@ void run_threaded(IdlePolicy policy, std::vector<int> cpus, uint64_t n) {
   }
 }
 
-TEST(RunnerThreads, SixThreadsSpinYield) { run_threaded(IdlePolicy::kSpinYield, {}, 20'000); }
+TEST(RunnerThreads, SixThreadsSpinYield) { run_threaded(IdlePolicy::kSpinYield, {}, 10'000); }
 
 TEST(RunnerThreads, SixThreadsSleep) { run_threaded(IdlePolicy::kSleep, {}, 20'000); }
 
 TEST(RunnerThreads, SixThreadsPinnedToOneCpu) {
   // The harshest case: every thread on cpu 0, so progress relies entirely on yielding.
-  run_threaded(IdlePolicy::kSpinYield, {0}, 20'000);
+  run_threaded(IdlePolicy::kSpinYield, {0}, 5'000);
 }
 
 TEST(RunnerThreads, GroupsRunTheirStagesFusedOnOneThread) {
   // Two groups of three stages: each thread drives a fused sub-chain.
-  constexpr uint64_t kN = 50'000;
+  constexpr uint64_t kN = 20'000 / kThreadedDivisor;
   Chain chain(6, kN);
   std::vector<Stage*> all = chain.all();
   Runner runner(IdlePolicy::kSpinYield, {});

@@ -249,6 +249,16 @@ TEST(Quantize, HugeInputsSaturateOnTheGrid) {
   EXPECT_EQ(quantize_ask(1e20, tick).raw, 9'223'372'036'854'000'000);
   EXPECT_EQ(quantize_bid(-1e20, tick).raw, -9'223'372'036'854'000'000);
   EXPECT_EQ(quantize_ask(-1e20, tick).raw, -9'223'372'036'854'000'000);
+  EXPECT_EQ(quantize_ask(std::numeric_limits<double>::infinity(), tick).raw, 9'223'372'036'854'000'000);
+}
+
+TEST(Quantize, NanBecomesZeroNotAHugePrice) {
+  // A NaN from strategy maths must not turn into a bid at the top of the int64 range.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Price tick = Price::from_raw(1'000'000);
+  EXPECT_EQ(quantize_bid(nan, tick).raw, 0);
+  EXPECT_EQ(quantize_ask(nan, tick).raw, 0);
+  EXPECT_EQ(quantize_qty_down(nan, Qty::from_raw(1'000)).raw, 0);
 }
 
 }  // namespace

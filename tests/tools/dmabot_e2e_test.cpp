@@ -1,0 +1,306 @@
+// End-to-end tests of the dmabot program: the mock preset trades until SIGINT, and the counts agree
+// between the metrics endpoint, the recorder file and the printed summary; configuration errors exit
+// 2 with one line naming the key and the file; live presets refuse to start; secrets never leak.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/tools/test_process.h"
+
+namespace dmabot::testing {
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    out.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+// Sum of every sample of a metric family (all label sets), from Prometheus text.
+double metric_sum(const std::string& text, const std::string& name, const std::string& label_filter = "") {
+  double sum = 0;
+  for (const std::string& l : lines_of(text)) {
+    if (l.rfind(name + "{", 0) != 0 && l.rfind(name + " ", 0) != 0) continue;
+    if (!label_filter.empty() && l.find(label_filter) == std::string::npos) continue;
+    sum += std::stod(l.substr(l.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+// Value of "key":NUMBER in a one-line JSON object.
+double json_number(const std::string& json, const std::string& key) {
+  const std::size_t at = json.find("\"" + key + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stod(json.substr(at + key.size() + 3));
+}
+
+std::string field(const std::string& line, const std::string& key) {
+  const std::string k = "\"" + key + "\":";
+  const std::size_t at = line.find(k);
+  if (at == std::string::npos) return "";
+  std::size_t start = at + k.size();
+  if (line[start] == '"') {
+    const std::size_t end = line.find('"', start + 1);
+    return line.substr(start + 1, end - start - 1);
+  }
+  std::size_t end = line.find_first_of(",}", start);
+  return line.substr(start, end - start);
+}
+
+uint16_t port_from_log(const std::string& err) {
+  const std::string marker = "metrics=http://127.0.0.1:";
+  const std::size_t at = err.find(marker);
+  if (at == std::string::npos) return 0;
+  return static_cast<uint16_t>(std::stoi(err.substr(at + marker.size())));
+}
+
+TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
+  const std::string dir = temp_dir();
+  const std::string rec = dir + "/rec.jsonl";
+  Child c = spawn({dmabot_bin(), "run", "--env", ".env.mock", "--set", "METRICS_PORT=0", "--set",
+                   "RECORD_FILE=" + rec, "--set", "MOCK_RATE=4000", "--summary-json", dir + "/summary.json",
+                   "--metrics-out", dir + "/metrics.txt"},
+                  dir);
+  ASSERT_GT(c.pid, 0);
+  // Wait (bounded) for the start-up line, then for every strategy to have traded on the metrics.
+  uint16_t port = 0;
+  std::string live;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool all_traded = false;
+  while (std::chrono::steady_clock::now() < deadline && !all_traded) {
+    if (port == 0) port = port_from_log(read_file(c.err_path));
+    if (port != 0) {
+      live = http_get(port, "/metrics");
+      all_traded = true;
+      for (const char* s : {"dynmm", "mean_reversion", "ma_cross", "vol_breakout", "as"}) {
+        all_traded = all_traded && metric_sum(live, "signals_total", std::string("strategy=\"") + s + "\"") > 0;
+      }
+      all_traded = all_traded && metric_sum(live, "exec_reports_total", "status=\"FILLED\"") > 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling the live endpoint, bounded
+  }
+  ASSERT_NE(port, 0) << read_file(c.err_path);
+  EXPECT_TRUE(all_traded) << live;
+  EXPECT_NE(live.find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_NE(live.find("text/plain; version=0.0.4"), std::string::npos);
+  for (const char* family : {"ticks_total", "signals_total", "orders_total", "risk_rejects_total", "exec_reports_total",
+                             "inventory_qty", "realized_pnl", "unrealized_pnl", "recorder_backlog",
+                             "tick_to_signal_seconds_bucket", "signal_to_order_seconds_bucket",
+                             "order_to_ack_seconds_bucket", "dmabot_config_feed_mode", "dmabot_config_venue_mode",
+                             "dmabot_config_symbol", "dmabot_config_strategy"}) {
+    EXPECT_NE(live.find(std::string("\n") + family), std::string::npos) << family;
+  }
+  for (const char* sym : {"BTCUSDT", "ETHUSDT", "SOLUSDT"}) {
+    EXPECT_GT(metric_sum(live, "ticks_total", std::string("symbol=\"") + sym + "\""), 0) << sym;
+  }
+  EXPECT_EQ(http_get(port, "/nope").find("404"), std::string("HTTP/1.1 404").find("404"));
+
+  ASSERT_EQ(kill(c.pid, SIGINT), 0);
+  ASSERT_EQ(wait_exit(c, 60), 0) << read_file(c.err_path);
+
+  const std::string summary_text = read_file(c.out_path);
+  const std::string summary = read_file(dir + "/summary.json");
+  const std::string metrics = read_file(dir + "/metrics.txt");
+  ASSERT_FALSE(summary.empty());
+  EXPECT_NE(summary_text.find("summary: ticks="), std::string::npos) << summary_text;
+
+  // Count the recording.
+  std::map<std::string, double> kinds;
+  std::set<std::string> md_symbols, sig_strategies;
+  double venue_fills = 0;
+  const std::vector<std::string> lines = lines_of(read_file(rec));
+  ASSERT_GT(lines.size(), 2u);
+  EXPECT_EQ(field(lines.front(), "kind"), "config");
+  EXPECT_EQ(field(lines.back(), "kind"), "end");
+  uint64_t expected_seq = 1;
+  for (const std::string& l : lines) {
+    const std::string kind = field(l, "kind");
+    kinds[kind] += 1;
+    if (kind == "config" || kind == "end") continue;
+    EXPECT_EQ(field(l, "seq"), std::to_string(expected_seq++));
+    if (kind == "md") md_symbols.insert(field(l, "sym"));
+    if (kind == "sig") sig_strategies.insert(field(l, "strat"));
+    if (kind == "exec" && field(l, "venue") != "255" &&
+        (field(l, "status") == "FILLED" || field(l, "status") == "PARTIALLY_FILLED")) {
+      venue_fills += 1;
+    }
+  }
+  EXPECT_EQ(md_symbols.size(), 3u);
+  EXPECT_EQ(sig_strategies.size(), 5u);  // five strategies, one worker each: slots 1..5
+
+  // Three-way agreement.
+  EXPECT_EQ(json_number(summary, "ticks"), metric_sum(metrics, "ticks_total"));
+  EXPECT_EQ(json_number(summary, "ticks"), kinds["md"]);
+  EXPECT_EQ(json_number(summary, "signals"), metric_sum(metrics, "signals_total"));
+  EXPECT_EQ(json_number(summary, "signals"), kinds["sig"]);
+  EXPECT_EQ(json_number(summary, "orders"), metric_sum(metrics, "orders_total"));
+  EXPECT_EQ(json_number(summary, "orders"), kinds["ord"]);
+  EXPECT_EQ(json_number(summary, "fills"), venue_fills);
+  EXPECT_GT(json_number(summary, "fills"), 0);
+  EXPECT_EQ(json_number(summary, "risk_rejects"), metric_sum(metrics, "risk_rejects_total"));
+  // The footer's own counts match what was written.
+  EXPECT_EQ(json_number(lines.back(), "n_md"), kinds["md"]);
+  EXPECT_EQ(json_number(lines.back(), "n_exec"), kinds["exec"]);
+  // Shutdown cancelled everything: no order is left working.
+  EXPECT_EQ(metric_sum(metrics, "working_orders"), 0);
+}
+
+struct ConfigCase {
+  const char* name;
+  std::vector<std::string> args;
+  const char* must_contain;
+};
+
+void PrintTo(const ConfigCase& c, std::ostream* os) { *os << c.name; }
+
+class DmabotConfigErrors : public ::testing::TestWithParam<ConfigCase> {};
+
+TEST_P(DmabotConfigErrors, ExitTwoWithOneLineNamingKeyAndFile) {
+  const ConfigCase& tc = GetParam();
+  const std::string dir = temp_dir();
+  std::vector<std::string> args{dmabot_bin(), "run", "--env", ".env.mock"};
+  args.insert(args.end(), tc.args.begin(), tc.args.end());
+  Child c;
+  EXPECT_EQ(run(args, dir, &c), 2);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find(tc.must_contain), std::string::npos) << err;
+  EXPECT_EQ(lines_of(err).size(), 1u) << err;
+  EXPECT_TRUE(read_file(c.out_path).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, DmabotConfigErrors,
+    ::testing::Values(
+        ConfigCase{"unknown_key", {"--set", "MAX_NOTIONALL=5"}, "MAX_NOTIONALL (--set): unknown key"},
+        ConfigCase{"malformed_number", {"--set", "MAX_NOTIONAL=12x"}, "MAX_NOTIONAL='12x' (--set)"},
+        ConfigCase{"empty_symbol", {"--set", "SYMBOLS=BTCUSDT,,ETHUSDT"}, "SYMBOLS="},
+        ConfigCase{"padded_symbol", {"--set", "SYMBOLS=BTCUSDT, ETHUSDT"}, "contains spaces"},
+        ConfigCase{"unknown_strategy", {"--set", "STRATEGIES=dynmm,moonshot"}, "unknown strategy 'moonshot'"},
+        ConfigCase{"bad_workers", {"--set", "STRATEGY_WORKERS=0"}, "STRATEGY_WORKERS"},
+        ConfigCase{"bad_layout", {"--set", "THREAD_LAYOUT=feed;risk"}, "THREAD_LAYOUT"},
+        ConfigCase{"bad_cpu", {"--set", "PIN_CPUS=0,x"}, "PIN_CPUS"},
+        ConfigCase{"bad_flag", {"--frobnicate"}, "unknown option '--frobnicate'"},
+        ConfigCase{"missing_file", {"--env", "/nonexistent/.env.x"}, "/nonexistent/.env.x"}),
+    [](const ::testing::TestParamInfo<ConfigCase>& i) { return std::string(i.param.name); });
+
+TEST(DmabotConfig, ErrorInFileNamesFileAndLine) {
+  const std::string dir = temp_dir();
+  const std::string env = dir + "/.env.bad";
+  {
+    std::ofstream f(env);
+    f << "# comment\nSYMBOLS=BTCUSDT\nMAX_QPS=lots\n";
+  }
+  Child c;
+  EXPECT_EQ(run({dmabot_bin(), "run", "--env", env}, dir, &c), 2);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find("MAX_QPS='lots' (" + env + ":3)"), std::string::npos) << err;
+}
+
+TEST(DmabotConfig, EnvironmentOverridesFileAndSetOverridesEnvironment) {
+  const std::string dir = temp_dir();
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--print-config"}, dir, &c, {"MAX_QPS=77"}), 0);
+  EXPECT_NE(read_file(c.out_path).find("\nMAX_QPS=77\n"), std::string::npos);
+  ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--print-config", "--set", "MAX_QPS=78"}, dir, &c,
+                {"MAX_QPS=77"}),
+            0);
+  EXPECT_NE(read_file(c.out_path).find("\nMAX_QPS=78\n"), std::string::npos);
+}
+
+TEST(DmabotSafety, SandboxRefusesWithoutKeys) {
+  const std::string dir = temp_dir();
+  Child c;
+  EXPECT_EQ(run({dmabot_bin(), "run", "--env", ".env.sandbox"}, dir, &c, {"BINANCE_API_KEY=", "BINANCE_API_SECRET="}), 2);
+  EXPECT_NE(read_file(c.err_path).find("BINANCE_API_KEY"), std::string::npos);
+}
+
+TEST(DmabotSafety, MainnetRefusesWithoutConfirmationAndNeverPrintsSecrets) {
+  const std::string dir = temp_dir();
+  const std::string secret = "S3cr3tValueThatMustNeverAppear";
+  const std::string key = "K3yValueThatMustNeverAppear";
+  Child c;
+  EXPECT_EQ(run({dmabot_bin(), "run", "--env", ".env.mainnet"}, dir, &c,
+                {"BINANCE_API_KEY=" + key, "BINANCE_API_SECRET=" + secret}),
+            2);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find("CONFIRM_LIVE"), std::string::npos) << err;
+  EXPECT_EQ(err.find(secret), std::string::npos);
+  EXPECT_EQ(err.find(key), std::string::npos);
+  // --print-config masks secrets.
+  ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--print-config"}, dir, &c,
+                {"BINANCE_API_KEY=" + key, "BINANCE_API_SECRET=" + secret}),
+            0);
+  const std::string out = read_file(c.out_path);
+  EXPECT_EQ(out.find(secret), std::string::npos);
+  EXPECT_EQ(out.find(key), std::string::npos);
+  EXPECT_NE(out.find("BINANCE_API_SECRET=***"), std::string::npos) << out;
+  // A recording's header never carries them either.
+  const std::string rec = dir + "/rec.jsonl";
+  ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--fused", "--set", "MOCK_MAX_TICKS=200", "--set",
+                 "METRICS_PORT=-1", "--set", "RECORD_FILE=" + rec},
+                dir, &c, {"BINANCE_API_KEY=" + key, "BINANCE_API_SECRET=" + secret}),
+            0)
+      << read_file(c.err_path);
+  const std::string recorded = read_file(rec);
+  EXPECT_FALSE(recorded.empty());
+  EXPECT_EQ(recorded.find(secret), std::string::npos);
+  EXPECT_EQ(recorded.find(key), std::string::npos);
+}
+
+TEST(DmabotRun, MetricsPortTakenIsARuntimeFailure) {
+  // Occupy a port, then ask dmabot to use it.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  const std::string dir = temp_dir();
+  Child c;
+  EXPECT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--set", "METRICS_PORT=" + std::to_string(port), "--set",
+                 "RECORD_FILE="},
+                dir, &c),
+            1);
+  EXPECT_NE(read_file(c.err_path).find(std::to_string(port)), std::string::npos) << read_file(c.err_path);
+  close(fd);
+}
+
+TEST(DmabotRun, FusedRunsAreByteIdentical) {
+  const std::string dir = temp_dir();
+  std::string first;
+  for (int i = 0; i < 2; ++i) {
+    const std::string rec = dir + "/fused" + std::to_string(i) + ".jsonl";
+    Child c;
+    ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--fused", "--set", "MOCK_MAX_TICKS=20000", "--set",
+                   "METRICS_PORT=-1", "--set", "RECORD_FILE=" + rec, "--summary-json", dir + "/s.json"},
+                  dir, &c),
+              0)
+        << read_file(c.err_path);
+    std::string text = read_file(rec);
+    // The header names RECORD_FILE itself, which differs between the two runs; compare everything after it.
+    ASSERT_NE(text.find("\"RECORD_FILE\":\"" + rec + "\""), std::string::npos);
+    text = text.substr(text.find('\n') + 1);
+    EXPECT_GT(text.size(), 1000u);
+    EXPECT_GT(json_number(read_file(dir + "/s.json"), "orders"), 0);
+    if (i == 0) {
+      first = text;
+    } else {
+      EXPECT_TRUE(text == first) << "two fused runs of the same config differ";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dmabot::testing
