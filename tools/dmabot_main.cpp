@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "tools/as2008.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
 
@@ -27,6 +28,7 @@ constexpr const char* kMainHelp =
     "\n"
     "commands:\n"
     "  run      run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
+    "  sim      re-run a published market-making experiment (sim as2008)\n"
     "\n"
     "Run 'dmabot <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 2 bad usage or configuration, 1 runtime failure.\n";
@@ -172,6 +174,65 @@ int cmd_run(int argc, char** argv) {
   return 0;
 }
 
+constexpr const char* kSimHelp =
+    "usage: dmabot sim as2008 [--paths N] [--seed S] [--json]\n"
+    "\n"
+    "Re-runs the simulation of Avellaneda & Stoikov, 'High-frequency trading in a limit order book'\n"
+    "(Quantitative Finance, 2008): s0=100, T=1, sigma=2, dt=0.005, q0=0, k=1.5, A=140, gamma in\n"
+    "{0.1, 0.01, 1}. For each gamma it prints the inventory strategy and the symmetric strategy\n"
+    "(quotes centred on the mid with the inventory strategy's average spread): average spread, mean\n"
+    "and standard deviation of final profit and of final inventory. Same seed, same table.\n"
+    "\n"
+    "  --paths N   simulated paths per strategy and gamma (default 1000)\n"
+    "  --seed S    random seed (default 1)\n"
+    "  --json      print the same figures as JSON\n";
+
+bool parse_u64(const std::string& s, uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+int cmd_sim(int argc, char** argv) {
+  if (argc < 1 || std::string_view(argv[0]) == "--help" || std::string_view(argv[0]) == "-h") {
+    std::fputs(kSimHelp, argc < 1 ? stderr : stdout);
+    return argc < 1 ? 2 : 0;
+  }
+  if (std::string_view(argv[0]) != "as2008") return usage_error(str_cat("sim: unknown experiment '", argv[0], "' (as2008)"));
+  dmabot::tools::As2008Params p;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    uint64_t v = 0;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kSimHelp, stdout);
+      return 0;
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "--paths") {
+      if (i + 1 >= argc || !parse_u64(argv[i + 1], v) || v < 2 || v > 10'000'000) {
+        return usage_error("--paths needs a whole number from 2 to 10000000");
+      }
+      p.paths = static_cast<int>(v);
+      ++i;
+    } else if (a == "--seed") {
+      if (i + 1 >= argc || !parse_u64(argv[i + 1], v)) return usage_error("--seed needs a non-negative whole number");
+      p.seed = v;
+      ++i;
+    } else {
+      return usage_error(str_cat("sim as2008: unknown option '", a, "' (see dmabot sim --help)"));
+    }
+  }
+  const auto rows = dmabot::tools::run_as2008(p);
+  std::fputs((json ? dmabot::tools::as2008_json(p, rows) : dmabot::tools::as2008_table(p, rows)).c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -185,5 +246,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "run") return cmd_run(argc - 2, argv + 2);
+  if (cmd == "sim") return cmd_sim(argc - 2, argv + 2);
   return usage_error(str_cat("unknown command '", cmd, "' (see dmabot --help)"));
 }

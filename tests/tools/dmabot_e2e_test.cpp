@@ -103,6 +103,17 @@ TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
     EXPECT_GT(metric_sum(live, "ticks_total", std::string("symbol=\"") + sym + "\""), 0) << sym;
   }
   EXPECT_EQ(http_get(port, "/nope").find("404"), std::string("HTTP/1.1 404").find("404"));
+  // The live scrape passes promtool (Debian package prometheus, installed by `make test`).
+  if (access("/usr/bin/promtool", X_OK) == 0) {
+    const std::string body_path = dir + "/live_metrics.txt";
+    {
+      std::ofstream f(body_path);
+      f << live.substr(live.find("\r\n\r\n") + 4);
+    }
+    EXPECT_EQ(std::system(("/usr/bin/promtool check metrics < " + body_path + " > /dev/null 2>&1").c_str()), 0);
+  } else {
+    ADD_FAILURE() << "promtool missing: make test installs the prometheus package";
+  }
 
   ASSERT_EQ(kill(c.pid, SIGINT), 0);
   ASSERT_EQ(wait_exit(c, 60), 0) << read_file(c.err_path);
@@ -300,6 +311,28 @@ TEST(DmabotRun, FusedRunsAreByteIdentical) {
       EXPECT_TRUE(text == first) << "two fused runs of the same config differ";
     }
   }
+}
+
+}  // namespace
+}  // namespace dmabot::testing
+
+namespace dmabot::testing {
+namespace {
+
+TEST(DmabotSim, As2008JsonAndTableAgreeAndBadOptionsExitTwo) {
+  const std::string dir = temp_dir();
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "sim", "as2008", "--paths", "100", "--seed", "3", "--json"}, dir, &c), 0);
+  const std::string json = read_file(c.out_path);
+  EXPECT_NE(json.find("\"paths\":100"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"gamma\":0.01"), std::string::npos) << json;
+  ASSERT_EQ(run({dmabot_bin(), "sim", "as2008", "--paths", "100", "--seed", "3"}, dir, &c), 0);
+  const std::string table = read_file(c.out_path);
+  EXPECT_NE(table.find("inventory"), std::string::npos);
+  EXPECT_NE(table.find("symmetric"), std::string::npos);
+  EXPECT_EQ(run({dmabot_bin(), "sim", "as2008", "--paths", "many"}, dir, &c), 2);
+  EXPECT_NE(read_file(c.err_path).find("--paths"), std::string::npos);
+  EXPECT_EQ(run({dmabot_bin(), "sim", "as2009"}, dir, &c), 2);
 }
 
 }  // namespace
