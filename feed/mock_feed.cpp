@@ -43,7 +43,7 @@ absl::StatusOr<MockFeedParams> MockFeedParams::from_config(core::Config& cfg, st
 
 RandomWalkMarket::RandomWalkMarket(const MockFeedParams& p, const core::SymbolTable& symbols)
     : symbols_(symbols), vol_(p.vol_bps * 1e-4), spread_ticks_(p.spread_ticks),
-      state_(p.seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
+      rng_(p.seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
   log_mid_.resize(symbols.size());
   update_id_.assign(symbols.size(), 0);
   for (std::size_t i = 0; i < symbols.size(); ++i) {
@@ -52,28 +52,20 @@ RandomWalkMarket::RandomWalkMarket(const MockFeedParams& p, const core::SymbolTa
   }
 }
 
-uint64_t RandomWalkMarket::next_u64() noexcept {
-  // splitmix64: small state, good enough statistics for a mock market, identical everywhere.
-  uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 double RandomWalkMarket::next_gaussian() noexcept {
   // Irwin–Hall with 4 uniforms: bounded, cheap, close enough to normal for a random walk.
   double s = 0;
-  for (int i = 0; i < 4; ++i) s += static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+  for (int i = 0; i < 4; ++i) s += rng_.uniform();
   return (s - 2.0) * 1.7320508075688772;  // variance of the sum is 4/12; scale to 1
 }
 
 void RandomWalkMarket::next(core::MdTick& out) noexcept {
   const std::size_t n = log_mid_.size();
-  const auto sym = static_cast<core::SymbolId>(next_u64() % n);
+  const auto sym = static_cast<core::SymbolId>(rng_.next() % n);
   log_mid_[sym] += vol_ * next_gaussian();
   const core::InstrumentInfo& info = symbols_.info(sym);
   const double mid = std::exp(log_mid_[sym]);
-  const int64_t spread = 1 + static_cast<int64_t>(next_u64() % static_cast<uint64_t>(spread_ticks_));
+  const int64_t spread = 1 + static_cast<int64_t>(rng_.next() % static_cast<uint64_t>(spread_ticks_));
   const double half = static_cast<double>(spread) * info.tick.to_double() / 2.0;
   core::Price bid = core::quantize_bid(mid - half, info.tick);
   if (bid.raw <= 0) bid = info.tick;
@@ -81,8 +73,8 @@ void RandomWalkMarket::next(core::MdTick& out) noexcept {
   out.bid = bid;
   out.ask = core::Price::from_raw(bid.raw + spread * info.tick.raw);
   // Sizes: 1..1000 lot steps.
-  out.bid_qty = core::Qty::from_raw(info.step.raw * static_cast<int64_t>(1 + next_u64() % 1000));
-  out.ask_qty = core::Qty::from_raw(info.step.raw * static_cast<int64_t>(1 + next_u64() % 1000));
+  out.bid_qty = core::Qty::from_raw(info.step.raw * static_cast<int64_t>(1 + rng_.next() % 1000));
+  out.ask_qty = core::Qty::from_raw(info.step.raw * static_cast<int64_t>(1 + rng_.next() % 1000));
   out.update_id = ++update_id_[sym];
   out.feed = 0;
 }

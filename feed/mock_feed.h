@@ -28,6 +28,7 @@
 #include "core/config.h"
 #include "core/events.h"
 #include "core/metrics.h"
+#include "core/prng.h"
 #include "core/runner.h"
 #include "core/spsc_ring.h"
 #include "core/symbol_table.h"
@@ -53,12 +54,11 @@ class RandomWalkMarket {
   void next(core::MdTick& out) noexcept;
 
  private:
-  uint64_t next_u64() noexcept;
   double next_gaussian() noexcept;
   const core::SymbolTable& symbols_;
   double vol_;
   int spread_ticks_;
-  uint64_t state_;
+  core::SplitMix64 rng_;
   std::vector<double> log_mid_;
   std::vector<uint64_t> update_id_;
 };

@@ -54,7 +54,7 @@
 #include "core/runner.h"
 #include "core/spsc_ring.h"
 #include "gateway/internal/id_map.h"
-#include "gateway/internal/prng.h"
+#include "core/prng.h"
 #include "gateway/venue.h"
 
 namespace dmabot::gateway {
@@ -134,7 +134,7 @@ class MockGateway final : public core::Stage {
   const core::Clock& clock_;
   core::SpscRing<core::Order>* in_;
   core::SpscRing<core::ExecReport>* out_;
-  internal::SplitMix64 rng_;
+  core::SplitMix64 rng_;
   internal::IdMap<Working> live_;
   std::vector<Timer> timers_;  // min-heap on (due, seq); capacity reserved, never grows
   std::size_t timer_cap_;

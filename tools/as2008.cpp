@@ -3,26 +3,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/prng.h"
 #include "core/strings.h"
 #include "strategy/avellaneda_stoikov.h"
 
 namespace dmabot::tools {
 namespace {
-
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : s_(seed) {}
-  uint64_t next() {
-    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t s_;
-};
 
 struct PathResult {
   double profit;
@@ -34,7 +20,7 @@ struct PathResult {
 // One path. symmetric_spread < 0 selects the inventory strategy. The random draws per step are, in
 // order: bid fill, ask fill, mid move — identical for both strategies of a path.
 PathResult run_path(const As2008Params& p, double gamma, double symmetric_spread, uint64_t path_seed) {
-  SplitMix64 rng(path_seed);
+  core::SplitMix64 rng(path_seed);
   const int steps = static_cast<int>(std::llround(p.T / p.dt));
   const double move = p.sigma * std::sqrt(p.dt);
   double s = p.s0, q = p.q0, cash = 0, spread_sum = 0;
@@ -102,7 +88,7 @@ std::vector<As2008Row> run_as2008(const As2008Params& p) {
     std::vector<PathResult> inv, sym;
     inv.reserve(p.paths);
     sym.reserve(p.paths);
-    SplitMix64 seeds(p.seed);
+    core::SplitMix64 seeds(p.seed);
     std::vector<uint64_t> path_seeds(p.paths);
     for (uint64_t& ps : path_seeds) ps = seeds.next();
     for (int i = 0; i < p.paths; ++i) inv.push_back(run_path(p, gamma, -1, path_seeds[i]));

@@ -6,7 +6,7 @@
 
 #include <unordered_map>
 
-#include "gateway/internal/prng.h"
+#include "core/prng.h"
 
 namespace dmabot::gateway::internal {
 namespace {
@@ -33,7 +33,7 @@ TEST(IdMap, MatchesReferenceUnderChurn) {
   constexpr std::size_t kMax = 200;
   IdMap<uint64_t> m(kMax);
   std::unordered_map<uint64_t, uint64_t> ref;
-  SplitMix64 rng(99);
+  core::SplitMix64 rng(99);
   for (int step = 0; step < 200'000; ++step) {
     const uint64_t id = rng.next() % 600;  // small key space: many hits, misses and collisions
     if (rng.next() % 2 == 0) {

@@ -1,4 +1,5 @@
-// gateway/internal/prng.h — splitmix64, the seeded PRNG owned by each simulated venue.
+// core/prng.h — splitmix64, the seeded PRNG of the mock market, the simulated venues and the
+// simulations.
 //
 // Tiny state, a fixed algorithm (same numbers on every platform and compiler, unlike the
 // distributions in <random>), good enough statistics for coin flips. Not for cryptography.
@@ -7,7 +8,7 @@
 
 #include <cstdint>
 
-namespace dmabot::gateway::internal {
+namespace dmabot::core {
 
 class SplitMix64 {
  public:
@@ -26,4 +27,4 @@ class SplitMix64 {
   uint64_t state_;
 };
 
-}  // namespace dmabot::gateway::internal
+}  // namespace dmabot::core
