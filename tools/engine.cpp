@@ -153,6 +153,7 @@ absl::Status Engine::build(core::Config& cfg) {
   }
   router_ = std::make_unique<gateway::RouterStage>(ec_.router, venues, symbols_, clock_, gr, &registry_);
 
+  stages_ = all_stages();
   if (recording) {
     registry_.add_callback_gauge("recorder_backlog", "Events waiting in the recorder's rings.", {}, &ring_backlog,
                                  recorder_.get());
@@ -223,7 +224,7 @@ bool Engine::rings_empty() const {
 
 int64_t Engine::next_wakeup() const {
   int64_t t = core::Stage::kNever;
-  for (core::Stage* s : all_stages()) t = std::min(t, s->next_wakeup());
+  for (core::Stage* s : stages_) t = std::min(t, s->next_wakeup());
   return t;
 }
 
@@ -274,15 +275,21 @@ void Engine::drain_until_quiet(bool threaded) {
   core::log_warn("shutdown: pipeline did not drain within 5 s");
 }
 
-absl::Status Engine::run_fused_to_completion() {
-  // The recorder is drained inline after every pass (no thread), so the file is byte-identical
-  // from run to run.
+absl::Status Engine::open_fused() {
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
   }
   started_ = true;
-  const std::vector<core::Stage*> stages = all_stages();
-  while (!feed_->finished()) fused_step(stages);
+  return absl::OkStatus();
+}
+
+int Engine::step_fused() { return fused_step(stages_); }
+
+absl::Status Engine::run_fused_to_completion() {
+  // The recorder is drained inline after every pass (no thread), so the file is byte-identical
+  // from run to run.
+  if (auto st = open_fused(); !st.ok()) return st;
+  while (!feed_->finished()) fused_step(stages_);
   shutdown();
   return absl::OkStatus();
 }

@@ -71,6 +71,10 @@ class Engine {
   // Deterministic mode: runs every stage on this thread until the feed has finished and all rings are
   // empty, then cancels working orders and drains again. Recorder still runs on its own thread.
   absl::Status run_fused_to_completion();
+  // The same, one pass at a time (tests, external drivers): open_fused() once, then step_fused()
+  // until feed_finished(), then shutdown(). step_fused() allocates nothing after warm-up.
+  absl::Status open_fused();
+  int step_fused();
   // Stops the feed, cancels every working order, waits (bounded) until all rings drain, stops threads,
   // closes the recorder. Safe to call twice.
   void shutdown();
@@ -115,6 +119,7 @@ class Engine {
   std::unique_ptr<core::Runner> runner_;
   std::vector<core::Counter*> ticks_by_symbol_;
   std::vector<core::Counter*> recorder_waits_;
+  std::vector<core::Stage*> stages_;  // every stage in pipeline order, built once
   bool recorder_threaded_ = false;
   bool started_ = false;
   bool shut_down_ = false;
