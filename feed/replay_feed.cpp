@@ -1,0 +1,271 @@
+#include "feed/replay_feed.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/strings.h"
+
+namespace dmabot::feed {
+
+std::string_view to_string(ReplayEvent::Kind k) {
+  switch (k) {
+    case ReplayEvent::kMdTick: return "md";
+    case ReplayEvent::kTrade: return "trade";
+    case ReplayEvent::kMarkPrice: return "mark";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------------------------
+// CaptureSource
+
+CaptureSource::CaptureSource(core::SymbolTable& symbols, CaptureOptions options)
+    : reader_(std::make_unique<CaptureReader>(symbols, options)) {}
+
+bool CaptureSource::next(ReplayEvent& out) {
+  while (reader_->next(ev_)) {
+    switch (ev_.kind) {
+      case CaptureEvent::kMdTick:
+        out.kind = ReplayEvent::kMdTick;
+        out.tick = ev_.tick;
+        break;
+      case CaptureEvent::kTrade:
+        out.kind = ReplayEvent::kTrade;
+        out.trade = ev_.trade;
+        break;
+      case CaptureEvent::kMarkPrice:
+        out.kind = ReplayEvent::kMarkPrice;
+        out.mark = ev_.mark;
+        break;
+      default:
+        continue;  // depth / snapshot: counted as skipped in stats()
+    }
+    out.line = ev_.line;
+    out.ts_local = ev_.ts_local;
+    return true;
+  }
+  return false;
+}
+
+SourceStats CaptureSource::stats() const {
+  const CaptureStats& c = reader_->stats();
+  SourceStats s;
+  s.lines = c.lines;
+  s.events[ReplayEvent::kMdTick] = c.count(CaptureEvent::kMdTick);
+  s.events[ReplayEvent::kTrade] = c.count(CaptureEvent::kTrade);
+  s.events[ReplayEvent::kMarkPrice] = c.count(CaptureEvent::kMarkPrice);
+  s.skipped = c.count(CaptureEvent::kDepth) + c.count(CaptureEvent::kSnapshot) + c.unknown + c.empty_lines;
+  s.malformed = c.malformed;
+  for (const LineIssue& i : c.samples) {
+    if (s.samples.size() >= SourceStats::kMaxSamples) break;
+    std::string reason(to_string(i.error));
+    if (i.parse_error != ParseError::kNone) core::str_append(reason, ": ", to_string(i.parse_error));
+    if (!i.field.empty()) core::str_append(reason, " (field '", i.field, "')");
+    s.samples.push_back(ReplayIssue{i.line, std::move(reason)});
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RecordingSource
+
+RecordingSource::RecordingSource(core::SymbolTable& symbols)
+    : reader_(std::make_unique<core::JsonlReader>()), decoder_(&symbols) {}
+
+void RecordingSource::malformed(uint64_t line, std::string_view reason) {
+  ++stats_.malformed;
+  if (stats_.samples.size() < SourceStats::kMaxSamples) {
+    stats_.samples.push_back(ReplayIssue{line, std::string(reason)});
+  }
+}
+
+absl::Status RecordingSource::open(const std::string& path) {
+  if (absl::Status st = reader_->open(path); !st.ok()) return st;
+  std::string_view line;
+  for (;;) {
+    const core::JsonlReader::Result r = reader_->next(line);
+    if (r == core::JsonlReader::Result::kError) return reader_->status();
+    if (r == core::JsonlReader::Result::kEof) break;
+    ++stats_.lines;
+    // A truncated first line may still be a complete header; decode() copies it into padding.
+    const core::DecodeResult d = r == core::JsonlReader::Result::kLine ? decoder_.decode_padded(line, rec_)
+                                                                       : decoder_.decode(line, rec_);
+    if (d == core::DecodeResult::kEmpty) {
+      ++stats_.skipped;
+      continue;
+    }
+    if (d == core::DecodeResult::kOk && rec_.kind == core::RecordKind::kConfig) {
+      ++stats_.skipped;
+      return absl::OkStatus();
+    }
+    return core::invalid("'", path, "' line ", reader_->line_number(),
+                         ": not a dmabot recording (the first line is not a \"kind\":\"config\" header)");
+  }
+  return core::invalid("'", path, "': empty file, neither a raw capture nor a dmabot recording");
+}
+
+bool RecordingSource::next(ReplayEvent& out) {
+  std::string_view line;
+  while (!done_) {
+    const core::JsonlReader::Result r = reader_->next(line);
+    if (r == core::JsonlReader::Result::kEof || r == core::JsonlReader::Result::kError) {
+      done_ = true;
+      break;
+    }
+    ++stats_.lines;
+    const uint64_t line_no = reader_->line_number();
+    const bool truncated = r == core::JsonlReader::Result::kTruncated;
+    const core::DecodeResult d = truncated ? decoder_.decode(line, rec_) : decoder_.decode_padded(line, rec_);
+    if (d == core::DecodeResult::kEmpty) {
+      ++stats_.skipped;
+      continue;
+    }
+    if (d != core::DecodeResult::kOk) {
+      malformed(line_no, core::str_cat(truncated ? "truncated last line: " : "", to_string(d), ": ",
+                                       decoder_.error()));
+      continue;
+    }
+    switch (rec_.kind) {
+      case core::RecordKind::kMd:
+        out.kind = ReplayEvent::kMdTick;
+        out.tick = std::get<core::MdTick>(rec_.event);
+        out.ts_local = out.tick.ts_local;
+        break;
+      case core::RecordKind::kTrade:
+        out.kind = ReplayEvent::kTrade;
+        out.trade = std::get<core::Trade>(rec_.event);
+        out.ts_local = out.trade.ts_local;
+        break;
+      case core::RecordKind::kMark:
+        out.kind = ReplayEvent::kMarkPrice;
+        out.mark = std::get<core::MarkPrice>(rec_.event);
+        out.ts_local = out.mark.ts_local;
+        break;
+      default:
+        ++stats_.skipped;
+        continue;
+    }
+    out.line = line_no;
+    ++stats_.events[out.kind];
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols) {
+  if (is_raw_capture(path)) {
+    CaptureSource src(symbols);
+    if (absl::Status st = src.open(path); !st.ok()) return st;
+    return std::make_unique<EventSource>(EventSource::Impl(std::move(src)));
+  }
+  RecordingSource src(symbols);
+  if (absl::Status st = src.open(path); !st.ok()) return st;
+  return std::make_unique<EventSource>(EventSource::Impl(std::move(src)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReplayFeed
+
+ReplayFeed::ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& clock,
+                       std::vector<FeedOutput> md_outputs, std::vector<core::SpscRing<core::Trade>*> trade_outputs,
+                       std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs,
+                       std::vector<core::Counter*> ticks_by_symbol)
+    : source_(std::move(source)), clock_(clock), md_outputs_(std::move(md_outputs)),
+      trade_outputs_(std::move(trade_outputs)), mark_outputs_(std::move(mark_outputs)),
+      ticks_by_symbol_(std::move(ticks_by_symbol)) {
+  if (md_outputs_.size() > kMaxOutputs) md_outputs_.resize(kMaxOutputs);
+  if (trade_outputs_.size() > kMaxOutputs) trade_outputs_.resize(kMaxOutputs);
+  if (mark_outputs_.size() > kMaxOutputs) mark_outputs_.resize(kMaxOutputs);
+  fetch();
+  if (!have_next_) finished_.store(true, std::memory_order_release);
+}
+
+void ReplayFeed::fetch() { have_next_ = source_ != nullptr && source_->next(next_); }
+
+int64_t ReplayFeed::next_wakeup() const {
+  if (pending_mask_ != 0) return last_ts_;  // already due: waiting for ring space, not for time
+  if (!have_next_) return kNever;
+  return std::max(next_.ts_local, last_ts_);
+}
+
+void ReplayFeed::start_delivery() noexcept {
+  if (next_.ts_local < last_ts_) {
+    ++out_of_order_;
+  } else {
+    last_ts_ = next_.ts_local;
+  }
+  pending_mask_ = 0;
+  switch (next_.kind) {
+    case ReplayEvent::kMdTick: {
+      const core::SymbolId sym = next_.tick.symbol;
+      if (sym < ticks_by_symbol_.size() && ticks_by_symbol_[sym] != nullptr) ticks_by_symbol_[sym]->inc();
+      for (std::size_t i = 0; i < md_outputs_.size(); ++i) {
+        const FeedOutput& o = md_outputs_[i];
+        if (o.ring != nullptr && o.shard_count != 0 && sym % o.shard_count == o.shard_index) {
+          pending_mask_ |= uint64_t{1} << i;
+        }
+      }
+      break;
+    }
+    case ReplayEvent::kTrade:
+      for (std::size_t i = 0; i < trade_outputs_.size(); ++i) {
+        if (trade_outputs_[i] != nullptr) pending_mask_ |= uint64_t{1} << i;
+      }
+      break;
+    case ReplayEvent::kMarkPrice:
+      for (std::size_t i = 0; i < mark_outputs_.size(); ++i) {
+        if (mark_outputs_[i] != nullptr) pending_mask_ |= uint64_t{1} << i;
+      }
+      break;
+  }
+}
+
+bool ReplayFeed::deliver_pending() noexcept {
+  for (std::size_t i = 0; pending_mask_ != 0 && i < kMaxOutputs; ++i) {
+    const uint64_t bit = uint64_t{1} << i;
+    if ((pending_mask_ & bit) == 0) continue;
+    bool ok = false;
+    switch (next_.kind) {
+      case ReplayEvent::kMdTick: ok = md_outputs_[i].ring->try_push(next_.tick); break;
+      case ReplayEvent::kTrade: ok = trade_outputs_[i]->try_push(next_.trade); break;
+      case ReplayEvent::kMarkPrice: ok = mark_outputs_[i]->try_push(next_.mark); break;
+    }
+    if (ok) pending_mask_ &= ~bit;
+  }
+  return pending_mask_ == 0;
+}
+
+int ReplayFeed::poll() {
+  if (finished_.load(std::memory_order_relaxed)) return 0;
+  int handled = 0;
+  if (pending_mask_ != 0) {
+    if (!deliver_pending()) return 0;
+    ++delivered_[next_.kind];
+    fetch();
+  }
+  const core::UnixNanos now = clock_.now();
+  while (handled < kBatch && have_next_) {
+    // An event older than one already delivered goes out at once: waiting would need the clock
+    // to run backwards.
+    if (next_.ts_local > now && next_.ts_local >= last_ts_) break;
+    start_delivery();
+    ++handled;
+    if (!deliver_pending()) break;
+    ++delivered_[next_.kind];
+    fetch();
+  }
+  if (!have_next_ && pending_mask_ == 0) finished_.store(true, std::memory_order_release);
+  return handled;
+}
+
+ReplayStats ReplayFeed::stats() const {
+  ReplayStats s;
+  s.delivered = delivered_;
+  s.out_of_order = out_of_order_;
+  if (source_ != nullptr) s.source = source_->stats();
+  return s;
+}
+
+}  // namespace dmabot::feed

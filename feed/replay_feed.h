@@ -1,0 +1,203 @@
+// feed/replay_feed.h — replays recorded market data (a raw Binance capture or a dmabot JSONL
+// recording) as a Stage, paced by a simulated clock.
+//
+// EventSource yields the market events of one file in file order: MdTick, Trade or MarkPrice with
+// the line's ts_local. It is a std::variant of the two readers, so the per-event call is a
+// std::visit, not a virtual call:
+//   CaptureSource   — CaptureReader over `<local ns> <json>` lines (gzip or plain). Depth updates,
+//                     REST snapshots, empty lines and well-formed messages we do not handle are
+//                     counted as skipped; malformed lines are counted with their line numbers.
+//   RecordingSource — JsonlReader + EventDecoder over a recording (core/recorder.h). Only md, trade
+//                     and mark lines are yielded; every other line (config, end, sig, ord, exec, ctl,
+//                     empty) is counted as skipped; a line that does not decode (truncated last line
+//                     included) is counted as malformed with line number and reason. Nothing throws.
+// open_source() picks the reader by sniffing: feed::is_raw_capture(), else a JSONL file whose first
+// non-blank line is a "kind":"config" header; anything else is an InvalidArgument naming the file.
+//
+// ReplayFeed emits, per poll, up to 64 events whose ts_local <= clock.now(): MdTicks go to every
+// FeedOutput whose shard owns the symbol (symbol % shard_count == shard_index, as MockFeed), every
+// Trade to every trade ring, every MarkPrice to every mark ring. An event that cannot be delivered
+// because a ring is full stays pending (the rings that took it are not offered it again); nothing
+// is dropped or reordered. next_wakeup() is the ts_local of the next undelivered event (kNever at
+// EOF), so a simulated-time driver jumps the clock from event to event. A ts_local older than the
+// previous one is delivered at once and counted (out_of_order): the clock is never asked to go
+// backwards, since next_wakeup() never reports less than the latest time already delivered.
+//
+// Threads: construct on the control thread; poll()/next_wakeup() on the stage's thread; finished()
+// from any thread; stats() from the stage's thread or after it has stopped.
+// Allocation: the readers' buffers at open_source(); the first event is read in the constructor;
+// none per event after that, except the few malformed-line samples (capped) and interning a new
+// symbol name met in the file (SymbolTable::add) — so the SymbolTable given to open_source() must
+// not be read by other threads while a replay runs unless all its symbols are already known.
+// Errors: open_source() returns NotFound/InvalidArgument naming the file; after EOF, status() is
+// non-OK if reading stopped early (I/O error, truncated gzip stream).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/event_codec.h"
+#include "core/events.h"
+#include "core/metrics.h"
+#include "core/recorder.h"
+#include "core/runner.h"
+#include "core/spsc_ring.h"
+#include "core/symbol_table.h"
+#include "feed/capture_reader.h"
+#include "feed/mock_feed.h"
+
+namespace dmabot::feed {
+
+struct ReplayEvent {
+  enum Kind : uint8_t { kMdTick, kTrade, kMarkPrice };
+  static constexpr std::size_t kKindCount = 3;
+
+  Kind kind = kMdTick;
+  uint64_t line = 0;             // 1-based line number in the file
+  core::UnixNanos ts_local = 0;  // also stored in the event itself
+  // Only the member named by `kind` is meaningful.
+  core::MdTick tick;
+  core::Trade trade;
+  core::MarkPrice mark;
+};
+std::string_view to_string(ReplayEvent::Kind k);
+
+struct ReplayIssue {
+  uint64_t line = 0;
+  std::string reason;  // e.g. "parse: field 'b': ..." or "malformed: ..."
+};
+
+struct SourceStats {
+  static constexpr std::size_t kMaxSamples = 32;
+  uint64_t lines = 0;  // lines read (capture: every line; recording: every line incl. header)
+  std::array<uint64_t, ReplayEvent::kKindCount> events{};  // yielded, per kind
+  uint64_t skipped = 0;    // well-formed lines that are not md/trade/mark (see the overview)
+  uint64_t malformed = 0;  // lines that could not be read
+  std::vector<ReplayIssue> samples;  // the first kMaxSamples malformed lines, in file order
+
+  [[nodiscard]] uint64_t count(ReplayEvent::Kind k) const { return events[k]; }
+  [[nodiscard]] uint64_t total_events() const { return events[0] + events[1] + events[2]; }
+};
+
+class CaptureSource {
+ public:
+  explicit CaptureSource(core::SymbolTable& symbols, CaptureOptions options = {});
+  absl::Status open(const std::string& path) { return reader_->open(path); }
+  bool next(ReplayEvent& out);
+  [[nodiscard]] SourceStats stats() const;  // built from CaptureStats (cold: allocates)
+  [[nodiscard]] absl::Status status() const { return reader_->status(); }
+  [[nodiscard]] const CaptureReader& reader() const { return *reader_; }
+
+ private:
+  std::unique_ptr<CaptureReader> reader_;  // not movable itself; the variant must be
+  CaptureEvent ev_;
+};
+
+class RecordingSource {
+ public:
+  explicit RecordingSource(core::SymbolTable& symbols);
+  // Opens the file and requires its first non-blank line to be a "config" header.
+  absl::Status open(const std::string& path);
+  bool next(ReplayEvent& out);
+  [[nodiscard]] SourceStats stats() const { return stats_; }
+  [[nodiscard]] absl::Status status() const { return reader_->status(); }
+  // The recording's header (program, config pairs), valid after open().
+  [[nodiscard]] const core::ConfigHeader& header() const { return decoder_.config_header(); }
+
+ private:
+  void malformed(uint64_t line, std::string_view reason);
+  std::unique_ptr<core::JsonlReader> reader_;
+  core::EventDecoder decoder_;
+  core::RecordedEvent rec_;
+  SourceStats stats_;
+  bool done_ = false;
+};
+
+class EventSource {
+ public:
+  using Impl = std::variant<CaptureSource, RecordingSource>;
+  explicit EventSource(Impl impl) : impl_(std::move(impl)) {}
+
+  // The next market event in file order; false at EOF.
+  bool next(ReplayEvent& out) {
+    return std::visit([&](auto& s) { return s.next(out); }, impl_);
+  }
+  [[nodiscard]] SourceStats stats() const {
+    return std::visit([](const auto& s) { return s.stats(); }, impl_);
+  }
+  // OK unless reading stopped early; meaningful once next() has returned false.
+  [[nodiscard]] absl::Status status() const {
+    return std::visit([](const auto& s) { return s.status(); }, impl_);
+  }
+  [[nodiscard]] bool is_capture() const { return std::holds_alternative<CaptureSource>(impl_); }
+  [[nodiscard]] Impl& impl() { return impl_; }
+
+ private:
+  Impl impl_;
+};
+
+// Opens `path` as a raw capture or a JSONL recording (see the overview). Symbols met are interned
+// into `symbols`, which must outlive the source.
+absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols);
+
+struct ReplayStats {
+  std::array<uint64_t, ReplayEvent::kKindCount> delivered{};  // fully delivered, per kind
+  uint64_t out_of_order = 0;  // events whose ts_local was older than an earlier one's
+  SourceStats source;
+};
+
+class ReplayFeed final : public core::Stage {
+ public:
+  static constexpr int kBatch = 64;
+  static constexpr std::size_t kMaxOutputs = 64;  // per vector (a bit per ring in the pending mask)
+
+  // source: non-null. md_outputs/trade_outputs/mark_outputs: at most kMaxOutputs each (extra ones
+  // are ignored); empty vectors are fine (those events are then consumed and counted only).
+  // ticks_by_symbol: one counter per symbol id (nullable entries; ids beyond the vector not counted).
+  // Reads the first event from the file (so next_wakeup() is right before the first poll).
+  ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& clock, std::vector<FeedOutput> md_outputs,
+             std::vector<core::SpscRing<core::Trade>*> trade_outputs,
+             std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs,
+             std::vector<core::Counter*> ticks_by_symbol);
+
+  int poll() override;
+  std::string_view name() const override { return "replay_feed"; }
+  int64_t next_wakeup() const override;
+
+  // True at EOF with nothing pending.
+  [[nodiscard]] bool finished() const { return finished_.load(std::memory_order_acquire); }
+  [[nodiscard]] ReplayStats stats() const;
+  [[nodiscard]] absl::Status status() const { return source_->status(); }
+
+ private:
+  void fetch();                      // reads next_ (or sets eof)
+  void start_delivery() noexcept;    // accounts next_ and computes the pending mask
+  bool deliver_pending() noexcept;   // true when every owed ring has the event
+
+  std::unique_ptr<EventSource> source_;
+  const core::Clock& clock_;
+  std::vector<FeedOutput> md_outputs_;
+  std::vector<core::SpscRing<core::Trade>*> trade_outputs_;
+  std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs_;
+  std::vector<core::Counter*> ticks_by_symbol_;
+
+  ReplayEvent next_;
+  bool have_next_ = false;
+  uint64_t pending_mask_ = 0;     // rings still owed next_ (of the vector for next_.kind)
+  core::UnixNanos last_ts_ = INT64_MIN;  // latest ts_local delivered so far
+  std::array<uint64_t, ReplayEvent::kKindCount> delivered_{};
+  uint64_t out_of_order_ = 0;
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace dmabot::feed
