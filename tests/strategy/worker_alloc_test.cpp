@@ -3,47 +3,15 @@
 // executable is counted. (Its own executable: the replaced operators apply program-wide.)
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/spsc_ring.h"
 #include "strategy/strategy_worker.h"
+#include "tests/common/alloc_counter.h"
 #include "tests/strategy/test_util.h"
-
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-
-void* counted_alloc(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* counted_aligned_alloc(std::size_t n, std::align_val_t al) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const std::size_t a = static_cast<std::size_t>(al);
-  const std::size_t size = (n + a - 1) / a * a;  // aligned_alloc wants a multiple of the alignment
-  if (void* p = std::aligned_alloc(a, size == 0 ? a : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
-void* operator new[](std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace dmabot::strategy {
 namespace {
@@ -149,9 +117,9 @@ TEST(StrategyWorkerAlloc, NoAllocationAfterWarmUp) {
 
   run(0, kWarmup);
   const uint64_t signals_after_warmup = signals;
-  const uint64_t before = g_allocations.load();
+  const uint64_t before = dmabot::testing::allocation_count();
   run(kWarmup, kWarmup + kMeasured);
-  const uint64_t during = g_allocations.load() - before;
+  const uint64_t during = dmabot::testing::allocation_count() - before;
 
   EXPECT_GT(before, 0u);  // the counting operator new is in effect (setup allocated)
   EXPECT_EQ(during, 0u);
