@@ -1,0 +1,129 @@
+// Market-data parsing and recording codecs, with a generic simdjson DOM parse of the same text as the
+// competing baseline in the same binary. Inputs are seeded Binance-like bookTicker messages.
+#include <benchmark/benchmark.h>
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/event_codec.h"
+#include "core/prng.h"
+#include "core/symbol_table.h"
+#include "feed/binance_parser.h"
+
+namespace {
+
+using namespace dmabot;
+
+std::vector<std::string> book_tickers(std::size_t n) {
+  core::SplitMix64 rng(2024);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double bid = 61000 + static_cast<double>(rng.next() % 200000) / 100.0;
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "{\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":%llu,\"s\":\"BTCUSDT\",\"b\":\"%.8f\","
+                  "\"B\":\"%.8f\",\"a\":\"%.8f\",\"A\":\"%.8f\"}}",
+                  static_cast<unsigned long long>(50093239212 + i), bid,
+                  static_cast<double>(rng.next() % 500000) / 1e5, bid + 0.01,
+                  static_cast<double>(rng.next() % 500000) / 1e5);
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
+// Baseline: our parser (exact fixed point, symbol lookup, one reused on-demand parser).
+void BM_bookticker_parse_dmabot(benchmark::State& state) {
+  core::SymbolTable symbols;
+  symbols.add("BTCUSDT");
+  feed::BinanceParser parser(symbols);
+  const auto msgs = book_tickers(1024);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto r = parser.parse(msgs[i++ & 1023], 1);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(parser.tick());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_bookticker_parse_dmabot)->Name("bookticker_parse/dmabot_binance_parser");
+
+// Competitor: a generic simdjson DOM parse reading the same fields (prices as strtod doubles).
+void BM_bookticker_parse_simdjson_dom(benchmark::State& state) {
+  simdjson::dom::parser parser;
+  const auto msgs = book_tickers(1024);
+  std::vector<simdjson::padded_string> padded;
+  for (const auto& m : msgs) padded.emplace_back(m);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    simdjson::dom::element doc;
+    if (parser.parse(padded[i++ & 1023]).get(doc)) state.SkipWithError("parse");
+    simdjson::dom::element data = doc["data"];
+    std::string_view b, a;
+    uint64_t u = 0;
+    if (data["b"].get(b) || data["a"].get(a) || data["u"].get(u)) state.SkipWithError("field");
+    double bid = std::strtod(std::string(b).c_str(), nullptr);
+    double ask = std::strtod(std::string(a).c_str(), nullptr);
+    benchmark::DoNotOptimize(bid);
+    benchmark::DoNotOptimize(ask);
+    benchmark::DoNotOptimize(u);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_bookticker_parse_simdjson_dom)->Name("bookticker_parse/simdjson_dom_strtod");
+
+core::MdTick sample_tick(core::SymbolId sym, uint64_t i) {
+  core::MdTick t;
+  t.symbol = sym;
+  t.ts_local = 1723161254087891268 + static_cast<int64_t>(i);
+  t.ts_exchange = t.ts_local;
+  t.update_id = 50093239212 + i;
+  t.bid = core::Price::from_raw(6183763000000 + static_cast<int64_t>(i % 1000) * 1'000'000);
+  t.ask = core::Price::from_raw(t.bid.raw + 1'000'000);
+  t.bid_qty = core::Qty::from_raw(378826000);
+  t.ask_qty = core::Qty::from_raw(154698000);
+  return t;
+}
+
+// Baseline of the recording group: encode one md line.
+void BM_jsonl_encode_md(benchmark::State& state) {
+  core::SymbolTable symbols;
+  const auto sym = symbols.add("BTCUSDT");
+  char buf[1024];
+  uint64_t i = 0;
+  for (auto _ : state) {
+    const std::size_t n = core::encode(sample_tick(sym, i), i, symbols, buf, sizeof(buf));
+    ++i;
+    benchmark::DoNotOptimize(n);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_jsonl_encode_md)->Name("jsonl_md/dmabot_encode");
+
+void BM_jsonl_decode_md(benchmark::State& state) {
+  core::SymbolTable symbols;
+  const auto sym = symbols.add("BTCUSDT");
+  std::vector<std::string> lines;
+  char buf[1024];
+  for (uint64_t i = 0; i < 1024; ++i) {
+    const std::size_t n = core::encode(sample_tick(sym, i), i + 1, symbols, buf, sizeof(buf));
+    lines.emplace_back(buf, n - 1);  // without the newline
+  }
+  core::EventDecoder decoder(&symbols);
+  core::RecordedEvent ev;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto r = decoder.decode(lines[i++ & 1023], ev);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(ev);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_jsonl_decode_md)->Name("jsonl_md/dmabot_decode");
+
+}  // namespace
+
+BENCHMARK_MAIN();
