@@ -12,30 +12,12 @@
 
 #include "core/config.h"
 #include "gateway/mock_gateway.h"
+#include "tests/gateway/test_util.h"
 
 namespace dmabot::gateway {
 namespace {
 
-using core::ExecReport;
-using core::ExecStatus;
-using core::Order;
-using core::OrderAction;
-using core::Price;
-using core::Qty;
-using core::RejectReason;
-using core::Side;
-using core::TimeInForce;
-
-Price px(const char* s) {
-  Price p;
-  EXPECT_EQ(Price::parse(s, p), core::DecimalError::kOk) << s;
-  return p;
-}
-Qty qty(const char* s) {
-  Qty q;
-  EXPECT_EQ(Qty::parse(s, q), core::DecimalError::kOk) << s;
-  return q;
-}
+using namespace testutil;
 
 constexpr uint64_t kParent = uint64_t{5} << core::kSplitBits;  // what make_client_id produces: low bits 0
 

@@ -7,29 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/gateway/test_util.h"
+
 namespace dmabot::gateway {
 namespace {
 
-using core::ExecReport;
-using core::ExecStatus;
-using core::Order;
-using core::OrderAction;
-using core::Price;
-using core::Qty;
-using core::RejectReason;
-using core::Side;
-using core::TimeInForce;
-
-Price px(const char* s) {
-  Price p;
-  EXPECT_EQ(Price::parse(s, p), core::DecimalError::kOk) << s;
-  return p;
-}
-Qty qty(const char* s) {
-  Qty q;
-  EXPECT_EQ(Qty::parse(s, q), core::DecimalError::kOk) << s;
-  return q;
-}
+using namespace testutil;
 
 Order new_order(uint64_t id, const char* price, const char* q, TimeInForce tif = TimeInForce::kGtc,
                 Side side = Side::kBuy) {
