@@ -132,6 +132,23 @@ absl::StatusOr<Config> Config::parse(std::string_view text, const std::string& p
   return cfg;
 }
 
+absl::StatusOr<Config> Config::from_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                          const std::string& origin, const std::vector<std::string>& overrides,
+                                          EnvLookup env_lookup) {
+  auto cfg = parse("", origin, overrides, env_lookup);
+  if (!cfg.ok()) return cfg.status();
+  for (const auto& [key, value] : pairs) {
+    if (!valid_key(key)) return absl::InvalidArgumentError(str_cat(origin, ": ", echo(key), " is not a valid key name"));
+    auto it = cfg->entries_.find(key);
+    if (it != cfg->entries_.end()) {
+      if (it->second.origin == "--set") continue;  // --set wins over the pairs
+      return absl::InvalidArgumentError(str_cat(origin, ": ", key, " is set twice"));
+    }
+    cfg->entries_[key] = Entry{value, origin};
+  }
+  return cfg;
+}
+
 std::optional<Config::Entry> Config::lookup(std::string_view key) {
   auto it = entries_.find(key);
   if (it != entries_.end() && it->second.origin == "--set") return it->second;

@@ -51,6 +51,11 @@ class Config {
   // Parses .env text (path is used in messages only).
   static absl::StatusOr<Config> parse(std::string_view text, const std::string& path,
                                       const std::vector<std::string>& overrides, EnvLookup env_lookup);
+  // Entries given as (KEY, VALUE) pairs, e.g. a recording's config header; `origin` names where
+  // they came from in error messages. Same validation of key names and duplicates as parse().
+  static absl::StatusOr<Config> from_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                           const std::string& origin, const std::vector<std::string>& overrides,
+                                           EnvLookup env_lookup);
   static std::optional<std::string> process_env(const char* key);
   static std::optional<std::string> no_env(const char*) { return std::nullopt; }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/strings.h"
+#include "core/tap.h"
 
 namespace dmabot::feed {
 
@@ -171,10 +172,11 @@ absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path
 ReplayFeed::ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& clock,
                        std::vector<FeedOutput> md_outputs, std::vector<core::SpscRing<core::Trade>*> trade_outputs,
                        std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs,
-                       std::vector<core::Counter*> ticks_by_symbol)
+                       std::vector<core::Counter*> ticks_by_symbol, ReplayOptions options)
     : source_(std::move(source)), clock_(clock), md_outputs_(std::move(md_outputs)),
       trade_outputs_(std::move(trade_outputs)), mark_outputs_(std::move(mark_outputs)),
-      ticks_by_symbol_(std::move(ticks_by_symbol)) {
+      ticks_by_symbol_(std::move(ticks_by_symbol)), opt_(options) {
+  symbol_map_.reserve(64);
   if (md_outputs_.size() > kMaxOutputs) md_outputs_.resize(kMaxOutputs);
   if (trade_outputs_.size() > kMaxOutputs) trade_outputs_.resize(kMaxOutputs);
   if (mark_outputs_.size() > kMaxOutputs) mark_outputs_.resize(kMaxOutputs);
@@ -182,7 +184,40 @@ ReplayFeed::ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& c
   if (!have_next_) finished_.store(true, std::memory_order_release);
 }
 
-void ReplayFeed::fetch() { have_next_ = source_ != nullptr && source_->next(next_); }
+void ReplayFeed::fetch() {
+  while ((have_next_ = source_ != nullptr && source_->next(next_))) {
+    if (accept(next_)) return;
+  }
+}
+
+core::SymbolId ReplayFeed::map_symbol(core::SymbolId source_id) {
+  if (source_id >= opt_.source_symbols->size()) return core::kNoSymbol;
+  while (symbol_map_.size() <= source_id) {
+    const auto id = static_cast<core::SymbolId>(symbol_map_.size());
+    symbol_map_.push_back(opt_.symbols->find(opt_.source_symbols->name(id)));
+  }
+  return symbol_map_[source_id];
+}
+
+bool ReplayFeed::accept(ReplayEvent& e) {
+  if (e.ts_local < opt_.from || e.ts_local >= opt_.until) {
+    ++outside_window_;
+    return false;
+  }
+  if (opt_.symbols == nullptr || opt_.source_symbols == nullptr) return true;
+  core::SymbolId* sym = nullptr;
+  switch (e.kind) {
+    case ReplayEvent::kMdTick: sym = &e.tick.symbol; break;
+    case ReplayEvent::kTrade: sym = &e.trade.symbol; break;
+    case ReplayEvent::kMarkPrice: sym = &e.mark.symbol; break;
+  }
+  *sym = map_symbol(*sym);
+  if (*sym == core::kNoSymbol) {
+    ++unconfigured_symbol_;
+    return false;
+  }
+  return true;
+}
 
 int64_t ReplayFeed::next_wakeup() const {
   if (pending_mask_ != 0) return last_ts_;  // already due: waiting for ring space, not for time
@@ -199,6 +234,7 @@ void ReplayFeed::start_delivery() noexcept {
   pending_mask_ = 0;
   switch (next_.kind) {
     case ReplayEvent::kMdTick: {
+      core::tap_blocking(opt_.record_md, next_.tick, opt_.recorder_waits);
       const core::SymbolId sym = next_.tick.symbol;
       if (sym < ticks_by_symbol_.size() && ticks_by_symbol_[sym] != nullptr) ticks_by_symbol_[sym]->inc();
       for (std::size_t i = 0; i < md_outputs_.size(); ++i) {
@@ -210,11 +246,13 @@ void ReplayFeed::start_delivery() noexcept {
       break;
     }
     case ReplayEvent::kTrade:
+      core::tap_blocking(opt_.record_trade, next_.trade, opt_.recorder_waits);
       for (std::size_t i = 0; i < trade_outputs_.size(); ++i) {
         if (trade_outputs_[i] != nullptr) pending_mask_ |= uint64_t{1} << i;
       }
       break;
     case ReplayEvent::kMarkPrice:
+      core::tap_blocking(opt_.record_mark, next_.mark, opt_.recorder_waits);
       for (std::size_t i = 0; i < mark_outputs_.size(); ++i) {
         if (mark_outputs_[i] != nullptr) pending_mask_ |= uint64_t{1} << i;
       }
@@ -239,6 +277,11 @@ bool ReplayFeed::deliver_pending() noexcept {
 
 int ReplayFeed::poll() {
   if (finished_.load(std::memory_order_relaxed)) return 0;
+  if (stop_.load(std::memory_order_acquire) && pending_mask_ == 0) {
+    have_next_ = false;
+    finished_.store(true, std::memory_order_release);
+    return 0;
+  }
   int handled = 0;
   if (pending_mask_ != 0) {
     if (!deliver_pending()) return 0;
@@ -264,6 +307,8 @@ ReplayStats ReplayFeed::stats() const {
   ReplayStats s;
   s.delivered = delivered_;
   s.out_of_order = out_of_order_;
+  s.unconfigured_symbol = unconfigured_symbol_;
+  s.outside_window = outside_window_;
   if (source_ != nullptr) s.source = source_->stats();
   return s;
 }

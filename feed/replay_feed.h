@@ -23,8 +23,11 @@
 // previous one is delivered at once and counted (out_of_order): the clock is never asked to go
 // backwards, since next_wakeup() never reports less than the latest time already delivered.
 //
+// ReplayOptions can map symbols onto the engine's table (skipping others), restrict the replay to a
+// time window, and tap what is delivered to the recorder; skipped events are counted in stats().
+//
 // Threads: construct on the control thread; poll()/next_wakeup() on the stage's thread; finished()
-// from any thread; stats() from the stage's thread or after it has stopped.
+// and stop() from any thread; stats() from the stage's thread or after it has stopped.
 // Allocation: the readers' buffers at open_source(); the first event is read in the constructor;
 // none per event after that, except the few malformed-line samples (capped) and interning a new
 // symbol name met in the file (SymbolTable::add) — so the SymbolTable given to open_source() must
@@ -153,7 +156,26 @@ absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path
 struct ReplayStats {
   std::array<uint64_t, ReplayEvent::kKindCount> delivered{};  // fully delivered, per kind
   uint64_t out_of_order = 0;  // events whose ts_local was older than an earlier one's
+  uint64_t unconfigured_symbol = 0;  // events skipped: symbol not in ReplayOptions::symbols
+  uint64_t outside_window = 0;       // events skipped: ts_local outside [from, until)
   SourceStats source;
+};
+
+// Optional behaviour of a ReplayFeed (defaults: every event, ids as the source interned them).
+struct ReplayOptions {
+  // When both are set, each event's symbol id (interned by the source into source_symbols) is mapped
+  // by name onto `symbols` (the engine's table, never modified); events of other symbols are skipped
+  // and counted. The map grows by one entry per new source symbol (the only allocation per event).
+  const core::SymbolTable* source_symbols = nullptr;
+  const core::SymbolTable* symbols = nullptr;
+  // Only events with from <= ts_local < until are delivered; the others are skipped and counted.
+  core::UnixNanos from = INT64_MIN;
+  core::UnixNanos until = INT64_MAX;
+  // Lossless recorder taps (core::tap_blocking) of what is delivered; nullable.
+  core::SpscRing<core::MdTick>* record_md = nullptr;
+  core::SpscRing<core::Trade>* record_trade = nullptr;
+  core::SpscRing<core::MarkPrice>* record_mark = nullptr;
+  core::Counter* recorder_waits = nullptr;
 };
 
 class ReplayFeed final : public core::Stage {
@@ -168,9 +190,11 @@ class ReplayFeed final : public core::Stage {
   ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& clock, std::vector<FeedOutput> md_outputs,
              std::vector<core::SpscRing<core::Trade>*> trade_outputs,
              std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs,
-             std::vector<core::Counter*> ticks_by_symbol);
+             std::vector<core::Counter*> ticks_by_symbol, ReplayOptions options = {});
 
   int poll() override;
+  // Ends the replay at the next poll (events not yet started are not delivered). Any thread.
+  void stop() { stop_.store(true, std::memory_order_release); }
   std::string_view name() const override { return "replay_feed"; }
   int64_t next_wakeup() const override;
 
@@ -180,7 +204,9 @@ class ReplayFeed final : public core::Stage {
   [[nodiscard]] absl::Status status() const { return source_->status(); }
 
  private:
-  void fetch();                      // reads next_ (or sets eof)
+  void fetch();                      // reads the next event that passes the options (or sets eof)
+  bool accept(ReplayEvent& e);       // symbol map + window; false = skip it
+  core::SymbolId map_symbol(core::SymbolId source_id);
   void start_delivery() noexcept;    // accounts next_ and computes the pending mask
   bool deliver_pending() noexcept;   // true when every owed ring has the event
 
@@ -190,6 +216,10 @@ class ReplayFeed final : public core::Stage {
   std::vector<core::SpscRing<core::Trade>*> trade_outputs_;
   std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs_;
   std::vector<core::Counter*> ticks_by_symbol_;
+  ReplayOptions opt_;
+  std::vector<core::SymbolId> symbol_map_;  // source id -> engine id (kNoSymbol = not configured)
+  uint64_t unconfigured_symbol_ = 0;
+  uint64_t outside_window_ = 0;
 
   ReplayEvent next_;
   bool have_next_ = false;
@@ -198,6 +228,7 @@ class ReplayFeed final : public core::Stage {
   std::array<uint64_t, ReplayEvent::kKindCount> delivered_{};
   uint64_t out_of_order_ = 0;
   std::atomic<bool> finished_{false};
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace dmabot::feed

@@ -390,11 +390,13 @@ void RouterStage::commit(Plan& plan) {
   for (int i = 0; i < plan.n_sends; ++i) {
     const Send& s = plan.sends[i];
     core::tap_blocking(rings_.record_orders, s.order, rings_.recorder_waits);
+    core::tap_blocking(rings_.observe_orders, s.order, rings_.recorder_waits);
     (void)rings_.to_venue[s.venue]->try_push(s.order);  // room checked in has_room
     if (vm_[s.venue].orders != nullptr) vm_[s.venue].orders->inc();
   }
   for (int i = 0; i < plan.n_local; ++i) {
     core::tap_blocking(rings_.record_execs, plan.local[i], rings_.recorder_waits);
+    core::tap_blocking(rings_.observe_execs, plan.local[i], rings_.recorder_waits);
     (void)rings_.exec_out->try_push(plan.local[i]);  // room checked in has_room
   }
   if (plan.table_full) {
@@ -407,6 +409,7 @@ void RouterStage::forward(const ExecReport& r) { (void)rings_.exec_out->try_push
 
 void RouterStage::handle_exec(uint8_t v, const ExecReport& r) {
   core::tap_blocking(rings_.record_execs, r, rings_.recorder_waits);
+  core::tap_blocking(rings_.observe_execs, r, rings_.recorder_waits);
   VenueMetrics& m = vm_[v];
   if (core::Counter* c = m.reports[static_cast<std::size_t>(r.status)]; c != nullptr) c->inc();
 

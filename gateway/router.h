@@ -137,6 +137,10 @@ struct RouterRings {
   core::SpscRing<core::Order>* record_orders = nullptr;  // nullable: every order sent to a venue
   core::SpscRing<core::ExecReport>* record_execs = nullptr;  // nullable: every venue report, raw
   core::Counter* recorder_waits = nullptr;                   // nullable
+  // nullable: a second copy of the same streams for an in-process observer (backtest analytics),
+  // handed off like the recorder taps (lossless).
+  core::SpscRing<core::Order>* observe_orders = nullptr;
+  core::SpscRing<core::ExecReport>* observe_execs = nullptr;
 };
 
 class RouterStage final : public core::Stage {

@@ -2,8 +2,10 @@
 // has --help. Exit codes: 0 ok, 2 bad usage or configuration (one line naming the key/flag and the
 // file), 1 runtime failure.
 #include <signal.h>
+#include <unistd.h>
 #include <time.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -16,18 +18,26 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "tools/as2008.h"
+#include "tools/cli_common.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
+#include "tools/replay_cli.h"
+#include "tools/sweep_cli.h"
 
 namespace {
 
 using dmabot::core::str_cat;
+using dmabot::tools::usage_error;
+using dmabot::tools::write_file;
 
 constexpr const char* kMainHelp =
     "usage: dmabot <command> [options]\n"
     "\n"
     "commands:\n"
     "  run      run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
+    "  replay   re-run a recording or a raw Binance capture; --diff checks the decisions\n"
+    "  backtest replay market data through one strategy on the simulated exchange\n"
+    "  sweep    parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
     "  sim      re-run a published market-making experiment (sim as2008)\n"
     "\n"
     "Run 'dmabot <command> --help' for the options of a command.\n"
@@ -49,17 +59,6 @@ constexpr const char* kRunHelp =
     "  --metrics-out FILE    also write the final metrics (Prometheus text) on exit\n"
     "  --print-config        print the effective configuration (secrets masked) and exit\n"
     "  --help                this text\n";
-
-int usage_error(const std::string& msg) {
-  std::fprintf(stderr, "dmabot: %s\n", msg.c_str());
-  return 2;
-}
-
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  return static_cast<bool>(out);
-}
 
 int cmd_run(int argc, char** argv) {
   std::string env_file = ".env.mock";
@@ -110,7 +109,7 @@ int cmd_run(int argc, char** argv) {
     for (const auto& [k, val] : ec->effective) std::printf("%s=%s\n", k.c_str(), val.c_str());
     return 0;
   }
-  if (ec->venue_mode != "mock" || ec->feed_mode != "mock") {
+  if (ec->feed_mode == "binance" || (ec->venue_mode != "mock" && ec->venue_mode != "sim")) {
     std::fprintf(stderr, "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance feed and gateways are not built yet; "
                  "only the mock preset runs in this version\n", ec->feed_mode.c_str(), ec->venue_mode.c_str());
     return 1;
@@ -123,7 +122,7 @@ int cmd_run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  if (fused && ec->mock_feed.max_ticks == 0) {
+  if (fused && ec->feed_mode == "mock" && ec->mock_feed.max_ticks == 0) {
     return usage_error("--fused runs on simulated time until the feed ends: set MOCK_MAX_TICKS too");
   }
   // Fused runs use simulated time from a fixed origin, so the same config gives the same run.
@@ -247,5 +246,14 @@ int main(int argc, char** argv) {
   }
   if (cmd == "run") return cmd_run(argc - 2, argv + 2);
   if (cmd == "sim") return cmd_sim(argc - 2, argv + 2);
+  if (cmd == "replay") return dmabot::tools::replay_command(argc - 2, argv + 2);
+  if (cmd == "backtest") return dmabot::tools::backtest_command(argc - 2, argv + 2);
+  if (cmd == "sweep") {
+    // Children are this very binary: resolve it now, so a relative argv[0] or PATH lookup cannot pick another.
+    char self[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+    const std::string exe = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string(argv[0]);
+    return dmabot::tools::sweep_command(argc - 2, argv + 2, exe);
+  }
   return usage_error(str_cat("unknown command '", cmd, "' (see dmabot --help)"));
 }

@@ -16,12 +16,14 @@ double ring_backlog(const void* ctx) {
 
 }  // namespace
 
-Engine::Engine(EngineConfig ec, core::Clock clock) : ec_(std::move(ec)), clock_(clock) {}
+Engine::Engine(EngineConfig ec, core::Clock clock, EngineOptions options)
+    : ec_(std::move(ec)), clock_(clock), options_(options) {}
 
 Engine::~Engine() { shutdown(); }
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::create(EngineConfig ec, core::Config& cfg, core::Clock clock) {
-  std::unique_ptr<Engine> e(new Engine(std::move(ec), clock));
+absl::StatusOr<std::unique_ptr<Engine>> Engine::create(EngineConfig ec, core::Config& cfg, core::Clock clock,
+                                                       EngineOptions options) {
+  std::unique_ptr<Engine> e(new Engine(std::move(ec), clock, options));
   if (auto st = e->build(cfg); !st.ok()) return st;
   return e;
 }
@@ -105,26 +107,53 @@ absl::Status Engine::build(core::Config& cfg) {
       ++slot;
     }
   }
-  core::SpscRing<core::MdTick>* md_record = recording ? make_ring(md_rings_, cap) : nullptr;
-  if (recording) recorder_->add_input(md_record);
-  feed_ = std::make_unique<feed::MockFeed>(ec_.mock_feed, symbols_, clock_, outputs, ticks_by_symbol_, md_record,
-                                           waits_for("feed"));
-
   // Venues.
   std::vector<gateway::VenueInfo> venues;
-  std::vector<std::string> venue_names;
   std::vector<core::SpscRing<core::Order>*> to_venue;
   std::vector<core::SpscRing<core::ExecReport>*> from_venue;
   uint8_t venue_id = 0;
-  for (const auto& [name, params] : ec_.mock_venues) {
+  if (ec_.venue_mode == "sim") {
+    // One simulated exchange matching against the feed's own ticks, trades and mark prices.
     core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
     core::SpscRing<core::ExecReport>* out = make_ring(exec_rings_, cap);
-    gateways_.push_back(std::make_unique<gateway::MockGateway>(name, venue_id++, params, clock_, in, out));
-    venues.push_back(gateway::mock_venue_info(name, params));
-    venue_names.push_back(name);
+    core::SpscRing<core::MdTick>* md = make_ring(md_rings_, cap);
+    trade_rings_.push_back(std::make_unique<core::SpscRing<core::Trade>>(cap));
+    mark_rings_.push_back(std::make_unique<core::SpscRing<core::MarkPrice>>(cap));
+    sim_md_.push_back(feed::FeedOutput{md, 1, 0});
+    sim_trades_.push_back(trade_rings_.back().get());
+    sim_marks_.push_back(mark_rings_.back().get());
+    sims_.push_back(std::make_unique<gateway::SimExchange>("sim", venue_id++, ec_.sim, symbols_, clock_, in, out, md,
+                                                           sim_trades_.back(), sim_marks_.back()));
+    venues.push_back(gateway::VenueInfo{"sim", ec_.sim.maker_fee_bps, ec_.sim.taker_fee_bps,
+                                        ec_.sim.entry_latency_ns + ec_.sim.ack_latency_ns});
+    venue_names_.push_back("sim");
     to_venue.push_back(in);
     from_venue.push_back(out);
+    int64_t worst = ec_.sim.entry_latency_ns + ec_.sim.ack_latency_ns;
+    for (int64_t v : ec_.sim.latency_samples_ns) worst = std::max(worst, v + ec_.sim.ack_latency_ns);
+    for (int64_t v : ec_.sim.ack_latency_samples_ns) worst = std::max(worst, v + ec_.sim.entry_latency_ns);
+    max_venue_latency_ns_ = worst;
+  } else {
+    for (const auto& [name, params] : ec_.mock_venues) {
+      core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
+      core::SpscRing<core::ExecReport>* out = make_ring(exec_rings_, cap);
+      gateways_.push_back(std::make_unique<gateway::MockGateway>(name, venue_id++, params, clock_, in, out));
+      venues.push_back(gateway::mock_venue_info(name, params));
+      venue_names_.push_back(name);
+      to_venue.push_back(in);
+      from_venue.push_back(out);
+      max_venue_latency_ns_ = std::max({max_venue_latency_ns_, params.ack_latency_ns, params.fill_latency_ns});
+    }
   }
+
+  for (const feed::FeedOutput& o : sim_md_) outputs.push_back(o);
+  if (options_.observe) {
+    observer_.md = make_ring(md_rings_, cap);
+    outputs.push_back(feed::FeedOutput{observer_.md, 1, 0});
+  }
+  core::SpscRing<core::MdTick>* md_record = recording ? make_ring(md_rings_, cap) : nullptr;
+  if (recording) recorder_->add_input(md_record);
+  if (auto st = build_feed(std::move(outputs), md_record); !st.ok()) return st;
 
   // Risk and router.
   risk::RiskRings rr;
@@ -137,7 +166,7 @@ absl::Status Engine::build(core::Config& cfg) {
   rr.recorder_waits = waits_for("risk");
   if (recording) recorder_->add_input(rr.record_exec);
   risk_ = std::make_unique<risk::RiskStage>(ec_.risk, symbols_, venues.size(), clock_, rr, &registry_, &control_,
-                                            venue_names);
+                                            venue_names_);
 
   gateway::RouterRings gr;
   gr.orders_in = rr.order_out;
@@ -151,6 +180,10 @@ absl::Status Engine::build(core::Config& cfg) {
     recorder_->add_input(gr.record_orders);
     recorder_->add_input(gr.record_execs);
   }
+  if (options_.observe) {
+    observer_.orders = gr.observe_orders = make_ring(ord_rings_, cap);
+    observer_.execs = gr.observe_execs = make_ring(exec_rings_, cap);
+  }
   router_ = std::make_unique<gateway::RouterStage>(ec_.router, venues, symbols_, clock_, gr, &registry_);
 
   stages_ = all_stages();
@@ -161,14 +194,63 @@ absl::Status Engine::build(core::Config& cfg) {
   return absl::OkStatus();
 }
 
+absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record) {
+  core::Counter* feed_waits = nullptr;
+  if (recorder_) {
+    feed_waits = &registry_.add_counter("recorder_waits_total",
+                                        "Times a producer waited because its recorder ring was full.",
+                                        {{{"stage", "feed"}}});
+    recorder_waits_.push_back(feed_waits);
+  }
+  if (ec_.feed_mode == "replay") {
+    auto source = feed::open_source(ec_.replay_file, source_symbols_);
+    if (!source.ok()) return source.status();
+    feed::ReplayOptions opt;
+    opt.source_symbols = &source_symbols_;
+    opt.symbols = &symbols_;
+    if (ec_.replay_from_ns != 0) opt.from = ec_.replay_from_ns;
+    if (ec_.replay_until_ns != 0) opt.until = ec_.replay_until_ns;
+    if (recorder_) {
+      opt.record_md = md_record;
+      trade_rings_.push_back(std::make_unique<core::SpscRing<core::Trade>>(ec_.ring_capacity));
+      mark_rings_.push_back(std::make_unique<core::SpscRing<core::MarkPrice>>(ec_.ring_capacity));
+      opt.record_trade = trade_rings_.back().get();
+      opt.record_mark = mark_rings_.back().get();
+      recorder_->add_input(opt.record_trade);
+      recorder_->add_input(opt.record_mark);
+      opt.recorder_waits = feed_waits;
+    }
+    replay_feed_ = std::make_unique<feed::ReplayFeed>(std::move(*source), clock_, std::move(outputs), sim_trades_,
+                                                      sim_marks_, ticks_by_symbol_, opt);
+    feed_ = replay_feed_.get();
+    return absl::OkStatus();
+  }
+  mock_feed_ = std::make_unique<feed::MockFeed>(ec_.mock_feed, symbols_, clock_, std::move(outputs), ticks_by_symbol_,
+                                                md_record, feed_waits);
+  feed_ = mock_feed_.get();
+  return absl::OkStatus();
+}
+
+bool Engine::feed_finished() const {
+  return replay_feed_ ? replay_feed_->finished() : mock_feed_->finished();
+}
+
+void Engine::stop_feed() {
+  if (replay_feed_) replay_feed_->stop();
+  if (mock_feed_) mock_feed_->stop();
+}
+
 std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
   std::vector<core::Stage*> out;
   switch (k) {
-    case StageKind::kFeed: out.push_back(feed_.get()); break;
+    case StageKind::kFeed: out.push_back(feed_); break;
     case StageKind::kStrategy: for (const auto& w : workers_) out.push_back(w.get()); break;
     case StageKind::kRisk: out.push_back(risk_.get()); break;
     case StageKind::kRouter: out.push_back(router_.get()); break;
-    case StageKind::kGateway: for (const auto& g : gateways_) out.push_back(g.get()); break;
+    case StageKind::kGateway:
+      for (const auto& g : gateways_) out.push_back(g.get());
+      for (const auto& g : sims_) out.push_back(g.get());
+      break;
   }
   return out;
 }
@@ -219,6 +301,8 @@ bool Engine::rings_empty() const {
   for (const auto& r : sig_rings_) if (!r->empty_approx()) return false;
   for (const auto& r : ord_rings_) if (!r->empty_approx()) return false;
   for (const auto& r : exec_rings_) if (!r->empty_approx()) return false;
+  for (const auto& r : trade_rings_) if (!r->empty_approx()) return false;
+  for (const auto& r : mark_rings_) if (!r->empty_approx()) return false;
   return true;
 }
 
@@ -233,6 +317,7 @@ int64_t Engine::next_wakeup() const {
 int Engine::fused_step(const std::vector<core::Stage*>& stages) {
   const int handled = core::Runner::poll_once(stages);
   if (recorder_ && !recorder_threaded_) recorder_->drain_inline();
+  if (hook_ != nullptr) hook_(hook_ctx_);
   if (handled > 0) return handled;
   if (!clock_.is_simulated()) return 0;
   const int64_t t = next_wakeup();
@@ -251,9 +336,7 @@ void Engine::drain_until_quiet(bool threaded) {
     }
     return;
   }
-  int64_t max_latency = 0;
-  for (const auto& [name, p] : ec_.mock_venues) max_latency = std::max({max_latency, p.ack_latency_ns, p.fill_latency_ns});
-  const int64_t quiet_needed = 3 * max_latency + 20'000'000;
+  const int64_t quiet_needed = 3 * max_venue_latency_ns_ + 20'000'000;
   const int64_t deadline = core::monotonic_ns() + 5'000'000'000;
   int64_t quiet_since = -1;
   while (core::monotonic_ns() < deadline) {
@@ -261,6 +344,7 @@ void Engine::drain_until_quiet(bool threaded) {
     if (!threaded) {
       handled = core::Runner::poll_once(stages);
       if (recorder_ && !recorder_threaded_) recorder_->drain_inline();
+      if (hook_ != nullptr) hook_(hook_ctx_);
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling for quiescence, not synchronising data
     }
@@ -289,7 +373,7 @@ absl::Status Engine::run_fused_to_completion() {
   // The recorder is drained inline after every pass (no thread), so the file is byte-identical
   // from run to run.
   if (auto st = open_fused(); !st.ok()) return st;
-  while (!feed_->finished()) fused_step(stages_);
+  while (!feed_finished()) fused_step(stages_);
   shutdown();
   return absl::OkStatus();
 }
@@ -298,7 +382,7 @@ void Engine::shutdown() {
   if (shut_down_ || !started_) return;
   shut_down_ = true;
   const bool threaded = runner_ != nullptr && runner_->running();
-  feed_->stop();
+  stop_feed();
   drain_until_quiet(threaded);
   core::Control c;
   c.ts_local = clock_.now();
@@ -317,7 +401,7 @@ EngineSummary Engine::summary() const {
   s.orders = registry_.counter_total("orders_total");
   s.risk_rejects = registry_.counter_total("risk_rejects_total");
   s.recorder_waits = registry_.counter_total("recorder_waits_total");
-  for (const auto& [name, p] : ec_.mock_venues) {
+  for (const std::string& name : venue_names_) {
     for (core::ExecStatus st : {core::ExecStatus::kFilled, core::ExecStatus::kPartiallyFilled}) {
       s.fills += registry_.counter_value("exec_reports_total",
                                          {{{"venue", name}, {"status", std::string(core::to_string(st))}}});

@@ -1,9 +1,10 @@
 // tools/engine.h — wires the stages into a running engine.
 //
-//   MockFeed ──md──▶ StrategyWorker × (strategies × workers) ──sig──▶ RiskStage ──ord──▶ RouterStage
+//   MockFeed | ReplayFeed ──md──▶ StrategyWorker × (strategies × workers) ──sig──▶ RiskStage ──ord──▶ RouterStage
 //      │                          ▲                                 ▲   │                 │  ▲
 //      └──md (mids)───────────────┼─────────────────────────────────┘   │          ord ▼  │ exec
-//                                 └────────────── exec ────────────────┘            MockGateway × venues
+//                                 └────────────── exec ────────────────┘   MockGateway × venues | SimExchange
+//   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed.
 //   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects)
 //   MetricsServer (own thread) renders the Registry.
 //
@@ -29,8 +30,10 @@
 #include "core/spsc_ring.h"
 #include "core/symbol_table.h"
 #include "feed/mock_feed.h"
+#include "feed/replay_feed.h"
 #include "gateway/mock_gateway.h"
 #include "gateway/router.h"
+#include "gateway/sim_exchange.h"
 #include "risk/risk_stage.h"
 #include "strategy/strategy_worker.h"
 #include "tools/engine_config.h"
@@ -60,10 +63,25 @@ struct EngineSummary {
   std::string to_json() const;
 };
 
+struct EngineOptions {
+  // Creates ObserverRings: copies of the feed's ticks and of the router's orders and venue reports
+  // for an in-process consumer (backtest analytics). In fused mode the driver must drain them after
+  // every step_fused() (they are handed off losslessly, like the recorder taps).
+  bool observe = false;
+};
+
+struct ObserverRings {
+  core::SpscRing<core::MdTick>* md = nullptr;
+  core::SpscRing<core::Order>* orders = nullptr;
+  core::SpscRing<core::ExecReport>* execs = nullptr;
+};
+
 class Engine {
  public:
   // cfg is read again for the strategies' parameters (already validated by EngineConfig).
-  static absl::StatusOr<std::unique_ptr<Engine>> create(EngineConfig ec, core::Config& cfg, core::Clock clock);
+  // FEED_MODE=replay opens REPLAY_FILE here (errors name the file).
+  static absl::StatusOr<std::unique_ptr<Engine>> create(EngineConfig ec, core::Config& cfg, core::Clock clock,
+                                                        EngineOptions options = {});
   ~Engine();
 
   // Opens the recorder, starts the metrics server and the stage threads.
@@ -79,16 +97,34 @@ class Engine {
   // closes the recorder. Safe to call twice.
   void shutdown();
 
-  bool feed_finished() const { return feed_->finished(); }
+  // Fused mode: called after every pass (after the recorder's inline drain), also during shutdown's
+  // drain — how an in-process consumer of the ObserverRings keeps them from filling up.
+  void set_fused_hook(void (*fn)(void*), void* ctx) {
+    hook_ = fn;
+    hook_ctx_ = ctx;
+  }
+  bool feed_finished() const;
   EngineSummary summary() const;
+  // FEED_MODE=replay only (nullptr otherwise): the replay stage, for its stats() and status().
+  const feed::ReplayFeed* replay_feed() const { return replay_feed_.get(); }
+  // FEED_MODE=replay: every symbol met in the file so far (configured or not).
+  const core::SymbolTable& replay_symbols() const { return source_symbols_; }
+  // EngineOptions::observe only (all null otherwise).
+  ObserverRings observer() const { return observer_; }
+  // Risk's positions (read from the driving thread in fused mode, or after shutdown()).
+  const risk::Positions& positions() const { return risk_->positions(); }
+  // Simulated time now (fused mode) or wall time.
+  core::UnixNanos now() const { return clock_.now(); }
   core::Registry& metrics() { return registry_; }
   const core::SymbolTable& symbols() const { return symbols_; }
   uint16_t metrics_port() const;
   const EngineConfig& config() const { return ec_; }
 
  private:
-  Engine(EngineConfig ec, core::Clock clock);
+  Engine(EngineConfig ec, core::Clock clock, EngineOptions options);
   absl::Status build(core::Config& cfg);
+  absl::Status build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
+  void stop_feed();
   template <class T>
   core::SpscRing<T>* make_ring(std::vector<std::unique_ptr<core::SpscRing<T>>>& pool, std::size_t cap);
   std::vector<core::Stage*> stages_of(StageKind k) const;
@@ -108,18 +144,34 @@ class Engine {
   std::vector<std::unique_ptr<core::SpscRing<core::Signal>>> sig_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::Order>>> ord_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::ExecReport>>> exec_rings_;
+  std::vector<std::unique_ptr<core::SpscRing<core::Trade>>> trade_rings_;
+  std::vector<std::unique_ptr<core::SpscRing<core::MarkPrice>>> mark_rings_;
 
-  std::unique_ptr<feed::MockFeed> feed_;
+  EngineOptions options_;
+  ObserverRings observer_;
+  core::SymbolTable source_symbols_;  // what a replayed file interns; mapped onto symbols_ by name
+  std::vector<std::string> venue_names_;
+  int64_t max_venue_latency_ns_ = 0;
+  core::Stage* feed_ = nullptr;  // one of the two below
+  std::unique_ptr<feed::MockFeed> mock_feed_;
+  std::unique_ptr<feed::ReplayFeed> replay_feed_;
+  // Rings the feed fills for the simulated exchanges (built before the feed, which needs them).
+  std::vector<feed::FeedOutput> sim_md_;
+  std::vector<core::SpscRing<core::Trade>*> sim_trades_;
+  std::vector<core::SpscRing<core::MarkPrice>*> sim_marks_;
   std::vector<std::unique_ptr<strategy::StrategyWorker>> workers_;
   std::unique_ptr<risk::RiskStage> risk_;
   std::unique_ptr<gateway::RouterStage> router_;
   std::vector<std::unique_ptr<gateway::MockGateway>> gateways_;
+  std::vector<std::unique_ptr<gateway::SimExchange>> sims_;
   std::unique_ptr<core::Recorder> recorder_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<core::Runner> runner_;
   std::vector<core::Counter*> ticks_by_symbol_;
   std::vector<core::Counter*> recorder_waits_;
   std::vector<core::Stage*> stages_;  // every stage in pipeline order, built once
+  void (*hook_)(void*) = nullptr;
+  void* hook_ctx_ = nullptr;
   bool recorder_threaded_ = false;
   bool started_ = false;
   bool shut_down_ = false;

@@ -65,8 +65,18 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
     if (!_v.ok()) return _v.status();       \
     lhs = std::move(*_v);                   \
   }
-  DMABOT_ASSIGN(ec.feed_mode, cfg.get_choice("FEED_MODE", "mock", {"mock", "binance"}));
-  DMABOT_ASSIGN(ec.venue_mode, cfg.get_choice("VENUE_MODE", "mock", {"mock", "binance_spot", "binance_futures"}));
+  DMABOT_ASSIGN(ec.feed_mode, cfg.get_choice("FEED_MODE", "mock", {"mock", "replay", "binance"}));
+  DMABOT_ASSIGN(ec.venue_mode,
+                cfg.get_choice("VENUE_MODE", "mock", {"mock", "sim", "binance_spot", "binance_futures"}));
+  DMABOT_ASSIGN(ec.replay_file, cfg.get_string("REPLAY_FILE", ""));
+  if (ec.feed_mode == "replay" && ec.replay_file.empty()) {
+    return cfg.error("REPLAY_FILE", "is empty; FEED_MODE=replay needs the file to replay");
+  }
+  DMABOT_ASSIGN(ec.replay_from_ns, cfg.get_int("REPLAY_FROM_NS", 0, 0, INT64_MAX));
+  DMABOT_ASSIGN(ec.replay_until_ns, cfg.get_int("REPLAY_UNTIL_NS", 0, 0, INT64_MAX));
+  if (ec.replay_until_ns != 0 && ec.replay_until_ns <= ec.replay_from_ns) {
+    return cfg.error("REPLAY_UNTIL_NS", "must be later than REPLAY_FROM_NS");
+  }
 
   // Safety first: live presets must carry credentials and, for mainnet, an explicit confirmation.
   std::string binance_env;
@@ -75,8 +85,8 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   DMABOT_ASSIGN(api_key, cfg.get_string("BINANCE_API_KEY", ""));
   DMABOT_ASSIGN(api_secret, cfg.get_string("BINANCE_API_SECRET", ""));
   DMABOT_ASSIGN(confirm, cfg.get_string("CONFIRM_LIVE", "no"));
-  const bool uses_binance = ec.venue_mode != "mock" || ec.feed_mode == "binance";
-  if (uses_binance && ec.venue_mode != "mock") {
+  const bool binance_venue = ec.venue_mode == "binance_spot" || ec.venue_mode == "binance_futures";
+  if (binance_venue) {
     if (api_key.empty()) return cfg.error("BINANCE_API_KEY", "is empty; the Binance venue needs an API key");
     if (api_secret.empty()) return cfg.error("BINANCE_API_SECRET", "is empty; the Binance venue needs an API secret");
     if (binance_env == "mainnet" && confirm != "yes") {
@@ -178,6 +188,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   DMABOT_ASSIGN(ec.risk, risk::RiskLimits::from_config(cfg));
   DMABOT_ASSIGN(ec.router, gateway::RouterParams::from_config(cfg));
   DMABOT_ASSIGN(ec.mock_venues, gateway::mock_venues_from_config(cfg));
+  DMABOT_ASSIGN(ec.sim, gateway::SimExchangeParams::from_config(cfg));
 #undef DMABOT_ASSIGN
   if (auto st = cfg.check_unknown_keys(); !st.ok()) return st;
   ec.effective = cfg.dump();

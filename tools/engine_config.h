@@ -22,6 +22,7 @@
 #include "feed/mock_feed.h"
 #include "gateway/mock_gateway.h"
 #include "gateway/router.h"
+#include "gateway/sim_exchange.h"
 #include "risk/risk_limits.h"
 
 namespace dmabot::tools {
@@ -35,8 +36,13 @@ struct StrategySpec {
 enum class StageKind : uint8_t { kFeed, kStrategy, kRisk, kRouter, kGateway };
 
 struct EngineConfig {
-  std::string feed_mode;   // mock
-  std::string venue_mode;  // mock
+  std::string feed_mode;   // mock | replay | binance (binance: not built yet)
+  std::string venue_mode;  // mock | sim | binance_spot | binance_futures (binance: not built yet)
+  // FEED_MODE=replay: REPLAY_FILE (a raw capture or a dmabot recording) and the window of ts_local
+  // to replay, REPLAY_FROM_NS <= ts < REPLAY_UNTIL_NS (0 = open end).
+  std::string replay_file;
+  int64_t replay_from_ns = 0;
+  int64_t replay_until_ns = 0;
   std::vector<core::InstrumentInfo> instruments;
   std::vector<StrategySpec> strategies;
   std::string record_file;  // empty = recorder off
@@ -51,6 +57,7 @@ struct EngineConfig {
   risk::RiskLimits risk;
   gateway::RouterParams router;
   std::vector<std::pair<std::string, gateway::MockGatewayParams>> mock_venues;
+  gateway::SimExchangeParams sim;  // VENUE_MODE=sim: one simulated exchange named "sim" (SIM_* keys)
   // Effective key/value pairs with secrets masked (for the recorder header and --print-config).
   std::vector<std::pair<std::string, std::string>> effective;
 

@@ -1,0 +1,216 @@
+// `dmabot replay` and `dmabot backtest` end to end: the real binary as a child process.
+//
+// What must hold: a fused mock recording replays to the same decisions (--diff says identical, and
+// a changed strategy parameter is reported as a divergence naming a field); malformed lines in a
+// capture or a recording are counted and reported with their line numbers, never a crash; a
+// backtest on a real capture writes summary.json and report.html, and the same input gives
+// byte-identical outputs twice; bad usage exits 2 with one line.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/tools/test_process.h"
+
+namespace dmabot::testing {
+namespace {
+
+std::string data_file(const std::string& name) {
+  const char* src = std::getenv("DMABOT_SOURCE_DIR");
+  return std::string(src != nullptr ? src : ".") + "/../shared/data/binance/" + name;
+}
+
+bool exists(const std::string& path) {
+  struct stat sb;
+  return ::stat(path.c_str(), &sb) == 0;
+}
+
+int count_lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+// Records a fused mock run; returns the recording's path.
+std::string record_mock_run(const std::string& dir, const std::string& ticks) {
+  const std::string rec = dir + "/mock.jsonl";
+  Child c;
+  EXPECT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--fused", "--set", "MOCK_MAX_TICKS=" + ticks, "--set",
+                 "METRICS_PORT=-1", "--set", "RECORD_FILE=" + rec},
+                dir, &c),
+            0)
+      << read_file(c.err_path);
+  return rec;
+}
+
+TEST(DmabotReplay, RecordedMockRunReplaysToTheSameDecisions) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "20000");
+  const std::string text = read_file(rec);
+  int sigs = 0, ords = 0;
+  for (std::size_t at = 0; (at = text.find("\"kind\":\"sig\"", at)) != std::string::npos; ++at) ++sigs;
+  for (std::size_t at = 0; (at = text.find("\"kind\":\"ord\"", at)) != std::string::npos; ++at) ++ords;
+  ASSERT_GT(sigs, 100);
+  ASSERT_GT(ords, 100);
+
+  Child c;
+  const std::string replayed = dir + "/replayed.jsonl";
+  ASSERT_EQ(run({dmabot_bin(), "replay", rec, "--diff", "--record", replayed}, dir, &c), 0) << read_file(c.err_path);
+  const std::string out = read_file(c.out_path);
+  EXPECT_NE(out.find("diff: identical: " + std::to_string(sigs) + " signals and " + std::to_string(ords) + " orders"),
+            std::string::npos)
+      << out;
+  // The replay's own recording holds the same ticks (every md line of the original).
+  int md_a = 0, md_b = 0;
+  const std::string rep = read_file(replayed);
+  for (std::size_t at = 0; (at = text.find("\"kind\":\"md\"", at)) != std::string::npos; ++at) ++md_a;
+  for (std::size_t at = 0; (at = rep.find("\"kind\":\"md\"", at)) != std::string::npos; ++at) ++md_b;
+  EXPECT_EQ(md_a, 20000);
+  EXPECT_EQ(md_b, md_a);
+}
+
+TEST(DmabotReplay, ChangedParameterIsReportedAsFirstDivergence) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "5000");
+  Child c;
+  // A wider DynMm floor moves its quotes: some price must differ.
+  ASSERT_EQ(run({dmabot_bin(), "replay", rec, "--diff", "--set", "DYNMM_FLOOR_BPS=7"}, dir, &c), 1)
+      << read_file(c.err_path);
+  const std::string out = read_file(c.out_path);
+  EXPECT_NE(out.find("diff: first divergence"), std::string::npos) << out;
+  EXPECT_NE(out.find("field '"), std::string::npos) << out;
+  EXPECT_NE(out.find("recorded line "), std::string::npos) << out;
+}
+
+TEST(DmabotReplay, TruncatedRecordingIsReportedWithItsLineNumber) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "2000");
+  std::string text = read_file(rec);
+  // Cut the file in the middle of its 100th line and add a garbage line before it.
+  std::size_t at = 0;
+  for (int i = 0; i < 99; ++i) at = text.find('\n', at) + 1;
+  const std::string cut = text.substr(0, at) + "{\"v\":1,\"kind\":\"md\",\"garbage\n" + text.substr(at, 40);
+  const std::string bad = dir + "/cut.jsonl";
+  std::ofstream(bad, std::ios::binary) << cut;
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "replay", bad}, dir, &c), 0) << read_file(c.err_path);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find(bad + ":100:"), std::string::npos) << err;  // the garbage line
+  EXPECT_NE(err.find(bad + ":101:"), std::string::npos) << err;  // the truncated last line
+  EXPECT_NE(err.find("2 malformed"), std::string::npos) << err;
+}
+
+TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
+  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
+  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string dir = temp_dir();
+  // A plain capture: three good bookTicker lines around two broken ones.
+  const std::string cap = dir + "/cap.raw";
+  std::ofstream(cap, std::ios::binary)
+      << "1723161254087891268 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"61837.63\","
+         "\"B\":\"3.7\",\"a\":\"61837.64\",\"A\":\"1.5\"}}\n"
+      << "1723161254087891300 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":2,\"s\":\"BTCUSDT\",\"b\":\"x\"}}\n"
+      << "1723161254087891400 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":3,\"s\":\"BTCUSDT\",\"b\":\"61837.60\","
+         "\"B\":\"3.7\",\"a\":\"61837.65\",\"A\":\"1.5\"}}\n"
+      << "garbage without a time\n"
+      << "1723161254087891500 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":4,\"s\":\"BTCUSDT\",\"b\":\"61837.61\","
+         "\"B\":\"3.7\",\"a\":\"61837.66\",\"A\":\"1.5\"}}\n";
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "replay", cap}, dir, &c), 0) << read_file(c.err_path);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find(cap + ":2:"), std::string::npos) << err;
+  EXPECT_NE(err.find(cap + ":4:"), std::string::npos) << err;
+  EXPECT_NE(err.find("3 ticks"), std::string::npos) << err;
+  EXPECT_NE(err.find("2 malformed"), std::string::npos) << err;
+  EXPECT_NE(read_file(c.out_path).find("BTCUSDT ticks=3"), std::string::npos) << read_file(c.out_path);
+}
+
+TEST(DmabotReplay, UsageErrorsExitTwoWithOneLine) {
+  const std::string dir = temp_dir();
+  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
+  std::vector<std::vector<std::string>> cases = {
+      {dmabot_bin(), "replay"},
+      {dmabot_bin(), "replay", dir + "/missing.jsonl"},
+      {dmabot_bin(), "replay", dir + "/missing.jsonl", "--bogus"},
+      {dmabot_bin(), "replay", dir + "/x", "--from", "yesterday"},
+  };
+  if (exists(src)) cases.push_back({dmabot_bin(), "replay", src, "--diff"});
+  for (const auto& args : cases) {
+    Child c;
+    EXPECT_EQ(run(args, dir, &c), 2) << args.back();
+    EXPECT_EQ(count_lines(read_file(c.err_path)), 1) << read_file(c.err_path);
+  }
+}
+
+TEST(DmabotBacktest, RealCaptureWritesSummaryAndReportByteIdenticalTwice) {
+  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
+  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string dir = temp_dir();
+  std::string summary[2], report[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string out = dir + "/out" + std::to_string(i);
+    Child c;
+    ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", src, "--strategy", "dynmm", "--out", out}, dir, &c), 0)
+        << read_file(c.err_path);
+    summary[i] = read_file(out + "/summary.json");
+    report[i] = read_file(out + "/report.html");
+    EXPECT_NE(read_file(c.out_path).find("net_pnl"), std::string::npos);
+  }
+  EXPECT_TRUE(summary[0] == summary[1]);
+  EXPECT_TRUE(report[0] == report[1]);
+  // The capture has 28040 bookTicker and 9757 trade lines (zcat | grep -c): all replayed.
+  EXPECT_NE(summary[0].find("\"events\":37797"), std::string::npos) << summary[0];
+  EXPECT_EQ(summary[0].find("\"orders\":0,"), std::string::npos) << "the strategy never traded: " << summary[0];
+  EXPECT_NE(report[0].find("<svg"), std::string::npos);
+  EXPECT_EQ(report[0].find("http://"), std::string::npos) << "the report must not fetch anything";
+}
+
+TEST(DmabotBacktest, JsonSummaryOnlyPrintsOneLineAndWindowLimitsEvents) {
+  const std::string src = data_file("usdm_btcusdt_20240808.raw.gz");
+  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string dir = temp_dir();
+  Child c;
+  // First line time 1723161255088169167; one minute of it.
+  ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", src, "--strategy", "as", "--json-summary-only", "--set",
+                 "TICK_SIZE=0.1", "--set", "STEP_SIZE=0.001", "--until", "1723161315088169167"},
+                dir, &c),
+            0)
+      << read_file(c.err_path);
+  const std::string out = read_file(c.out_path);
+  EXPECT_EQ(count_lines(out), 1) << out;
+  EXPECT_EQ(out.front(), '{');
+  const std::size_t at = out.find("\"events\":");
+  ASSERT_NE(at, std::string::npos);
+  const long events = std::stol(out.substr(at + 9));
+  EXPECT_GT(events, 0);
+  EXPECT_LT(events, 66089 + 21313);  // fewer than the whole file's bookTicker + trade lines
+  EXPECT_FALSE(exists(dir + "/backtest_out")) << "--json-summary-only writes files only with --out";
+}
+
+TEST(DmabotBacktest, BadUsageAndUnknownSymbolsExitTwo) {
+  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
+  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string dir = temp_dir();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{dmabot_bin(), "backtest", "--strategy", "dynmm"}, "--data"},
+      {{dmabot_bin(), "backtest", "--data", src}, "--strategy"},
+      {{dmabot_bin(), "backtest", "--data", src, "--strategy", "nope"}, "STRATEGIES"},
+      {{dmabot_bin(), "backtest", "--data", dir + "/none", "--strategy", "dynmm"}, "none"},
+      {{dmabot_bin(), "backtest", "--data", src, "--strategy", "dynmm", "--set", "SYMBOLS=ETHUSDT"}, "SYMBOLS"},
+      {{dmabot_bin(), "backtest", "--data", src, "--strategy", "dynmm", "--set", "SIM_QUEUE_MODEL=magic"},
+       "SIM_QUEUE_MODEL"},
+  };
+  for (const auto& [args, needle] : cases) {
+    Child c;
+    EXPECT_EQ(run(args, dir, &c), 2) << needle;
+    const std::string err = read_file(c.err_path);
+    EXPECT_EQ(count_lines(err), 1) << err;
+    EXPECT_NE(err.find(needle), std::string::npos) << err;
+  }
+}
+
+}  // namespace
+}  // namespace dmabot::testing

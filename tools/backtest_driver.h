@@ -1,0 +1,70 @@
+// tools/backtest_driver.h — runs a backtest: the engine fused on a simulated clock, observed by a
+// BacktestRecorder (tools/backtest_report.h), producing summary.json and report.html.
+//
+// BacktestObserver drains the engine's ObserverRings (EngineOptions::observe) after every fused
+// step: market ticks give the chart symbol's mid; routed orders and venue reports give order, cancel
+// and fill counts, fees, turnover and our working quotes (best working bid and ask of the chart
+// symbol); risk's positions give inventory and PnL (realized + unrealized - fees, summed over
+// symbols). A sample is taken when BACKTEST_SAMPLE_MS of simulated time has passed and after every
+// fill, so the PnL and drawdown curves see every trade.
+//
+// run_backtest() drives: open_fused(), step until the feed has finished, shutdown() (cancels what is
+// still working, drains), a last sample. `progress` (nullable) is called about every 2^16 steps with
+// the fraction of market events delivered so far when known (replay: bytes are not tracked, so the
+// fraction is -1 and the caller shows a count instead).
+//
+// Threads: everything on the calling thread. Allocation: the observer reserves its working-order
+// table at construction; draining allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/events.h"
+#include "tools/backtest_report.h"
+#include "tools/engine.h"
+
+namespace dmabot::tools {
+
+class BacktestObserver {
+ public:
+  BacktestObserver(Engine& engine, BacktestRecorder& rec, core::SymbolId chart_symbol);
+  // Drains the observer rings; samples when due. After every Engine::step_fused().
+  void drain();
+  // A last sample at the current time (after shutdown()).
+  void finish();
+  [[nodiscard]] uint64_t ticks() const { return ticks_; }
+  [[nodiscard]] std::size_t working() const { return working_.size(); }
+
+ private:
+  struct Working {
+    uint64_t client_id = 0;
+    core::Price price;
+    core::Side side = core::Side::kBuy;
+  };
+  void on_order(const core::Order& o);
+  void on_exec(const core::ExecReport& r);
+  void remove(uint64_t client_id);
+  void sample(core::UnixNanos ts);
+
+  Engine& engine_;
+  BacktestRecorder& rec_;
+  ObserverRings rings_;
+  core::SymbolId chart_;
+  double mid_ = kNoQuote;
+  uint64_t ticks_ = 0;
+  std::vector<Working> working_;  // orders of the chart symbol sent and not yet final
+};
+
+struct BacktestProgress {
+  uint64_t steps = 0;
+  uint64_t ticks = 0;
+};
+
+// Runs the engine (created with EngineOptions::observe and a simulated clock) to the end of its feed.
+absl::Status run_backtest(Engine& engine, BacktestRecorder& rec, core::SymbolId chart_symbol,
+                          void (*progress)(const BacktestProgress&, void*) = nullptr, void* progress_ctx = nullptr);
+
+}  // namespace dmabot::tools

@@ -1,0 +1,375 @@
+#include "tools/replay_cli.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "feed/capture_reader.h"
+#include "feed/replay_feed.h"
+#include "tools/backtest_driver.h"
+#include "tools/backtest_report.h"
+#include "tools/cli_common.h"
+#include "tools/engine.h"
+#include "tools/engine_config.h"
+#include "tools/replay_diff.h"
+
+namespace dmabot::tools {
+namespace {
+
+using core::str_cat;
+
+constexpr const char* kReplayHelp =
+    "usage: dmabot replay FILE [--diff] [--set KEY=VALUE ...] [options]\n"
+    "\n"
+    "Re-runs FILE through the strategies, risk and router with every stage on one thread and a\n"
+    "simulated clock. FILE is a recording (RECORD_FILE) or a raw Binance capture (gzip or plain,\n"
+    "'<local time> <combined-stream JSON>' lines). A recording is replayed with the config in its header,\n"
+    "so its Signal and Order decisions come out again; a capture with --env/--set (SYMBOLS, TICK_SIZE...).\n"
+    "Malformed or truncated lines are counted and reported with their line numbers.\n"
+    "\n"
+    "  --diff               compare the replayed decisions with the recorded ones; print the first\n"
+    "                       divergence (line, field, recorded vs replayed) and exit 1 if there is one\n"
+    "  --set KEY=VALUE      override one config key (repeatable)\n"
+    "  --env FILE           config for a raw capture (a recording uses its own header)\n"
+    "  --record OUT         write the replay's own recording to OUT\n"
+    "  --summary-json FILE  also write the summary as JSON\n"
+    "  --from NS, --until NS  replay only events with from <= local time < until (ns since the epoch)\n"
+    "  --help               this text\n"
+    "\n"
+    "The process environment is ignored: a replay depends only on FILE and these options.\n";
+
+constexpr const char* kBacktestHelp =
+    "usage: dmabot backtest --data FILE --strategy NAME [--set KEY=VALUE ...] [--out DIR] [options]\n"
+    "\n"
+    "Replays FILE (a raw Binance capture or a dmabot recording) through one strategy, risk and the\n"
+    "simulated exchange (VENUE_MODE=sim: latency, queue position, partial fills, fees, funding), every\n"
+    "stage on one thread and a simulated clock. Prints the summary and writes DIR/summary.json and\n"
+    "DIR/report.html (one self-contained page: mid and quotes, PnL, inventory, drawdown).\n"
+    "\n"
+    "  --data FILE          market data to replay\n"
+    "  --strategy NAME      dynmm, as, mean_reversion, ma_cross, vol_breakout\n"
+    "  --env FILE           base config (.env format); --set overrides it\n"
+    "  --set KEY=VALUE      override one key (repeatable): strategy parameters, SYMBOLS, TICK_SIZE,\n"
+    "                       STEP_SIZE, SIM_* (exchange model), BACKTEST_* (report), risk limits\n"
+    "  --out DIR            output directory (default backtest_out; created if missing)\n"
+    "  --json-summary-only  print only the summary as one JSON line (files written only with --out)\n"
+    "  --from NS, --until NS  replay only events with from <= local time < until (ns since the epoch)\n"
+    "  --help               this text\n"
+    "\n"
+    "A progress line is shown on stderr when stderr is a terminal. The process environment is ignored.\n";
+
+// Options shared by replay and backtest.
+struct CommonArgs {
+  std::string env_file;
+  std::vector<std::string> sets;
+  std::string from, until;
+};
+
+// Handles --env/--set/--from/--until; returns 1 if consumed, 0 if not ours, -1 on a missing value.
+int common_flag(std::string_view a, ArgCursor& args, CommonArgs& c, std::string& err) {
+  std::string v;
+  std::string* dst = nullptr;
+  if (a == "--env") dst = &c.env_file;
+  else if (a == "--from") dst = &c.from;
+  else if (a == "--until") dst = &c.until;
+  else if (a == "--set") dst = &v;
+  else return 0;
+  if (!args.take_value(*dst)) {
+    err = str_cat(a, a == "--set" ? " needs KEY=VALUE" : a == "--env" ? " needs a file" : " needs a time in ns");
+    return -1;
+  }
+  if (a == "--set") c.sets.push_back(v);
+  return 1;
+}
+
+// --from/--until become REPLAY_FROM_NS/REPLAY_UNTIL_NS overrides.
+bool window_overrides(const CommonArgs& c, std::vector<std::string>& out, std::string& err) {
+  int64_t v = 0;
+  if (!c.from.empty()) {
+    if (!parse_non_negative(c.from, v)) return err = str_cat("--from '", c.from, "' is not a time in ns"), false;
+    out.push_back(str_cat("REPLAY_FROM_NS=", c.from));
+  }
+  if (!c.until.empty()) {
+    if (!parse_non_negative(c.until, v)) return err = str_cat("--until '", c.until, "' is not a time in ns"), false;
+    out.push_back(str_cat("REPLAY_UNTIL_NS=", c.until));
+  }
+  return true;
+}
+
+// Time of the first market event at or after `from`: where the simulated clock starts.
+absl::StatusOr<core::UnixNanos> first_event_time(const std::string& path, core::UnixNanos from) {
+  core::SymbolTable scratch;
+  auto src = feed::open_source(path, scratch);
+  if (!src.ok()) return src.status();
+  feed::ReplayEvent e;
+  while ((*src)->next(e)) {
+    if (e.ts_local >= from) return e.ts_local;
+  }
+  return core::UnixNanos{0};
+}
+
+// Prints what the replay read: events, skips, malformed lines (first few with line numbers).
+// Returns false when reading stopped early (I/O error, truncated gzip).
+bool report_replay(const Engine& e, const std::string& path, bool quiet) {
+  const feed::ReplayFeed* rf = e.replay_feed();
+  if (rf == nullptr) return true;
+  const feed::ReplayStats st = rf->stats();
+  const feed::SourceStats& src = st.source;
+  if (!quiet) {
+    std::fprintf(stderr,
+                 "replay: %s: %llu lines, %llu ticks, %llu trades, %llu mark prices; skipped %llu other lines, "
+                 "%llu events of symbols not in SYMBOLS, %llu outside --from/--until; %llu malformed\n",
+                 path.c_str(), static_cast<unsigned long long>(src.lines),
+                 static_cast<unsigned long long>(st.delivered[feed::ReplayEvent::kMdTick]),
+                 static_cast<unsigned long long>(st.delivered[feed::ReplayEvent::kTrade]),
+                 static_cast<unsigned long long>(st.delivered[feed::ReplayEvent::kMarkPrice]),
+                 static_cast<unsigned long long>(src.skipped), static_cast<unsigned long long>(st.unconfigured_symbol),
+                 static_cast<unsigned long long>(st.outside_window), static_cast<unsigned long long>(src.malformed));
+  }
+  for (std::size_t i = 0; i < src.samples.size() && i < 5; ++i) {
+    std::fprintf(stderr, "dmabot: %s:%llu: %s\n", path.c_str(), static_cast<unsigned long long>(src.samples[i].line),
+                 src.samples[i].reason.c_str());
+  }
+  if (src.malformed > 5) {
+    std::fprintf(stderr, "dmabot: %s: %llu more malformed lines\n", path.c_str(),
+                 static_cast<unsigned long long>(src.malformed - 5));
+  }
+  if (absl::Status s = rf->status(); !s.ok()) {
+    std::fprintf(stderr, "dmabot: %s\n", std::string(s.message()).c_str());
+    return false;
+  }
+  return true;
+}
+
+// A file in $TMPDIR (or /tmp) that the caller removes.
+std::string temp_path(std::string_view stem) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string tmpl = str_cat(dir != nullptr && *dir != '\0' ? dir : "/tmp", "/dmabot-", stem, "-XXXXXX");
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) return "";
+  close(fd);
+  return tmpl;
+}
+
+}  // namespace
+
+int replay_command(int argc, char** argv) {
+  ArgCursor args(argc, argv);
+  CommonArgs c;
+  std::string file, record, summary_json;
+  bool diff = false;
+  while (!args.done()) {
+    const std::string_view a = args.next();
+    std::string err;
+    const int r = common_flag(a, args, c, err);
+    if (r < 0) return usage_error(err);
+    if (r > 0) continue;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kReplayHelp, stdout);
+      return kExitOk;
+    } else if (a == "--diff") {
+      diff = true;
+    } else if (a == "--record") {
+      if (!args.take_value(record)) return usage_error("--record needs a file");
+    } else if (a == "--summary-json") {
+      if (!args.take_value(summary_json)) return usage_error("--summary-json needs a file");
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error(str_cat("replay: unknown option '", a, "' (see dmabot replay --help)"));
+    } else if (file.empty()) {
+      file = std::string(a);
+    } else {
+      return usage_error(str_cat("replay: one FILE only ('", file, "' and '", a, "')"));
+    }
+  }
+  if (file.empty()) return usage_error("replay: needs a FILE (see dmabot replay --help)");
+  struct stat sb;
+  if (::stat(file.c_str(), &sb) != 0) return usage_error(str_cat(file, ": cannot open (no such file)"));
+
+  const bool capture = feed::is_raw_capture(file);
+  if (diff && capture) return usage_error(str_cat("--diff: ", file, " is a raw capture; it holds no decisions to compare"));
+
+  std::string err;
+  std::vector<std::string> overrides = c.sets;
+  if (!window_overrides(c, overrides, err)) return usage_error(err);
+  std::string out = record;
+  const bool temp_out = diff && record.empty();
+  if (temp_out) {
+    out = temp_path("replay");
+    if (out.empty()) return runtime_error("cannot create a temporary file for --diff (set TMPDIR)");
+  }
+  for (std::string kv : {str_cat("FEED_MODE=replay"), str_cat("REPLAY_FILE=", file), str_cat("RECORD_FILE=", out),
+                         str_cat("METRICS_PORT=-1")}) {
+    overrides.push_back(std::move(kv));
+  }
+
+  absl::StatusOr<core::Config> cfg = absl::InvalidArgumentError("");
+  if (capture) {
+    cfg = core::Config::load(c.env_file, overrides, &core::Config::no_env);
+  } else {
+    if (!c.env_file.empty()) return usage_error("--env: a recording is replayed with the config in its header; use --set");
+    core::SymbolTable scratch;
+    feed::RecordingSource rs(scratch);
+    if (absl::Status st = rs.open(file); !st.ok()) return usage_error(std::string(st.message()));
+    cfg = core::Config::from_pairs(rs.header().pairs, str_cat(file, " (config header)"), overrides,
+                                   &core::Config::no_env);
+  }
+  auto cleanup = [&] {
+    if (temp_out) ::unlink(out.c_str());
+  };
+  if (!cfg.ok()) return cleanup(), usage_error(std::string(cfg.status().message()));
+  auto ec = EngineConfig::from_config(*cfg);
+  if (!ec.ok()) return cleanup(), usage_error(std::string(ec.status().message()));
+  core::set_log_level(ec->log_level);
+  if (ec->venue_mode != "mock" && ec->venue_mode != "sim") {
+    return cleanup(), usage_error(str_cat("VENUE_MODE=", ec->venue_mode, ": replay runs against mock or sim venues only"));
+  }
+  auto start = first_event_time(file, ec->replay_from_ns);
+  if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
+  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start));
+  if (!engine.ok()) return cleanup(), usage_error(std::string(engine.status().message()));
+  Engine& e = **engine;
+  if (auto st = e.run_fused_to_completion(); !st.ok()) return cleanup(), runtime_error(std::string(st.message()));
+  const bool read_ok = report_replay(e, file, false);
+  const EngineSummary s = e.summary();
+  std::fputs(s.to_text().c_str(), stdout);
+  if (!summary_json.empty() && !write_file(summary_json, s.to_json())) {
+    return cleanup(), runtime_error(str_cat("cannot write --summary-json ", summary_json));
+  }
+  int rc = read_ok ? kExitOk : kExitRuntime;
+  if (diff) {
+    auto d = diff_decisions(file, out);
+    if (!d.ok()) return cleanup(), runtime_error(std::string(d.status().message()));
+    std::printf("diff: %s\n", d->to_text().c_str());
+    if (!d->identical) rc = kExitRuntime;
+  }
+  std::fflush(stdout);
+  cleanup();
+  return rc;
+}
+
+namespace {
+
+struct ProgressState {
+  int64_t started = 0;
+};
+
+void show_progress(const BacktestProgress& p, void* ctx) {
+  const auto* st = static_cast<const ProgressState*>(ctx);
+  const double secs = static_cast<double>(core::monotonic_ns() - st->started) / 1e9;
+  std::fprintf(stderr, "\r[backtest] %.2fM ticks  %.1f s  %.2fM ticks/s ", static_cast<double>(p.ticks) / 1e6, secs,
+               secs > 0 ? static_cast<double>(p.ticks) / 1e6 / secs : 0.0);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int backtest_command(int argc, char** argv) {
+  ArgCursor args(argc, argv);
+  CommonArgs c;
+  std::string data, strategy, out_dir;
+  bool json_only = false;
+  while (!args.done()) {
+    const std::string_view a = args.next();
+    std::string err;
+    const int r = common_flag(a, args, c, err);
+    if (r < 0) return usage_error(err);
+    if (r > 0) continue;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kBacktestHelp, stdout);
+      return kExitOk;
+    } else if (a == "--data") {
+      if (!args.take_value(data)) return usage_error("--data needs a file");
+    } else if (a == "--strategy") {
+      if (!args.take_value(strategy)) return usage_error("--strategy needs a name");
+    } else if (a == "--out") {
+      if (!args.take_value(out_dir)) return usage_error("--out needs a directory");
+    } else if (a == "--json-summary-only") {
+      json_only = true;
+    } else {
+      return usage_error(str_cat("backtest: unknown option '", a, "' (see dmabot backtest --help)"));
+    }
+  }
+  if (data.empty()) return usage_error("backtest: --data FILE is required (see dmabot backtest --help)");
+  if (strategy.empty()) return usage_error("backtest: --strategy NAME is required (see dmabot backtest --help)");
+  struct stat sb;
+  if (::stat(data.c_str(), &sb) != 0) return usage_error(str_cat("--data ", data, ": cannot open (no such file)"));
+  const bool write_files = !json_only || !out_dir.empty();
+  if (out_dir.empty()) out_dir = "backtest_out";
+
+  // Defaults a backtest needs, then the user's --set, then what the command itself decides.
+  std::vector<std::string> overrides = {"VENUE_MODE=sim", "METRICS_PORT=-1", "LOG_LEVEL=warn"};
+  for (const std::string& s : c.sets) overrides.push_back(s);
+  std::string err;
+  if (!window_overrides(c, overrides, err)) return usage_error(err);
+  overrides.push_back(str_cat("STRATEGIES=", strategy));
+  overrides.push_back("FEED_MODE=replay");
+  overrides.push_back(str_cat("REPLAY_FILE=", data));
+  auto cfg = core::Config::load(c.env_file, overrides, &core::Config::no_env);
+  if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));
+  auto report_params = BacktestReportParams::from_config(*cfg);
+  if (!report_params.ok()) return usage_error(std::string(report_params.status().message()));
+  auto ec = EngineConfig::from_config(*cfg);
+  if (!ec.ok()) return usage_error(std::string(ec.status().message()));
+  core::set_log_level(ec->log_level);
+  if (ec->venue_mode != "mock" && ec->venue_mode != "sim") {
+    return usage_error(str_cat("VENUE_MODE=", ec->venue_mode, ": a backtest runs against the sim (or mock) venue"));
+  }
+  auto start = first_event_time(data, ec->replay_from_ns);
+  if (!start.ok()) return usage_error(std::string(start.status().message()));
+  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start), EngineOptions{true});
+  if (!engine.ok()) return usage_error(std::string(engine.status().message()));
+  Engine& e = **engine;
+
+  BacktestRecorder rec(*report_params);
+  ProgressState ps{core::monotonic_ns()};
+  const bool tty = !json_only && ::isatty(STDERR_FILENO) == 1;
+  if (auto st = run_backtest(e, rec, 0, tty ? &show_progress : nullptr, &ps); !st.ok()) {
+    return runtime_error(std::string(st.message()));
+  }
+  if (tty) std::fputs("\r\033[K", stderr);
+  const feed::ReplayStats rs = e.replay_feed()->stats();
+  const BacktestSummary s = summarize(rec, rs.delivered[0] + rs.delivered[1] + rs.delivered[2]);
+  if (s.events == 0 && rs.unconfigured_symbol > 0) {
+    std::string have, want;
+    for (std::size_t i = 0; i < e.replay_symbols().size(); ++i) {
+      core::str_append(have, i ? "," : "", e.replay_symbols().name(static_cast<core::SymbolId>(i)));
+    }
+    for (std::size_t i = 0; i < e.symbols().size(); ++i) {
+      core::str_append(want, i ? "," : "", e.symbols().name(static_cast<core::SymbolId>(i)));
+    }
+    return usage_error(str_cat("SYMBOLS=", want, ": --data ", data, " has no events for these symbols (it has ",
+                               have, ")"));
+  }
+  const bool read_ok = report_replay(e, data, json_only);
+  if (json_only) {
+    std::printf("%s\n", s.to_json().c_str());
+  } else {
+    std::printf("backtest: strategy=%s data=%s\n%s", strategy.c_str(), data.c_str(), s.to_text().c_str());
+  }
+  if (write_files) {
+    if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return runtime_error(str_cat("--out ", out_dir, ": cannot create directory"));
+    }
+    const std::string title = str_cat("dmabot backtest: ", strategy, " on ", data);
+    if (!write_file(str_cat(out_dir, "/summary.json"), s.to_json() + "\n") ||
+        !write_file(str_cat(out_dir, "/report.html"), render_html(s, rec, title))) {
+      return runtime_error(str_cat("--out ", out_dir, ": cannot write summary.json/report.html"));
+    }
+    if (!json_only) std::printf("wrote %s/summary.json and %s/report.html\n", out_dir.c_str(), out_dir.c_str());
+  }
+  std::fflush(stdout);
+  return read_ok ? kExitOk : kExitRuntime;
+}
+
+}  // namespace dmabot::tools

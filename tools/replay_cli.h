@@ -1,0 +1,22 @@
+// tools/replay_cli.h — the `dmabot replay` and `dmabot backtest` commands.
+//
+// replay FILE: re-runs a recording (or a raw Binance capture) through strategies, risk and router,
+// every stage fused on one thread on a simulated clock. A recording is replayed with the config in
+// its header (then --set), so its Signal and Order decisions come out again; --diff compares them
+// with the recorded ones (tools/replay_diff.h). A raw capture is replayed with --env / --set.
+//
+// backtest --data FILE --strategy NAME: the same fused replay against the simulated exchange
+// (VENUE_MODE=sim), observed by the backtest analytics; prints the summary and writes summary.json
+// and report.html into --out.
+//
+// Both ignore the process environment (a replay or backtest is reproducible from its arguments).
+// Exit codes: 0 ok, 2 bad usage/config/file, 1 runtime failure (and replay --diff: a divergence).
+// Threads: the main thread. Allocation: freely outside the replay loop.
+#pragma once
+
+namespace dmabot::tools {
+
+int replay_command(int argc, char** argv);
+int backtest_command(int argc, char** argv);
+
+}  // namespace dmabot::tools
