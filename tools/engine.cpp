@@ -225,6 +225,12 @@ absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::Sps
     feed_ = replay_feed_.get();
     return absl::OkStatus();
   }
+  if (ec_.feed_mode == "synthetic") {
+    synthetic_feed_ = std::make_unique<feed::SyntheticFeed>(ec_.synthetic, symbols_, clock_, std::move(outputs),
+                                                            sim_trades_, ticks_by_symbol_, md_record, feed_waits);
+    feed_ = synthetic_feed_.get();
+    return absl::OkStatus();
+  }
   mock_feed_ = std::make_unique<feed::MockFeed>(ec_.mock_feed, symbols_, clock_, std::move(outputs), ticks_by_symbol_,
                                                 md_record, feed_waits);
   feed_ = mock_feed_.get();
@@ -232,12 +238,23 @@ absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::Sps
 }
 
 bool Engine::feed_finished() const {
-  return replay_feed_ ? replay_feed_->finished() : mock_feed_->finished();
+  if (replay_feed_) return replay_feed_->finished();
+  if (synthetic_feed_) return synthetic_feed_->finished();
+  return mock_feed_->finished();
 }
 
 void Engine::stop_feed() {
   if (replay_feed_) replay_feed_->stop();
+  if (synthetic_feed_) synthetic_feed_->stop();
   if (mock_feed_) mock_feed_->stop();
+}
+
+uint64_t Engine::market_events() const {
+  if (replay_feed_) {
+    const feed::ReplayStats s = replay_feed_->stats();
+    return s.delivered[0] + s.delivered[1] + s.delivered[2];
+  }
+  return registry_.counter_total("ticks_total");
 }
 
 std::vector<core::Stage*> Engine::stages_of(StageKind k) const {

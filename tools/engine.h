@@ -31,6 +31,7 @@
 #include "core/symbol_table.h"
 #include "feed/mock_feed.h"
 #include "feed/replay_feed.h"
+#include "feed/synthetic_feed.h"
 #include "gateway/mock_gateway.h"
 #include "gateway/router.h"
 #include "gateway/sim_exchange.h"
@@ -107,6 +108,9 @@ class Engine {
   EngineSummary summary() const;
   // FEED_MODE=replay only (nullptr otherwise): the replay stage, for its stats() and status().
   const feed::ReplayFeed* replay_feed() const { return replay_feed_.get(); }
+  // Market events the feed has delivered: replay — ticks, trades and mark prices read from the file
+  // and delivered; mock and synthetic — ticks (ticks_total).
+  uint64_t market_events() const;
   // FEED_MODE=replay: every symbol met in the file so far (configured or not).
   const core::SymbolTable& replay_symbols() const { return source_symbols_; }
   // EngineOptions::observe only (all null otherwise).
@@ -152,9 +156,10 @@ class Engine {
   core::SymbolTable source_symbols_;  // what a replayed file interns; mapped onto symbols_ by name
   std::vector<std::string> venue_names_;
   int64_t max_venue_latency_ns_ = 0;
-  core::Stage* feed_ = nullptr;  // one of the two below
+  core::Stage* feed_ = nullptr;  // one of the three below
   std::unique_ptr<feed::MockFeed> mock_feed_;
   std::unique_ptr<feed::ReplayFeed> replay_feed_;
+  std::unique_ptr<feed::SyntheticFeed> synthetic_feed_;
   // Rings the feed fills for the simulated exchanges (built before the feed, which needs them).
   std::vector<feed::FeedOutput> sim_md_;
   std::vector<core::SpscRing<core::Trade>*> sim_trades_;

@@ -65,7 +65,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
     if (!_v.ok()) return _v.status();       \
     lhs = std::move(*_v);                   \
   }
-  DMABOT_ASSIGN(ec.feed_mode, cfg.get_choice("FEED_MODE", "mock", {"mock", "replay", "binance"}));
+  DMABOT_ASSIGN(ec.feed_mode, cfg.get_choice("FEED_MODE", "mock", {"mock", "replay", "synthetic", "binance"}));
   DMABOT_ASSIGN(ec.venue_mode,
                 cfg.get_choice("VENUE_MODE", "mock", {"mock", "sim", "binance_spot", "binance_futures"}));
   DMABOT_ASSIGN(ec.replay_file, cfg.get_string("REPLAY_FILE", ""));
@@ -185,6 +185,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   ec.ring_capacity = static_cast<std::size_t>(cap);
 
   DMABOT_ASSIGN(ec.mock_feed, feed::MockFeedParams::from_config(cfg, ec.instruments.size()));
+  DMABOT_ASSIGN(ec.synthetic, feed::SyntheticMarketParams::from_config(cfg, ec.instruments.size()));
   DMABOT_ASSIGN(ec.risk, risk::RiskLimits::from_config(cfg));
   DMABOT_ASSIGN(ec.router, gateway::RouterParams::from_config(cfg));
   DMABOT_ASSIGN(ec.mock_venues, gateway::mock_venues_from_config(cfg));

@@ -20,6 +20,7 @@
 #include "core/runner.h"
 #include "core/symbol_table.h"
 #include "feed/mock_feed.h"
+#include "feed/synthetic_feed.h"
 #include "gateway/mock_gateway.h"
 #include "gateway/router.h"
 #include "gateway/sim_exchange.h"
@@ -36,7 +37,7 @@ struct StrategySpec {
 enum class StageKind : uint8_t { kFeed, kStrategy, kRisk, kRouter, kGateway };
 
 struct EngineConfig {
-  std::string feed_mode;   // mock | replay | binance (binance: not built yet)
+  std::string feed_mode;   // mock | replay | synthetic | binance (binance: not built yet)
   std::string venue_mode;  // mock | sim | binance_spot | binance_futures (binance: not built yet)
   // FEED_MODE=replay: REPLAY_FILE (a raw capture or a dmabot recording) and the window of ts_local
   // to replay, REPLAY_FROM_NS <= ts < REPLAY_UNTIL_NS (0 = open end).
@@ -54,6 +55,7 @@ struct EngineConfig {
   std::vector<std::vector<StageKind>> thread_layout;
   std::size_t ring_capacity = 4096;
   feed::MockFeedParams mock_feed;
+  feed::SyntheticMarketParams synthetic;  // FEED_MODE=synthetic (SYN_* keys)
   risk::RiskLimits risk;
   gateway::RouterParams router;
   std::vector<std::pair<std::string, gateway::MockGatewayParams>> mock_venues;

@@ -29,6 +29,8 @@ namespace {
 
 using core::str_cat;
 
+constexpr core::UnixNanos kSyntheticStart = 1'700'000'000'000'000'000;
+
 constexpr const char* kReplayHelp =
     "usage: dmabot replay FILE [--diff] [--set KEY=VALUE ...] [options]\n"
     "\n"
@@ -57,7 +59,9 @@ constexpr const char* kBacktestHelp =
     "stage on one thread and a simulated clock. Prints the summary and writes DIR/summary.json and\n"
     "DIR/report.html (one self-contained page: mid and quotes, PnL, inventory, drawdown).\n"
     "\n"
-    "  --data FILE          market data to replay\n"
+    "  --data FILE          market data to replay, or 'synthetic' for the synthetic L1 market\n"
+    "                       (SYN_* keys: Brownian mid, fixed spread, Poisson market orders that fill\n"
+    "                       a quote at distance d from the mid with intensity A*exp(-k*d))\n"
     "  --strategy NAME      dynmm, as, mean_reversion, ma_cross, vol_breakout\n"
     "  --env FILE           base config (.env format); --set overrides it\n"
     "  --set KEY=VALUE      override one key (repeatable): strategy parameters, SYMBOLS, TICK_SIZE,\n"
@@ -302,8 +306,14 @@ int backtest_command(int argc, char** argv) {
   }
   if (data.empty()) return usage_error("backtest: --data FILE is required (see dmabot backtest --help)");
   if (strategy.empty()) return usage_error("backtest: --strategy NAME is required (see dmabot backtest --help)");
+  const bool synthetic = data == "synthetic";
   struct stat sb;
-  if (::stat(data.c_str(), &sb) != 0) return usage_error(str_cat("--data ", data, ": cannot open (no such file)"));
+  if (!synthetic && ::stat(data.c_str(), &sb) != 0) {
+    return usage_error(str_cat("--data ", data, ": cannot open (no such file)"));
+  }
+  if (synthetic && (!c.from.empty() || !c.until.empty())) {
+    return usage_error("--from/--until: --data synthetic has no recorded time to cut (use SYN_STEPS)");
+  }
   const bool write_files = !json_only || !out_dir.empty();
   if (out_dir.empty()) out_dir = "backtest_out";
 
@@ -313,8 +323,12 @@ int backtest_command(int argc, char** argv) {
   std::string err;
   if (!window_overrides(c, overrides, err)) return usage_error(err);
   overrides.push_back(str_cat("STRATEGIES=", strategy));
-  overrides.push_back("FEED_MODE=replay");
-  overrides.push_back(str_cat("REPLAY_FILE=", data));
+  if (synthetic) {
+    overrides.push_back("FEED_MODE=synthetic");
+  } else {
+    overrides.push_back("FEED_MODE=replay");
+    overrides.push_back(str_cat("REPLAY_FILE=", data));
+  }
   auto cfg = core::Config::load(c.env_file, overrides, &core::Config::no_env);
   if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));
   auto report_params = BacktestReportParams::from_config(*cfg);
@@ -325,7 +339,9 @@ int backtest_command(int argc, char** argv) {
   if (ec->venue_mode != "mock" && ec->venue_mode != "sim") {
     return usage_error(str_cat("VENUE_MODE=", ec->venue_mode, ": a backtest runs against the sim (or mock) venue"));
   }
-  auto start = first_event_time(data, ec->replay_from_ns);
+  // Synthetic markets start at a fixed time, so the same config gives the same run.
+  absl::StatusOr<core::UnixNanos> start = kSyntheticStart;
+  if (!synthetic) start = first_event_time(data, ec->replay_from_ns);
   if (!start.ok()) return usage_error(std::string(start.status().message()));
   auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start), EngineOptions{true});
   if (!engine.ok()) return usage_error(std::string(engine.status().message()));
@@ -338,9 +354,8 @@ int backtest_command(int argc, char** argv) {
     return runtime_error(std::string(st.message()));
   }
   if (tty) std::fputs("\r\033[K", stderr);
-  const feed::ReplayStats rs = e.replay_feed()->stats();
-  const BacktestSummary s = summarize(rec, rs.delivered[0] + rs.delivered[1] + rs.delivered[2]);
-  if (s.events == 0 && rs.unconfigured_symbol > 0) {
+  const BacktestSummary s = summarize(rec, e.market_events());
+  if (s.events == 0 && e.replay_feed() != nullptr && e.replay_feed()->stats().unconfigured_symbol > 0) {
     std::string have, want;
     for (std::size_t i = 0; i < e.replay_symbols().size(); ++i) {
       core::str_append(have, i ? "," : "", e.replay_symbols().name(static_cast<core::SymbolId>(i)));

@@ -416,3 +416,71 @@ TEST(ReplayFeed, RealCaptureSmoke) {
 
 }  // namespace
 }  // namespace dmabot::feed
+
+namespace dmabot::feed {
+namespace {
+
+// ReplayOptions: symbols mapped by name onto the engine's table (other symbols skipped and counted),
+// a [from, until) window, and the recorder taps getting exactly what is delivered.
+TEST(ReplayFeedOptions, SymbolMapWindowAndRecorderTaps) {
+  const std::string path = temp_path("options.raw");
+  write_plain(path, at(1000, book("ETHUSDT", 1, "99")) + at(2000, book("BTCUSDT", 2, "100")) +
+                        at(3000, book("SOLUSDT", 3, "20")) + at(4000, kTrade) + at(5000, book("ETHUSDT", 4, "98")) +
+                        at(6000, book("BTCUSDT", 5, "100.5")));
+  core::SymbolTable source_symbols;  // the file's ids: ETHUSDT 0, BTCUSDT 1, SOLUSDT 2
+  auto src = open_source(path, source_symbols);
+  ASSERT_TRUE(src.ok()) << src.status();
+  core::SymbolTable engine_symbols;  // the engine knows BTCUSDT as 0 and ETHUSDT as 1; no SOLUSDT
+  engine_symbols.add("BTCUSDT");
+  engine_symbols.add("ETHUSDT");
+  core::Clock clock = core::Clock::simulated(0);
+  core::SpscRing<core::MdTick> md(16), rec_md(16);
+  core::SpscRing<core::Trade> tr(16), rec_tr(16);
+  ReplayOptions opt;
+  opt.source_symbols = &source_symbols;
+  opt.symbols = &engine_symbols;
+  opt.from = kT0 + 1500;   // drops the first ETHUSDT tick
+  opt.until = kT0 + 6000;  // drops the last BTCUSDT tick
+  opt.record_md = &rec_md;
+  opt.record_trade = &rec_tr;
+  ReplayFeed feed(std::move(*src), clock, {FeedOutput{&md, 1, 0}}, {&tr}, {}, {}, opt);
+  const auto seen = drive(feed, clock, &md, &tr, nullptr);
+  // Left: BTCUSDT u=2 (+2000), the trade (+4000), ETHUSDT u=4 (+5000).
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].id, 2u);
+  EXPECT_EQ(seen[1].kind, ReplayEvent::kTrade);
+  EXPECT_EQ(seen[2].id, 4u);
+  const ReplayStats s = feed.stats();
+  EXPECT_EQ(s.unconfigured_symbol, 1u);  // SOLUSDT
+  EXPECT_EQ(s.outside_window, 2u);
+  // The taps hold the delivered events with the engine's ids.
+  ASSERT_EQ(rec_md.size_approx(), 2u);
+  EXPECT_EQ(rec_md.front()->symbol, 0);  // BTCUSDT in the engine's table (1 in the file's)
+  EXPECT_EQ(rec_md.front()->update_id, 2u);
+  rec_md.pop();
+  EXPECT_EQ(rec_md.front()->symbol, 1);  // ETHUSDT
+  ASSERT_EQ(rec_tr.size_approx(), 1u);
+  EXPECT_EQ(rec_tr.front()->symbol, 0);  // the trade is BTCUSDT's
+}
+
+TEST(ReplayFeedOptions, StopEndsTheReplayAtTheNextPoll) {
+  const std::string path = temp_path("stop.raw");
+  write_plain(path, at(1000, book("BTCUSDT", 1, "100")) + at(2000, book("BTCUSDT", 2, "100")));
+  core::SymbolTable symbols = two_symbols();
+  auto src = open_source(path, symbols);
+  ASSERT_TRUE(src.ok());
+  core::Clock clock = core::Clock::simulated(kT0 + 1000);
+  core::SpscRing<core::MdTick> md(16);
+  ReplayFeed feed(std::move(*src), clock, {FeedOutput{&md, 1, 0}}, {}, {}, {});
+  EXPECT_EQ(feed.poll(), 1);
+  EXPECT_FALSE(feed.finished());
+  feed.stop();
+  clock.advance_to(kT0 + 5000);
+  EXPECT_EQ(feed.poll(), 0);
+  EXPECT_TRUE(feed.finished());
+  EXPECT_EQ(feed.next_wakeup(), core::Stage::kNever);
+  EXPECT_EQ(md.size_approx(), 1u);
+}
+
+}  // namespace
+}  // namespace dmabot::feed

@@ -190,6 +190,26 @@ TEST(DmabotBacktest, JsonSummaryOnlyPrintsOneLineAndWindowLimitsEvents) {
   EXPECT_FALSE(exists(dir + "/backtest_out")) << "--json-summary-only writes files only with --out";
 }
 
+TEST(DmabotBacktest, SyntheticMarketIsDeterministicAndFollowsItsSeed) {
+  const std::string dir = temp_dir();
+  std::string json[3];
+  const char* seeds[] = {"1", "1", "2"};
+  for (int i = 0; i < 3; ++i) {
+    Child c;
+    ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", "synthetic", "--strategy", "as", "--json-summary-only", "--set",
+                   "SYN_STEPS=3000", "--set", std::string("SYN_SEED=") + seeds[i], "--set", "SYMBOLS=SYNUSD", "--set",
+                   "STEP_SIZE=1", "--set", "MIN_NOTIONAL=0", "--set", "AS_ORDER_QTY=1"},
+                  dir, &c),
+              0)
+        << read_file(c.err_path);
+    json[i] = read_file(c.out_path);
+  }
+  EXPECT_TRUE(json[0] == json[1]);
+  EXPECT_FALSE(json[0] == json[2]) << "another seed must give another market";
+  EXPECT_NE(json[0].find("\"events\":3000"), std::string::npos) << json[0];  // one tick per step, one symbol
+  EXPECT_EQ(json[0].find("\"fills\":0,"), std::string::npos) << "no quote was ever filled: " << json[0];
+}
+
 TEST(DmabotBacktest, BadUsageAndUnknownSymbolsExitTwo) {
   const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
   if (!exists(src)) GTEST_SKIP() << "no data file " << src;
@@ -202,6 +222,8 @@ TEST(DmabotBacktest, BadUsageAndUnknownSymbolsExitTwo) {
       {{dmabot_bin(), "backtest", "--data", src, "--strategy", "dynmm", "--set", "SYMBOLS=ETHUSDT"}, "SYMBOLS"},
       {{dmabot_bin(), "backtest", "--data", src, "--strategy", "dynmm", "--set", "SIM_QUEUE_MODEL=magic"},
        "SIM_QUEUE_MODEL"},
+      {{dmabot_bin(), "backtest", "--data", "synthetic", "--strategy", "as", "--set", "SYN_MODEL=levy"}, "SYN_MODEL"},
+      {{dmabot_bin(), "backtest", "--data", "synthetic", "--strategy", "as", "--until", "5"}, "--until"},
   };
   for (const auto& [args, needle] : cases) {
     Child c;
