@@ -362,3 +362,33 @@ TEST(ConfigSecrets, NotEchoedByParseErrors) {
 
 }  // namespace
 }  // namespace dmabot::core
+
+namespace dmabot::core {
+namespace {
+
+// Config::from_pairs: a recording's header as the base layer; --set wins; errors name the origin.
+TEST(ConfigFromPairs, PairsAreTheBaseAndSetWins) {
+  auto c = Config::from_pairs({{"MAX_NOTIONAL", "100"}, {"SYMBOLS", "BTCUSDT"}}, "rec.jsonl (config header)",
+                              {"MAX_NOTIONAL=7"}, &Config::no_env);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(*c->get_string("SYMBOLS", ""), "BTCUSDT");
+  EXPECT_EQ(*c->get_int("MAX_NOTIONAL", 0, 0, 1000), 7);
+  // A bad value from the pairs names the origin.
+  auto bad = Config::from_pairs({{"PORT", "x"}}, "rec.jsonl (config header)", {}, &Config::no_env);
+  ASSERT_TRUE(bad.ok());
+  auto v = bad->get_int("PORT", 1, 0, 10);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(std::string(v.status().message()).find("rec.jsonl (config header)"), std::string::npos) << v.status();
+}
+
+TEST(ConfigFromPairs, InvalidKeyAndDuplicateAreErrors) {
+  auto bad_key = Config::from_pairs({{"not a key", "1"}}, "h", {}, &Config::no_env);
+  ASSERT_FALSE(bad_key.ok());
+  EXPECT_NE(std::string(bad_key.status().message()).find("not a valid key"), std::string::npos);
+  auto dup = Config::from_pairs({{"A", "1"}, {"A", "2"}}, "h", {}, &Config::no_env);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(std::string(dup.status().message()).find("set twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dmabot::core

@@ -3,10 +3,16 @@
 // passes — ticks, signals, orders, acks, fills, cancels — without a single heap allocation. Global
 // operator new is replaced in this executable by tests/common/alloc_counter.cpp.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/config.h"
 #include "tests/common/alloc_counter.h"
+#include "tools/backtest_driver.h"
 #include "tools/engine.h"
 
 namespace dmabot::tools {
@@ -36,6 +42,56 @@ TEST(EngineNoAlloc, FusedPipelineAllocatesNothingAfterWarmUp) {
   EXPECT_GT(after.orders - before.orders, 100u);
   EXPECT_GT(after.fills - before.fills, 10u);
   EXPECT_EQ(allocs, 0u);
+}
+
+// The backtest pipeline: a real capture replayed (gzip reader, Binance parser, symbol map) through two
+// strategies, risk, the router and the simulated exchange, with the backtest observer draining its
+// rings and sampling into the BacktestRecorder after every pass.
+void expect_backtest_allocates_nothing(const std::vector<std::string>& sets, uint64_t min_events) {
+  auto cfg = core::Config::parse("", "test", sets, &core::Config::no_env);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  auto report = BacktestReportParams::from_config(*cfg);
+  ASSERT_TRUE(report.ok()) << report.status();
+  auto ec = EngineConfig::from_config(*cfg);
+  ASSERT_TRUE(ec.ok()) << ec.status();
+  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000),
+                               EngineOptions{true});
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  BacktestRecorder rec(*report);
+  BacktestObserver obs(e, rec, 0);
+  e.set_fused_hook([](void* o) { static_cast<BacktestObserver*>(o)->drain(); }, &obs);
+  ASSERT_TRUE(e.open_fused().ok());
+  for (int i = 0; i < 10'000 && !e.feed_finished(); ++i) e.step_fused();  // warm-up
+  const auto before = e.summary();
+  const uint64_t events_before = e.market_events();
+  const uint64_t allocs_before = testing::allocation_count();
+  for (int i = 0; i < 60'000 && !e.feed_finished(); ++i) e.step_fused();
+  const uint64_t allocs = testing::allocation_count() - allocs_before;
+  const auto after = e.summary();
+  const uint64_t events = e.market_events() - events_before;
+  e.shutdown();
+  e.set_fused_hook(nullptr, nullptr);
+  EXPECT_GT(events, min_events);
+  EXPECT_GT(after.orders - before.orders, 20u);
+  EXPECT_GT(after.fills - before.fills, 5u);
+  EXPECT_EQ(allocs, 0u);
+}
+
+TEST(EngineNoAlloc, BacktestOnARealCaptureAllocatesNothingAfterWarmUp) {
+  const char* src = std::getenv("DMABOT_SOURCE_DIR");
+  const std::string data = std::string(src != nullptr ? src : ".") + "/../shared/data/binance/spot_btcusdt_20240809.raw.gz";
+  if (::access(data.c_str(), R_OK) != 0) GTEST_SKIP() << "no data file " << data;
+  expect_backtest_allocates_nothing({"FEED_MODE=replay", "REPLAY_FILE=" + data, "VENUE_MODE=sim", "METRICS_PORT=-1",
+                                     "STRATEGIES=dynmm,as", "DYNMM_MIN_REQUOTE_MS=200", "AS_MIN_REQUOTE_MS=200"},
+                                    10'000);
+}
+
+TEST(EngineNoAlloc, BacktestOnTheSyntheticMarketAllocatesNothingAfterWarmUp) {
+  expect_backtest_allocates_nothing({"FEED_MODE=synthetic", "SYN_STEPS=40000", "VENUE_MODE=sim", "METRICS_PORT=-1",
+                                     "SYMBOLS=SYNUSD", "STEP_SIZE=1", "MIN_NOTIONAL=0", "STRATEGIES=as",
+                                     "AS_ORDER_QTY=1"},
+                                    3'000);
 }
 
 TEST(EngineNoAlloc, TheCounterSeesAllocations) {
