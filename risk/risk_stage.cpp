@@ -190,7 +190,6 @@ int RiskStage::poll_signals(int budget) {
   const std::size_t n_in = rings_.signals_in.size();
   if (n_in == 0) return 0;
   const std::size_t first = next_worker_;
-  next_worker_ = (next_worker_ + 1) % n_in;  // a different worker goes first next time
   int n = 0;
   bool out_full = false;
   for (std::size_t k = 0; k < n_in && n < budget && !out_full; ++k) {
@@ -272,6 +271,9 @@ int RiskStage::poll_signals(int budget) {
       ++n;
     }
   }
+  // A different worker goes first next time — counted in polls that took signals, so the order in
+  // which simultaneous signals are handled does not depend on how many idle polls happened between.
+  if (n != 0) next_worker_ = (first + 1) % n_in;
   if (n != 0 && working_gauge_ != nullptr) working_gauge_->set(static_cast<double>(checker_.working_orders()));
   return n;
 }

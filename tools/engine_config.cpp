@@ -190,6 +190,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   DMABOT_ASSIGN(ec.router, gateway::RouterParams::from_config(cfg));
   DMABOT_ASSIGN(ec.mock_venues, gateway::mock_venues_from_config(cfg));
   DMABOT_ASSIGN(ec.sim, gateway::SimExchangeParams::from_config(cfg));
+  DMABOT_ASSIGN(ec.backtest, BacktestReportParams::from_config(cfg));
 #undef DMABOT_ASSIGN
   if (auto st = cfg.check_unknown_keys(); !st.ok()) return st;
   ec.effective = cfg.dump();

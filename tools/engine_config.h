@@ -25,6 +25,7 @@
 #include "gateway/router.h"
 #include "gateway/sim_exchange.h"
 #include "risk/risk_limits.h"
+#include "tools/backtest_report.h"
 
 namespace dmabot::tools {
 
@@ -59,7 +60,8 @@ struct EngineConfig {
   risk::RiskLimits risk;
   gateway::RouterParams router;
   std::vector<std::pair<std::string, gateway::MockGatewayParams>> mock_venues;
-  gateway::SimExchangeParams sim;  // VENUE_MODE=sim: one simulated exchange named "sim" (SIM_* keys)
+  gateway::SimExchangeParams sim;
+  BacktestReportParams backtest;  // BACKTEST_* keys (used by `dmabot backtest`)  // VENUE_MODE=sim: one simulated exchange named "sim" (SIM_* keys)
   // Effective key/value pairs with secrets masked (for the recorder header and --print-config).
   std::vector<std::pair<std::string, std::string>> effective;
 

@@ -331,8 +331,6 @@ int backtest_command(int argc, char** argv) {
   }
   auto cfg = core::Config::load(c.env_file, overrides, &core::Config::no_env);
   if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));
-  auto report_params = BacktestReportParams::from_config(*cfg);
-  if (!report_params.ok()) return usage_error(std::string(report_params.status().message()));
   auto ec = EngineConfig::from_config(*cfg);
   if (!ec.ok()) return usage_error(std::string(ec.status().message()));
   core::set_log_level(ec->log_level);
@@ -347,7 +345,7 @@ int backtest_command(int argc, char** argv) {
   if (!engine.ok()) return usage_error(std::string(engine.status().message()));
   Engine& e = **engine;
 
-  BacktestRecorder rec(*report_params);
+  BacktestRecorder rec(e.config().backtest);
   ProgressState ps{core::monotonic_ns()};
   const bool tty = !json_only && ::isatty(STDERR_FILENO) == 1;
   if (auto st = run_backtest(e, rec, 0, tty ? &show_progress : nullptr, &ps); !st.ok()) {
