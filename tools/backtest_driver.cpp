@@ -60,7 +60,8 @@ void BacktestObserver::sample(core::UnixNanos ts) {
   const risk::Positions& pos = engine_.positions();
   Sample s;
   s.ts = ts;
-  s.mid = mid_;
+  const bool charted = chart_ < engine_.symbols().size();
+  s.mid = charted && pos.has_mid(chart_) ? pos.mid(chart_).to_double() : kNoQuote;
   double best_bid = kNoQuote, best_ask = kNoQuote;
   for (const Working& w : working_) {
     const double px = w.price.to_double();
@@ -72,18 +73,13 @@ void BacktestObserver::sample(core::UnixNanos ts) {
   }
   s.bid_quote = best_bid;
   s.ask_quote = best_ask;
-  s.inventory = chart_ < engine_.symbols().size() ? pos.symbol_qty(chart_).to_double() : 0.0;
+  s.inventory = charted ? pos.symbol_qty(chart_).to_double() : 0.0;
   s.pnl = pos.total_equity();
   s.fees_cum = static_cast<double>(pos.total_fees_raw()) / 1e8;
   rec_.on_sample(s);
 }
 
 void BacktestObserver::drain() {
-  while (const core::MdTick* t = rings_.md->front()) {
-    if (t->symbol == chart_) mid_ = (t->bid.to_double() + t->ask.to_double()) / 2;
-    ++ticks_;
-    rings_.md->pop();
-  }
   while (const core::Order* o = rings_.orders->front()) {
     on_order(*o);
     rings_.orders->pop();
@@ -93,7 +89,7 @@ void BacktestObserver::drain() {
     rings_.execs->pop();
   }
   const core::UnixNanos now = engine_.now();
-  if (ticks_ > 0 && rec_.sample_due(now)) sample(now);
+  if (rec_.sample_due(now) && chart_ < engine_.symbols().size() && engine_.positions().has_mid(chart_)) sample(now);
 }
 
 void BacktestObserver::finish() {
@@ -103,7 +99,7 @@ void BacktestObserver::finish() {
 
 absl::Status run_backtest(Engine& engine, BacktestRecorder& rec, core::SymbolId chart_symbol,
                           void (*progress)(const BacktestProgress&, void*), void* progress_ctx) {
-  if (engine.observer().md == nullptr) return absl::FailedPreconditionError("run_backtest: engine has no observer rings");
+  if (engine.observer().orders == nullptr) return absl::FailedPreconditionError("run_backtest: engine has no observer rings");
   BacktestObserver obs(engine, rec, chart_symbol);
   if (auto st = engine.open_fused(); !st.ok()) return st;
   // The observer rings must be drained after every pass, also during shutdown's drain.
@@ -112,7 +108,7 @@ absl::Status run_backtest(Engine& engine, BacktestRecorder& rec, core::SymbolId 
   while (!engine.feed_finished()) {
     engine.step_fused();
     if (progress != nullptr && (++p.steps & 0xFFFF) == 0) {
-      p.ticks = obs.ticks();
+      p.events = engine.market_events();
       progress(p, progress_ctx);
     }
   }

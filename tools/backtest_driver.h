@@ -2,16 +2,13 @@
 // BacktestRecorder (tools/backtest_report.h), producing summary.json and report.html.
 //
 // BacktestObserver drains the engine's ObserverRings (EngineOptions::observe) after every fused
-// step: market ticks give the chart symbol's mid; routed orders and venue reports give order, cancel
-// and fill counts, fees, turnover and our working quotes (best working bid and ask of the chart
-// symbol); risk's positions give inventory and PnL (realized + unrealized - fees, summed over
-// symbols). A sample is taken when BACKTEST_SAMPLE_MS of simulated time has passed and after every
+// step: routed orders and venue reports give order, cancel and fill counts, fees, turnover and our
+// working quotes (best working bid and ask of the chart symbol); risk's positions give the chart
+// symbol's mid, inventory and PnL (realized + unrealized - fees, summed over symbols). A sample is taken when BACKTEST_SAMPLE_MS of simulated time has passed and after every
 // fill, so the PnL and drawdown curves see every trade.
 //
 // run_backtest() drives: open_fused(), step until the feed has finished, shutdown() (cancels what is
-// still working, drains), a last sample. `progress` (nullable) is called about every 2^16 steps with
-// the fraction of market events delivered so far when known (replay: bytes are not tracked, so the
-// fraction is -1 and the caller shows a count instead).
+// still working, drains), a last sample. `progress` (nullable) is called about every 2^16 steps.
 //
 // Threads: everything on the calling thread. Allocation: the observer reserves its working-order
 // table at construction; draining allocates nothing.
@@ -35,7 +32,6 @@ class BacktestObserver {
   void drain();
   // A last sample at the current time (after shutdown()).
   void finish();
-  [[nodiscard]] uint64_t ticks() const { return ticks_; }
   [[nodiscard]] std::size_t working() const { return working_.size(); }
 
  private:
@@ -53,14 +49,12 @@ class BacktestObserver {
   BacktestRecorder& rec_;
   ObserverRings rings_;
   core::SymbolId chart_;
-  double mid_ = kNoQuote;
-  uint64_t ticks_ = 0;
   std::vector<Working> working_;  // orders of the chart symbol sent and not yet final
 };
 
 struct BacktestProgress {
   uint64_t steps = 0;
-  uint64_t ticks = 0;
+  uint64_t events = 0;  // Engine::market_events()
 };
 
 // Runs the engine (created with EngineOptions::observe and a simulated clock) to the end of its feed.

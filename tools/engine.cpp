@@ -147,10 +147,6 @@ absl::Status Engine::build(core::Config& cfg) {
   }
 
   for (const feed::FeedOutput& o : sim_md_) outputs.push_back(o);
-  if (options_.observe) {
-    observer_.md = make_ring(md_rings_, cap);
-    outputs.push_back(feed::FeedOutput{observer_.md, 1, 0});
-  }
   core::SpscRing<core::MdTick>* md_record = recording ? make_ring(md_rings_, cap) : nullptr;
   if (recording) recorder_->add_input(md_record);
   if (auto st = build_feed(std::move(outputs), md_record); !st.ok()) return st;

@@ -65,14 +65,13 @@ struct EngineSummary {
 };
 
 struct EngineOptions {
-  // Creates ObserverRings: copies of the feed's ticks and of the router's orders and venue reports
-  // for an in-process consumer (backtest analytics). In fused mode the driver must drain them after
-  // every step_fused() (they are handed off losslessly, like the recorder taps).
+  // Creates ObserverRings: copies of the router's orders and venue reports for an in-process
+  // consumer (backtest analytics; market prices it reads from positions()). In fused mode the driver
+  // must drain them after every step_fused() (they are handed off losslessly, like the recorder taps).
   bool observe = false;
 };
 
 struct ObserverRings {
-  core::SpscRing<core::MdTick>* md = nullptr;
   core::SpscRing<core::Order>* orders = nullptr;
   core::SpscRing<core::ExecReport>* execs = nullptr;
 };

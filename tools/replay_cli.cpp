@@ -271,8 +271,8 @@ struct ProgressState {
 void show_progress(const BacktestProgress& p, void* ctx) {
   const auto* st = static_cast<const ProgressState*>(ctx);
   const double secs = static_cast<double>(core::monotonic_ns() - st->started) / 1e9;
-  std::fprintf(stderr, "\r[backtest] %.2fM ticks  %.1f s  %.2fM ticks/s ", static_cast<double>(p.ticks) / 1e6, secs,
-               secs > 0 ? static_cast<double>(p.ticks) / 1e6 / secs : 0.0);
+  std::fprintf(stderr, "\r[backtest] %.2fM events  %.1f s  %.2fM events/s ", static_cast<double>(p.events) / 1e6, secs,
+               secs > 0 ? static_cast<double>(p.events) / 1e6 / secs : 0.0);
   std::fflush(stderr);
 }
 
@@ -365,6 +365,16 @@ int backtest_command(int argc, char** argv) {
                                have, ")"));
   }
   const bool read_ok = report_replay(e, data, json_only);
+  if (s.orders == 0) {
+    // Not an error (a strategy may rightly stay out), but the usual cause is a size that rounds to
+    // zero at STEP_SIZE or falls under MIN_NOTIONAL: say so rather than print a silent row of zeros.
+    const EngineSummary es = e.summary();
+    std::fprintf(stderr,
+                 "dmabot: warning: %s sent no orders (%llu signals, %llu rejected by risk); check its order size "
+                 "against STEP_SIZE and MIN_NOTIONAL\n",
+                 strategy.c_str(), static_cast<unsigned long long>(es.signals),
+                 static_cast<unsigned long long>(es.risk_rejects));
+  }
   if (json_only) {
     std::printf("%s\n", s.to_json().c_str());
   } else {
