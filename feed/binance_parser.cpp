@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "feed/internal/book_ticker_scan.h"
 #include "feed/internal/fast_decimal.h"
 #include "simdjson.h"
 
@@ -62,6 +63,7 @@ namespace {
 
 // kind == kCount means "no verdict yet, carry on".
 constexpr ParseResult kGo{MsgKind::kCount, ParseError::kNone, {}, 0};
+constexpr ParseResult kFastTick{MsgKind::kMdTick, ParseError::kNone, {}, 0};
 
 constexpr ParseResult error(ParseError e, std::string_view field = {}, sj::error_code je = sj::SUCCESS) {
   return ParseResult{MsgKind::kError, e, field, static_cast<int>(je)};
@@ -228,7 +230,8 @@ BinanceParser::BinanceParser(core::SymbolTable& symbols, bool allow_new_symbols,
       allow_new_symbols_(allow_new_symbols),
       feed_id_(feed_id),
       max_message_bytes_(max_message_bytes),
-      impl_(std::make_unique<Impl>(*this)) {
+      impl_(std::make_unique<Impl>(*this)),
+      scanner_(std::make_unique<internal::BookTickerScanner>()) {
   // Allocate now rather than on the first message; a failure here shows up as kBadJson (MEMALLOC)
   // on every parse, which is loud enough for a condition that never happens in practice.
   [[maybe_unused]] sj::error_code alloc_error = impl_->parser.allocate(kDefaultScratchBytes);
@@ -244,8 +247,30 @@ ParseResult BinanceParser::finish(ParseResult r) {
   return r;
 }
 
+bool BinanceParser::fast_book_ticker(std::string_view message, UnixNanos ts_local) {
+  internal::BookTickerText t;
+  if (!scanner_->scan(message, t)) return false;
+  core::MdTick tick;
+  if (t.has_times && !ms_to_ns(t.ev_time, tick.ts_exchange)) return false;
+  tick.ts_local = ts_local;
+  tick.update_id = t.u;
+  tick.bid.raw = t.b;
+  tick.bid_qty.raw = t.bq;
+  tick.ask.raw = t.a;
+  tick.ask_qty.raw = t.aq;
+  // Last: the message is known to be valid by now, and the generic path resolves (and may intern)
+  // the symbol for every valid message too, so the table ends up the same whichever path ran.
+  tick.symbol = resolve_symbol(t.s);
+  if (tick.symbol == core::kNoSymbol) return false;
+  tick.feed = feed_id_;
+  tick_ = tick;
+  ++counters_.fast_path;
+  return true;
+}
+
 ParseResult BinanceParser::parse(std::string_view message, UnixNanos ts_local) {
   if (message.size() > max_message_bytes_) return finish(error(ParseError::kTooLarge));
+  if (fast_path_ && fast_book_ticker(message, ts_local)) return finish(kFastTick);
   const std::size_t need = message.size() + sj::SIMDJSON_PADDING;
   if (scratch_.size() < need) {
     // Warm-up growth only: the next power of two, so a slowly growing stream reallocates rarely.
@@ -264,6 +289,9 @@ ParseResult BinanceParser::parse_padded(const char* data, std::size_t size, std:
                                         UnixNanos ts_local) {
   if (size > max_message_bytes_) return finish(error(ParseError::kTooLarge));
   if (capacity < size + sj::SIMDJSON_PADDING) return parse(std::string_view(data, size), ts_local);
+  if (fast_path_ && fast_book_ticker(std::string_view(data, size), ts_local)) {
+    return finish(kFastTick);
+  }
   return finish(impl_->parse_document(sj::padded_string_view(data, size, capacity), ts_local));
 }
 

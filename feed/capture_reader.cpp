@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <algorithm>
 #include <cstring>
 
 #include "core/strings.h"
@@ -41,6 +40,7 @@ CaptureReader::CaptureReader(core::SymbolTable& symbols, CaptureOptions options)
   if (options_.buffer_bytes < 4096) options_.buffer_bytes = 4096;
   if (options_.max_line_bytes < options_.buffer_bytes) options_.max_line_bytes = options_.buffer_bytes;
   stats_.samples.reserve(CaptureStats::kMaxSamples);
+  parser_.set_fast_path(options_.fast_path);
 }
 
 CaptureReader::~CaptureReader() { close(); }

@@ -177,6 +177,7 @@ ReplayFeed::ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& c
       trade_outputs_(std::move(trade_outputs)), mark_outputs_(std::move(mark_outputs)),
       ticks_by_symbol_(std::move(ticks_by_symbol)), opt_(options) {
   symbol_map_.reserve(64);
+  md_mask_.reserve(64);
   if (md_outputs_.size() > kMaxOutputs) md_outputs_.resize(kMaxOutputs);
   if (trade_outputs_.size() > kMaxOutputs) trade_outputs_.resize(kMaxOutputs);
   if (mark_outputs_.size() > kMaxOutputs) mark_outputs_.resize(kMaxOutputs);
@@ -197,6 +198,21 @@ core::SymbolId ReplayFeed::map_symbol(core::SymbolId source_id) {
     symbol_map_.push_back(opt_.symbols->find(opt_.source_symbols->name(id)));
   }
   return symbol_map_[source_id];
+}
+
+uint64_t ReplayFeed::md_mask(core::SymbolId sym) {
+  // The shard test costs a division per output; a symbol's outputs never change, so cache them.
+  if (sym < md_mask_.size()) return md_mask_[sym];
+  while (md_mask_.size() <= sym) {
+    const std::size_t id = md_mask_.size();
+    uint64_t mask = 0;
+    for (std::size_t i = 0; i < md_outputs_.size(); ++i) {
+      const FeedOutput& o = md_outputs_[i];
+      if (o.ring != nullptr && o.shard_count != 0 && id % o.shard_count == o.shard_index) mask |= uint64_t{1} << i;
+    }
+    md_mask_.push_back(mask);
+  }
+  return md_mask_[sym];
 }
 
 bool ReplayFeed::accept(ReplayEvent& e) {
@@ -237,12 +253,7 @@ void ReplayFeed::start_delivery() noexcept {
       core::tap_blocking(opt_.record_md, next_.tick, opt_.recorder_waits);
       const core::SymbolId sym = next_.tick.symbol;
       if (sym < ticks_by_symbol_.size() && ticks_by_symbol_[sym] != nullptr) ticks_by_symbol_[sym]->inc();
-      for (std::size_t i = 0; i < md_outputs_.size(); ++i) {
-        const FeedOutput& o = md_outputs_[i];
-        if (o.ring != nullptr && o.shard_count != 0 && sym % o.shard_count == o.shard_index) {
-          pending_mask_ |= uint64_t{1} << i;
-        }
-      }
+      pending_mask_ = md_mask(sym);
       break;
     }
     case ReplayEvent::kTrade:

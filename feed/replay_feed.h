@@ -207,6 +207,7 @@ class ReplayFeed final : public core::Stage {
   void fetch();                      // reads the next event that passes the options (or sets eof)
   bool accept(ReplayEvent& e);       // symbol map + window; false = skip it
   core::SymbolId map_symbol(core::SymbolId source_id);
+  uint64_t md_mask(core::SymbolId sym);  // md outputs owning the symbol (cached per symbol)
   void start_delivery() noexcept;    // accounts next_ and computes the pending mask
   bool deliver_pending() noexcept;   // true when every owed ring has the event
 
@@ -218,6 +219,7 @@ class ReplayFeed final : public core::Stage {
   std::vector<core::Counter*> ticks_by_symbol_;
   ReplayOptions opt_;
   std::vector<core::SymbolId> symbol_map_;  // source id -> engine id (kNoSymbol = not configured)
+  std::vector<uint64_t> md_mask_;           // symbol id -> md outputs that own it
   uint64_t unconfigured_symbol_ = 0;
   uint64_t outside_window_ = 0;
 

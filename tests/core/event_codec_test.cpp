@@ -7,6 +7,9 @@
 #include <fstream>
 #include <limits>
 #include <string>
+#include <vector>
+
+#include "core/prng.h"
 
 namespace dmabot::core {
 namespace {
@@ -537,6 +540,202 @@ TEST_F(CodecTest, SchemaDocExamplesDecode) {
     EXPECT_EQ(decoder_.decode(line, out), DecodeResult::kOk) << decoder_.error() << " in " << line;
   }
   EXPECT_EQ(examples, 4);  // config, md, sig, end
+}
+
+// ---------------------------------------------------------------------------------------------
+// The md/trade/mark fast path against the generic simdjson decoder. The generic decoder is reached
+// with one blank before the line: the fast path only takes lines that start with '{', the generic
+// decoder skips leading blanks, so both read the same JSON. Each side has its own decoder and
+// symbol table, so interning is compared too.
+
+class FastVsGeneric {
+ public:
+  FastVsGeneric() : fast_(&fast_symbols_), generic_(&generic_symbols_) {}
+  // Returns the common result.
+  DecodeResult check(const std::string& line) {
+    RecordedEvent a, b;
+    const DecodeResult ra = fast_.decode(line, a);
+    const DecodeResult rb = generic_.decode(" " + line, b);
+    EXPECT_EQ(ra, rb) << line;
+    EXPECT_EQ(fast_.error(), generic_.error()) << line;
+    EXPECT_EQ(fast_.error_field(), generic_.error_field()) << line;
+    EXPECT_EQ(fast_symbols_.size(), generic_symbols_.size()) << line;
+    if (ra != DecodeResult::kOk || rb != DecodeResult::kOk) return ra;
+    EXPECT_EQ(a.kind, b.kind) << line;
+    EXPECT_EQ(a.seq, b.seq) << line;
+    EXPECT_EQ(a.event.index(), b.event.index()) << line;
+    if (const auto* x = std::get_if<MdTick>(&a.event)) {
+      const MdTick& y = std::get<MdTick>(b.event);
+      EXPECT_EQ(x->ts_local, y.ts_local) << line;
+      EXPECT_EQ(x->ts_exchange, y.ts_exchange) << line;
+      EXPECT_EQ(x->update_id, y.update_id) << line;
+      EXPECT_EQ(x->bid.raw, y.bid.raw) << line;
+      EXPECT_EQ(x->bid_qty.raw, y.bid_qty.raw) << line;
+      EXPECT_EQ(x->ask.raw, y.ask.raw) << line;
+      EXPECT_EQ(x->ask_qty.raw, y.ask_qty.raw) << line;
+      EXPECT_EQ(x->symbol, y.symbol) << line;
+      EXPECT_EQ(x->feed, y.feed) << line;
+    } else if (const auto* t = std::get_if<Trade>(&a.event)) {
+      const Trade& u = std::get<Trade>(b.event);
+      EXPECT_EQ(t->ts_local, u.ts_local) << line;
+      EXPECT_EQ(t->ts_exchange, u.ts_exchange) << line;
+      EXPECT_EQ(t->trade_id, u.trade_id) << line;
+      EXPECT_EQ(t->price.raw, u.price.raw) << line;
+      EXPECT_EQ(t->qty.raw, u.qty.raw) << line;
+      EXPECT_EQ(t->aggressor, u.aggressor) << line;
+      EXPECT_EQ(t->symbol, u.symbol) << line;
+      EXPECT_EQ(t->feed, u.feed) << line;
+    } else if (const auto* m = std::get_if<MarkPrice>(&a.event)) {
+      const MarkPrice& n = std::get<MarkPrice>(b.event);
+      EXPECT_EQ(m->ts_local, n.ts_local) << line;
+      EXPECT_EQ(m->ts_exchange, n.ts_exchange) << line;
+      EXPECT_EQ(m->next_funding_time, n.next_funding_time) << line;
+      EXPECT_EQ(m->mark.raw, n.mark.raw) << line;
+      EXPECT_EQ(m->index.raw, n.index.raw) << line;
+      EXPECT_EQ(m->funding_rate_raw, n.funding_rate_raw) << line;
+      EXPECT_EQ(m->symbol, n.symbol) << line;
+      EXPECT_EQ(m->feed, n.feed) << line;
+    }
+    return ra;
+  }
+  void expect_same_tables() {
+    ASSERT_EQ(fast_symbols_.size(), generic_symbols_.size());
+    for (SymbolId i = 0; i < fast_symbols_.size(); ++i) EXPECT_EQ(fast_symbols_.name(i), generic_symbols_.name(i));
+  }
+
+ private:
+  SymbolTable fast_symbols_, generic_symbols_;
+  EventDecoder fast_, generic_;
+};
+
+TEST_F(CodecTest, FastDecodeReadsWhatEncodeWrites) {
+  // Hand-written lines in encode()'s exact shape; values scaled by hand (raw = value * 1e8).
+  RecordedEvent e = dec(
+      R"({"v":1,"seq":9,"kind":"trade","ts_local":-5,"ts_exch":7,"sym":"SOLUSDT","id":18446744073709551,"px":"-0.5","qty":"12.00000001","aggr":"SELL","feed":255})");
+  ASSERT_EQ(e.kind, RecordKind::kTrade);
+  EXPECT_EQ(e.seq, 9u);
+  const Trade& t = std::get<Trade>(e.event);
+  EXPECT_EQ(t.ts_local, -5);
+  EXPECT_EQ(t.trade_id, 18'446'744'073'709'551u);
+  EXPECT_EQ(t.price.raw, -50'000'000);     // -0.5 * 1e8
+  EXPECT_EQ(t.qty.raw, 1'200'000'001);     // 12.00000001 * 1e8
+  EXPECT_EQ(t.aggressor, Side::kSell);
+  EXPECT_EQ(t.feed, 255);
+  e = dec(R"({"v":1,"seq":10,"kind":"mark","ts_local":1,"ts_exch":2,"sym":"","mark":"9999999999.99999999","index":"0","funding":"-0.0001","next_funding":9223372036854775807,"feed":0})");
+  const MarkPrice& m = std::get<MarkPrice>(e.event);
+  EXPECT_EQ(m.mark.raw, 999'999'999'999'999'999);  // 9999999999.99999999 * 1e8
+  EXPECT_EQ(m.funding_rate_raw, -10'000);          // -0.0001 * 1e8
+  EXPECT_EQ(m.next_funding_time, kI64Max);
+  EXPECT_EQ(m.symbol, kNoSymbol);  // "sym":"" is no symbol
+}
+
+TEST(FastDecode, AgreesWithGenericOnRandomEvents) {
+  SymbolTable names;
+  const SymbolId ids[] = {names.add("BTCUSDT"), names.add("ETHUSDT"), names.add("1000PEPEUSDT"), kNoSymbol};
+  SplitMix64 rng(99);
+  // Values around the digit-count boundaries the word-at-a-time code switches on.
+  auto i64 = [&rng]() -> int64_t {
+    switch (rng.next() % 6) {
+      case 0: return kI64Max - static_cast<int64_t>(rng.next() % 3);
+      case 1: return kI64Min + static_cast<int64_t>(rng.next() % 3);
+      case 2: return -static_cast<int64_t>(rng.next() % 100000);
+      case 3: return static_cast<int64_t>(rng.next() % 100000000);
+      default: return static_cast<int64_t>(rng.next() >> (rng.next() % 64));
+    }
+  };
+  auto decimal = [&rng]() -> int64_t {
+    int64_t v = static_cast<int64_t>(rng.next() >> (1 + rng.next() % 63));
+    if (rng.next() % 3 == 0) v -= v % 1'000'000;  // trailing zeros trimmed: fewer decimals
+    return rng.next() % 5 == 0 ? -v : v;
+  };
+  FastVsGeneric cmp;
+  char buf[1024];
+  for (int i = 0; i < 30000; ++i) {
+    const SymbolId sym = ids[rng.next() % 4];
+    const uint64_t seq = rng.next() >> (rng.next() % 64);
+    std::size_t n = 0;
+    switch (i % 3) {
+      case 0: {
+        MdTick t;
+        t.ts_local = i64();
+        t.ts_exchange = i64();
+        t.update_id = rng.next() >> (rng.next() % 64);
+        t.bid = Price::from_raw(decimal());
+        t.bid_qty = Qty::from_raw(decimal());
+        t.ask = Price::from_raw(decimal());
+        t.ask_qty = Qty::from_raw(decimal());
+        t.symbol = sym;
+        t.feed = static_cast<uint8_t>(rng.next());
+        n = encode(t, seq, names, buf, sizeof(buf));
+        break;
+      }
+      case 1: {
+        Trade t;
+        t.ts_local = i64();
+        t.ts_exchange = i64();
+        t.trade_id = rng.next() >> (rng.next() % 64);
+        t.price = Price::from_raw(decimal());
+        t.qty = Qty::from_raw(decimal());
+        t.aggressor = rng.next() % 2 == 0 ? Side::kBuy : Side::kSell;
+        t.symbol = sym;
+        t.feed = static_cast<uint8_t>(rng.next());
+        n = encode(t, seq, names, buf, sizeof(buf));
+        break;
+      }
+      default: {
+        MarkPrice m;
+        m.ts_local = i64();
+        m.ts_exchange = i64();
+        m.next_funding_time = i64();
+        m.mark = Price::from_raw(decimal());
+        m.index = Price::from_raw(decimal());
+        m.funding_rate_raw = decimal();
+        m.symbol = sym;
+        m.feed = static_cast<uint8_t>(rng.next());
+        n = encode(m, seq, names, buf, sizeof(buf));
+        break;
+      }
+    }
+    ASSERT_GT(n, 0u);
+    const std::string line(buf, n);  // with its '\n', as decode() allows
+    cmp.check(line);
+    cmp.check(line.substr(0, n - 1));
+    if (::testing::Test::HasFailure()) return;
+  }
+  cmp.expect_same_tables();
+}
+
+TEST(FastDecode, AgreesWithGenericOnMutatedLines) {
+  const std::string seeds[] = {
+      R"({"v":1,"seq":12,"kind":"md","ts_local":1723161254087891268,"ts_exch":1723161254087000000,"sym":"BTCUSDT","u":50093239212,"bid":"61837.63","bq":"3.78826","ask":"61837.64","aq":"1.54698","feed":0})",
+      R"({"v":1,"seq":13,"kind":"trade","ts_local":-1,"ts_exch":0,"sym":"ETHUSDT","id":3,"px":"2500.1","qty":"0.001","aggr":"BUY","feed":2})",
+      R"({"v":1,"seq":14,"kind":"mark","ts_local":5,"ts_exch":6,"sym":"BTCUSDT","mark":"61800.2","index":"61801","funding":"-0.0001","next_funding":1723190400000000000,"feed":1})",
+  };
+  const std::string replacements = std::string("\"\\ -.0159x}{,:e\x01\x7f") + '\xff' + '\0';
+  FastVsGeneric cmp;
+  int ok = 0, cases = 0;
+  for (const std::string& seed : seeds) {
+    for (std::size_t n = 0; n <= seed.size(); ++n) ok += cmp.check(seed.substr(0, n)) == DecodeResult::kOk;
+    for (std::size_t i = 0; i < seed.size(); ++i) {
+      for (char c : replacements) {
+        std::string m = seed;
+        m[i] = c;
+        ok += cmp.check(m) == DecodeResult::kOk;
+        std::string ins = seed;
+        ins.insert(i, 1, c);
+        ok += cmp.check(ins) == DecodeResult::kOk;
+        cases += 2;
+      }
+      std::string del = seed;
+      del.erase(i, 1);
+      ok += cmp.check(del) == DecodeResult::kOk;
+      ++cases;
+    }
+    if (::testing::Test::HasFailure()) return;
+  }
+  cmp.expect_same_tables();
+  EXPECT_GT(cases, 5000);
+  EXPECT_GT(ok, 100);  // some mutations keep a valid line (a digit for a digit, a new symbol)
 }
 
 }  // namespace

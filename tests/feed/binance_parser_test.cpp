@@ -5,14 +5,20 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/symbol_table.h"
+#include "feed/internal/book_ticker_scan.h"
+#include "feed/internal/capture_line.h"
 #include "feed/internal/fast_decimal.h"
+#include "feed/internal/swar_digits.h"
 
 namespace dmabot::feed {
 namespace {
@@ -398,6 +404,247 @@ TEST(FastDecimal, AgreesWithCoreParser) {
     if (fe == core::DecimalError::kOk) ++valid;
   }
   EXPECT_GT(valid, 1000);  // the random inputs really exercised the fast path
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bookTicker fast path (feed/internal/book_ticker_scan.h) against the generic simdjson path.
+
+TEST(FastPath, ReadsEveryBinanceShape) {
+  core::SymbolTable symbols;
+  const core::SymbolId btc = symbols.add("BTCUSDT");
+  BinanceParser parser(symbols, false, 1);
+  // Spot, combined stream (line 3 of spot_btcusdt_20240808).
+  ASSERT_EQ(parser.parse(kSpotTicker, 5).kind, MsgKind::kMdTick);
+  EXPECT_EQ(parser.tick().bid.raw, 6'183'763'000'000);  // 61837.63 * 1e8
+  EXPECT_EQ(parser.tick().ask_qty.raw, 154'698'000);    // 1.54698 * 1e8
+  EXPECT_EQ(parser.tick().ts_exchange, 0);
+  EXPECT_EQ(parser.tick().symbol, btc);
+  EXPECT_EQ(parser.tick().feed, 1);
+  // Futures, combined stream, as in usdm_btcusdt_20240808 ("T" then "E" at the end).
+  ASSERT_EQ(parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":5123107839020,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256314}})", 6).kind,
+            MsgKind::kMdTick);
+  EXPECT_EQ(parser.tick().update_id, 5123107839020u);
+  EXPECT_EQ(parser.tick().bid.raw, 6'180'020'000'000);              // 61800.20 * 1e8
+  EXPECT_EQ(parser.tick().bid_qty.raw, 250'700'000);                // 2.507 * 1e8
+  EXPECT_EQ(parser.tick().ts_exchange, 1'723'161'256'314'000'000);  // E in ms * 1e6
+  EXPECT_EQ(parser.tick().ts_local, 6);
+  // Futures as Binance documents it: "E" and "T" right after "u", no wrapper.
+  ASSERT_EQ(parser.parse(R"({"e":"bookTicker","u":400900217,"E":1568014460893,"T":1568014460891,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"})", 7).kind,
+            MsgKind::kMdTick);
+  EXPECT_EQ(parser.tick().ts_exchange, 1'568'014'460'893'000'000);
+  EXPECT_EQ(parser.tick().ask.raw, 2'536'520'000);    // 25.3652 * 1e8
+  EXPECT_EQ(parser.tick().ask_qty.raw, 4'066'000'000);  // 40.66 * 1e8 (the last value: no room for a word load)
+  // Bare spot.
+  ASSERT_EQ(parser.parse(R"({"u":400900217,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"})", 8).kind,
+            MsgKind::kMdTick);
+  EXPECT_EQ(parser.tick().bid.raw, 2'535'190'000);  // 25.3519 * 1e8
+  EXPECT_EQ(parser.counters().fast_path, 4u);       // all four took the fast path
+  EXPECT_EQ(parser.counters().kind(MsgKind::kMdTick), 4u);
+}
+
+TEST(FastPath, LeavesOtherShapesToTheGenericPath) {
+  core::SymbolTable symbols;
+  symbols.add("BTCUSDT");
+  BinanceParser parser(symbols, false, 0);
+  // Valid bookTickers the fast path does not take: whitespace, another key order, a 20-digit id,
+  // a stream name with a second '@', 11 integer digits (core::parse_decimal accepts them).
+  const char* valid[] = {
+      R"({"stream":"btcusdt@bookTicker", "data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"}})",
+      R"({"data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"},"stream":"btcusdt@bookTicker"})",
+      R"({"u":12345678901234567890,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"})",
+      R"({"stream":"btcusdt@bookTicker@x","data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"}})",
+      R"({"u":1,"s":"BTCUSDT","b":"00000000001.5","B":"2","a":"3","A":"4"})",
+  };
+  for (const char* m : valid) EXPECT_EQ(parser.parse(m, 0).kind, MsgKind::kMdTick) << m;
+  EXPECT_EQ(parser.tick().bid.raw, 150'000'000);  // "00000000001.5" = 1.5 * 1e8
+  EXPECT_EQ(parser.counters().fast_path, 0u);
+  // Errors keep their generic reasons and fields.
+  ParseResult r = parser.parse(R"({"u":1,"s":"BTCUSDT","b":"1.123456789","B":"2","a":"3","A":"4"})", 0);
+  EXPECT_EQ(r.error, ParseError::kTooManyDecimals);
+  EXPECT_EQ(r.field, "b");
+  r = parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"ETHUSDT","b":"1","B":"2","a":"3","A":"4"}})", 0);
+  EXPECT_EQ(r.kind, MsgKind::kUnknown);
+  EXPECT_EQ(r.error, ParseError::kUnknownSymbol);
+  r = parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"}}x)", 0);
+  EXPECT_EQ(r.error, ParseError::kBadJson);
+  EXPECT_EQ(parser.counters().fast_path, 0u);
+}
+
+TEST(SwarDigits, AgreeWithDigitLoops) {
+  std::mt19937_64 rng(7);
+  const std::string alphabet = "0123456789./:\"\\ \x7f\xff";
+  for (int i = 0; i < 200000; ++i) {
+    char b[8];
+    for (char& c : b) c = rng() % 4 != 0 ? static_cast<char>('0' + rng() % 10) : alphabet[rng() % alphabet.size()];
+    unsigned run = 0;
+    while (run < 8 && b[run] >= '0' && b[run] <= '9') ++run;
+    ASSERT_EQ(internal::digit_run8(b), run) << std::string(b, 8);
+    uint64_t v = 0;
+    for (unsigned k = 1; k <= run; ++k) {
+      v = v * 10 + static_cast<unsigned>(b[k - 1] - '0');
+      ASSERT_EQ(internal::value_front(b, k), v);
+      uint64_t padded = v;
+      for (unsigned z = k; z < 8; ++z) padded *= 10;
+      ASSERT_EQ(internal::value_padded(b, k), padded);
+    }
+    ASSERT_EQ(internal::value_padded(b, 0), 0u);
+    unsigned quote = 8;
+    for (unsigned k = 0; k < 8; ++k) {
+      if (b[k] == '"') {
+        quote = k;
+        break;
+      }
+    }
+    const uint64_t q = internal::bytes_equal(internal::load8(b), '"');
+    ASSERT_EQ(q == 0 ? 8u : internal::first_byte(q), quote);
+  }
+}
+
+// Both parsers see the same messages in the same order, each with its own symbol table (allow
+// new symbols, so interning side effects are compared too); results and events must be identical.
+class PathComparer {
+ public:
+  PathComparer() : fast_(fast_symbols_, true, 2), generic_(generic_symbols_, true, 2) {
+    generic_.set_fast_path(false);
+  }
+  void check(std::string_view msg, core::UnixNanos ts) {
+    const ParseResult f = fast_.parse(msg, ts);
+    const ParseResult g = generic_.parse(msg, ts);
+    ASSERT_EQ(f.kind, g.kind) << msg;
+    ASSERT_EQ(f.error, g.error) << msg;
+    ASSERT_EQ(f.field, g.field) << msg;
+    ASSERT_EQ(f.json_error, g.json_error) << msg;
+    if (f.kind == MsgKind::kMdTick) {
+      const core::MdTick& a = fast_.tick();
+      const core::MdTick& b = generic_.tick();
+      ASSERT_EQ(a.ts_exchange, b.ts_exchange) << msg;
+      ASSERT_EQ(a.ts_local, b.ts_local) << msg;
+      ASSERT_EQ(a.update_id, b.update_id) << msg;
+      ASSERT_EQ(a.bid.raw, b.bid.raw) << msg;
+      ASSERT_EQ(a.bid_qty.raw, b.bid_qty.raw) << msg;
+      ASSERT_EQ(a.ask.raw, b.ask.raw) << msg;
+      ASSERT_EQ(a.ask_qty.raw, b.ask_qty.raw) << msg;
+      ASSERT_EQ(a.symbol, b.symbol) << msg;
+      ASSERT_EQ(a.feed, b.feed) << msg;
+    }
+    ASSERT_EQ(fast_symbols_.size(), generic_symbols_.size()) << msg;
+  }
+  void check_padded(std::string buf, std::size_t size, core::UnixNanos ts) {
+    const ParseResult f = fast_.parse_padded(buf.data(), size, buf.size(), ts);
+    const ParseResult g = generic_.parse_padded(buf.data(), size, buf.size(), ts);
+    ASSERT_EQ(f.kind, g.kind);
+    ASSERT_EQ(f.error, g.error);
+    if (f.kind == MsgKind::kMdTick) {
+      ASSERT_EQ(fast_.tick().bid_qty.raw, generic_.tick().bid_qty.raw);
+    }
+  }
+  void expect_same_counters() {
+    EXPECT_EQ(fast_.counters().by_kind, generic_.counters().by_kind);
+    EXPECT_EQ(fast_.counters().by_error, generic_.counters().by_error);
+    EXPECT_EQ(generic_.counters().fast_path, 0u);
+    for (core::SymbolId i = 0; i < fast_symbols_.size(); ++i) {
+      EXPECT_EQ(fast_symbols_.name(i), generic_symbols_.name(i));
+    }
+  }
+  const BinanceParser& fast() const { return fast_; }
+
+ private:
+  core::SymbolTable fast_symbols_, generic_symbols_;
+  BinanceParser fast_, generic_;
+};
+
+std::string data_dir() {
+  const char* src = std::getenv("DMABOT_SOURCE_DIR");
+  return std::string(src != nullptr ? src : ".") + "/../shared/data/binance";
+}
+
+bool read_gz(const std::string& path, std::string& out) {
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return false;
+  char buf[1 << 16];
+  int n = 0;
+  while ((n = gzread(gz, buf, sizeof(buf))) > 0) out.append(buf, static_cast<std::size_t>(n));
+  gzclose(gz);
+  return n == 0;
+}
+
+// Every line of the four real captures. Expected bookTicker counts, independent of this code:
+//   zcat FILE | grep -c '"stream":"btcusdt@bookTicker"'
+TEST(FastPath, AgreesWithGenericOnEveryLineOfTheRealCaptures) {
+  struct File {
+    const char* name;
+    uint64_t book_tickers;
+  };
+  const File files[] = {{"spot_btcusdt_20240808.raw.gz", 28040},
+                        {"spot_btcusdt_20240809.raw.gz", 45134},
+                        {"usdm_btcusdt_20230405.raw.gz", 37440},
+                        {"usdm_btcusdt_20240808.raw.gz", 66089}};
+  for (const File& file : files) {
+    std::string text;
+    ASSERT_TRUE(read_gz(data_dir() + "/" + file.name, text)) << "missing " << data_dir() << "/" << file.name;
+    PathComparer cmp;
+    std::size_t pos = 0;
+    uint64_t lines = 0;
+    while (pos < text.size()) {
+      std::size_t nl = text.find('\n', pos);
+      if (nl == std::string::npos) nl = text.size();
+      uint64_t t = 0;
+      std::string_view json;
+      ASSERT_EQ(internal::split_capture_line(std::string_view(text).substr(pos, nl - pos), t, json),
+                internal::SplitResult::kOk);
+      ASSERT_NO_FATAL_FAILURE(cmp.check(json, static_cast<core::UnixNanos>(lines)));
+      ++lines;
+      pos = nl + 1;
+    }
+    cmp.expect_same_counters();
+    // Every bookTicker of the file took the fast path, nothing else did.
+    EXPECT_EQ(cmp.fast().counters().fast_path, file.book_tickers) << file.name;
+    EXPECT_EQ(cmp.fast().counters().kind(MsgKind::kMdTick), file.book_tickers) << file.name;
+  }
+}
+
+// Damaged bookTickers: every truncation, every byte replaced by characters that matter to JSON or
+// to the scanner, every byte deleted, a byte inserted everywhere. Fast and generic must agree on
+// each (mostly by the fast path declining), on the events, counters and interned symbols.
+TEST(FastPath, AgreesWithGenericOnMutatedMessages) {
+  const std::string seeds[] = {
+      std::string(kSpotTicker),
+      R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":5123107839020,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256314}})",
+      R"({"e":"bookTicker","u":400900217,"E":1568014460893,"T":1568014460891,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"})",
+      R"({"u":400900217,"s":"BNBUSDT","b":"25.3519","B":"31.21","a":"25.3652","A":"40.66"})",
+  };
+  const std::string replacements = std::string("\"\\ -.0159x}{,:@eE\x01\x7f") + '\xff' + '\0';
+  PathComparer cmp;
+  uint64_t cases = 0;
+  for (const std::string& seed : seeds) {
+    for (std::size_t n = 0; n <= seed.size(); ++n) {
+      ASSERT_NO_FATAL_FAILURE(cmp.check(seed.substr(0, n), 1));
+      ++cases;
+    }
+    for (std::size_t i = 0; i < seed.size(); ++i) {
+      for (char c : replacements) {
+        std::string m = seed;
+        m[i] = c;
+        ASSERT_NO_FATAL_FAILURE(cmp.check(m, 2));
+        std::string ins = seed;
+        ins.insert(i, 1, c);
+        ASSERT_NO_FATAL_FAILURE(cmp.check(ins, 3));
+        cases += 2;
+      }
+      std::string del = seed;
+      del.erase(i, 1);
+      ASSERT_NO_FATAL_FAILURE(cmp.check(del, 4));
+      ++cases;
+    }
+    // In place, with padding after the message that holds more JSON.
+    ASSERT_NO_FATAL_FAILURE(cmp.check_padded(seed + std::string(BinanceParser::kPadding, '}'), seed.size(), 5));
+  }
+  cmp.expect_same_counters();
+  EXPECT_GT(cases, 10000u);
+  // The unmutated seeds (and mutations that keep a valid shape, e.g. one digit for another) took
+  // the fast path; most mutations did not.
+  EXPECT_GT(cmp.fast().counters().fast_path, 100u);
+  EXPECT_LT(cmp.fast().counters().fast_path, cases / 2);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -529,6 +530,118 @@ TEST(CaptureSynthetic, OpenErrorsNameTheFileAndSniffingRejectsOtherFormats) {
   write_gz(blank_first, std::string("\n\n1700000000000001 ") + kTick + "\n");
   EXPECT_TRUE(is_raw_capture(blank_first));
   for (const std::string& p : {jsonl, empty, words, blank_first}) std::remove(p.c_str());
+}
+
+// ---------------------------------------------------------------------------------------------
+// split_capture_line's word-at-a-time path against the digit-by-digit original (kept here as the
+// reference), and whole files read with the bookTicker fast path on and off.
+
+internal::SplitResult reference_split(std::string_view line, uint64_t& time, std::string_view& json) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!line.empty() && blank(line.back())) line.remove_suffix(1);
+  std::size_t i = 0;
+  while (i < line.size() && blank(line[i])) ++i;
+  line.remove_prefix(i);
+  if (line.empty()) return internal::SplitResult::kEmpty;
+  std::size_t sep = 0;
+  while (sep < line.size() && line[sep] != ' ' && line[sep] != '\t') ++sep;
+  if (sep == line.size()) return internal::SplitResult::kNoSeparator;
+  if (sep > 19) return internal::SplitResult::kBadTime;
+  uint64_t v = 0;
+  for (std::size_t k = 0; k < sep; ++k) {
+    const char c = line[k];
+    if (c < '0' || c > '9') return internal::SplitResult::kBadTime;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) return internal::SplitResult::kBadTime;
+    v = v * 10 + d;
+  }
+  std::size_t j = sep;
+  while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+  time = v;
+  json = line.substr(j);
+  return internal::SplitResult::kOk;
+}
+
+TEST(CaptureLineSplit, AgreesWithTheDigitByDigitReference) {
+  const std::string json = R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"}})";
+  std::vector<std::string> lines;
+  // Every time length from 0 to 22 digits (19 is the most a uint64 always holds), each separator.
+  for (int digits = 0; digits <= 22; ++digits) {
+    for (const char* sep : {" ", "\t", "  \t ", "", "x"}) {
+      std::string line;
+      for (int d = 0; d < digits; ++d) line += static_cast<char>('1' + d % 9);
+      lines.push_back(line + sep + json);
+      lines.push_back(" " + line + sep + json);  // leading blank
+      lines.push_back(line + sep + json + " \r");
+      lines.push_back(line + sep + " \r\n");  // nothing after the separator
+    }
+  }
+  // A real line, truncated everywhere and with each byte replaced.
+  const std::string real = "1723161254087891268 " + json;
+  for (std::size_t n = 0; n <= real.size(); ++n) lines.push_back(real.substr(0, n));
+  for (std::size_t i = 0; i < 26; ++i) {
+    for (char c : std::string(" \t\r\n0a/:")) {
+      std::string m = real;
+      m[i] = c;
+      lines.push_back(m);
+    }
+  }
+  lines.push_back("18446744073709551615 " + json);  // 20 digits: kBadTime in both
+  lines.push_back("9999999999999999999 " + json);   // 19 nines fit
+  for (const std::string& line : lines) {
+    uint64_t t1 = 7, t2 = 7;
+    std::string_view j1, j2;
+    const internal::SplitResult r1 = internal::split_capture_line(line, t1, j1);
+    const internal::SplitResult r2 = reference_split(line, t2, j2);
+    ASSERT_EQ(r1, r2) << "'" << line << "'";
+    if (r1 == internal::SplitResult::kOk) {
+      ASSERT_EQ(t1, t2) << "'" << line << "'";
+      ASSERT_EQ(j1.data(), j2.data()) << "'" << line << "'";
+      ASSERT_EQ(j1.size(), j2.size()) << "'" << line << "'";
+    }
+  }
+  uint64_t t = 0;
+  std::string_view j;
+  ASSERT_EQ(internal::split_capture_line("9999999999999999999 " + json, t, j), internal::SplitResult::kOk);
+  EXPECT_EQ(t, 9'999'999'999'999'999'999u);
+}
+
+TEST(CaptureData, FastPathOnAndOffReadTheSameEvents) {
+  for (const char* name : {"spot_btcusdt_20240809.raw.gz", "usdm_btcusdt_20230405.raw.gz"}) {
+    core::SymbolTable s1, s2;
+    CaptureOptions off;
+    off.fast_path = false;
+    CaptureReader fast(s1), generic(s2, off);
+    ASSERT_TRUE(fast.open(data_dir() + "/" + name).ok());
+    ASSERT_TRUE(generic.open(data_dir() + "/" + name).ok());
+    CaptureEvent a, b;
+    uint64_t n = 0;
+    for (;;) {
+      const bool ha = fast.next(a);
+      ASSERT_EQ(ha, generic.next(b));
+      if (!ha) break;
+      ++n;
+      ASSERT_EQ(a.kind, b.kind);
+      ASSERT_EQ(a.line, b.line);
+      ASSERT_EQ(a.ts_local, b.ts_local);
+      if (a.kind == CaptureEvent::kMdTick) {
+        ASSERT_EQ(a.tick.update_id, b.tick.update_id) << name << ":" << a.line;
+        ASSERT_EQ(a.tick.bid.raw, b.tick.bid.raw) << name << ":" << a.line;
+        ASSERT_EQ(a.tick.bid_qty.raw, b.tick.bid_qty.raw) << name << ":" << a.line;
+        ASSERT_EQ(a.tick.ask.raw, b.tick.ask.raw) << name << ":" << a.line;
+        ASSERT_EQ(a.tick.ask_qty.raw, b.tick.ask_qty.raw) << name << ":" << a.line;
+        ASSERT_EQ(a.tick.ts_exchange, b.tick.ts_exchange) << name << ":" << a.line;
+        ASSERT_EQ(a.tick.ts_local, b.tick.ts_local) << name << ":" << a.line;
+        ASSERT_EQ(a.tick.symbol, b.tick.symbol) << name << ":" << a.line;
+      }
+    }
+    EXPECT_GT(n, 50000u) << name;
+    EXPECT_EQ(fast.stats().by_kind, generic.stats().by_kind) << name;
+    EXPECT_EQ(fast.stats().malformed, generic.stats().malformed) << name;
+    // zcat FILE | grep -c '"stream":"btcusdt@bookTicker"': 45134 and 37440.
+    EXPECT_EQ(fast.parser().counters().fast_path, std::string(name).rfind("spot", 0) == 0 ? 45134u : 37440u);
+    EXPECT_EQ(generic.parser().counters().fast_path, 0u);
+  }
 }
 
 }  // namespace
