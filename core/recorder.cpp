@@ -1,6 +1,7 @@
 #include "core/recorder.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -221,6 +222,9 @@ absl::Status JsonlReader::open(const std::string& path) {
     status_ = err == ENOENT ? absl::NotFoundError(msg) : absl::UnavailableError(msg);
     return status_;
   }
+  struct stat sb;
+  file_size_ = ::fstat(fd_, &sb) == 0 ? static_cast<uint64_t>(sb.st_size) : 0;
+  read_total_ = 0;
   return absl::OkStatus();
 }
 
@@ -238,6 +242,7 @@ bool JsonlReader::fill() {
     const ssize_t n = ::read(fd_, buf_.data() + end_, cap_ - end_);
     if (n > 0) {
       end_ += static_cast<std::size_t>(n);
+      read_total_ += static_cast<uint64_t>(n);
       return true;
     }
     if (n == 0) {

@@ -220,6 +220,10 @@ class JsonlReader {
   // 1-based number of the line last returned (for messages: "file.jsonl:12: ...").
   [[nodiscard]] uint64_t line_number() const { return line_no_; }
   [[nodiscard]] const absl::Status& status() const { return status_; }
+  // Bytes read from the file so far (ahead of the lines handed out by up to a buffer) and its size
+  // at open(): for progress bars.
+  [[nodiscard]] uint64_t file_offset() const { return read_total_; }
+  [[nodiscard]] uint64_t file_size() const { return file_size_; }
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
@@ -232,6 +236,8 @@ class JsonlReader {
   std::size_t scan_ = 0;             // bytes from begin_ already known to hold no '\n'
   bool eof_ = false;
   uint64_t line_no_ = 0;
+  uint64_t read_total_ = 0;
+  uint64_t file_size_ = 0;
   absl::Status status_;
 };
 

@@ -1,5 +1,9 @@
 #include "feed/capture_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -48,6 +52,8 @@ CaptureReader::~CaptureReader() { close(); }
 void CaptureReader::close() {
   if (gz_ != nullptr) gzclose(gz_);
   gz_ = nullptr;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 absl::Status CaptureReader::open(const std::string& path) {
@@ -62,15 +68,27 @@ absl::Status CaptureReader::open(const std::string& path) {
   discarding_ = false;
   line_no_ = 0;
   errno = 0;
-  gz_ = gzopen(path.c_str(), "rb");
-  if (gz_ == nullptr) {
+  // A plain file is read straight into our buffer: through zlib it would be copied twice (zlib's
+  // buffer, then ours) in 4x as many read() calls, about a quarter of a plain replay's time.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  unsigned char magic[2] = {0, 0};
+  const bool gzip = fd_ >= 0 && ::pread(fd_, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (fd_ >= 0 && gzip) {
+    ::close(fd_);
+    fd_ = -1;
+    gz_ = gzopen(path.c_str(), "rb");
+  }
+  if (fd_ < 0 && gz_ == nullptr) {
     const int err = errno;
     std::string msg = core::str_cat("capture '", path, "': cannot open");
     if (err != 0) core::str_append(msg, ": ", std::strerror(err));
     return err == ENOENT ? absl::NotFoundError(msg) : absl::InvalidArgumentError(msg);
   }
   // zlib's own buffer; ours (below) holds whole lines.
-  gzbuffer(gz_, 256 * 1024);
+  if (gz_ != nullptr) gzbuffer(gz_, 256 * 1024);
+  struct stat sb;
+  file_size_ = ::stat(path.c_str(), &sb) == 0 ? static_cast<uint64_t>(sb.st_size) : 0;
+  plain_read_ = 0;
   if (buf_.size() != options_.buffer_bytes + BinanceParser::kPadding) {
     buf_.assign(options_.buffer_bytes + BinanceParser::kPadding, '\0');
   }
@@ -78,7 +96,7 @@ absl::Status CaptureReader::open(const std::string& path) {
 }
 
 bool CaptureReader::fill() {
-  if (eof_ || gz_ == nullptr) return false;
+  if (eof_ || (gz_ == nullptr && fd_ < 0)) return false;
   // Keep the unread part at the front, then make room: a line longer than the buffer grows it.
   if (head_ > 0) {
     std::memmove(buf_.data(), buf_.data() + head_, tail_ - head_);
@@ -94,6 +112,7 @@ bool CaptureReader::fill() {
     capacity = grown;
   }
   const std::size_t want = std::min<std::size_t>(capacity - tail_, INT_MAX);
+  if (fd_ >= 0) return fill_plain(want);
   const int n = gzread(gz_, buf_.data() + tail_, static_cast<unsigned>(want));
   if (n > 0) {
     tail_ += static_cast<std::size_t>(n);
@@ -110,6 +129,33 @@ bool CaptureReader::fill() {
                                                                     : (zmsg != nullptr ? zmsg : "read error")));
   }
   return false;
+}
+
+bool CaptureReader::fill_plain(std::size_t want) {
+  for (;;) {
+    const ssize_t n = ::read(fd_, buf_.data() + tail_, want);
+    if (n > 0) {
+      tail_ += static_cast<std::size_t>(n);
+      plain_read_ += static_cast<uint64_t>(n);
+      return true;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    eof_ = true;
+    if (n < 0) {
+      status_ = absl::DataLossError(core::str_cat("capture '", path_, "': read stopped after line ", line_no_, ": ",
+                                                  std::strerror(errno)));
+    }
+    return false;
+  }
+}
+
+uint64_t CaptureReader::file_offset() const {
+  if (fd_ >= 0) return plain_read_;
+  if (gz_ != nullptr) {
+    const z_off_t off = gzoffset(gz_);
+    return off > 0 ? static_cast<uint64_t>(off) : 0;
+  }
+  return 0;
 }
 
 CaptureReader::LineRead CaptureReader::next_line(const char*& begin, std::size_t& size, bool& terminated) {
@@ -228,7 +274,7 @@ bool CaptureReader::handle_line(const char* begin, std::size_t size, bool termin
 }
 
 bool CaptureReader::next(CaptureEvent& out) {
-  if (gz_ == nullptr) return false;
+  if (gz_ == nullptr && fd_ < 0) return false;
   for (;;) {
     const char* begin = nullptr;
     std::size_t size = 0;

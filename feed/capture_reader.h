@@ -128,11 +128,16 @@ class CaptureReader {
   [[nodiscard]] TimeUnit time_unit() const { return unit_; }
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] const BinanceParser& parser() const { return parser_; }
+  // How far reading has got, for progress bars: bytes of the file read so far (compressed bytes for
+  // gzip, read ahead of the lines handed out by up to a buffer) and the file's size at open().
+  [[nodiscard]] uint64_t file_offset() const;
+  [[nodiscard]] uint64_t file_size() const { return file_size_; }
 
  private:
   enum class LineRead : uint8_t { kLine, kTooLong, kEnd };
   LineRead next_line(const char*& begin, std::size_t& size, bool& terminated);
   bool fill();  // reads more into the buffer; false at end of input
+  bool fill_plain(std::size_t want);
   // True (and `out` filled) when the line is an event.
   bool handle_line(const char* begin, std::size_t size, bool terminated, CaptureEvent& out);
   void malformed(LineError e, ParseError pe = ParseError::kNone, std::string_view field = {});
@@ -140,7 +145,10 @@ class CaptureReader {
 
   CaptureOptions options_;
   BinanceParser parser_;
-  gzFile_s* gz_ = nullptr;
+  gzFile_s* gz_ = nullptr;  // gzip files
+  int fd_ = -1;             // plain files (read without zlib)
+  uint64_t file_size_ = 0;
+  uint64_t plain_read_ = 0;  // bytes read from fd_
   std::string path_;
   absl::Status status_;
   CaptureStats stats_;

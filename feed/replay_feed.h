@@ -92,6 +92,12 @@ struct SourceStats {
   [[nodiscard]] uint64_t total_events() const { return events[0] + events[1] + events[2]; }
 };
 
+// done / total in [0, 1]; -1 when the total is unknown (empty file, stat failed).
+inline double fraction(uint64_t done, uint64_t total) {
+  if (total == 0) return -1.0;
+  return done >= total ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
+}
+
 class CaptureSource {
  public:
   explicit CaptureSource(core::SymbolTable& symbols, CaptureOptions options = {});
@@ -100,6 +106,7 @@ class CaptureSource {
   [[nodiscard]] SourceStats stats() const;  // built from CaptureStats (cold: allocates)
   [[nodiscard]] absl::Status status() const { return reader_->status(); }
   [[nodiscard]] const CaptureReader& reader() const { return *reader_; }
+  [[nodiscard]] double progress() const { return fraction(reader_->file_offset(), reader_->file_size()); }
 
  private:
   std::unique_ptr<CaptureReader> reader_;  // not movable itself; the variant must be
@@ -116,6 +123,7 @@ class RecordingSource {
   [[nodiscard]] absl::Status status() const { return reader_->status(); }
   // The recording's header (program, config pairs), valid after open().
   [[nodiscard]] const core::ConfigHeader& header() const { return decoder_.config_header(); }
+  [[nodiscard]] double progress() const { return fraction(reader_->file_offset(), reader_->file_size()); }
 
  private:
   void malformed(uint64_t line, std::string_view reason);
@@ -143,6 +151,10 @@ class EventSource {
     return std::visit([](const auto& s) { return s.status(); }, impl_);
   }
   [[nodiscard]] bool is_capture() const { return std::holds_alternative<CaptureSource>(impl_); }
+  // Share of the file read so far (bytes; compressed bytes for gzip), -1 when unknown. Cold path.
+  [[nodiscard]] double progress() const {
+    return std::visit([](const auto& s) { return s.progress(); }, impl_);
+  }
   [[nodiscard]] Impl& impl() { return impl_; }
 
  private:
@@ -202,6 +214,8 @@ class ReplayFeed final : public core::Stage {
   [[nodiscard]] bool finished() const { return finished_.load(std::memory_order_acquire); }
   [[nodiscard]] ReplayStats stats() const;
   [[nodiscard]] absl::Status status() const { return source_->status(); }
+  // Share of the file read so far, -1 when unknown (see EventSource::progress()).
+  [[nodiscard]] double progress() const { return source_ != nullptr ? source_->progress() : -1.0; }
 
  private:
   void fetch();                      // reads the next event that passes the options (or sets eof)

@@ -109,6 +109,7 @@ absl::Status run_backtest(Engine& engine, BacktestRecorder& rec, core::SymbolId 
     engine.step_fused();
     if (progress != nullptr && (++p.steps & 0xFFFF) == 0) {
       p.events = engine.market_events();
+      p.fraction = engine.feed_progress();
       progress(p, progress_ctx);
     }
   }

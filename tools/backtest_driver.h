@@ -54,7 +54,8 @@ class BacktestObserver {
 
 struct BacktestProgress {
   uint64_t steps = 0;
-  uint64_t events = 0;  // Engine::market_events()
+  uint64_t events = 0;     // Engine::market_events()
+  double fraction = -1.0;  // Engine::feed_progress()
 };
 
 // Runs the engine (created with EngineOptions::observe and a simulated clock) to the end of its feed.

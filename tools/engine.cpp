@@ -245,6 +245,14 @@ void Engine::stop_feed() {
   if (mock_feed_) mock_feed_->stop();
 }
 
+double Engine::feed_progress() const {
+  if (replay_feed_) return replay_feed_->progress();
+  if (synthetic_feed_) {
+    return ec_.synthetic.steps == 0 ? -1.0 : feed::fraction(synthetic_feed_->steps_done(), ec_.synthetic.steps);
+  }
+  return ec_.mock_feed.max_ticks == 0 ? -1.0 : feed::fraction(mock_feed_->generated(), ec_.mock_feed.max_ticks);
+}
+
 uint64_t Engine::market_events() const {
   if (replay_feed_) {
     const feed::ReplayStats s = replay_feed_->stats();

@@ -110,6 +110,9 @@ class Engine {
   // Market events the feed has delivered: replay — ticks, trades and mark prices read from the file
   // and delivered; mock and synthetic — ticks (ticks_total).
   uint64_t market_events() const;
+  // Share of the feed done, for progress bars: replay — bytes of the file read; synthetic — steps;
+  // mock — ticks of MOCK_MAX_TICKS. -1 when unknown (an unlimited feed). Cold path.
+  double feed_progress() const;
   // FEED_MODE=replay: every symbol met in the file so far (configured or not).
   const core::SymbolTable& replay_symbols() const { return source_symbols_; }
   // EngineOptions::observe only (all null otherwise).

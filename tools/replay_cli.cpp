@@ -271,8 +271,19 @@ struct ProgressState {
 void show_progress(const BacktestProgress& p, void* ctx) {
   const auto* st = static_cast<const ProgressState*>(ctx);
   const double secs = static_cast<double>(core::monotonic_ns() - st->started) / 1e9;
-  std::fprintf(stderr, "\r[backtest] %.2fM events  %.1f s  %.2fM events/s ", static_cast<double>(p.events) / 1e6, secs,
-               secs > 0 ? static_cast<double>(p.events) / 1e6 / secs : 0.0);
+  const double rate = secs > 0 ? static_cast<double>(p.events) / 1e6 / secs : 0.0;
+  if (p.fraction < 0) {
+    std::fprintf(stderr, "\r[backtest] %.2fM events  %.1f s  %.2fM events/s ", static_cast<double>(p.events) / 1e6,
+                 secs, rate);
+  } else {
+    constexpr int kWidth = 30;
+    char bar[kWidth + 1];
+    const int filled = static_cast<int>(p.fraction * kWidth);
+    for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
+    bar[kWidth] = '\0';
+    std::fprintf(stderr, "\r[%s] %3.0f%%  %.2fM events  %.1f s  %.2fM events/s ", bar, p.fraction * 100,
+                 static_cast<double>(p.events) / 1e6, secs, rate);
+  }
   std::fflush(stderr);
 }
 

@@ -94,6 +94,9 @@ TEST(JsonlReaderTest, ReadsLinesAndReportsAPartialLastLine) {
   EXPECT_EQ(dec.decode_padded(line, ev), DecodeResult::kMalformed);
   EXPECT_EQ(r.next(line), JsonlReader::Result::kEof);
   EXPECT_EQ(r.next(line), JsonlReader::Result::kEof);
+  // "alpha\nbeta\n\n" is 12 bytes, the partial line 10: all 22 read.
+  EXPECT_EQ(r.file_size(), 22u);
+  EXPECT_EQ(r.file_offset(), 22u);
   std::remove(path.c_str());
 }
 

@@ -429,6 +429,30 @@ TEST(CaptureSynthetic, PlainTextAndCompleteUnterminatedLastLine) {
   EXPECT_EQ(reader.stats().malformed, 0u);
   EXPECT_TRUE(reader.stats().last_line_unterminated);
   EXPECT_EQ(reader.time_unit(), TimeUnit::kNanos);
+  // Read straight from the file (not through zlib): every byte accounted for.
+  EXPECT_EQ(reader.file_size(), text.size());
+  EXPECT_EQ(reader.file_offset(), text.size());
+  std::remove(path.c_str());
+}
+
+TEST(CaptureSynthetic, ProgressCountsCompressedBytesOfAGzipFile) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += std::to_string(1700000000000000001 + i) + " " + kTick + "\n";
+  const std::string path = temp_path("progress.raw.gz");
+  write_gz(path, text);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const auto gz_size = static_cast<uint64_t>(in.tellg());
+  ASSERT_LT(gz_size, text.size() / 4);  // really compressed, so the two measures differ
+  core::SymbolTable symbols;
+  CaptureReader reader(symbols);
+  ASSERT_TRUE(reader.open(path).ok());
+  EXPECT_EQ(reader.file_size(), gz_size);
+  EXPECT_EQ(reader.file_offset(), 0u);
+  CaptureEvent ev;
+  int n = 0;
+  while (reader.next(ev)) ++n;
+  EXPECT_EQ(n, 2000);
+  EXPECT_EQ(reader.file_offset(), gz_size);
   std::remove(path.c_str());
 }
 
