@@ -6,8 +6,10 @@
 // Input: every bookTicker line of shared/data/binance/spot_btcusdt_20240809.raw.gz, restamped 1 ms
 // apart and repeated 10x into a plain-text capture in /tmp (451,340 events), read from the page
 // cache. Groups:
-//   backtest/<strategy>   the full `dmabot backtest` loop (Engine fused, BacktestObserver)
 //   backtest/read_only    baseline: the same file through ReplayFeed alone (reader + parser + ring)
+//   backtest/<strategy>   the full `dmabot backtest` loop (Engine fused, BacktestObserver)
+//   backtest/jsonl_<s>    the same, replaying a dmabot JSONL recording of those ticks (written once
+//                         at start-up by a recorded backtest run) instead of the raw capture
 // Without the data directory every benchmark is skipped with a message.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -75,6 +77,29 @@ const std::string& input_path() {
   return path;
 }
 
+std::vector<std::string> backtest_keys(const std::string& file, const char* strategy) {
+  return {"FEED_MODE=replay", "REPLAY_FILE=" + file, "VENUE_MODE=sim", "METRICS_PORT=-1", "LOG_LEVEL=warn",
+          std::string("STRATEGIES=") + strategy};
+}
+
+// A recording of the capture's ticks (plus the run's own decisions), made once; "" on failure.
+const std::string& jsonl_path() {
+  static const std::string path = []() -> std::string {
+    if (input_path().empty()) return "";
+    const std::string out = "/tmp/dmabot_backtest_bench_" + std::to_string(::getpid()) + ".jsonl";
+    std::vector<std::string> keys = backtest_keys(input_path(), "mean_reversion");
+    keys.push_back("RECORD_FILE=" + out);
+    auto cfg = core::Config::parse("", "bench", keys, &core::Config::no_env);
+    auto ec = tools::EngineConfig::from_config(*cfg);
+    if (!ec.ok()) return "";
+    auto engine = tools::Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'723'161'600'000'000'000));
+    if (!engine.ok() || !(*engine)->run_fused_to_completion().ok()) return "";
+    std::atexit([] { ::unlink(jsonl_path().c_str()); });
+    return out;
+  }();
+  return path;
+}
+
 void BM_ReadOnly(benchmark::State& state) {
   if (input_path().empty()) return state.SkipWithError("no data file (shared/data/binance)");
   uint64_t events = 0;
@@ -94,21 +119,17 @@ void BM_ReadOnly(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(events));
 }
 
-void BM_Backtest(benchmark::State& state, const char* strategy) {
-  if (input_path().empty()) return state.SkipWithError("no data file (shared/data/binance)");
+void run_backtests(benchmark::State& state, const std::string& file, const char* strategy) {
+  if (file.empty()) return state.SkipWithError("no data file (shared/data/binance)");
   uint64_t events = 0, orders = 0;
   for (auto _ : state) {
-    auto cfg = core::Config::parse("", "bench",
-                                   {"FEED_MODE=replay", "REPLAY_FILE=" + input_path(), "VENUE_MODE=sim",
-                                    "METRICS_PORT=-1", "LOG_LEVEL=warn", std::string("STRATEGIES=") + strategy},
-                                   &core::Config::no_env);
-    auto report = tools::BacktestReportParams::from_config(*cfg);
+    auto cfg = core::Config::parse("", "bench", backtest_keys(file, strategy), &core::Config::no_env);
     auto ec = tools::EngineConfig::from_config(*cfg);
-    if (!ec.ok() || !report.ok()) return state.SkipWithError("bad config");
+    if (!ec.ok()) return state.SkipWithError("bad config");
     auto engine = tools::Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'723'161'600'000'000'000),
                                         tools::EngineOptions{true});
     if (!engine.ok()) return state.SkipWithError("cannot create the engine");
-    tools::BacktestRecorder rec(*report);
+    tools::BacktestRecorder rec((*engine)->config().backtest);
     if (!tools::run_backtest(**engine, rec, 0).ok()) return state.SkipWithError("backtest failed");
     events += (*engine)->market_events();
     orders += (*engine)->summary().orders;
@@ -117,11 +138,17 @@ void BM_Backtest(benchmark::State& state, const char* strategy) {
   state.counters["orders_per_run"] = static_cast<double>(orders) / static_cast<double>(state.iterations());
 }
 
+void BM_Backtest(benchmark::State& state, const char* strategy) { run_backtests(state, input_path(), strategy); }
+void BM_BacktestJsonl(benchmark::State& state, const char* strategy) { run_backtests(state, jsonl_path(), strategy); }
+
 BENCHMARK(BM_ReadOnly)->Name("backtest/read_only")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Backtest, dynmm, "dynmm")->Name("backtest/dynmm")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Backtest, as, "as")->Name("backtest/as")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Backtest, mean_reversion, "mean_reversion")
     ->Name("backtest/mean_reversion")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestJsonl, dynmm, "dynmm")->Name("backtest/jsonl_dynmm")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestJsonl, mean_reversion, "mean_reversion")
+    ->Name("backtest/jsonl_mean_reversion")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

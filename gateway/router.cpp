@@ -187,7 +187,8 @@ int RouterStage::poll() {
   while (progress && n < kBatch) {
     progress = false;
     for (std::size_t k = 0; k < nv && n < kBatch; ++k) {
-      const std::size_t v = (next_venue_ + k) % nv;
+      std::size_t v = next_venue_ + k;
+      if (v >= nv) v -= nv;
       const ExecReport* r = rings_.from_venue[v]->front();
       if (r == nullptr) continue;
       if (rings_.exec_out->free_slots() < 2) {
@@ -201,7 +202,9 @@ int RouterStage::poll() {
       progress = true;
     }
   }
-  next_venue_ = (next_venue_ + 1) % nv;
+  // Rotate only after polls that took reports, so the order of simultaneous reports does not depend
+  // on how many idle polls happened in between (replays must not depend on the driver's pass count).
+  if (n != 0 && ++next_venue_ >= nv) next_venue_ = 0;
 
   while (n < kBatch) {
     const Order* o = rings_.orders_in->front();
