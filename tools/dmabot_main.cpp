@@ -142,9 +142,12 @@ int cmd_run(int argc, char** argv) {
       std::fprintf(stderr, "dmabot: %s\n", std::string(st.message()).c_str());
       return 1;
     }
+    const std::string metrics = e.config().metrics_port < 0
+                                    ? std::string("off")
+                                    : str_cat("http://127.0.0.1:", e.metrics_port(), "/metrics");
     dmabot::core::log_info("dmabot running: feed=", e.config().feed_mode, " venue=", e.config().venue_mode,
-                           " symbols=", e.symbols().size(), " metrics=http://127.0.0.1:", e.metrics_port(),
-                           "/metrics", e.config().record_file.empty() ? "" : " record=", e.config().record_file);
+                           " symbols=", e.symbols().size(), " metrics=", metrics,
+                           e.config().record_file.empty() ? "" : " record=", e.config().record_file);
     const int64_t deadline = duration > 0 ? dmabot::core::monotonic_ns() + static_cast<int64_t>(duration * 1e9) : 0;
     for (;;) {
       timespec wait{0, 100'000'000};

@@ -210,6 +210,23 @@ TEST(DmabotBacktest, SyntheticMarketIsDeterministicAndFollowsItsSeed) {
   EXPECT_EQ(json[0].find("\"fills\":0,"), std::string::npos) << "no quote was ever filled: " << json[0];
 }
 
+// The simulated exchange as a paper-trading venue behind the mock feed (fused, so the run is exact).
+TEST(DmabotRun, SimVenuePaperTradesOnTheMockFeed) {
+  const std::string dir = temp_dir();
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--fused", "--set", "VENUE_MODE=sim", "--set",
+                 "MOCK_MAX_TICKS=5000", "--set", "METRICS_PORT=-1", "--set", "RECORD_FILE=", "--summary-json",
+                 dir + "/s.json"},
+                dir, &c),
+            0)
+      << read_file(c.err_path);
+  const std::string json = read_file(dir + "/s.json");
+  const std::size_t at = json.find("\"fills\":");
+  ASSERT_NE(at, std::string::npos) << json;
+  EXPECT_GT(std::stol(json.substr(at + 8)), 0) << json;  // fills counted on the venue named "sim"
+  EXPECT_NE(json.find("\"ticks\":5000"), std::string::npos) << json;
+}
+
 TEST(DmabotBacktest, BadUsageAndUnknownSymbolsExitTwo) {
   const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
   if (!exists(src)) GTEST_SKIP() << "no data file " << src;
