@@ -1,6 +1,5 @@
 #include "core/event_codec.h"
 
-#include <bit>
 #include <charconv>
 #include <climits>
 #include <cstring>
@@ -8,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/config.h"
+#include "core/internal/json_scan.h"
 #include "core/strings.h"
 #include "simdjson.h"
 
@@ -662,224 +662,10 @@ bool parse_kind(std::string_view s, RecordKind& out) {
   return false;
 }
 
-// SWAR helpers: ASCII digits and string bytes 8 at a time (the first character is the lowest byte
-// of the word; little-endian only). A digit-by-digit loop is one multiply-add chain per digit, and
-// an md line holds ~90 digits. (feed/internal/swar_digits.h has the same helpers for the feed; core
-// cannot include feed.)
-static_assert(std::endian::native == std::endian::little, "the fast decode path assumes little-endian");
-[[gnu::always_inline]] inline uint64_t load8(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-// How many of the 8 bytes at p are digits before the first non-digit; later bytes may be anything
-// (borrows and carries only travel upward).
-[[gnu::always_inline]] inline unsigned digit_run8(const char* p) {
-  const uint64_t x = load8(p) - 0x3030303030303030ULL;
-  const uint64_t non_digit = (x | (x + 0x7676767676767676ULL)) & 0x8080808080808080ULL;
-  return non_digit == 0 ? 8 : static_cast<unsigned>(std::countr_zero(non_digit)) / 8;
-}
-[[gnu::always_inline]] inline uint64_t value8(uint64_t x) {  // 8 digit values, first most significant
-  x = x * 10 + (x >> 8);
-  return (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
-          (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
-}
-// The first k (1..8) digits at p; 8 bytes at p readable.
-[[gnu::always_inline]] inline uint64_t value_front(const char* p, unsigned k) {
-  return value8((load8(p) - 0x3030303030303030ULL) << (8 * (8 - k)));
-}
-// The first k (0..8) digits at p followed by 8-k zeros; 8 bytes at p readable.
-[[gnu::always_inline]] inline uint64_t value_padded(const char* p, unsigned k) {
-  const uint64_t keep = k == 8 ? ~0ULL : (1ULL << (8 * k)) - 1;
-  return value8((load8(p) - 0x3030303030303030ULL) & keep);
-}
-// Bit 7 set in bytes equal to c / below n; exact for the lowest such byte, the only one used.
-[[gnu::always_inline]] inline uint64_t bytes_equal(uint64_t x, unsigned char c) {
-  const uint64_t v = x ^ (0x0101010101010101ULL * c);
-  return (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
-}
-[[gnu::always_inline]] inline uint64_t bytes_below(uint64_t x, unsigned char n) {
-  return (x - 0x0101010101010101ULL * n) & ~x & 0x8080808080808080ULL;
-}
-[[gnu::always_inline]] inline unsigned first_byte(uint64_t mask) {
-  return static_cast<unsigned>(std::countr_zero(mask)) / 8;
-}
-
-// Left-to-right cursor for the fast path over lines in exactly the shape encode() writes; every step
-// checks the remaining length, so no padding is needed. Anything it does not expect makes the fast
-// path give up and the generic (simdjson) decoder run, which alone reports errors.
-class ExactScanner {
- public:
-  explicit ExactScanner(std::string_view s) : p_(s.data()), e_(s.data() + s.size()) {}
-  // Consumes the literal when the input continues with it (8-byte word compares).
-  template <std::size_t N>
-  [[gnu::always_inline]] bool lit(const char (&s)[N]) {
-    constexpr std::size_t n = N - 1;
-    if (static_cast<std::size_t>(e_ - p_) < n) return false;
-    if constexpr (n < 8) {
-      if (e_ - p_ >= 8) {
-        uint64_t want = 0;
-        for (std::size_t i = 0; i < n; ++i) want |= uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
-        if ((load8(p_) & ((uint64_t{1} << (8 * n)) - 1)) != want) return false;
-      } else {
-        for (std::size_t i = 0; i < n; ++i) {
-          if (p_[i] != s[i]) return false;
-        }
-      }
-    } else {
-      uint64_t diff = 0;
-      for (std::size_t i = 0; i + 8 < n; i += 8) diff |= load8(p_ + i) ^ load8(s + i);
-      diff |= load8(p_ + n - 8) ^ load8(s + n - 8);
-      if (diff != 0) return false;
-    }
-    p_ += n;
-    return true;
-  }
-  // JSON unsigned integer of 1..19 digits, no leading zero (always fits; simdjson reads the same).
-  [[gnu::always_inline]] bool u64(uint64_t& v) {
-    const char* s = p_;
-    const std::size_t n = digits();
-    if (n == 0 || n > 19 || (n > 1 && *s == '0')) return false;
-    v = value(s, n);
-    return true;
-  }
-  // JSON integer within int64 ("-0" and leading zeros are left to the generic path).
-  [[gnu::always_inline]] bool i64(int64_t& v) {
-    const bool neg = p_ < e_ && *p_ == '-';
-    if (neg) ++p_;
-    if (neg && (p_ == e_ || *p_ == '0')) return false;
-    uint64_t u = 0;
-    if (!u64(u) || u > static_cast<uint64_t>(INT64_MAX)) return false;
-    v = neg ? -static_cast<int64_t>(u) : static_cast<int64_t>(u);
-    return true;
-  }
-  // Rest of a string whose opening quote was consumed: printable ASCII without a backslash, up to
-  // and including the closing quote.
-  [[gnu::always_inline]] bool str(std::string_view& out) {
-    const char* s = p_;
-    while (e_ - p_ >= 8) {
-      const uint64_t x = load8(p_);
-      const uint64_t quote = bytes_equal(x, '"');
-      const uint64_t bad =
-          bytes_equal(x, '\\') | bytes_below(x, 0x20) | bytes_equal(x, 0x7F) | (x & 0x8080808080808080ULL);
-      if ((quote | bad) == 0) {
-        p_ += 8;
-        continue;
-      }
-      if (bad != 0 && (quote == 0 || first_byte(bad) < first_byte(quote))) return false;
-      p_ += first_byte(quote);
-      out = std::string_view(s, static_cast<std::size_t>(p_ - s));
-      ++p_;
-      return true;
-    }
-    while (p_ < e_) {
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        out = std::string_view(s, static_cast<std::size_t>(p_ - s));
-        ++p_;
-        return true;
-      }
-      if (static_cast<unsigned char>(c - 0x20) > 0x5E || c == '\\') return false;
-      ++p_;
-    }
-    return false;
-  }
-  // A decimal string value (opening quote consumed) and its closing quote, in exactly the shapes
-  // fast_decimal() accepts (optional '-', <= 10 integer digits, <= 8 decimals, >= 1 digit), with
-  // the value fast_decimal() would return.
-  [[gnu::always_inline]] bool dec(int64_t& v) {
-    const bool neg = p_ < e_ && *p_ == '-';
-    if (neg) ++p_;
-    uint64_t raw = 0;
-    if (!unsigned_dec(raw)) return false;
-    v = neg ? -static_cast<int64_t>(raw) : static_cast<int64_t>(raw);
-    return true;
-  }
-  [[gnu::always_inline]] bool unsigned_dec(uint64_t& raw) {
-    // Common case in one or two words: at most 7 integer digits, with 16 bytes to load from.
-    if (e_ - p_ >= 16) {
-      const char* s = p_;
-      const unsigned int_digits = digit_run8(s);
-      if (int_digits < 8) {
-        if (s[int_digits] != '.') {  // an integer
-          if (int_digits == 0 || s[int_digits] != '"') return false;
-          raw = value_front(s, int_digits) * 100000000;
-          p_ = s + int_digits + 1;
-          return true;
-        }
-        const char* f = s + int_digits + 1;
-        const unsigned frac_digits = digit_run8(f);  // a 9th decimal fails the quote check
-        const char* end = f + frac_digits;           // <= s + 16
-        if (end == e_ || *end != '"' || int_digits + frac_digits == 0) return false;
-        static constexpr uint64_t kScale[9] = {100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
-        const unsigned n = int_digits + frac_digits;
-        if (n <= 7) {
-          // Both parts sit in one word: drop the '.' byte and convert all digits at once. (& 0x0F,
-          // not - '0': the '.' is below '0' and a subtraction would borrow from the next digit.)
-          const uint64_t x = load8(s) & 0x0F0F0F0F0F0F0F0FULL;
-          const uint64_t below_dot = (uint64_t{1} << (8 * int_digits)) - 1;
-          const uint64_t digits = (x & below_dot) | ((x >> 8) & ~below_dot);
-          raw = value8(digits << (8 * (8 - n))) * kScale[frac_digits];
-        } else {
-          raw = (int_digits == 0 ? 0 : value_front(s, int_digits)) * 100000000 + value_padded(f, frac_digits);
-        }
-        p_ = end + 1;
-        return true;
-      }
-    }
-    const char* s = p_;
-    const std::size_t int_digits = digits();
-    if (int_digits > 10) return false;
-    const uint64_t int_part = int_digits == 0 ? 0 : value(s, int_digits);
-    uint64_t frac = 0;  // scaled to 8 decimals
-    std::size_t frac_digits = 0;
-    if (p_ < e_ && *p_ == '.') {
-      const char* f = ++p_;
-      frac_digits = digits();
-      if (frac_digits > 8) return false;
-      if (e_ - f >= 8) {
-        frac = value_padded(f, static_cast<unsigned>(frac_digits));
-      } else {
-        static constexpr uint64_t kScale[9] = {100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
-        for (std::size_t i = 0; i < frac_digits; ++i) frac = frac * 10 + static_cast<unsigned>(f[i] - '0');
-        frac *= kScale[frac_digits];
-      }
-    }
-    if (p_ == e_ || *p_ != '"' || int_digits + frac_digits == 0) return false;
-    ++p_;
-    raw = int_part * 100000000 + frac;
-    return true;
-  }
-  bool at_end() const { return p_ == e_; }
-
- private:
-  // Consumes the digits at p_ and returns how many (counting stops past 19: too many anyway).
-  [[gnu::always_inline]] std::size_t digits() {
-    const char* s = p_;
-    while (e_ - p_ >= 8) {
-      const unsigned r = digit_run8(p_);
-      p_ += r;
-      if (r < 8 || p_ - s > 19) return static_cast<std::size_t>(p_ - s);
-    }
-    while (p_ < e_ && static_cast<unsigned char>(*p_ - '0') <= 9) ++p_;
-    return static_cast<std::size_t>(p_ - s);
-  }
-  // The value of the n (1..19) digits at s, which lie inside the line.
-  [[gnu::always_inline]] uint64_t value(const char* s, std::size_t n) const {
-    if (n < 8 && e_ - s < 8) {
-      uint64_t v = 0;
-      for (std::size_t i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(s[i] - '0');
-      return v;
-    }
-    const unsigned head = static_cast<unsigned>((n - 1) % 8 + 1);
-    uint64_t v = value_front(s, head);
-    for (std::size_t i = head; i < n; i += 8) v = v * 100000000 + value_front(s + i, 8);
-    return v;
-  }
-
-  const char* p_;
-  const char* e_;
-};
+// The fast path's cursor (core/internal/json_scan.h, shared with the feed's bookTicker fast path).
+// Its signed_decimal() takes only shapes fast_decimal() takes too (optional '-', <= 10 integer
+// digits, <= 8 decimals, >= 1 digit) and returns the same value, so both paths agree.
+using internal::ExactScanner;
 
 struct TransparentHash {
   using is_transparent = void;
@@ -956,11 +742,16 @@ struct EventDecoder::Impl {
   // md/trade/mark lines exactly as encode() writes them, without simdjson. True: `out` is filled and
   // the line is valid. False: nothing observable changed; the generic decoder must run.
   bool fast_decode(SymbolTable& symbols, std::string_view line, RecordedEvent& out);
+  // out.event for an md (k == kMd), trade or mark line from num[] (both paths end here).
+  void build_market(RecordKind k, SymbolId sym, RecordedEvent& out) const;
 };
 
 bool EventDecoder::Impl::fast_decode(SymbolTable& symbols, std::string_view line, RecordedEvent& out) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // Values go straight into num[] (per-line scratch the generic path overwrites before reading), so
+  // both paths share build_market().
+  int64_t* n = num;
   ExactScanner sc(line);
   uint64_t seq = 0;
   if (!sc.lit("{\"v\":1,\"seq\":") || !sc.u64(seq) || !sc.lit(",\"kind\":\"")) return false;
@@ -974,88 +765,95 @@ bool EventDecoder::Impl::fast_decode(SymbolTable& symbols, std::string_view line
   } else {
     return false;
   }
-  int64_t ts_local = 0, ts_exch = 0;
   std::string_view name;
-  if (!sc.i64(ts_local) || !sc.lit(",\"ts_exch\":") || !sc.i64(ts_exch) || !sc.lit(",\"sym\":\"") ||
+  if (!sc.i64(n[fTsLocal]) || !sc.lit(",\"ts_exch\":") || !sc.i64(n[fTsExch]) || !sc.lit(",\"sym\":\"") ||
       !sc.str(name)) {
     return false;
   }
-  // The three kinds' remaining fields, in encode() order; d0..d3 are decimals.
+  // The three kinds' remaining fields, in encode() order.
   uint64_t id = 0, feed = 0;
-  int64_t d0 = 0, d1 = 0, d2 = 0, d3 = 0, next_funding = 0;
   std::string_view aggr;
   switch (k) {
     case RecordKind::kMd:
-      if (!sc.lit(",\"u\":") || !sc.u64(id) || !sc.lit(",\"bid\":\"") || !sc.dec(d0) || !sc.lit(",\"bq\":\"") ||
-          !sc.dec(d1) || !sc.lit(",\"ask\":\"") || !sc.dec(d2) || !sc.lit(",\"aq\":\"") || !sc.dec(d3)) {
+      if (!sc.lit(",\"u\":") || !sc.u64(id) || !sc.lit(",\"bid\":\"") || !sc.signed_decimal(n[fBid]) ||
+          !sc.lit(",\"bq\":\"") || !sc.signed_decimal(n[fBq]) || !sc.lit(",\"ask\":\"") ||
+          !sc.signed_decimal(n[fAsk]) || !sc.lit(",\"aq\":\"") || !sc.signed_decimal(n[fAq])) {
         return false;
       }
+      n[fU] = static_cast<int64_t>(id);
       break;
     case RecordKind::kTrade:
-      if (!sc.lit(",\"id\":") || !sc.u64(id) || !sc.lit(",\"px\":\"") || !sc.dec(d0) || !sc.lit(",\"qty\":\"") ||
-          !sc.dec(d1) || !sc.lit(",\"aggr\":\"") || !sc.str(aggr)) {
+      if (!sc.lit(",\"id\":") || !sc.u64(id) || !sc.lit(",\"px\":\"") || !sc.signed_decimal(n[fPx]) ||
+          !sc.lit(",\"qty\":\"") || !sc.signed_decimal(n[fQty]) || !sc.lit(",\"aggr\":\"") || !sc.str(aggr) ||
+          !parse_enum(aggr, kSides, side_name, n[fAggr])) {
         return false;
       }
-      if (!parse_enum(aggr, kSides, side_name, d2)) return false;
+      n[fId] = static_cast<int64_t>(id);
       break;
     default:  // kMark
-      if (!sc.lit(",\"mark\":\"") || !sc.dec(d0) || !sc.lit(",\"index\":\"") || !sc.dec(d1) ||
-          !sc.lit(",\"funding\":\"") || !sc.dec(d2) || !sc.lit(",\"next_funding\":") || !sc.i64(next_funding)) {
+      if (!sc.lit(",\"mark\":\"") || !sc.signed_decimal(n[fMark]) || !sc.lit(",\"index\":\"") ||
+          !sc.signed_decimal(n[fIndex]) || !sc.lit(",\"funding\":\"") || !sc.signed_decimal(n[fFunding]) ||
+          !sc.lit(",\"next_funding\":") || !sc.i64(n[fNextFunding])) {
         return false;
       }
       break;
   }
   if (!sc.lit(",\"feed\":") || !sc.u64(feed) || feed > 255 || !sc.lit("}") || !sc.at_end()) return false;
+  n[fFeed] = static_cast<int64_t>(feed);
   // Last, as in the generic path: only a valid line interns its symbol.
   SymbolId sym = kNoSymbol;
   if (!name.empty() && !resolve(symbols, name, sym)) return false;
-
-  // Built locally and assigned: emplace<T>() value-initialises (zeroes) the event first.
   out.kind = k;
   out.seq = seq;
+  build_market(k, sym, out);
+  return true;
+}
+
+void EventDecoder::Impl::build_market(RecordKind k, SymbolId sym, RecordedEvent& out) const {
+  const int64_t* n = num;
+  // Built locally and assigned: emplace<T>() value-initialises (zeroes) the event first.
   switch (k) {
     case RecordKind::kMd: {
       MdTick e;
-      e.ts_local = ts_local;
-      e.ts_exchange = ts_exch;
-      e.update_id = id;
-      e.bid = Price::from_raw(d0);
-      e.bid_qty = Qty::from_raw(d1);
-      e.ask = Price::from_raw(d2);
-      e.ask_qty = Qty::from_raw(d3);
+      e.ts_local = n[fTsLocal];
+      e.ts_exchange = n[fTsExch];
+      e.update_id = static_cast<uint64_t>(n[fU]);
+      e.bid = Price::from_raw(n[fBid]);
+      e.bid_qty = Qty::from_raw(n[fBq]);
+      e.ask = Price::from_raw(n[fAsk]);
+      e.ask_qty = Qty::from_raw(n[fAq]);
       e.symbol = sym;
-      e.feed = static_cast<uint8_t>(feed);
+      e.feed = static_cast<uint8_t>(n[fFeed]);
       out.event = e;
       break;
     }
     case RecordKind::kTrade: {
       Trade e;
-      e.ts_local = ts_local;
-      e.ts_exchange = ts_exch;
-      e.trade_id = id;
-      e.price = Price::from_raw(d0);
-      e.qty = Qty::from_raw(d1);
+      e.ts_local = n[fTsLocal];
+      e.ts_exchange = n[fTsExch];
+      e.trade_id = static_cast<uint64_t>(n[fId]);
+      e.price = Price::from_raw(n[fPx]);
+      e.qty = Qty::from_raw(n[fQty]);
       e.symbol = sym;
-      e.aggressor = static_cast<Side>(d2);
-      e.feed = static_cast<uint8_t>(feed);
+      e.aggressor = static_cast<Side>(n[fAggr]);
+      e.feed = static_cast<uint8_t>(n[fFeed]);
       out.event = e;
       break;
     }
     default: {
       MarkPrice e;
-      e.ts_local = ts_local;
-      e.ts_exchange = ts_exch;
-      e.next_funding_time = next_funding;
-      e.mark = Price::from_raw(d0);
-      e.index = Price::from_raw(d1);
-      e.funding_rate_raw = d2;
+      e.ts_local = n[fTsLocal];
+      e.ts_exchange = n[fTsExch];
+      e.next_funding_time = n[fNextFunding];
+      e.mark = Price::from_raw(n[fMark]);
+      e.index = Price::from_raw(n[fIndex]);
+      e.funding_rate_raw = n[fFunding];
       e.symbol = sym;
-      e.feed = static_cast<uint8_t>(feed);
+      e.feed = static_cast<uint8_t>(n[fFeed]);
       out.event = e;
       break;
     }
   }
-  return true;
 }
 
 EventDecoder::EventDecoder(SymbolTable* symbols) : impl_(std::make_unique<Impl>()), symbols_(symbols) {
@@ -1068,24 +866,32 @@ EventDecoder::~EventDecoder() = default;
 EventDecoder::EventDecoder(EventDecoder&&) noexcept = default;
 EventDecoder& EventDecoder::operator=(EventDecoder&&) noexcept = default;
 
+bool EventDecoder::try_fast_path(std::string_view line, RecordedEvent& out) {
+  if (!fast_path_ || !impl_->fast_decode(*symbols_, line, out)) return false;
+  err_len_ = 0;
+  err_field_ = {};
+  ++fast_path_lines_;
+  return true;
+}
+
 DecodeResult EventDecoder::decode(std::string_view line, RecordedEvent& out) {
-  if (impl_->fast_decode(*symbols_, line, out)) {
-    err_len_ = 0;
-    err_field_ = {};
-    return DecodeResult::kOk;
-  }
+  if (try_fast_path(line, out)) return DecodeResult::kOk;
   auto& copy = impl_->copy;
   if (copy.size() < line.size() + kJsonPadding) copy.resize(line.size() + kJsonPadding);
   if (!line.empty()) std::memcpy(copy.data(), line.data(), line.size());
   std::memset(copy.data() + line.size(), ' ', kJsonPadding);
-  return decode_padded(std::string_view(copy.data(), line.size()), out);
+  return decode_generic(std::string_view(copy.data(), line.size()), out);
 }
 
 DecodeResult EventDecoder::decode_padded(std::string_view line, RecordedEvent& out) {
+  if (try_fast_path(line, out)) return DecodeResult::kOk;
+  return decode_generic(line, out);
+}
+
+DecodeResult EventDecoder::decode_generic(std::string_view line, RecordedEvent& out) {
   err_len_ = 0;
   err_field_ = {};
   Impl& im = *impl_;
-  if (im.fast_decode(*symbols_, line, out)) return DecodeResult::kOk;
 
   std::size_t first = 0;
   while (first < line.size() &&
@@ -1301,43 +1107,9 @@ DecodeResult EventDecoder::decode_padded(std::string_view line, RecordedEvent& o
   out.kind = kind;
   out.seq = is_event(kind) ? u64(fSeq) : 0;
   switch (kind) {
-    case RecordKind::kMd: {
-      MdTick& e = out.event.emplace<MdTick>();
-      e.ts_local = n[fTsLocal];
-      e.ts_exchange = n[fTsExch];
-      e.update_id = u64(fU);
-      e.bid = Price::from_raw(n[fBid]);
-      e.bid_qty = Qty::from_raw(n[fBq]);
-      e.ask = Price::from_raw(n[fAsk]);
-      e.ask_qty = Qty::from_raw(n[fAq]);
-      e.symbol = sym;
-      e.feed = u8(fFeed);
-      break;
-    }
-    case RecordKind::kTrade: {
-      Trade& e = out.event.emplace<Trade>();
-      e.ts_local = n[fTsLocal];
-      e.ts_exchange = n[fTsExch];
-      e.trade_id = u64(fId);
-      e.price = Price::from_raw(n[fPx]);
-      e.qty = Qty::from_raw(n[fQty]);
-      e.symbol = sym;
-      e.aggressor = static_cast<Side>(n[fAggr]);
-      e.feed = u8(fFeed);
-      break;
-    }
-    case RecordKind::kMark: {
-      MarkPrice& e = out.event.emplace<MarkPrice>();
-      e.ts_local = n[fTsLocal];
-      e.ts_exchange = n[fTsExch];
-      e.next_funding_time = n[fNextFunding];
-      e.mark = Price::from_raw(n[fMark]);
-      e.index = Price::from_raw(n[fIndex]);
-      e.funding_rate_raw = n[fFunding];
-      e.symbol = sym;
-      e.feed = u8(fFeed);
-      break;
-    }
+    case RecordKind::kMd:
+    case RecordKind::kTrade:
+    case RecordKind::kMark: im.build_market(kind, sym, out); break;
     case RecordKind::kSig: {
       Signal& e = out.event.emplace<Signal>();
       e.ts_tick = n[fTsTick];

@@ -14,9 +14,18 @@
 // format_decimal_trimmed. Real lines are 150-400 bytes. The config header is cold and returns a
 // std::string.
 //
-// Decoding: EventDecoder owns one simdjson On-Demand parser and a padded copy buffer, both reused,
-// so a steady stream of event lines allocates nothing (a config line allocates its key/value pairs;
-// a line longer than any seen before grows the buffer). Symbols are interned into the SymbolTable the
+// Decoding: md, trade and mark lines in exactly the shape encode() writes (keys in its order, no
+// whitespace, no escapes, integers and decimals in its forms) go through a hand-written fast path
+// that walks the line left to right (core/internal/json_scan.h): most of a recording, at about half
+// the cost of a JSON parse. Anything else (other kinds, key orders or spacing, hand-edited or foreign
+// files, and every invalid line) goes through simdjson, which alone reports errors. A line the fast
+// path takes decodes to exactly what simdjson would give, symbol interning included, so results and
+// errors do not depend on the path (tests compare the two); set_fast_path(false) sends every line
+// through simdjson and fast_path_lines() counts the lines the fast path took.
+//
+// EventDecoder owns one simdjson On-Demand parser and a padded copy buffer, both reused, so a steady
+// stream of event lines allocates nothing (a config line allocates its key/value pairs; a line
+// longer than any seen before grows the buffer). Symbols are interned into the SymbolTable the
 // decoder was given (SymbolTable::add allocates once per new name), so the decoder must own that
 // table's writes: use it before the table is shared with other threads, or on the only thread that
 // reads it (replay). Errors come back as a DecodeResult; error() then names the field and the problem
@@ -136,12 +145,27 @@ class EventDecoder {
   // The last decoded "config" line.
   [[nodiscard]] const ConfigHeader& config_header() const { return config_; }
 
+  // The md/trade/mark fast path is on by default; off sends every line through simdjson (same
+  // results, slower). For tests (fast vs generic must agree) and benchmarks (both in one run).
+  void set_fast_path(bool on) { fast_path_ = on; }
+  [[nodiscard]] bool fast_path() const { return fast_path_; }
+  // Lines the fast path decoded since construction (each also returned kOk); the rest of the kOk
+  // lines went through simdjson.
+  [[nodiscard]] uint64_t fast_path_lines() const { return fast_path_lines_; }
+
   struct Impl;  // simdjson state; defined in event_codec.cpp (keeps simdjson.h out of this header)
 
  private:
   friend struct Impl;
+  // True when the fast path is on and took the line (then counted, error cleared, `out` filled).
+  bool try_fast_path(std::string_view line, RecordedEvent& out);
+  // simdjson over a line with kJsonPadding readable bytes after it.
+  DecodeResult decode_generic(std::string_view line, RecordedEvent& out);
+
   std::unique_ptr<Impl> impl_;
   SymbolTable* symbols_;
+  bool fast_path_ = true;
+  uint64_t fast_path_lines_ = 0;
   ConfigHeader config_;
   std::string_view err_field_;
   char err_[192];

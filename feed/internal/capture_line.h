@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "core/types.h"
-#include "feed/internal/swar_digits.h"
+#include "core/internal/swar_digits.h"
 
 namespace dmabot::feed::internal {
 
@@ -66,15 +66,15 @@ enum class SplitResult : uint8_t { kOk, kEmpty, kNoSeparator, kBadTime };
   // at a time (the 24 bytes loaded are inside the line); 19 digits always fit a uint64.
   if (line.size() >= 24) {
     const char* p = line.data();
-    std::size_t n = digit_run8(p);
+    std::size_t n = core::internal::digit_run8(p);
     if (n == 8) {
-      n += digit_run8(p + 8);
-      if (n == 16) n += digit_run8(p + 16);
+      n += core::internal::digit_run8(p + 8);
+      if (n == 16) n += core::internal::digit_run8(p + 16);
     }
     if (n != 0 && n <= 19 && (p[n] == ' ' || p[n] == '\t')) {
       const unsigned head = static_cast<unsigned>((n - 1) % 8 + 1);
-      uint64_t v = value_front(p, head);
-      for (std::size_t i = head; i < n; i += 8) v = v * 100000000 + value_front(p + i, 8);
+      uint64_t v = core::internal::value_front(p, head);
+      for (std::size_t i = head; i < n; i += 8) v = v * 100000000 + core::internal::value_front(p + i, 8);
       std::size_t j = n + 1;
       while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
       time = v;

@@ -112,9 +112,13 @@ TEST_F(CodecTest, DecimalsRoundTripAcrossDigitCountBoundaries) {
     t.price = Price::from_raw(raw);
     t.qty = Qty::from_raw(raw);
     t.symbol = btc_;
+    const uint64_t fast_before = decoder_.fast_path_lines();
     const RecordedEvent r = dec(enc(t, 1));
     EXPECT_EQ(std::get<Trade>(r.event).price.raw, raw);
     EXPECT_EQ(std::get<Trade>(r.event).qty.raw, raw);
+    // Up to 10 integer digits (|raw| < 1e10 * 1e8) the whole line takes the fast path.
+    const bool short_digits = raw > -1'000'000'000'000'000'000 && raw < 1'000'000'000'000'000'000;
+    EXPECT_EQ(decoder_.fast_path_lines() - fast_before, short_digits ? 1u : 0u) << raw;
   }
   // Hand-written spellings the encoder never produces but a hand-edited file may contain.
   const std::string base =
@@ -543,19 +547,28 @@ TEST_F(CodecTest, SchemaDocExamplesDecode) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The md/trade/mark fast path against the generic simdjson decoder. The generic decoder is reached
-// with one blank before the line: the fast path only takes lines that start with '{', the generic
-// decoder skips leading blanks, so both read the same JSON. Each side has its own decoder and
-// symbol table, so interning is compared too.
+// The md/trade/mark fast path against the generic simdjson decoder: two decoders, the second with
+// set_fast_path(false), each with its own symbol table, so interning is compared too.
+
+// Expects x.*f == y.*f for every member pointer f.
+template <class E, class... F>
+void expect_same_fields(const E& x, const E& y, const std::string& line, F... fields) {
+  auto same = [&](auto f) { EXPECT_EQ(x.*f, y.*f) << line; };
+  (same(fields), ...);
+}
 
 class FastVsGeneric {
  public:
-  FastVsGeneric() : fast_(&fast_symbols_), generic_(&generic_symbols_) {}
-  // Returns the common result.
+  FastVsGeneric() : fast_(&fast_symbols_), generic_(&generic_symbols_) { generic_.set_fast_path(false); }
+  // Returns the common result; last_was_fast() then tells whether the fast path took the line.
   DecodeResult check(const std::string& line) {
     RecordedEvent a, b;
+    const uint64_t before = fast_.fast_path_lines();
     const DecodeResult ra = fast_.decode(line, a);
-    const DecodeResult rb = generic_.decode(" " + line, b);
+    const DecodeResult rb = generic_.decode(line, b);
+    last_was_fast_ = fast_.fast_path_lines() != before;
+    EXPECT_TRUE(!last_was_fast_ || ra == DecodeResult::kOk) << line;  // only valid lines are counted
+    EXPECT_EQ(generic_.fast_path_lines(), 0u) << line;
     EXPECT_EQ(ra, rb) << line;
     EXPECT_EQ(fast_.error(), generic_.error()) << line;
     EXPECT_EQ(fast_.error_field(), generic_.error_field()) << line;
@@ -565,39 +578,22 @@ class FastVsGeneric {
     EXPECT_EQ(a.seq, b.seq) << line;
     EXPECT_EQ(a.event.index(), b.event.index()) << line;
     if (const auto* x = std::get_if<MdTick>(&a.event)) {
-      const MdTick& y = std::get<MdTick>(b.event);
-      EXPECT_EQ(x->ts_local, y.ts_local) << line;
-      EXPECT_EQ(x->ts_exchange, y.ts_exchange) << line;
-      EXPECT_EQ(x->update_id, y.update_id) << line;
-      EXPECT_EQ(x->bid.raw, y.bid.raw) << line;
-      EXPECT_EQ(x->bid_qty.raw, y.bid_qty.raw) << line;
-      EXPECT_EQ(x->ask.raw, y.ask.raw) << line;
-      EXPECT_EQ(x->ask_qty.raw, y.ask_qty.raw) << line;
-      EXPECT_EQ(x->symbol, y.symbol) << line;
-      EXPECT_EQ(x->feed, y.feed) << line;
+      expect_same_fields(*x, std::get<MdTick>(b.event), line, &MdTick::ts_local, &MdTick::ts_exchange,
+                         &MdTick::update_id, &MdTick::bid, &MdTick::bid_qty, &MdTick::ask, &MdTick::ask_qty,
+                         &MdTick::symbol, &MdTick::feed);
     } else if (const auto* t = std::get_if<Trade>(&a.event)) {
-      const Trade& u = std::get<Trade>(b.event);
-      EXPECT_EQ(t->ts_local, u.ts_local) << line;
-      EXPECT_EQ(t->ts_exchange, u.ts_exchange) << line;
-      EXPECT_EQ(t->trade_id, u.trade_id) << line;
-      EXPECT_EQ(t->price.raw, u.price.raw) << line;
-      EXPECT_EQ(t->qty.raw, u.qty.raw) << line;
-      EXPECT_EQ(t->aggressor, u.aggressor) << line;
-      EXPECT_EQ(t->symbol, u.symbol) << line;
-      EXPECT_EQ(t->feed, u.feed) << line;
+      expect_same_fields(*t, std::get<Trade>(b.event), line, &Trade::ts_local, &Trade::ts_exchange,
+                         &Trade::trade_id, &Trade::price, &Trade::qty, &Trade::aggressor, &Trade::symbol,
+                         &Trade::feed);
     } else if (const auto* m = std::get_if<MarkPrice>(&a.event)) {
-      const MarkPrice& n = std::get<MarkPrice>(b.event);
-      EXPECT_EQ(m->ts_local, n.ts_local) << line;
-      EXPECT_EQ(m->ts_exchange, n.ts_exchange) << line;
-      EXPECT_EQ(m->next_funding_time, n.next_funding_time) << line;
-      EXPECT_EQ(m->mark.raw, n.mark.raw) << line;
-      EXPECT_EQ(m->index.raw, n.index.raw) << line;
-      EXPECT_EQ(m->funding_rate_raw, n.funding_rate_raw) << line;
-      EXPECT_EQ(m->symbol, n.symbol) << line;
-      EXPECT_EQ(m->feed, n.feed) << line;
+      expect_same_fields(*m, std::get<MarkPrice>(b.event), line, &MarkPrice::ts_local, &MarkPrice::ts_exchange,
+                         &MarkPrice::next_funding_time, &MarkPrice::mark, &MarkPrice::index,
+                         &MarkPrice::funding_rate_raw, &MarkPrice::symbol, &MarkPrice::feed);
     }
     return ra;
   }
+  bool last_was_fast() const { return last_was_fast_; }
+  uint64_t fast_lines() const { return fast_.fast_path_lines(); }
   void expect_same_tables() {
     ASSERT_EQ(fast_symbols_.size(), generic_symbols_.size());
     for (SymbolId i = 0; i < fast_symbols_.size(); ++i) EXPECT_EQ(fast_symbols_.name(i), generic_symbols_.name(i));
@@ -606,6 +602,7 @@ class FastVsGeneric {
  private:
   SymbolTable fast_symbols_, generic_symbols_;
   EventDecoder fast_, generic_;
+  bool last_was_fast_ = false;
 };
 
 TEST_F(CodecTest, FastDecodeReadsWhatEncodeWrites) {
@@ -627,6 +624,33 @@ TEST_F(CodecTest, FastDecodeReadsWhatEncodeWrites) {
   EXPECT_EQ(m.funding_rate_raw, -10'000);          // -0.0001 * 1e8
   EXPECT_EQ(m.next_funding_time, kI64Max);
   EXPECT_EQ(m.symbol, kNoSymbol);  // "sym":"" is no symbol
+  EXPECT_EQ(decoder_.fast_path_lines(), 2u);  // both lines went through the fast path
+}
+
+TEST_F(CodecTest, FastPathSwitchAndCounter) {
+  // kGoodMd is in encode()'s exact shape: the fast path takes it while it is on, simdjson when off.
+  RecordedEvent r;
+  EXPECT_TRUE(decoder_.fast_path());
+  decoder_.set_fast_path(false);
+  EXPECT_FALSE(decoder_.fast_path());
+  ASSERT_EQ(decoder_.decode(kGoodMd, r), DecodeResult::kOk) << decoder_.error();
+  EXPECT_EQ(std::get<MdTick>(r.event).bid.raw, 150000000);  // 1.5 * 1e8
+  EXPECT_EQ(decoder_.fast_path_lines(), 0u);
+  decoder_.set_fast_path(true);
+  ASSERT_EQ(decoder_.decode(kGoodMd, r), DecodeResult::kOk) << decoder_.error();
+  EXPECT_EQ(std::get<MdTick>(r.event).bid.raw, 150000000);
+  EXPECT_EQ(decoder_.fast_path_lines(), 1u);
+  // decode_padded counts too; a leading blank, an invalid line and a ctl line take simdjson.
+  const std::string padded = std::string(kGoodMd) + std::string(kJsonPadding, ' ');
+  ASSERT_EQ(decoder_.decode_padded(std::string_view(padded.data(), padded.size() - kJsonPadding), r),
+            DecodeResult::kOk);
+  EXPECT_EQ(decoder_.fast_path_lines(), 2u);
+  ASSERT_EQ(decoder_.decode(" " + std::string(kGoodMd), r), DecodeResult::kOk) << decoder_.error();
+  EXPECT_EQ(decoder_.decode(replace(kGoodMd, "\"bid\":\"1.5\"", "\"bid\":\"x\""), r), DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error(), "field 'bid': not a decimal number");
+  ASSERT_EQ(decoder_.decode(R"({"v":1,"seq":2,"kind":"ctl","ts_local":7,"sym":"","cmd":"none"})", r),
+            DecodeResult::kOk);
+  EXPECT_EQ(decoder_.fast_path_lines(), 2u);
 }
 
 TEST(FastDecode, AgreesWithGenericOnRandomEvents) {
@@ -648,22 +672,40 @@ TEST(FastDecode, AgreesWithGenericOnRandomEvents) {
     if (rng.next() % 3 == 0) v -= v % 1'000'000;  // trailing zeros trimmed: fewer decimals
     return rng.next() % 5 == 0 ? -v : v;
   };
+  // The fast path takes a line unless a value needs the checked path: an unsigned field of 20 digits
+  // (>= 1e19), a signed one at INT64_MIN (its 19 digits exceed INT64_MAX before the sign) or a
+  // decimal with 11+ integer digits (|raw| >= 1e10 * 1e8).
+  bool fast_ok = true;
+  auto fits_uint = [&fast_ok](uint64_t v) {
+    fast_ok = fast_ok && v < 10'000'000'000'000'000'000u;
+    return v;
+  };
+  auto fits_int = [&fast_ok](int64_t v) {
+    fast_ok = fast_ok && v != kI64Min;
+    return v;
+  };
+  auto fits_dec = [&fast_ok](int64_t raw) {
+    fast_ok = fast_ok && raw > -1'000'000'000'000'000'000 && raw < 1'000'000'000'000'000'000;
+    return raw;
+  };
   FastVsGeneric cmp;
   char buf[1024];
+  int fast_lines = 0;
   for (int i = 0; i < 30000; ++i) {
+    fast_ok = true;
     const SymbolId sym = ids[rng.next() % 4];
-    const uint64_t seq = rng.next() >> (rng.next() % 64);
+    const uint64_t seq = fits_uint(rng.next() >> (rng.next() % 64));
     std::size_t n = 0;
     switch (i % 3) {
       case 0: {
         MdTick t;
-        t.ts_local = i64();
-        t.ts_exchange = i64();
-        t.update_id = rng.next() >> (rng.next() % 64);
-        t.bid = Price::from_raw(decimal());
-        t.bid_qty = Qty::from_raw(decimal());
-        t.ask = Price::from_raw(decimal());
-        t.ask_qty = Qty::from_raw(decimal());
+        t.ts_local = fits_int(i64());
+        t.ts_exchange = fits_int(i64());
+        t.update_id = fits_uint(rng.next() >> (rng.next() % 64));
+        t.bid = Price::from_raw(fits_dec(decimal()));
+        t.bid_qty = Qty::from_raw(fits_dec(decimal()));
+        t.ask = Price::from_raw(fits_dec(decimal()));
+        t.ask_qty = Qty::from_raw(fits_dec(decimal()));
         t.symbol = sym;
         t.feed = static_cast<uint8_t>(rng.next());
         n = encode(t, seq, names, buf, sizeof(buf));
@@ -671,11 +713,11 @@ TEST(FastDecode, AgreesWithGenericOnRandomEvents) {
       }
       case 1: {
         Trade t;
-        t.ts_local = i64();
-        t.ts_exchange = i64();
-        t.trade_id = rng.next() >> (rng.next() % 64);
-        t.price = Price::from_raw(decimal());
-        t.qty = Qty::from_raw(decimal());
+        t.ts_local = fits_int(i64());
+        t.ts_exchange = fits_int(i64());
+        t.trade_id = fits_uint(rng.next() >> (rng.next() % 64));
+        t.price = Price::from_raw(fits_dec(decimal()));
+        t.qty = Qty::from_raw(fits_dec(decimal()));
         t.aggressor = rng.next() % 2 == 0 ? Side::kBuy : Side::kSell;
         t.symbol = sym;
         t.feed = static_cast<uint8_t>(rng.next());
@@ -684,12 +726,12 @@ TEST(FastDecode, AgreesWithGenericOnRandomEvents) {
       }
       default: {
         MarkPrice m;
-        m.ts_local = i64();
-        m.ts_exchange = i64();
-        m.next_funding_time = i64();
-        m.mark = Price::from_raw(decimal());
-        m.index = Price::from_raw(decimal());
-        m.funding_rate_raw = decimal();
+        m.ts_local = fits_int(i64());
+        m.ts_exchange = fits_int(i64());
+        m.next_funding_time = fits_int(i64());
+        m.mark = Price::from_raw(fits_dec(decimal()));
+        m.index = Price::from_raw(fits_dec(decimal()));
+        m.funding_rate_raw = fits_dec(decimal());
         m.symbol = sym;
         m.feed = static_cast<uint8_t>(rng.next());
         n = encode(m, seq, names, buf, sizeof(buf));
@@ -698,11 +740,16 @@ TEST(FastDecode, AgreesWithGenericOnRandomEvents) {
     }
     ASSERT_GT(n, 0u);
     const std::string line(buf, n);  // with its '\n', as decode() allows
-    cmp.check(line);
-    cmp.check(line.substr(0, n - 1));
+    EXPECT_EQ(cmp.check(line), DecodeResult::kOk) << line;
+    EXPECT_EQ(cmp.last_was_fast(), fast_ok) << line;
+    EXPECT_EQ(cmp.check(line.substr(0, n - 1)), DecodeResult::kOk) << line;
+    EXPECT_EQ(cmp.last_was_fast(), fast_ok) << line;
+    fast_lines += fast_ok ? 2 : 0;
     if (::testing::Test::HasFailure()) return;
   }
   cmp.expect_same_tables();
+  EXPECT_EQ(cmp.fast_lines(), static_cast<uint64_t>(fast_lines));
+  EXPECT_GT(fast_lines, 30000);  // most of the 60000 lines: the comparison covers the fast path
 }
 
 TEST(FastDecode, AgreesWithGenericOnMutatedLines) {
@@ -715,6 +762,8 @@ TEST(FastDecode, AgreesWithGenericOnMutatedLines) {
   FastVsGeneric cmp;
   int ok = 0, cases = 0;
   for (const std::string& seed : seeds) {
+    ASSERT_EQ(cmp.check(seed), DecodeResult::kOk);
+    ASSERT_TRUE(cmp.last_was_fast()) << seed;
     for (std::size_t n = 0; n <= seed.size(); ++n) ok += cmp.check(seed.substr(0, n)) == DecodeResult::kOk;
     for (std::size_t i = 0; i < seed.size(); ++i) {
       for (char c : replacements) {
@@ -736,6 +785,9 @@ TEST(FastDecode, AgreesWithGenericOnMutatedLines) {
   cmp.expect_same_tables();
   EXPECT_GT(cases, 5000);
   EXPECT_GT(ok, 100);  // some mutations keep a valid line (a digit for a digit, a new symbol)
+  // Fast lines are a subset of the valid ones: the 3 seeds plus mutations that keep the exact shape.
+  EXPECT_GT(cmp.fast_lines(), 3u + 50u);
+  EXPECT_LE(cmp.fast_lines(), 3u + static_cast<uint64_t>(ok));
 }
 
 }  // namespace

@@ -14,11 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/internal/swar_digits.h"
 #include "core/symbol_table.h"
 #include "feed/internal/book_ticker_scan.h"
 #include "feed/internal/capture_line.h"
 #include "feed/internal/fast_decimal.h"
-#include "feed/internal/swar_digits.h"
 
 namespace dmabot::feed {
 namespace {
@@ -478,16 +478,16 @@ TEST(SwarDigits, AgreeWithDigitLoops) {
     for (char& c : b) c = rng() % 4 != 0 ? static_cast<char>('0' + rng() % 10) : alphabet[rng() % alphabet.size()];
     unsigned run = 0;
     while (run < 8 && b[run] >= '0' && b[run] <= '9') ++run;
-    ASSERT_EQ(internal::digit_run8(b), run) << std::string(b, 8);
+    ASSERT_EQ(core::internal::digit_run8(b), run) << std::string(b, 8);
     uint64_t v = 0;
     for (unsigned k = 1; k <= run; ++k) {
       v = v * 10 + static_cast<unsigned>(b[k - 1] - '0');
-      ASSERT_EQ(internal::value_front(b, k), v);
+      ASSERT_EQ(core::internal::value_front(b, k), v);
       uint64_t padded = v;
       for (unsigned z = k; z < 8; ++z) padded *= 10;
-      ASSERT_EQ(internal::value_padded(b, k), padded);
+      ASSERT_EQ(core::internal::value_padded(b, k), padded);
     }
-    ASSERT_EQ(internal::value_padded(b, 0), 0u);
+    ASSERT_EQ(core::internal::value_padded(b, 0), 0u);
     unsigned quote = 8;
     for (unsigned k = 0; k < 8; ++k) {
       if (b[k] == '"') {
@@ -495,8 +495,8 @@ TEST(SwarDigits, AgreeWithDigitLoops) {
         break;
       }
     }
-    const uint64_t q = internal::bytes_equal(internal::load8(b), '"');
-    ASSERT_EQ(q == 0 ? 8u : internal::first_byte(q), quote);
+    const uint64_t q = core::internal::bytes_equal(core::internal::load8(b), '"');
+    ASSERT_EQ(q == 0 ? 8u : core::internal::first_byte(q), quote);
   }
 }
 

@@ -1,20 +1,21 @@
-// feed/internal/swar_digits.h — ASCII digits (and string bytes) 8 at a time ("SWAR": SIMD within
-// a register).
+// core/internal/swar_digits.h — ASCII digits (and string bytes) 8 at a time ("SWAR": SIMD within a
+// register), for the hand-written parsers of the read path: the recorded-event JSONL fast path
+// (core/event_codec.cpp), the Binance bookTicker fast path and the capture-line splitter (feed/).
 //
 // A digit-by-digit loop is one multiply-add chain per digit (~3 cycles each, and nothing else can
-// overlap it); a bookTicker line holds ~100 digits, so that chain was most of the cost of reading
-// one. These helpers find the end of a digit run and convert up to 8 digits with a few independent
-// multiplies. Little-endian only (x86-64, aarch64), checked below.
+// overlap it); a bookTicker or md line holds ~90-100 digits, so that chain was most of the cost of
+// reading one. These helpers find the end of a digit run and convert up to 8 digits with a few
+// independent multiplies. Little-endian only (x86-64, aarch64), checked below.
 //
-// Every function reads exactly 8 bytes at its pointer: the caller guarantees they are readable.
-// Threads: pure. Allocation: none.
+// Every function that takes a pointer reads exactly 8 bytes there: the caller guarantees they are
+// readable. Threads: pure. Allocation: none.
 #pragma once
 
 #include <bit>
 #include <cstdint>
 #include <cstring>
 
-namespace dmabot::feed::internal {
+namespace dmabot::core::internal {
 
 static_assert(std::endian::native == std::endian::little, "swar_digits.h assumes a little-endian target");
 
@@ -34,10 +35,9 @@ static_assert(std::endian::native == std::endian::little, "swar_digits.h assumes
 // The value of 8 digit values (bytes 0..9, first = most significant).
 [[gnu::always_inline]] inline uint64_t value8(uint64_t x) {
   x = x * 10 + (x >> 8);
-  x = (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
-       (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
-      32;
-  return x;
+  return (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+          (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+         32;
 }
 // The first k (1..8) digits at p as a number; 8 bytes at p readable, the first k are digits.
 [[gnu::always_inline]] inline uint64_t value_front(const char* p, unsigned k) {
@@ -51,8 +51,8 @@ static_assert(std::endian::native == std::endian::little, "swar_digits.h assumes
 
 // Byte masks for string scanning: bit 7 of a byte is set where the byte matches. Exact for the
 // lowest matching byte (borrows only travel upward), which is the only one the callers use.
-[[gnu::always_inline]] inline uint64_t bytes_equal(uint64_t x, char c) {
-  const uint64_t v = x ^ (0x0101010101010101ULL * static_cast<unsigned char>(c));
+[[gnu::always_inline]] inline uint64_t bytes_equal(uint64_t x, unsigned char c) {
+  const uint64_t v = x ^ (0x0101010101010101ULL * c);
   return (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
 }
 [[gnu::always_inline]] inline uint64_t bytes_below(uint64_t x, unsigned char n) {  // n <= 128
@@ -63,4 +63,4 @@ static_assert(std::endian::native == std::endian::little, "swar_digits.h assumes
   return static_cast<unsigned>(std::countr_zero(mask)) / 8;
 }
 
-}  // namespace dmabot::feed::internal
+}  // namespace dmabot::core::internal
