@@ -105,6 +105,10 @@ class SpscRing {
     return w >= r ? static_cast<std::size_t>(w - r) : 0;
   }
   [[nodiscard]] bool empty_approx() const noexcept { return size_approx() == 0; }
+  // The two position counters (events ever written / read), for a driver that watches many rings of
+  // different types at once (Engine's quiescence check). Read-only views; relaxed/acquire loads only.
+  [[nodiscard]] const std::atomic<uint64_t>& written_counter() const noexcept { return prod_.write; }
+  [[nodiscard]] const std::atomic<uint64_t>& read_counter() const noexcept { return cons_.read; }
   [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(mask_ + 1); }
 
  private:

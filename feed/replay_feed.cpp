@@ -272,9 +272,11 @@ void ReplayFeed::start_delivery() noexcept {
 }
 
 bool ReplayFeed::deliver_pending() noexcept {
-  for (std::size_t i = 0; pending_mask_ != 0 && i < kMaxOutputs; ++i) {
+  uint64_t todo = pending_mask_;
+  while (todo != 0) {
+    const auto i = static_cast<std::size_t>(__builtin_ctzll(todo));  // lowest owed ring
     const uint64_t bit = uint64_t{1} << i;
-    if ((pending_mask_ & bit) == 0) continue;
+    todo &= ~bit;
     bool ok = false;
     switch (next_.kind) {
       case ReplayEvent::kMdTick: ok = md_outputs_[i].ring->try_push(next_.tick); break;

@@ -183,6 +183,15 @@ absl::Status Engine::build(core::Config& cfg) {
   router_ = std::make_unique<gateway::RouterStage>(ec_.router, venues, symbols_, clock_, gr, &registry_);
 
   stages_ = all_stages();
+  auto add_counters = [this](const auto& pool) {
+    for (const auto& r : pool) ring_counters_.push_back(RingCounters{&r->written_counter(), &r->read_counter()});
+  };
+  add_counters(md_rings_);
+  add_counters(sig_rings_);
+  add_counters(ord_rings_);
+  add_counters(exec_rings_);
+  add_counters(trade_rings_);
+  add_counters(mark_rings_);
   if (recording) {
     registry_.add_callback_gauge("recorder_backlog", "Events waiting in the recorder's rings.", {}, &ring_backlog,
                                  recorder_.get());
@@ -318,12 +327,9 @@ absl::Status Engine::start() {
 }
 
 bool Engine::rings_empty() const {
-  for (const auto& r : md_rings_) if (!r->empty_approx()) return false;
-  for (const auto& r : sig_rings_) if (!r->empty_approx()) return false;
-  for (const auto& r : ord_rings_) if (!r->empty_approx()) return false;
-  for (const auto& r : exec_rings_) if (!r->empty_approx()) return false;
-  for (const auto& r : trade_rings_) if (!r->empty_approx()) return false;
-  for (const auto& r : mark_rings_) if (!r->empty_approx()) return false;
+  for (const RingCounters& c : ring_counters_) {
+    if (c.written->load(std::memory_order_acquire) != c.read->load(std::memory_order_acquire)) return false;
+  }
   return true;
 }
 
