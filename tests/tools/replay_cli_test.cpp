@@ -72,6 +72,26 @@ TEST(DmabotReplay, RecordedMockRunReplaysToTheSameDecisions) {
   EXPECT_EQ(md_b, md_a);
 }
 
+// A backtest's own recording (real capture, simulated exchange: trades and fills included) replays
+// to the same decisions as well.
+TEST(DmabotReplay, BacktestRecordingReplaysToTheSameDecisions) {
+  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
+  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string dir = temp_dir();
+  const std::string rec = dir + "/bt.jsonl";
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", src, "--strategy", "dynmm", "--json-summary-only", "--set",
+                 "RECORD_FILE=" + rec},
+                dir, &c),
+            0)
+      << read_file(c.err_path);
+  const std::string text = read_file(rec);
+  ASSERT_NE(text.find("\"kind\":\"trade\""), std::string::npos) << "trades must be recorded for the sim venue";
+  ASSERT_NE(text.find("\"status\":\"FILLED\""), std::string::npos) << "the run should have fills";
+  ASSERT_EQ(run({dmabot_bin(), "replay", rec, "--diff"}, dir, &c), 0) << read_file(c.err_path);
+  EXPECT_NE(read_file(c.out_path).find("diff: identical: "), std::string::npos) << read_file(c.out_path);
+}
+
 TEST(DmabotReplay, ChangedParameterIsReportedAsFirstDivergence) {
   const std::string dir = temp_dir();
   const std::string rec = record_mock_run(dir, "5000");
