@@ -99,7 +99,8 @@ void BacktestObserver::finish() {
 
 absl::Status run_backtest(Engine& engine, BacktestRecorder& rec, core::SymbolId chart_symbol,
                           void (*progress)(const BacktestProgress&, void*), void* progress_ctx) {
-  if (engine.observer().orders == nullptr) return absl::FailedPreconditionError("run_backtest: engine has no observer rings");
+  if (engine.observer().orders == nullptr)
+    return absl::FailedPreconditionError("run_backtest: engine has no observer rings");
   BacktestObserver obs(engine, rec, chart_symbol);
   if (auto st = engine.open_fused(); !st.ok()) return st;
   // The observer rings must be drained after every pass, also during shutdown's drain.

@@ -4,8 +4,8 @@
 // BacktestObserver drains the engine's ObserverRings (EngineOptions::observe) after every fused
 // step: routed orders and venue reports give order, cancel and fill counts, fees, turnover and our
 // working quotes (best working bid and ask of the chart symbol); risk's positions give the chart
-// symbol's mid, inventory and PnL (realized + unrealized - fees, summed over symbols). A sample is taken when BACKTEST_SAMPLE_MS of simulated time has passed and after every
-// fill, so the PnL and drawdown curves see every trade.
+// symbol's mid, inventory and PnL (realized + unrealized - fees, summed over symbols). A sample is taken when
+// BACKTEST_SAMPLE_MS of simulated time has passed and after every fill, so the PnL and drawdown curves see every trade.
 //
 // run_backtest() drives: open_fused(), step until the feed has finished, shutdown() (cancels what is
 // still working, drains), a last sample. `progress` (nullable) is called about every 2^16 steps.

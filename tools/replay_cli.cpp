@@ -84,11 +84,16 @@ struct CommonArgs {
 int common_flag(std::string_view a, ArgCursor& args, CommonArgs& c, std::string& err) {
   std::string v;
   std::string* dst = nullptr;
-  if (a == "--env") dst = &c.env_file;
-  else if (a == "--from") dst = &c.from;
-  else if (a == "--until") dst = &c.until;
-  else if (a == "--set") dst = &v;
-  else return 0;
+  if (a == "--env")
+    dst = &c.env_file;
+  else if (a == "--from")
+    dst = &c.from;
+  else if (a == "--until")
+    dst = &c.until;
+  else if (a == "--set")
+    dst = &v;
+  else
+    return 0;
   if (!args.take_value(*dst)) {
     err = str_cat(a, a == "--set" ? " needs KEY=VALUE" : a == "--env" ? " needs a file" : " needs a time in ns");
     return -1;
@@ -201,7 +206,8 @@ int replay_command(int argc, char** argv) {
   if (::stat(file.c_str(), &sb) != 0) return usage_error(str_cat(file, ": cannot open (no such file)"));
 
   const bool capture = feed::is_raw_capture(file);
-  if (diff && capture) return usage_error(str_cat("--diff: ", file, " is a raw capture; it holds no decisions to compare"));
+  if (diff && capture)
+    return usage_error(str_cat("--diff: ", file, " is a raw capture; it holds no decisions to compare"));
 
   std::string err;
   std::vector<std::string> overrides = c.sets;
@@ -221,7 +227,8 @@ int replay_command(int argc, char** argv) {
   if (capture) {
     cfg = core::Config::load(c.env_file, overrides, &core::Config::no_env);
   } else {
-    if (!c.env_file.empty()) return usage_error("--env: a recording is replayed with the config in its header; use --set");
+    if (!c.env_file.empty())
+      return usage_error("--env: a recording is replayed with the config in its header; use --set");
     core::SymbolTable scratch;
     feed::RecordingSource rs(scratch);
     if (absl::Status st = rs.open(file); !st.ok()) return usage_error(std::string(st.message()));
@@ -236,7 +243,8 @@ int replay_command(int argc, char** argv) {
   if (!ec.ok()) return cleanup(), usage_error(std::string(ec.status().message()));
   core::set_log_level(ec->log_level);
   if (ec->venue_mode != "mock" && ec->venue_mode != "sim") {
-    return cleanup(), usage_error(str_cat("VENUE_MODE=", ec->venue_mode, ": replay runs against mock or sim venues only"));
+    return cleanup(),
+           usage_error(str_cat("VENUE_MODE=", ec->venue_mode, ": replay runs against mock or sim venues only"));
   }
   auto start = first_event_time(file, ec->replay_from_ns);
   if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
@@ -372,8 +380,8 @@ int backtest_command(int argc, char** argv) {
     for (std::size_t i = 0; i < e.symbols().size(); ++i) {
       core::str_append(want, i ? "," : "", e.symbols().name(static_cast<core::SymbolId>(i)));
     }
-    return usage_error(str_cat("SYMBOLS=", want, ": --data ", data, " has no events for these symbols (it has ",
-                               have, ")"));
+    return usage_error(
+        str_cat("SYMBOLS=", want, ": --data ", data, " has no events for these symbols (it has ", have, ")"));
   }
   const bool read_ok = report_replay(e, data, json_only);
   if (s.orders == 0) {

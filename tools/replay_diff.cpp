@@ -72,8 +72,8 @@ std::string DecisionDiff::to_text() const {
   if (identical) return core::str_cat("identical: ", signals, " signals and ", orders, " orders");
   auto where = [](uint64_t line) { return line == 0 ? std::string("end of file") : core::str_cat("line ", line); };
   return core::str_cat("first divergence after ", signals, " signals and ", orders, " identical orders: recorded ",
-                       where(recorded_line), " vs replayed ", where(replayed_line), ", field '", field,
-                       "': recorded ", recorded_value, ", replayed ", replayed_value);
+                       where(recorded_line), " vs replayed ", where(replayed_line), ", field '", field, "': recorded ",
+                       recorded_value, ", replayed ", replayed_value);
 }
 
 absl::StatusOr<DecisionDiff> diff_decisions(const std::string& recorded_path, const std::string& replayed_path) {

@@ -6,7 +6,6 @@
 // backtest on a real capture writes summary.json and report.html, and the same input gives
 // byte-identical outputs twice; bad usage exits 2 with one line.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <fstream>
@@ -130,13 +129,16 @@ TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
   // A plain capture: three good bookTicker lines around two broken ones.
   const std::string cap = dir + "/cap.raw";
   std::ofstream(cap, std::ios::binary)
-      << "1723161254087891268 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"61837.63\","
+      << "1723161254087891268 "
+         "{\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"61837.63\","
          "\"B\":\"3.7\",\"a\":\"61837.64\",\"A\":\"1.5\"}}\n"
       << "1723161254087891300 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":2,\"s\":\"BTCUSDT\",\"b\":\"x\"}}\n"
-      << "1723161254087891400 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":3,\"s\":\"BTCUSDT\",\"b\":\"61837.60\","
+      << "1723161254087891400 "
+         "{\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":3,\"s\":\"BTCUSDT\",\"b\":\"61837.60\","
          "\"B\":\"3.7\",\"a\":\"61837.65\",\"A\":\"1.5\"}}\n"
       << "garbage without a time\n"
-      << "1723161254087891500 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":4,\"s\":\"BTCUSDT\",\"b\":\"61837.61\","
+      << "1723161254087891500 "
+         "{\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":4,\"s\":\"BTCUSDT\",\"b\":\"61837.61\","
          "\"B\":\"3.7\",\"a\":\"61837.66\",\"A\":\"1.5\"}}\n";
   Child c;
   ASSERT_EQ(run({dmabot_bin(), "replay", cap}, dir, &c), 0) << read_file(c.err_path);

@@ -18,15 +18,24 @@ std::string write(const std::string& name, const std::string& text) {
   return path;
 }
 
-const std::string kHeader = R"({"v":1,"kind":"config","program":"dmabot","config":{"A":"1"}})" "\n";
+const std::string kHeader = R"({"v":1,"kind":"config","program":"dmabot","config":{"A":"1"}})"
+                            "\n";
 std::string md(int seq) {
-  return R"({"v":1,"seq":)" + std::to_string(seq) + R"(,"kind":"md","ts_local":5,"sym":"BTCUSDT","bid":"1","bq":"1","ask":"2","aq":"1"})" "\n";
+  return R"({"v":1,"seq":)" + std::to_string(seq) +
+         R"(,"kind":"md","ts_local":5,"sym":"BTCUSDT","bid":"1","bq":"1","ask":"2","aq":"1"})"
+         "\n";
 }
 std::string sig(int seq, const std::string& px) {
-  return R"({"v":1,"seq":)" + std::to_string(seq) + R"(,"kind":"sig","ts_local":7,"sym":"BTCUSDT","side":"BUY","px":")" + px + R"(","qty":"1","cid":11})" "\n";
+  return R"({"v":1,"seq":)" + std::to_string(seq) +
+         R"(,"kind":"sig","ts_local":7,"sym":"BTCUSDT","side":"BUY","px":")" + px +
+         R"(","qty":"1","cid":11})"
+         "\n";
 }
 std::string ord(int seq, const std::string& qty) {
-  return R"({"v":1,"seq":)" + std::to_string(seq) + R"(,"kind":"ord","ts_local":7,"sym":"BTCUSDT","side":"BUY","px":"1.5","qty":")" + qty + R"(","cid":11})" "\n";
+  return R"({"v":1,"seq":)" + std::to_string(seq) +
+         R"(,"kind":"ord","ts_local":7,"sym":"BTCUSDT","side":"BUY","px":"1.5","qty":")" + qty +
+         R"(","cid":11})"
+         "\n";
 }
 
 TEST(DecisionDiff, SameDecisionsAreIdenticalWhateverSeqAndMarketData) {
