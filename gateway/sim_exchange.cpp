@@ -5,6 +5,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <unordered_map>
+
+#include "core/event_codec.h"
+#include "core/recorder.h"
 #include "core/strings.h"
 
 namespace dmabot::gateway {
@@ -53,6 +57,19 @@ absl::StatusOr<SimExchangeParams> SimExchangeParams::from_config(core::Config& c
   if (!st.ok()) return st;
   st = read_samples(cfg, "SIM_ACK_LATENCY_SAMPLES_US", p.ack_latency_samples_ns);
   if (!st.ok()) return st;
+  auto recording = cfg.get_string("SIM_LATENCY_RECORDING", "");
+  if (!recording.ok()) return recording.status();
+  if (!recording->empty()) {
+    if (!p.latency_samples_ns.empty() || !p.ack_latency_samples_ns.empty()) {
+      return cfg.error("SIM_LATENCY_RECORDING", "set together with SIM_*_LATENCY_SAMPLES_US: use one or the other");
+    }
+    auto trips = latency_samples_from_recording(*recording);
+    if (!trips.ok()) return cfg.error("SIM_LATENCY_RECORDING", std::string(trips.status().message()));
+    for (int64_t r : *trips) {
+      p.latency_samples_ns.push_back(r / 2);
+      p.ack_latency_samples_ns.push_back(r - r / 2);
+    }
+  }
   auto maker = cfg.get_double("SIM_MAKER_FEE_BPS", 2, -100, 100);
   if (!maker.ok()) return maker.status();
   auto taker = cfg.get_double("SIM_TAKER_FEE_BPS", 4, -100, 100);
@@ -68,6 +85,36 @@ absl::StatusOr<SimExchangeParams> SimExchangeParams::from_config(core::Config& c
   p.seed = static_cast<uint64_t>(*seed);
   p.queue_model = *qm == "probabilistic" ? QueueModel::kProbabilistic : QueueModel::kRiskAverse;
   return p;
+}
+
+absl::StatusOr<std::vector<int64_t>> latency_samples_from_recording(const std::string& path,
+                                                                    std::size_t max_samples) {
+  core::JsonlReader reader;
+  if (absl::Status st = reader.open(path); !st.ok()) return st;
+  core::SymbolTable scratch;
+  core::EventDecoder decoder(&scratch);
+  core::RecordedEvent ev;
+  std::unordered_map<uint64_t, UnixNanos> sent;  // client id -> ts_local of the new order
+  std::vector<int64_t> out;
+  std::string_view line;
+  for (;;) {
+    const core::JsonlReader::Result r = reader.next(line);
+    if (r == core::JsonlReader::Result::kEof || r == core::JsonlReader::Result::kTruncated) break;
+    if (r == core::JsonlReader::Result::kError) return reader.status();
+    if (decoder.decode_padded(line, ev) != core::DecodeResult::kOk) continue;
+    if (const auto* o = std::get_if<Order>(&ev.event)) {
+      if (o->action != OrderAction::kCancel) sent.emplace(o->client_id, o->ts_local);
+    } else if (const auto* x = std::get_if<core::ExecReport>(&ev.event)) {
+      if (x->venue == core::kRiskVenue) continue;
+      auto it = sent.find(x->client_id);
+      if (it == sent.end()) continue;
+      if (x->ts_local >= it->second) out.push_back(x->ts_local - it->second);
+      sent.erase(it);
+      if (out.size() >= max_samples) break;
+    }
+  }
+  if (out.empty()) return core::invalid(path, ": no order with a venue report in it (is it a dmabot recording?)");
+  return out;
 }
 
 SimExchange::SimExchange(std::string name, uint8_t venue_id, SimExchangeParams params,

@@ -72,10 +72,21 @@ struct SimExchangeParams {
   std::size_t max_live_orders = 4096;  // not a config key
 
   // SIM_ENTRY_LATENCY_US (200), SIM_ACK_LATENCY_US (200), SIM_ENTRY_LATENCY_SAMPLES_US (""),
-  // SIM_ACK_LATENCY_SAMPLES_US ("") comma lists of microseconds, SIM_MAKER_FEE_BPS (2),
-  // SIM_TAKER_FEE_BPS (4), SIM_SEED (42), SIM_QUEUE_MODEL (risk_averse|probabilistic).
+  // SIM_ACK_LATENCY_SAMPLES_US ("") comma lists of microseconds, SIM_LATENCY_RECORDING ("": a dmabot
+  // recording whose order round trips become the samples, see latency_samples_from_recording),
+  // SIM_MAKER_FEE_BPS (2), SIM_TAKER_FEE_BPS (4), SIM_SEED (42), SIM_QUEUE_MODEL
+  // (risk_averse|probabilistic).
   static absl::StatusOr<SimExchangeParams> from_config(core::Config& cfg);
 };
+
+// Order round trips measured in a dmabot recording: for each new order ("ord" line, action new) the
+// time from its ts_local to the ts_local of the first venue report about it ("exec" line with the same
+// client id, risk rejections excluded), in ns, in file order; at most `max_samples`. A latency model
+// "taken from a recording": SIM_LATENCY_RECORDING splits each round trip r into an entry sample r/2
+// and an ack sample r - r/2. Errors name the file (unreadable, or no order/report pair in it);
+// malformed lines are skipped. Cold path: allocates.
+absl::StatusOr<std::vector<int64_t>> latency_samples_from_recording(const std::string& path,
+                                                                    std::size_t max_samples = 100'000);
 
 class SimExchange final : public core::Stage {
  public:

@@ -3,10 +3,14 @@
 #include "gateway/sim_exchange.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <string>
 #include <vector>
 
+#include "core/event_codec.h"
 #include "tests/gateway/test_util.h"
 
 namespace dmabot::gateway {
@@ -398,4 +402,73 @@ TEST(SimExchange, FromConfigDefaultsAndErrors) {
 }
 
 }  // namespace
+// A recording written here: three new orders and one cancel, their venue reports (one risk
+// rejection among them), in file order. Round trips by hand: id 1: 1000 -> 1050 = 50 ns;
+// id 2: 2000 -> 2120 = 120 ns (its later fill is not a first report); id 3 rejected by risk (no
+// sample); the cancel of id 1 is not an order round trip; id 4: 5000 -> 5060 = 60 ns.
+std::string write_latency_recording() {
+  core::SymbolTable symbols;
+  symbols.add("BTCUSDT");
+  std::string text = "{\"v\":1,\"kind\":\"config\",\"program\":\"dmabot\",\"config\":{}}\n";
+  char buf[1024];
+  uint64_t seq = 1;
+  auto order = [&](uint64_t id, int64_t ts, core::OrderAction a) {
+    core::Order o;
+    o.client_id = id;
+    o.ts_local = ts;
+    o.action = a;
+    o.symbol = 0;
+    o.price = core::Price::from_raw(100'00000000);
+    o.qty = core::Qty::from_raw(1'00000000);
+    text.append(buf, core::encode(o, seq++, symbols, buf, sizeof(buf)));
+  };
+  auto report = [&](uint64_t id, int64_t ts, core::ExecStatus st, uint8_t venue) {
+    core::ExecReport r;
+    r.client_id = id;
+    r.ts_local = ts;
+    r.status = st;
+    r.venue = venue;
+    r.symbol = 0;
+    text.append(buf, core::encode(r, seq++, symbols, buf, sizeof(buf)));
+  };
+  order(1, 1000, core::OrderAction::kNew);
+  order(2, 2000, core::OrderAction::kNew);
+  report(1, 1050, core::ExecStatus::kNew, 0);
+  report(2, 2120, core::ExecStatus::kNew, 1);
+  report(3, 2500, core::ExecStatus::kRejected, core::kRiskVenue);
+  report(2, 3000, core::ExecStatus::kFilled, 1);
+  order(1, 4000, core::OrderAction::kCancel);
+  report(1, 4100, core::ExecStatus::kCanceled, 0);
+  order(4, 5000, core::OrderAction::kNew);
+  report(4, 5060, core::ExecStatus::kNew, 0);
+  const std::string path = ::testing::TempDir() + "/sim_latency_" + std::to_string(::getpid()) + ".jsonl";
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST(SimExchange, LatencySamplesFromARecording) {
+  const std::string path = write_latency_recording();
+  auto samples = latency_samples_from_recording(path);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  EXPECT_EQ(*samples, (std::vector<int64_t>{50, 120, 60}));
+  // As config: each round trip split into an entry half and an ack half.
+  auto cfg = core::Config::parse("", "test.env", {"SIM_LATENCY_RECORDING=" + path}, &core::Config::no_env);
+  ASSERT_TRUE(cfg.ok());
+  auto p = SimExchangeParams::from_config(*cfg);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->latency_samples_ns, (std::vector<int64_t>{25, 60, 30}));
+  EXPECT_EQ(p->ack_latency_samples_ns, (std::vector<int64_t>{25, 60, 30}));
+  // Both ways at once, or a file without pairs, is an error naming the key.
+  auto both = core::Config::parse("", "test.env", {"SIM_LATENCY_RECORDING=" + path, "SIM_ACK_LATENCY_SAMPLES_US=5"},
+                                  &core::Config::no_env);
+  auto pb = SimExchangeParams::from_config(*both);
+  ASSERT_FALSE(pb.ok());
+  EXPECT_NE(std::string(pb.status().message()).find("SIM_LATENCY_RECORDING"), std::string::npos);
+  auto none = core::Config::parse("", "test.env", {"SIM_LATENCY_RECORDING=/nonexistent/rec.jsonl"},
+                                  &core::Config::no_env);
+  auto pn = SimExchangeParams::from_config(*none);
+  ASSERT_FALSE(pn.ok());
+  EXPECT_NE(std::string(pn.status().message()).find("/nonexistent/rec.jsonl"), std::string::npos);
+}
+
 }  // namespace dmabot::gateway
