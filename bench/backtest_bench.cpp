@@ -10,6 +10,9 @@
 //   backtest/<strategy>   the full `dmabot backtest` loop (Engine fused, BacktestObserver)
 //   backtest/jsonl_<s>    the same, replaying a dmabot JSONL recording of those ticks (written once
 //                         at start-up by a recorded backtest run) instead of the raw capture
+//   backtest/cache_read_only, backtest/cache_<s>
+//                         read_only and <strategy> over a binary event cache (feed/event_cache.h)
+//                         of the same plain capture, converted once at start-up (not timed)
 // Without the data directory every benchmark is skipped with a message.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -24,6 +27,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/symbol_table.h"
+#include "feed/event_cache.h"
 #include "feed/replay_feed.h"
 #include "tools/backtest_driver.h"
 #include "tools/engine.h"
@@ -100,12 +104,24 @@ const std::string& jsonl_path() {
   return path;
 }
 
-void BM_ReadOnly(benchmark::State& state) {
-  if (input_path().empty()) return state.SkipWithError("no data file (shared/data/binance)");
+// The plain capture converted to an event cache once; "" on failure.
+const std::string& cache_path() {
+  static const std::string path = []() -> std::string {
+    if (input_path().empty()) return "";
+    const std::string out = "/tmp/dmabot_backtest_bench_" + std::to_string(::getpid()) + ".dmbev";
+    if (!feed::write_event_cache(input_path(), out).ok()) return "";
+    std::atexit([] { ::unlink(cache_path().c_str()); });
+    return out;
+  }();
+  return path;
+}
+
+void read_only(benchmark::State& state, const std::string& file) {
+  if (file.empty()) return state.SkipWithError("no data file (shared/data/binance)");
   uint64_t events = 0;
   for (auto _ : state) {
     core::SymbolTable symbols;
-    auto src = feed::open_source(input_path(), symbols);
+    auto src = feed::open_source(file, symbols);
     if (!src.ok()) return state.SkipWithError("cannot open input");
     core::Clock clock = core::Clock::simulated(INT64_MAX - 1);  // everything is due at once
     core::SpscRing<core::MdTick> md(4096);
@@ -138,7 +154,10 @@ void run_backtests(benchmark::State& state, const std::string& file, const char*
   state.counters["orders_per_run"] = static_cast<double>(orders) / static_cast<double>(state.iterations());
 }
 
+void BM_ReadOnly(benchmark::State& state) { read_only(state, input_path()); }
+void BM_CacheReadOnly(benchmark::State& state) { read_only(state, cache_path()); }
 void BM_Backtest(benchmark::State& state, const char* strategy) { run_backtests(state, input_path(), strategy); }
+void BM_BacktestCache(benchmark::State& state, const char* strategy) { run_backtests(state, cache_path(), strategy); }
 void BM_BacktestJsonl(benchmark::State& state, const char* strategy) { run_backtests(state, jsonl_path(), strategy); }
 
 BENCHMARK(BM_ReadOnly)->Name("backtest/read_only")->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -149,6 +168,11 @@ BENCHMARK_CAPTURE(BM_Backtest, mean_reversion, "mean_reversion")
 BENCHMARK_CAPTURE(BM_BacktestJsonl, dynmm, "dynmm")->Name("backtest/jsonl_dynmm")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_BacktestJsonl, mean_reversion, "mean_reversion")
     ->Name("backtest/jsonl_mean_reversion")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CacheReadOnly)->Name("backtest/cache_read_only")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestCache, dynmm, "dynmm")->Name("backtest/cache_dynmm")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestCache, as, "as")->Name("backtest/cache_as")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestCache, mean_reversion, "mean_reversion")
+    ->Name("backtest/cache_mean_reversion")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 
 #include "core/strings.h"
 #include "core/tap.h"
+#include "feed/event_cache.h"
 
 namespace dmabot::feed {
 
@@ -156,6 +157,11 @@ bool RecordingSource::next(ReplayEvent& out) {
 // ---------------------------------------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols) {
+  if (is_event_cache(path)) {
+    CacheSource src(symbols);
+    if (absl::Status st = src.open(path); !st.ok()) return st;
+    return std::make_unique<EventSource>(EventSource::Impl(std::move(src)));
+  }
   if (is_raw_capture(path)) {
     CaptureSource src(symbols);
     if (absl::Status st = src.open(path); !st.ok()) return st;

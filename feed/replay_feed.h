@@ -11,8 +11,15 @@
 //                     and mark lines are yielded; every other line (config, end, sig, ord, exec, ctl,
 //                     empty) is counted as skipped; a line that does not decode (truncated last line
 //                     included) is counted as malformed with line number and reason. Nothing throws.
-// open_source() picks the reader by sniffing: feed::is_raw_capture(), else a JSONL file whose first
-// non-blank line is a "kind":"config" header; anything else is an InvalidArgument naming the file.
+//   CacheSource     — a binary event cache (feed/event_cache.h: `dmabot convert`): fixed-size records
+//                     copied straight into the event, read with read(2) in ~1 MiB blocks. Its "line"
+//                     is the record number (1-based). An unknown record kind, a record cut short by
+//                     the end of the file or bytes past the last record are counted as malformed
+//                     with their record number; a file shorter than its header says also makes
+//                     status() non-OK. Its symbol names are interned at open().
+// open_source() picks the reader by sniffing: the event cache's magic bytes, then
+// feed::is_raw_capture(), else a JSONL file whose first non-blank line is a "kind":"config" header;
+// anything else is an InvalidArgument naming the file.
 //
 // ReplayFeed emits, per poll, up to 64 events whose ts_local <= clock.now(): MdTicks go to every
 // FeedOutput whose shard owns the symbol (symbol % shard_count == shard_index, as MockFeed), every
@@ -28,7 +35,8 @@
 //
 // Threads: construct on the control thread; poll()/next_wakeup() on the stage's thread; finished()
 // and stop() from any thread; stats() from the stage's thread or after it has stopped.
-// Allocation: the readers' buffers at open_source(); the first event is read in the constructor;
+// Allocation: the readers' buffers at open_source() (a cache interns all its symbols there too);
+// the first event is read in the constructor;
 // none per event after that, except the few malformed-line samples (capped) and interning a new
 // symbol name met in the file (SymbolTable::add) — so the SymbolTable given to open_source() must
 // not be read by other threads while a replay runs unless all its symbols are already known.
@@ -134,9 +142,74 @@ class RecordingSource {
   bool done_ = false;
 };
 
+// What a cache file's header says about itself and the file it was made from (informational).
+struct EventCacheInfo {
+  uint32_t version = 0;
+  uint64_t records = 0;                                    // events the writer wrote
+  std::array<uint64_t, ReplayEvent::kKindCount> events{};  // of which, per kind
+  std::string source_path;                                 // as given to the writer
+  uint64_t source_size = 0;                                // bytes, at conversion time
+  int64_t source_mtime_ns = 0;
+  uint64_t source_lines = 0, source_skipped = 0, source_malformed = 0;  // the source's SourceStats
+  bool source_incomplete = false;    // the source stopped early (truncated gzip...): events after that are missing
+  std::vector<std::string> symbols;  // in cache id order
+};
+
+// Reader of a binary event cache (format: feed/event_cache.h). Movable, not copyable. One thread.
+// open() allocates (a ~1 MiB block buffer, the symbol names); next() copies records out of the
+// block and reads the next block with pread(2) when it runs out, without allocating (the capped
+// malformed samples aside).
+class CacheSource {
+ public:
+  explicit CacheSource(core::SymbolTable& symbols) : symbols_(&symbols) {}
+
+  // Reads and checks the header (magic, version, byte order, event layout, header checksum, a
+  // finished writer) and interns the symbol names. Errors are InvalidArgument/NotFound naming the file.
+  absl::Status open(const std::string& path);
+  bool next(ReplayEvent& out);
+  [[nodiscard]] SourceStats stats() const { return stats_; }
+  // Non-OK after EOF when the file is shorter than its header says, a read failed, or the cache was
+  // made from a source that stopped early.
+  [[nodiscard]] absl::Status status() const { return status_; }
+  [[nodiscard]] double progress() const;
+  [[nodiscard]] const EventCacheInfo& info() const { return info_; }
+
+ private:
+  bool refill();  // reads the next block of whole records; false at the end
+  void malformed(uint64_t record, std::string_view reason);
+  void finish();  // end of the records: account for a cut or trailing bytes
+
+  // Owns the descriptor; moving hands it over, so CacheSource can live in the variant.
+  struct Fd {
+    int fd = -1;
+    Fd() = default;
+    Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+    Fd& operator=(Fd&& o) noexcept;
+    ~Fd() { reset(); }
+    void reset();
+  };
+
+  core::SymbolTable* symbols_;
+  Fd fd_;
+  std::string path_;
+  EventCacheInfo info_;
+  std::vector<core::SymbolId> id_map_;  // cache symbol id -> id in symbols_
+  std::vector<char> buf_;
+  std::size_t cur_ = 0;  // next record in buf_
+  std::size_t end_ = 0;  // end of the whole records in buf_
+  uint64_t file_size_ = 0;
+  uint64_t records_offset_ = 0;
+  uint64_t complete_ = 0;   // whole records present: min(header count, what the file holds)
+  uint64_t loaded_ = 0;     // records read into buf_ so far
+  uint64_t record_no_ = 0;  // records handed out or rejected so far
+  SourceStats stats_;
+  absl::Status status_;
+  bool done_ = false;
+};
+
 class EventSource {
  public:
-  using Impl = std::variant<CaptureSource, RecordingSource>;
+  using Impl = std::variant<CaptureSource, RecordingSource, CacheSource>;
   explicit EventSource(Impl impl) : impl_(std::move(impl)) {}
 
   // The next market event in file order; false at EOF.
@@ -151,6 +224,7 @@ class EventSource {
     return std::visit([](const auto& s) { return s.status(); }, impl_);
   }
   [[nodiscard]] bool is_capture() const { return std::holds_alternative<CaptureSource>(impl_); }
+  [[nodiscard]] bool is_cache() const { return std::holds_alternative<CacheSource>(impl_); }
   // Share of the file read so far (bytes; compressed bytes for gzip), -1 when unknown. Cold path.
   [[nodiscard]] double progress() const {
     return std::visit([](const auto& s) { return s.progress(); }, impl_);
@@ -161,7 +235,7 @@ class EventSource {
   Impl impl_;
 };
 
-// Opens `path` as a raw capture or a JSONL recording (see the overview). Symbols met are interned
+// Opens `path` as an event cache, a raw capture or a JSONL recording (see the overview). Symbols met are interned
 // into `symbols`, which must outlive the source.
 absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols);
 

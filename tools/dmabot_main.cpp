@@ -19,6 +19,7 @@
 #include "core/strings.h"
 #include "tools/as2008.h"
 #include "tools/cli_common.h"
+#include "tools/convert_cli.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
 #include "tools/replay_cli.h"
@@ -37,6 +38,7 @@ constexpr const char* kMainHelp =
     "  run      run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
     "  replay   re-run a recording or a raw Binance capture; --diff checks the decisions\n"
     "  backtest replay market data through one strategy on the simulated exchange\n"
+    "  convert  turn a capture or recording into a binary event cache (fast replays/backtests)\n"
     "  sweep    parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
     "  sim      re-run a published market-making experiment (sim as2008)\n"
     "\n"
@@ -251,6 +253,7 @@ int main(int argc, char** argv) {
   if (cmd == "sim") return cmd_sim(argc - 2, argv + 2);
   if (cmd == "replay") return dmabot::tools::replay_command(argc - 2, argv + 2);
   if (cmd == "backtest") return dmabot::tools::backtest_command(argc - 2, argv + 2);
+  if (cmd == "convert") return dmabot::tools::convert_command(argc - 2, argv + 2);
   if (cmd == "sweep") {
     // Children are this very binary: resolve it now, so a relative argv[0] or PATH lookup cannot pick another.
     char self[PATH_MAX];

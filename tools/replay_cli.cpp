@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "feed/capture_reader.h"
+#include "feed/event_cache.h"
 #include "feed/replay_feed.h"
 #include "tools/backtest_driver.h"
 #include "tools/backtest_report.h"
@@ -35,9 +36,10 @@ constexpr const char* kReplayHelp =
     "usage: dmabot replay FILE [--diff] [--set KEY=VALUE ...] [options]\n"
     "\n"
     "Re-runs FILE through the strategies, risk and router with every stage on one thread and a\n"
-    "simulated clock. FILE is a recording (RECORD_FILE) or a raw Binance capture (gzip or plain,\n"
-    "'<local time> <combined-stream JSON>' lines). A recording is replayed with the config in its header,\n"
-    "so its Signal and Order decisions come out again; a capture with --env/--set (SYMBOLS, TICK_SIZE...).\n"
+    "simulated clock. FILE is a recording (RECORD_FILE), a raw Binance capture (gzip or plain,\n"
+    "'<local time> <combined-stream JSON>' lines) or an event cache ('dmabot convert'). A recording is\n"
+    "replayed with the config in its header, so its Signal and Order decisions come out again; a\n"
+    "capture or cache with --env/--set (SYMBOLS, TICK_SIZE...).\n"
     "Malformed or truncated lines are counted and reported with their line numbers.\n"
     "\n"
     "  --diff               compare the replayed decisions with the recorded ones; print the first\n"
@@ -59,7 +61,8 @@ constexpr const char* kBacktestHelp =
     "stage on one thread and a simulated clock. Prints the summary and writes DIR/summary.json and\n"
     "DIR/report.html (one self-contained page: mid and quotes, PnL, inventory, drawdown).\n"
     "\n"
-    "  --data FILE          market data to replay, or 'synthetic' for the synthetic L1 market\n"
+    "  --data FILE          market data to replay (capture, recording, or an event cache from\n"
+    "                       'dmabot convert', the fastest), or 'synthetic' for the synthetic L1 market\n"
     "                       (SYN_* keys: Brownian mid, fixed spread, Poisson market orders that fill\n"
     "                       a quote at distance d from the mid with intensity A*exp(-k*d))\n"
     "  --strategy NAME      dynmm, as, mean_reversion, ma_cross, vol_breakout\n"
@@ -205,9 +208,10 @@ int replay_command(int argc, char** argv) {
   struct stat sb;
   if (::stat(file.c_str(), &sb) != 0) return usage_error(str_cat(file, ": cannot open (no such file)"));
 
-  const bool capture = feed::is_raw_capture(file);
+  // A raw capture and an event cache hold market data only: both replay with --env/--set.
+  const bool capture = feed::is_raw_capture(file) || feed::is_event_cache(file);
   if (diff && capture)
-    return usage_error(str_cat("--diff: ", file, " is a raw capture; it holds no decisions to compare"));
+    return usage_error(str_cat("--diff: ", file, " is a raw capture or event cache; it holds no decisions to compare"));
 
   std::string err;
   std::vector<std::string> overrides = c.sets;

@@ -232,6 +232,35 @@ TEST(DmabotBacktest, SyntheticMarketIsDeterministicAndFollowsItsSeed) {
   EXPECT_EQ(json[0].find("\"fills\":0,"), std::string::npos) << "no quote was ever filled: " << json[0];
 }
 
+// dmabot convert: a backtest from the event cache is byte-identical to one from the capture, and
+// replay reads the cache too; bad usage exits 2.
+TEST(DmabotConvert, CacheBacktestsExactlyLikeItsCapture) {
+  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
+  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string dir = temp_dir();
+  const std::string cache = dir + "/s.dmbev";
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "convert", src, cache}, dir, &c), 0) << read_file(c.err_path);
+  // 28040 bookTicker + 9757 trade lines in the capture (zcat | grep -c).
+  EXPECT_NE(read_file(c.out_path).find("37797 events (28040 md, 9757 trade, 0 mark)"), std::string::npos)
+      << read_file(c.out_path);
+  std::string json[2];
+  const std::string inputs[2] = {src, cache};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", inputs[i], "--strategy", "dynmm", "--json-summary-only"}, dir,
+                  &c),
+              0)
+        << read_file(c.err_path);
+    json[i] = read_file(c.out_path);
+  }
+  EXPECT_TRUE(json[0] == json[1]) << json[0] << "\n" << json[1];
+  ASSERT_EQ(run({dmabot_bin(), "replay", cache}, dir, &c), 0) << read_file(c.err_path);
+  EXPECT_NE(read_file(c.out_path).find("BTCUSDT ticks=28040"), std::string::npos) << read_file(c.out_path);
+  EXPECT_EQ(run({dmabot_bin(), "convert", src}, dir, &c), 2);
+  EXPECT_EQ(count_lines(read_file(c.err_path)), 1) << read_file(c.err_path);
+  EXPECT_EQ(run({dmabot_bin(), "replay", cache, "--diff"}, dir, &c), 2);
+}
+
 // The simulated exchange as a paper-trading venue behind the mock feed (fused, so the run is exact).
 TEST(DmabotRun, SimVenuePaperTradesOnTheMockFeed) {
   const std::string dir = temp_dir();
