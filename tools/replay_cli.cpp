@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -83,25 +84,31 @@ struct CommonArgs {
   std::string from, until;
 };
 
-// Handles --env/--set/--from/--until; returns 1 if consumed, 0 if not ours, -1 on a missing value.
-int common_flag(std::string_view a, ArgCursor& args, CommonArgs& c, std::string& err) {
-  std::string v;
-  std::string* dst = nullptr;
-  if (a == "--env")
-    dst = &c.env_file;
-  else if (a == "--from")
-    dst = &c.from;
-  else if (a == "--until")
-    dst = &c.until;
-  else if (a == "--set")
-    dst = &v;
-  else
-    return 0;
-  if (!args.take_value(*dst)) {
-    err = str_cat(a, a == "--set" ? " needs KEY=VALUE" : a == "--env" ? " needs a file" : " needs a time in ns");
+// A flag that takes the next argument as its value; `needs` completes "FLAG needs ...".
+struct ValueFlag {
+  std::string_view name;
+  std::string* dst;
+  const char* needs;
+};
+
+// Handles --env/--set/--from/--until and the command's own value flags; returns 1 if consumed, 0 if
+// not one of them, -1 on a missing value (err says which).
+int value_flag(std::string_view a, ArgCursor& args, CommonArgs& c, std::initializer_list<ValueFlag> own,
+               std::string& err) {
+  std::string set;
+  const ValueFlag common[] = {{"--env", &c.env_file, "a file"},
+                              {"--from", &c.from, "a time in ns"},
+                              {"--until", &c.until, "a time in ns"},
+                              {"--set", &set, "KEY=VALUE"}};
+  const ValueFlag* f = nullptr;
+  for (const ValueFlag& x : common) f = f == nullptr && x.name == a ? &x : f;
+  for (const ValueFlag& x : own) f = f == nullptr && x.name == a ? &x : f;
+  if (f == nullptr) return 0;
+  if (!args.take_value(*f->dst)) {
+    err = str_cat(a, " needs ", f->needs);
     return -1;
   }
-  if (a == "--set") c.sets.push_back(v);
+  if (f->dst == &set) c.sets.push_back(set);
   return 1;
 }
 
@@ -184,7 +191,8 @@ int replay_command(int argc, char** argv) {
   while (!args.done()) {
     const std::string_view a = args.next();
     std::string err;
-    const int r = common_flag(a, args, c, err);
+    const int r =
+        value_flag(a, args, c, {{"--record", &record, "a file"}, {"--summary-json", &summary_json, "a file"}}, err);
     if (r < 0) return usage_error(err);
     if (r > 0) continue;
     if (a == "--help" || a == "-h") {
@@ -192,10 +200,6 @@ int replay_command(int argc, char** argv) {
       return kExitOk;
     } else if (a == "--diff") {
       diff = true;
-    } else if (a == "--record") {
-      if (!args.take_value(record)) return usage_error("--record needs a file");
-    } else if (a == "--summary-json") {
-      if (!args.take_value(summary_json)) return usage_error("--summary-json needs a file");
     } else if (!a.empty() && a[0] == '-') {
       return usage_error(str_cat("replay: unknown option '", a, "' (see dmabot replay --help)"));
     } else if (file.empty()) {
@@ -309,18 +313,14 @@ int backtest_command(int argc, char** argv) {
   while (!args.done()) {
     const std::string_view a = args.next();
     std::string err;
-    const int r = common_flag(a, args, c, err);
+    const int r = value_flag(
+        a, args, c,
+        {{"--data", &data, "a file"}, {"--strategy", &strategy, "a name"}, {"--out", &out_dir, "a directory"}}, err);
     if (r < 0) return usage_error(err);
     if (r > 0) continue;
     if (a == "--help" || a == "-h") {
       std::fputs(kBacktestHelp, stdout);
       return kExitOk;
-    } else if (a == "--data") {
-      if (!args.take_value(data)) return usage_error("--data needs a file");
-    } else if (a == "--strategy") {
-      if (!args.take_value(strategy)) return usage_error("--strategy needs a name");
-    } else if (a == "--out") {
-      if (!args.take_value(out_dir)) return usage_error("--out needs a directory");
     } else if (a == "--json-summary-only") {
       json_only = true;
     } else {
