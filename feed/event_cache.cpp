@@ -84,11 +84,61 @@ uint64_t header_checksum(const char* header_and_areas) {
   return f.h;
 }
 
+namespace {
+
+constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ull;
+constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4Full;
+constexpr uint64_t kPrime3 = 0x165667B19E3779F9ull;
+
+constexpr uint64_t rotl(uint64_t v, int r) { return (v << r) | (v >> (64 - r)); }
+inline uint64_t round(uint64_t lane, uint64_t word) { return rotl(lane + word * kPrime2, 31) * kPrime1; }
+
+}  // namespace
+
+uint64_t block_checksum(const char* bytes, std::size_t n) {
+  uint64_t lane[4] = {kPrime1 + kPrime2, kPrime2, 0, uint64_t{0} - kPrime1};
+  const std::size_t words = n / 8;
+  std::size_t i = 0;
+  uint64_t w[4];
+  for (; i + 4 <= words; i += 4) {
+    std::memcpy(w, bytes + i * 8, sizeof w);
+    lane[0] = round(lane[0], w[0]);
+    lane[1] = round(lane[1], w[1]);
+    lane[2] = round(lane[2], w[2]);
+    lane[3] = round(lane[3], w[3]);
+  }
+  for (; i < words; ++i) {
+    std::memcpy(w, bytes + i * 8, 8);
+    lane[i % 4] = round(lane[i % 4], w[0]);
+  }
+  // Each lane enters the sum through a bijection, so a changed lane changes the sum; the
+  // avalanche after it is a bijection too.
+  uint64_t h = rotl(lane[0], 1) + rotl(lane[1], 7) + rotl(lane[2], 12) + rotl(lane[3], 18);
+  h += static_cast<uint64_t>(n);
+  h ^= h >> 33;
+  h *= kPrime2;
+  h ^= h >> 29;
+  h *= kPrime3;
+  h ^= h >> 32;
+  return h;
+}
+
 }  // namespace cache
 
 namespace {
 
 using namespace cache;
+
+// Writes to `out` the seal of a block whose `records` records start at `block_bytes`.
+void seal_block_into(char* out, const char* block_bytes, uint64_t block, uint64_t first_record, std::size_t records) {
+  BlockSeal seal{};  // reserved bytes zero
+  seal.kind = kSealKind;
+  seal.block = block;
+  seal.first_record = first_record;
+  seal.records = static_cast<uint32_t>(records);
+  seal.checksum = block_checksum(block_bytes, records * kRecordBytes);
+  std::memcpy(out, &seal, sizeof seal);
+}
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -251,29 +301,35 @@ absl::StatusOr<CacheWriteSummary> write_event_cache(const std::string& in_path, 
   std::memcpy(head.data(), &h, sizeof h);
   if (!write_full(tmp.fd, head.data(), head.size())) return write_error("write", tmp.path, errno);
 
+  // One buffer holds one block: its records, then its seal.
   std::vector<char> buf(kBlockBytes);
-  std::size_t used = 0;
+  std::size_t in_block = 0;
+  uint64_t block = 0;
   ReplayEvent ev;
   uint64_t records = 0;
   std::array<uint64_t, ReplayEvent::kKindCount> by_kind{};
+  const auto flush_block = [&]() -> bool {
+    seal_block_into(buf.data() + in_block * kRecordBytes, buf.data(), block, records - in_block + 1, in_block);
+    const bool ok = write_full(tmp.fd, buf.data(), (in_block + 1) * kRecordBytes);
+    ++block;
+    in_block = 0;
+    return ok;
+  };
   while (source.next(ev)) {
-    if (used + kRecordBytes > buf.size()) {
-      if (!write_full(tmp.fd, buf.data(), used)) return write_error("write", tmp.path, errno);
-      used = 0;
-    }
-    encode_record(ev, buf.data() + used);
-    used += kRecordBytes;
+    encode_record(ev, buf.data() + in_block * kRecordBytes);
+    ++in_block;
     ++records;
     ++by_kind[ev.kind];
+    if (in_block == kBlockRecords && !flush_block()) return write_error("write", tmp.path, errno);
   }
-  if (used > 0 && !write_full(tmp.fd, buf.data(), used)) return write_error("write", tmp.path, errno);
+  if (in_block > 0 && !flush_block()) return write_error("write", tmp.path, errno);
 
   CacheWriteSummary sum;
   sum.source = source.stats();
   sum.source_status = source.status();
   sum.records = records;
   sum.symbols = symbols.size();
-  sum.bytes = kRecordsOffset + records * kRecordBytes;
+  sum.bytes = kRecordsOffset + slots_for(records) * kRecordBytes;
 
   // Name and symbol areas, then the finished header.
   const std::size_t name_bytes = std::min(in_path.size(), kMaxSourceName);
@@ -420,9 +476,12 @@ absl::Status CacheSource::open(const std::string& path) {
   }
 
   records_offset_ = kRecordsOffset;
-  const uint64_t present = (file_size_ - records_offset_) / kRecordBytes;
-  complete_ = std::min<uint64_t>(h.records, present);
-  loaded_ = record_no_ = 0;
+  // Whole slots in the file; of them, records (a cut file lacks the seal of its last block).
+  slots_present_ = (file_size_ - records_offset_) / kRecordBytes;
+  const uint64_t full_blocks = slots_present_ / kBlockSlots;
+  const uint64_t rest = std::min<uint64_t>(slots_present_ % kBlockSlots, kBlockRecords);
+  complete_ = std::min<uint64_t>(h.records, full_blocks * kBlockRecords + rest);
+  loaded_ = record_no_ = block_no_ = 0;
   cur_ = end_ = 0;
   buf_.assign(kBlockBytes, 0);
   stats_ = SourceStats{};
@@ -433,42 +492,67 @@ absl::Status CacheSource::open(const std::string& path) {
 
 bool CacheSource::refill() {
   if (loaded_ >= complete_ || fd_.fd < 0) return false;
-  const uint64_t n = std::min<uint64_t>(kBlockBytes / kRecordBytes, complete_ - loaded_);
-  const std::size_t want = static_cast<std::size_t>(n) * kRecordBytes;
-  const ssize_t got = pread_full(fd_.fd, buf_.data(), want, records_offset_ + loaded_ * kRecordBytes);
+  // Block block_no_ starts at record loaded_ + 1 (every block before it is full).
+  const uint64_t first_slot = block_no_ * kBlockSlots;
+  const uint64_t n = std::min<uint64_t>(kBlockRecords, complete_ - loaded_);
+  const uint64_t block_records = std::min<uint64_t>(kBlockRecords, info_.records - loaded_);
+  const bool sealed = n == block_records && first_slot + n + 1 <= slots_present_;
+  const std::size_t want = static_cast<std::size_t>(n + (sealed ? 1 : 0)) * kRecordBytes;
+  const ssize_t got = pread_full(fd_.fd, buf_.data(), want, records_offset_ + first_slot * kRecordBytes);
   if (got < 0 || static_cast<std::size_t>(got) < want) {
     // The file shrank or the disk failed under us: hand out the whole records that did arrive.
     status_ = absl::DataLossError(str_cat("'", path_, "': reading stopped at record ", loaded_ + 1, ": ",
                                           got < 0 ? errno_text(errno) : std::string("the file got shorter")));
-    const uint64_t whole = got < 0 ? 0 : static_cast<uint64_t>(got) / kRecordBytes;
+    const uint64_t whole = std::min<uint64_t>(n, got < 0 ? 0 : static_cast<uint64_t>(got) / kRecordBytes);
     complete_ = loaded_ + whole;
     if (whole == 0) return false;
     loaded_ += whole;
+    ++block_no_;
     cur_ = 0;
     end_ = static_cast<std::size_t>(whole) * kRecordBytes;
     return true;
   }
+  if (sealed) {
+    // The seal must be exactly what the writer makes of these records, reserved bytes included.
+    char expect[kRecordBytes];
+    seal_block_into(expect, buf_.data(), block_no_, loaded_ + 1, static_cast<std::size_t>(n));
+    if (std::memcmp(expect, buf_.data() + n * kRecordBytes, kRecordBytes) != 0) {
+      // Nothing of a block that fails its check is handed out: the replay stops here.
+      const uint64_t from = records_offset_ + first_slot * kRecordBytes;
+      status_ = absl::DataLossError(str_cat("'", path_, "': event cache block ", block_no_, " (records ", loaded_ + 1,
+                                            "..", loaded_ + n, ", bytes ", from, "..", from + want - 1,
+                                            ") fails its checksum: the file is corrupt (convert the source again)"));
+      complete_ = loaded_;
+      return false;
+    }
+  }
   loaded_ += n;
+  ++block_no_;
   cur_ = 0;
-  end_ = want;
+  end_ = static_cast<std::size_t>(n) * kRecordBytes;
   return true;
 }
 
 void CacheSource::finish() {
   done_ = true;
-  const uint64_t records_end = records_offset_ + complete_ * kRecordBytes;
-  if (!status_.ok()) return;  // a read error already said what went wrong
-  if (complete_ < info_.records) {
-    const uint64_t tail = file_size_ > records_end ? file_size_ - records_end : 0;
-    if (tail > 0) {
+  if (!status_.ok()) return;  // a read error or a failed block check already said what went wrong
+  const uint64_t expected_slots = slots_for(info_.records);
+  if (complete_ < info_.records || slots_present_ < expected_slots) {
+    const uint64_t slots_end = records_offset_ + slots_present_ * kRecordBytes;
+    const uint64_t tail = file_size_ > slots_end ? file_size_ - slots_end : 0;
+    if (tail > 0 && complete_ < info_.records) {
       ++stats_.lines;
       malformed(complete_ + 1,
                 str_cat("truncated record: the file ends ", tail, " of ", kRecordBytes, " bytes into it"));
     }
+    const uint64_t sealed_records = std::min<uint64_t>(complete_, slots_present_ / kBlockSlots * kBlockRecords);
+    const uint64_t unchecked = complete_ - sealed_records;
     status_ = absl::DataLossError(str_cat("'", path_, "': cut short: its header says ", info_.records,
-                                          " records, the file holds ", complete_, " whole ones"));
+                                          " records, the file holds ", complete_, " whole ones (the last ", unchecked,
+                                          " unchecked: their block's seal is missing)"));
     return;
   }
+  const uint64_t records_end = records_offset_ + expected_slots * kRecordBytes;
   if (file_size_ > records_end) {
     ++stats_.lines;
     malformed(info_.records + 1, str_cat(file_size_ - records_end, " bytes after the last record (the header says ",
@@ -529,7 +613,9 @@ bool CacheSource::next(ReplayEvent& out) {
 
 double CacheSource::progress() const {
   if (done_) return 1.0;
-  return fraction(records_offset_ + record_no_ * kRecordBytes, file_size_);
+  // Slots passed: the records, and the seals of the blocks handed out completely.
+  const uint64_t seals = block_no_ == 0 ? 0 : block_no_ - (cur_ < end_ ? 1 : 0);
+  return fraction(records_offset_ + (record_no_ + seals) * kRecordBytes, file_size_);
 }
 
 }  // namespace dmabot::feed

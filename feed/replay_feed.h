@@ -92,8 +92,8 @@ struct SourceStats {
   static constexpr std::size_t kMaxSamples = 32;
   uint64_t lines = 0;  // lines read (capture: every line; recording: every line incl. header)
   std::array<uint64_t, ReplayEvent::kKindCount> events{};  // yielded, per kind
-  uint64_t skipped = 0;    // well-formed lines that are not md/trade/mark (see the overview)
-  uint64_t malformed = 0;  // lines that could not be read
+  uint64_t skipped = 0;              // well-formed lines that are not md/trade/mark (see the overview)
+  uint64_t malformed = 0;            // lines that could not be read
   std::vector<ReplayIssue> samples;  // the first kMaxSamples malformed lines, in file order
 
   [[nodiscard]] uint64_t count(ReplayEvent::Kind k) const { return events[k]; }
@@ -168,8 +168,10 @@ class CacheSource {
   absl::Status open(const std::string& path);
   bool next(ReplayEvent& out);
   [[nodiscard]] SourceStats stats() const { return stats_; }
-  // Non-OK after EOF when the file is shorter than its header says, a read failed, or the cache was
-  // made from a source that stopped early.
+  // Non-OK (DataLoss, naming the file) after EOF when the file is shorter than its header says, a
+  // read failed, or the cache was made from a source that stopped early; and as soon as a block
+  // fails its checksum (none of its records is handed out: the replay ends there), naming the
+  // block, its records and its byte range.
   [[nodiscard]] absl::Status status() const { return status_; }
   [[nodiscard]] double progress() const;
   [[nodiscard]] const EventCacheInfo& info() const { return info_; }
@@ -199,9 +201,11 @@ class CacheSource {
   std::size_t end_ = 0;  // end of the whole records in buf_
   uint64_t file_size_ = 0;
   uint64_t records_offset_ = 0;
-  uint64_t complete_ = 0;   // whole records present: min(header count, what the file holds)
-  uint64_t loaded_ = 0;     // records read into buf_ so far
-  uint64_t record_no_ = 0;  // records handed out or rejected so far
+  uint64_t slots_present_ = 0;  // whole record/seal slots in the file
+  uint64_t complete_ = 0;       // whole records present: min(header count, what the file holds)
+  uint64_t loaded_ = 0;         // records read into buf_ so far
+  uint64_t block_no_ = 0;       // blocks read into buf_ so far
+  uint64_t record_no_ = 0;      // records handed out or rejected so far
   SourceStats stats_;
   absl::Status status_;
   bool done_ = false;
@@ -241,9 +245,9 @@ absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path
 
 struct ReplayStats {
   std::array<uint64_t, ReplayEvent::kKindCount> delivered{};  // fully delivered, per kind
-  uint64_t out_of_order = 0;  // events whose ts_local was older than an earlier one's
-  uint64_t unconfigured_symbol = 0;  // events skipped: symbol not in ReplayOptions::symbols
-  uint64_t outside_window = 0;       // events skipped: ts_local outside [from, until)
+  uint64_t out_of_order = 0;                                  // events whose ts_local was older than an earlier one's
+  uint64_t unconfigured_symbol = 0;                           // events skipped: symbol not in ReplayOptions::symbols
+  uint64_t outside_window = 0;                                // events skipped: ts_local outside [from, until)
   SourceStats source;
 };
 
@@ -275,8 +279,8 @@ class ReplayFeed final : public core::Stage {
   // Reads the first event from the file (so next_wakeup() is right before the first poll).
   ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& clock, std::vector<FeedOutput> md_outputs,
              std::vector<core::SpscRing<core::Trade>*> trade_outputs,
-             std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs,
-             std::vector<core::Counter*> ticks_by_symbol, ReplayOptions options = {});
+             std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs, std::vector<core::Counter*> ticks_by_symbol,
+             ReplayOptions options = {});
 
   int poll() override;
   // Ends the replay at the next poll (events not yet started are not delivered). Any thread.
@@ -292,12 +296,12 @@ class ReplayFeed final : public core::Stage {
   [[nodiscard]] double progress() const { return source_ != nullptr ? source_->progress() : -1.0; }
 
  private:
-  void fetch();                      // reads the next event that passes the options (or sets eof)
-  bool accept(ReplayEvent& e);       // symbol map + window; false = skip it
+  void fetch();                 // reads the next event that passes the options (or sets eof)
+  bool accept(ReplayEvent& e);  // symbol map + window; false = skip it
   core::SymbolId map_symbol(core::SymbolId source_id);
   uint64_t md_mask(core::SymbolId sym);  // md outputs owning the symbol (cached per symbol)
-  void start_delivery() noexcept;    // accounts next_ and computes the pending mask
-  bool deliver_pending() noexcept;   // true when every owed ring has the event
+  void start_delivery() noexcept;        // accounts next_ and computes the pending mask
+  bool deliver_pending() noexcept;       // true when every owed ring has the event
 
   std::unique_ptr<EventSource> source_;
   const core::Clock& clock_;
@@ -313,7 +317,7 @@ class ReplayFeed final : public core::Stage {
 
   ReplayEvent next_;
   bool have_next_ = false;
-  uint64_t pending_mask_ = 0;     // rings still owed next_ (of the vector for next_.kind)
+  uint64_t pending_mask_ = 0;            // rings still owed next_ (of the vector for next_.kind)
   core::UnixNanos last_ts_ = INT64_MIN;  // latest ts_local delivered so far
   std::array<uint64_t, ReplayEvent::kKindCount> delivered_{};
   uint64_t out_of_order_ = 0;

@@ -4,7 +4,6 @@
 #include "feed/binance_parser.h"
 
 #include <gtest/gtest.h>
-
 #include <zlib.h>
 
 #include <cstdint>
@@ -19,6 +18,7 @@
 #include "feed/internal/book_ticker_scan.h"
 #include "feed/internal/capture_line.h"
 #include "feed/internal/fast_decimal.h"
+#include "tests/common/test_data.h"
 
 namespace dmabot::feed {
 namespace {
@@ -29,8 +29,8 @@ using core::Side;
 constexpr std::string_view kSpotTicker =
     R"({"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}})";
 // Spot bookTicker payload with a placeholder for one field's text, for the error tests.
-std::string spot_ticker_with(std::string_view u, std::string_view b, std::string_view bq, std::string_view a = "\"2.5\"",
-                             std::string_view aq = "\"1\"") {
+std::string spot_ticker_with(std::string_view u, std::string_view b, std::string_view bq,
+                             std::string_view a = "\"2.5\"", std::string_view aq = "\"1\"") {
   return std::string(R"({"stream":"btcusdt@bookTicker","data":{"u":)") + std::string(u) + R"(,"s":"BTCUSDT","b":)" +
          std::string(b) + R"(,"B":)" + std::string(bq) + R"(,"a":)" + std::string(a) + R"(,"A":)" + std::string(aq) +
          "}}";
@@ -88,8 +88,10 @@ TEST_F(ParserTest, FieldOrderDoesNotMatter) {
   ASSERT_EQ(parse(R"({"u":7,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"})").kind, MsgKind::kMdTick);
   EXPECT_EQ(parser_.tick().ask.raw, 300'000'000);
   // Whitespace between tokens is fine.
-  ASSERT_EQ(parse(" { \"u\" : 7 , \"s\" : \"BTCUSDT\" , \"b\" : \"1\" , \"B\" : \"2\" , \"a\" : \"3\" , \"A\" : \"4\" } \n").kind,
-            MsgKind::kMdTick);
+  ASSERT_EQ(
+      parse(" { \"u\" : 7 , \"s\" : \"BTCUSDT\" , \"b\" : \"1\" , \"B\" : \"2\" , \"a\" : \"3\" , \"A\" : \"4\" } \n")
+          .kind,
+      MsgKind::kMdTick);
   EXPECT_EQ(parser_.tick().bid_qty.raw, 200'000'000);
 }
 
@@ -109,9 +111,11 @@ TEST_F(ParserTest, SpotTradeBuyerMakerMeansSellAggressor) {
 }
 
 TEST_F(ParserTest, FuturesTradeBuyerTakerAndAggTrade) {
-  ASSERT_EQ(parse(R"({"e":"trade","E":1723161256322,"T":1723161256322,"s":"BTCUSDT","t":5266583935,"p":"61800.30","q":"0.006","X":"MARKET","m":false})")
-                .kind,
-            MsgKind::kTrade);
+  ASSERT_EQ(
+      parse(
+          R"({"e":"trade","E":1723161256322,"T":1723161256322,"s":"BTCUSDT","t":5266583935,"p":"61800.30","q":"0.006","X":"MARKET","m":false})")
+          .kind,
+      MsgKind::kTrade);
   EXPECT_EQ(parser_.trade().aggressor, Side::kBuy);
   EXPECT_EQ(parser_.trade().qty.raw, 600'000);  // 0.006 * 1e8
 
@@ -120,8 +124,8 @@ TEST_F(ParserTest, FuturesTradeBuyerTakerAndAggTrade) {
       R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1672515782136,"s":"BTCUSDT","a":12345,"p":"0.001","q":"100","f":100,"l":105,"T":1672515782136,"m":true}})");
   ASSERT_EQ(r.kind, MsgKind::kTrade) << to_string(r.error) << r.field;
   EXPECT_EQ(parser_.trade().trade_id, 12345u);
-  EXPECT_EQ(parser_.trade().price.raw, 100'000);        // 0.001 * 1e8
-  EXPECT_EQ(parser_.trade().qty.raw, 10'000'000'000);   // 100 * 1e8
+  EXPECT_EQ(parser_.trade().price.raw, 100'000);       // 0.001 * 1e8
+  EXPECT_EQ(parser_.trade().qty.raw, 10'000'000'000);  // 100 * 1e8
   EXPECT_EQ(parser_.trade().aggressor, Side::kSell);
 }
 
@@ -161,8 +165,11 @@ TEST_F(ParserTest, FuturesDepthUpdateKeepsAllLevelsInOrder) {
   EXPECT_EQ(d.asks[0].qty.raw, 379'300'000);
 
   // Spot: no "pu", no "T"; an empty side is allowed.
-  ASSERT_EQ(parse(R"({"e":"depthUpdate","E":1723161255308,"s":"BTCUSDT","U":5,"u":9,"b":[],"a":[["61838.04000000","0.32332000"]]})").kind,
-            MsgKind::kDepth);
+  ASSERT_EQ(
+      parse(
+          R"({"e":"depthUpdate","E":1723161255308,"s":"BTCUSDT","U":5,"u":9,"b":[],"a":[["61838.04000000","0.32332000"]]})")
+          .kind,
+      MsgKind::kDepth);
   EXPECT_EQ(parser_.depth().prev_update_id, 0u);
   EXPECT_EQ(parser_.depth().ts_transaction, 0);
   EXPECT_TRUE(parser_.depth().bids.empty());
@@ -186,7 +193,8 @@ TEST_F(ParserTest, DepthSnapshotRestAndPartialBook) {
   ASSERT_EQ(s.asks.size(), 1u);
 
   // Spot partial book stream: snapshot shape; the symbol comes from the stream name.
-  r = parse(R"({"stream":"btcusdt@depth5@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}})");
+  r = parse(
+      R"({"stream":"btcusdt@depth5@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}})");
   ASSERT_EQ(r.kind, MsgKind::kSnapshot);
   EXPECT_EQ(parser_.snapshot().symbol, btc_);
   EXPECT_EQ(parser_.snapshot().asks[0].price.raw, 260'000);  // 0.0026 * 1e8
@@ -237,8 +245,10 @@ TEST_F(ParserTest, EveryErrorNamesItsReasonAndField) {
       // Missing fields.
       {R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"1","a":"1"}})", MsgKind::kError,
        ParseError::kMissingField, "A"},
-      {R"({"e":"trade","E":1,"s":"BTCUSDT","p":"1","q":"1","m":true})", MsgKind::kError, ParseError::kMissingField, "t"},
-      {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[]})", MsgKind::kError, ParseError::kMissingField, "a"},
+      {R"({"e":"trade","E":1,"s":"BTCUSDT","p":"1","q":"1","m":true})", MsgKind::kError, ParseError::kMissingField,
+       "t"},
+      {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[]})", MsgKind::kError, ParseError::kMissingField,
+       "a"},
       {R"({"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","i":"1","T":1})", MsgKind::kError,
        ParseError::kMissingField, "r"},
       {R"({"lastUpdateId":1,"bids":[]})", MsgKind::kError, ParseError::kMissingField, "asks"},
@@ -257,8 +267,8 @@ TEST_F(ParserTest, EveryErrorNamesItsReasonAndField) {
        ParseError::kBadLevel, "b"},
       {R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1","-2"]],"a":[]})", MsgKind::kError,
        ParseError::kNegative, "b"},
-      {R"({"lastUpdateId":1,"bids":[["1.000000001","1"]],"asks":[]})", MsgKind::kError,
-       ParseError::kTooManyDecimals, "bids"},
+      {R"({"lastUpdateId":1,"bids":[["1.000000001","1"]],"asks":[]})", MsgKind::kError, ParseError::kTooManyDecimals,
+       "bids"},
       // A time that does not fit int64 ns once scaled: 9223372036855 ms > INT64_MAX / 1e6.
       {R"({"e":"trade","E":9223372036855,"s":"BTCUSDT","t":1,"p":"1","q":"1","m":true})", MsgKind::kError,
        ParseError::kOutOfRange, "E"},
@@ -356,7 +366,7 @@ TEST_F(ParserTest, LargeMessagesGrowBuffersAndSpansStayValid) {
   ASSERT_EQ(r.kind, MsgKind::kDepth) << to_string(r.error);
   const DepthUpdate& d = parser_.depth();
   ASSERT_EQ(d.bids.size(), static_cast<std::size_t>(kBids));
-  EXPECT_EQ(d.bids[0].price.raw, 100'000'000);                          // 1 * 1e8
+  EXPECT_EQ(d.bids[0].price.raw, 100'000'000);                           // 1 * 1e8
   EXPECT_EQ(d.bids[kBids - 1].price.raw, int64_t{kBids} * 100'000'000);  // 20000 * 1e8
   EXPECT_EQ(d.bids[kBids - 1].qty.raw, 100'000);                         // 0.001 * 1e8
   ASSERT_EQ(d.asks.size(), 1u);
@@ -376,11 +386,34 @@ TEST(BinanceParserLimits, MessageAboveMaxIsTooLarge) {
 
 // The fast decimal path must agree with core::parse_decimal on every input: same error, same value.
 TEST(FastDecimal, AgreesWithCoreParser) {
-  std::vector<std::string> inputs = {
-      "0", "1", "61837.63000000", "0.00000001", "0.060", "123.", ".5", ".", "", "-1", "+1", "1.000000000",
-      "1.123456789", "9999999999.99999999", "99999999999", "92233720368.54775807", "92233720368.54775808",
-      "00000000000000000001", "1..2", "1.2.3", "1e5", " 1", "1 ", "abc", "0000000000.00000000", "18446744073709551616",
-      "1234567890123456789", "12345678901.2345678"};
+  std::vector<std::string> inputs = {"0",
+                                     "1",
+                                     "61837.63000000",
+                                     "0.00000001",
+                                     "0.060",
+                                     "123.",
+                                     ".5",
+                                     ".",
+                                     "",
+                                     "-1",
+                                     "+1",
+                                     "1.000000000",
+                                     "1.123456789",
+                                     "9999999999.99999999",
+                                     "99999999999",
+                                     "92233720368.54775807",
+                                     "92233720368.54775808",
+                                     "00000000000000000001",
+                                     "1..2",
+                                     "1.2.3",
+                                     "1e5",
+                                     " 1",
+                                     "1 ",
+                                     "abc",
+                                     "0000000000.00000000",
+                                     "18446744073709551616",
+                                     "1234567890123456789",
+                                     "12345678901.2345678"};
   std::mt19937_64 rng(20240808);
   const std::string alphabet = "0123456789.-+e ";
   for (int i = 0; i < 20000; ++i) {
@@ -421,22 +454,37 @@ TEST(FastPath, ReadsEveryBinanceShape) {
   EXPECT_EQ(parser.tick().symbol, btc);
   EXPECT_EQ(parser.tick().feed, 1);
   // Futures, combined stream, as in usdm_btcusdt_20240808 ("T" then "E" at the end).
-  ASSERT_EQ(parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":5123107839020,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256314}})", 6).kind,
-            MsgKind::kMdTick);
+  ASSERT_EQ(
+      parser
+          .parse(
+              R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":5123107839020,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256314}})",
+              6)
+          .kind,
+      MsgKind::kMdTick);
   EXPECT_EQ(parser.tick().update_id, 5123107839020u);
   EXPECT_EQ(parser.tick().bid.raw, 6'180'020'000'000);              // 61800.20 * 1e8
   EXPECT_EQ(parser.tick().bid_qty.raw, 250'700'000);                // 2.507 * 1e8
   EXPECT_EQ(parser.tick().ts_exchange, 1'723'161'256'314'000'000);  // E in ms * 1e6
   EXPECT_EQ(parser.tick().ts_local, 6);
   // Futures as Binance documents it: "E" and "T" right after "u", no wrapper.
-  ASSERT_EQ(parser.parse(R"({"e":"bookTicker","u":400900217,"E":1568014460893,"T":1568014460891,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"})", 7).kind,
-            MsgKind::kMdTick);
+  ASSERT_EQ(
+      parser
+          .parse(
+              R"({"e":"bookTicker","u":400900217,"E":1568014460893,"T":1568014460891,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"})",
+              7)
+          .kind,
+      MsgKind::kMdTick);
   EXPECT_EQ(parser.tick().ts_exchange, 1'568'014'460'893'000'000);
-  EXPECT_EQ(parser.tick().ask.raw, 2'536'520'000);    // 25.3652 * 1e8
+  EXPECT_EQ(parser.tick().ask.raw, 2'536'520'000);      // 25.3652 * 1e8
   EXPECT_EQ(parser.tick().ask_qty.raw, 4'066'000'000);  // 40.66 * 1e8 (the last value: no room for a word load)
   // Bare spot.
-  ASSERT_EQ(parser.parse(R"({"u":400900217,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"})", 8).kind,
-            MsgKind::kMdTick);
+  ASSERT_EQ(
+      parser
+          .parse(
+              R"({"u":400900217,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"})",
+              8)
+          .kind,
+      MsgKind::kMdTick);
   EXPECT_EQ(parser.tick().bid.raw, 2'535'190'000);  // 25.3519 * 1e8
   EXPECT_EQ(parser.counters().fast_path, 4u);       // all four took the fast path
   EXPECT_EQ(parser.counters().kind(MsgKind::kMdTick), 4u);
@@ -462,10 +510,12 @@ TEST(FastPath, LeavesOtherShapesToTheGenericPath) {
   ParseResult r = parser.parse(R"({"u":1,"s":"BTCUSDT","b":"1.123456789","B":"2","a":"3","A":"4"})", 0);
   EXPECT_EQ(r.error, ParseError::kTooManyDecimals);
   EXPECT_EQ(r.field, "b");
-  r = parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"ETHUSDT","b":"1","B":"2","a":"3","A":"4"}})", 0);
+  r = parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"ETHUSDT","b":"1","B":"2","a":"3","A":"4"}})",
+                   0);
   EXPECT_EQ(r.kind, MsgKind::kUnknown);
   EXPECT_EQ(r.error, ParseError::kUnknownSymbol);
-  r = parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"}}x)", 0);
+  r = parser.parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4"}}x)",
+                   0);
   EXPECT_EQ(r.error, ParseError::kBadJson);
   EXPECT_EQ(parser.counters().fast_path, 0u);
 }
@@ -504,9 +554,7 @@ TEST(SwarDigits, AgreeWithDigitLoops) {
 // new symbols, so interning side effects are compared too); results and events must be identical.
 class PathComparer {
  public:
-  PathComparer() : fast_(fast_symbols_, true, 2), generic_(generic_symbols_, true, 2) {
-    generic_.set_fast_path(false);
-  }
+  PathComparer() : fast_(fast_symbols_, true, 2), generic_(generic_symbols_, true, 2) { generic_.set_fast_path(false); }
   void check(std::string_view msg, core::UnixNanos ts) {
     const ParseResult f = fast_.parse(msg, ts);
     const ParseResult g = generic_.parse(msg, ts);
@@ -553,11 +601,6 @@ class PathComparer {
   BinanceParser fast_, generic_;
 };
 
-std::string data_dir() {
-  const char* src = std::getenv("DMABOT_SOURCE_DIR");
-  return std::string(src != nullptr ? src : ".") + "/../shared/data/binance";
-}
-
 bool read_gz(const std::string& path, std::string& out) {
   gzFile gz = gzopen(path.c_str(), "rb");
   if (gz == nullptr) return false;
@@ -568,39 +611,61 @@ bool read_gz(const std::string& path, std::string& out) {
   return n == 0;
 }
 
-// Every line of the four real captures. Expected bookTicker counts, independent of this code:
+// Every line of the four real captures: the in-repo cuts always, the full files when present.
+// Expected bookTicker counts, independent of this code:
 //   zcat FILE | grep -c '"stream":"btcusdt@bookTicker"'
-TEST(FastPath, AgreesWithGenericOnEveryLineOfTheRealCaptures) {
-  struct File {
-    const char* name;
-    uint64_t book_tickers;
-  };
-  const File files[] = {{"spot_btcusdt_20240808.raw.gz", 28040},
-                        {"spot_btcusdt_20240809.raw.gz", 45134},
-                        {"usdm_btcusdt_20230405.raw.gz", 37440},
-                        {"usdm_btcusdt_20240808.raw.gz", 66089}};
-  for (const File& file : files) {
-    std::string text;
-    ASSERT_TRUE(read_gz(data_dir() + "/" + file.name, text)) << "missing " << data_dir() << "/" << file.name;
-    PathComparer cmp;
-    std::size_t pos = 0;
-    uint64_t lines = 0;
-    while (pos < text.size()) {
-      std::size_t nl = text.find('\n', pos);
-      if (nl == std::string::npos) nl = text.size();
-      uint64_t t = 0;
-      std::string_view json;
-      ASSERT_EQ(internal::split_capture_line(std::string_view(text).substr(pos, nl - pos), t, json),
-                internal::SplitResult::kOk);
-      ASSERT_NO_FATAL_FAILURE(cmp.check(json, static_cast<core::UnixNanos>(lines)));
-      ++lines;
-      pos = nl + 1;
-    }
-    cmp.expect_same_counters();
-    // Every bookTicker of the file took the fast path, nothing else did.
-    EXPECT_EQ(cmp.fast().counters().fast_path, file.book_tickers) << file.name;
-    EXPECT_EQ(cmp.fast().counters().kind(MsgKind::kMdTick), file.book_tickers) << file.name;
+struct CaptureFile {
+  std::string stem;
+  uint64_t book_tickers;
+};
+
+void expect_paths_agree_on_every_line(const std::string& path, uint64_t book_tickers) {
+  SCOPED_TRACE(path);
+  std::string text;
+  ASSERT_TRUE(read_gz(path, text)) << "cannot read " << path;
+  PathComparer cmp;
+  std::size_t pos = 0;
+  uint64_t lines = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    uint64_t t = 0;
+    std::string_view json;
+    ASSERT_EQ(internal::split_capture_line(std::string_view(text).substr(pos, nl - pos), t, json),
+              internal::SplitResult::kOk);
+    ASSERT_NO_FATAL_FAILURE(cmp.check(json, static_cast<core::UnixNanos>(lines)));
+    ++lines;
+    pos = nl + 1;
   }
+  cmp.expect_same_counters();
+  // Every bookTicker of the file took the fast path, nothing else did.
+  EXPECT_EQ(cmp.fast().counters().fast_path, book_tickers);
+  EXPECT_EQ(cmp.fast().counters().kind(MsgKind::kMdTick), book_tickers);
+}
+
+TEST(FastPath, AgreesWithGenericOnEveryLineOfTheCaptureCuts) {
+  const CaptureFile cuts[] = {{"spot_btcusdt_20240808", 2200},
+                              {"spot_btcusdt_20240809", 2376},
+                              {"usdm_btcusdt_20230405", 1839},
+                              {"usdm_btcusdt_20240808", 2296}};
+  for (const CaptureFile& file : cuts) {
+    expect_paths_agree_on_every_line(testdata::fixture_capture(file.stem), file.book_tickers);
+  }
+}
+
+TEST(FastPath, AgreesWithGenericOnEveryLineOfTheFullCaptures) {
+  const CaptureFile files[] = {{"spot_btcusdt_20240808", 28040},
+                               {"spot_btcusdt_20240809", 45134},
+                               {"usdm_btcusdt_20230405", 37440},
+                               {"usdm_btcusdt_20240808", 66089}};
+  int tested = 0;
+  for (const CaptureFile& file : files) {
+    const std::string path = testdata::full_capture(file.stem);
+    if (path.empty()) continue;
+    expect_paths_agree_on_every_line(path, file.book_tickers);
+    ++tested;
+  }
+  if (tested == 0) GTEST_SKIP() << testdata::skip_reason("spot_btcusdt_20240808");
 }
 
 // Damaged bookTickers: every truncation, every byte replaced by characters that matter to JSON or

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/event_codec.h"
+#include "tests/common/test_data.h"
 
 namespace dmabot::feed {
 namespace {
@@ -38,7 +39,9 @@ void write_plain(const std::string& path, const std::string& text) {
 
 constexpr int64_t kT0 = 1'700'000'000'000'000'000;  // ns; the reader detects ns from the magnitude
 
-std::string at(int64_t offset_ns, const std::string& json) { return std::to_string(kT0 + offset_ns) + " " + json + "\n"; }
+std::string at(int64_t offset_ns, const std::string& json) {
+  return std::to_string(kT0 + offset_ns) + " " + json + "\n";
+}
 
 std::string book(const char* sym, int u, const char* bid) {
   return std::string(R"({"stream":"x@bookTicker","data":{"u":)") + std::to_string(u) + R"(,"s":")" + sym +
@@ -48,8 +51,7 @@ const std::string kTrade =
     R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1700000000123,"s":"BTCUSDT","t":7,"p":"100.75","q":"0.5","T":1700000000120,"m":false}})";
 const std::string kMark =
     R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1700000000010,"s":"BTCUSDT","p":"28155.10000000","P":"28141.47600845","i":"28165.04857143","r":"-0.00002760","T":1700000000000}})";
-const std::string kDepth =
-    R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["100","1"]],"a":[]})";
+const std::string kDepth = R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["100","1"]],"a":[]})";
 
 core::SymbolTable two_symbols() {
   core::SymbolTable t;
@@ -149,7 +151,7 @@ TEST(ReplayFeed, CaptureFieldsAreCarriedThrough) {
   EXPECT_EQ(md.front()->ts_local, kT0 + 10);
   ASSERT_NE(tr.front(), nullptr);
   EXPECT_EQ(tr.front()->price.raw, 10'075'000'000);  // 100.75 * 1e8
-  EXPECT_EQ(tr.front()->qty.raw, 50'000'000);         // 0.5 * 1e8
+  EXPECT_EQ(tr.front()->qty.raw, 50'000'000);        // 0.5 * 1e8
   ASSERT_NE(mk.front(), nullptr);
   EXPECT_EQ(mk.front()->mark.raw, 2'815'510'000'000);  // 28155.10 * 1e8
 }
@@ -165,8 +167,8 @@ TEST(ReplayFeed, ShardFanOutAndPerSymbolCounters) {
   core::Clock clock = core::Clock::simulated(0);
   core::SpscRing<core::MdTick> a(16), b(16), all(16);
   core::Counter btc, eth;
-  ReplayFeed feed(std::move(*src), clock, {FeedOutput{&a, 2, 0}, FeedOutput{&b, 2, 1}, FeedOutput{&all, 1, 0}},
-                  {}, {}, {&btc, &eth});
+  ReplayFeed feed(std::move(*src), clock, {FeedOutput{&a, 2, 0}, FeedOutput{&b, 2, 1}, FeedOutput{&all, 1, 0}}, {}, {},
+                  {&btc, &eth});
   drive(feed, clock, nullptr, nullptr, nullptr);
   EXPECT_TRUE(feed.finished());
   auto ids = [](core::SpscRing<core::MdTick>& r) {
@@ -198,7 +200,7 @@ TEST(ReplayFeed, FullRingBackPressureLosesNothing) {
   EXPECT_EQ(small.size_approx(), 4u);
   EXPECT_EQ(big.size_approx(), 5u);
   EXPECT_FALSE(feed.finished());
-  EXPECT_EQ(feed.poll(), 0);  // still full: nothing moves
+  EXPECT_EQ(feed.poll(), 0);         // still full: nothing moves
   EXPECT_EQ(big.size_approx(), 5u);  // the pending tick is not pushed to `big` twice
   std::vector<uint64_t> got_small, got_big;
   for (int guard = 0; guard < 1000 && !feed.finished(); ++guard) {
@@ -269,7 +271,7 @@ TEST(ReplayFeed, JsonlRecordingReplaysItsMdLinesExactly) {
   t1.ts_local = kT0 + 10;
   t1.update_id = 42;
   t1.bid = core::Price::from_raw(6'183'763'000'000);  // 61837.63
-  t1.bid_qty = core::Qty::from_raw(378'826'000);       // 3.78826
+  t1.bid_qty = core::Qty::from_raw(378'826'000);      // 3.78826
   t1.ask = core::Price::from_raw(6'183'764'000'000);
   t1.ask_qty = core::Qty::from_raw(154'698'000);
   t1.symbol = 0;
@@ -298,12 +300,12 @@ TEST(ReplayFeed, JsonlRecordingReplaysItsMdLinesExactly) {
     ASSERT_GT(n, 0u);
     text.append(buf, n);
   };
-  add(t1, 1);                        // line 2
-  add(ctl, 2);                       // line 3: skipped
-  text += "{this is not json}\n";    // line 4: malformed
-  add(tr, 3);                        // line 5
-  add(mk, 4);                        // line 6
-  add(t2, 5);                        // line 7
+  add(t1, 1);                      // line 2
+  add(ctl, 2);                     // line 3: skipped
+  text += "{this is not json}\n";  // line 4: malformed
+  add(tr, 3);                      // line 5
+  add(mk, 4);                      // line 6
+  add(t2, 5);                      // line 7
   core::RecordFooter footer;
   const std::size_t fn = core::encode_footer(footer, buf, sizeof buf);
   ASSERT_GT(fn, 0u);
@@ -360,21 +362,20 @@ TEST(ReplayFeed, OpenSourceRejectsOtherFiles) {
   auto missing = open_source(temp_path("does_not_exist"), symbols);
   EXPECT_FALSE(missing.ok());
   const std::string path = temp_path("other.jsonl");
-  write_plain(path, R"({"v":1,"seq":1,"kind":"ctl","ts":1,"cmd":"none","sym":""})" "\n");
+  write_plain(path, R"({"v":1,"seq":1,"kind":"ctl","ts":1,"cmd":"none","sym":""})"
+                    "\n");
   auto other = open_source(path, symbols);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(other.status().message()).find(path), std::string::npos);
 }
 
-// The first 20000 lines of a real capture: delivery is in non-decreasing ts_local order, each
-// event at or after its time, and the counts match an independent grep of the same lines.
+// The in-repo cut of a real capture (3000 lines): delivery is in non-decreasing ts_local order,
+// each event at or after its time, and the counts match an independent grep of the same lines.
 TEST(ReplayFeed, RealCaptureSmoke) {
-  const char* srcdir = std::getenv("DMABOT_SOURCE_DIR");
-  const std::string real =
-      std::string(srcdir != nullptr ? srcdir : ".") + "/../shared/data/binance/spot_btcusdt_20240808.raw.gz";
+  const std::string real = testdata::fixture_capture("spot_btcusdt_20240808");
   gzFile in = gzopen(real.c_str(), "rb");
-  if (in == nullptr) GTEST_SKIP() << "no " << real;
+  ASSERT_NE(in, nullptr) << "cannot open " << real;
   std::string text;
   uint64_t want_ticks = 0, want_trades = 0;
   std::vector<char> line(1 << 20);

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "tests/common/alloc_counter.h"
+#include "tests/common/test_data.h"
 #include "tools/backtest_driver.h"
 #include "tools/engine.h"
 
@@ -47,22 +48,23 @@ TEST(EngineNoAlloc, FusedPipelineAllocatesNothingAfterWarmUp) {
 // The backtest pipeline: a real capture replayed (gzip reader, Binance parser, symbol map) through two
 // strategies, risk, the router and the simulated exchange, with the backtest observer draining its
 // rings and sampling into the BacktestRecorder after every pass.
-void expect_backtest_allocates_nothing(const std::vector<std::string>& sets, uint64_t min_events) {
+void expect_backtest_allocates_nothing(const std::vector<std::string>& sets, uint64_t min_events,
+                                       int warm_up_passes = 10'000) {
   auto cfg = core::Config::parse("", "test", sets, &core::Config::no_env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   auto report = BacktestReportParams::from_config(*cfg);
   ASSERT_TRUE(report.ok()) << report.status();
   auto ec = EngineConfig::from_config(*cfg);
   ASSERT_TRUE(ec.ok()) << ec.status();
-  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000),
-                               EngineOptions{true});
+  auto engine =
+      Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000), EngineOptions{true});
   ASSERT_TRUE(engine.ok()) << engine.status();
   Engine& e = **engine;
   BacktestRecorder rec(*report);
   BacktestObserver obs(e, rec, 0);
   e.set_fused_hook([](void* o) { static_cast<BacktestObserver*>(o)->drain(); }, &obs);
   ASSERT_TRUE(e.open_fused().ok());
-  for (int i = 0; i < 10'000 && !e.feed_finished(); ++i) e.step_fused();  // warm-up
+  for (int i = 0; i < warm_up_passes && !e.feed_finished(); ++i) e.step_fused();  // warm-up
   const auto before = e.summary();
   const uint64_t events_before = e.market_events();
   const uint64_t allocs_before = testing::allocation_count();
@@ -78,25 +80,32 @@ void expect_backtest_allocates_nothing(const std::vector<std::string>& sets, uin
   EXPECT_EQ(allocs, 0u);
 }
 
-TEST(EngineNoAlloc, BacktestOnARealCaptureAllocatesNothingAfterWarmUp) {
-  const char* src = std::getenv("DMABOT_SOURCE_DIR");
-  const std::string data = std::string(src != nullptr ? src : ".") + "/../shared/data/binance/spot_btcusdt_20240809.raw.gz";
-  if (::access(data.c_str(), R_OK) != 0) GTEST_SKIP() << "no data file " << data;
+// The in-repo cut (3000 lines, 2884 ticks and trades): a short warm-up, then the rest is measured.
+TEST(EngineNoAlloc, BacktestOnARealCaptureCutAllocatesNothingAfterWarmUp) {
+  const std::string data = testdata::fixture_capture("spot_btcusdt_20240809");
+  expect_backtest_allocates_nothing({"FEED_MODE=replay", "REPLAY_FILE=" + data, "VENUE_MODE=sim", "METRICS_PORT=-1",
+                                     "STRATEGIES=dynmm,as", "DYNMM_MIN_REQUOTE_MS=200", "AS_MIN_REQUOTE_MS=200"},
+                                    1'500, 1'000);
+}
+
+TEST(EngineNoAlloc, BacktestOnAFullRealCaptureAllocatesNothingAfterWarmUp) {
+  const std::string data = testdata::full_capture("spot_btcusdt_20240809");
+  if (data.empty()) GTEST_SKIP() << testdata::skip_reason("spot_btcusdt_20240809");
   expect_backtest_allocates_nothing({"FEED_MODE=replay", "REPLAY_FILE=" + data, "VENUE_MODE=sim", "METRICS_PORT=-1",
                                      "STRATEGIES=dynmm,as", "DYNMM_MIN_REQUOTE_MS=200", "AS_MIN_REQUOTE_MS=200"},
                                     10'000);
 }
 
 TEST(EngineNoAlloc, BacktestOnTheSyntheticMarketAllocatesNothingAfterWarmUp) {
-  expect_backtest_allocates_nothing({"FEED_MODE=synthetic", "SYN_STEPS=40000", "VENUE_MODE=sim", "METRICS_PORT=-1",
-                                     "SYMBOLS=SYNUSD", "STEP_SIZE=1", "MIN_NOTIONAL=0", "STRATEGIES=as",
-                                     "AS_ORDER_QTY=1"},
-                                    3'000);
+  expect_backtest_allocates_nothing(
+      {"FEED_MODE=synthetic", "SYN_STEPS=40000", "VENUE_MODE=sim", "METRICS_PORT=-1", "SYMBOLS=SYNUSD", "STEP_SIZE=1",
+       "MIN_NOTIONAL=0", "STRATEGIES=as", "AS_ORDER_QTY=1"},
+      3'000);
 }
 
 TEST(EngineNoAlloc, TheCounterSeesAllocations) {
   const uint64_t before = testing::allocation_count();
-  auto* p = new std::string(100, 'x');  // one allocation for the object, one for its buffer
+  auto* p = new std::string(100, 'x');                  // one allocation for the object, one for its buffer
   EXPECT_GE(testing::allocation_count() - before, 1u);  // the compiler may elide the object's own
   delete p;
 }

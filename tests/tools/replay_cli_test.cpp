@@ -12,15 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/test_data.h"
 #include "tests/tools/test_process.h"
 
 namespace dmabot::testing {
 namespace {
 
-std::string data_file(const std::string& name) {
-  const char* src = std::getenv("DMABOT_SOURCE_DIR");
-  return std::string(src != nullptr ? src : ".") + "/../shared/data/binance/" + name;
-}
+// The in-repo cut of a real capture (tests/data: the first 3000 lines of each).
+std::string data_file(const std::string& stem) { return testdata::fixture_capture(stem); }
 
 bool exists(const std::string& path) {
   struct stat sb;
@@ -74,8 +73,8 @@ TEST(DmabotReplay, RecordedMockRunReplaysToTheSameDecisions) {
 // A backtest's own recording (real capture, simulated exchange: trades and fills included) replays
 // to the same decisions as well.
 TEST(DmabotReplay, BacktestRecordingReplaysToTheSameDecisions) {
-  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
-  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string src = data_file("spot_btcusdt_20240808");
+  ASSERT_TRUE(exists(src)) << src;
   const std::string dir = temp_dir();
   const std::string rec = dir + "/bt.jsonl";
   Child c;
@@ -123,8 +122,8 @@ TEST(DmabotReplay, TruncatedRecordingIsReportedWithItsLineNumber) {
 }
 
 TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
-  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
-  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string src = data_file("spot_btcusdt_20240808");
+  ASSERT_TRUE(exists(src)) << src;
   const std::string dir = temp_dir();
   // A plain capture: three good bookTicker lines around two broken ones.
   const std::string cap = dir + "/cap.raw";
@@ -152,14 +151,14 @@ TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
 
 TEST(DmabotReplay, UsageErrorsExitTwoWithOneLine) {
   const std::string dir = temp_dir();
-  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
+  const std::string src = data_file("spot_btcusdt_20240808");
   std::vector<std::vector<std::string>> cases = {
       {dmabot_bin(), "replay"},
       {dmabot_bin(), "replay", dir + "/missing.jsonl"},
       {dmabot_bin(), "replay", dir + "/missing.jsonl", "--bogus"},
       {dmabot_bin(), "replay", dir + "/x", "--from", "yesterday"},
   };
-  if (exists(src)) cases.push_back({dmabot_bin(), "replay", src, "--diff"});
+  cases.push_back({dmabot_bin(), "replay", src, "--diff"});
   for (const auto& args : cases) {
     Child c;
     EXPECT_EQ(run(args, dir, &c), 2) << args.back();
@@ -168,8 +167,8 @@ TEST(DmabotReplay, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST(DmabotBacktest, RealCaptureWritesSummaryAndReportByteIdenticalTwice) {
-  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
-  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string src = data_file("spot_btcusdt_20240808");
+  ASSERT_TRUE(exists(src)) << src;
   const std::string dir = temp_dir();
   std::string summary[2], report[2];
   for (int i = 0; i < 2; ++i) {
@@ -183,21 +182,21 @@ TEST(DmabotBacktest, RealCaptureWritesSummaryAndReportByteIdenticalTwice) {
   }
   EXPECT_TRUE(summary[0] == summary[1]);
   EXPECT_TRUE(report[0] == report[1]);
-  // The capture has 28040 bookTicker and 9757 trade lines (zcat | grep -c): all replayed.
-  EXPECT_NE(summary[0].find("\"events\":37797"), std::string::npos) << summary[0];
+  // The cut has 2200 bookTicker and 518 trade lines (zcat | grep -c): all replayed.
+  EXPECT_NE(summary[0].find("\"events\":2718"), std::string::npos) << summary[0];
   EXPECT_EQ(summary[0].find("\"orders\":0,"), std::string::npos) << "the strategy never traded: " << summary[0];
   EXPECT_NE(report[0].find("<svg"), std::string::npos);
   EXPECT_EQ(report[0].find("http://"), std::string::npos) << "the report must not fetch anything";
 }
 
 TEST(DmabotBacktest, JsonSummaryOnlyPrintsOneLineAndWindowLimitsEvents) {
-  const std::string src = data_file("usdm_btcusdt_20240808.raw.gz");
-  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string src = data_file("usdm_btcusdt_20240808");
+  ASSERT_TRUE(exists(src)) << src;
   const std::string dir = temp_dir();
   Child c;
-  // First line time 1723161255088169167; one minute of it.
+  // First bookTicker time 1723161255088169167; the cut spans 12.2 s: five seconds of it.
   ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", src, "--strategy", "as", "--json-summary-only", "--set",
-                 "TICK_SIZE=0.1", "--set", "STEP_SIZE=0.001", "--until", "1723161315088169167"},
+                 "TICK_SIZE=0.1", "--set", "STEP_SIZE=0.001", "--until", "1723161260088169167"},
                 dir, &c),
             0)
       << read_file(c.err_path);
@@ -208,7 +207,7 @@ TEST(DmabotBacktest, JsonSummaryOnlyPrintsOneLineAndWindowLimitsEvents) {
   ASSERT_NE(at, std::string::npos);
   const long events = std::stol(out.substr(at + 9));
   EXPECT_GT(events, 0);
-  EXPECT_LT(events, 66089 + 21313);  // fewer than the whole file's bookTicker + trade lines
+  EXPECT_LT(events, 2296 + 469);  // fewer than the whole cut's bookTicker + trade lines
   EXPECT_FALSE(exists(dir + "/backtest_out")) << "--json-summary-only writes files only with --out";
 }
 
@@ -235,30 +234,42 @@ TEST(DmabotBacktest, SyntheticMarketIsDeterministicAndFollowsItsSeed) {
 // dmabot convert: a backtest from the event cache is byte-identical to one from the capture, and
 // replay reads the cache too; bad usage exits 2.
 TEST(DmabotConvert, CacheBacktestsExactlyLikeItsCapture) {
-  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
-  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string src = data_file("spot_btcusdt_20240808");
+  ASSERT_TRUE(exists(src)) << src;
   const std::string dir = temp_dir();
   const std::string cache = dir + "/s.dmbev";
   Child c;
   ASSERT_EQ(run({dmabot_bin(), "convert", src, cache}, dir, &c), 0) << read_file(c.err_path);
-  // 28040 bookTicker + 9757 trade lines in the capture (zcat | grep -c).
-  EXPECT_NE(read_file(c.out_path).find("37797 events (28040 md, 9757 trade, 0 mark)"), std::string::npos)
+  // 2200 bookTicker + 518 trade lines in the cut (zcat | grep -c).
+  EXPECT_NE(read_file(c.out_path).find("2718 events (2200 md, 518 trade, 0 mark)"), std::string::npos)
       << read_file(c.out_path);
   std::string json[2];
   const std::string inputs[2] = {src, cache};
   for (int i = 0; i < 2; ++i) {
-    ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", inputs[i], "--strategy", "dynmm", "--json-summary-only"}, dir,
-                  &c),
-              0)
+    ASSERT_EQ(
+        run({dmabot_bin(), "backtest", "--data", inputs[i], "--strategy", "dynmm", "--json-summary-only"}, dir, &c), 0)
         << read_file(c.err_path);
     json[i] = read_file(c.out_path);
   }
   EXPECT_TRUE(json[0] == json[1]) << json[0] << "\n" << json[1];
   ASSERT_EQ(run({dmabot_bin(), "replay", cache}, dir, &c), 0) << read_file(c.err_path);
-  EXPECT_NE(read_file(c.out_path).find("BTCUSDT ticks=28040"), std::string::npos) << read_file(c.out_path);
+  EXPECT_NE(read_file(c.out_path).find("BTCUSDT ticks=2200"), std::string::npos) << read_file(c.out_path);
   EXPECT_EQ(run({dmabot_bin(), "convert", src}, dir, &c), 2);
   EXPECT_EQ(count_lines(read_file(c.err_path)), 1) << read_file(c.err_path);
   EXPECT_EQ(run({dmabot_bin(), "replay", cache, "--diff"}, dir, &c), 2);
+
+  // One flipped bit in a price of record 101 (69760-byte header area, 72-byte records, the price 24
+  // bytes into the tick after the 8-byte record header): the backtest fails and names the block's
+  // byte range (2718 records and their seal: bytes 69760..265527) instead of trading on it.
+  std::string bytes = read_file(cache);
+  ASSERT_EQ(bytes.size(), 69'760u + 2'719u * 72u);
+  bytes[69'760 + 100 * 72 + 8 + 24] ^= 1;
+  const std::string bad = dir + "/bad.dmbev";
+  std::ofstream(bad, std::ios::binary) << bytes;
+  EXPECT_EQ(run({dmabot_bin(), "backtest", "--data", bad, "--strategy", "dynmm", "--json-summary-only"}, dir, &c), 1);
+  EXPECT_NE(read_file(c.err_path).find("block 0 (records 1..2718, bytes 69760..265527) fails its checksum"),
+            std::string::npos)
+      << read_file(c.err_path);
 }
 
 // The simulated exchange as a paper-trading venue behind the mock feed (fused, so the run is exact).
@@ -279,8 +290,8 @@ TEST(DmabotRun, SimVenuePaperTradesOnTheMockFeed) {
 }
 
 TEST(DmabotBacktest, BadUsageAndUnknownSymbolsExitTwo) {
-  const std::string src = data_file("spot_btcusdt_20240808.raw.gz");
-  if (!exists(src)) GTEST_SKIP() << "no data file " << src;
+  const std::string src = data_file("spot_btcusdt_20240808");
+  ASSERT_TRUE(exists(src)) << src;
   const std::string dir = temp_dir();
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{dmabot_bin(), "backtest", "--strategy", "dynmm"}, "--data"},
