@@ -1,8 +1,8 @@
 #include "core/recorder.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "core/clock.h"
+#include "core/input_file.h"
 #include "core/runner.h"
 #include "core/strings.h"
 
@@ -200,7 +201,8 @@ void Recorder::record_error(int err, std::string_view what) {
 
 // ---------------------------------------------------------------------------------------------------
 
-JsonlReader::JsonlReader(std::size_t buffer_bytes) : cap_(std::max<std::size_t>(buffer_bytes, 4096)) {
+JsonlReader::JsonlReader(std::size_t buffer_bytes, std::size_t max_line_bytes)
+    : cap_(std::max<std::size_t>(buffer_bytes, 4096)), max_line_(std::max<std::size_t>(max_line_bytes, 1)) {
   buf_.resize(cap_ + kJsonPadding);
 }
 
@@ -215,6 +217,11 @@ absl::Status JsonlReader::open(const std::string& path) {
   eof_ = false;
   line_no_ = 0;
   status_ = absl::OkStatus();
+  // A line that never ends (a FIFO, /dev/zero) would be read forever: regular files only.
+  if (absl::Status st = require_regular_file(path); !st.ok()) {
+    status_ = st;
+    return status_;
+  }
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
     const int err = errno;
@@ -234,8 +241,9 @@ bool JsonlReader::fill() {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == cap_) {  // one line fills the whole buffer: grow (rare, cold)
-    cap_ *= 2;
+  if (end_ == cap_) {  // one line fills the whole buffer: grow (rare, cold), never past max_line_ + 1:
+    // next() skips a line as soon as it holds more than max_line_ bytes.
+    cap_ = std::max(cap_ + 1, std::min(cap_ * 2, max_line_ + 1));
     buf_.resize(cap_ + kJsonPadding);
   }
   for (;;) {
@@ -267,13 +275,21 @@ JsonlReader::Result JsonlReader::next(std::string_view& line) {
     const std::size_t avail = end_ - begin_;
     if (const void* nl = std::memchr(base + scan_, '\n', avail - scan_)) {
       const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
-      line = std::string_view(base, len);
       begin_ += len + 1;
       scan_ = 0;
       ++line_no_;
+      if (len > max_line_) {  // it fit in the buffer, but the limit holds whatever the buffer's size
+        line = {};
+        return Result::kTooLong;
+      }
+      line = std::string_view(base, len);
       return Result::kLine;
     }
     scan_ = avail;
+    if (avail > max_line_) {
+      line = {};
+      return skip_long_line();
+    }
     if (eof_) {
       if (avail == 0) return Result::kEof;
       // A final line without '\n': the writer died mid-line. Blank the bytes after it so the padding
@@ -287,6 +303,23 @@ JsonlReader::Result JsonlReader::next(std::string_view& line) {
     }
     // fill() moves the unread bytes to the front; scan_ counts from begin_, so it stays valid.
     if (!fill() && !status_.ok()) return Result::kError;
+  }
+}
+
+JsonlReader::Result JsonlReader::skip_long_line() {
+  // Drop what is buffered and read on, dropping, until the line's '\n' or the end of the file.
+  for (;;) {
+    begin_ = end_ = scan_ = 0;
+    if (!fill()) {
+      if (!status_.ok()) return Result::kError;
+      ++line_no_;  // the long line ended with the file
+      return Result::kTooLong;
+    }
+    if (const void* nl = std::memchr(buf_.data(), '\n', end_)) {
+      begin_ = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data()) + 1;
+      ++line_no_;
+      return Result::kTooLong;
+    }
   }
 }
 

@@ -197,19 +197,24 @@ class Recorder {
 };
 
 // Reads a JSONL file line by line through one large buffer: no allocation per line (a line longer
-// than the buffer grows it). Each returned line excludes its '\n' and is followed by at least
-// kJsonPadding readable bytes, so it can go straight to EventDecoder::decode_padded().
+// than the buffer grows it, up to max_line_bytes). Each returned line excludes its '\n' and is
+// followed by at least kJsonPadding readable bytes, so it can go straight to
+// EventDecoder::decode_padded(). A line longer than max_line_bytes is skipped in bounded memory (its
+// bytes are read and dropped up to its '\n') and reported as kTooLong, so memory never exceeds
+// about max_line_bytes + buffer_bytes whatever the input.
 // Threads: one reader per thread. Errors: open() and kError carry one line naming the file.
 class JsonlReader {
  public:
   enum class Result : uint8_t {
     kLine,       // a complete line ('\n'-terminated)
     kTruncated,  // the file's last bytes had no '\n': a partial line (crash mid-write); then kEof
+    kTooLong,    // a line longer than max_line_bytes, skipped (line is empty; line_number() is its number)
     kEof,
-    kError,      // read() failed; see status()
+    kError,  // read() failed; see status()
   };
+  static constexpr std::size_t kDefaultMaxLineBytes = std::size_t{64} << 20;
 
-  explicit JsonlReader(std::size_t buffer_bytes = 1 << 20);
+  explicit JsonlReader(std::size_t buffer_bytes = 1 << 20, std::size_t max_line_bytes = kDefaultMaxLineBytes);
   ~JsonlReader();
   JsonlReader(const JsonlReader&) = delete;
   JsonlReader& operator=(const JsonlReader&) = delete;
@@ -225,13 +230,18 @@ class JsonlReader {
   [[nodiscard]] uint64_t file_offset() const { return read_total_; }
   [[nodiscard]] uint64_t file_size() const { return file_size_; }
   [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::size_t max_line_bytes() const { return max_line_; }
+  // The line buffer's size now: never more than max(buffer_bytes, max_line_bytes + 1).
+  [[nodiscard]] std::size_t buffer_capacity() const { return cap_; }
 
  private:
   bool fill();  // reads more after compacting; false at EOF or error
+  Result skip_long_line();  // drops the current line's bytes up to its '\n' (or EOF)
   std::string path_;
   int fd_ = -1;
   std::vector<char> buf_;  // capacity + kJsonPadding
   std::size_t cap_;
+  std::size_t max_line_;
   std::size_t begin_ = 0, end_ = 0;  // unread bytes are [begin_, end_)
   std::size_t scan_ = 0;             // bytes from begin_ already known to hold no '\n'
   bool eof_ = false;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
 #include <zlib.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <climits>
 #include <cstring>
 
+#include "core/input_file.h"
 #include "core/strings.h"
 
 namespace dmabot::feed {
@@ -293,6 +293,7 @@ bool CaptureReader::next(CaptureEvent& out) {
 }
 
 bool is_raw_capture(const std::string& path) {
+  if (!core::require_regular_file(path).ok()) return false;  // opening a FIFO would block
   gzFile gz = gzopen(path.c_str(), "rb");
   if (gz == nullptr) return false;
   // The first line may be a REST snapshot of 100 KB or more; its first bytes are all we need, but

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/input_file.h"
 #include "core/strings.h"
 
 namespace dmabot::feed {
@@ -253,6 +254,7 @@ absl::Status write_error(const std::string& what, const std::string& path, int e
 }  // namespace
 
 bool is_event_cache(const std::string& path) {
+  if (!core::require_regular_file(path).ok()) return false;  // opening a FIFO would block
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char magic[sizeof kMagic];

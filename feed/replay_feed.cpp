@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/input_file.h"
 #include "core/strings.h"
 #include "core/tap.h"
 #include "feed/event_cache.h"
@@ -71,8 +72,8 @@ SourceStats CaptureSource::stats() const {
 // ---------------------------------------------------------------------------------------------
 // RecordingSource
 
-RecordingSource::RecordingSource(core::SymbolTable& symbols)
-    : reader_(std::make_unique<core::JsonlReader>()), decoder_(&symbols) {}
+RecordingSource::RecordingSource(core::SymbolTable& symbols, std::size_t max_line_bytes)
+    : reader_(std::make_unique<core::JsonlReader>(std::size_t{1} << 20, max_line_bytes)), decoder_(&symbols) {}
 
 void RecordingSource::malformed(uint64_t line, std::string_view reason) {
   ++stats_.malformed;
@@ -88,6 +89,10 @@ absl::Status RecordingSource::open(const std::string& path) {
     const core::JsonlReader::Result r = reader_->next(line);
     if (r == core::JsonlReader::Result::kError) return reader_->status();
     if (r == core::JsonlReader::Result::kEof) break;
+    if (r == core::JsonlReader::Result::kTooLong) {
+      return core::invalid("'", path, "' line ", reader_->line_number(), ": longer than ", reader_->max_line_bytes(),
+                           " bytes; not a dmabot recording header");
+    }
     ++stats_.lines;
     // A truncated first line may still be a complete header; decode() copies it into padding.
     const core::DecodeResult d = r == core::JsonlReader::Result::kLine ? decoder_.decode_padded(line, rec_)
@@ -116,6 +121,10 @@ bool RecordingSource::next(ReplayEvent& out) {
     }
     ++stats_.lines;
     const uint64_t line_no = reader_->line_number();
+    if (r == core::JsonlReader::Result::kTooLong) {
+      malformed(line_no, core::str_cat("line longer than ", reader_->max_line_bytes(), " bytes: skipped"));
+      continue;
+    }
     const bool truncated = r == core::JsonlReader::Result::kTruncated;
     const core::DecodeResult d = truncated ? decoder_.decode(line, rec_) : decoder_.decode_padded(line, rec_);
     if (d == core::DecodeResult::kEmpty) {
@@ -156,18 +165,23 @@ bool RecordingSource::next(ReplayEvent& out) {
 
 // ---------------------------------------------------------------------------------------------
 
-absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols) {
+absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols,
+                                                         const SourceOptions& options) {
+  // Sniffing reads the start of the file and the readers need its end: only regular files.
+  if (absl::Status st = core::require_regular_file(path); !st.ok()) return st;
   if (is_event_cache(path)) {
     CacheSource src(symbols);
     if (absl::Status st = src.open(path); !st.ok()) return st;
     return std::make_unique<EventSource>(EventSource::Impl(std::move(src)));
   }
   if (is_raw_capture(path)) {
-    CaptureSource src(symbols);
+    CaptureOptions capture;
+    capture.max_line_bytes = options.max_line_bytes;
+    CaptureSource src(symbols, capture);
     if (absl::Status st = src.open(path); !st.ok()) return st;
     return std::make_unique<EventSource>(EventSource::Impl(std::move(src)));
   }
-  RecordingSource src(symbols);
+  RecordingSource src(symbols, options.max_line_bytes);
   if (absl::Status st = src.open(path); !st.ok()) return st;
   return std::make_unique<EventSource>(EventSource::Impl(std::move(src)));
 }
@@ -249,7 +263,11 @@ int64_t ReplayFeed::next_wakeup() const {
 
 void ReplayFeed::start_delivery() noexcept {
   if (next_.ts_local < last_ts_) {
-    ++out_of_order_;
+    if (out_of_order_++ == 0) {
+      first_backwards_line_ = next_.line;
+      first_backwards_ns_ = last_ts_ - next_.ts_local;
+    }
+    max_backwards_ns_ = std::max(max_backwards_ns_, last_ts_ - next_.ts_local);
   } else {
     last_ts_ = next_.ts_local;
   }
@@ -326,6 +344,9 @@ ReplayStats ReplayFeed::stats() const {
   ReplayStats s;
   s.delivered = delivered_;
   s.out_of_order = out_of_order_;
+  s.first_out_of_order_line = first_backwards_line_;
+  s.first_out_of_order_ns = first_backwards_ns_;
+  s.max_out_of_order_ns = max_backwards_ns_;
   s.unconfigured_symbol = unconfigured_symbol_;
   s.outside_window = outside_window_;
   if (source_ != nullptr) s.source = source_->stats();

@@ -123,7 +123,8 @@ class CaptureSource {
 
 class RecordingSource {
  public:
-  explicit RecordingSource(core::SymbolTable& symbols);
+  explicit RecordingSource(core::SymbolTable& symbols,
+                           std::size_t max_line_bytes = core::JsonlReader::kDefaultMaxLineBytes);
   // Opens the file and requires its first non-blank line to be a "config" header.
   absl::Status open(const std::string& path);
   bool next(ReplayEvent& out);
@@ -239,13 +240,24 @@ class EventSource {
   Impl impl_;
 };
 
+struct SourceOptions {
+  // Longest line a capture or recording may have (REPLAY_MAX_LINE_BYTES); a longer one is skipped
+  // in bounded memory and counted as malformed with its line number.
+  std::size_t max_line_bytes = core::JsonlReader::kDefaultMaxLineBytes;
+};
+
 // Opens `path` as an event cache, a raw capture or a JSONL recording (see the overview). Symbols met are interned
-// into `symbols`, which must outlive the source.
-absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols);
+// into `symbols`, which must outlive the source. Only regular files are read: a directory, a FIFO,
+// a device (/dev/zero) or a socket is an InvalidArgument naming the file and what it is.
+absl::StatusOr<std::unique_ptr<EventSource>> open_source(const std::string& path, core::SymbolTable& symbols,
+                                                         const SourceOptions& options = {});
 
 struct ReplayStats {
   std::array<uint64_t, ReplayEvent::kKindCount> delivered{};  // fully delivered, per kind
   uint64_t out_of_order = 0;                                  // events whose ts_local was older than an earlier one's
+  uint64_t first_out_of_order_line = 0;                       // line (record) of the first such event; 0 when none
+  int64_t first_out_of_order_ns = 0;                          // how far back in time it went
+  int64_t max_out_of_order_ns = 0;                            // the largest step back
   uint64_t unconfigured_symbol = 0;                           // events skipped: symbol not in ReplayOptions::symbols
   uint64_t outside_window = 0;                                // events skipped: ts_local outside [from, until)
   SourceStats source;
@@ -321,6 +333,9 @@ class ReplayFeed final : public core::Stage {
   core::UnixNanos last_ts_ = INT64_MIN;  // latest ts_local delivered so far
   std::array<uint64_t, ReplayEvent::kKindCount> delivered_{};
   uint64_t out_of_order_ = 0;
+  uint64_t first_backwards_line_ = 0;
+  int64_t first_backwards_ns_ = 0;
+  int64_t max_backwards_ns_ = 0;
   std::atomic<bool> finished_{false};
   std::atomic<bool> stop_{false};
 };

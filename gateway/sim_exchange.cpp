@@ -101,6 +101,7 @@ absl::StatusOr<std::vector<int64_t>> latency_samples_from_recording(const std::s
     const core::JsonlReader::Result r = reader.next(line);
     if (r == core::JsonlReader::Result::kEof || r == core::JsonlReader::Result::kTruncated) break;
     if (r == core::JsonlReader::Result::kError) return reader.status();
+    if (r == core::JsonlReader::Result::kTooLong) continue;  // no event line is that long
     if (decoder.decode_padded(line, ev) != core::DecodeResult::kOk) continue;
     if (const auto* o = std::get_if<Order>(&ev.event)) {
       if (o->action != OrderAction::kCancel) sent.emplace(o->client_id, o->ts_local);

@@ -22,6 +22,10 @@ class DecisionReader {
       const core::JsonlReader::Result r = reader_.next(line);
       if (r == core::JsonlReader::Result::kEof) return false;
       if (r == core::JsonlReader::Result::kError) return reader_.status();
+      if (r == core::JsonlReader::Result::kTooLong) {
+        return core::invalid(reader_.path(), ":", reader_.line_number(), ": line longer than ",
+                             reader_.max_line_bytes(), " bytes");
+      }
       const bool sig = line.find("\"kind\":\"sig\"") != std::string_view::npos;
       const bool ord = !sig && line.find("\"kind\":\"ord\"") != std::string_view::npos;
       if (!sig && !ord) {

@@ -5,6 +5,7 @@
 #include "feed/replay_feed.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/event_codec.h"
+#include "feed/event_cache.h"
 #include "tests/common/test_data.h"
 
 namespace dmabot::feed {
@@ -262,6 +264,11 @@ TEST(ReplayFeed, OlderTimestampIsDeliveredAtOnceAndCounted) {
   }
   EXPECT_EQ(seen[2].ts_local, kT0 + 200);  // the event's own timestamp is untouched
   EXPECT_EQ(feed.stats().out_of_order, 1u);
+  // Reported with where and how far: line 3 went back from +300 to +200 (the times are µs: 100 µs).
+  EXPECT_EQ(feed.stats().first_out_of_order_line, 3u);
+  EXPECT_EQ(feed.stats().first_out_of_order_ns, seen[1].ts_local - seen[2].ts_local);
+  EXPECT_EQ(feed.stats().max_out_of_order_ns, seen[1].ts_local - seen[2].ts_local);
+  EXPECT_GT(feed.stats().first_out_of_order_ns, 0);
 }
 
 TEST(ReplayFeed, JsonlRecordingReplaysItsMdLinesExactly) {
@@ -413,6 +420,66 @@ TEST(ReplayFeed, RealCaptureSmoke) {
   EXPECT_EQ(s.source.malformed, 0u);
   EXPECT_EQ(s.out_of_order, 0u);
   EXPECT_TRUE(feed.status().ok()) << feed.status();
+}
+
+// Hostile inputs to open_source(): only regular files are read (a directory, a FIFO — opening it
+// would block — and /dev/zero — an endless line — are refused at once, naming what they are), and a
+// recording line over the limit is skipped in bounded memory, counted with its line number, while
+// the lines around it replay.
+TEST(OpenSource, RefusesWhatIsNotARegularFile) {
+  const std::string dir = temp_path("adir");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  const std::string fifo = temp_path("afifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const std::pair<std::string, std::string> cases[] = {
+      {dir, "a directory"}, {fifo, "a FIFO"}, {"/dev/zero", "a character device"}};
+  for (const auto& [path, what] : cases) {
+    core::SymbolTable symbols;
+    auto src = open_source(path, symbols);
+    ASSERT_FALSE(src.ok()) << path;
+    EXPECT_EQ(src.status().code(), absl::StatusCode::kInvalidArgument) << src.status();
+    EXPECT_NE(std::string(src.status().message()).find("'" + path + "': " + what), std::string::npos) << src.status();
+    EXPECT_FALSE(is_raw_capture(path)) << path;
+    EXPECT_FALSE(is_event_cache(path)) << path;
+  }
+  core::SymbolTable symbols;
+  auto missing = open_source(temp_path("missing"), symbols);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound) << missing.status();
+  ::unlink(fifo.c_str());
+  ::rmdir(dir.c_str());
+}
+
+TEST(OpenSource, RecordingLineOverTheLimitIsCountedAndSkipped) {
+  core::SymbolTable wsym = two_symbols();
+  core::MdTick t;
+  t.ts_local = kT0 + 1;
+  t.bid = core::Price::from_raw(100);
+  t.ask = core::Price::from_raw(101);
+  t.symbol = 0;
+  std::string text = core::encode_config_header("test", {{"SYMBOLS", "BTCUSDT"}});  // line 1
+  char buf[1024];
+  const std::size_t n = core::encode(t, 1, wsym, buf, sizeof buf);
+  ASSERT_GT(n, 0u);
+  text.append(buf, n);                                           // line 2
+  text += "{\"junk\":\"" + std::string(200'000, 'x') + "\"}\n";  // line 3: over the 100000 limit
+  text.append(buf, n);                                           // line 4
+  const std::string path = temp_path("long.jsonl");
+  write_plain(path, text);
+  core::SymbolTable symbols;
+  SourceOptions options;
+  options.max_line_bytes = 100'000;
+  auto src = open_source(path, symbols, options);
+  ASSERT_TRUE(src.ok()) << src.status();
+  ReplayEvent e;
+  std::vector<uint64_t> lines;
+  while ((*src)->next(e)) lines.push_back(e.line);
+  EXPECT_EQ(lines, (std::vector<uint64_t>{2, 4}));
+  const SourceStats st = (*src)->stats();
+  EXPECT_EQ(st.malformed, 1u);
+  ASSERT_EQ(st.samples.size(), 1u);
+  EXPECT_EQ(st.samples[0].line, 3u);
+  EXPECT_NE(st.samples[0].reason.find("longer than 100000 bytes"), std::string::npos) << st.samples[0].reason;
+  EXPECT_TRUE((*src)->status().ok()) << (*src)->status();
 }
 
 }  // namespace
