@@ -220,9 +220,24 @@ struct BinanceParser::Impl {
   ParseResult read_levels(od::value& v, std::string_view field, uint32_t& begin, uint32_t& end);
   ParseResult build(Fields& f, UnixNanos ts_local);
 
+  // kUnknown is a verdict on well-formed JSON only, but on-demand parsing stops reading at the first
+  // field that decides it: the whole document is checked by the DOM parser before it stands (cold:
+  // other streams, subscription replies). Invalid JSON becomes kBadJson.
+  ParseResult confirm_unknown(sj::padded_string_view message, ParseResult r);
+
   BinanceParser& self;
   od::parser parser;
+  sj::dom::parser validator;  // allocated on the first unknown message
 };
+
+ParseResult BinanceParser::Impl::confirm_unknown(sj::padded_string_view message, ParseResult r) {
+  if (r.kind != MsgKind::kUnknown) return r;
+  sj::dom::element root;
+  if (auto e = validator.parse(message.data(), message.size(), false).get(root); e) {
+    return error(ParseError::kBadJson, {}, e);
+  }
+  return r;
+}
 
 BinanceParser::BinanceParser(core::SymbolTable& symbols, bool allow_new_symbols, uint8_t feed_id,
                              std::size_t max_message_bytes)
@@ -271,6 +286,10 @@ bool BinanceParser::fast_book_ticker(std::string_view message, UnixNanos ts_loca
 ParseResult BinanceParser::parse(std::string_view message, UnixNanos ts_local) {
   if (message.size() > max_message_bytes_) return finish(error(ParseError::kTooLarge));
   if (fast_path_ && fast_book_ticker(message, ts_local)) return finish(kFastTick);
+  return parse_copy(message, ts_local);
+}
+
+ParseResult BinanceParser::parse_copy(std::string_view message, UnixNanos ts_local) {
   const std::size_t need = message.size() + sj::SIMDJSON_PADDING;
   if (scratch_.size() < need) {
     // Warm-up growth only: the next power of two, so a slowly growing stream reallocates rarely.
@@ -278,9 +297,11 @@ ParseResult BinanceParser::parse(std::string_view message, UnixNanos ts_local) {
     while (cap < need) cap *= 2;
     scratch_.assign(cap, '\0');
   }
-  // Bytes after the message (stale ones from a longer earlier message) are padding: simdjson
-  // reads them but stops at the length, so they need no clearing (a test checks this).
+  // simdjson reads into the padding when a document ends early (a number or literal cut at the end
+  // is read on into it; an unbalanced brace is matched against it), so stale bytes of an earlier,
+  // longer message would make the answer depend on history: blank the padding every time.
   std::memcpy(scratch_.data(), message.data(), message.size());
+  std::memset(scratch_.data() + message.size(), 0, sj::SIMDJSON_PADDING);
   return finish(impl_->parse_document(sj::padded_string_view(scratch_.data(), message.size(), scratch_.size()),
                                       ts_local));
 }
@@ -292,7 +313,13 @@ ParseResult BinanceParser::parse_padded(const char* data, std::size_t size, std:
   if (fast_path_ && fast_book_ticker(std::string_view(data, size), ts_local)) {
     return finish(kFastTick);
   }
-  return finish(impl_->parse_document(sj::padded_string_view(data, size, capacity), ts_local));
+  const ParseResult r = impl_->parse_document(sj::padded_string_view(data, size, capacity), ts_local);
+  // A document parsed in place is complete only when its closing brace lies inside `size`, and then
+  // no token can reach into the padding: a success does not depend on the caller's padding bytes. A
+  // failure may (simdjson reads on into them when the document ends early), so failures are decided
+  // again on a copy with blank padding: the answer is parse()'s whatever the caller's bytes hold.
+  if (r.kind != MsgKind::kError) return finish(r);
+  return parse_copy(std::string_view(data, size), ts_local);
 }
 
 ParseResult BinanceParser::Impl::parse_document(sj::padded_string_view message, UnixNanos ts_local) {
@@ -309,11 +336,11 @@ ParseResult BinanceParser::Impl::parse_document(sj::padded_string_view message, 
     return e == sj::INCORRECT_TYPE ? error(ParseError::kNotObject, {}, e) : error(ParseError::kBadJson, {}, e);
   }
   Fields f;
-  if (ParseResult r = read_payload(obj, f, true); r.kind != MsgKind::kCount) return r;
+  if (ParseResult r = read_payload(obj, f, true); r.kind != MsgKind::kCount) return confirm_unknown(message, r);
   // On-demand parsing stops at the closing brace; anything after it would be silently ignored.
   const char* rest = nullptr;
   if (doc.current_location().get(rest) == sj::SUCCESS) return error(ParseError::kTrailingContent);
-  return build(f, ts_local);
+  return confirm_unknown(message, build(f, ts_local));
 }
 
 ParseResult BinanceParser::Impl::read_levels(od::value& v, std::string_view field, uint32_t& begin, uint32_t& end) {

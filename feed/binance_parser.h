@@ -158,7 +158,8 @@ class BinanceParser {
   ParseResult parse(std::string_view message, core::UnixNanos ts_local);
   // Same without the copy when the caller's buffer has at least kPadding readable bytes after the
   // text (capacity >= size + kPadding); otherwise falls back to parse(). The padding bytes' values
-  // do not matter to correctness but must be readable.
+  // do not change the answer (a message that fails in place is decided again on a blank-padded
+  // copy, the cold path) but must be readable.
   static constexpr std::size_t kPadding = 64;  // == simdjson::SIMDJSON_PADDING (checked in the .cpp)
   ParseResult parse_padded(const char* data, std::size_t size, std::size_t capacity, core::UnixNanos ts_local);
 
@@ -180,6 +181,8 @@ class BinanceParser {
  private:
   struct Impl;  // the simdjson parser and the code that walks documents: binance_parser.cpp
   ParseResult finish(ParseResult r);
+  // The generic path on a copy of `message` in scratch_, with blank padding (counts the result).
+  ParseResult parse_copy(std::string_view message, core::UnixNanos ts_local);
   // True (tick_ set) when `message` is a bookTicker in one of the exact shapes and every value in it
   // is valid; false means "ask the generic parser", never "error".
   bool fast_book_ticker(std::string_view message, core::UnixNanos ts_local);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -710,6 +711,118 @@ TEST(FastPath, AgreesWithGenericOnMutatedMessages) {
   // the fast path; most mutations did not.
   EXPECT_GT(cmp.fast().counters().fast_path, 100u);
   EXPECT_LT(cmp.fast().counters().fast_path, cases / 2);
+}
+
+}  // namespace
+}  // namespace dmabot::feed
+
+namespace dmabot::feed {
+namespace {
+
+struct Answer {
+  MsgKind kind;
+  ParseError error;
+  std::string field;
+  int json_error;
+  bool operator==(const Answer&) const = default;
+};
+
+std::string describe(const Answer& a) {
+  return std::string(to_string(a.kind)) + "/" + std::string(to_string(a.error)) + " field '" + a.field +
+         "' json_error " + std::to_string(a.json_error);
+}
+
+Answer answer_of(const ParseResult& r) { return Answer{r.kind, r.error, std::string(r.field), r.json_error}; }
+
+// The answer to a message may depend on nothing but its bytes: not on the message parsed before it
+// (a longer one leaves stale bytes in the scratch buffer; a fast-path one leaves none), not on the
+// bytes after it in the caller's padding, not on the path. Found by the fuzzer (issue 9):
+//   `{}}` with '}' padding was bad_json in place and trailing_content on a copy;
+//   a broken bookTicker after a fast-path one was bad_json field 'u', alone bad_json with no field.
+// Here: every cut of real messages of each kind (the 4 in-repo captures' first lines of each kind)
+// and the fuzzer's inputs, each parsed fresh, after a long message, in place with 8 paddings, and
+// with the fast path off.
+TEST(ParserDeterminism, AnswerDependsOnlyOnTheMessageBytes) {
+  std::vector<std::string> seeds = {
+      "{}}",
+      "{}]",
+      "{\"e\":\"trade\",\"t\":12",
+      "{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"1.5\",\"B\":\"1\",\"a\":\"1.6\",\"A\":",
+      R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":#,"0.00282000"],["61693.58"]]}})",
+      R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":0001496119192,"s":"BTCUSDT","b":"61800.20"})"};
+  for (const char* stem : {"spot_btcusdt_20240808", "usdm_btcusdt_20230405"}) {
+    gzFile gz = gzopen(testdata::fixture_capture(stem).c_str(), "rb");
+    ASSERT_NE(gz, nullptr) << stem;
+    std::vector<char> line(1 << 20);
+    std::vector<std::string> kinds_seen;
+    while (gzgets(gz, line.data(), static_cast<int>(line.size())) != nullptr) {
+      std::string l(line.data());
+      const std::size_t sp = l.find(' ');
+      const std::size_t at = l.find("@");
+      if (sp == std::string::npos || at == std::string::npos) continue;
+      const std::string kind = l.substr(at, 8);
+      if (std::find(kinds_seen.begin(), kinds_seen.end(), kind) != kinds_seen.end()) continue;
+      kinds_seen.push_back(kind);
+      while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
+      seeds.push_back(l.substr(sp + 1));
+    }
+    gzclose(gz);
+  }
+  const std::string long_valid =
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1700000000123,"s":"BTCUSDT","t":7,"p":"100.75","q":"0.5","T":1700000000120,"m":false,"M":true,"x":")" +
+      std::string(3000, '9') + "\"}}";
+  const std::string paddings = std::string("}]0\"9 ,") + '\0';
+  uint64_t checked = 0;
+  for (const std::string& seed : seeds) {
+    // Every cut of short seeds; cuts every 7 bytes of the long ones (depth messages run to KBs).
+    const std::size_t step = seed.size() > 400 ? 7 : 1;
+    for (std::size_t n = 1; n <= seed.size();
+         n += (n + step > seed.size() && n != seed.size()) ? seed.size() - n : step) {
+      const std::string msg = seed.substr(0, n);
+      core::SymbolTable s0;
+      BinanceParser fresh(s0, true);
+      const Answer want = answer_of(fresh.parse(msg, 1));
+      core::SymbolTable s1, s2;
+      BinanceParser after_long(s1, true), generic(s2, true);
+      generic.set_fast_path(false);
+      (void)after_long.parse(long_valid, 0);
+      (void)after_long.parse(seeds.back(), 0);
+      ASSERT_EQ(answer_of(after_long.parse(msg, 1)), want) << describe(want) << " vs history for: " << msg;
+      (void)generic.parse(long_valid, 0);
+      ASSERT_EQ(answer_of(generic.parse(msg, 1)), want) << describe(want) << " vs generic for: " << msg;
+      for (char pad : paddings) {
+        std::string buf = msg + std::string(BinanceParser::kPadding, pad);
+        const Answer in_place = answer_of(after_long.parse_padded(buf.data(), msg.size(), buf.size(), 1));
+        ASSERT_EQ(in_place, want) << describe(in_place) << " with padding '" << pad << "' vs " << describe(want)
+                                  << " for: " << msg;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 1000u);
+}
+
+// kUnknown is for well-formed JSON only: the on-demand walk stops at the field that decides it, so
+// the rest of the document is validated before the verdict stands; broken JSON there is kBadJson.
+TEST(ParserDeterminism, UnknownIsOnlyForWellFormedJson) {
+  core::SymbolTable symbols;
+  BinanceParser p(symbols, true);
+  const std::pair<std::string, MsgKind> cases[] = {
+      {R"({"e":"kline","k":{"t":1}})", MsgKind::kUnknown},
+      {R"({"e":"kline","k":[1,}})", MsgKind::kError},
+      {R"({"e":"kline","k":tru})", MsgKind::kError},
+      {R"({"stream":"btcusdt@kline_1m","data":{"k":1})", MsgKind::kError},
+      {R"({"stream":"btcusdt@kline_1m","data":{"k":1}})", MsgKind::kUnknown},
+      {R"({"result":null,"id":1})", MsgKind::kUnknown},
+      {R"({"result":nul,"id":1})", MsgKind::kError},
+  };
+  for (const auto& [msg, kind] : cases) {
+    const ParseResult r = p.parse(msg, 1);
+    EXPECT_EQ(r.kind, kind) << msg << ": " << to_string(r.error);
+    if (kind == MsgKind::kError) {
+      EXPECT_EQ(r.error, ParseError::kBadJson) << msg;
+    }
+  }
 }
 
 }  // namespace
