@@ -94,6 +94,17 @@ TEST(ConfigErrors, MissingFile) {
   EXPECT_TRUE(contains(std::string(c.status().message()), "/nonexistent/dir/.env.nope"));
 }
 
+// A directory opens as an ifstream and reads as empty text: it must not pass for an empty config.
+TEST(ConfigErrors, DirectoryIsNotAnEmptyConfig) {
+  const std::string dir = ::testing::TempDir();
+  absl::StatusOr<Config> c = Config::load(dir, {}, &Config::no_env);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string m(c.status().message());
+  EXPECT_TRUE(contains(m, dir)) << m;
+  EXPECT_TRUE(contains(m, "is a directory")) << m;
+}
+
 TEST(ConfigErrors, KeyWithoutEquals) {
   const std::string m = parse_error("A=1\nJUSTAKEY\n");
   EXPECT_TRUE(contains(m, ".env.test:2")) << m;
@@ -190,7 +201,7 @@ TEST(ConfigGetters, ParsedValuesAndDefaults) {
   EXPECT_EQ(*c.get_int("I", 0, -100, 100), -42);
   EXPECT_DOUBLE_EQ(*c.get_double("D", 0, 0, 1), 0.0025);
   EXPECT_EQ(*c.get_decimal_raw("X", "0", 0, 200'000'000'000), 100'050'000'000);  // 1000.5 * 1e8
-  EXPECT_TRUE(*c.get_bool("B1", false));  // case-insensitive
+  EXPECT_TRUE(*c.get_bool("B1", false));                                         // case-insensitive
   EXPECT_FALSE(*c.get_bool("B2", true));
   EXPECT_FALSE(*c.get_bool("B3", true));
   EXPECT_EQ(*c.get_choice("MODE", "spin", {"spin", "spin_yield", "sleep"}), "sleep");
