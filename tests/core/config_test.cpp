@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/strings.h"
+
 namespace dmabot::core {
 namespace {
 
@@ -399,6 +401,37 @@ TEST(ConfigFromPairs, InvalidKeyAndDuplicateAreErrors) {
   auto dup = Config::from_pairs({{"A", "1"}, {"A", "2"}}, "h", {}, &Config::no_env);
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(std::string(dup.status().message()).find("set twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dmabot::core
+
+// ---- number formatting for summaries (core/strings.h; here because it shares config's binary) ----
+
+namespace dmabot::core {
+namespace {
+
+// 21.09330448 is not representable: the nearest double prints in full as 21.093304480000004 (or
+// 21.09330447999999...), the float noise users saw in summaries. Both helpers must hide it.
+TEST(FormatMoney, FloatNoiseIsRoundedAway) {
+  const double noisy = 21.09330448 + 4e-15;
+  ASSERT_NE(format_double(noisy), "21.09330448");  // the noise is really there
+  EXPECT_EQ(format_fixed(noisy, 4), "21.0933");
+  EXPECT_EQ(format_decimal(noisy, 8), "21.09330448");
+  EXPECT_EQ(format_decimal(0.1 + 0.2, 8), "0.3");  // 0.30000000000000004
+  EXPECT_EQ(format_fixed(0.1 + 0.2, 4), "0.3000");
+}
+
+TEST(FormatMoney, SignsZerosAndNonFinite) {
+  EXPECT_EQ(format_fixed(-0.00001, 4), "0.0000");  // no "-0.0000"
+  EXPECT_EQ(format_fixed(-1.25, 2), "-1.25");
+  EXPECT_EQ(format_fixed(2.0, 4), "2.0000");
+  EXPECT_EQ(format_decimal(-0.000000001, 8), "0");
+  EXPECT_EQ(format_decimal(150.0, 8), "150");
+  EXPECT_EQ(format_decimal(-0.057, 8), "-0.057");
+  EXPECT_EQ(format_fixed(1e20, 2), "100000000000000000000.00");
+  EXPECT_EQ(format_fixed(std::numeric_limits<double>::quiet_NaN(), 4), "NaN");
+  EXPECT_EQ(format_decimal(std::numeric_limits<double>::infinity(), 8), "+Inf");
 }
 
 }  // namespace
