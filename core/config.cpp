@@ -1,9 +1,12 @@
 #include "core/config.h"
 
+#include <sys/stat.h>
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -21,8 +24,8 @@ bool valid_key(std::string_view k) {
 }
 
 bool has_outer_space(std::string_view v) {
-  return !v.empty() && (std::isspace(static_cast<unsigned char>(v.front())) ||
-                        std::isspace(static_cast<unsigned char>(v.back())));
+  return !v.empty() &&
+         (std::isspace(static_cast<unsigned char>(v.front())) || std::isspace(static_cast<unsigned char>(v.back())));
 }
 
 // Echo of user text in a parse error. A line that mentions a secret key may carry the secret
@@ -58,10 +61,20 @@ absl::StatusOr<Config> Config::load(const std::string& path, const std::vector<s
                                     EnvLookup env_lookup) {
   std::string text;
   if (!path.empty()) {
+    // A directory opens as an ifstream and reads as empty: it would pass for an empty config.
+    struct stat sb {};
+    if (::stat(path.c_str(), &sb) != 0) {
+      return absl::NotFoundError(
+          str_cat(path, ": cannot open config file (", errno == ENOENT ? "no such file" : std::strerror(errno), ")"));
+    }
+    if (S_ISDIR(sb.st_mode)) return absl::FailedPreconditionError(str_cat(path, ": is a directory, not a config file"));
     std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(str_cat(path, ": cannot open config file"));
+    if (!in) {
+      return absl::FailedPreconditionError(str_cat(path, ": cannot read config file (", std::strerror(errno), ")"));
+    }
     std::ostringstream ss;
     ss << in.rdbuf();
+    if (in.bad()) return absl::FailedPreconditionError(str_cat(path, ": read error"));
     text = ss.str();
   }
   return parse(text, path, overrides, env_lookup);
@@ -118,7 +131,8 @@ absl::StatusOr<Config> Config::parse(std::string_view text, const std::string& p
       }
     }
     if (cfg.entries_.count(key) != 0) {
-      return absl::InvalidArgumentError(str_cat(where, ": ", key, " is set twice (first at ", cfg.entries_[std::string(key)].origin, ")"));
+      return absl::InvalidArgumentError(
+          str_cat(where, ": ", key, " is set twice (first at ", cfg.entries_[std::string(key)].origin, ")"));
     }
     cfg.entries_[std::string(key)] = Entry{std::move(value), where};
   }
@@ -138,7 +152,8 @@ absl::StatusOr<Config> Config::from_pairs(const std::vector<std::pair<std::strin
   auto cfg = parse("", origin, overrides, env_lookup);
   if (!cfg.ok()) return cfg.status();
   for (const auto& [key, value] : pairs) {
-    if (!valid_key(key)) return absl::InvalidArgumentError(str_cat(origin, ": ", echo(key), " is not a valid key name"));
+    if (!valid_key(key))
+      return absl::InvalidArgumentError(str_cat(origin, ": ", echo(key), " is not a valid key name"));
     auto it = cfg->entries_.find(key);
     if (it != cfg->entries_.end()) {
       if (it->second.origin == "--set") continue;  // --set wins over the pairs
@@ -287,8 +302,6 @@ absl::Status Config::check_unknown_keys() const {
   return absl::OkStatus();
 }
 
-std::vector<std::pair<std::string, std::string>> Config::dump() const {
-  return {known_.begin(), known_.end()};
-}
+std::vector<std::pair<std::string, std::string>> Config::dump() const { return {known_.begin(), known_.end()}; }
 
 }  // namespace dmabot::core

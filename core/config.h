@@ -45,6 +45,8 @@ class Config {
 
   // Parses the file (if path non-empty) and applies overrides ("KEY=VALUE" from --set, in order).
   // env_lookup(key) returns the process environment's value; tests pass their own.
+  // A missing file is NotFound, a directory or an unreadable file FailedPrecondition (never an empty
+  // config), a malformed line InvalidArgument naming file:line.
   using EnvLookup = std::optional<std::string> (*)(const char* key);
   static absl::StatusOr<Config> load(const std::string& path, const std::vector<std::string>& overrides,
                                      EnvLookup env_lookup = &process_env);
@@ -66,8 +68,7 @@ class Config {
   absl::StatusOr<double> get_double(std::string_view key, double def, double min, double max);
   absl::StatusOr<bool> get_bool(std::string_view key, bool def);  // true/false/yes/no/1/0
   // A decimal (exact, fixed point) such as MAX_NOTIONAL=1000.5; min/max inclusive.
-  absl::StatusOr<int64_t> get_decimal_raw(std::string_view key, std::string_view def, int64_t min_raw,
-                                          int64_t max_raw);
+  absl::StatusOr<int64_t> get_decimal_raw(std::string_view key, std::string_view def, int64_t min_raw, int64_t max_raw);
   // Comma-separated list; each item must be non-empty and free of spaces.
   absl::StatusOr<std::vector<std::string>> get_list(std::string_view key, std::string_view def);
   // One of `choices`.
@@ -94,8 +95,8 @@ class Config {
  private:
   std::optional<Entry> lookup(std::string_view key);
   std::string path_;
-  std::map<std::string, Entry, std::less<>> entries_;  // file + --set
-  std::map<std::string, Entry, std::less<>> env_;      // environment values actually used
+  std::map<std::string, Entry, std::less<>> entries_;      // file + --set
+  std::map<std::string, Entry, std::less<>> env_;          // environment values actually used
   std::map<std::string, std::string, std::less<>> known_;  // key -> effective value (for dump)
   EnvLookup env_lookup_ = &no_env;
 };

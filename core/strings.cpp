@@ -27,6 +27,25 @@ std::string format_double(double v) {
   return s;
 }
 
+std::string format_fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return format_double(v);
+  char buf[400];  // DBL_MAX in fixed notation is 309 digits
+  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed, decimals);
+  if (ec != std::errc()) return format_double(v);
+  std::string out(buf, p);
+  // "-0.0000" (a tiny negative rounded away) reads as a loss that is not there.
+  if (out[0] == '-' && out.find_first_not_of("-0.") == std::string::npos) out.erase(0, 1);
+  return out;
+}
+
+std::string format_decimal(double v, int max_decimals) {
+  std::string out = format_fixed(v, max_decimals);
+  if (!std::isfinite(v) || out.find('.') == std::string::npos) return out;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
 std::string_view strip_leading(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   return s;

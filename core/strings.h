@@ -23,8 +23,8 @@ inline void append_one(std::string& out, const std::string& s) { out.append(s); 
 inline void append_one(std::string& out, char c) { out.push_back(c); }
 inline void append_one(std::string& out, bool b) { out.append(b ? "true" : "false"); }
 template <class T>
-  requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
-inline void append_one(std::string& out, T v) {
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+         !std::is_same_v<T, char>) inline void append_one(std::string& out, T v) {
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   out.append(buf, p);
@@ -60,5 +60,14 @@ template <class... Args>
 [[nodiscard]] std::vector<std::string_view> split(std::string_view s, char sep);
 // Shortest round-trip formatting of a double ("0.1", "1e-09", "12345.678").
 [[nodiscard]] std::string format_double(double v);
+// Exactly `decimals` digits after the point, rounded, never "-0.00", never an exponent:
+// format_fixed(21.093304480000004, 4) == "21.0933". For money a person reads (summaries). NaN and
+// infinities as in format_double.
+[[nodiscard]] std::string format_fixed(double v, int decimals);
+// At most `max_decimals` digits after the point, trailing zeros dropped: format_decimal(
+// 21.093304480000004, 8) == "21.09330448", format_decimal(0.5, 8) == "0.5". Prices, quantities and
+// money are exact to 1e-8 (Binance's precision), so 8 keeps every real digit and drops float noise;
+// the result is also valid JSON for finite values.
+[[nodiscard]] std::string format_decimal(double v, int max_decimals);
 
 }  // namespace dmabot::core

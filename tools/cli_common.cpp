@@ -1,10 +1,60 @@
 #include "tools/cli_common.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
+#include "core/strings.h"
+#include "core/symbol_table.h"
+#include "feed/capture_reader.h"
+#include "feed/event_cache.h"
+#include "feed/replay_feed.h"
+
 namespace dmabot::tools {
+namespace {
+
+using core::str_cat;
+
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler may only touch a lock-free atomic");
+
+void on_stop_signal(int sig) { g_stop_signal.store(sig, std::memory_order_relaxed); }
+
+std::string prefixed(std::string_view flag, const std::string& path, std::string_view what) {
+  return flag.empty() ? str_cat(path, ": ", what) : str_cat(flag, " ", path, ": ", what);
+}
+
+// The first non-blank line of a (possibly gzip) file, at most 60 characters, unprintable bytes as '?'.
+std::string first_line(const std::string& path) {
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return "";
+  char buf[4096];
+  const int n = gzread(gz, buf, sizeof buf);
+  gzclose(gz);
+  std::string out;
+  bool started = false;
+  for (int i = 0; i < n && out.size() < 60; ++i) {
+    const unsigned char c = static_cast<unsigned char>(buf[i]);
+    if (c == '\n' || c == '\r') {
+      if (started) break;
+      continue;
+    }
+    if (!started && (c == ' ' || c == '\t')) continue;
+    started = true;
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  }
+  return out;
+}
+
+}  // namespace
 
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "dmabot: %s\n", msg.c_str());
@@ -33,6 +83,47 @@ bool parse_non_negative(std::string_view s, int64_t& out) {
   if (v > static_cast<uint64_t>(INT64_MAX)) return false;
   out = v;
   return true;
+}
+
+std::string check_readable_file(std::string_view flag, const std::string& path) {
+  if (path.empty()) return str_cat(flag, " needs a file");
+  struct stat sb {};
+  if (::stat(path.c_str(), &sb) != 0) {
+    return prefixed(flag, path, errno == ENOENT || errno == ENOTDIR ? "no such file" : std::strerror(errno));
+  }
+  if (S_ISDIR(sb.st_mode)) return prefixed(flag, path, "is a directory");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return prefixed(flag, path, str_cat("cannot read (", std::strerror(errno), ")"));
+  ::close(fd);
+  return "";
+}
+
+std::string check_market_data(std::string_view flag, const std::string& path) {
+  if (std::string err = check_readable_file(flag, path); !err.empty()) return err;
+  if (feed::is_event_cache(path) || feed::is_raw_capture(path)) return "";
+  core::SymbolTable scratch;
+  feed::RecordingSource rec(scratch);
+  if (rec.open(path).ok()) return "";
+  const std::string line = first_line(path);
+  if (line.empty()) return prefixed(flag, path, "empty file: not a dmabot recording, Binance capture or event cache");
+  return prefixed(flag, path,
+                  str_cat("not a dmabot recording, Binance capture or event cache (first line: '", line, "')"));
+}
+
+const std::atomic<int>& install_stop_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = &on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART | SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return g_stop_signal;
+}
+
+std::string signal_name(int sig) {
+  if (sig == SIGINT) return "SIGINT";
+  if (sig == SIGTERM) return "SIGTERM";
+  return str_cat("signal ", sig);
 }
 
 }  // namespace dmabot::tools

@@ -1,9 +1,13 @@
 // tools/cli_common.h — small pieces every dmabot subcommand shares: one-line errors with the house
-// exit codes (2 bad usage/config, 1 runtime failure), flag values, whole-file writes.
+// exit codes (2 bad usage/config/input, 1 runtime failure, 128+signal after an interrupt), input-file
+// checks with one wording for every command, stop signals for fused runs, flag values, whole-file
+// writes.
 //
-// Threads: the main thread. Allocation: freely (cold path).
+// Threads: the main thread (the stop-signal handler only stores the signal number in an atomic).
+// Allocation: freely (cold path).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,6 +27,26 @@ int runtime_error(const std::string& msg);
 
 // Whole non-negative decimal number that fits in int64 (no sign, no spaces).
 [[nodiscard]] bool parse_non_negative(std::string_view s, int64_t& out);
+
+// Input files. Both return "" when the file is fine, else the one-line problem, prefixed by `flag`
+// when the user gave the path after one ("--env DIR: is a directory"; for a positional argument pass
+// "": "FILE: no such file"). Every command reports these with kExitUsage.
+// A regular file this process can open for reading: not missing, not a directory, not unreadable.
+[[nodiscard]] std::string check_readable_file(std::string_view flag, const std::string& path);
+// The same, and market data a replay can read: an event cache, a raw Binance capture or a dmabot
+// recording. Anything else: "FILE: not a dmabot recording, Binance capture or event cache (first
+// line: '...')". Reads the file's first bytes (and, for a recording, its header line).
+[[nodiscard]] std::string check_market_data(std::string_view flag, const std::string& path);
+
+// Stop signals for runs on the calling thread (fused run, replay, backtest). The handler stores the
+// signal number (SIGINT or SIGTERM) in the returned atomic and nothing else (async-signal-safe); the
+// engine polls it once per fused pass (Engine::set_stop_flag) and shuts down normally. The handler is
+// installed with SA_RESETHAND: a second Ctrl-C kills the process at once.
+const std::atomic<int>& install_stop_handler();
+// "SIGINT", "SIGTERM" or "signal N".
+std::string signal_name(int sig);
+// The shell convention for a run cut short by a signal: 128 + the signal number (130 for SIGINT).
+inline int interrupted_exit_code(int sig) { return 128 + sig; }
 
 // Iterates argv: `take_value(flag, out)` consumes the next argument as the flag's value.
 class ArgCursor {

@@ -1,5 +1,7 @@
 #include "tools/convert_cli.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -29,7 +31,8 @@ constexpr const char* kConvertHelp =
     "\n"
     "  --help   this text\n"
     "\n"
-    "Exit codes: 0 ok, 2 bad usage or unreadable input, 1 OUT could not be written or IN was cut short.\n";
+    "Exit codes: 0 ok, 2 bad usage or input (IN missing, a directory, unreadable or not a recording,\n"
+    "capture or cache; OUT a directory), 1 OUT could not be written or IN was cut short.\n";
 
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
@@ -56,6 +59,9 @@ int convert_command(int argc, char** argv) {
     }
   }
   if (in.empty() || out.empty()) return usage_error("convert: needs IN and OUT (see dmabot convert --help)");
+  if (std::string err = check_market_data("", in); !err.empty()) return usage_error(err);
+  struct stat sb {};
+  if (::stat(out.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode)) return usage_error(str_cat(out, ": is a directory"));
 
   auto sum = feed::write_event_cache(in, out);
   if (!sum.ok()) {

@@ -5,7 +5,8 @@
 //
 // Prints one summary line on stdout (events by kind, skipped, malformed, bytes, events/s) and the
 // first malformed source lines with their line numbers on stderr, like replay does.
-// Exit codes: 0 ok; 2 bad usage or unreadable/unrecognised input; 1 the output could not be written,
+// Exit codes: 0 ok; 2 bad usage, unreadable/unrecognised input (tools/cli_common.h check_market_data:
+// the same messages as replay and backtest) or OUT a directory; 1 the output could not be written,
 // or the input stopped early (truncated gzip: the cache is still written, holding the events before
 // the cut, and remembers that the source was incomplete).
 // Threads: the main thread. Allocation: freely (cold path).

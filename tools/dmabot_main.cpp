@@ -2,9 +2,10 @@
 // has --help. Exit codes: 0 ok, 2 bad usage or configuration (one line naming the key/flag and the
 // file), 1 runtime failure.
 #include <signal.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -49,14 +50,16 @@ constexpr const char* kRunHelp =
     "usage: dmabot run [--env FILE] [--set KEY=VALUE ...] [options]\n"
     "\n"
     "Runs the engine until SIGINT/SIGTERM (or --duration). On stop it cancels working orders, drains\n"
-    "every stage, flushes the recorder and prints a summary.\n"
+    "every stage, flushes the recorder (footer line) and prints a summary; exit code 0. A second\n"
+    "Ctrl-C during a --fused shutdown kills the process at once.\n"
     "\n"
     "  --env FILE            .env preset to load (default .env.mock)\n"
     "  --set KEY=VALUE       override one key (repeatable); the process environment overrides the\n"
     "                        file, --set overrides both\n"
     "  --duration SECONDS    stop by itself after this many seconds\n"
     "  --fused               run every stage on one thread on simulated time until MOCK_MAX_TICKS\n"
-    "                        ticks are done: the same config gives the same run, byte for byte\n"
+    "                        ticks are done (or SIGINT/SIGTERM): the same config gives the same run,\n"
+    "                        byte for byte\n"
     "  --summary-json FILE   also write the final summary as JSON\n"
     "  --metrics-out FILE    also write the final metrics (Prometheus text) on exit\n"
     "  --print-config        print the effective configuration (secrets masked) and exit\n"
@@ -88,7 +91,8 @@ int cmd_run(int argc, char** argv) {
       if (!value(v)) return usage_error("--duration needs a number of seconds");
       char* end = nullptr;
       duration = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !(duration > 0)) return usage_error(str_cat("--duration '", v, "' is not a positive number"));
+      if (v.empty() || *end != '\0' || !(duration > 0))
+        return usage_error(str_cat("--duration '", v, "' is not a positive number"));
     } else if (a == "--fused") {
       fused = true;
     } else if (a == "--summary-json") {
@@ -102,6 +106,7 @@ int cmd_run(int argc, char** argv) {
     }
   }
 
+  if (std::string err = dmabot::tools::check_readable_file("--env", env_file); !err.empty()) return usage_error(err);
   auto cfg = dmabot::core::Config::load(env_file, overrides);
   if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));
   auto ec = dmabot::tools::EngineConfig::from_config(*cfg);
@@ -112,20 +117,28 @@ int cmd_run(int argc, char** argv) {
     return 0;
   }
   if (ec->feed_mode == "binance" || (ec->venue_mode != "mock" && ec->venue_mode != "sim")) {
-    std::fprintf(stderr, "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance feed and gateways are not built yet; "
-                 "only the mock preset runs in this version\n", ec->feed_mode.c_str(), ec->venue_mode.c_str());
+    std::fprintf(stderr,
+                 "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance feed and gateways are not built yet; "
+                 "only the mock preset runs in this version\n",
+                 ec->feed_mode.c_str(), ec->venue_mode.c_str());
     return 1;
   }
 
-  // Block the stop signals before any thread starts so that only this thread receives them.
+  if (fused && ec->feed_mode == "mock" && ec->mock_feed.max_ticks == 0) {
+    return usage_error("--fused runs on simulated time until the feed ends: set MOCK_MAX_TICKS too");
+  }
+  // Threaded: block the stop signals before any thread starts so that only this thread receives
+  // them (sigtimedwait below). Fused: everything runs on this thread, so a handler sets a flag that
+  // the fused loop reads once per pass.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  if (fused && ec->feed_mode == "mock" && ec->mock_feed.max_ticks == 0) {
-    return usage_error("--fused runs on simulated time until the feed ends: set MOCK_MAX_TICKS too");
+  const std::atomic<int>* stop_flag = nullptr;
+  if (fused) {
+    stop_flag = &dmabot::tools::install_stop_handler();
+  } else {
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   }
   // Fused runs use simulated time from a fixed origin, so the same config gives the same run.
   constexpr int64_t kSimulatedStart = 1'700'000'000'000'000'000;
@@ -135,18 +148,23 @@ int cmd_run(int argc, char** argv) {
   dmabot::tools::Engine& e = **engine;
 
   if (fused) {
+    e.set_stop_flag(stop_flag);
     if (auto st = e.run_fused_to_completion(); !st.ok()) {
       std::fprintf(stderr, "dmabot: %s\n", std::string(st.message()).c_str());
       return 1;
+    }
+    // Stopping a run is what Ctrl-C is for (as in a threaded run): the shutdown was complete, exit 0.
+    if (e.stopped_by() != 0) {
+      dmabot::core::log_info("received ", dmabot::tools::signal_name(e.stopped_by()), ": stopped the fused run after ",
+                             e.market_events(), " ticks");
     }
   } else {
     if (auto st = e.start(); !st.ok()) {
       std::fprintf(stderr, "dmabot: %s\n", std::string(st.message()).c_str());
       return 1;
     }
-    const std::string metrics = e.config().metrics_port < 0
-                                    ? std::string("off")
-                                    : str_cat("http://127.0.0.1:", e.metrics_port(), "/metrics");
+    const std::string metrics =
+        e.config().metrics_port < 0 ? std::string("off") : str_cat("http://127.0.0.1:", e.metrics_port(), "/metrics");
     dmabot::core::log_info("dmabot running: feed=", e.config().feed_mode, " venue=", e.config().venue_mode,
                            " symbols=", e.symbols().size(), " metrics=", metrics,
                            e.config().record_file.empty() ? "" : " record=", e.config().record_file);
@@ -207,7 +225,8 @@ int cmd_sim(int argc, char** argv) {
     std::fputs(kSimHelp, argc < 1 ? stderr : stdout);
     return argc < 1 ? 2 : 0;
   }
-  if (std::string_view(argv[0]) != "as2008") return usage_error(str_cat("sim: unknown experiment '", argv[0], "' (as2008)"));
+  if (std::string_view(argv[0]) != "as2008")
+    return usage_error(str_cat("sim: unknown experiment '", argv[0], "' (as2008)"));
   dmabot::tools::As2008Params p;
   bool json = false;
   for (int i = 1; i < argc; ++i) {

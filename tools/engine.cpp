@@ -1,5 +1,6 @@
 #include "tools/engine.h"
 
+#include <cmath>
 #include <thread>
 
 #include "core/log.h"
@@ -13,6 +14,15 @@ namespace {
 double ring_backlog(const void* ctx) {
   return static_cast<double>(static_cast<const core::Recorder*>(ctx)->backlog());
 }
+
+// Summary numbers for people: money at a fixed 4 decimals (sub-cent for USDT quotes), quantities
+// exact to 1e-8 (Binance's step precision) without trailing zeros. Positions, PnL and fees come out
+// of double arithmetic, so printing them in full shows float noise (21.093304480000004).
+std::string money(double v) { return core::format_fixed(v, 4); }
+std::string qty(double v) { return core::format_decimal(v, 8); }
+// JSON keeps every real digit (8 decimals, Binance's precision) and drops the noise; a non-finite
+// value (never expected) becomes null rather than invalid JSON.
+std::string json_number(double v) { return std::isfinite(v) ? core::format_decimal(v, 8) : std::string("null"); }
 
 }  // namespace
 
@@ -342,6 +352,12 @@ int64_t Engine::next_wakeup() const {
 // One fused pass; on a simulated clock an idle pass jumps time to the earliest scheduled work.
 // Returns events handled, or -1 when idle with nothing scheduled.
 int Engine::fused_step(const std::vector<core::Stage*>& stages) {
+  if (stop_flag_ != nullptr && stopped_by_ == 0) {
+    if (const int v = stop_flag_->load(std::memory_order_relaxed); v != 0) {
+      stopped_by_ = v;
+      stop_feed();
+    }
+  }
   const int handled = core::Runner::poll_once(stages);
   if (recorder_ && !recorder_threaded_) recorder_->drain_inline();
   if (hook_ != nullptr) hook_(hook_ctx_);
@@ -463,9 +479,9 @@ std::string EngineSummary::to_text() const {
   std::string out = core::str_cat("summary: ticks=", ticks, " signals=", signals, " orders=", orders, " fills=", fills,
                                   " risk_rejects=", risk_rejects, " recorder_waits=", recorder_waits, "\n");
   for (const SymbolSummary& s : symbols) {
-    core::str_append(out, "  ", s.symbol, " ticks=", s.ticks, " position=", s.position, " realized_pnl=", s.realized,
-                     " unrealized_pnl=", s.unrealized, " fees=", s.fees, " net_pnl=", s.realized + s.unrealized - s.fees,
-                     "\n");
+    core::str_append(out, "  ", s.symbol, " ticks=", s.ticks, " position=", qty(s.position),
+                     " realized_pnl=", money(s.realized), " unrealized_pnl=", money(s.unrealized),
+                     " fees=", money(s.fees), " net_pnl=", money(s.realized + s.unrealized - s.fees), "\n");
   }
   return out;
 }
@@ -476,9 +492,9 @@ std::string EngineSummary::to_json() const {
                                   ",\"recorder_waits\":", recorder_waits, ",\"symbols\":[");
   for (std::size_t i = 0; i < symbols.size(); ++i) {
     const SymbolSummary& s = symbols[i];
-    core::str_append(out, i ? "," : "", "{\"symbol\":\"", s.symbol, "\",\"ticks\":", s.ticks, ",\"position\":",
-                     s.position, ",\"realized_pnl\":", s.realized, ",\"unrealized_pnl\":", s.unrealized,
-                     ",\"fees\":", s.fees, "}");
+    core::str_append(out, i ? "," : "", "{\"symbol\":\"", s.symbol, "\",\"ticks\":", s.ticks,
+                     ",\"position\":", json_number(s.position), ",\"realized_pnl\":", json_number(s.realized),
+                     ",\"unrealized_pnl\":", json_number(s.unrealized), ",\"fees\":", json_number(s.fees), "}");
   }
   out += "]}";
   return out;

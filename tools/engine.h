@@ -16,12 +16,14 @@
 // Threads: every method from the one control thread.
 #pragma once
 
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include <concurrentqueue/concurrentqueue.h>
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
@@ -56,7 +58,7 @@ struct EngineSummary {
   uint64_t ticks = 0;
   uint64_t signals = 0;
   uint64_t orders = 0;
-  uint64_t fills = 0;   // fill reports (partial + full)
+  uint64_t fills = 0;  // fill reports (partial + full)
   uint64_t risk_rejects = 0;
   uint64_t recorder_waits = 0;
   std::vector<SymbolSummary> symbols;
@@ -103,6 +105,14 @@ class Engine {
     hook_ = fn;
     hook_ctx_ = ctx;
   }
+  // Fused mode: a flag written elsewhere (a signal handler: tools/cli_common.h) and read once per
+  // pass (one relaxed load). When it holds a non-zero value the engine stops its feed, as
+  // shutdown() would: the feed finishes with what it has pending, so run_fused_to_completion() and
+  // any step_fused() loop that waits for feed_finished() end, and shutdown() then cancels working
+  // orders, drains and flushes the recorder as after a complete run. nullptr (default) = never.
+  void set_stop_flag(const std::atomic<int>* flag) { stop_flag_ = flag; }
+  // The flag's value when it stopped the feed (e.g. SIGINT), 0 if the run was not stopped early.
+  int stopped_by() const { return stopped_by_; }
   bool feed_finished() const;
   EngineSummary summary() const;
   // FEED_MODE=replay only (nullptr otherwise): the replay stage, for its stats() and status().
@@ -186,6 +196,8 @@ class Engine {
   std::vector<RingCounters> ring_counters_;
   void (*hook_)(void*) = nullptr;
   void* hook_ctx_ = nullptr;
+  const std::atomic<int>* stop_flag_ = nullptr;
+  int stopped_by_ = 0;
   bool recorder_threaded_ = false;
   bool started_ = false;
   bool shut_down_ = false;

@@ -47,12 +47,17 @@ constexpr const char* kReplayHelp =
     "                       divergence (line, field, recorded vs replayed) and exit 1 if there is one\n"
     "  --set KEY=VALUE      override one config key (repeatable)\n"
     "  --env FILE           config for a raw capture (a recording uses its own header)\n"
-    "  --record OUT         write the replay's own recording to OUT\n"
+    "  --record OUT         write the replay's own recording to OUT (also --set RECORD_FILE=OUT; a\n"
+    "                       RECORD_FILE from --env or the recording's header is ignored)\n"
+    "  --force              let --record overwrite an existing file (otherwise exit 2)\n"
     "  --summary-json FILE  also write the summary as JSON\n"
     "  --from NS, --until NS  replay only events with from <= local time < until (ns since the epoch)\n"
     "  --help               this text\n"
     "\n"
-    "The process environment is ignored: a replay depends only on FILE and these options.\n";
+    "The process environment is ignored: a replay depends only on FILE and these options.\n"
+    "Exit codes: 0 ok, 1 --diff found a divergence or reading stopped early, 2 bad usage or input\n"
+    "(missing file, a directory, not a recording/capture/cache, SYMBOLS absent from FILE), 130/143\n"
+    "interrupted by SIGINT/SIGTERM (partial summary printed; --summary-json and --diff skipped).\n";
 
 constexpr const char* kBacktestHelp =
     "usage: dmabot backtest --data FILE --strategy NAME [--set KEY=VALUE ...] [--out DIR] [options]\n"
@@ -72,16 +77,23 @@ constexpr const char* kBacktestHelp =
     "                       STEP_SIZE, SIM_* (exchange model), BACKTEST_* (report), risk limits\n"
     "  --out DIR            output directory (default backtest_out; created if missing)\n"
     "  --json-summary-only  print only the summary as one JSON line (files written only with --out)\n"
+    "  --record OUT         also write the JSONL recording of the run to OUT (also --set\n"
+    "                       RECORD_FILE=OUT; a RECORD_FILE in --env is ignored: no recording by default)\n"
+    "  --force              let --record overwrite an existing file (otherwise exit 2)\n"
     "  --from NS, --until NS  replay only events with from <= local time < until (ns since the epoch)\n"
     "  --help               this text\n"
     "\n"
-    "A progress line is shown on stderr when stderr is a terminal. The process environment is ignored.\n";
+    "A progress line is shown on stderr when stderr is a terminal. The process environment is ignored.\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input, 130/143 interrupted by SIGINT/SIGTERM:\n"
+    "then summary.json and report.html are not written and --json-summary-only prints nothing.\n";
 
 // Options shared by replay and backtest.
 struct CommonArgs {
   std::string env_file;
   std::vector<std::string> sets;
   std::string from, until;
+  std::string record;  // --record OUT
+  bool force = false;  // --force: --record may overwrite
 };
 
 // A flag that takes the next argument as its value; `needs` completes "FLAG needs ...".
@@ -99,6 +111,7 @@ int value_flag(std::string_view a, ArgCursor& args, CommonArgs& c, std::initiali
   const ValueFlag common[] = {{"--env", &c.env_file, "a file"},
                               {"--from", &c.from, "a time in ns"},
                               {"--until", &c.until, "a time in ns"},
+                              {"--record", &c.record, "a file"},
                               {"--set", &set, "KEY=VALUE"}};
   const ValueFlag* f = nullptr;
   for (const ValueFlag& x : common) f = f == nullptr && x.name == a ? &x : f;
@@ -112,18 +125,72 @@ int value_flag(std::string_view a, ArgCursor& args, CommonArgs& c, std::initiali
   return 1;
 }
 
-// --from/--until become REPLAY_FROM_NS/REPLAY_UNTIL_NS overrides.
+// --from/--until become REPLAY_FROM_NS/REPLAY_UNTIL_NS overrides; errors name the flags as typed.
 bool window_overrides(const CommonArgs& c, std::vector<std::string>& out, std::string& err) {
-  int64_t v = 0;
+  int64_t from = 0, until = 0;
   if (!c.from.empty()) {
-    if (!parse_non_negative(c.from, v)) return err = str_cat("--from '", c.from, "' is not a time in ns"), false;
+    if (!parse_non_negative(c.from, from)) return err = str_cat("--from '", c.from, "' is not a time in ns"), false;
     out.push_back(str_cat("REPLAY_FROM_NS=", c.from));
   }
   if (!c.until.empty()) {
-    if (!parse_non_negative(c.until, v)) return err = str_cat("--until '", c.until, "' is not a time in ns"), false;
+    if (!parse_non_negative(c.until, until)) return err = str_cat("--until '", c.until, "' is not a time in ns"), false;
     out.push_back(str_cat("REPLAY_UNTIL_NS=", c.until));
   }
+  if (!c.from.empty() && !c.until.empty() && from >= until) {
+    err = str_cat("--from ", c.from, " --until ", c.until,
+                  ": the window from <= t < until is empty (--from must be "
+                  "before --until)");
+    return false;
+  }
   return true;
+}
+
+// Where a replay or backtest records: --record OUT, else an explicit --set RECORD_FILE=OUT, else
+// nowhere — never a preset's or a recording header's RECORD_FILE (a backtest in a live run's working
+// directory would overwrite its recording). An existing OUT is refused unless --force; OUT may never
+// be the input itself.
+bool record_target(const CommonArgs& c, const std::string& input, std::string& out, std::string& err) {
+  std::string flag = "--record";
+  out = c.record;
+  if (out.empty()) {
+    for (const std::string& kv : c.sets) {
+      if (core::starts_with(kv, "RECORD_FILE=")) out = kv.substr(12), flag = "--set RECORD_FILE=";
+    }
+  }
+  if (out.empty()) return true;
+  const std::string named = flag == "--record" ? str_cat("--record ", out) : str_cat(flag, out);
+  struct stat o {};
+  if (::stat(out.c_str(), &o) != 0) return true;
+  struct stat in {};
+  if (::stat(input.c_str(), &in) == 0 && in.st_dev == o.st_dev && in.st_ino == o.st_ino) {
+    return err = str_cat(named, ": is the input file itself; record elsewhere"), false;
+  }
+  if (S_ISDIR(o.st_mode)) return err = str_cat(named, ": is a directory"), false;
+  if (!c.force) return err = str_cat(named, ": already exists; pass --force to overwrite it"), false;
+  return true;
+}
+
+// Shared by replay and backtest: a replay that delivered nothing because none of SYMBOLS is in the
+// file is a usage error (exit 2), not a run with ticks=0. Returns "" when fine.
+std::string symbols_missing(const Engine& e, const std::string& path) {
+  const feed::ReplayFeed* rf = e.replay_feed();
+  if (rf == nullptr || e.market_events() != 0 || rf->stats().unconfigured_symbol == 0) return "";
+  std::string have, want;
+  for (std::size_t i = 0; i < e.replay_symbols().size(); ++i) {
+    core::str_append(have, i ? "," : "", e.replay_symbols().name(static_cast<core::SymbolId>(i)));
+  }
+  for (std::size_t i = 0; i < e.symbols().size(); ++i) {
+    core::str_append(want, i ? "," : "", e.symbols().name(static_cast<core::SymbolId>(i)));
+  }
+  return str_cat("SYMBOLS=", want, ": ", path, " has no events for these symbols (it has ", have, ")");
+}
+
+// One stderr line for a run cut short by SIGINT/SIGTERM.
+void report_interrupted(std::string_view cmd, const Engine& e, std::string_view what_is_skipped) {
+  std::fprintf(stderr, "dmabot: %.*s interrupted by %s after %llu market events: partial results; %.*s\n",
+               static_cast<int>(cmd.size()), cmd.data(), signal_name(e.stopped_by()).c_str(),
+               static_cast<unsigned long long>(e.market_events()), static_cast<int>(what_is_skipped.size()),
+               what_is_skipped.data());
 }
 
 // Time of the first market event at or after `from`: where the simulated clock starts.
@@ -186,13 +253,12 @@ std::string temp_path(std::string_view stem) {
 int replay_command(int argc, char** argv) {
   ArgCursor args(argc, argv);
   CommonArgs c;
-  std::string file, record, summary_json;
+  std::string file, summary_json;
   bool diff = false;
   while (!args.done()) {
     const std::string_view a = args.next();
     std::string err;
-    const int r =
-        value_flag(a, args, c, {{"--record", &record, "a file"}, {"--summary-json", &summary_json, "a file"}}, err);
+    const int r = value_flag(a, args, c, {{"--summary-json", &summary_json, "a file"}}, err);
     if (r < 0) return usage_error(err);
     if (r > 0) continue;
     if (a == "--help" || a == "-h") {
@@ -200,6 +266,8 @@ int replay_command(int argc, char** argv) {
       return kExitOk;
     } else if (a == "--diff") {
       diff = true;
+    } else if (a == "--force") {
+      c.force = true;
     } else if (!a.empty() && a[0] == '-') {
       return usage_error(str_cat("replay: unknown option '", a, "' (see dmabot replay --help)"));
     } else if (file.empty()) {
@@ -209,8 +277,10 @@ int replay_command(int argc, char** argv) {
     }
   }
   if (file.empty()) return usage_error("replay: needs a FILE (see dmabot replay --help)");
-  struct stat sb;
-  if (::stat(file.c_str(), &sb) != 0) return usage_error(str_cat(file, ": cannot open (no such file)"));
+  if (std::string err = check_market_data("", file); !err.empty()) return usage_error(err);
+  if (!c.env_file.empty()) {
+    if (std::string err = check_readable_file("--env", c.env_file); !err.empty()) return usage_error(err);
+  }
 
   // A raw capture and an event cache hold market data only: both replay with --env/--set.
   const bool capture = feed::is_raw_capture(file) || feed::is_event_cache(file);
@@ -220,8 +290,9 @@ int replay_command(int argc, char** argv) {
   std::string err;
   std::vector<std::string> overrides = c.sets;
   if (!window_overrides(c, overrides, err)) return usage_error(err);
-  std::string out = record;
-  const bool temp_out = diff && record.empty();
+  std::string out;
+  if (!record_target(c, file, out, err)) return usage_error(err);
+  const bool temp_out = diff && out.empty();
   if (temp_out) {
     out = temp_path("replay");
     if (out.empty()) return runtime_error("cannot create a temporary file for --diff (set TMPDIR)");
@@ -259,7 +330,16 @@ int replay_command(int argc, char** argv) {
   auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start));
   if (!engine.ok()) return cleanup(), usage_error(std::string(engine.status().message()));
   Engine& e = **engine;
+  e.set_stop_flag(&install_stop_handler());
   if (auto st = e.run_fused_to_completion(); !st.ok()) return cleanup(), runtime_error(std::string(st.message()));
+  if (e.stopped_by() != 0) {
+    std::fputs(e.summary().to_text().c_str(), stdout);
+    std::fflush(stdout);
+    report_interrupted("replay", e, "--summary-json and --diff skipped");
+    cleanup();
+    return interrupted_exit_code(e.stopped_by());
+  }
+  if (std::string missing = symbols_missing(e, file); !missing.empty()) return cleanup(), usage_error(missing);
   const bool read_ok = report_replay(e, file, false);
   const EngineSummary s = e.summary();
   std::fputs(s.to_text().c_str(), stdout);
@@ -323,6 +403,8 @@ int backtest_command(int argc, char** argv) {
       return kExitOk;
     } else if (a == "--json-summary-only") {
       json_only = true;
+    } else if (a == "--force") {
+      c.force = true;
     } else {
       return usage_error(str_cat("backtest: unknown option '", a, "' (see dmabot backtest --help)"));
     }
@@ -330,9 +412,11 @@ int backtest_command(int argc, char** argv) {
   if (data.empty()) return usage_error("backtest: --data FILE is required (see dmabot backtest --help)");
   if (strategy.empty()) return usage_error("backtest: --strategy NAME is required (see dmabot backtest --help)");
   const bool synthetic = data == "synthetic";
-  struct stat sb;
-  if (!synthetic && ::stat(data.c_str(), &sb) != 0) {
-    return usage_error(str_cat("--data ", data, ": cannot open (no such file)"));
+  if (!synthetic) {
+    if (std::string err = check_market_data("--data", data); !err.empty()) return usage_error(err);
+  }
+  if (!c.env_file.empty()) {
+    if (std::string err = check_readable_file("--env", c.env_file); !err.empty()) return usage_error(err);
   }
   if (synthetic && (!c.from.empty() || !c.until.empty())) {
     return usage_error("--from/--until: --data synthetic has no recorded time to cut (use SYN_STEPS)");
@@ -345,6 +429,9 @@ int backtest_command(int argc, char** argv) {
   for (const std::string& s : c.sets) overrides.push_back(s);
   std::string err;
   if (!window_overrides(c, overrides, err)) return usage_error(err);
+  std::string record;
+  if (!record_target(c, data, record, err)) return usage_error(err);
+  overrides.push_back(str_cat("RECORD_FILE=", record));
   overrides.push_back(str_cat("STRATEGIES=", strategy));
   if (synthetic) {
     overrides.push_back("FEED_MODE=synthetic");
@@ -367,6 +454,7 @@ int backtest_command(int argc, char** argv) {
   auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start), EngineOptions{true});
   if (!engine.ok()) return usage_error(std::string(engine.status().message()));
   Engine& e = **engine;
+  e.set_stop_flag(&install_stop_handler());
 
   BacktestRecorder rec(e.config().backtest);
   ProgressState ps{core::monotonic_ns()};
@@ -376,17 +464,17 @@ int backtest_command(int argc, char** argv) {
   }
   if (tty) std::fputs("\r\033[K", stderr);
   const BacktestSummary s = summarize(rec, e.market_events());
-  if (s.events == 0 && e.replay_feed() != nullptr && e.replay_feed()->stats().unconfigured_symbol > 0) {
-    std::string have, want;
-    for (std::size_t i = 0; i < e.replay_symbols().size(); ++i) {
-      core::str_append(have, i ? "," : "", e.replay_symbols().name(static_cast<core::SymbolId>(i)));
+  if (e.stopped_by() != 0) {
+    // Partial results must not pass for a finished backtest: no files, nothing a sweep could parse.
+    if (!json_only) {
+      std::printf("backtest: INTERRUPTED (partial results) strategy=%s data=%s\n%s", strategy.c_str(), data.c_str(),
+                  s.to_text().c_str());
+      std::fflush(stdout);
     }
-    for (std::size_t i = 0; i < e.symbols().size(); ++i) {
-      core::str_append(want, i ? "," : "", e.symbols().name(static_cast<core::SymbolId>(i)));
-    }
-    return usage_error(
-        str_cat("SYMBOLS=", want, ": --data ", data, " has no events for these symbols (it has ", have, ")"));
+    report_interrupted("backtest", e, "summary.json and report.html not written");
+    return interrupted_exit_code(e.stopped_by());
   }
+  if (std::string missing = symbols_missing(e, data); !missing.empty()) return usage_error(missing);
   const bool read_ok = report_replay(e, data, json_only);
   if (s.orders == 0) {
     // Not an error (a strategy may rightly stay out), but the usual cause is a size that rounds to

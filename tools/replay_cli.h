@@ -9,8 +9,12 @@
 // (VENUE_MODE=sim), observed by the backtest analytics; prints the summary and writes summary.json
 // and report.html into --out.
 //
-// Both ignore the process environment (a replay or backtest is reproducible from its arguments).
-// Exit codes: 0 ok, 2 bad usage/config/file, 1 runtime failure (and replay --diff: a divergence).
+// Both ignore the process environment (a replay or backtest is reproducible from its arguments),
+// record only with --record OUT / --set RECORD_FILE=OUT (never a preset's RECORD_FILE; an existing OUT
+// only with --force), check their input with check_market_data() (tools/cli_common.h), and stop
+// cleanly on SIGINT/SIGTERM (partial summary marked as such, no summary.json/report.html).
+// Exit codes: 0 ok, 2 bad usage/config/file (also: none of SYMBOLS in the file), 1 runtime failure
+// (and replay --diff: a divergence), 128+signal when interrupted.
 // Threads: the main thread. Allocation: freely outside the replay loop.
 #pragma once
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/strings.h"
+
 namespace dmabot::core {
 namespace {
 
@@ -92,6 +94,17 @@ TEST(ConfigErrors, MissingFile) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(contains(std::string(c.status().message()), "/nonexistent/dir/.env.nope"));
+}
+
+// A directory opens as an ifstream and reads as empty text: it must not pass for an empty config.
+TEST(ConfigErrors, DirectoryIsNotAnEmptyConfig) {
+  const std::string dir = ::testing::TempDir();
+  absl::StatusOr<Config> c = Config::load(dir, {}, &Config::no_env);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string m(c.status().message());
+  EXPECT_TRUE(contains(m, dir)) << m;
+  EXPECT_TRUE(contains(m, "is a directory")) << m;
 }
 
 TEST(ConfigErrors, KeyWithoutEquals) {
@@ -190,7 +203,7 @@ TEST(ConfigGetters, ParsedValuesAndDefaults) {
   EXPECT_EQ(*c.get_int("I", 0, -100, 100), -42);
   EXPECT_DOUBLE_EQ(*c.get_double("D", 0, 0, 1), 0.0025);
   EXPECT_EQ(*c.get_decimal_raw("X", "0", 0, 200'000'000'000), 100'050'000'000);  // 1000.5 * 1e8
-  EXPECT_TRUE(*c.get_bool("B1", false));  // case-insensitive
+  EXPECT_TRUE(*c.get_bool("B1", false));                                         // case-insensitive
   EXPECT_FALSE(*c.get_bool("B2", true));
   EXPECT_FALSE(*c.get_bool("B3", true));
   EXPECT_EQ(*c.get_choice("MODE", "spin", {"spin", "spin_yield", "sleep"}), "sleep");
@@ -388,6 +401,37 @@ TEST(ConfigFromPairs, InvalidKeyAndDuplicateAreErrors) {
   auto dup = Config::from_pairs({{"A", "1"}, {"A", "2"}}, "h", {}, &Config::no_env);
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(std::string(dup.status().message()).find("set twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dmabot::core
+
+// ---- number formatting for summaries (core/strings.h; here because it shares config's binary) ----
+
+namespace dmabot::core {
+namespace {
+
+// 21.09330448 is not representable: the nearest double prints in full as 21.093304480000004 (or
+// 21.09330447999999...), the float noise users saw in summaries. Both helpers must hide it.
+TEST(FormatMoney, FloatNoiseIsRoundedAway) {
+  const double noisy = 21.09330448 + 4e-15;
+  ASSERT_NE(format_double(noisy), "21.09330448");  // the noise is really there
+  EXPECT_EQ(format_fixed(noisy, 4), "21.0933");
+  EXPECT_EQ(format_decimal(noisy, 8), "21.09330448");
+  EXPECT_EQ(format_decimal(0.1 + 0.2, 8), "0.3");  // 0.30000000000000004
+  EXPECT_EQ(format_fixed(0.1 + 0.2, 4), "0.3000");
+}
+
+TEST(FormatMoney, SignsZerosAndNonFinite) {
+  EXPECT_EQ(format_fixed(-0.00001, 4), "0.0000");  // no "-0.0000"
+  EXPECT_EQ(format_fixed(-1.25, 2), "-1.25");
+  EXPECT_EQ(format_fixed(2.0, 4), "2.0000");
+  EXPECT_EQ(format_decimal(-0.000000001, 8), "0");
+  EXPECT_EQ(format_decimal(150.0, 8), "150");
+  EXPECT_EQ(format_decimal(-0.057, 8), "-0.057");
+  EXPECT_EQ(format_fixed(1e20, 2), "100000000000000000000.00");
+  EXPECT_EQ(format_fixed(std::numeric_limits<double>::quiet_NaN(), 4), "NaN");
+  EXPECT_EQ(format_decimal(std::numeric_limits<double>::infinity(), 8), "+Inf");
 }
 
 }  // namespace

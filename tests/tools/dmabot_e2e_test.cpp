@@ -66,10 +66,10 @@ uint16_t port_from_log(const std::string& err) {
 TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
   const std::string dir = temp_dir();
   const std::string rec = dir + "/rec.jsonl";
-  Child c = spawn({dmabot_bin(), "run", "--env", ".env.mock", "--set", "METRICS_PORT=0", "--set",
-                   "RECORD_FILE=" + rec, "--set", "MOCK_RATE=4000", "--summary-json", dir + "/summary.json",
-                   "--metrics-out", dir + "/metrics.txt"},
-                  dir);
+  Child c =
+      spawn({dmabot_bin(), "run", "--env", ".env.mock", "--set", "METRICS_PORT=0", "--set", "RECORD_FILE=" + rec,
+             "--set", "MOCK_RATE=4000", "--summary-json", dir + "/summary.json", "--metrics-out", dir + "/metrics.txt"},
+            dir);
   ASSERT_GT(c.pid, 0);
   // Wait (bounded) for the start-up line, then for every strategy to have traded on the metrics.
   uint16_t port = 0;
@@ -92,11 +92,11 @@ TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
   EXPECT_TRUE(all_traded) << live;
   EXPECT_NE(live.find("HTTP/1.1 200"), std::string::npos);
   EXPECT_NE(live.find("text/plain; version=0.0.4"), std::string::npos);
-  for (const char* family : {"ticks_total", "signals_total", "orders_total", "risk_rejects_total", "exec_reports_total",
-                             "inventory_qty", "realized_pnl", "unrealized_pnl", "recorder_backlog",
-                             "tick_to_signal_seconds_bucket", "signal_to_order_seconds_bucket",
-                             "order_to_ack_seconds_bucket", "dmabot_config_feed_mode", "dmabot_config_venue_mode",
-                             "dmabot_config_symbol", "dmabot_config_strategy"}) {
+  for (const char* family :
+       {"ticks_total", "signals_total", "orders_total", "risk_rejects_total", "exec_reports_total", "inventory_qty",
+        "realized_pnl", "unrealized_pnl", "recorder_backlog", "tick_to_signal_seconds_bucket",
+        "signal_to_order_seconds_bucket", "order_to_ack_seconds_bucket", "dmabot_config_feed_mode",
+        "dmabot_config_venue_mode", "dmabot_config_symbol", "dmabot_config_strategy"}) {
     EXPECT_NE(live.find(std::string("\n") + family), std::string::npos) << family;
   }
   for (const char* sym : {"BTCUSDT", "ETHUSDT", "SOLUSDT"}) {
@@ -190,17 +190,17 @@ TEST_P(DmabotConfigErrors, ExitTwoWithOneLineNamingKeyAndFile) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, DmabotConfigErrors,
-    ::testing::Values(
-        ConfigCase{"unknown_key", {"--set", "MAX_NOTIONALL=5"}, "MAX_NOTIONALL (--set): unknown key"},
-        ConfigCase{"malformed_number", {"--set", "MAX_NOTIONAL=12x"}, "MAX_NOTIONAL='12x' (--set)"},
-        ConfigCase{"empty_symbol", {"--set", "SYMBOLS=BTCUSDT,,ETHUSDT"}, "SYMBOLS="},
-        ConfigCase{"padded_symbol", {"--set", "SYMBOLS=BTCUSDT, ETHUSDT"}, "contains spaces"},
-        ConfigCase{"unknown_strategy", {"--set", "STRATEGIES=dynmm,moonshot"}, "unknown strategy 'moonshot'"},
-        ConfigCase{"bad_workers", {"--set", "STRATEGY_WORKERS=0"}, "STRATEGY_WORKERS"},
-        ConfigCase{"bad_layout", {"--set", "THREAD_LAYOUT=feed;risk"}, "THREAD_LAYOUT"},
-        ConfigCase{"bad_cpu", {"--set", "PIN_CPUS=0,x"}, "PIN_CPUS"},
-        ConfigCase{"bad_flag", {"--frobnicate"}, "unknown option '--frobnicate'"},
-        ConfigCase{"missing_file", {"--env", "/nonexistent/.env.x"}, "/nonexistent/.env.x"}),
+    ::testing::Values(ConfigCase{"unknown_key", {"--set", "MAX_NOTIONALL=5"}, "MAX_NOTIONALL (--set): unknown key"},
+                      ConfigCase{"malformed_number", {"--set", "MAX_NOTIONAL=12x"}, "MAX_NOTIONAL='12x' (--set)"},
+                      ConfigCase{"empty_symbol", {"--set", "SYMBOLS=BTCUSDT,,ETHUSDT"}, "SYMBOLS="},
+                      ConfigCase{"padded_symbol", {"--set", "SYMBOLS=BTCUSDT, ETHUSDT"}, "contains spaces"},
+                      ConfigCase{
+                          "unknown_strategy", {"--set", "STRATEGIES=dynmm,moonshot"}, "unknown strategy 'moonshot'"},
+                      ConfigCase{"bad_workers", {"--set", "STRATEGY_WORKERS=0"}, "STRATEGY_WORKERS"},
+                      ConfigCase{"bad_layout", {"--set", "THREAD_LAYOUT=feed;risk"}, "THREAD_LAYOUT"},
+                      ConfigCase{"bad_cpu", {"--set", "PIN_CPUS=0,x"}, "PIN_CPUS"},
+                      ConfigCase{"bad_flag", {"--frobnicate"}, "unknown option '--frobnicate'"},
+                      ConfigCase{"missing_file", {"--env", "/nonexistent/.env.x"}, "/nonexistent/.env.x"}),
     [](const ::testing::TestParamInfo<ConfigCase>& i) { return std::string(i.param.name); });
 
 TEST(DmabotConfig, ErrorInFileNamesFileAndLine) {
@@ -230,7 +230,8 @@ TEST(DmabotConfig, EnvironmentOverridesFileAndSetOverridesEnvironment) {
 TEST(DmabotSafety, SandboxRefusesWithoutKeys) {
   const std::string dir = temp_dir();
   Child c;
-  EXPECT_EQ(run({dmabot_bin(), "run", "--env", ".env.sandbox"}, dir, &c, {"BINANCE_API_KEY=", "BINANCE_API_SECRET="}), 2);
+  EXPECT_EQ(run({dmabot_bin(), "run", "--env", ".env.sandbox"}, dir, &c, {"BINANCE_API_KEY=", "BINANCE_API_SECRET="}),
+            2);
   EXPECT_NE(read_file(c.err_path).find("BINANCE_API_KEY"), std::string::npos);
 }
 
@@ -312,6 +313,223 @@ TEST(DmabotRun, FusedRunsAreByteIdentical) {
     }
   }
 }
+
+// `run --fused` on a feed that would run for hours: a stop signal must end it like a threaded run —
+// cancel, drain, footer, summary — and promptly.
+class DmabotFusedStop : public ::testing::TestWithParam<int> {};
+
+TEST_P(DmabotFusedStop, StopsWithSummaryAndRecordingFooter) {
+  const int sig = GetParam();
+  const std::string dir = temp_dir();
+  const std::string rec = dir + "/rec.jsonl";
+  // 10^12 ticks: several hours at the fused rate (~400k ticks/s here), so only the signal ends it.
+  Child c = spawn({dmabot_bin(), "run", "--env", ".env.mock", "--fused", "--set", "MOCK_MAX_TICKS=1000000000000",
+                   "--set", "METRICS_PORT=-1", "--set", "RECORD_FILE=" + rec, "--summary-json", dir + "/s.json"},
+                  dir);
+  ASSERT_GT(c.pid, 0);
+  ASSERT_TRUE(wait_for_size(c, rec, 1 << 20, 60)) << read_file(c.err_path);  // it is trading
+  ASSERT_EQ(kill(c.pid, sig), 0);
+  ASSERT_EQ(wait_exit(c, 60), 0) << read_file(c.err_path);  // 60 s: a hang guard, not a timing claim
+  const std::string out = read_file(c.out_path);
+  EXPECT_NE(out.find("summary: ticks="), std::string::npos) << out;
+  EXPECT_NE(read_file(c.err_path).find(sig == SIGINT ? "received SIGINT" : "received SIGTERM"), std::string::npos)
+      << read_file(c.err_path);
+  const std::vector<std::string> lines = lines_of(read_file(rec));
+  ASSERT_GT(lines.size(), 2u);
+  EXPECT_EQ(field(lines.front(), "kind"), "config");
+  EXPECT_EQ(field(lines.back(), "kind"), "end") << lines.back();
+  // The footer counts what was written, and the summary agrees with it.
+  const double ticks = json_number(read_file(dir + "/s.json"), "ticks");
+  EXPECT_GT(ticks, 0);
+  EXPECT_LT(ticks, 1e12);
+  EXPECT_EQ(json_number(lines.back(), "n_md"), ticks);
+  // Shutdown cancelled what was working: the last order-related lines are cancels or final reports,
+  // and the summary counts match the recording's own counts.
+  EXPECT_EQ(json_number(read_file(dir + "/s.json"), "orders"), json_number(lines.back(), "n_ord"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, DmabotFusedStop, ::testing::Values(SIGINT, SIGTERM),
+                         [](const ::testing::TestParamInfo<int>& i) {
+                           return std::string(i.param == SIGINT ? "SIGINT" : "SIGTERM");
+                         });
+
+// Money in the printed summary has a fixed number of decimals (no float noise such as
+// 21.093304480000004), and summary.json at most 8 (Binance's precision).
+TEST(DmabotRun, SummaryPrintsMoneyAtFixedPrecision) {
+  const std::string dir = temp_dir();
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--fused", "--set", "MOCK_MAX_TICKS=20000", "--set",
+                 "METRICS_PORT=-1", "--set", "RECORD_FILE=", "--summary-json", dir + "/s.json"},
+                dir, &c),
+            0)
+      << read_file(c.err_path);
+  const std::string out = read_file(c.out_path);
+  int money_fields = 0;
+  for (const std::string& key : {"realized_pnl=", "unrealized_pnl=", "fees=", "net_pnl="}) {
+    for (std::size_t at = out.find(" " + key); at != std::string::npos; at = out.find(" " + key, at + 1)) {
+      const std::size_t start = at + 1 + key.size();
+      const std::string v = out.substr(start, out.find_first_of(" \n", start) - start);
+      ++money_fields;
+      const std::size_t dot = v.find('.');
+      ASSERT_NE(dot, std::string::npos) << key << v;
+      EXPECT_EQ(v.size() - dot - 1, 4u) << key << v << "\n" << out;
+      EXPECT_EQ(v.find_first_not_of("-0123456789."), std::string::npos) << key << v;
+    }
+  }
+  EXPECT_EQ(money_fields, 12) << out;  // four per symbol, three symbols
+  // summary.json: no number with more than 8 decimals.
+  const std::string json = read_file(dir + "/s.json");
+  std::size_t digits = 0;
+  bool after_dot = false;
+  for (char ch : json) {
+    if (ch == '.') {
+      after_dot = true;
+      digits = 0;
+    } else if (after_dot && ch >= '0' && ch <= '9') {
+      EXPECT_LE(++digits, 8u) << json;
+    } else {
+      after_dot = false;
+    }
+  }
+}
+
+// Every command, the same mistakes: exit 2 and exactly one stderr line naming the file or the flag.
+struct InputCase {
+  std::string name;
+  std::vector<std::string> args;  // after the binary; {REC} {MISSING} {DIR} {GARBAGE} {OUT} are replaced
+  std::string needle;             // must appear in the line (after the same replacement)
+  std::string also;               // and this too, when not empty
+};
+
+void PrintTo(const InputCase& c, std::ostream* os) { *os << c.name; }
+
+class DmabotInputErrors : public ::testing::TestWithParam<InputCase> {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(temp_dir());
+    rec_ = new std::string(*dir_ + "/rec.jsonl");
+    Child c;
+    ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--fused", "--set", "MOCK_MAX_TICKS=300", "--set",
+                   "METRICS_PORT=-1", "--set", "RECORD_FILE=" + *rec_},
+                  *dir_, &c),
+              0)
+        << read_file(c.err_path);
+    ASSERT_EQ(mkdir((*dir_ + "/adir").c_str(), 0755), 0);
+    std::ofstream(*dir_ + "/garbage.txt") << "hello world, not market data\n";
+  }
+  static std::string subst(std::string s) {
+    const std::pair<std::string, std::string> vars[] = {{"{REC}", *rec_},
+                                                        {"{MISSING}", *dir_ + "/missing.file"},
+                                                        {"{DIR}", *dir_ + "/adir"},
+                                                        {"{GARBAGE}", *dir_ + "/garbage.txt"},
+                                                        {"{OUT}", *dir_ + "/out.file"}};
+    for (const auto& [k, v] : vars) {
+      for (std::size_t at = s.find(k); at != std::string::npos; at = s.find(k, at + v.size()))
+        s.replace(at, k.size(), v);
+    }
+    return s;
+  }
+  static std::string* dir_;
+  static std::string* rec_;
+};
+std::string* DmabotInputErrors::dir_ = nullptr;
+std::string* DmabotInputErrors::rec_ = nullptr;
+
+TEST_P(DmabotInputErrors, ExitTwoWithOneLineNamingFileOrFlag) {
+  const InputCase& tc = GetParam();
+  const std::string dir = temp_dir();
+  std::vector<std::string> args{dmabot_bin()};
+  for (const std::string& a : tc.args) args.push_back(subst(a));
+  Child c;
+  EXPECT_EQ(run(args, dir, &c, {}, 60), 2);  // 60 s: a hang guard (a directory once ran as an empty config)
+  const std::string err = read_file(c.err_path);
+  EXPECT_EQ(lines_of(err).size(), 1u) << err;
+  EXPECT_NE(err.find(subst(tc.needle)), std::string::npos) << err;
+  if (!tc.also.empty()) EXPECT_NE(err.find(tc.also), std::string::npos) << err;
+}
+
+// An unreadable file is an input error too (root reads everything, so this needs another user).
+TEST(DmabotInputErrorsUnreadable, ExitTwoNamingTheFile) {
+  if (geteuid() == 0) GTEST_SKIP() << "running as root: every file is readable";
+  const std::string dir = temp_dir();
+  const std::string locked = dir + "/locked.env";
+  std::ofstream(locked) << "SYMBOLS=BTCUSDT\n";
+  ASSERT_EQ(chmod(locked.c_str(), 0), 0);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{dmabot_bin(), "run", "--env", locked},
+                                               std::vector<std::string>{dmabot_bin(), "replay", locked},
+                                               std::vector<std::string>{dmabot_bin(), "convert", locked, dir + "/o"}}) {
+    Child c;
+    EXPECT_EQ(run(args, dir, &c, {}, 60), 2) << args[1];
+    const std::string err = read_file(c.err_path);
+    EXPECT_EQ(lines_of(err).size(), 1u) << err;
+    EXPECT_NE(err.find(locked + ": cannot read"), std::string::npos) << err;
+  }
+}
+
+const std::string kNotData = "not a dmabot recording, Binance capture or event cache (first line: 'hello world";
+const std::vector<std::string> kSweepTail = {"--strategy", "dynmm",          "--grid", "DYNMM_FLOOR_BPS=1:2:1",
+                                             "--out",      "{DIR}/sweep.csv"};
+
+std::vector<std::string> sweep(std::vector<std::string> head) {
+  head.insert(head.begin(), "sweep");
+  head.insert(head.end(), kSweepTail.begin(), kSweepTail.end());
+  return head;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Commands, DmabotInputErrors,
+    ::testing::Values(
+        InputCase{"run_missing", {"run", "--env", "{MISSING}"}, "--env {MISSING}", "no such file"},
+        InputCase{"run_directory", {"run", "--env", "{DIR}"}, "--env {DIR}: is a directory", ""},
+        InputCase{"run_garbage", {"run", "--env", "{GARBAGE}"}, "{GARBAGE}:1", "KEY=VALUE"},
+        InputCase{"run_bad_value", {"run", "--duration", "soon"}, "--duration 'soon'", ""},
+        InputCase{"run_unknown_flag", {"run", "--bogus"}, "'--bogus'", ""},
+        InputCase{"replay_missing", {"replay", "{MISSING}"}, "{MISSING}: no such file", ""},
+        InputCase{"replay_directory", {"replay", "{DIR}"}, "{DIR}: is a directory", ""},
+        InputCase{"replay_garbage", {"replay", "{GARBAGE}"}, "{GARBAGE}: ", kNotData},
+        InputCase{"replay_env_directory", {"replay", "{REC}", "--env", "{DIR}"}, "--env {DIR}: is a directory", ""},
+        InputCase{"replay_bad_value", {"replay", "{REC}", "--from", "yesterday"}, "--from 'yesterday'", ""},
+        InputCase{"replay_empty_window", {"replay", "{REC}", "--from", "5", "--until", "3"}, "--from 5 --until 3", ""},
+        InputCase{"replay_unknown_flag", {"replay", "{REC}", "--bogus"}, "'--bogus'", ""},
+        InputCase{"backtest_missing",
+                  {"backtest", "--data", "{MISSING}", "--strategy", "dynmm"},
+                  "--data {MISSING}: no such file",
+                  ""},
+        InputCase{"backtest_directory",
+                  {"backtest", "--data", "{DIR}", "--strategy", "dynmm"},
+                  "--data {DIR}: is a directory",
+                  ""},
+        InputCase{"backtest_garbage",
+                  {"backtest", "--data", "{GARBAGE}", "--strategy", "dynmm"},
+                  "--data {GARBAGE}: ",
+                  kNotData},
+        InputCase{"backtest_env_directory",
+                  {"backtest", "--data", "{REC}", "--strategy", "dynmm", "--env", "{DIR}"},
+                  "--env {DIR}: is a directory",
+                  ""},
+        InputCase{"backtest_bad_value",
+                  {"backtest", "--data", "{REC}", "--strategy", "dynmm", "--until", "later"},
+                  "--until 'later'",
+                  ""},
+        InputCase{"backtest_empty_window",
+                  {"backtest", "--data", "{REC}", "--strategy", "dynmm", "--from", "5", "--until", "3"},
+                  "--from 5 --until 3",
+                  ""},
+        InputCase{"backtest_unknown_flag",
+                  {"backtest", "--data", "{REC}", "--strategy", "dynmm", "--bogus"},
+                  "'--bogus'",
+                  ""},
+        InputCase{"convert_missing", {"convert", "{MISSING}", "{OUT}"}, "{MISSING}: no such file", ""},
+        InputCase{"convert_directory", {"convert", "{DIR}", "{OUT}"}, "{DIR}: is a directory", ""},
+        InputCase{"convert_garbage", {"convert", "{GARBAGE}", "{OUT}"}, "{GARBAGE}: ", kNotData},
+        InputCase{"convert_out_directory", {"convert", "{REC}", "{DIR}"}, "{DIR}: is a directory", ""},
+        InputCase{"convert_unknown_flag", {"convert", "{REC}", "{OUT}", "--bogus"}, "'--bogus'", ""},
+        InputCase{"sweep_missing", sweep({"--data", "{MISSING}"}), "{MISSING}", ""},
+        InputCase{"sweep_directory", sweep({"--data", "{DIR}"}), "{DIR}", ""},
+        InputCase{"sweep_garbage", sweep({"--data", "{GARBAGE}"}), "{GARBAGE}", ""},
+        InputCase{"sweep_bad_value", sweep({"--data", "{REC}", "--jobs", "many"}), "--jobs 'many'", ""},
+        InputCase{"sweep_unknown_flag", sweep({"--data", "{REC}", "--bogus"}), "--bogus", ""}),
+    [](const ::testing::TestParamInfo<InputCase>& i) { return i.param.name; });
 
 }  // namespace
 }  // namespace dmabot::testing

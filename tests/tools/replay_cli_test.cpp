@@ -5,6 +5,7 @@
 // capture or a recording are counted and reported with their line numbers, never a crash; a
 // backtest on a real capture writes summary.json and report.html, and the same input gives
 // byte-identical outputs twice; bad usage exits 2 with one line.
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -42,6 +43,122 @@ std::string record_mock_run(const std::string& dir, const std::string& ticks) {
             0)
       << read_file(c.err_path);
   return rec;
+}
+
+// A plain raw capture of three BTCUSDT bookTicker lines (no data files needed).
+std::string write_btc_capture(const std::string& dir) {
+  const std::string cap = dir + "/btc.raw";
+  std::ofstream f(cap, std::ios::binary);
+  for (int i = 0; i < 3; ++i) {
+    f << "172316125408789" << 1000 + i << " {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":" << i + 1
+      << ",\"s\":\"BTCUSDT\",\"b\":\"61837.6" << i << "\",\"B\":\"3.7\",\"a\":\"61837.7" << i << "\",\"A\":\"1.5\"}}\n";
+  }
+  return cap;
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string n = e->d_name;
+      if (n != "." && n != "..") out.push_back(n);
+    }
+    closedir(d);
+  }
+  return out;
+}
+
+// The preset's RECORD_FILE (.env.mock: dmabot-mock.jsonl, relative) must not be written by a
+// backtest or a replay: it would overwrite a live run's recording in the same directory.
+TEST(DmabotBacktest, PresetRecordFileIsNotWrittenIntoTheWorkingDirectory) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "2000");
+  const std::string cwd = temp_dir();
+  const char* src = std::getenv("DMABOT_SOURCE_DIR");
+  const std::string preset = std::string(src != nullptr ? src : ".") + "/.env.mock";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{dmabot_bin(), "backtest", "--env", preset, "--data", rec, "--strategy", "dynmm",
+                                 "--json-summary-only"},
+        std::vector<std::string>{dmabot_bin(), "replay", write_btc_capture(dir), "--env", preset}}) {
+    Child c = spawn(args, dir, {}, cwd);
+    ASSERT_EQ(wait_exit(c, 120), 0) << args[1] << ": " << read_file(c.err_path);
+    EXPECT_TRUE(files_in(cwd).empty()) << args[1] << " wrote " << files_in(cwd).front();
+  }
+}
+
+// --record (or --set RECORD_FILE=) never overwrites an existing file unless --force, and never the input.
+TEST(DmabotReplay, RecordRefusesToOverwriteWithoutForce) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "500");
+  const std::string taken = dir + "/taken.jsonl";
+  std::ofstream(taken) << "precious\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{dmabot_bin(), "replay", rec, "--record", taken}, "--record " + taken + ": already exists; pass --force"},
+      {{dmabot_bin(), "replay", rec, "--set", "RECORD_FILE=" + taken}, "RECORD_FILE=" + taken + ": already exists"},
+      {{dmabot_bin(), "backtest", "--data", rec, "--strategy", "dynmm", "--record", taken}, "--record " + taken},
+      {{dmabot_bin(), "replay", rec, "--record", rec, "--force"}, "--record " + rec + ": is the input file"},
+  };
+  for (const auto& [args, needle] : refused) {
+    Child c;
+    EXPECT_EQ(run(args, dir, &c), 2) << needle;
+    EXPECT_EQ(count_lines(read_file(c.err_path)), 1) << read_file(c.err_path);
+    EXPECT_NE(read_file(c.err_path).find(needle), std::string::npos) << read_file(c.err_path);
+    EXPECT_EQ(read_file(taken), "precious\n");
+  }
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "replay", rec, "--record", taken, "--force"}, dir, &c), 0) << read_file(c.err_path);
+  EXPECT_NE(read_file(taken).find("\"kind\":\"end\""), std::string::npos);
+}
+
+// replay and backtest share one check: SYMBOLS none of which is in the file is exit 2, same line.
+TEST(DmabotReplay, SymbolsAbsentFromTheFileExitTwoLikeBacktest) {
+  const std::string dir = temp_dir();
+  const std::string cap = write_btc_capture(dir);
+  const std::string expected = "SYMBOLS=ETHUSDT: " + cap + " has no events for these symbols (it has BTCUSDT)";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{dmabot_bin(), "replay", cap, "--set", "SYMBOLS=ETHUSDT"},
+        std::vector<std::string>{dmabot_bin(), "backtest", "--data", cap, "--strategy", "dynmm", "--set",
+                                 "SYMBOLS=ETHUSDT"}}) {
+    Child c;
+    EXPECT_EQ(run(args, dir, &c), 2) << args[1];
+    EXPECT_EQ(read_file(c.err_path), "dmabot: " + expected + "\n") << args[1];
+  }
+  // The same capture with its own symbol replays fine.
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "replay", cap, "--set", "SYMBOLS=BTCUSDT"}, dir, &c), 0) << read_file(c.err_path);
+  EXPECT_NE(read_file(c.out_path).find("BTCUSDT ticks=3"), std::string::npos) << read_file(c.out_path);
+}
+
+// Ctrl-C during a backtest: it stops, says so, exits 128+SIGINT and leaves no report that could pass
+// for a complete one (and --json-summary-only prints nothing a sweep could parse).
+TEST(DmabotBacktest, InterruptedBacktestSaysSoAndWritesNoReport) {
+  for (const bool json_only : {false, true}) {
+    const std::string dir = temp_dir();
+    const std::string rec = dir + "/bt.jsonl";
+    std::vector<std::string> args = {
+        dmabot_bin(), "backtest",       "--data", "synthetic",      "--strategy", "as",
+        "--set",      "SYN_STEPS=0",    "--set",  "SYMBOLS=SYNUSD", "--set",      "STEP_SIZE=1",
+        "--set",      "MIN_NOTIONAL=0", "--set",  "AS_ORDER_QTY=1", "--set",      "RECORD_FILE=" + rec,
+        "--out",      dir + "/bt"};
+    if (json_only) args.push_back("--json-summary-only");
+    Child c = spawn(args, dir);  // SYN_STEPS=0: an endless market, only the signal ends it
+    ASSERT_TRUE(wait_for_size(c, rec, 1 << 20, 60)) << read_file(c.err_path);
+    ASSERT_EQ(kill(c.pid, SIGINT), 0);
+    ASSERT_EQ(wait_exit(c, 60), 128 + SIGINT) << read_file(c.err_path);  // 60 s: hang guard
+    const std::string err = read_file(c.err_path);
+    EXPECT_NE(err.find("backtest interrupted by SIGINT"), std::string::npos) << err;
+    EXPECT_FALSE(exists(dir + "/bt/summary.json"));
+    EXPECT_FALSE(exists(dir + "/bt/report.html"));
+    const std::string out = read_file(c.out_path);
+    if (json_only) {
+      EXPECT_TRUE(out.empty()) << out;
+    } else {
+      EXPECT_NE(out.find("INTERRUPTED"), std::string::npos) << out;
+    }
+    // The recording was closed properly (footer), like any stopped run.
+    const std::string text = read_file(rec);
+    EXPECT_NE(text.find("\"kind\":\"end\"", text.size() > 4096 ? text.size() - 4096 : 0), std::string::npos);
+  }
 }
 
 TEST(DmabotReplay, RecordedMockRunReplaysToTheSameDecisions) {

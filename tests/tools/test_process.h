@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,14 +44,16 @@ struct Child {
   std::string out_path, err_path;
 };
 
-// Starts argv[0] with stdout/stderr redirected to files in dir; env_extra is "K=V" added to the env.
+// Starts argv[0] with stdout/stderr redirected to files in dir; env_extra is "K=V" added to the env;
+// the child runs in `cwd` when given (else in the test's working directory).
 inline Child spawn(const std::vector<std::string>& args, const std::string& dir,
-                   const std::vector<std::string>& env_extra = {}) {
+                   const std::vector<std::string>& env_extra = {}, const std::string& cwd = "") {
   Child c;
   c.out_path = dir + "/stdout.txt";
   c.err_path = dir + "/stderr.txt";
   c.pid = fork();
   if (c.pid == 0) {
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     int out = open(c.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(c.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
@@ -90,6 +93,27 @@ inline int run(const std::vector<std::string>& args, const std::string& dir, Chi
   const int rc = wait_exit(c, timeout_s);
   if (out) *out = c;
   return rc;
+}
+
+// Size of a file in bytes, -1 if it does not exist.
+inline long long file_size(const std::string& path) {
+  struct stat sb {};
+  return ::stat(path.c_str(), &sb) == 0 ? static_cast<long long>(sb.st_size) : -1;
+}
+
+// Polls (bounded) until `path` holds at least `bytes` bytes or the child has exited; true on the
+// former. The child keeps running either way (it is not reaped here).
+inline bool wait_for_size(const Child& c, const std::string& path, long long bytes, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (file_size(path) >= bytes) return true;
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(c.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c.pid) {
+      return false;  // exited (left for wait_exit to reap)
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling a file's growth, bounded
+  }
+  return false;
 }
 
 // HTTP GET on 127.0.0.1:port; returns the whole response (headers + body), "" on connect failure.
