@@ -137,7 +137,10 @@ absl::Status Engine::build(core::Config& cfg) {
     for (const auto& [name, params] : ec_.mock_venues) {
       core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
       core::SpscRing<core::ExecReport>* out = make_ring(exec_rings_, cap);
-      gateways_.push_back(std::make_unique<gateway::MockGateway>(name, venue_id++, params, clock_, in, out));
+      // Its own copy of the market, so it fills only where the market went (trade-through).
+      core::SpscRing<core::MdTick>* md = make_ring(md_rings_, cap);
+      sim_md_.push_back(feed::FeedOutput{md, 1, 0});
+      gateways_.push_back(std::make_unique<gateway::MockGateway>(name, venue_id++, params, clock_, in, out, md));
       venues.push_back(gateway::mock_venue_info(name, params));
       venue_names_.push_back(name);
       to_venue.push_back(in);
