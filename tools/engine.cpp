@@ -43,6 +43,11 @@ absl::Status Engine::build(core::Config& cfg) {
   // Configuration as metrics, so a dashboard shows what is running.
   registry_.add_gauge("dmabot_config_feed_mode", "Feed mode in use (value 1).", {{{"mode", ec_.feed_mode}}}).set(1);
   registry_.add_gauge("dmabot_config_venue_mode", "Venue mode in use (value 1).", {{{"mode", ec_.venue_mode}}}).set(1);
+  // Risk limits an alert compares against (ops/prometheus/alerts.yml), quote units; 0 = off.
+  registry_.add_gauge("dmabot_config_max_drawdown", "MAX_DRAWDOWN in quote units (0 = off).")
+      .set(static_cast<double>(ec_.risk.max_drawdown_raw) / core::kScale);
+  registry_.add_gauge("dmabot_config_max_daily_loss", "MAX_DAILY_LOSS in quote units (0 = off).")
+      .set(static_cast<double>(ec_.risk.max_daily_loss_raw) / core::kScale);
   for (const auto& info : ec_.instruments) {
     registry_.add_gauge("dmabot_config_symbol", "Configured symbol (value 1).", {{{"symbol", info.name}}}).set(1);
   }

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "tests/tools/test_process.h"
 #include "tools/config_cli.h"
 #include "tools/engine_config.h"
 
@@ -26,13 +26,6 @@ namespace {
 std::string source_dir() {
   const char* d = std::getenv("DMABOT_SOURCE_DIR");
   return d != nullptr ? d : ".";
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -68,7 +61,7 @@ struct EnvLine {
 // KEY=VALUE [# comment] lines of a preset (the presets use no quotes).
 std::map<std::string, EnvLine> parse_env(const std::string& path) {
   std::map<std::string, EnvLine> out;
-  std::istringstream in(read(path));
+  std::istringstream in(testing::read_file(path));
   std::string l;
   int n = 0;
   while (std::getline(in, l)) {
@@ -131,7 +124,7 @@ TEST(ConfigKeys, TableMatchesWhatTheEngineReadsAndItsDefaults) {
 }
 
 TEST(ConfigKeys, DocsAreGeneratedFromTheTable) {
-  const std::string committed = read(source_dir() + "/docs/CONFIG.md");
+  const std::string committed = testing::read_file(source_dir() + "/docs/CONFIG.md");
   const std::string generated = render_config_keys(ConfigListFormat::kMarkdown);
   EXPECT_TRUE(committed == generated) << "docs/CONFIG.md is not what the key table generates: run "
                                          "build/dmabot config --list --format md > docs/CONFIG.md";
