@@ -90,7 +90,7 @@ constexpr ConfigKey kConfigKeys[] = {
     {"SYN_SIGMA", "0.0005", "number >= 0",
      "Volatility per sqrt(second): relative for gbm (max 10), price units for abm (whose default is 0.05).",
      "synthetic market"},
-    {"SYN_DT_MS", "100", "number 0..3600000", "Step length, milliseconds.", "synthetic market"},
+    {"SYN_DT_MS", "100", "number 0.000002..3600000", "Step length, milliseconds.", "synthetic market"},
     {"SYN_STEPS", "36000", "integer >= 0", "Steps to generate (0 = unlimited).", "synthetic market"},
     {"SYN_SPREAD_TICKS", "2", "integer 1..1000000", "Quoted spread in ticks.", "synthetic market"},
     {"SYN_DEPTH_QTY", "1", "decimal > 0", "Displayed size at the bid and the ask.", "synthetic market"},
@@ -189,7 +189,7 @@ constexpr ConfigKey kConfigKeys[] = {
      "strategy as"},
     // --- strategy: mean_reversion ---
     {"MR_WINDOW", "50", "integer 2..100000", "Mids in the rolling mean and stdev.", "strategy mean_reversion"},
-    {"MR_ENTRY_Z", "2", "number 0.01..100", "Enter when |z| reaches this (fading the move).",
+    {"MR_ENTRY_Z", "2", "number 0.01..100, above MR_EXIT_Z", "Enter when |z| reaches this (fading the move).",
      "strategy mean_reversion"},
     {"MR_EXIT_Z", "0.5", "number 0..100, below MR_ENTRY_Z", "Flatten when |z| falls to this.",
      "strategy mean_reversion"},
@@ -202,7 +202,7 @@ constexpr ConfigKey kConfigKeys[] = {
      "strategy mean_reversion"},
     // --- strategy: ma_cross ---
     {"MAC_FAST", "10", "integer 1..100000, below MAC_SLOW", "Mids in the fast moving average.", "strategy ma_cross"},
-    {"MAC_SLOW", "50", "integer 2..100000", "Mids in the slow moving average.", "strategy ma_cross"},
+    {"MAC_SLOW", "50", "integer 2..100000, above MAC_FAST", "Mids in the slow moving average.", "strategy ma_cross"},
     {"MAC_ORDER_USD", "20", "number > 0", "Target position size, quote units.", "strategy ma_cross"},
     {"MAC_MIN_EDGE_BPS", "0.5", "number 0..10000", "Least gap between the averages that counts as a trend, bps.",
      "strategy ma_cross"},

@@ -8,6 +8,8 @@
 //     and no secret values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -121,6 +123,49 @@ TEST(ConfigKeys, TableMatchesWhatTheEngineReadsAndItsDefaults) {
   for (const ConfigKey& k : config_keys()) {
     EXPECT_EQ(read_keys.count(std::string(k.key)), 1u) << k.key << " is in the key table but the engine never reads it";
   }
+}
+
+// The numeric ranges the table states ("integer LO..HI", "number LO..HI") are the ones the code
+// enforces: both ends are accepted, just outside either end is an error naming the key. Keys whose
+// range depends on another key ("below X", "above X") are left out.
+TEST(ConfigKeys, StatedRangesAreEnforced) {
+  int checked = 0;
+  for (const ConfigKey& k : config_keys()) {
+    const std::string type(k.type);
+    const bool integer = type.rfind("integer ", 0) == 0;
+    if (!integer && type.rfind("number ", 0) != 0) continue;
+    if (type.find("below") != std::string::npos || type.find("above") != std::string::npos ||
+        k.key == "STRATEGY_WORKERS") {
+      continue;  // the range depends on another key (the feed's fan-out, for STRATEGY_WORKERS)
+    }
+    const std::string range =
+        type.substr(type.find(' ') + 1, type.find_first_of(" ,", type.find(' ') + 1) - type.find(' ') - 1);
+    const std::size_t dots = range.find("..");
+    if (dots == std::string::npos) continue;
+    const double lo = std::stod(range.substr(0, dots)), hi = std::stod(range.substr(dots + 2));
+    auto attempt = [&](const std::string& value) {
+      auto cfg = core::Config::parse("", "t.env", {std::string(k.key) + "=" + value}, &core::Config::no_env);
+      EXPECT_TRUE(cfg.ok());
+      auto ec = EngineConfig::from_config(*cfg);
+      return ec.ok() ? std::string() : std::string(ec.status().message());
+    };
+    auto num = [&](double v) {
+      if (integer) return std::to_string(static_cast<long long>(v));
+      std::ostringstream ss;
+      ss.precision(17);
+      ss << v;
+      return ss.str();
+    };
+    const double below = integer ? lo - 1 : lo - std::max(std::abs(lo) * 0.5, 1e-9);
+    const double above = integer ? hi + 1 : hi + std::max(std::abs(hi) * 0.5, 1e-9);
+    EXPECT_EQ(attempt(range.substr(0, dots)), "") << k.key << " rejects its stated minimum";
+    EXPECT_EQ(attempt(range.substr(dots + 2)), "") << k.key << " rejects its stated maximum";
+    const std::string e1 = attempt(num(below)), e2 = attempt(num(above));
+    EXPECT_EQ(e1.rfind(std::string(k.key) + "=", 0), 0u) << k.key << "=" << num(below) << " below the range: " << e1;
+    EXPECT_EQ(e2.rfind(std::string(k.key) + "=", 0), 0u) << k.key << "=" << num(above) << " above the range: " << e2;
+    ++checked;
+  }
+  EXPECT_GT(checked, 40);
 }
 
 TEST(ConfigKeys, DocsAreGeneratedFromTheTable) {
