@@ -115,7 +115,24 @@ std::string Labels::render() const {
   return out;
 }
 
-std::size_t Registry::family_index(const std::string& name, const std::string& help, Type t) {
+std::string Registry::exported_name(std::string_view name) const {
+  if (name.substr(0, namespace_.size()) == namespace_) return std::string(name);
+  return str_cat(namespace_, name);
+}
+
+std::vector<Registry::FamilyInfo> Registry::families() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<FamilyInfo> out;
+  for (const Family& f : families_) {
+    out.push_back(FamilyInfo{f.name, f.type == Type::kCounter     ? "counter"
+                                     : f.type == Type::kHistogram ? "histogram"
+                                                                  : "gauge"});
+  }
+  return out;
+}
+
+std::size_t Registry::family_index(const std::string& short_name, const std::string& help, Type t) {
+  const std::string name = exported_name(short_name);
   // Gauges and callback gauges share a family; any other type clash (a programming error) gets a
   // family of its own, so a series is never rendered through another metric type's layout.
   auto kind = [](Type x) { return x == Type::kCallbackGauge ? Type::kGauge : x; };
@@ -190,12 +207,14 @@ std::string Registry::render() const {
           uint64_t cum = 0;
           for (int i = 0; i < LatencyHistogram::kBuckets; ++i) {
             cum += h->bucket_count(i);
-            const std::string le = i == LatencyHistogram::kBuckets - 1
-                                       ? std::string("+Inf")
-                                       : format_double(ns_to_seconds(static_cast<double>(LatencyHistogram::bucket_upper_ns(i))));
+            const std::string le =
+                i == LatencyHistogram::kBuckets - 1
+                    ? std::string("+Inf")
+                    : format_double(ns_to_seconds(static_cast<double>(LatencyHistogram::bucket_upper_ns(i))));
             str_append(out, fam.name, "_bucket", with_label(s.labels, "le", le), " ", cum, "\n");
           }
-          str_append(out, fam.name, "_sum", s.labels, " ", format_double(ns_to_seconds(static_cast<double>(h->sum_ns()))), "\n");
+          str_append(out, fam.name, "_sum", s.labels, " ",
+                     format_double(ns_to_seconds(static_cast<double>(h->sum_ns()))), "\n");
           str_append(out, fam.name, "_count", s.labels, " ", cum, "\n");
           break;
         }
@@ -205,7 +224,8 @@ std::string Registry::render() const {
   return out;
 }
 
-uint64_t Registry::counter_total(std::string_view name) const {
+uint64_t Registry::counter_total(std::string_view short_name) const {
+  const std::string name = exported_name(short_name);
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t total = 0;
   for (const Series& s : series_) {
@@ -216,7 +236,8 @@ uint64_t Registry::counter_total(std::string_view name) const {
   return total;
 }
 
-uint64_t Registry::counter_value(std::string_view name, const Labels& labels) const {
+uint64_t Registry::counter_value(std::string_view short_name, const Labels& labels) const {
+  const std::string name = exported_name(short_name);
   const std::string want = labels.render();
   std::lock_guard<std::mutex> lock(mu_);
   for (const Series& s : series_) {

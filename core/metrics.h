@@ -8,6 +8,13 @@
 //
 // Registration (Registry::add_*) happens at start-up and allocates; rendering (Registry::render)
 // runs on the metrics HTTP thread and allocates; updating never allocates.
+//
+// Names: every family is exported under the registry's namespace, "dmabot_" by default, applied at
+// registration: add_counter("ticks_total", ...) exports dmabot_ticks_total (a name that already
+// starts with the namespace is kept). Code names stay greppable — grep ticks_total finds both the
+// code and the exported name — and lookups (counter_total, counter_value) take either spelling.
+// Conventions (Prometheus): counters end in _total, histograms are in seconds and end in _seconds;
+// tests/tools/ops_test.cpp checks them on a real engine's registry.
 #pragma once
 
 #include <array>
@@ -79,6 +86,9 @@ struct Labels {
 // mutex (both cold); metric updates never touch the mutex.
 class Registry {
  public:
+  static constexpr std::string_view kDefaultNamespace = "dmabot_";
+  explicit Registry(std::string name_space = std::string(kDefaultNamespace)) : namespace_(std::move(name_space)) {}
+
   Counter& add_counter(std::string name, std::string help, Labels labels = {});
   Gauge& add_gauge(std::string name, std::string help, Labels labels = {});
   LatencyHistogram& add_histogram(std::string name, std::string help, Labels labels = {});
@@ -92,6 +102,14 @@ class Registry {
   uint64_t counter_total(std::string_view name) const;
   // Value of one counter by exact rendered labels; 0 when absent.
   uint64_t counter_value(std::string_view name, const Labels& labels) const;
+  // The exported name of `name` (the namespace prepended unless already there).
+  [[nodiscard]] std::string exported_name(std::string_view name) const;
+  // Every registered family, exported name and type ("counter", "gauge", "histogram"), in
+  // registration order (tests, ops checks).
+  struct FamilyInfo {
+    std::string name, type;
+  };
+  [[nodiscard]] std::vector<FamilyInfo> families() const;
 
  private:
   enum class Type : uint8_t { kCounter, kGauge, kHistogram, kCallbackGauge };
@@ -106,6 +124,7 @@ class Registry {
     double (*fn)(const void*) = nullptr;
   };
   std::size_t family_index(const std::string& name, const std::string& help, Type t);
+  std::string namespace_;
   mutable std::mutex mu_;
   std::vector<Family> families_;
   std::vector<Series> series_;

@@ -10,6 +10,8 @@
 #include "core/event_codec.h"
 #include "core/recorder.h"
 #include "core/strings.h"
+#include "gateway/fees.h"
+#include "gateway/internal/trade_through.h"
 
 namespace dmabot::gateway {
 
@@ -45,6 +47,14 @@ absl::Status read_samples(core::Config& cfg, std::string_view key, std::vector<i
   return absl::OkStatus();
 }
 
+// A fee key: "auto" (the default) is the Binance base tier of MARKET_TYPE, else bps -100..100.
+absl::StatusOr<double> fee_or_auto(core::Config& cfg, std::string_view key, double automatic) {
+  auto v = cfg.get_string(key, "auto");
+  if (!v.ok()) return v.status();
+  if (*v == "auto") return automatic;
+  return cfg.get_double(key, automatic, -100, 100);
+}
+
 }  // namespace
 
 absl::StatusOr<SimExchangeParams> SimExchangeParams::from_config(core::Config& cfg) {
@@ -70,9 +80,12 @@ absl::StatusOr<SimExchangeParams> SimExchangeParams::from_config(core::Config& c
       p.ack_latency_samples_ns.push_back(r - r / 2);
     }
   }
-  auto maker = cfg.get_double("SIM_MAKER_FEE_BPS", 2, -100, 100);
+  auto market = market_type_from_config(cfg);
+  if (!market.ok()) return market.status();
+  const FeeSchedule base = binance_base_fees(*market);
+  auto maker = fee_or_auto(cfg, "SIM_MAKER_FEE_BPS", base.maker_bps);
   if (!maker.ok()) return maker.status();
-  auto taker = cfg.get_double("SIM_TAKER_FEE_BPS", 4, -100, 100);
+  auto taker = fee_or_auto(cfg, "SIM_TAKER_FEE_BPS", base.taker_bps);
   if (!taker.ok()) return taker.status();
   auto seed = cfg.get_int("SIM_SEED", 42, 0, INT64_MAX);
   if (!seed.ok()) return seed.status();
@@ -80,6 +93,7 @@ absl::StatusOr<SimExchangeParams> SimExchangeParams::from_config(core::Config& c
   if (!qm.ok()) return qm.status();
   p.entry_latency_ns = std::llround(*entry * 1000.0);
   p.ack_latency_ns = std::llround(*ack * 1000.0);
+  p.market = *market;
   p.maker_fee_bps = *maker;
   p.taker_fee_bps = *taker;
   p.seed = static_cast<uint64_t>(*seed);
@@ -240,7 +254,7 @@ void SimExchange::on_new(const Order& o, UnixNanos at) {
   Book& b = books_[o.symbol];
   const bool buy = o.side == Side::kBuy;
   const Price touch = buy ? b.ask : b.bid;
-  const bool crosses = b.has && touch.raw > 0 && (buy ? o.price >= touch : o.price <= touch);
+  const bool crosses = b.has && internal::book_reaches(o.side, o.price, touch);
   if (o.tif == TimeInForce::kPostOnly && crosses) {
     emit(o, ExecStatus::kExpired, at, Qty{});
     return;
@@ -317,8 +331,7 @@ void SimExchange::on_tick(const core::MdTick& t) {
     const Price new_px = buy ? t.bid : t.ask;
     const int64_t new_qty = buy ? t.bid_qty.raw : t.ask_qty.raw;
     // Trade-through on the book: the opposite touch reached our price.
-    const Price opp = buy ? t.ask : t.bid;
-    if (opp.raw > 0 && (buy ? opp <= p : opp >= p)) {
+    if (internal::book_reaches(w.order.side, p, buy ? t.ask : t.bid)) {
       fill(w, p, w.order.qty.raw - w.cum.raw, /*maker=*/true, at);
       continue;
     }
@@ -350,10 +363,9 @@ void SimExchange::on_trade(const core::Trade& tr) {
   if (tr.price == b.ask) b.traded_ask += tr.qty.raw;
   for (Working& w : live_) {
     if (w.order.symbol != tr.symbol) continue;
-    const bool buy = w.order.side == Side::kBuy;
     const Price p = w.order.price;
     const int64_t rest = w.order.qty.raw - w.cum.raw;
-    if (buy ? tr.price < p : tr.price > p) {
+    if (internal::trade_through(w.order.side, p, tr.price)) {
       fill(w, p, rest, /*maker=*/true, at);
     } else if (tr.price == p && w.queue_ahead >= 0) {
       if (tr.qty.raw <= w.queue_ahead) {

@@ -19,7 +19,8 @@
 // expires. Accepted resting orders get kNew.
 // Resting fills (maker fee, at the order's price):
 //   trade-through: a buy fills completely when a trade prints below its price or the best ask
-//     drops to/below it (sells symmetric);
+//     drops to/below it (sells symmetric) — the rule in gateway/internal/trade_through.h, shared
+//     with MockGateway;
 //   queue: the order joins behind queue_ahead = displayed size at its price when it rests at the
 //     touch (0 when it improves the touch; when it rests behind the touch the size is unknown and is
 //     taken when the level first becomes the touch). Trades at its price reduce queue_ahead; the part
@@ -55,6 +56,7 @@
 #include "core/runner.h"
 #include "core/spsc_ring.h"
 #include "core/symbol_table.h"
+#include "gateway/fees.h"
 
 namespace dmabot::gateway {
 
@@ -65,8 +67,9 @@ struct SimExchangeParams {
   int64_t ack_latency_ns = 200'000;
   std::vector<int64_t> latency_samples_ns;      // entry latency samples; empty = entry_latency_ns
   std::vector<int64_t> ack_latency_samples_ns;  // empty = ack_latency_ns
-  double maker_fee_bps = 2.0;
-  double taker_fee_bps = 4.0;
+  MarketType market = MarketType::kSpot;  // what the fee defaults imitate (MARKET_TYPE)
+  double maker_fee_bps = 10.0;             // Binance spot base tier (see gateway/fees.h)
+  double taker_fee_bps = 10.0;
   uint64_t seed = 42;
   QueueModel queue_model = QueueModel::kRiskAverse;
   std::size_t max_live_orders = 4096;  // not a config key
@@ -74,7 +77,8 @@ struct SimExchangeParams {
   // SIM_ENTRY_LATENCY_US (200), SIM_ACK_LATENCY_US (200), SIM_ENTRY_LATENCY_SAMPLES_US (""),
   // SIM_ACK_LATENCY_SAMPLES_US ("") comma lists of microseconds, SIM_LATENCY_RECORDING ("": a dmabot
   // recording whose order round trips become the samples, see latency_samples_from_recording),
-  // SIM_MAKER_FEE_BPS (2), SIM_TAKER_FEE_BPS (4), SIM_SEED (42), SIM_QUEUE_MODEL
+  // MARKET_TYPE (spot|usdm), SIM_MAKER_FEE_BPS / SIM_TAKER_FEE_BPS (bps, or "auto" = the default:
+  // Binance's base tier for MARKET_TYPE, spot 10/10, usdm 2/5), SIM_SEED (42), SIM_QUEUE_MODEL
   // (risk_averse|probabilistic).
   static absl::StatusOr<SimExchangeParams> from_config(core::Config& cfg);
 };

@@ -20,6 +20,7 @@
 #include "core/strings.h"
 #include "tools/as2008.h"
 #include "tools/cli_common.h"
+#include "tools/config_cli.h"
 #include "tools/convert_cli.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
@@ -42,6 +43,7 @@ constexpr const char* kMainHelp =
     "  convert  turn a capture or recording into a binary event cache (fast replays/backtests)\n"
     "  sweep    parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
     "  sim      re-run a published market-making experiment (sim as2008)\n"
+    "  config   list every configuration key with its default and meaning (config --list)\n"
     "\n"
     "Run 'dmabot <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 2 bad usage or configuration, 1 runtime failure.\n";
@@ -146,6 +148,7 @@ int cmd_run(int argc, char** argv) {
       std::move(*ec), *cfg, fused ? dmabot::core::Clock::simulated(kSimulatedStart) : dmabot::core::Clock::live());
   if (!engine.ok()) return usage_error(std::string(engine.status().message()));
   dmabot::tools::Engine& e = **engine;
+  for (const std::string& note : dmabot::tools::start_notes(e.config())) dmabot::core::log_info(note);
 
   if (fused) {
     e.set_stop_flag(stop_flag);
@@ -273,6 +276,7 @@ int main(int argc, char** argv) {
   if (cmd == "replay") return dmabot::tools::replay_command(argc - 2, argv + 2);
   if (cmd == "backtest") return dmabot::tools::backtest_command(argc - 2, argv + 2);
   if (cmd == "convert") return dmabot::tools::convert_command(argc - 2, argv + 2);
+  if (cmd == "config") return dmabot::tools::config_command(argc - 2, argv + 2);
   if (cmd == "sweep") {
     // Children are this very binary: resolve it now, so a relative argv[0] or PATH lookup cannot pick another.
     char self[PATH_MAX];

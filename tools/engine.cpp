@@ -53,6 +53,11 @@ absl::Status Engine::build(core::Config& cfg) {
   // Configuration as metrics, so a dashboard shows what is running.
   registry_.add_gauge("dmabot_config_feed_mode", "Feed mode in use (value 1).", {{{"mode", ec_.feed_mode}}}).set(1);
   registry_.add_gauge("dmabot_config_venue_mode", "Venue mode in use (value 1).", {{{"mode", ec_.venue_mode}}}).set(1);
+  // Risk limits an alert compares against (ops/prometheus/alerts.yml), quote units; 0 = off.
+  registry_.add_gauge("dmabot_config_max_drawdown", "MAX_DRAWDOWN in quote units (0 = off).")
+      .set(static_cast<double>(ec_.risk.max_drawdown_raw) / core::kScale);
+  registry_.add_gauge("dmabot_config_max_daily_loss", "MAX_DAILY_LOSS in quote units (0 = off).")
+      .set(static_cast<double>(ec_.risk.max_daily_loss_raw) / core::kScale);
   for (const auto& info : ec_.instruments) {
     registry_.add_gauge("dmabot_config_symbol", "Configured symbol (value 1).", {{{"symbol", info.name}}}).set(1);
   }
@@ -147,7 +152,10 @@ absl::Status Engine::build(core::Config& cfg) {
     for (const auto& [name, params] : ec_.mock_venues) {
       core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
       core::SpscRing<core::ExecReport>* out = make_ring(exec_rings_, cap);
-      gateways_.push_back(std::make_unique<gateway::MockGateway>(name, venue_id++, params, clock_, in, out));
+      // Its own copy of the market, so it fills only where the market went (trade-through).
+      core::SpscRing<core::MdTick>* md = make_ring(md_rings_, cap);
+      sim_md_.push_back(feed::FeedOutput{md, 1, 0});
+      gateways_.push_back(std::make_unique<gateway::MockGateway>(name, venue_id++, params, clock_, in, out, md));
       venues.push_back(gateway::mock_venue_info(name, params));
       venue_names_.push_back(name);
       to_venue.push_back(in);

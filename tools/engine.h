@@ -4,7 +4,8 @@
 //      │                          ▲                                 ▲   │                 │  ▲
 //      └──md (mids)───────────────┼─────────────────────────────────┘   │          ord ▼  │ exec
 //                                 └────────────── exec ────────────────┘   MockGateway × venues | SimExchange
-//   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed.
+//   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed;
+//   each MockGateway gets its own copy of md (it fills resting orders only by trade-through).
 //   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects)
 //   MetricsServer (own thread) renders the Registry.
 //
@@ -172,7 +173,7 @@ class Engine {
   std::unique_ptr<feed::MockFeed> mock_feed_;
   std::unique_ptr<feed::ReplayFeed> replay_feed_;
   std::unique_ptr<feed::SyntheticFeed> synthetic_feed_;
-  // Rings the feed fills for the simulated exchanges (built before the feed, which needs them).
+  // Rings the feed fills for the simulated exchanges and mock venues (built before the feed).
   std::vector<feed::FeedOutput> sim_md_;
   std::vector<core::SpscRing<core::Trade>*> sim_trades_;
   std::vector<core::SpscRing<core::MarkPrice>*> sim_marks_;

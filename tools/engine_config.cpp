@@ -30,7 +30,249 @@ absl::Status read_per_symbol(core::Config& cfg, std::string_view key, std::strin
   return absl::OkStatus();
 }
 
+// The key table: every key the engine reads, in documentation order. `def` is the built-in default
+// as the key would be written in a .env file; tests/tools/config_keys_test.cpp checks each one
+// against what the modules actually apply when the key is absent, and that no key the engine reads
+// is missing here. docs/CONFIG.md and `dmabot config --list` are generated from this table.
+constexpr ConfigKey kConfigKeys[] = {
+    // --- what runs ---
+    {"FEED_MODE", "mock", "mock | replay | synthetic | binance",
+     "Where market data comes from (binance: not built yet).", "what runs"},
+    {"VENUE_MODE", "mock", "mock | sim | binance_spot | binance_futures",
+     "Where orders go: mock venues, the simulated exchange, or Binance (binance: not built yet).", "what runs"},
+    {"MARKET_TYPE", "spot", "spot | usdm",
+     "Binance market the mock venues and the simulated exchange imitate; picks their default fees (Binance base tier: "
+     "spot maker 0.1% / taker 0.1%, USD-M maker 0.02% / taker 0.05%).",
+     "what runs"},
+    {"SYMBOLS", "BTCUSDT", "list of symbols", "Symbols to trade, exchange spelling (letters and digits).", "what runs"},
+    {"TICK_SIZE", "0.01", "decimal > 0, one or one per symbol", "Price tick of each symbol (SYMBOLS order).",
+     "what runs"},
+    {"STEP_SIZE", "0.00001", "decimal > 0, one or one per symbol",
+     "Quantity step (lot size) of each symbol; also the minimum quantity.", "what runs"},
+    {"MIN_NOTIONAL", "5", "decimal >= 0, one or one per symbol", "Minimum price * quantity of an order, quote units.",
+     "what runs"},
+    {"STRATEGIES", "dynmm", "list of dynmm, as, mean_reversion, ma_cross, vol_breakout",
+     "Strategies to run, each on its own worker(s).", "what runs"},
+    {"STRATEGY_WORKERS", "1", "integer 1..64, one or one per strategy",
+     "Workers per strategy; symbols are sharded over them.", "what runs"},
+    // --- Binance account ---
+    {"BINANCE_ENV", "testnet", "testnet | mainnet", "Which Binance environment the binance venues use.",
+     "Binance account"},
+    {"BINANCE_API_KEY", "", "string (secret)",
+     "API key; required by the binance venues. Never printed, logged, recorded or exported.", "Binance account", true},
+    {"BINANCE_API_SECRET", "", "string (secret)",
+     "API secret; required by the binance venues. Never printed, logged, recorded or exported.", "Binance account",
+     true},
+    {"CONFIRM_LIVE", "no", "string",
+     "Must be yes to trade on mainnet (set it with --set, as a deliberate act each time).", "Binance account"},
+    // --- replay ---
+    {"REPLAY_FILE", "", "path", "FEED_MODE=replay: a raw Binance capture, a dmabot recording or an event cache.",
+     "replay"},
+    {"REPLAY_FROM_NS", "0", "integer >= 0 (ns)", "Replay only events with local time >= this (0 = from the start).",
+     "replay"},
+    {"REPLAY_UNTIL_NS", "0", "integer >= 0 (ns)",
+     "Replay only events with local time < this (0 = to the end); must be later than REPLAY_FROM_NS.", "replay"},
+    // --- mock market ---
+    {"MOCK_RATE", "1000", "number 0..50000000", "Mock ticks per second over all symbols (0 = as fast as consumed).",
+     "mock market"},
+    {"MOCK_SEED", "1", "integer >= 0",
+     "Seed of the mock market's random walk and of the mock venues' coin flips (venue id mixed in).", "mock market"},
+    {"MOCK_VOL_BPS", "2", "number 0..1000", "Standard deviation of one step of the log-mid, bps.", "mock market"},
+    {"MOCK_SPREAD_TICKS", "3", "integer 1..1000", "Largest quoted spread in ticks (each tick draws 1..this).",
+     "mock market"},
+    {"MOCK_START_PX", "100", "number > 0, one or one per symbol", "Starting mid of each symbol.", "mock market"},
+    {"MOCK_MAX_TICKS", "0", "integer >= 0", "Stop after this many ticks (0 = run until stopped; run --fused needs it).",
+     "mock market"},
+    // --- synthetic market ---
+    {"SYN_MODEL", "gbm", "gbm | abm", "Mid process of the synthetic market: geometric or arithmetic Brownian motion.",
+     "synthetic market"},
+    {"SYN_S0", "100", "number > 0, one or one per symbol", "Starting mid.", "synthetic market"},
+    {"SYN_SIGMA", "0.0005", "number >= 0",
+     "Volatility per sqrt(second): relative for gbm (max 10), price units for abm (whose default is 0.05).",
+     "synthetic market"},
+    {"SYN_DT_MS", "100", "number 0.000002..3600000", "Step length, milliseconds.", "synthetic market"},
+    {"SYN_STEPS", "36000", "integer >= 0", "Steps to generate (0 = unlimited).", "synthetic market"},
+    {"SYN_SPREAD_TICKS", "2", "integer 1..1000000", "Quoted spread in ticks.", "synthetic market"},
+    {"SYN_DEPTH_QTY", "1", "decimal > 0", "Displayed size at the bid and the ask.", "synthetic market"},
+    {"SYN_A", "140", "number >= 0", "Market orders per second per side (A in A*exp(-k*depth)).", "synthetic market"},
+    {"SYN_K", "1.5", "number >= 0", "Decay of the fill intensity with distance from the mid (k in A*exp(-k*depth)).",
+     "synthetic market"},
+    {"SYN_TRADE_QTY", "1000", "decimal > 0", "Size of each printed market-order trade.", "synthetic market"},
+    {"SYN_SEED", "1", "integer >= 0", "Seed of the synthetic market.", "synthetic market"},
+    // --- mock venues ---
+    {"MOCK_VENUES", "mock", "list of names (at most 16)",
+     "Mock venues the router chooses between. Each fills resting orders only when the mock market trades through their "
+     "price (the simulated exchange's rule).",
+     "mock venues"},
+    {"MOCK_ACK_LATENCY_US", "50", "microseconds 0..60000000, one or one per venue",
+     "Order and cancel acknowledgement latency.", "mock venues"},
+    {"MOCK_FILL_LATENCY_US", "1000", "microseconds 0..60000000, one or one per venue",
+     "Time from the acknowledgement until an order reaches the matcher.", "mock venues"},
+    {"MOCK_PARTIAL_PROB", "0.2", "probability 0..1, one or one per venue",
+     "Chance that a fill comes as two halves (a seeded coin flip).", "mock venues"},
+    {"MOCK_REJECT_PROB", "0", "probability 0..1, one or one per venue",
+     "Chance that the venue rejects a new order (a seeded coin flip).", "mock venues"},
+    {"MOCK_MAKER_FEE_BPS", "auto", "auto or bps -100..100, one or one per venue",
+     "Maker fee (negative = rebate); auto = Binance base tier of MARKET_TYPE (spot 10, usdm 2).", "mock venues"},
+    {"MOCK_TAKER_FEE_BPS", "auto", "auto or bps -100..100, one or one per venue",
+     "Taker fee; auto = Binance base tier of MARKET_TYPE (spot 10, usdm 5).", "mock venues"},
+    // --- simulated exchange ---
+    {"SIM_ENTRY_LATENCY_US", "200", "number 0..60000000 (us)", "Order entry latency to the simulated book.",
+     "simulated exchange"},
+    {"SIM_ACK_LATENCY_US", "200", "number 0..60000000 (us)", "Latency of reports back to us.", "simulated exchange"},
+    {"SIM_ENTRY_LATENCY_SAMPLES_US", "", "list of microseconds",
+     "Draw entry latencies from these samples instead (empty = the constant).", "simulated exchange"},
+    {"SIM_ACK_LATENCY_SAMPLES_US", "", "list of microseconds",
+     "Draw report latencies from these samples instead (empty = the constant).", "simulated exchange"},
+    {"SIM_LATENCY_RECORDING", "", "path",
+     "A dmabot recording whose order round trips, split in halves, become the entry and report latency samples.",
+     "simulated exchange"},
+    {"SIM_MAKER_FEE_BPS", "auto", "auto or number -100..100 (bps)",
+     "Maker fee; auto = Binance base tier of MARKET_TYPE (spot 10, usdm 2).", "simulated exchange"},
+    {"SIM_TAKER_FEE_BPS", "auto", "auto or number -100..100 (bps)",
+     "Taker fee; auto = Binance base tier of MARKET_TYPE (spot 10, usdm 5).", "simulated exchange"},
+    {"SIM_SEED", "42", "integer >= 0", "Seed for latency sampling and the queue model.", "simulated exchange"},
+    {"SIM_QUEUE_MODEL", "risk_averse", "risk_averse | probabilistic",
+     "Queue position model (probabilistic: cancels ahead of us also advance the queue).", "simulated exchange"},
+    // --- router ---
+    {"ROUTER_W_FEE", "1", "number 0..1e9", "Venue score weight per bps of fee.", "router"},
+    {"ROUTER_W_LATENCY", "0.01", "number 0..1e9", "Venue score weight per microsecond of order-to-ack latency.",
+     "router"},
+    {"ROUTER_W_FILL", "1", "number 0..1e9", "Venue score weight per unit of fill rate (0..1).", "router"},
+    {"ROUTER_W_INVENTORY", "0.1", "number 0..1e9", "Venue score weight per order size of inventory skew.", "router"},
+    {"ROUTER_SPLIT_NOTIONAL", "0", "decimal >= 0", "Split orders above this notional over two venues (0 = never).",
+     "router"},
+    {"ROUTER_EWMA_ALPHA", "0.1", "number 0.000001..1",
+     "Weight of the newest sample in the latency and fill-rate averages.", "router"},
+    {"ROUTER_MAX_LIVE_ORDERS", "16384", "integer 16..4194304", "Parent orders the router tracks at once.", "router"},
+    // --- risk ---
+    {"PX_MIN", "0.00000001", "decimal > 0", "Lowest accepted order price.", "risk"},
+    {"PX_MAX", "10000000", "decimal > PX_MIN", "Highest accepted order price.", "risk"},
+    {"PX_BAND_PCT", "5", "decimal 0..100", "Largest distance of an order from the last mid, percent (0 = off).",
+     "risk"},
+    {"MAX_NOTIONAL", "10000", "decimal > 0", "Largest price * quantity of one order, quote units.", "risk"},
+    {"MAX_SYMBOL_NOTIONAL", "50000", "decimal > 0", "Largest |position| * mark + working orders' notional per symbol.",
+     "risk"},
+    {"MAX_QPS", "50", "integer 1..100000", "Accepted new/replace orders in any 1 s window.", "risk"},
+    {"MAX_QPM", "1200", "integer 1..1000000", "Accepted new/replace orders in any 60 s window.", "risk"},
+    {"MAX_INVENTORY", "25000", "decimal > 0", "Largest |position| per symbol, quote units at the mid.", "risk"},
+    {"MAX_DRAWDOWN", "0", "decimal >= 0", "Equity drop from its peak that engages the kill switch (0 = off).", "risk"},
+    {"MAX_DAILY_LOSS", "0", "decimal >= 0",
+     "Equity drop since the start of the UTC day that engages the kill switch (0 = off).", "risk"},
+    {"MAX_WORKING_ORDERS", "16384", "integer 16..1048576", "Capacity of risk's working-order table.", "risk"},
+    // --- strategy: dynmm ---
+    {"DYNMM_A", "1", "number 0..1000",
+     "Spread bps per bps of volatility: spread = max(a*sigma + b*|inv/inv_cap|, floor).", "strategy dynmm"},
+    {"DYNMM_B", "5", "number 0..10000", "Spread bps added at a full inventory.", "strategy dynmm"},
+    {"DYNMM_FLOOR_BPS", "2", "number 0.01..10000", "Narrowest spread, bps.", "strategy dynmm"},
+    {"DYNMM_INV_CAP", "1", "decimal > 0 (base units)", "Inventory at which the side that would grow it stops quoting.",
+     "strategy dynmm"},
+    {"DYNMM_BASE_SIZE_USD", "20", "number > 0", "Quote size in quote units.", "strategy dynmm"},
+    {"DYNMM_SIGMA_WINDOW", "100", "integer 2..100000", "Mid returns in the volatility estimate (no quotes until full).",
+     "strategy dynmm"},
+    {"DYNMM_TOLERANCE_BPS", "1", "number 0..10000", "A working quote stays while within this of its new target.",
+     "strategy dynmm"},
+    {"DYNMM_MIN_REQUOTE_MS", "50", "integer 0..3600000",
+     "At most one new/replace per side per this many ms of tick time.", "strategy dynmm"},
+    // --- strategy: as ---
+    {"AS_GAMMA", "0.1", "number 0.000000001..1000", "Risk aversion (price units; Avellaneda-Stoikov 2008).",
+     "strategy as"},
+    {"AS_K", "1.5", "number 0.000000001..1e9", "Order-arrival decay k.", "strategy as"},
+    {"AS_SIGMA", "0", "number >= 0", "Volatility, price units per sqrt(second) (0 = estimate from recent mids).",
+     "strategy as"},
+    {"AS_SIGMA_WINDOW", "100", "integer 2..100000", "Mid changes in the volatility estimate.", "strategy as"},
+    {"AS_HORIZON_S", "1", "number 0.000001..1000000", "Rolling horizon T - t, seconds.", "strategy as"},
+    {"AS_ORDER_QTY", "0.001", "decimal > 0 (base units)", "Quote size; also the unit of inventory q.", "strategy as"},
+    {"AS_TOLERANCE_BPS", "1", "number 0..10000", "A working quote stays while within this of its new target.",
+     "strategy as"},
+    {"AS_MIN_REQUOTE_MS", "0", "integer 0..3600000", "At most one new/replace per side per this many ms of tick time.",
+     "strategy as"},
+    // --- strategy: mean_reversion ---
+    {"MR_WINDOW", "50", "integer 2..100000", "Mids in the rolling mean and stdev.", "strategy mean_reversion"},
+    {"MR_ENTRY_Z", "2", "number 0.01..100, above MR_EXIT_Z", "Enter when |z| reaches this (fading the move).",
+     "strategy mean_reversion"},
+    {"MR_EXIT_Z", "0.5", "number 0..100, below MR_ENTRY_Z", "Flatten when |z| falls to this.",
+     "strategy mean_reversion"},
+    {"MR_ORDER_USD", "20", "number > 0", "Target position size, quote units.", "strategy mean_reversion"},
+    {"MR_MIN_EDGE_BPS", "1", "number 0..10000", "Least distance from the mean to enter, bps.",
+     "strategy mean_reversion"},
+    {"MR_COOLDOWN_MS", "1000", "integer 0..86400000", "At most one entry per this many ms of tick time.",
+     "strategy mean_reversion"},
+    {"MR_LONG_ONLY", "false", "true | false", "Never short (spot accounts): a short target becomes flat.",
+     "strategy mean_reversion"},
+    // --- strategy: ma_cross ---
+    {"MAC_FAST", "10", "integer 1..100000, below MAC_SLOW", "Mids in the fast moving average.", "strategy ma_cross"},
+    {"MAC_SLOW", "50", "integer 2..100000, above MAC_FAST", "Mids in the slow moving average.", "strategy ma_cross"},
+    {"MAC_ORDER_USD", "20", "number > 0", "Target position size, quote units.", "strategy ma_cross"},
+    {"MAC_MIN_EDGE_BPS", "0.5", "number 0..10000", "Least gap between the averages that counts as a trend, bps.",
+     "strategy ma_cross"},
+    {"MAC_COOLDOWN_MS", "1000", "integer 0..86400000", "At most one cross trade per this many ms of tick time.",
+     "strategy ma_cross"},
+    {"MAC_LONG_ONLY", "false", "true | false", "Never short: a down-cross only flattens.", "strategy ma_cross"},
+    // --- strategy: vol_breakout ---
+    {"VB_WINDOW", "50", "integer 2..100000", "Mids in the range and volatility window.", "strategy vol_breakout"},
+    {"VB_K", "2", "number 0..100", "Breakout size needed, in multiples of sigma.", "strategy vol_breakout"},
+    {"VB_MIN_EDGE_BPS", "1", "number 0..10000", "Least breakout beyond the range, bps.", "strategy vol_breakout"},
+    {"VB_ORDER_USD", "20", "number > 0", "Target position size, quote units.", "strategy vol_breakout"},
+    {"VB_COOLDOWN_MS", "1000", "integer 0..86400000", "At most one entry per this many ms of tick time.",
+     "strategy vol_breakout"},
+    {"VB_HOLD_MS", "5000", "integer 1..86400000", "Flatten this long after the last entry.", "strategy vol_breakout"},
+    {"VB_LONG_ONLY", "false", "true | false", "Never short: a downside breakout only flattens.",
+     "strategy vol_breakout"},
+    // --- backtest report ---
+    {"BACKTEST_CAPITAL", "10000", "number 0.000001..1e15", "Denominator of return and drawdown fraction, quote units.",
+     "backtest report"},
+    {"BACKTEST_SHARPE_INTERVAL_S", "60", "integer 1..604800",
+     "Length of one return interval of the Sharpe ratio, seconds.", "backtest report"},
+    {"BACKTEST_SAMPLE_MS", "1000", "integer 1..3600000", "PnL/inventory sampling interval, ms of simulated time.",
+     "backtest report"},
+    {"BACKTEST_CHART_POINTS", "5000", "integer 100..1000000", "Most points per chart in the report.",
+     "backtest report"},
+    // --- plumbing ---
+    {"RECORD_FILE", "", "path", "JSONL recording of every event (empty = recorder off).", "plumbing"},
+    {"METRICS_PORT", "9898", "integer -1..65535",
+     "Prometheus /metrics port on 127.0.0.1 (0 = any free port, -1 = off).", "plumbing"},
+    {"LOG_LEVEL", "info", "debug | info | warn | error | off", "Least severe log level printed.", "plumbing"},
+    {"PIN_CPUS", "none", "none or a CPU list (0,1 or 0-3)", "Pin the hot threads to these CPUs.", "plumbing"},
+    {"IDLE_POLICY", "spin_yield", "spin | spin_yield | sleep", "What an idle stage thread does.", "plumbing"},
+    {"THREAD_LAYOUT", "feed,strategy;risk,router,gateway", "groups of stages (; between threads, , within one)",
+     "Which stages share a thread; every stage exactly once.", "plumbing"},
+    {"RING_CAPACITY", "4096", "integer 16..16777216", "Slots of every SPSC ring between stages.", "plumbing"},
+};
+
 }  // namespace
+
+std::span<const ConfigKey> config_keys() { return kConfigKeys; }
+
+const ConfigKey* find_config_key(std::string_view key) {
+  for (const ConfigKey& k : kConfigKeys) {
+    if (k.key == key) return &k;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> start_notes(const EngineConfig& ec) {
+  std::vector<std::string> out;
+  auto bps = [](double v) { return core::format_double(v); };
+  if (ec.venue_mode == "sim") {
+    out.push_back(core::str_cat("fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.sim.market), "): sim ",
+                                bps(ec.sim.maker_fee_bps), "/", bps(ec.sim.taker_fee_bps)));
+  } else if (ec.venue_mode == "mock" && !ec.mock_venues.empty()) {
+    std::string fees;
+    bool coins = false;
+    for (const auto& [name, p] : ec.mock_venues) {
+      core::str_append(fees, fees.empty() ? "" : ", ", name, " ", bps(p.maker_fee_bps), "/", bps(p.taker_fee_bps));
+      coins = coins || p.reject_prob > 0 || p.partial_prob > 0;
+    }
+    out.push_back(core::str_cat(
+        "fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.mock_venues.front().second.market), "): ", fees));
+    out.push_back(core::str_cat(
+        "mock venues: resting orders fill only when the mock market trades through their price; ",
+        coins ? "venue rejects (MOCK_REJECT_PROB) and half fills (MOCK_PARTIAL_PROB) are seeded coin flips"
+              : "no coin flips (MOCK_REJECT_PROB and MOCK_PARTIAL_PROB are 0)"));
+  }
+  return out;
+}
 
 absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::string_view spec) {
   std::vector<std::vector<StageKind>> layout;
@@ -39,12 +281,18 @@ absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::str
     std::vector<StageKind> g;
     for (std::string_view item : core::split(group, ',')) {
       StageKind k;
-      if (item == "feed") k = StageKind::kFeed;
-      else if (item == "strategy") k = StageKind::kStrategy;
-      else if (item == "risk") k = StageKind::kRisk;
-      else if (item == "router") k = StageKind::kRouter;
-      else if (item == "gateway") k = StageKind::kGateway;
-      else return core::invalid("unknown stage '", item, "' (feed, strategy, risk, router, gateway)");
+      if (item == "feed")
+        k = StageKind::kFeed;
+      else if (item == "strategy")
+        k = StageKind::kStrategy;
+      else if (item == "risk")
+        k = StageKind::kRisk;
+      else if (item == "router")
+        k = StageKind::kRouter;
+      else if (item == "gateway")
+        k = StageKind::kGateway;
+      else
+        return core::invalid("unknown stage '", item, "' (feed, strategy, risk, router, gateway)");
       if (seen[static_cast<int>(k)]) return core::invalid("stage '", item, "' appears twice");
       seen[static_cast<int>(k)] = true;
       g.push_back(k);
@@ -59,11 +307,11 @@ absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::str
 
 absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   EngineConfig ec;
-#define DMABOT_ASSIGN(lhs, expr)            \
-  {                                         \
-    auto _v = (expr);                       \
-    if (!_v.ok()) return _v.status();       \
-    lhs = std::move(*_v);                   \
+#define DMABOT_ASSIGN(lhs, expr)      \
+  {                                   \
+    auto _v = (expr);                 \
+    if (!_v.ok()) return _v.status(); \
+    lhs = std::move(*_v);             \
   }
   DMABOT_ASSIGN(ec.feed_mode, cfg.get_choice("FEED_MODE", "mock", {"mock", "replay", "synthetic", "binance"}));
   DMABOT_ASSIGN(ec.venue_mode,
@@ -111,15 +359,25 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
     info.name = core::to_upper(s);
     ec.instruments.push_back(std::move(info));
   }
-  if (auto st = read_per_symbol(cfg, "TICK_SIZE", "0.01", ec.instruments,
-                                [](core::InstrumentInfo& i, int64_t r) { i.tick = core::Price::from_raw(r); }, false);
-      !st.ok()) return st;
-  if (auto st = read_per_symbol(cfg, "STEP_SIZE", "0.00001", ec.instruments,
-                                [](core::InstrumentInfo& i, int64_t r) { i.step = core::Qty::from_raw(r); i.min_qty = i.step; }, false);
-      !st.ok()) return st;
-  if (auto st = read_per_symbol(cfg, "MIN_NOTIONAL", "5", ec.instruments,
-                                [](core::InstrumentInfo& i, int64_t r) { i.min_notional_raw = r; }, true);
-      !st.ok()) return st;
+  if (auto st = read_per_symbol(
+          cfg, "TICK_SIZE", "0.01", ec.instruments,
+          [](core::InstrumentInfo& i, int64_t r) { i.tick = core::Price::from_raw(r); }, false);
+      !st.ok())
+    return st;
+  if (auto st = read_per_symbol(
+          cfg, "STEP_SIZE", "0.00001", ec.instruments,
+          [](core::InstrumentInfo& i, int64_t r) {
+            i.step = core::Qty::from_raw(r);
+            i.min_qty = i.step;
+          },
+          false);
+      !st.ok())
+    return st;
+  if (auto st = read_per_symbol(
+          cfg, "MIN_NOTIONAL", "5", ec.instruments, [](core::InstrumentInfo& i, int64_t r) { i.min_notional_raw = r; },
+          true);
+      !st.ok())
+    return st;
 
   std::vector<std::string> strategies;
   DMABOT_ASSIGN(strategies, cfg.get_list("STRATEGIES", "dynmm"));
@@ -140,12 +398,14 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
       return cfg.error("STRATEGIES", core::str_cat("unknown strategy '", strategies[i], "' (known: ", names, ")"));
     }
     for (std::size_t j = 0; j < i; ++j) {
-      if (strategies[j] == strategies[i]) return cfg.error("STRATEGIES", core::str_cat("'", strategies[i], "' is listed twice"));
+      if (strategies[j] == strategies[i])
+        return cfg.error("STRATEGIES", core::str_cat("'", strategies[i], "' is listed twice"));
     }
     const std::string& w = workers[workers.size() == 1 ? 0 : i];
     int n = 0;
     for (char c : w) {
-      if (!std::isdigit(static_cast<unsigned char>(c)) || n > 1000) return cfg.error("STRATEGY_WORKERS", core::str_cat("'", w, "' is not a worker count"));
+      if (!std::isdigit(static_cast<unsigned char>(c)) || n > 1000)
+        return cfg.error("STRATEGY_WORKERS", core::str_cat("'", w, "' is not a worker count"));
       n = n * 10 + (c - '0');
     }
     if (n < 1 || n > 64) return cfg.error("STRATEGY_WORKERS", "each count must be between 1 and 64");
@@ -190,6 +450,12 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   DMABOT_ASSIGN(ec.router, gateway::RouterParams::from_config(cfg));
   DMABOT_ASSIGN(ec.mock_venues, gateway::mock_venues_from_config(cfg));
   DMABOT_ASSIGN(ec.sim, gateway::SimExchangeParams::from_config(cfg));
+  // The feed fans out to at most 64 rings: risk, every worker, and each venue's copy of the market.
+  const std::size_t venue_copies = ec.venue_mode == "mock" ? ec.mock_venues.size() : 1;
+  if (static_cast<std::size_t>(total_workers) + 1 + venue_copies > 64) {
+    return cfg.error("STRATEGY_WORKERS", core::str_cat(total_workers, " strategy workers plus ", venue_copies,
+                                                       " venue(s) exceed the feed's 64 outputs"));
+  }
   DMABOT_ASSIGN(ec.backtest, BacktestReportParams::from_config(cfg));
 #undef DMABOT_ASSIGN
   if (auto st = cfg.check_unknown_keys(); !st.ok()) return st;

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,7 +63,8 @@ struct EngineConfig {
   gateway::RouterParams router;
   std::vector<std::pair<std::string, gateway::MockGatewayParams>> mock_venues;
   gateway::SimExchangeParams sim;
-  BacktestReportParams backtest;  // BACKTEST_* keys (used by `dmabot backtest`)  // VENUE_MODE=sim: one simulated exchange named "sim" (SIM_* keys)
+  BacktestReportParams backtest;  // BACKTEST_* keys (used by `dmabot backtest`)  // VENUE_MODE=sim: one simulated
+                                  // exchange named "sim" (SIM_* keys)
   // Effective key/value pairs with secrets masked (for the recorder header and --print-config).
   std::vector<std::pair<std::string, std::string>> effective;
 
@@ -70,5 +73,27 @@ struct EngineConfig {
 };
 
 absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::string_view spec);
+
+// One row of the key table: every key the engine reads, its built-in default, type/range, meaning
+// and whether its value is a secret. The single source of truth for docs/CONFIG.md, `dmabot config
+// --list` and the preset checks (tests/tools/config_keys_test.cpp proves that each default is what
+// the code applies and that no key the engine reads is missing).
+struct ConfigKey {
+  std::string_view key;
+  std::string_view def;   // the built-in default as written in a .env file ("" = empty)
+  std::string_view type;  // type and range, for people
+  std::string_view meaning;
+  std::string_view group;  // section in the docs and presets
+  bool secret = false;     // never printed (agrees with core::is_secret_key)
+};
+
+// The table in documentation order. Static storage; no allocation.
+std::span<const ConfigKey> config_keys();
+// nullptr when unknown.
+const ConfigKey* find_config_key(std::string_view key);
+
+// Lines worth saying when the engine starts with this configuration: the fee rates in use, and
+// what of the mock venues is random. Cold path.
+std::vector<std::string> start_notes(const EngineConfig& ec);
 
 }  // namespace dmabot::tools

@@ -75,7 +75,7 @@ TEST(Histogram, IndexAndUpperAreConsistent) {
 TEST(Histogram, ExtremeValuesStayInsideTheArray) {
   EXPECT_EQ(H::bucket_index(0), 0);
   EXPECT_EQ(H::bucket_index(-5), 0);
-  EXPECT_EQ(H::bucket_index(15'032'385'537), H::kBuckets - 1);  // just past the last finite bound
+  EXPECT_EQ(H::bucket_index(15'032'385'537), H::kBuckets - 1);    // just past the last finite bound
   EXPECT_EQ(H::bucket_index(int64_t{1} << 36), H::kBuckets - 1);  // ~69 s
   EXPECT_EQ(H::bucket_index(std::numeric_limits<int64_t>::max()), H::kBuckets - 1);
   H h;
@@ -100,10 +100,10 @@ TEST(Histogram, QuantilesFromAKnownDistribution) {
   EXPECT_EQ(h.bucket_count(16), 40u);
   EXPECT_EQ(h.bucket_count(29), 10u);  // octave 7 base 8192, sub 1 -> 10240
   // rank = ceil(q * 100): the upper bound of the bucket that holds that rank.
-  EXPECT_EQ(h.quantile_ns(0.0), 112);   // rank clamps to 1
-  EXPECT_EQ(h.quantile_ns(0.5), 112);   // rank 50: last of the 100 ns samples
-  EXPECT_EQ(h.quantile_ns(0.51), 1024);  // rank 51
-  EXPECT_EQ(h.quantile_ns(0.9), 1024);   // rank 90
+  EXPECT_EQ(h.quantile_ns(0.0), 112);     // rank clamps to 1
+  EXPECT_EQ(h.quantile_ns(0.5), 112);     // rank 50: last of the 100 ns samples
+  EXPECT_EQ(h.quantile_ns(0.51), 1024);   // rank 51
+  EXPECT_EQ(h.quantile_ns(0.9), 1024);    // rank 90
   EXPECT_EQ(h.quantile_ns(0.91), 10240);  // rank 91
   EXPECT_EQ(h.quantile_ns(0.999), 10240);
   EXPECT_EQ(h.quantile_ns(1.0), 10240);
@@ -136,8 +136,8 @@ struct Sample {
                              Labels{{{"symbol", "BTC\"USDT"}}});
     g.set(-2.5);
     LatencyHistogram& h = reg.add_histogram("dmabot_tick_to_order_seconds", "Tick to order latency.");
-    h.record(100);      // bucket 3, le 1.12e-07
-    h.record(1000);     // bucket 16, le 1.024e-06
+    h.record(100);   // bucket 3, le 1.12e-07
+    h.record(1000);  // bucket 16, le 1.024e-06
     h.record(1000);
     h.record(100'000'000'000);  // +Inf only
     reg.add_callback_gauge("dmabot_ring_backlog", "Events waiting.", Labels{{{"ring", "md"}}}, &backlog_fn, &backlog);
@@ -204,8 +204,44 @@ TEST(Registry, HistogramWithLabelsMergesLe) {
   Registry reg;
   reg.add_histogram("lat_seconds", "x", Labels{{{"stage", "risk"}}}).record(70);  // bucket 1, le 8e-08
   const std::string text = reg.render();
-  EXPECT_TRUE(contains(text, "lat_seconds_bucket{stage=\"risk\",le=\"8e-08\"} 1\n")) << text;
-  EXPECT_TRUE(contains(text, "lat_seconds_count{stage=\"risk\"} 1\n")) << text;
+  EXPECT_TRUE(contains(text, "\ndmabot_lat_seconds_bucket{stage=\"risk\",le=\"8e-08\"} 1\n")) << text;
+  EXPECT_TRUE(contains(text, "\ndmabot_lat_seconds_count{stage=\"risk\"} 1\n")) << text;
+}
+
+// Every family is exported under the registry's namespace; code keeps the short name.
+TEST(Registry, NamespaceAppliedAtRegistration) {
+  Registry reg;
+  reg.add_counter("ticks_total", "Ticks.", Labels{{{"symbol", "BTCUSDT"}}}).inc(2);
+  reg.add_counter("dmabot_ticks_total", "Ticks.", Labels{{{"symbol", "ETHUSDT"}}}).inc(3);  // already qualified
+  reg.add_gauge("equity", "Equity.").set(1.5);
+  reg.add_histogram("lat_seconds", "Latency.").record(100);
+  const std::string text = reg.render();
+  EXPECT_TRUE(contains(text,
+                       "# TYPE dmabot_ticks_total counter\ndmabot_ticks_total{symbol=\"BTCUSDT\"} 2\n"
+                       "dmabot_ticks_total{symbol=\"ETHUSDT\"} 3\n"))
+      << text;
+  EXPECT_TRUE(contains(text, "\ndmabot_equity 1.5\n")) << text;
+  EXPECT_TRUE(contains(text, "\ndmabot_lat_seconds_count 1\n")) << text;
+  for (const std::string& l : lines_of(text)) {
+    const std::size_t at = l.rfind("# ", 0) == 0 ? 7 : 0;  // after "# HELP " / "# TYPE "
+    EXPECT_EQ(l.compare(at, 7, "dmabot_"), 0) << l;
+  }
+  // Lookups take either spelling.
+  EXPECT_EQ(reg.counter_total("ticks_total"), 5u);
+  EXPECT_EQ(reg.counter_total("dmabot_ticks_total"), 5u);
+  EXPECT_EQ(reg.counter_value("ticks_total", Labels{{{"symbol", "ETHUSDT"}}}), 3u);
+  EXPECT_EQ(reg.exported_name("x"), "dmabot_x");
+  const auto families = reg.families();
+  ASSERT_EQ(families.size(), 3u);
+  EXPECT_EQ(families[0].name, "dmabot_ticks_total");
+  EXPECT_EQ(families[0].type, "counter");
+  EXPECT_EQ(families[1].name, "dmabot_equity");
+  EXPECT_EQ(families[1].type, "gauge");
+  EXPECT_EQ(families[2].name, "dmabot_lat_seconds");
+  EXPECT_EQ(families[2].type, "histogram");
+  Registry other("acme_");
+  other.add_counter("x_total", "X.").inc();
+  EXPECT_TRUE(contains(other.render(), "\nacme_x_total 1\n"));
 }
 
 TEST(Registry, CounterLookups) {
@@ -226,10 +262,10 @@ TEST(Registry, SameNameDifferentTypesNeverMixLayouts) {
   reg.add_callback_gauge("g", "cb", Labels{}, &backlog_fn, &kCallbackValue);
   reg.add_gauge("g", "plain", Labels{{{"k", "v"}}}).set(1.5);
   const std::string text = reg.render();
-  EXPECT_TRUE(contains(text, "# TYPE dup counter\ndup 5\n")) << text;
-  EXPECT_TRUE(contains(text, "# TYPE dup histogram\n")) << text;
-  EXPECT_TRUE(contains(text, "dup_count 1\n")) << text;
-  EXPECT_TRUE(contains(text, "g 9\ng{k=\"v\"} 1.5\n")) << text;  // one gauge family, both series
+  EXPECT_TRUE(contains(text, "# TYPE dmabot_dup counter\ndmabot_dup 5\n")) << text;
+  EXPECT_TRUE(contains(text, "# TYPE dmabot_dup histogram\n")) << text;
+  EXPECT_TRUE(contains(text, "dmabot_dup_count 1\n")) << text;
+  EXPECT_TRUE(contains(text, "dmabot_g 9\ndmabot_g{k=\"v\"} 1.5\n")) << text;  // one gauge family, both series
   EXPECT_EQ(reg.counter_total("dup"), 5u);
 }
 

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.h"
@@ -51,9 +53,10 @@ MockGatewayParams base_params() {
   return p;
 }
 
+// with_market: the venue gets a market-data ring (md) and fills by trade-through.
 struct Harness {
-  explicit Harness(MockGatewayParams p, std::size_t out_cap = 64, uint8_t venue = 2)
-      : in(64), out(out_cap), gw("mock", venue, p, clock, &in, &out) {}
+  explicit Harness(MockGatewayParams p, std::size_t out_cap = 64, uint8_t venue = 2, bool with_market = false)
+      : in(64), out(out_cap), md(64), gw("mock", venue, p, clock, &in, &out, with_market ? &md : nullptr) {}
   // Moves the clock to t, polls until idle and returns what came out.
   std::vector<ExecReport> at(core::UnixNanos t) {
     clock.advance_to(t);
@@ -74,6 +77,7 @@ struct Harness {
   core::Clock clock = core::Clock::simulated(0);
   core::SpscRing<Order> in;
   core::SpscRing<ExecReport> out;
+  core::SpscRing<core::MdTick> md;
   MockGateway gw;
 };
 
@@ -129,7 +133,7 @@ TEST(MockGateway, PartialThenFull) {
   EXPECT_EQ(r[0].status, ExecStatus::kPartiallyFilled);
   EXPECT_EQ(r[0].last_qty, qty("1.5"));  // half of 3
   EXPECT_EQ(r[0].cum_qty, qty("1.5"));
-  EXPECT_EQ(r[0].fee_raw, 3'000'000);    // 100 * 1.5 = 150; 2 bps = 0.03
+  EXPECT_EQ(r[0].fee_raw, 3'000'000);  // 100 * 1.5 = 150; 2 bps = 0.03
   EXPECT_TRUE(h.at(10'999).empty());
   r = h.at(11'000);  // another fill latency later
   ASSERT_EQ(r.size(), 1u);
@@ -361,6 +365,201 @@ TEST(MockGateway, BackpressureWhenEventHeapFullLosesNothing) {
   EXPECT_GE(reports, 20);
 }
 
+// --- with a market: fills by trade-through ------------------------------------------------------
+
+core::MdTick tick(core::UnixNanos t, const char* bid, const char* ask, core::SymbolId sym = 3) {
+  core::MdTick m;
+  m.ts_local = t;
+  m.ts_exchange = t;
+  m.symbol = sym;
+  m.bid = px(bid);
+  m.ask = px(ask);
+  m.bid_qty = qty("1");
+  m.ask_qty = qty("1");
+  return m;
+}
+
+// The venue with a market-data ring. Ack 1000 ns, reaches the matcher 5000 ns after the ack.
+struct MarketHarness : Harness {
+  explicit MarketHarness(MockGatewayParams p) : Harness(p, 64, 2, /*with_market=*/true) {}
+  void market(const core::MdTick& m) { ASSERT_TRUE(md.try_push(m)); }
+};
+
+TEST(MockGatewayMarket, RestingBuyFillsOnlyWhenTheAskReachesIt) {
+  MarketHarness h(base_params());  // fill_prob 1: without a market this order would fill at 6000
+  h.market(tick(0, "100.00", "100.10"));
+  h.send(new_order(16, "99.90", "2"));
+  ASSERT_EQ(h.at(1000).size(), 1u);        // kNew
+  EXPECT_TRUE(h.at(6000).empty());         // at the matcher; ask 100.10 > 99.90
+  h.market(tick(7000, "99.95", "99.91"));  // ask one tick above the bid: still not reached
+  EXPECT_TRUE(h.at(7000).empty());
+  h.market(tick(8000, "99.85", "99.90"));  // ask down to the order's price: trade-through
+  auto r = h.at(8500);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, ExecStatus::kFilled);
+  EXPECT_EQ(r[0].ts_exchange, 8000);  // the tick's time, not the poll's
+  EXPECT_EQ(r[0].last_px, px("99.90"));
+  EXPECT_TRUE(r[0].maker);
+  // 99.9 * 2 = 199.8 notional; 2 bps = 0.03996
+  EXPECT_EQ(r[0].fee_raw, 3'996'000);
+  EXPECT_EQ(h.gw.live_orders(), 0u);
+}
+
+TEST(MockGatewayMarket, RestingSellAndOtherSymbolsTicks) {
+  MarketHarness h(base_params());
+  h.market(tick(0, "100.00", "100.10"));
+  h.send(new_order(17, "100.20", "1", TimeInForce::kGtc, Side::kSell));
+  ASSERT_EQ(h.at(6000).size(), 1u);                     // kNew only
+  h.market(tick(6500, "100.30", "100.40", /*sym=*/4));  // another symbol through the price: no fill
+  EXPECT_TRUE(h.at(6500).empty());
+  h.market(tick(7000, "100.20", "100.25"));  // bid up to the sell's price
+  auto r = h.at(7000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, ExecStatus::kFilled);
+  EXPECT_EQ(r[0].last_px, px("100.20"));
+}
+
+TEST(MockGatewayMarket, AlreadyReachedAtTheMatcherFillsAtOnceAtItsOwnPrice) {
+  MarketHarness h(base_params());
+  h.market(tick(0, "100.00", "100.10"));
+  h.send(new_order(16, "100.00", "1"));
+  ASSERT_EQ(h.at(1000).size(), 1u);
+  h.market(tick(3000, "99.80", "99.95"));  // before the order reaches the matcher at 6000
+  EXPECT_TRUE(h.at(3000).empty());
+  auto r = h.at(6000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, ExecStatus::kFilled);
+  EXPECT_EQ(r[0].ts_exchange, 6000);
+  EXPECT_EQ(r[0].last_px, px("100.00"));  // a resting order fills at its own price
+}
+
+TEST(MockGatewayMarket, IocTakesAtTheTouchOrExpires) {
+  MarketHarness h(base_params());
+  h.market(tick(0, "100.00", "100.10"));
+  h.send(new_order(16, "100.50", "1", TimeInForce::kIoc));
+  h.send(new_order(18, "100.05", "1", TimeInForce::kIoc));  // below the ask: cannot take
+  ASSERT_EQ(h.at(1000).size(), 2u);
+  auto r = h.at(6000);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].client_id, 16u);
+  EXPECT_EQ(r[0].status, ExecStatus::kFilled);
+  EXPECT_EQ(r[0].last_px, px("100.10"));  // the best ask, not the limit
+  EXPECT_FALSE(r[0].maker);
+  EXPECT_EQ(r[0].fee_raw, 5'005'000);  // 100.1 * 5 bps = 0.05005
+  EXPECT_EQ(r[1].client_id, 18u);
+  EXPECT_EQ(r[1].status, ExecStatus::kExpired);
+  EXPECT_EQ(r[1].cum_qty, Qty{});
+}
+
+TEST(MockGatewayMarket, PostOnlyThatWouldTakeExpiresAtAck) {
+  MarketHarness h(base_params());
+  h.market(tick(0, "100.00", "100.10"));
+  h.send(new_order(16, "100.10", "1", TimeInForce::kPostOnly));
+  auto r = h.at(1000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, ExecStatus::kExpired);
+  EXPECT_EQ(h.gw.live_orders(), 0u);
+}
+
+TEST(MockGatewayMarket, PartialThenRestAtTheNextTickThatStillTradesThrough) {
+  MockGatewayParams p = base_params();
+  p.partial_prob = 1.0;
+  MarketHarness h(p);
+  h.market(tick(0, "100.00", "100.10"));
+  h.send(new_order(16, "100.00", "3"));
+  ASSERT_EQ(h.at(6000).size(), 1u);
+  h.market(tick(7000, "99.90", "100.00"));
+  auto r = h.at(7000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, ExecStatus::kPartiallyFilled);
+  EXPECT_EQ(r[0].last_qty, qty("1.5"));
+  h.market(tick(8000, "100.00", "100.05"));  // moved away: the rest waits
+  EXPECT_TRUE(h.at(8000).empty());
+  h.market(tick(9000, "99.95", "99.99"));
+  r = h.at(9000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, ExecStatus::kFilled);
+  EXPECT_EQ(r[0].cum_qty, qty("3"));
+}
+
+TEST(MockGatewayMarket, CancelledRestingOrderNeverFillsAndOthersStillDo) {
+  MarketHarness h(base_params());
+  h.market(tick(0, "100.00", "100.10"));
+  for (uint64_t id : {16u, 17u, 18u}) h.send(new_order(id, "99.00", "1"));
+  ASSERT_EQ(h.at(6000).size(), 3u);
+  h.send(cancel_order(16));  // the first in the matcher's list: the last moves into its slot
+  auto r = h.at(7000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, ExecStatus::kCanceled);
+  h.market(tick(8000, "98.00", "98.50"));
+  r = h.at(8000);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].status, ExecStatus::kFilled);
+  EXPECT_EQ(r[1].status, ExecStatus::kFilled);
+  EXPECT_NE(r[0].client_id, 16u);
+  EXPECT_NE(r[1].client_id, 16u);
+  EXPECT_EQ(h.gw.live_orders(), 0u);
+}
+
+// A seeded random-walk market and a quoting loop: every maker fill must be at a price the market
+// had reached when it happened (the opposite touch at or through the order's price), where the
+// coin-flip venue filled most quotes at prices the market never touched.
+TEST(MockGatewayMarket, SeededMarketNoMakerFillBeyondTheTouch) {
+  MockGatewayParams p = base_params();
+  p.partial_prob = 0.3;
+  p.reject_prob = 0.05;
+  MarketHarness h(p);
+  core::SplitMix64 rng(2024);
+  int64_t mid = 10'000'000'000;  // 100.00 in raw 1e-8
+  const int64_t tick_raw = 1'000'000;
+  uint64_t next_id = 100;
+  int maker_fills = 0;
+  // Ticks at whole microseconds, orders sent 300 ns later, so no venue event shares a tick's time
+  // and "the touch at fill time" is unambiguous: the last tick stamped at or before the fill.
+  std::vector<std::pair<core::UnixNanos, core::MdTick>> touches;
+  auto check = [&](const std::vector<ExecReport>& reports) {
+    for (const ExecReport& r : reports) {
+      if (r.last_qty.is_zero()) continue;
+      ASSERT_TRUE(r.maker);
+      ++maker_fills;
+      auto it = std::upper_bound(touches.begin(), touches.end(), r.ts_exchange,
+                                 [](core::UnixNanos t, const auto& e) { return t < e.first; });
+      ASSERT_NE(it, touches.begin());
+      const core::MdTick& m = std::prev(it)->second;
+      if (r.side == Side::kBuy) {
+        EXPECT_LE(m.ask.raw, r.last_px.raw)
+            << "buy filled at " << r.last_px.to_double() << " with ask " << m.ask.to_double();
+      } else {
+        EXPECT_GE(m.bid.raw, r.last_px.raw)
+            << "sell filled at " << r.last_px.to_double() << " with bid " << m.bid.to_double();
+      }
+    }
+  };
+  for (int step = 1; step <= 20'000; ++step) {
+    const core::UnixNanos t = step * 1'000;
+    mid += (rng.uniform() < 0.5 ? -1 : 1) * tick_raw;
+    core::MdTick m = tick(t, "1", "1");
+    m.bid = core::Price::from_raw(mid - tick_raw);
+    m.ask = core::Price::from_raw(mid + tick_raw);
+    touches.emplace_back(t, m);
+    h.market(m);
+    check(h.at(t));
+    if (step % 10 == 0 && h.gw.live_orders() < 40) {
+      // Quotes 0..4 ticks behind the touch on both sides.
+      const int64_t off = static_cast<int64_t>(rng.next() % 5) * tick_raw;
+      Order b = new_order(next_id++, "1", "1");
+      b.price = core::Price::from_raw(m.bid.raw - off);
+      Order s = new_order(next_id++, "1", "1", TimeInForce::kGtc, Side::kSell);
+      s.price = core::Price::from_raw(m.ask.raw + off);
+      h.clock.advance_to(t + 300);
+      ASSERT_TRUE(h.in.try_push(b));
+      ASSERT_TRUE(h.in.try_push(s));
+      check(h.at(t + 300));
+    }
+  }
+  EXPECT_GT(maker_fills, 100);  // the walk does reach the quotes: the check above is not vacuous
+}
+
 // --- configuration -----------------------------------------------------------------------------
 
 absl::StatusOr<std::vector<std::pair<std::string, MockGatewayParams>>> venues_from(const std::string& text) {
@@ -375,7 +574,37 @@ TEST(MockGatewayConfig, DefaultsToOneMockVenue) {
   ASSERT_EQ(v->size(), 1u);
   EXPECT_EQ((*v)[0].first, "mock");
   EXPECT_EQ((*v)[0].second.ack_latency_ns, 50'000);  // 50 µs
-  EXPECT_DOUBLE_EQ((*v)[0].second.fill_prob, 0.5);
+  EXPECT_DOUBLE_EQ((*v)[0].second.partial_prob, 0.2);
+  EXPECT_EQ((*v)[0].second.seed, 1u);  // the mock market's MOCK_SEED default too
+}
+
+// Binance's base tier (VIP 0): spot 0.1% maker and taker; USD-M futures 0.02% maker, 0.05% taker.
+TEST(MockGatewayConfig, FeesDefaultToBinanceBaseTierOfTheMarket) {
+  auto v = venues_from("");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_DOUBLE_EQ((*v)[0].second.maker_fee_bps, 10.0);
+  EXPECT_DOUBLE_EQ((*v)[0].second.taker_fee_bps, 10.0);
+  EXPECT_EQ((*v)[0].second.market, MarketType::kSpot);
+  v = venues_from("MARKET_TYPE=usdm\n");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_DOUBLE_EQ((*v)[0].second.maker_fee_bps, 2.0);
+  EXPECT_DOUBLE_EQ((*v)[0].second.taker_fee_bps, 5.0);
+  v = venues_from("MARKET_TYPE=usdm\nMOCK_MAKER_FEE_BPS=-0.5\n");  // the key still wins
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_DOUBLE_EQ((*v)[0].second.maker_fee_bps, -0.5);
+  EXPECT_DOUBLE_EQ((*v)[0].second.taker_fee_bps, 5.0);
+  v = venues_from("MARKET_TYPE=coinm\n");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(std::string(v.status().message()).find("MARKET_TYPE='coinm' (test.env:1)"), std::string::npos)
+      << v.status();
+}
+
+TEST(MockGatewayConfig, FillProbIsNoLongerAKey) {
+  // The engine always gives the mock a market, so a fill coin flip would be ignored: say so.
+  auto cfg = core::Config::parse("MOCK_FILL_PROB=0.5\n", "test.env", {}, &core::Config::no_env);
+  ASSERT_TRUE(cfg.ok());
+  ASSERT_TRUE(mock_venues_from_config(*cfg).ok());
+  EXPECT_FALSE(cfg->check_unknown_keys().ok());
 }
 
 TEST(MockGatewayConfig, OneValueForAllOrOnePerVenue) {
@@ -393,10 +622,10 @@ TEST(MockGatewayConfig, OneValueForAllOrOnePerVenue) {
 }
 
 TEST(MockGatewayConfig, WrongListLengthNamesTheKey) {
-  auto v = venues_from("MOCK_VENUES=a,b,c\nMOCK_FILL_PROB=0.1,0.2\n");
+  auto v = venues_from("MOCK_VENUES=a,b,c\nMOCK_PARTIAL_PROB=0.1,0.2\n");
   ASSERT_FALSE(v.ok());
   const std::string msg(v.status().message());
-  EXPECT_NE(msg.find("MOCK_FILL_PROB='0.1,0.2' (test.env:2)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("MOCK_PARTIAL_PROB='0.1,0.2' (test.env:2)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("2 values"), std::string::npos) << msg;
 }
 

@@ -82,9 +82,9 @@ TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
       live = http_get(port, "/metrics");
       all_traded = true;
       for (const char* s : {"dynmm", "mean_reversion", "ma_cross", "vol_breakout", "as"}) {
-        all_traded = all_traded && metric_sum(live, "signals_total", std::string("strategy=\"") + s + "\"") > 0;
+        all_traded = all_traded && metric_sum(live, "dmabot_signals_total", std::string("strategy=\"") + s + "\"") > 0;
       }
-      all_traded = all_traded && metric_sum(live, "exec_reports_total", "status=\"FILLED\"") > 0;
+      all_traded = all_traded && metric_sum(live, "dmabot_exec_reports_total", "status=\"FILLED\"") > 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling the live endpoint, bounded
   }
@@ -92,15 +92,17 @@ TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
   EXPECT_TRUE(all_traded) << live;
   EXPECT_NE(live.find("HTTP/1.1 200"), std::string::npos);
   EXPECT_NE(live.find("text/plain; version=0.0.4"), std::string::npos);
-  for (const char* family :
-       {"ticks_total", "signals_total", "orders_total", "risk_rejects_total", "exec_reports_total", "inventory_qty",
-        "realized_pnl", "unrealized_pnl", "recorder_backlog", "tick_to_signal_seconds_bucket",
-        "signal_to_order_seconds_bucket", "order_to_ack_seconds_bucket", "dmabot_config_feed_mode",
-        "dmabot_config_venue_mode", "dmabot_config_symbol", "dmabot_config_strategy"}) {
+  // Every family carries the dmabot_ namespace (core::Registry applies it at registration).
+  for (const char* family : {"dmabot_ticks_total", "dmabot_signals_total", "dmabot_orders_total",
+                             "dmabot_risk_rejects_total", "dmabot_exec_reports_total", "dmabot_inventory_qty",
+                             "dmabot_realized_pnl", "dmabot_unrealized_pnl", "dmabot_recorder_backlog",
+                             "dmabot_tick_to_signal_seconds_bucket", "dmabot_signal_to_order_seconds_bucket",
+                             "dmabot_order_to_ack_seconds_bucket", "dmabot_config_feed_mode", "dmabot_config_venue_mode",
+                             "dmabot_config_symbol", "dmabot_config_strategy"}) {
     EXPECT_NE(live.find(std::string("\n") + family), std::string::npos) << family;
   }
   for (const char* sym : {"BTCUSDT", "ETHUSDT", "SOLUSDT"}) {
-    EXPECT_GT(metric_sum(live, "ticks_total", std::string("symbol=\"") + sym + "\""), 0) << sym;
+    EXPECT_GT(metric_sum(live, "dmabot_ticks_total", std::string("symbol=\"") + sym + "\""), 0) << sym;
   }
   EXPECT_EQ(http_get(port, "/nope").find("404"), std::string("HTTP/1.1 404").find("404"));
   // The live scrape passes promtool (Debian package prometheus, installed by `make test`).
@@ -149,20 +151,20 @@ TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
   EXPECT_EQ(sig_strategies.size(), 5u);  // five strategies, one worker each: slots 1..5
 
   // Three-way agreement.
-  EXPECT_EQ(json_number(summary, "ticks"), metric_sum(metrics, "ticks_total"));
+  EXPECT_EQ(json_number(summary, "ticks"), metric_sum(metrics, "dmabot_ticks_total"));
   EXPECT_EQ(json_number(summary, "ticks"), kinds["md"]);
-  EXPECT_EQ(json_number(summary, "signals"), metric_sum(metrics, "signals_total"));
+  EXPECT_EQ(json_number(summary, "signals"), metric_sum(metrics, "dmabot_signals_total"));
   EXPECT_EQ(json_number(summary, "signals"), kinds["sig"]);
-  EXPECT_EQ(json_number(summary, "orders"), metric_sum(metrics, "orders_total"));
+  EXPECT_EQ(json_number(summary, "orders"), metric_sum(metrics, "dmabot_orders_total"));
   EXPECT_EQ(json_number(summary, "orders"), kinds["ord"]);
   EXPECT_EQ(json_number(summary, "fills"), venue_fills);
   EXPECT_GT(json_number(summary, "fills"), 0);
-  EXPECT_EQ(json_number(summary, "risk_rejects"), metric_sum(metrics, "risk_rejects_total"));
+  EXPECT_EQ(json_number(summary, "risk_rejects"), metric_sum(metrics, "dmabot_risk_rejects_total"));
   // The footer's own counts match what was written.
   EXPECT_EQ(json_number(lines.back(), "n_md"), kinds["md"]);
   EXPECT_EQ(json_number(lines.back(), "n_exec"), kinds["exec"]);
   // Shutdown cancelled everything: no order is left working.
-  EXPECT_EQ(metric_sum(metrics, "working_orders"), 0);
+  EXPECT_EQ(metric_sum(metrics, "dmabot_working_orders"), 0);
 }
 
 struct ConfigCase {

@@ -60,11 +60,11 @@ TEST(MetricsServerTest, ServesMetricsOnAnEphemeralPort) {
   const auto res = get(server.port(), "/metrics");
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(header(res, http::field::content_type), "text/plain; version=0.0.4");
-  EXPECT_NE(res.body().find("# TYPE test_events_total counter"), std::string::npos) << res.body();
-  EXPECT_NE(res.body().find("test_events_total 3"), std::string::npos) << res.body();
+  EXPECT_NE(res.body().find("# TYPE dmabot_test_events_total counter"), std::string::npos) << res.body();
+  EXPECT_NE(res.body().find("\ndmabot_test_events_total 3"), std::string::npos) << res.body();
   // Rendered per request: a later scrape sees the new value (3 + 4 = 7).
   c.inc(4);
-  EXPECT_NE(get(server.port(), "/metrics").body().find("test_events_total 7"), std::string::npos);
+  EXPECT_NE(get(server.port(), "/metrics").body().find("\ndmabot_test_events_total 7"), std::string::npos);
   server.stop();
 }
 
