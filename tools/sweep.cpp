@@ -14,8 +14,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "core/clock.h"
 #include "core/strings.h"
@@ -412,8 +414,22 @@ std::string spawn(Child& c, const std::vector<std::string>& args) {
   // dup2 clears close-on-exec on the targets; every pipe end itself closes at exec.
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  // Own process group: a terminal's Ctrl-C goes to the sweep only, which stops the children itself
+  // (they would otherwise die with it and be recorded as failed points). Signals start at their
+  // defaults and unblocked, whatever the caller had.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) sigaddset(&defaults, sig);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  const int rc = ::posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -468,14 +484,20 @@ void add_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
 
+// Adds r's columns that c lacks; true when it added any.
+bool widen(Columns& c, const SweepRow& r) {
+  const std::size_t before = c.params.size() + c.metrics.size();
+  const bool had_oos = c.has_oos;
+  c.has_oos = c.has_oos || r.has_oos;
+  for (const auto& kv : r.params) add_unique(c.params, kv.first);
+  for (const auto& kv : r.is.values) add_unique(c.metrics, kv.first);
+  for (const auto& kv : r.oos.values) add_unique(c.metrics, kv.first);
+  return c.has_oos != had_oos || c.params.size() + c.metrics.size() != before;
+}
+
 Columns columns_of(const std::vector<SweepRow>& rows) {
   Columns c;
-  for (const SweepRow& r : rows) {
-    c.has_oos = c.has_oos || r.has_oos;
-    for (const auto& kv : r.params) add_unique(c.params, kv.first);
-    for (const auto& kv : r.is.values) add_unique(c.metrics, kv.first);
-    for (const auto& kv : r.oos.values) add_unique(c.metrics, kv.first);
-  }
+  for (const SweepRow& r : rows) widen(c, r);
   return c;
 }
 
@@ -669,6 +691,22 @@ std::optional<double> SweepRow::rank_value(std::string_view metric) const {
   return has_oos ? oos.number(metric) : is.number(metric);
 }
 
+namespace {
+
+// True when fd is readable now (without blocking).
+bool readable(int fd) {
+  if (fd < 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+// Kills a child and whatever it started (the child leads its own process group).
+void kill_group(pid_t pid) {
+  if (::kill(-pid, SIGKILL) != 0) ::kill(pid, SIGKILL);
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<SweepRow>> run_sweep(const std::vector<SweepPoint>& points, const SweepRunOptions& opts) {
   if (opts.argv.empty() || opts.argv.front().empty()) return invalid("sweep: empty child command");
   if (opts.jobs < 1) return invalid("sweep: jobs must be at least 1, got ", opts.jobs);
@@ -715,8 +753,22 @@ absl::StatusOr<std::vector<SweepRow>> run_sweep(const std::vector<SweepPoint>& p
   std::vector<Child> running;
   running.reserve(static_cast<std::size_t>(opts.jobs));
   std::size_t next = 0;
+  bool stopping = readable(opts.stop_fd);
   std::vector<pollfd> fds;
-  while (next < tasks.size() || !running.empty()) {
+  while ((next < tasks.size() && !stopping) || !running.empty()) {
+    if (stopping) {
+      // Unfinished points are dropped, not recorded as failures: a rerun with --resume runs them.
+      for (Child& c : running) {
+        kill_group(c.pid);
+        close_fd(c.out_fd);
+        close_fd(c.err_fd);
+        int status = 0;
+        while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+      }
+      running.clear();
+      break;
+    }
     while (running.size() < static_cast<std::size_t>(opts.jobs) && next < tasks.size()) {
       const Task t = tasks[next++];
       Child c;
@@ -752,6 +804,7 @@ absl::StatusOr<std::vector<SweepRow>> run_sweep(const std::vector<SweepPoint>& p
       if (c.out_fd >= 0) fds.push_back({c.out_fd, POLLIN, 0});
       if (c.err_fd >= 0) fds.push_back({c.err_fd, POLLIN, 0});
     }
+    if (opts.stop_fd >= 0) fds.push_back({opts.stop_fd, POLLIN, 0});
     int timeout_ms = -1;
     if (opts.timeout_s > 0) {
       const core::UnixNanos now = core::monotonic_ns();
@@ -760,10 +813,22 @@ absl::StatusOr<std::vector<SweepRow>> run_sweep(const std::vector<SweepPoint>& p
       timeout_ms = static_cast<int>(std::clamp<core::UnixNanos>((nearest - now) / 1'000'000 + 1, 0, 60'000));
     }
     const int n = ::poll(fds.data(), fds.size(), timeout_ms);
-    if (n < 0 && errno != EINTR) return absl::InternalError(str_cat("sweep: poll: ", std::strerror(errno)));
+    if (n < 0 && errno != EINTR) {
+      for (Child& c : running) {
+        kill_group(c.pid);
+        close_fd(c.out_fd);
+        close_fd(c.err_fd);
+        ::waitpid(c.pid, nullptr, 0);
+      }
+      return absl::InternalError(str_cat("sweep: poll: ", std::strerror(errno)));
+    }
     if (n > 0) {
       for (const pollfd& p : fds) {
         if (p.revents == 0) continue;
+        if (p.fd == opts.stop_fd) {
+          stopping = true;
+          continue;
+        }
         for (Child& c : running) {
           if (c.out_fd == p.fd) {
             drain(c.out_fd, c.out, true, kMaxStdout);
@@ -780,7 +845,7 @@ absl::StatusOr<std::vector<SweepRow>> run_sweep(const std::vector<SweepPoint>& p
       const core::UnixNanos now = core::monotonic_ns();
       for (Child& c : running) {
         if (c.timed_out || now < c.deadline) continue;
-        ::kill(c.pid, SIGKILL);
+        kill_group(c.pid);
         c.timed_out = true;
         // A grandchild may still hold the pipes: stop reading rather than wait for its EOF.
         close_fd(c.out_fd);
@@ -788,100 +853,152 @@ absl::StatusOr<std::vector<SweepRow>> run_sweep(const std::vector<SweepPoint>& p
       }
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const SweepRow& a, const SweepRow& b) { return a.index < b.index; });
-  return rows;
+  std::vector<SweepRow> finished;
+  finished.reserve(done_rows);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    if (pending[r] == 0) finished.push_back(std::move(rows[r]));
+  }
+  std::stable_sort(finished.begin(), finished.end(),
+                   [](const SweepRow& a, const SweepRow& b) { return a.index < b.index; });
+  return finished;
 }
 
-std::string to_csv(const std::vector<SweepRow>& rows) {
-  const Columns cols = columns_of(rows);
+namespace {
+
+std::vector<std::string_view> metric_prefixes(const Columns& cols) {
+  return cols.has_oos ? std::vector<std::string_view>{"is_", "oos_"} : std::vector<std::string_view>{""};
+}
+
+std::string csv_header(const Columns& cols) {
   std::string out = "index";
   for (const std::string& p : cols.params) {
     out.push_back(',');
     append_csv_field(out, p);
   }
   out.append(",status,error");
-  for (std::string_view prefix :
-       cols.has_oos ? std::vector<std::string_view>{"is_", "oos_"} : std::vector<std::string_view>{""}) {
+  for (std::string_view prefix : metric_prefixes(cols)) {
     for (const std::string& m : cols.metrics) {
       out.push_back(',');
       append_csv_field(out, str_cat(prefix, m));
     }
   }
   out.push_back('\n');
-  for (const SweepRow& r : rows) {
-    str_append(out, r.index);
-    for (const std::string& p : cols.params) {
+  return out;
+}
+
+void append_csv_row(std::string& out, const SweepRow& r, const Columns& cols) {
+  str_append(out, r.index);
+  for (const std::string& p : cols.params) {
+    out.push_back(',');
+    const std::string* v = param_of(r, p);
+    if (v) append_csv_field(out, *v);
+  }
+  str_append(out, ',', r.status(), ',');
+  append_csv_field(out, r.error);
+  for (const Metrics* m :
+       cols.has_oos ? std::vector<const Metrics*>{&r.is, &r.oos} : std::vector<const Metrics*>{&r.is}) {
+    for (const std::string& k : cols.metrics) {
       out.push_back(',');
-      const std::string* v = param_of(r, p);
-      if (v) append_csv_field(out, *v);
+      append_csv_field(out, csv_metric(m->find(k)));
     }
-    str_append(out, ',', r.status(), ',');
-    append_csv_field(out, r.error);
-    for (const Metrics* m :
-         cols.has_oos ? std::vector<const Metrics*>{&r.is, &r.oos} : std::vector<const Metrics*>{&r.is}) {
-      for (const std::string& k : cols.metrics) {
-        out.push_back(',');
-        append_csv_field(out, csv_metric(m->find(k)));
-      }
+  }
+  out.push_back('\n');
+}
+
+void append_jsonl_row(std::string& out, const SweepRow& r, const Columns& cols) {
+  str_append(out, "{\"index\":", r.index);
+  for (const std::string& p : cols.params) {
+    out.push_back(',');
+    append_json_string(out, p);
+    out.push_back(':');
+    const std::string* v = param_of(r, p);
+    if (v == nullptr) {
+      out.append("null");
+    } else if (is_json_number(*v)) {
+      out.append(*v);
+    } else {
+      append_json_string(out, *v);
     }
-    out.push_back('\n');
+  }
+  str_append(out, ",\"status\":\"", r.status(), "\",\"error\":");
+  if (r.ok) {
+    out.append("null");
+  } else {
+    append_json_string(out, r.error);
+  }
+  const std::vector<std::string_view> prefixes = metric_prefixes(cols);
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    const Metrics& m = i == 0 ? r.is : r.oos;
+    for (const std::string& k : cols.metrics) {
+      out.push_back(',');
+      append_json_string(out, str_cat(prefixes[i], k));
+      out.push_back(':');
+      const std::string* v = m.find(k);
+      out.append(v ? *v : std::string("null"));
+    }
+  }
+  out.append("}\n");
+}
+
+std::string render(const std::vector<SweepRow>& rows, const Columns& cols, bool csv) {
+  std::string out = csv ? csv_header(cols) : std::string();
+  for (const SweepRow& r : rows) {
+    if (csv) {
+      append_csv_row(out, r, cols);
+    } else {
+      append_jsonl_row(out, r, cols);
+    }
   }
   return out;
 }
 
-std::string to_jsonl(const std::vector<SweepRow>& rows) {
-  const Columns cols = columns_of(rows);
-  std::string out;
-  for (const SweepRow& r : rows) {
-    str_append(out, "{\"index\":", r.index);
-    for (const std::string& p : cols.params) {
-      out.push_back(',');
-      append_json_string(out, p);
-      out.push_back(':');
-      const std::string* v = param_of(r, p);
-      if (v == nullptr) {
-        out.append("null");
-      } else if (is_json_number(*v)) {
-        out.append(*v);
-      } else {
-        append_json_string(out, *v);
-      }
-    }
-    str_append(out, ",\"status\":\"", r.status(), "\",\"error\":");
-    if (r.ok) {
-      out.append("null");
-    } else {
-      append_json_string(out, r.error);
-    }
-    const std::vector<std::pair<std::string_view, const Metrics*>> parts =
-        cols.has_oos ? std::vector<std::pair<std::string_view, const Metrics*>>{{"is_", &r.is}, {"oos_", &r.oos}}
-                     : std::vector<std::pair<std::string_view, const Metrics*>>{{"", &r.is}};
-    for (const auto& [prefix, m] : parts) {
-      for (const std::string& k : cols.metrics) {
-        out.push_back(',');
-        append_json_string(out, str_cat(prefix, k));
-        out.push_back(':');
-        const std::string* v = m->find(k);
-        out.append(v ? *v : std::string("null"));
-      }
-    }
-    out.append("}\n");
-  }
-  return out;
+bool has_suffix(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
+
+// 1 for .csv, 0 for .jsonl/.ndjson, -1 otherwise.
+int csv_format(std::string_view path) {
+  if (has_suffix(path, ".csv")) return 1;
+  if (has_suffix(path, ".jsonl") || has_suffix(path, ".ndjson")) return 0;
+  return -1;
+}
+
+absl::Status write_all(int fd, std::string_view text, const std::string& path) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// Writes `text` to a temporary file beside `path` and renames it over `path`.
+absl::Status replace_file(const std::string& path, std::string_view text) {
+  const std::string tmp = str_cat(path, ".tmp.", ::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
+  absl::Status st = write_all(fd, text, path);
+  if (::close(fd) != 0 && st.ok()) {
+    st = absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
+  }
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
+  }
+  if (!st.ok()) ::unlink(tmp.c_str());
+  return st;
+}
+
+}  // namespace
+
+std::string to_csv(const std::vector<SweepRow>& rows) { return render(rows, columns_of(rows), true); }
+
+std::string to_jsonl(const std::vector<SweepRow>& rows) { return render(rows, columns_of(rows), false); }
 
 absl::Status write_results(const std::vector<SweepRow>& rows, const std::string& path) {
-  auto ends_with = [&](std::string_view suffix) {
-    return path.size() >= suffix.size() && std::string_view(path).substr(path.size() - suffix.size()) == suffix;
-  };
-  std::string body;
-  if (ends_with(".csv")) {
-    body = to_csv(rows);
-  } else if (ends_with(".jsonl") || ends_with(".ndjson")) {
-    body = to_jsonl(rows);
-  } else {
-    return invalid("--out '", path, "': extension must be .csv or .jsonl");
-  }
+  const int csv = csv_format(path);
+  if (csv < 0) return invalid("--out '", path, "': extension must be .csv or .jsonl");
+  const std::string body = render(rows, columns_of(rows), csv == 1);
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
   const bool wrote = std::fwrite(body.data(), 1, body.size(), f) == body.size();
@@ -892,29 +1009,323 @@ absl::Status write_results(const std::vector<SweepRow>& rows, const std::string&
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<SweepRow>> rank(const std::vector<SweepRow>& rows, std::string_view metric,
-                                           bool descending) {
-  bool any_ok = false, found = false;
-  for (const SweepRow& r : rows) {
-    if (!r.ok) continue;
-    any_ok = true;
-    if ((r.has_oos ? r.oos : r.is).find(metric) != nullptr) found = true;
+// ---------------------------------------------------------------------------------------------
+// ResultsWriter
+
+absl::StatusOr<ResultsWriter> ResultsWriter::create(const std::string& path, std::vector<std::string> param_keys,
+                                                    bool has_oos, std::vector<SweepRow> rows) {
+  const int csv = csv_format(path);
+  if (csv < 0) return invalid("--out '", path, "': extension must be .csv or .jsonl");
+  ResultsWriter w;
+  w.path_ = path;
+  w.csv_ = csv == 1;
+  w.has_oos_ = has_oos;
+  w.param_keys_ = std::move(param_keys);
+  w.rows_ = std::move(rows);
+  if (absl::Status st = w.rewrite(false); !st.ok()) return st;
+  return w;
+}
+
+ResultsWriter::ResultsWriter(ResultsWriter&& o) noexcept { *this = std::move(o); }
+
+ResultsWriter& ResultsWriter::operator=(ResultsWriter&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(o.path_);
+    csv_ = o.csv_;
+    has_oos_ = o.has_oos_;
+    fd_ = std::exchange(o.fd_, -1);
+    param_keys_ = std::move(o.param_keys_);
+    metric_keys_ = std::move(o.metric_keys_);
+    rows_ = std::move(o.rows_);
+    rewrites_ = o.rewrites_;
   }
-  if (any_ok && !found) {
-    std::string known;
-    for (const std::string& m : columns_of(rows).metrics) str_append(known, known.empty() ? "" : ", ", m);
-    return invalid("rank: no run reports metric '", metric, "' (known: ", known, ")");
+  return *this;
+}
+
+ResultsWriter::~ResultsWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status ResultsWriter::rewrite(bool sort_by_index) {
+  if (sort_by_index) {
+    std::stable_sort(rows_.begin(), rows_.end(),
+                     [](const SweepRow& a, const SweepRow& b) { return a.index < b.index; });
   }
+  Columns cols;
+  cols.params = param_keys_;
+  cols.has_oos = has_oos_;
+  for (const SweepRow& r : rows_) widen(cols, r);
+  param_keys_ = cols.params;
+  metric_keys_ = cols.metrics;
+  has_oos_ = cols.has_oos;
+  if (absl::Status st = replace_file(path_, render(rows_, cols, csv_)); !st.ok()) return st;
+  // The rename replaced the file: appends go to the new one.
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd_ < 0) return absl::UnavailableError(str_cat("cannot write '", path_, "': ", std::strerror(errno)));
+  return absl::OkStatus();
+}
+
+absl::Status ResultsWriter::append(const SweepRow& row) {
+  if (fd_ < 0) return absl::FailedPreconditionError(str_cat("'", path_, "' is not open"));
+  rows_.push_back(row);
+  Columns cols;
+  cols.params = param_keys_;
+  cols.metrics = metric_keys_;
+  cols.has_oos = has_oos_;
+  if (widen(cols, row) && csv_) {
+    ++rewrites_;
+    return rewrite(false);
+  }
+  param_keys_ = cols.params;
+  metric_keys_ = cols.metrics;
+  has_oos_ = cols.has_oos;
+  std::string line;
+  if (csv_) {
+    append_csv_row(line, row, cols);
+  } else {
+    append_jsonl_row(line, row, cols);
+  }
+  return write_all(fd_, line, path_);
+}
+
+absl::Status ResultsWriter::finish() { return rewrite(true); }
+
+// ---------------------------------------------------------------------------------------------
+// read_results
+
+namespace {
+
+// One CSV record (RFC 4180) starting at text[i]; advances i past its line end. False when the
+// record has no line end (the file was cut mid-record) or a quote is malformed (*bad set).
+bool csv_record(std::string_view text, std::size_t& i, std::vector<std::string>& cells, bool* bad) {
+  cells.assign(1, std::string());
+  bool quoted = false, was_quoted = false;
+  while (i < text.size()) {
+    const char c = text[i++];
+    if (quoted) {
+      if (c != '"') {
+        cells.back().push_back(c);
+      } else if (i < text.size() && text[i] == '"') {
+        cells.back().push_back('"');
+        ++i;
+      } else {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      if (!cells.back().empty() || was_quoted) {
+        *bad = true;
+        return false;
+      }
+      quoted = was_quoted = true;
+    } else if (c == ',') {
+      cells.emplace_back();
+      was_quoted = false;
+    } else if (c == '\n') {
+      if (!cells.back().empty() && cells.back().back() == '\r' && !was_quoted) cells.back().pop_back();
+      return true;
+    } else {
+      if (was_quoted && c != '\r') {
+        *bad = true;
+        return false;
+      }
+      cells.back().push_back(c);
+    }
+  }
+  return false;  // no '\n': a cut-short last record
+}
+
+// A CSV metric cell as the JSON token the child printed (csv_metric's inverse up to string escapes).
+std::string token_of_cell(const std::string& cell) {
+  if (cell.empty()) return "null";
+  if (cell == "true" || cell == "false" || cell == "null" || is_json_number(cell)) return cell;
+  std::string out;
+  append_json_string(out, cell);
+  return out;
+}
+
+// A JSON token (from parse_summary_json) as the plain text of a param or error.
+std::string text_of_token(const std::string& token) {
+  if (token.size() >= 2 && token.front() == '"') {
+    std::string decoded;
+    std::size_t i = 0;
+    if (scan_string(token, i, &decoded)) return decoded;
+  }
+  return token;
+}
+
+// Builds a row from (column, JSON token) pairs in file order: index, params..., status, error, metrics...
+absl::StatusOr<SweepRow> row_of(const std::vector<std::pair<std::string, std::string>>& cells, bool has_oos,
+                                const std::string& where) {
+  SweepRow r;
+  r.has_oos = has_oos;
+  if (cells.empty() || cells[0].first != "index") return invalid(where, ": the first column is not 'index'");
+  const std::string idx = text_of_token(cells[0].second);
+  auto [p, ec] = std::from_chars(idx.data(), idx.data() + idx.size(), r.index);
+  if (ec != std::errc() || p != idx.data() + idx.size() || r.index < 0) {
+    return invalid(where, ": index '", idx, "' is not a whole number");
+  }
+  std::size_t k = 1;
+  for (; k < cells.size() && cells[k].first != "status"; ++k)
+    r.params.emplace_back(cells[k].first, text_of_token(cells[k].second));
+  if (k + 1 >= cells.size() || cells[k + 1].first != "error")
+    return invalid(where, ": no 'status' and 'error' columns");
+  const std::string status = text_of_token(cells[k].second);
+  if (status != "ok" && status != "error") return invalid(where, ": status '", status, "' is neither ok nor error");
+  r.ok = status == "ok";
+  if (!r.ok) r.error = text_of_token(cells[k + 1].second);
+  for (k += 2; k < cells.size(); ++k) {
+    const std::string& name = cells[k].first;
+    if (!has_oos) {
+      if (core::starts_with(name, "oos_")) {
+        return invalid(where, ": column '", name, "' comes from a sweep with out-of-sample runs (this one has none)");
+      }
+      r.is.values.emplace_back(name, cells[k].second);
+    } else if (core::starts_with(name, "is_")) {
+      r.is.values.emplace_back(name.substr(3), cells[k].second);
+    } else if (core::starts_with(name, "oos_")) {
+      r.oos.values.emplace_back(name.substr(4), cells[k].second);
+    } else {
+      return invalid(where, ": column '", name, "' lacks the is_/oos_ prefix of a sweep with out-of-sample runs");
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SweepRow>> read_results(const std::string& path, bool has_oos) {
+  const int csv = csv_format(path);
+  if (csv < 0) return invalid("'", path, "': extension must be .csv or .jsonl");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return absl::UnavailableError(str_cat("cannot read '", path, "': ", std::strerror(errno)));
+  std::string text;
+  char buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  const bool read_error = std::ferror(f) != 0;
+  std::fclose(f);
+  if (read_error) return absl::UnavailableError(str_cat("cannot read '", path, "'"));
+
+  std::vector<SweepRow> rows;
+  std::size_t i = 0;
+  int line = 0;
+  if (csv == 1) {
+    std::vector<std::string> header, cells;
+    bool bad = false;
+    ++line;
+    if (text.empty()) return rows;
+    if (!csv_record(text, i, header, &bad)) {
+      if (bad) return invalid(path, ":1: malformed CSV header");
+      return rows;  // only a cut-short header: no rows yet
+    }
+    while (i < text.size()) {
+      ++line;
+      const std::string where = str_cat(path, ':', line);
+      if (!csv_record(text, i, cells, &bad)) {
+        if (bad) return invalid(where, ": malformed CSV quoting");
+        break;  // a cut-short last line
+      }
+      if (cells.size() != header.size()) {
+        return invalid(where, ": ", cells.size(), " fields, the header has ", header.size());
+      }
+      std::vector<std::pair<std::string, std::string>> pairs;
+      pairs.reserve(cells.size());
+      for (std::size_t c = 0; c < cells.size(); ++c) {
+        // index/params/status/error are text; metric cells go back to JSON tokens.
+        pairs.emplace_back(header[c], token_of_cell(cells[c]));
+      }
+      auto r = row_of(pairs, has_oos, where);
+      if (!r.ok()) return r.status();
+      rows.push_back(std::move(*r));
+    }
+    return rows;
+  }
+  while (i < text.size()) {
+    ++line;
+    const std::size_t nl = text.find('\n', i);
+    if (nl == std::string::npos) break;  // a cut-short last line
+    const std::string_view l = std::string_view(text).substr(i, nl - i);
+    i = nl + 1;
+    if (strip(l).empty()) continue;
+    const std::string where = str_cat(path, ':', line);
+    auto m = parse_summary_json(l);
+    if (!m.ok()) return invalid(where, ": ", std::string(m.status().message()));
+    auto r = row_of(m->values, has_oos, where);
+    if (!r.ok()) return r.status();
+    rows.push_back(std::move(*r));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranking
+
+std::vector<SweepRow> rank(const std::vector<SweepRow>& rows, std::string_view metric, bool descending) {
+  // 0: ok with a value, 1: ok and undefined, 2: error.
+  auto tier = [&](const SweepRow& r, std::optional<double>& v) {
+    v = r.ok ? r.rank_value(metric) : std::nullopt;
+    return v ? 0 : r.ok ? 1 : 2;
+  };
   std::vector<SweepRow> out = rows;
   std::stable_sort(out.begin(), out.end(), [&](const SweepRow& a, const SweepRow& b) {
-    const std::optional<double> va = a.ok ? a.rank_value(metric) : std::nullopt;
-    const std::optional<double> vb = b.ok ? b.rank_value(metric) : std::nullopt;
-    if (va.has_value() != vb.has_value()) return va.has_value();
-    const double x = va.value_or(0.0), y = vb.value_or(0.0);  // both set or both empty here
-    if (va && x != y) return descending ? x > y : x < y;
+    std::optional<double> va, vb;
+    const int ta = tier(a, va), tb = tier(b, vb);
+    if (ta != tb) return ta < tb;
+    if (ta == 0 && *va != *vb) return descending ? *va > *vb : *va < *vb;
     return a.index < b.index;
   });
   return out;
+}
+
+std::string undefined_metric_warning(const std::vector<SweepRow>& rows, std::string_view metric) {
+  std::size_t ok = 0, undefined = 0;
+  bool has_oos = false;
+  std::vector<std::pair<std::string, std::size_t>> reasons;  // first-seen order
+  const std::string note_key = str_cat(metric, "_note");
+  for (const SweepRow& r : rows) {
+    if (!r.ok) continue;
+    ++ok;
+    has_oos = has_oos || r.has_oos;
+    if (r.rank_value(metric)) continue;
+    ++undefined;
+    const Metrics& m = r.has_oos ? r.oos : r.is;
+    std::string why;
+    const std::string* note = m.find(note_key);
+    const std::string* token = m.find(metric);
+    if (note != nullptr && note->size() >= 2 && note->front() == '"') {
+      why = text_of_token(*note);
+    } else if (token == nullptr) {
+      why = "the backtest did not report it";
+    } else if (*token == "null") {
+      why = core::starts_with(metric, "sharpe") ? "the backtest reported null (too few buckets?)"
+                                                : "the backtest reported null";
+    } else {
+      why = str_cat("the backtest reported ", *token, ", not a finite number");
+    }
+    auto it = std::find_if(reasons.begin(), reasons.end(), [&](const auto& p) { return p.first == why; });
+    if (it == reasons.end()) {
+      reasons.emplace_back(std::move(why), 1);
+    } else {
+      ++it->second;
+    }
+  }
+  if (undefined == 0) return {};
+  std::string why;
+  for (const auto& [text, n] : reasons) {
+    str_append(why, why.empty() ? "" : "; ", text);
+    if (reasons.size() > 1) str_append(why, " (", n, ')');
+  }
+  const std::string name = str_cat(has_oos ? "oos_" : "", metric);
+  if (undefined == ok) {
+    return str_cat("WARNING: ", name, " undefined for every point (", undefined, " of ", ok, "): ", why,
+                   ". The ranking is meaningless (points are listed by index); rank on a metric this data defines, "
+                   "e.g. --rank net_pnl");
+  }
+  return str_cat("warning: ", name, " undefined for ", undefined, " of ", ok, " points: ", why,
+                 "; they are ranked after every point that has a value");
 }
 
 std::string top_table(const std::vector<SweepRow>& ranked, std::string_view metric, std::size_t top_n) {

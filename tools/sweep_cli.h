@@ -1,11 +1,21 @@
-// tools/sweep_cli.h — the `dmabot sweep` subcommand: parses its flags, splits the data into an
-// in-sample and an out-of-sample window, runs one `dmabot backtest --json-summary-only` child per
-// point and window through tools/sweep.h's process pool, writes one result row per point and prints
-// the ranking.
+// tools/sweep_cli.h — the `dmabot sweep` subcommand: parses its flags, checks everything a typo could
+// break before the first child starts, splits the data into an in-sample and an out-of-sample
+// window, runs one `dmabot backtest --json-summary-only` child per point and window through
+// tools/sweep.h's process pool, appends one result row per point to the results file as it
+// finishes, and prints the ranking.
 //
 //   dmabot sweep --data FILE|synthetic --strategy NAME (--grid SPEC | --random N --space SPEC [--seed S])
 //                [--env FILE] [--set KEY=VALUE ...] [--jobs N] [--shard i/n] [--out FILE]
-//                [--rank METRIC] [--ascending] [--oos-frac F] [--timeout SECONDS] [--top N]
+//                [--resume | --force] [--yes] [--rank METRIC] [--ascending] [--oos-frac F]
+//                [--timeout SECONDS] [--top N]
+//
+// Checked before any point runs (exit 2, one line naming the flag): the flags themselves, --data
+// and --env exist, --strategy is a strategy (strategy::strategy_names), --rank is a metric the
+// backtest summary reports (BacktestSummary::fields), the --grid/--space keys are config keys the
+// backtest reads and every value of each key is accepted (the child's config is built in-process
+// with EngineConfig::from_config for point 0 and for each distinct value of each key — values that
+// are only wrong in combination still fail as error rows), a sweep above kSweepConfirmPoints points
+// has --yes, and an existing non-empty --out has --resume or --force.
 //
 // Out-of-sample split: the parent scans --data once (feed::open_source, every market event of every
 // symbol, file order); with N events and k = floor((1 - F) * N), the split timestamp is the
@@ -17,15 +27,30 @@
 // [--env E], [--set KV]..., [--until TS | --from TS]}, then the point's own `--set KEY=VALUE` pairs
 // (appended by run_sweep), so a point's value overrides a pass-through --set of the same key.
 //
-// Output: progress lines and a summary on stderr, the ranking table on stdout, the results file
-// (.csv or .jsonl/.ndjson) written even when rows failed. Exit codes: 0 when at least one row is ok
-// (or the shard has no points), 2 for bad usage (one line "dmabot: ..." naming the flag), 1 when
-// every row failed or the results cannot be written.
+// Results file (.csv or .jsonl/.ndjson, tools/sweep.h ResultsWriter): rows are appended as points
+// finish, so an interrupted sweep keeps them; at the end the file is rewritten in index order.
+// --resume reads it back (read_results) and runs only the points of this sweep that have no ok row
+// there (error rows are run again); a row whose index is not a point of this sweep or whose params
+// differ is an error (another sweep's file). The final ranking includes the kept rows.
+//
+// Signals: SIGINT/SIGTERM during the run stop the sweep (tools/sweep.h stop_fd): no new point
+// starts, running children are killed, finished rows stay in the file, a line says how many points
+// finished and the command that resumes, and the exit code is 128 + the signal (130 for SIGINT, 143
+// for SIGTERM). The handlers are installed for the run only (SA_RESETHAND: a second Ctrl-C kills at
+// once) and the previous ones restored; the handler writes to a pipe through one file-scope fd —
+// the only global state.
+//
+// Output: progress lines, an estimate of the total time after the first point, warnings (a rank
+// metric undefined for some points) and a summary on stderr; the ranking table on stdout. Exit
+// codes: 0 when at least one row is ok (or the shard has no points), 2 for bad usage (one line
+// "dmabot: ..." naming the flag), 1 when every row failed or the results cannot be written,
+// 130/143 when interrupted.
 //
 // Threads: everything runs on the caller's thread; children are separate processes. Allocation:
-// freely (cold, offline tool). No global state beyond writing to stdout/stderr.
+// freely (cold, offline tool).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,6 +60,9 @@
 #include "tools/sweep.h"
 
 namespace dmabot::tools {
+
+// Above this many points (in this shard, after --resume) a sweep needs --yes.
+inline constexpr std::size_t kSweepConfirmPoints = 10'000;
 
 // The parsed command line of `dmabot sweep`.
 struct SweepArgs {
@@ -49,6 +77,9 @@ struct SweepArgs {
   int jobs = 0;                   // 0: default_jobs()
   std::optional<Shard> shard;
   std::string out = "sweep_results.csv";
+  bool resume = false;  // --resume: keep the finished rows of an existing --out, run the rest
+  bool force = false;   // --force: overwrite an existing --out
+  bool yes = false;     // --yes: run more than kSweepConfirmPoints points
   std::string rank_metric = "sharpe";
   bool ascending = false;
   double oos_frac = 0.3;  // 0 with --data synthetic unless given
@@ -77,6 +108,9 @@ struct OosSplit {
 // -1 = in-sample (`--until split_ts`), +1 = out-of-sample (`--from split_ts`).
 [[nodiscard]] std::vector<std::string> backtest_argv(const SweepArgs& args, const std::string& self_exe, int window,
                                                      int64_t split_ts);
+
+// Metrics `--rank` accepts: the keys of the backtest's JSON summary, in its order.
+[[nodiscard]] std::vector<std::string> rank_metrics();
 
 // The usage text printed by --help.
 [[nodiscard]] const char* sweep_help();

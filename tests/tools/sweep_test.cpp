@@ -1,9 +1,11 @@
 #include "tools/sweep.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -321,18 +323,17 @@ TEST(RunSweep, OutOfSampleRunsFeedTheRanking) {
   EXPECT_EQ(*(*rows)[2].is.number("sharpe"), 3.0);
   EXPECT_EQ(*(*rows)[2].oos.number("sharpe"), 7.0);  // 10 - 3
 
-  auto ranked = rank(*rows, "sharpe", true);
-  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  const std::vector<SweepRow> ranked = rank(*rows, "sharpe", true);
   // oos sharpe 9, 8, 7 for index 0, 1, 2.
-  EXPECT_EQ((*ranked)[0].index, 0);
-  EXPECT_EQ((*ranked)[2].index, 2);
+  EXPECT_EQ(ranked[0].index, 0);
+  EXPECT_EQ(ranked[2].index, 2);
 
   EXPECT_EQ(to_csv(*rows),
             "index,V,status,error,is_sharpe,oos_sharpe\n"
             "0,1,ok,,1,9\n"
             "1,2,ok,,2,8\n"
             "2,3,ok,,3,7\n");
-  const std::string table = top_table(*ranked, "sharpe");
+  const std::string table = top_table(ranked, "sharpe");
   EXPECT_NE(table.find("is_sharpe"), std::string::npos);
   EXPECT_NE(table.find("oos_sharpe"), std::string::npos);
 }
@@ -398,36 +399,327 @@ TEST(SweepOutput, WriteResultsPicksFormatByExtension) {
   ::rmdir(dir);
 }
 
+std::vector<int> indexes(const std::vector<SweepRow>& rows) {
+  std::vector<int> out;
+  for (const SweepRow& r : rows) out.push_back(r.index);
+  return out;
+}
+
 TEST(Rank, SortsByMetricWithMissingAndErrorsLast) {
   const std::vector<SweepRow> rows = sample_rows();
-  auto desc = rank(rows, "net_pnl", true);
-  ASSERT_TRUE(desc.ok());
-  std::vector<int> order;
-  for (const SweepRow& r : *desc) order.push_back(r.index);
-  EXPECT_EQ(order, (std::vector<int>{3, 0, 2, 1}));  // 9, 5, -2, then the error row
+  EXPECT_EQ(indexes(rank(rows, "net_pnl", true)), (std::vector<int>{3, 0, 2, 1}));  // 9, 5, -2, then the error row
+  // sharpe: 0.5 (index 3), 1.5 (index 0), null (index 2), error (index 1). Lowest first for the
+  // defined ones, then the undefined ok row, then the error row — not the two mixed by index.
+  EXPECT_EQ(indexes(rank(rows, "sharpe", false)), (std::vector<int>{3, 0, 2, 1}));
+  EXPECT_EQ(indexes(rank(rows, "sharpe", true)), (std::vector<int>{0, 3, 2, 1}));
+}
 
-  auto asc = rank(rows, "sharpe", false);
-  ASSERT_TRUE(asc.ok());
-  order.clear();
-  for (const SweepRow& r : *asc) order.push_back(r.index);
-  EXPECT_EQ(order, (std::vector<int>{3, 0, 1, 2}));  // 0.5, 1.5, then null/error rows by index
+// A point that never traded (sharpe undefined) must not outrank a losing point, whichever way the
+// ranking goes; undefined means missing, null, a string or a number that is not finite.
+TEST(Rank, UndefinedValuesRankAfterEveryDefinedValueInBothDirections) {
+  const std::vector<SweepRow> rows = {
+      row(0, {{"A", "1"}}, true, "", {{"sharpe", "null"}}),     // never traded
+      row(1, {{"A", "2"}}, true, "", {{"sharpe", "-3.5"}}),     // lost
+      row(2, {{"A", "3"}}, false, "boom", {}),                  // failed
+      row(3, {{"A", "4"}}, true, "", {}),                       // sharpe missing
+      row(4, {{"A", "5"}}, true, "", {{"sharpe", "2"}}),        // won
+      row(5, {{"A", "6"}}, true, "", {{"sharpe", "\"n/a\""}}),  // a string
+      row(6, {{"A", "7"}}, true, "", {{"sharpe", "1e999"}}),    // overflows to inf
+  };
+  EXPECT_EQ(indexes(rank(rows, "sharpe", true)), (std::vector<int>{4, 1, 0, 3, 5, 6, 2}));
+  EXPECT_EQ(indexes(rank(rows, "sharpe", false)), (std::vector<int>{1, 4, 0, 3, 5, 6, 2}));
+  // Out-of-sample rows rank on the oos run: an in-sample value does not make it defined.
+  std::vector<SweepRow> oos = {row(0, {}, true, "", {{"sharpe", "9"}}), row(1, {}, true, "", {{"sharpe", "-1"}})};
+  for (SweepRow& r : oos) r.has_oos = true;
+  oos[0].oos.values = {{"sharpe", "null"}};
+  oos[1].oos.values = {{"sharpe", "-2"}};
+  EXPECT_EQ(indexes(rank(oos, "sharpe", true)), (std::vector<int>{1, 0}));
+  EXPECT_EQ(indexes(rank(oos, "sharpe", false)), (std::vector<int>{1, 0}));
+}
 
-  auto typo = rank(rows, "sharp", true);
-  ASSERT_FALSE(typo.ok());
-  EXPECT_NE(message(typo.status()).find("'sharp' (known: net_pnl, sharpe)"), std::string::npos) << typo.status();
+TEST(Rank, WarningNamesTheMetricTheCountAndWhy) {
+  // Every ok row defines it (the error row does not count): no warning.
+  EXPECT_EQ(undefined_metric_warning(sample_rows(), "net_pnl"), "");
+  // One of three ok rows has a null sharpe and no note.
+  EXPECT_EQ(undefined_metric_warning(sample_rows(), "sharpe"),
+            "warning: sharpe undefined for 1 of 3 points: the backtest reported null (too few buckets?); they are "
+            "ranked after every point that has a value");
+  // The summary's own reason (<metric>_note) is used, grouped with counts when reasons differ.
+  std::vector<SweepRow> rows = {
+      row(0, {}, true, "", {{"sharpe", "null"}, {"sharpe_note", "\"1 bucket of 60 s; needs 2\""}}),
+      row(1, {}, true, "", {{"sharpe", "null"}, {"sharpe_note", "\"1 bucket of 60 s; needs 2\""}}),
+      row(2, {}, true, "", {{"sharpe", "1.5"}}),
+      row(3, {}, true, "", {}),
+      row(4, {}, false, "boom", {}),
+  };
+  EXPECT_EQ(undefined_metric_warning(rows, "sharpe"),
+            "warning: sharpe undefined for 3 of 4 points: 1 bucket of 60 s; needs 2 (2); the backtest did not report "
+            "it (1); they are ranked after every point that has a value");
+  // No point defines it: the ranking is meaningless and the line says so, naming the oos metric.
+  std::vector<SweepRow> none = {row(0, {}, true, "", {}), row(1, {}, true, "", {})};
+  for (SweepRow& r : none) {
+    r.has_oos = true;
+    r.is.values = {{"sharpe", "0.7"}};
+    r.oos.values = {{"sharpe", "null"}};
+  }
+  EXPECT_EQ(undefined_metric_warning(none, "sharpe"),
+            "WARNING: oos_sharpe undefined for every point (2 of 2): the backtest reported null (too few buckets?). "
+            "The ranking is meaningless (points are listed by index); rank on a metric this data defines, e.g. "
+            "--rank net_pnl");
+  // Other metrics: no bucket hint; a non-finite value is named.
+  EXPECT_EQ(undefined_metric_warning(
+                {row(0, {}, true, "", {{"fill_ratio", "null"}}), row(1, {}, true, "", {{"fill_ratio", "\"x\""}}),
+                 row(2, {}, true, "", {{"fill_ratio", "0.5"}})},
+                "fill_ratio"),
+            "warning: fill_ratio undefined for 2 of 3 points: the backtest reported null (1); the backtest reported "
+            "\"x\", not a finite number (1); they are ranked after every point that has a value");
 }
 
 TEST(Rank, TopTableShowsAtMostTenRows) {
   std::vector<SweepRow> rows;
   for (int i = 0; i < 15; ++i)
     rows.push_back(row(i, {{"A", std::to_string(i)}}, true, "", {{"net_pnl", std::to_string(i)}}));
-  auto ranked = rank(rows, "net_pnl", true);
-  ASSERT_TRUE(ranked.ok());
-  const std::string table = top_table(*ranked, "net_pnl");
+  const std::string table = top_table(rank(rows, "net_pnl", true), "net_pnl");
   const std::vector<std::string_view> lines = core::split(table, '\n');
   ASSERT_EQ(lines.size(), 12u);  // header + 10 rows + empty piece after the last '\n'
   EXPECT_EQ(lines[0], "rank  index  status  net_pnl  params");
   EXPECT_EQ(lines[1], "   1     14      ok       14  A=14");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stopping a running sweep
+
+// Points V=1 and V=2 finish at once; the others block opening a FIFO nobody writes to, so they can
+// only end by being killed. The first finished row raises the stop: run_sweep must kill the blocked
+// children (their FIFO then has no reader left) and return the finished rows only.
+TEST(RunSweep, StopFdEndsTheSweepWithTheFinishedRowsAndKillsTheRest) {
+  char dir[] = "/tmp/sweep_stop_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  int stop[2];
+  ASSERT_EQ(::pipe(stop), 0);
+  auto pts = expand_grid("V=1:6:1");
+  ASSERT_TRUE(pts.ok());
+  SweepRunOptions o =
+      shell("v=${1#*=}; if [ $v -gt 2 ]; then read x < '" + fifo + "'; fi; echo \"{\\\"net_pnl\\\":$v}\"", 2);
+  o.timeout_s = 0;
+  o.stop_fd = stop[0];
+  std::size_t seen = 0;
+  o.on_row = [&](const SweepRow&, std::size_t done, std::size_t) {
+    seen = done;
+    if (done == 2) {
+      ASSERT_EQ(::write(stop[1], "x", 1), 1);
+    }
+  };
+  auto rows = run_sweep(*pts, o);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(seen, 2u);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].index, 0);
+  EXPECT_EQ((*rows)[1].index, 1);
+  EXPECT_TRUE((*rows)[0].ok && (*rows)[1].ok);
+  // No reader holds the FIFO: opening it for writing without blocking fails with ENXIO.
+  const int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+  EXPECT_LT(w, 0);
+  EXPECT_EQ(errno, ENXIO);
+  if (w >= 0) ::close(w);
+
+  // Raised before the start: nothing runs.
+  std::size_t calls = 0;
+  o.on_row = [&](const SweepRow&, std::size_t, std::size_t) { ++calls; };
+  rows = run_sweep(*pts, o);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE(rows->empty());
+  EXPECT_EQ(calls, 0u);
+  ::close(stop[0]);
+  ::close(stop[1]);
+  ::unlink(fifo.c_str());
+  ::rmdir(dir);
+}
+
+TEST(RunSweep, ChildrenLeadTheirOwnProcessGroup) {
+  auto pts = expand_grid("V=1");
+  ASSERT_TRUE(pts.ok());
+  // Field 5 of /proc/PID/stat is the process group ("sh" has no spaces in its name).
+  auto rows = run_sweep(*pts, shell(R"(set -- $(cat /proc/$$/stat); echo "{\"pid\":$1,\"pgid\":$5}")", 1));
+  ASSERT_TRUE(rows.ok());
+  ASSERT_TRUE((*rows)[0].ok) << (*rows)[0].error;
+  EXPECT_EQ(*(*rows)[0].is.find("pid"), *(*rows)[0].is.find("pgid"));
+  EXPECT_NE(*(*rows)[0].is.find("pgid"), std::to_string(::getpgrp()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ResultsWriter / read_results
+
+std::string temp_dir_path() {
+  char dir[] = "/tmp/sweep_writer_XXXXXX";
+  return ::mkdtemp(dir) ? std::string(dir) : std::string("/tmp");
+}
+
+TEST(ResultsWriter, EveryAppendedRowIsInTheFileAtOnceAndTheFileStaysValid) {
+  const std::string path = temp_dir_path() + "/r.csv";
+  auto w = ResultsWriter::create(path, {"A", "MODE"}, false, {});
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(slurp(path), "index,A,MODE,status,error\n");  // header before any row
+  const std::vector<SweepRow> rows = sample_rows();
+  // Completion order 3, 1, 0, 2: the error row brings no metric (no rewrite), index 3 brings
+  // net_pnl and sharpe (one rewrite with the wider header), the others append.
+  ASSERT_TRUE(w->append(rows[1]).ok());
+  EXPECT_EQ(slurp(path), "index,A,MODE,status,error\n1,2,z,error,\"bad \"\"value\"\"\"\n");
+  EXPECT_EQ(w->rewrites(), 0);
+  ASSERT_TRUE(w->append(rows[3]).ok());
+  EXPECT_EQ(w->rewrites(), 1);
+  EXPECT_EQ(slurp(path),
+            "index,A,MODE,status,error,net_pnl,sharpe\n"
+            "1,2,z,error,\"bad \"\"value\"\"\",,\n"
+            "3,4,z,ok,,9,0.5\n");
+  ASSERT_TRUE(w->append(rows[0]).ok());
+  ASSERT_TRUE(w->append(rows[2]).ok());
+  EXPECT_EQ(w->rewrites(), 1);
+  EXPECT_EQ(slurp(path),
+            "index,A,MODE,status,error,net_pnl,sharpe\n"
+            "1,2,z,error,\"bad \"\"value\"\"\",,\n"
+            "3,4,z,ok,,9,0.5\n"
+            "0,1,\"x,y\",ok,,5,1.5\n"
+            "2,3,z,ok,,-2,\n");
+  // finish(): index order, exactly what write_results gives.
+  ASSERT_TRUE(w->finish().ok());
+  EXPECT_EQ(slurp(path), to_csv(rows));
+  // Appends after finish() go on in the same file.
+  ASSERT_TRUE(w->append(row(4, {{"A", "5"}, {"MODE", "q"}}, true, "", {{"net_pnl", "1"}})).ok());
+  EXPECT_EQ(slurp(path), to_csv(rows) + "4,5,q,ok,,1,\n");
+}
+
+TEST(ResultsWriter, JsonlLinesAreAppendedWithoutRewrites) {
+  const std::string path = temp_dir_path() + "/r.jsonl";
+  auto w = ResultsWriter::create(path, {"A", "MODE"}, false, {});
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(slurp(path), "");
+  const std::vector<SweepRow> rows = sample_rows();
+  ASSERT_TRUE(w->append(rows[1]).ok());
+  ASSERT_TRUE(w->append(rows[0]).ok());
+  EXPECT_EQ(w->rewrites(), 0);
+  EXPECT_EQ(slurp(path),
+            "{\"index\":1,\"A\":2,\"MODE\":\"z\",\"status\":\"error\",\"error\":\"bad \\\"value\\\"\"}\n"
+            "{\"index\":0,\"A\":1,\"MODE\":\"x,y\",\"status\":\"ok\",\"error\":null,\"net_pnl\":5,\"sharpe\":1.5}\n");
+  ASSERT_TRUE(w->append(rows[3]).ok());
+  ASSERT_TRUE(w->append(rows[2]).ok());
+  ASSERT_TRUE(w->finish().ok());
+  EXPECT_EQ(slurp(path), to_jsonl(rows));
+}
+
+TEST(ResultsWriter, CreateReplacesTheFileWithTheGivenRows) {
+  const std::string path = temp_dir_path() + "/r.csv";
+  {
+    std::ofstream old(path);
+    old << "something else entirely\n";
+  }
+  const std::vector<SweepRow> rows = sample_rows();
+  auto w = ResultsWriter::create(path, {"A", "MODE"}, false, {rows[0], rows[3]});
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(slurp(path), to_csv({rows[0], rows[3]}));
+  EXPECT_FALSE(ResultsWriter::create(path + ".txt", {}, false, {}).ok());
+  EXPECT_FALSE(ResultsWriter::create("/no/such/dir/r.csv", {}, false, {}).ok());
+}
+
+void expect_same_rows(const std::vector<SweepRow>& got, const std::vector<SweepRow>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].index, want[i].index);
+    EXPECT_EQ(got[i].params, want[i].params);
+    EXPECT_EQ(got[i].ok, want[i].ok);
+    EXPECT_EQ(got[i].error, want[i].error);
+    EXPECT_EQ(got[i].has_oos, want[i].has_oos);
+  }
+}
+
+TEST(ReadResults, CsvAndJsonlComeBackAsTheRowsThatWereWritten) {
+  const std::string dir = temp_dir_path();
+  const std::vector<SweepRow> rows = sample_rows();
+  for (const std::string name : {"r.csv", "r.jsonl"}) {
+    const std::string path = dir + "/" + name;
+    ASSERT_TRUE(write_results(rows, path).ok());
+    auto back = read_results(path, false);
+    ASSERT_TRUE(back.ok()) << back.status();
+    expect_same_rows(*back, rows);
+    // Metrics as tokens: numbers as printed, a null (or, in CSV, an empty cell) as null.
+    EXPECT_EQ(*(*back)[0].is.find("sharpe"), "1.5");
+    EXPECT_EQ(*(*back)[2].is.find("sharpe"), "null");
+    EXPECT_EQ(*(*back)[3].is.find("net_pnl"), "9");
+    // Written again, the file is byte-identical.
+    ASSERT_TRUE(write_results(*back, path + ".again" + name.substr(1)).ok());
+    EXPECT_EQ(slurp(path + ".again" + name.substr(1)), slurp(path));
+  }
+}
+
+TEST(ReadResults, OutOfSampleColumnsSplitIntoTheTwoRuns) {
+  const std::string path = temp_dir_path() + "/r.csv";
+  std::vector<SweepRow> rows = {row(0, {{"V", "1"}}, true, "", {{"sharpe", "1"}})};
+  rows[0].has_oos = true;
+  rows[0].oos.values = {{"sharpe", "9"}};
+  ASSERT_TRUE(write_results(rows, path).ok());
+  auto back = read_results(path, true);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ(*(*back)[0].is.find("sharpe"), "1");
+  EXPECT_EQ(*(*back)[0].oos.find("sharpe"), "9");
+  // The other setting is an error naming the file and line.
+  auto wrong = read_results(path, false);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(message(wrong.status()).find(path + ":2: column 'oos_sharpe'"), std::string::npos) << wrong.status();
+  ASSERT_TRUE(write_results(sample_rows(), path).ok());
+  EXPECT_FALSE(read_results(path, true).ok());
+}
+
+TEST(ReadResults, ACutShortLastLineIsIgnoredOtherDamageIsAnError) {
+  const std::string dir = temp_dir_path();
+  const std::string csv = dir + "/r.csv", jsonl = dir + "/r.jsonl";
+  const std::vector<SweepRow> rows = sample_rows();
+  std::string text = to_csv(rows);
+  {
+    std::ofstream out(csv);
+    out << text << "4,5,z,o";  // the write of row 4 was cut
+  }
+  auto back = read_results(csv, false);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->size(), 4u);
+  {
+    std::ofstream out(jsonl);
+    out << to_jsonl(rows) << "{\"index\":4,\"A\":";
+  }
+  back = read_results(jsonl, false);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->size(), 4u);
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"index,A,status,error\n0,1,ok\n", ":2: 3 fields, the header has 4"},
+      {"index,A,status,error\nx,1,ok,\n", ":2: index 'x' is not a whole number"},
+      {"index,A,status,error\n0,1,maybe,\n", ":2: status 'maybe'"},
+      {"index,A,error\n0,1,\n", ":2: no 'status' and 'error' columns"},
+      {"index,A,status,error\n0,\"1\"x,ok,\n", ":2: malformed CSV quoting"},
+  };
+  for (const auto& [body, want] : bad) {
+    {
+      std::ofstream out(csv);
+      out << body;
+    }
+    auto r = read_results(csv, false);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_NE(message(r.status()).find(csv + want), std::string::npos) << r.status();
+  }
+  {
+    std::ofstream out(jsonl);
+    out << "{\"index\":0,\"status\":\"ok\",\"error\":null}\nnot json\n";
+  }
+  auto r = read_results(jsonl, false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(message(r.status()).find(jsonl + ":2:"), std::string::npos) << r.status();
+  // An empty file has no rows.
+  { std::ofstream out(csv); }
+  back = read_results(csv, false);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->empty());
 }
 
 }  // namespace
