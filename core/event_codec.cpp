@@ -32,16 +32,7 @@ std::string_view to_string(RecordKind k) {
   return "?";
 }
 
-std::string_view control_command_name(ControlCommand c) {
-  switch (c) {
-    case ControlCommand::kNone: return "none";
-    case ControlCommand::kCancelAll: return "cancel_all";
-    case ControlCommand::kKillSwitchOn: return "kill_on";
-    case ControlCommand::kKillSwitchOff: return "kill_off";
-    case ControlCommand::kShutdown: return "shutdown";
-  }
-  return "?";
-}
+std::string_view control_command_name(ControlCommand c) { return to_string(c); }
 
 std::string_view to_string(DecodeResult r) {
   switch (r) {
@@ -312,6 +303,14 @@ std::size_t encode(const Control& e, uint64_t seq, const SymbolTable& symbols, c
   w.str(sym);
   w.lit(",\"cmd\":");
   w.name(control_command_name(e.command));
+  w.lit(",\"cause\":");
+  w.name(to_string(e.cause));
+  w.lit(",\"measured\":");
+  w.dec(e.measured_raw);
+  w.lit(",\"limit\":");
+  w.dec(e.limit_raw);
+  w.lit(",\"equity\":");
+  w.dec(e.equity_raw);
   w.lit("}");
   return w.finish();
 }
@@ -379,24 +378,29 @@ namespace {
 
 namespace namso = simdjson::ondemand;
 
+// clang-format off
 enum Field : uint8_t {
   fV, fSeq, fKind, fTsLocal, fTsExch, fTsTick, fNextFunding, fSym, fU, fBid, fBq, fAsk, fAq, fPx, fQty,
   fMark, fIndex, fFunding, fFee, fId, fAggr, fFeed, fStrat, fVenue, fAction, fSide, fTif, fCid, fTid,
   fStatus, fReason, fMaker, fLq, fCq, fCmd, fProgram, fConfig, fEvents, fNMd, fNTrade, fNMark, fNSig,
-  fNOrd, fNExec, fNCtl, kFieldCount
+  fNOrd, fNExec, fNCtl, fCause, fMeasured, fLimit, fEquity, kFieldCount
 };
+// clang-format on
 static_assert(kFieldCount <= 64, "presence is a 64-bit mask");
 
 // How a field's JSON value is read. A field name has one type in every kind, which lets the decoder
 // read fields in whatever order they come, before it knows the kind.
+// clang-format off
 enum class FieldType : uint8_t { kInt, kUint, kU8, kDecimal, kString, kSide, kAction, kTif, kStatus, kReason,
-                                 kCmd, kBool, kObject };
+                                 kCmd, kCause, kBool, kObject };
+// clang-format on
 
 struct FieldDef {
   std::string_view name;
   FieldType type;
 };
 
+// clang-format off
 constexpr FieldDef kFields[kFieldCount] = {
     {"v", FieldType::kUint},          {"seq", FieldType::kUint},       {"kind", FieldType::kString},
     {"ts_local", FieldType::kInt},    {"ts_exch", FieldType::kInt},    {"ts_tick", FieldType::kInt},
@@ -413,7 +417,10 @@ constexpr FieldDef kFields[kFieldCount] = {
     {"config", FieldType::kObject},   {"events", FieldType::kUint},    {"n_md", FieldType::kUint},
     {"n_trade", FieldType::kUint},    {"n_mark", FieldType::kUint},    {"n_sig", FieldType::kUint},
     {"n_ord", FieldType::kUint},      {"n_exec", FieldType::kUint},    {"n_ctl", FieldType::kUint},
+    {"cause", FieldType::kCause},     {"measured", FieldType::kDecimal}, {"limit", FieldType::kDecimal},
+    {"equity", FieldType::kDecimal},
 };
+// clang-format on
 
 // Field lookup by a collision-free hash of (length, first, middle, last char) into 128 slots,
 // verified at compile time: one table load and one short compare per key instead of a string chain.
@@ -468,7 +475,7 @@ constexpr Field kOrderOrd[] = {fV,     fSeq,    fKind, fTsTick, fTsLocal, fSym, 
                                fAction, fSide, fTif,  fPx,     fQty,     fCid, fTid};
 constexpr Field kOrderExec[] = {fV,      fSeq,  fKind, fTsLocal, fTsExch, fSym, fStrat, fVenue, fCid,
                                 fStatus, fSide, fPx,   fLq,      fCq,     fFee, fMaker, fReason};
-constexpr Field kOrderCtl[] = {fV, fSeq, fKind, fTsLocal, fSym, fCmd};
+constexpr Field kOrderCtl[] = {fV, fSeq, fKind, fTsLocal, fSym, fCmd, fCause, fMeasured, fLimit, fEquity};
 constexpr Field kOrderConfig[] = {fV, fKind, fProgram, fConfig};
 constexpr Field kOrderEnd[] = {fV, fKind, fEvents, fNMd, fNTrade, fNMark, fNSig, fNOrd, fNExec, fNCtl};
 struct FieldOrder {
@@ -572,7 +579,7 @@ constexpr uint64_t kRequired[kEventKindCount + 2] = {
     // exec
     bit(fSeq) | bit(fTsLocal) | bit(fTsExch) | bit(fSym) | bit(fStrat) | bit(fVenue) | bit(fCid) | bit(fStatus) |
         bit(fSide) | bit(fPx) | bit(fLq) | bit(fCq) | bit(fFee) | bit(fMaker) | bit(fReason),
-    // ctl
+    // ctl (cause, measured, limit, equity were added later in version 1: optional, default none / 0)
     bit(fSeq) | bit(fTsLocal) | bit(fSym) | bit(fCmd),
     // config
     bit(fProgram) | bit(fConfig),
@@ -635,6 +642,8 @@ constexpr ExecStatus kStatuses[] = {ExecStatus::kNew,      ExecStatus::kPartiall
 constexpr ControlCommand kCommands[] = {ControlCommand::kNone, ControlCommand::kCancelAll,
                                         ControlCommand::kKillSwitchOn, ControlCommand::kKillSwitchOff,
                                         ControlCommand::kShutdown};
+constexpr KillCause kCauses[] = {KillCause::kNone, KillCause::kManual, KillCause::kDrawdown, KillCause::kDailyLoss};
+std::string_view cause_name(KillCause c) { return to_string(c); }
 std::string_view side_name(Side s) { return to_string(s); }
 std::string_view action_name(SignalAction a) { return to_string(a); }
 std::string_view tif_name(TimeInForce t) { return to_string(t); }
@@ -1013,7 +1022,8 @@ DecodeResult EventDecoder::decode_generic(std::string_view line, RecordedEvent& 
       case FieldType::kTif:
       case FieldType::kStatus:
       case FieldType::kReason:
-      case FieldType::kCmd: {
+      case FieldType::kCmd:
+      case FieldType::kCause: {
         std::string_view s;
         if (!raw_string(v, s)) return Impl::bad_field(*this, f, "expected a string");
         bool ok = false;
@@ -1023,6 +1033,7 @@ DecodeResult EventDecoder::decode_generic(std::string_view line, RecordedEvent& 
           case FieldType::kTif: ok = parse_enum(s, kTifs, tif_name, slot); break;
           case FieldType::kStatus: ok = parse_enum(s, kStatuses, status_name, slot); break;
           case FieldType::kReason: ok = parse_reason(s, slot); break;
+          case FieldType::kCause: ok = parse_enum(s, kCauses, cause_name, slot); break;
           default: ok = parse_enum(s, kCommands, control_command_name, slot); break;
         }
         if (!ok) return Impl::bad_field(*this, f, "unknown value");
@@ -1163,6 +1174,11 @@ DecodeResult EventDecoder::decode_generic(std::string_view line, RecordedEvent& 
       Control& e = out.event.emplace<Control>();
       e.ts_local = n[fTsLocal];
       e.command = static_cast<ControlCommand>(n[fCmd]);
+      auto opt = [n, seen](Field f) { return (seen & bit(f)) != 0 ? n[f] : 0; };
+      e.cause = static_cast<KillCause>(opt(fCause));
+      e.measured_raw = opt(fMeasured);
+      e.limit_raw = opt(fLimit);
+      e.equity_raw = opt(fEquity);
       e.symbol = sym;
       break;
     }

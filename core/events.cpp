@@ -62,7 +62,39 @@ std::string_view to_string(RejectReason r) {
     case RejectReason::kBadOrder: return "bad_order";
     case RejectReason::kVenueReject: return "venue_reject";
     case RejectReason::kUnknownOrder: return "unknown_order";
+    case RejectReason::kDailyLoss:
+      return "daily_loss";
     case RejectReason::kCount: break;
+  }
+  return "?";
+}
+
+std::string_view to_string(ControlCommand c) {
+  switch (c) {
+    case ControlCommand::kNone:
+      return "none";
+    case ControlCommand::kCancelAll:
+      return "cancel_all";
+    case ControlCommand::kKillSwitchOn:
+      return "kill_on";
+    case ControlCommand::kKillSwitchOff:
+      return "kill_off";
+    case ControlCommand::kShutdown:
+      return "shutdown";
+  }
+  return "?";
+}
+
+std::string_view to_string(KillCause c) {
+  switch (c) {
+    case KillCause::kNone:
+      return "none";
+    case KillCause::kManual:
+      return "manual";
+    case KillCause::kDrawdown:
+      return "drawdown";
+    case KillCause::kDailyLoss:
+      return "daily_loss";
   }
   return "?";
 }

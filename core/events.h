@@ -120,22 +120,27 @@ inline constexpr uint8_t kRiskVenue = 0xFF;
 // (risk_rejects_total{reason}) and one recorder field cover both.
 enum class RejectReason : uint8_t {
   kNone = 0,
-  kPriceBand,        // outside PX_MIN/PX_MAX
-  kPriceDeviation,   // too far from the last mid
-  kNotionalOrder,    // order notional above MAX_NOTIONAL
-  kNotionalSymbol,   // symbol exposure above MAX_SYMBOL_NOTIONAL
+  kPriceBand,       // outside PX_MIN/PX_MAX
+  kPriceDeviation,  // too far from the last mid
+  kNotionalOrder,   // order notional above MAX_NOTIONAL
+  kNotionalSymbol,  // symbol exposure above MAX_SYMBOL_NOTIONAL
   kQpsSecond,
   kQpsMinute,
-  kInventory,        // would breach MAX_INVENTORY
+  kInventory,  // would breach MAX_INVENTORY
   kDrawdown,
   kKillSwitch,
-  kNoMarket,         // no mid yet for a deviation check
-  kBadOrder,         // zero qty / price, unknown target
-  kVenueReject,      // venue refused (filters, post-only would cross, ...)
-  kUnknownOrder,     // cancel of an unknown order
+  kNoMarket,      // no mid yet for a deviation check
+  kBadOrder,      // zero qty / price, unknown target
+  kVenueReject,   // venue refused (filters, post-only would cross, ...)
+  kUnknownOrder,  // cancel of an unknown order
+  kDailyLoss,     // kill switch engaged by MAX_DAILY_LOSS (kDrawdown: by MAX_DRAWDOWN)
   kCount
 };
 std::string_view to_string(RejectReason r);
+// True for the reasons that mean "the kill switch is engaged": nothing new goes out until a reset.
+[[nodiscard]] constexpr bool is_halt(RejectReason r) {
+  return r == RejectReason::kKillSwitch || r == RejectReason::kDrawdown || r == RejectReason::kDailyLoss;
+}
 
 struct ExecReport {
   UnixNanos ts_exchange = 0;  // venue time of the event
@@ -154,10 +159,31 @@ struct ExecReport {
   bool maker = true;          // liquidity flag of this fill
 };
 
+// Risk state broadcast: risk tells every strategy worker that the kill switch engaged or released
+// with an ExecReport from kRiskVenue for client id 0 (no order has that id): status kRejected with
+// the halt reason (is_halt) when it engaged, status kCanceled with kNone when it released. Workers
+// act on it and do not pass it to the strategy.
+[[nodiscard]] constexpr bool is_risk_state_report(const ExecReport& r) {
+  return r.venue == kRiskVenue && r.client_id == 0;
+}
+
 enum class ControlCommand : uint8_t { kNone, kCancelAll, kKillSwitchOn, kKillSwitchOff, kShutdown };
+// What engaged the kill switch: the operator (ops API, control queue) or a loss limit.
+enum class KillCause : uint8_t { kNone, kManual, kDrawdown, kDailyLoss };
+std::string_view to_string(ControlCommand c);  // "none", "cancel_all", "kill_on", "kill_off", "shutdown"
+std::string_view to_string(KillCause c);       // "none", "manual", "drawdown", "daily_loss"
+
+// A control command (ops / engine -> risk over the control queue) and, as recorded `ctl` events,
+// what risk did with the kill switch: kKillSwitchOn when it engaged (cause = why, and for a loss limit
+// the measured value that crossed it), kKillSwitchOff when it released (cause = what had engaged it).
 struct Control {
   UnixNanos ts_local = 0;
+  int64_t measured_raw = 0;  // kill_on by a limit: drawdown from the peak (kDrawdown) or loss since the
+                             // UTC day start (kDailyLoss), quote * 1e8; 0 otherwise
+  int64_t limit_raw = 0;     // the limit it crossed (MAX_DRAWDOWN / MAX_DAILY_LOSS), quote * 1e8; 0 otherwise
+  int64_t equity_raw = 0;    // total equity (realized + unrealized - fees) at that moment, quote * 1e8
   ControlCommand command = ControlCommand::kNone;
+  KillCause cause = KillCause::kNone;
   SymbolId symbol = kNoSymbol;  // kNoSymbol = all
 };
 

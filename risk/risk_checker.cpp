@@ -44,8 +44,16 @@ RejectReason RiskChecker::evaluate(const core::Signal& s, core::UnixNanos now) c
     target = orders_.find(s.target_id);
     if (target == nullptr || target->symbol != s.symbol || target->side != s.side) return RejectReason::kBadOrder;
   }
-  if (kill_ == KillCause::kManual) return RejectReason::kKillSwitch;
-  if (kill_ != KillCause::kNone) return RejectReason::kDrawdown;
+  switch (kill_) {
+    case KillCause::kNone:
+      break;
+    case KillCause::kManual:
+      return RejectReason::kKillSwitch;
+    case KillCause::kDrawdown:
+      return RejectReason::kDrawdown;
+    case KillCause::kDailyLoss:
+      return RejectReason::kDailyLoss;
+  }
 
   if (s.price < limits_.px_min || s.price > limits_.px_max) return RejectReason::kPriceBand;
   const bool has_mid = positions_.has_mid(s.symbol);
@@ -167,25 +175,55 @@ bool RiskChecker::after_equity_change() {
   if (kill_ != KillCause::kNone) return false;
   if (limits_.max_drawdown_raw > 0 && peak_equity_ - equity > Wide{limits_.max_drawdown_raw} * kWidePerRaw) {
     kill_ = KillCause::kDrawdown;
+    trip_measured_raw_ = Positions::to_raw(peak_equity_ - equity);
+    trip_limit_raw_ = limits_.max_drawdown_raw;
   } else if (limits_.max_daily_loss_raw > 0 &&
              day_start_equity_ - equity > Wide{limits_.max_daily_loss_raw} * kWidePerRaw) {
     kill_ = KillCause::kDailyLoss;
+    trip_measured_raw_ = Positions::to_raw(day_start_equity_ - equity);
+    trip_limit_raw_ = limits_.max_daily_loss_raw;
   } else {
     return false;
   }
+  trip_equity_raw_ = Positions::to_raw(equity);
   request_cancel_all(core::kNoSymbol);
   return true;
 }
 
-void RiskChecker::set_kill_switch(bool on) {
+bool RiskChecker::set_kill_switch(bool on) {
   if (on) {
-    if (kill_ == KillCause::kNone) kill_ = KillCause::kManual;
+    const bool changed = kill_ == KillCause::kNone;
+    if (changed) {
+      kill_ = KillCause::kManual;
+      trip_measured_raw_ = trip_limit_raw_ = 0;
+      trip_equity_raw_ = positions_.total_equity_raw();
+    }
     request_cancel_all(core::kNoSymbol);
-    return;
+    return changed;
   }
+  const bool changed = kill_ != KillCause::kNone;
+  if (changed) released_ = kill_;
   kill_ = KillCause::kNone;
   peak_equity_ = positions_.total_equity_wide();
   day_start_equity_ = peak_equity_;
+  return changed;
+}
+
+core::Control RiskChecker::kill_event(core::UnixNanos now) const {
+  core::Control c;
+  c.ts_local = now;
+  if (kill_ != KillCause::kNone) {
+    c.command = core::ControlCommand::kKillSwitchOn;
+    c.cause = kill_;
+    c.measured_raw = trip_measured_raw_;
+    c.limit_raw = trip_limit_raw_;
+    c.equity_raw = trip_equity_raw_;
+  } else {
+    c.command = core::ControlCommand::kKillSwitchOff;
+    c.cause = released_;
+    c.equity_raw = positions_.total_equity_raw();
+  }
+  return c;
 }
 
 void RiskChecker::request_cancel_all(core::SymbolId symbol) {

@@ -8,8 +8,8 @@
 // Rules for a kNew / kReplace signal, in this order (first failure wins):
 //   kBadOrder        unknown symbol, qty or price <= 0, client id 0 or already working, replace of an
 //                    order that is not working (or on another symbol/side), working table full
-//   kKillSwitch      kill switch engaged by the operator (kDrawdown when engaged by MAX_DRAWDOWN or
-//                    MAX_DAILY_LOSS)
+//   kKillSwitch      kill switch engaged by the operator (kDrawdown when engaged by MAX_DRAWDOWN,
+//                    kDailyLoss when engaged by MAX_DAILY_LOSS)
 //   kPriceBand       price outside [PX_MIN, PX_MAX]
 //   kNoMarket        PX_BAND_PCT is on and the symbol has no mid yet
 //   kPriceDeviation  |price - mid| > PX_BAND_PCT % of mid
@@ -29,7 +29,9 @@
 // MAX_DAILY_LOSS below its value at the first event of the current UTC day (day from `now`). It stays
 // engaged until set_kill_switch(false), which also re-bases the peak and the day start to the current
 // equity (otherwise the same loss would engage it again on the next event). Engaging it, whatever the
-// cause, queues an engine cancel for every working order (see request_cancel_all).
+// cause, queues an engine cancel for every working order (see request_cancel_all). kill_event() describes
+// the current state as the `ctl` event the stage records and logs: the cause, and for a loss limit the
+// drawdown / daily loss that crossed it, the limit and the equity at that moment.
 //
 // Engine cancels (cancel-all, kill switch): request_cancel_all() snapshots the matching working
 // orders that have no cancel in flight into a queue reserved to MAX_WORKING_ORDERS; the stage pulls
@@ -53,7 +55,7 @@
 
 namespace dmabot::risk {
 
-enum class KillCause : uint8_t { kNone, kManual, kDrawdown, kDailyLoss };
+using core::KillCause;
 
 // The timestamps of the last `cap` accepted orders; allows another while fewer than cap of them lie
 // in (now - window, now]. Fixed ring, no allocation after construction.
@@ -101,10 +103,15 @@ class RiskChecker {
   bool on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos now);
 
   // Manual kill switch. On also requests cancel-all; off re-bases the drawdown peak and the day
-  // start to the current equity.
-  void set_kill_switch(bool on);
+  // start to the current equity. Returns true when the switch changed state (on while already on
+  // keeps the first cause, and still requests cancel-all).
+  bool set_kill_switch(bool on);
   [[nodiscard]] bool kill_switch() const { return kill_ != KillCause::kNone; }
   [[nodiscard]] KillCause kill_cause() const { return kill_; }
+  // The state as a `ctl` event stamped `now`: kKillSwitchOn with the cause and, for a loss limit, the
+  // measured drawdown / daily loss, the limit and the equity when it engaged; kKillSwitchOff with the
+  // cause that was lifted (kNone before any trip) and the equity now.
+  [[nodiscard]] core::Control kill_event(core::UnixNanos now) const;
 
   // Queues an engine cancel for every working order of `symbol` (kNoSymbol = all) that has no cancel
   // in flight and is not queued yet. Cold: scans the order table.
@@ -146,6 +153,10 @@ class RiskChecker {
   SlidingWindow per_second_;
   SlidingWindow per_minute_;
   KillCause kill_ = KillCause::kNone;
+  KillCause released_ = KillCause::kNone;  // the cause the last set_kill_switch(false) lifted
+  int64_t trip_measured_raw_ = 0;          // drawdown / daily loss that engaged it, quote * 1e8
+  int64_t trip_limit_raw_ = 0;
+  int64_t trip_equity_raw_ = 0;
   Wide peak_equity_ = 0;
   Wide day_start_equity_ = 0;
   int64_t day_ = INT64_MIN;

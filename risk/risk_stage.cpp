@@ -1,8 +1,11 @@
 #include "risk/risk_stage.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <utility>
 
+#include "core/strings.h"
 #include "core/tap.h"
 
 namespace dmabot::risk {
@@ -15,7 +18,80 @@ constexpr int kMaxControls = 8;
 constexpr int kMdShare = 16;
 constexpr int kExecShare = 16;
 
+// Quote amounts in a sentence: 2 decimals, truncated toward zero.
+std::string money(int64_t raw) {
+  char buf[core::kDecimalBufSize];
+  return std::string(buf, core::format_decimal(raw, buf, 2));
+}
+
 }  // namespace
+
+core::RejectReason halt_reason(core::KillCause c) {
+  switch (c) {
+    case core::KillCause::kNone:
+      return RejectReason::kNone;
+    case core::KillCause::kManual:
+      return RejectReason::kKillSwitch;
+    case core::KillCause::kDrawdown:
+      return RejectReason::kDrawdown;
+    case core::KillCause::kDailyLoss:
+      return RejectReason::kDailyLoss;
+  }
+  return RejectReason::kKillSwitch;
+}
+
+std::string format_utc_ms(core::UnixNanos ts) {
+  constexpr int64_t kNs = 1'000'000'000;
+  int64_t secs = ts / kNs;
+  int64_t ns = ts % kNs;
+  if (ns < 0) {
+    ns += kNs;
+    --secs;
+  }
+  const auto t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  const std::size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  char ms[8];
+  std::snprintf(ms, sizeof(ms), ".%03d", static_cast<int>(ns / 1'000'000));
+  return core::str_cat(std::string_view(buf, n), ms, " UTC");
+}
+
+std::string describe_kill_event(const core::Control& c) {
+  const std::string when = format_utc_ms(c.ts_local);
+  if (c.command == core::ControlCommand::kKillSwitchOff) {
+    return core::str_cat("kill switch reset at ", when, " (lifts reason=", core::to_string(c.cause), ", equity ",
+                         money(c.equity_raw), ")");
+  }
+  std::string detail;
+  switch (c.cause) {
+    case core::KillCause::kDrawdown:
+      detail = core::str_cat("drawdown ", money(c.measured_raw), " > limit ", money(c.limit_raw), ", ");
+      break;
+    case core::KillCause::kDailyLoss:
+      detail = core::str_cat("loss ", money(c.measured_raw), " > limit ", money(c.limit_raw), ", ");
+      break;
+    case core::KillCause::kManual:
+      detail = "by the operator, ";
+      break;
+    case core::KillCause::kNone:
+      break;
+  }
+  return core::str_cat("kill switch tripped at ", when, " reason=", core::to_string(c.cause), " (", detail, "equity ",
+                       money(c.equity_raw), ")");
+}
+
+std::string describe_kill_history(const KillSwitchHistory& h) {
+  if (h.trips == 0) return "kill switch: not tripped";
+  std::string out = core::str_cat("kill switch: ", describe_kill_event(h.last_trip).substr(12));
+  if (h.trips > 1)
+    core::str_append(out, "; ", h.trips, " trips, first at ", format_utc_ms(h.first_trip.ts_local),
+                     " reason=", core::to_string(h.first_trip.cause));
+  core::str_append(out, h.engaged ? "; still engaged at the end" : "; reset at ",
+                   h.engaged ? "" : format_utc_ms(h.last_reset.ts_local));
+  return out;
+}
 
 RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::size_t n_venues,
                      const core::Clock& clock, RiskRings rings, core::Registry* metrics,
@@ -27,6 +103,7 @@ RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::s
       backlogs_(rings_.exec_to_worker.size()),
       n_venues_(n_venues == 0 ? 1 : n_venues) {
   for (Backlog& b : backlogs_) b.items.resize(kWorkerBacklog);
+  state_pending_.assign(rings_.exec_to_worker.size(), 0);
   if (metrics == nullptr) return;
   for (std::size_t i = 1; i < reject_counters_.size(); ++i) {
     reject_counters_[i] =
@@ -51,11 +128,77 @@ RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::s
   equity_ = &metrics->add_gauge("equity", "Total realized + unrealized PnL - fees, quote units.");
   kill_gauge_ = &metrics->add_gauge("kill_switch", "1 while the kill switch blocks new orders.");
   working_gauge_ = &metrics->add_gauge("working_orders", "Orders approved by risk and not yet final.");
+  for (core::KillCause c : {core::KillCause::kManual, core::KillCause::kDrawdown, core::KillCause::kDailyLoss}) {
+    trips_by_cause_[static_cast<std::size_t>(c)] =
+        &metrics->add_counter("kill_switch_trips_total", "Times the kill switch engaged, by what engaged it.",
+                              {{{"reason", std::string(core::to_string(c))}}});
+  }
+  resets_ = &metrics->add_counter("kill_switch_resets_total", "Times the kill switch was released.");
+}
+
+bool RiskStage::next_kill_event(core::Control& out) {
+  const core::Control* c = kill_log_.front();
+  if (c == nullptr) return false;
+  out = *c;
+  kill_log_.pop();
+  return true;
+}
+
+KillSwitchHistory RiskStage::kill_history() const {
+  KillSwitchHistory h = kill_history_;
+  h.engaged = checker_.kill_switch();
+  return h;
+}
+
+void RiskStage::on_kill_change(core::UnixNanos now) {
+  const core::Control c = checker_.kill_event(now);
+  core::tap_blocking(rings_.record_ctl, c, rings_.recorder_waits);
+  if (!kill_log_.try_push(c)) kill_log_dropped_.fetch_add(1, std::memory_order_relaxed);
+  if (c.command == core::ControlCommand::kKillSwitchOn) {
+    if (kill_history_.trips++ == 0) kill_history_.first_trip = c;
+    kill_history_.last_trip = c;
+    if (core::Counter* k = trips_by_cause_[static_cast<std::size_t>(c.cause)]; k != nullptr) k->inc();
+  } else {
+    ++kill_history_.resets;
+    kill_history_.last_reset = c;
+    if (resets_ != nullptr) resets_->inc();
+  }
+  ExecReport r;
+  r.ts_local = now;
+  r.client_id = 0;
+  r.venue = core::kRiskVenue;
+  const bool on = c.command == core::ControlCommand::kKillSwitchOn;
+  r.status = on ? core::ExecStatus::kRejected : core::ExecStatus::kCanceled;
+  r.reject_reason = on ? halt_reason(c.cause) : RejectReason::kNone;
+  state_report_ = r;
+  std::fill(state_pending_.begin(), state_pending_.end(), uint8_t{1});
+  publish_state();
+}
+
+int RiskStage::flush_state_reports() {
+  int n = 0;
+  for (std::size_t w = 0; w < state_pending_.size(); ++w) {
+    if (state_pending_[w] == 0) continue;
+    if (rings_.exec_to_worker[w] == nullptr) {
+      state_pending_[w] = 0;
+      continue;
+    }
+    if (!can_deliver(static_cast<int>(w))) continue;
+    ExecReport r = state_report_;
+    r.strategy = static_cast<uint8_t>(w + 1);
+    deliver(static_cast<int>(w), r);
+    state_pending_[w] = 0;
+    ++n;
+  }
+  return n;
 }
 
 bool RiskStage::idle() const {
   for (const Backlog& b : backlogs_) {
     if (b.count != 0) return false;
+  }
+  for (uint8_t p : state_pending_) {
+    if (p != 0) return false;
   }
   return !checker_.engine_cancels_queued();
 }
@@ -102,10 +245,10 @@ int RiskStage::drain_control() {
         checker_.request_cancel_all(c.symbol);
         break;
       case core::ControlCommand::kKillSwitchOn:
-        checker_.set_kill_switch(true);
+        if (checker_.set_kill_switch(true)) on_kill_change(clock_.now());
         break;
       case core::ControlCommand::kKillSwitchOff:
-        checker_.set_kill_switch(false);
+        if (checker_.set_kill_switch(false)) on_kill_change(clock_.now());
         break;
       case core::ControlCommand::kNone:
       case core::ControlCommand::kShutdown:
@@ -149,7 +292,7 @@ int RiskStage::poll_md(int budget) {
       const core::SymbolId s = t->symbol;
       const bool tripped = checker_.on_mid(s, core::Price::from_raw((t->bid.raw + t->ask.raw) / 2), now);
       if (s < unrealized_.size()) publish_mark(s);
-      if (tripped) publish_state();
+      if (tripped) on_kill_change(now);
     }
     rings_.md_in->pop();
     ++n;
@@ -180,7 +323,7 @@ int RiskStage::poll_exec(int budget) {
     } else {
       ++unrouted_;
     }
-    if (tripped) publish_state();
+    if (tripped) on_kill_change(now);
   }
   if (n != 0 && working_gauge_ != nullptr) working_gauge_->set(static_cast<double>(checker_.working_orders()));
   return n;
@@ -302,6 +445,7 @@ void RiskStage::publish_state() {
 int RiskStage::poll() {
   int n = drain_control();
   n += flush_backlogs();  // bounded by kWorkerBacklog per worker
+  n += flush_state_reports();
   auto left = [&n] { return n < kBatch ? kBatch - n : 0; };
   n += poll_md(std::min(kMdShare, left()));
   n += poll_exec(std::min(kExecShare, left()));

@@ -8,6 +8,19 @@
 //   md_in ──MdTick──▶ mids (price bands, unrealized PnL, drawdown)
 //   control (ops / shutdown) ──▶ kCancelAll, kKillSwitchOn (also cancels all), kKillSwitchOff
 //
+// Kill switch: every change of state — engaged by the operator or by MAX_DRAWDOWN / MAX_DAILY_LOSS,
+// released by the operator — becomes one core::Control (RiskChecker::kill_event: command, cause,
+// measured loss, limit, equity, time), built on the risk thread without formatting anything and
+//   * tapped to record_ctl (the recorder's `ctl` line; lossless, core::tap_blocking),
+//   * pushed to kill_log, which the control thread drains with next_kill_event() and logs
+//     (describe_kill_event; a full log ring drops the entry and counts it in kill_log_dropped()),
+//   * counted: kill_switch_trips_total{reason} / kill_switch_resets_total, the kill_switch gauge,
+//     and kill_history() (first and last trip, last reset) for the final summary,
+//   * broadcast to every worker as a risk state report (core::is_risk_state_report): "halted" with
+//     the halt reject reason, or "resumed", so strategies stop sending instead of being rejected.
+//     A worker whose ring and backlog are full gets it as soon as there is room (before newer
+//     reports: it goes through the same backlog).
+//
 // Flow control (never drops, never blocks): a signal is consumed only when what it produces has
 // room — order_out for an approved one, the owner's exec ring for a rejected one. Reports for a
 // worker whose exec ring is full wait in a small per-worker backlog (kWorkerBacklog, pre-reserved)
@@ -33,6 +46,8 @@
 //   realized_pnl{symbol}, unrealized_pnl{symbol}, fees_paid{symbol}   quote, on fills / mid changes
 //   equity                                total realized + unrealized - fees
 //   kill_switch (0/1), working_orders
+//   kill_switch_trips_total{reason}       manual, drawdown, daily_loss
+//   kill_switch_resets_total
 // venue label: venue_names[i] when given, else the venue index.
 //
 // Threads: poll() on the risk thread only. The accessors after that thread stopped (shutdown
@@ -40,6 +55,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -71,13 +87,38 @@ struct RiskRings {
   core::SpscRing<core::Order>* order_out = nullptr;               // to the router
   std::vector<core::SpscRing<core::ExecReport>*> exec_to_worker;  // index = strategy slot - 1
   core::SpscRing<core::ExecReport>* record_exec = nullptr;        // risk rejections -> recorder (nullable)
+  core::SpscRing<core::Control>* record_ctl = nullptr;            // kill-switch changes -> recorder (nullable)
   core::Counter* recorder_waits = nullptr;                        // nullable
 };
+
+// What the kill switch did during the run (read by the control thread after the risk thread stopped).
+struct KillSwitchHistory {
+  uint64_t trips = 0;
+  uint64_t resets = 0;
+  core::Control first_trip;  // valid when trips > 0
+  core::Control last_trip;   // valid when trips > 0
+  core::Control last_reset;  // valid when resets > 0
+  bool engaged = false;      // at the time of reading
+};
+
+// Halt reject reason for a kill cause: kKillSwitch (manual), kDrawdown, kDailyLoss; kNone for kNone.
+[[nodiscard]] core::RejectReason halt_reason(core::KillCause c);
+
+// One line for a person (cold, allocates): "kill switch tripped at 2023-11-14 22:13:20.123 UTC
+// reason=daily_loss (loss 512.30 > limit 500.00, equity -512.30)" or "kill switch reset at ...
+// (lifts reason=daily_loss, equity -512.30)". Money with 2 decimals, truncated toward zero.
+[[nodiscard]] std::string describe_kill_event(const core::Control& c);
+// "2023-11-14 22:13:20.123 UTC" (ns since the epoch; simulated clocks start at a fixed epoch time).
+[[nodiscard]] std::string format_utc_ms(core::UnixNanos ts);
+// The final summary's line: "kill switch: not tripped", or "kill switch: tripped at ... reason=...
+// (...)" for the last trip, followed by how many trips there were and whether it is still engaged.
+[[nodiscard]] std::string describe_kill_history(const KillSwitchHistory& h);
 
 class RiskStage final : public core::Stage {
  public:
   static constexpr int kBatch = 64;
   static constexpr std::size_t kWorkerBacklog = 64;  // > a worker's SignalBuffer (16): see above
+  static constexpr std::size_t kKillLogCapacity = 64;
 
   RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::size_t n_venues, const core::Clock& clock,
             RiskRings rings, core::Registry* metrics /*nullable*/,
@@ -94,6 +135,11 @@ class RiskStage final : public core::Stage {
   [[nodiscard]] bool kill_switch() const { return checker_.kill_switch(); }
   [[nodiscard]] const RiskChecker& checker() const { return checker_; }
   [[nodiscard]] uint64_t unrouted_reports() const { return unrouted_; }
+  // Control thread (one consumer): the next kill-switch change not yet taken; false when none.
+  [[nodiscard]] bool next_kill_event(core::Control& out);
+  [[nodiscard]] uint64_t kill_log_dropped() const { return kill_log_dropped_.load(std::memory_order_relaxed); }
+  // After the risk thread stopped (or from it).
+  [[nodiscard]] KillSwitchHistory kill_history() const;
   // True when nothing waits inside the stage (backlogs, queued engine cancels).
   [[nodiscard]] bool idle() const;
 
@@ -107,6 +153,9 @@ class RiskStage final : public core::Stage {
 
   int drain_control();
   int flush_backlogs();
+  int flush_state_reports();
+  // After the kill switch changed state: record, log, count, tell the workers.
+  void on_kill_change(core::UnixNanos now);
   int emit_engine_cancels(int budget);
   int poll_md(int budget);
   int poll_exec(int budget);
@@ -128,6 +177,11 @@ class RiskStage final : public core::Stage {
   std::size_t next_worker_ = 0;  // round-robin start for signals
   uint64_t engine_cancel_seq_ = 0;
   uint64_t unrouted_ = 0;
+  core::SpscRing<core::Control> kill_log_{kKillLogCapacity};
+  std::atomic<uint64_t> kill_log_dropped_{0};
+  KillSwitchHistory kill_history_;
+  std::vector<uint8_t> state_pending_;  // per worker: a state report waits for room
+  core::ExecReport state_report_;       // the one to send (the latest state wins)
 
   // Metrics (all nullptr without a registry).
   std::array<core::Counter*, static_cast<std::size_t>(core::RejectReason::kCount)> reject_counters_{};
@@ -139,6 +193,8 @@ class RiskStage final : public core::Stage {
   core::Gauge* equity_ = nullptr;
   core::Gauge* kill_gauge_ = nullptr;
   core::Gauge* working_gauge_ = nullptr;
+  std::array<core::Counter*, 4> trips_by_cause_{};  // index = KillCause
+  core::Counter* resets_ = nullptr;
 };
 
 }  // namespace dmabot::risk

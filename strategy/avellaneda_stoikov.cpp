@@ -1,5 +1,7 @@
 #include "strategy/avellaneda_stoikov.h"
 
+#include <algorithm>
+
 #include "strategy/internal/params_util.h"
 #include "strategy/quoting.h"
 
@@ -11,6 +13,7 @@ absl::StatusOr<AvellanedaStoikovParams> AvellanedaStoikovParams::from_config(cor
   DMABOT_STRATEGY_ASSIGN(p.k, cfg.get_double("AS_K", p.k, 1e-9, 1e9));
   DMABOT_STRATEGY_ASSIGN(p.sigma, cfg.get_double("AS_SIGMA", p.sigma, 0.0, 1e9));
   DMABOT_STRATEGY_ASSIGN(p.sigma_window, cfg.get_int("AS_SIGMA_WINDOW", p.sigma_window, 2, 100000));
+  DMABOT_STRATEGY_ASSIGN(p.sigma_sample_ms, cfg.get_int("AS_SIGMA_SAMPLE_MS", p.sigma_sample_ms, 1, 3'600'000));
   DMABOT_STRATEGY_ASSIGN(p.horizon_s, cfg.get_double("AS_HORIZON_S", p.horizon_s, 1e-6, 1e6));
   DMABOT_STRATEGY_ASSIGN(p.order_qty.raw, cfg.get_decimal_raw("AS_ORDER_QTY", core::decimal_to_string(p.order_qty.raw),
                                                               1, internal::kMaxQtyRaw));
@@ -29,10 +32,24 @@ double AvellanedaStoikov::sigma(core::SymbolId id) const {
   if (p_.sigma > 0.0) return p_.sigma;
   if (!core_.known(id)) return -1.0;
   const PerSymbol& s = sym_[id];
-  const double secs = s.dt.sum();
-  if (!s.ds2.full() || !(secs > 0.0)) return -1.0;
-  const double var = s.ds2.sum() / secs;
+  if (!s.d2.full()) return -1.0;
+  const double secs = static_cast<double>(s.d2.count()) * static_cast<double>(p_.sigma_sample_ms) * 1e-3;
+  const double var = s.d2.sum() / secs;
   return var > 0.0 ? std::sqrt(var) : 0.0;
+}
+
+void AvellanedaStoikov::sample_until(PerSymbol& s, core::UnixNanos ts) const {
+  if (s.next_sample >= ts) return;
+  const int64_t h = p_.sigma_sample_ms * kNsPerMs;
+  const int64_t points = (ts - 1 - s.next_sample) / h + 1;  // grid points in [next_sample, ts)
+  // The first sees the move since the last sample; the rest are zero increments (no tick between
+  // them), of which more than the window would only overwrite each other.
+  const double d = s.last_mid - s.sample_mid;
+  s.d2.push(d * d);
+  const int64_t zeros = std::min<int64_t>(points - 1, static_cast<int64_t>(s.d2.window()));
+  for (int64_t i = 0; i < zeros; ++i) s.d2.push(0.0);
+  s.sample_mid = s.last_mid;
+  s.next_sample += points * h;
 }
 
 void AvellanedaStoikov::on_tick(const core::MdTick& t, SignalBuffer& out) {
@@ -40,12 +57,12 @@ void AvellanedaStoikov::on_tick(const core::MdTick& t, SignalBuffer& out) {
   if (!core_.known(t.symbol) || !book_mid(t, mid)) return;
   PerSymbol& s = sym_[t.symbol];
   if (s.last_mid > 0.0) {
-    const double ds = mid - s.last_mid;
-    s.ds2.push(ds * ds);
-    s.dt.push(static_cast<double>(t.ts_local - s.last_ts) / kNsPerSec);
+    sample_until(s, t.ts_local);
+  } else {
+    s.sample_mid = mid;
+    s.next_sample = t.ts_local + p_.sigma_sample_ms * kNsPerMs;
   }
   s.last_mid = mid;
-  s.last_ts = t.ts_local;
   const double sig = sigma(t.symbol);
   if (sig < 0.0) return;
 

@@ -10,6 +10,12 @@
 // side per tick). push() returns false when full; a strategy must then leave its state unchanged
 // (the strategy helpers in strategy/order_tracker.h do exactly that).
 //
+// Holding new orders back: the worker calls hold_new_orders(true) before handing the strategy an
+// event for a symbol that is backing off after a risk reject, or while the kill switch is engaged.
+// Then push() refuses kNew and kReplace signals (cancels still go in) and remaining() is 0: to the
+// strategy it looks like a full buffer, so it keeps its state and tries again on a later event —
+// no strategy needs code of its own for it. held() counts the refused pushes.
+//
 // Threads: owned by one worker thread. Allocation: none (inline array).
 #pragma once
 
@@ -27,12 +33,17 @@ class SignalBuffer {
 
   // Appends; false (and nothing stored) when the tail reached the capacity.
   [[nodiscard]] bool push(const core::Signal& s) noexcept {
+    if (hold_ && s.action != core::SignalAction::kCancel) {
+      ++held_;
+      return false;
+    }
     if (end_ == kCapacity) return false;
     items_[end_++] = s;
     return true;
   }
   // Free slots at the tail (what a strategy may still append while handling this event).
-  [[nodiscard]] std::size_t remaining() const noexcept { return kCapacity - end_; }
+  // 0 while new orders are held back.
+  [[nodiscard]] std::size_t remaining() const noexcept { return hold_ ? 0 : kCapacity - end_; }
   [[nodiscard]] std::size_t size() const noexcept { return end_ - begin_; }
   [[nodiscard]] bool empty() const noexcept { return begin_ == end_; }
 
@@ -45,6 +56,10 @@ class SignalBuffer {
   }
   void clear() noexcept { begin_ = end_ = 0; }
 
+  void hold_new_orders(bool on) noexcept { hold_ = on; }
+  [[nodiscard]] bool holding() const noexcept { return hold_; }
+  [[nodiscard]] uint64_t held() const noexcept { return held_; }
+
   // The pending signals, oldest first (for stamping and inspection).
   [[nodiscard]] core::Signal* begin() noexcept { return items_.data() + begin_; }
   [[nodiscard]] core::Signal* end() noexcept { return items_.data() + end_; }
@@ -56,6 +71,8 @@ class SignalBuffer {
   std::array<core::Signal, kCapacity> items_{};
   uint32_t begin_ = 0;
   uint32_t end_ = 0;
+  bool hold_ = false;
+  uint64_t held_ = 0;
 };
 
 }  // namespace dmabot::strategy

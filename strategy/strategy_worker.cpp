@@ -2,17 +2,54 @@
 
 #include <utility>
 
+#include "core/symbol_table.h"
 #include "core/tap.h"
 
 namespace dmabot::strategy {
 
 StrategyWorker::StrategyWorker(std::string name, AnyStrategy strategy, const core::Clock& clock, WorkerRings rings,
-                               WorkerMetrics metrics)
+                               WorkerMetrics metrics, BackoffPolicy backoff)
     : name_(std::move(name)),
       strategy_(std::move(strategy)),
       clock_(clock),
       rings_(rings),
-      metrics_(std::move(metrics)) {}
+      metrics_(std::move(metrics)),
+      policy_(backoff),
+      backoff_(core::SymbolTable::kMaxSymbols) {}
+
+bool StrategyWorker::holds(core::SymbolId s) const {
+  if (halted_) return true;
+  if (backing_off_ == 0 || s >= backoff_.size()) return false;
+  const Backoff& b = backoff_[s];
+  return b.rejects != 0 && clock_.now() < b.until;
+}
+
+bool StrategyWorker::note_report(const core::ExecReport& r) {
+  if (core::is_risk_state_report(r)) {
+    halted_ = r.status == core::ExecStatus::kRejected && core::is_halt(r.reject_reason);
+    return false;
+  }
+  if (r.symbol >= backoff_.size()) return true;
+  Backoff& b = backoff_[r.symbol];
+  if (r.venue == core::kRiskVenue) {
+    if (r.status != core::ExecStatus::kRejected) return true;
+    if (core::is_halt(r.reject_reason)) {
+      halted_ = true;
+      return true;
+    }
+    if (b.rejects++ == 0) ++backing_off_;
+    int64_t delay = policy_.first_ns;
+    for (uint32_t i = 1; i < b.rejects && delay < policy_.max_ns; ++i) delay *= 2;
+    b.until = clock_.now() + (delay < policy_.max_ns ? delay : policy_.max_ns);
+    return true;
+  }
+  const bool accepted = r.status == core::ExecStatus::kNew || r.last_qty.raw > 0;
+  if (accepted && b.rejects != 0) {
+    b.rejects = 0;
+    --backing_off_;
+  }
+  return true;
+}
 
 void StrategyWorker::stamp_pending() {
   if (pending_.empty()) return;
@@ -44,7 +81,10 @@ int StrategyWorker::poll() {
     while (consumed < kBatch && pending_.empty()) {
       const core::ExecReport* r = rings_.exec_in->front();
       if (r == nullptr) break;
-      on_exec(strategy_, *r, pending_);
+      if (note_report(*r)) {
+        pending_.hold_new_orders(holds(r->symbol));
+        on_exec(strategy_, *r, pending_);
+      }
       rings_.exec_in->pop();
       ++consumed;
       stamp_pending();
@@ -55,6 +95,7 @@ int StrategyWorker::poll() {
     while (consumed < kBatch && pending_.empty()) {
       const core::MdTick* t = rings_.md_in->front();
       if (t == nullptr) break;
+      pending_.hold_new_orders(holds(t->symbol));
       on_tick(strategy_, *t, pending_);
       rings_.md_in->pop();
       ++consumed;

@@ -11,6 +11,18 @@
 // full output ring stops this stage instead of dropping a signal, and a consumer fused on the same
 // thread always gets its turn (no deadlock).
 //
+// Back-off after a risk rejection (so a strategy does not resend a refused intent on every tick):
+//   * a report from risk (venue kRiskVenue) with status kRejected and a non-halt reason backs the
+//     report's symbol off: no new/replace for it until clock.now() + first_ns * 2^(n-1), capped at
+//     max_ns, where n counts that symbol's rejects since its last accepted order; a venue report of
+//     an accepted order (kNew ack or a fill) for the symbol ends the back-off and resets n;
+//   * a halt reason (core::is_halt: kill switch, drawdown, daily loss), or risk's "halted" state
+//     report, stops new/replace orders on every symbol until risk's "resumed" state report
+//     (core::is_risk_state_report; state reports are not passed to the strategy).
+// The worker applies it through SignalBuffer::hold_new_orders before each event of a held symbol: the
+// strategy keeps its indicators up to date and simply finds the buffer full. Cancels always pass.
+// The clock is read only while some symbol backs off. held_signals() counts the refused pushes.
+//
 // Each emitted signal gets ts_local = clock.now() (read once per event that produced signals) and,
 // when it is pushed: signals_by_symbol[symbol]->inc(), tick_to_signal->record(ts_local - ts_tick)
 // (signals with ts_tick == 0 are not timed), and a copy to record_out through core::tap_blocking
@@ -51,6 +63,11 @@ struct WorkerMetrics {
   core::Counter* ticks_seen = nullptr;               // nullable
 };
 
+struct BackoffPolicy {
+  int64_t first_ns = 50'000'000;   // after the first reject: 50 ms
+  int64_t max_ns = 5'000'000'000;  // doubling per further reject, at most 5 s
+};
+
 class StrategyWorker final : public core::Stage {
  public:
   static constexpr int kBatch = 64;
@@ -58,7 +75,7 @@ class StrategyWorker final : public core::Stage {
   // The clock is held by reference (a simulated clock is advanced by the driver): it must outlive
   // the worker. md_in/exec_in may be null (that input is then never polled); signal_out must not.
   StrategyWorker(std::string name, AnyStrategy strategy, const core::Clock& clock, WorkerRings rings,
-                 WorkerMetrics metrics);
+                 WorkerMetrics metrics, BackoffPolicy backoff = {});
 
   // Returns input events consumed plus signals pushed (0 = idle).
   int poll() override;
@@ -67,11 +84,22 @@ class StrategyWorker final : public core::Stage {
   [[nodiscard]] const AnyStrategy& strategy() const { return strategy_; }
   [[nodiscard]] std::size_t pending_signals() const { return pending_.size(); }
   [[nodiscard]] uint64_t signals_emitted() const { return signals_emitted_; }
+  [[nodiscard]] uint64_t held_signals() const { return pending_.held(); }
+  [[nodiscard]] bool halted() const { return halted_; }
+  // True while new orders for the symbol are held back (halted, or backing off at clock.now()).
+  [[nodiscard]] bool holds(core::SymbolId s) const;
 
  private:
   // Pushes pending signals while signal_out has room; returns how many went out.
   int drain();
   void stamp_pending();
+  // Updates halt/back-off state from a report; false for a risk state report (not for the strategy).
+  bool note_report(const core::ExecReport& r);
+
+  struct Backoff {
+    core::UnixNanos until = 0;
+    uint32_t rejects = 0;  // since the last accepted order
+  };
 
   std::string name_;
   AnyStrategy strategy_;
@@ -80,6 +108,10 @@ class StrategyWorker final : public core::Stage {
   WorkerMetrics metrics_;
   SignalBuffer pending_;
   uint64_t signals_emitted_ = 0;
+  BackoffPolicy policy_;
+  std::vector<Backoff> backoff_;  // indexed by SymbolId, sized SymbolTable::kMaxSymbols
+  std::size_t backing_off_ = 0;   // symbols with rejects != 0
+  bool halted_ = false;
 };
 
 }  // namespace dmabot::strategy

@@ -179,6 +179,7 @@ int cmd_run(int argc, char** argv) {
         dmabot::core::log_info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
         break;
       }
+      e.poll_events();  // logs kill-switch changes (risk only hands over a record; this thread formats)
       if (deadline != 0 && dmabot::core::monotonic_ns() >= deadline) break;
       if (e.feed_finished()) break;
     }

@@ -177,8 +177,10 @@ absl::Status Engine::build(core::Config& cfg) {
   rr.order_out = make_ring(ord_rings_, cap);
   rr.exec_to_worker = exec_to_worker;
   rr.record_exec = recording ? make_ring(exec_rings_, cap) : nullptr;
+  rr.record_ctl = recording ? make_ring(ctl_rings_, 64) : nullptr;
   rr.recorder_waits = waits_for("risk");
   if (recording) recorder_->add_input(rr.record_exec);
+  if (recording) recorder_->add_input(rr.record_ctl);
   risk_ = std::make_unique<risk::RiskStage>(ec_.risk, symbols_, venues.size(), clock_, rr, &registry_, &control_,
                                             venue_names_);
 
@@ -210,6 +212,7 @@ absl::Status Engine::build(core::Config& cfg) {
   add_counters(exec_rings_);
   add_counters(trade_rings_);
   add_counters(mark_rings_);
+  add_counters(ctl_rings_);
   if (recording) {
     registry_.add_callback_gauge("recorder_backlog", "Events waiting in the recorder's rings.", {}, &ring_backlog,
                                  recorder_.get());
@@ -369,6 +372,7 @@ int Engine::fused_step(const std::vector<core::Stage*>& stages) {
   const int handled = core::Runner::poll_once(stages);
   if (recorder_ && !recorder_threaded_) recorder_->drain_inline();
   if (hook_ != nullptr) hook_(hook_ctx_);
+  poll_events();
   if (handled > 0) {
     // On a simulated clock, a pass that leaves every ring empty and risk idle has reached the state
     // the next (idle) pass would only confirm: move time on now and save that pass — half the
@@ -453,6 +457,12 @@ void Engine::shutdown() {
   if (runner_) runner_->stop();
   if (recorder_) recorder_->stop();
   if (metrics_server_) metrics_server_->stop();
+  poll_events();
+}
+
+void Engine::poll_events() {
+  core::Control c;
+  while (risk_->next_kill_event(c)) core::log_warn(risk::describe_kill_event(c));
 }
 
 EngineSummary Engine::summary() const {
@@ -462,6 +472,7 @@ EngineSummary Engine::summary() const {
   s.orders = registry_.counter_total("orders_total");
   s.risk_rejects = registry_.counter_total("risk_rejects_total");
   s.recorder_waits = registry_.counter_total("recorder_waits_total");
+  s.kill_switch = risk::describe_kill_history(risk_->kill_history());
   for (const std::string& name : venue_names_) {
     for (core::ExecStatus st : {core::ExecStatus::kFilled, core::ExecStatus::kPartiallyFilled}) {
       s.fills += registry_.counter_value("exec_reports_total",
@@ -486,6 +497,7 @@ EngineSummary Engine::summary() const {
 std::string EngineSummary::to_text() const {
   std::string out = core::str_cat("summary: ticks=", ticks, " signals=", signals, " orders=", orders, " fills=", fills,
                                   " risk_rejects=", risk_rejects, " recorder_waits=", recorder_waits, "\n");
+  if (!kill_switch.empty()) core::str_append(out, "  ", kill_switch, "\n");
   for (const SymbolSummary& s : symbols) {
     core::str_append(out, "  ", s.symbol, " ticks=", s.ticks, " position=", qty(s.position),
                      " realized_pnl=", money(s.realized), " unrealized_pnl=", money(s.unrealized),

@@ -6,7 +6,8 @@
 //                                 └────────────── exec ────────────────┘   MockGateway × venues | SimExchange
 //   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed;
 //   each MockGateway gets its own copy of md (it fills resting orders only by trade-through).
-//   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects)
+//   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects),
+//   ctl (risk's kill-switch changes)
 //   MetricsServer (own thread) renders the Registry.
 //
 // Every arrow is its own SpscRing (one producer, one consumer). The stages are grouped onto threads
@@ -62,6 +63,7 @@ struct EngineSummary {
   uint64_t fills = 0;  // fill reports (partial + full)
   uint64_t risk_rejects = 0;
   uint64_t recorder_waits = 0;
+  std::string kill_switch;  // risk::describe_kill_history: "kill switch: not tripped" / "...: tripped at ..."
   std::vector<SymbolSummary> symbols;
   std::string to_text() const;
   std::string to_json() const;
@@ -115,6 +117,9 @@ class Engine {
   // The flag's value when it stopped the feed (e.g. SIGINT), 0 if the run was not stopped early.
   int stopped_by() const { return stopped_by_; }
   bool feed_finished() const;
+  // Cold, control thread: logs kill-switch changes risk reported since the last call (one line each).
+  // Fused runs call it after every pass and shutdown() at the end; a live driver calls it while it waits.
+  void poll_events();
   EngineSummary summary() const;
   // FEED_MODE=replay only (nullptr otherwise): the replay stage, for its stats() and status().
   const feed::ReplayFeed* replay_feed() const { return replay_feed_.get(); }
@@ -163,6 +168,7 @@ class Engine {
   std::vector<std::unique_ptr<core::SpscRing<core::ExecReport>>> exec_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::Trade>>> trade_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::MarkPrice>>> mark_rings_;
+  std::vector<std::unique_ptr<core::SpscRing<core::Control>>> ctl_rings_;
 
   EngineOptions options_;
   ObserverRings observer_;

@@ -296,15 +296,73 @@ TEST_F(CodecTest, ControlRoundTrips) {
   Control c;
   c.ts_local = 42;
   c.command = ControlCommand::kKillSwitchOn;
+  c.cause = KillCause::kDailyLoss;
+  c.measured_raw = 51'230'000'000;  // 512.3
+  c.limit_raw = 50'000'000'000;     // 500
+  c.equity_raw = -51'230'000'001;
   c.symbol = btc_;
   const std::string line = enc(c, 8);
-  EXPECT_EQ(line, "{\"v\":1,\"seq\":8,\"kind\":\"ctl\",\"ts_local\":42,\"sym\":\"BTCUSDT\",\"cmd\":\"kill_on\"}\n");
+  EXPECT_EQ(line,
+            "{\"v\":1,\"seq\":8,\"kind\":\"ctl\",\"ts_local\":42,\"sym\":\"BTCUSDT\",\"cmd\":\"kill_on\","
+            "\"cause\":\"daily_loss\",\"measured\":\"512.3\",\"limit\":\"500\",\"equity\":\"-512.30000001\"}\n");
   const RecordedEvent r = dec(line);
   ASSERT_EQ(r.kind, RecordKind::kCtl);
   const auto& d = std::get<Control>(r.event);
   EXPECT_EQ(d.ts_local, 42);
   EXPECT_EQ(d.command, ControlCommand::kKillSwitchOn);
+  EXPECT_EQ(d.cause, KillCause::kDailyLoss);
+  EXPECT_EQ(d.measured_raw, c.measured_raw);
+  EXPECT_EQ(d.limit_raw, c.limit_raw);
+  EXPECT_EQ(d.equity_raw, c.equity_raw);
   EXPECT_EQ(dname(d.symbol), "BTCUSDT");
+  // Every command and cause survives the round trip under its schema name.
+  const std::pair<ControlCommand, std::string_view> cmds[] = {{ControlCommand::kNone, "none"},
+                                                              {ControlCommand::kCancelAll, "cancel_all"},
+                                                              {ControlCommand::kKillSwitchOn, "kill_on"},
+                                                              {ControlCommand::kKillSwitchOff, "kill_off"},
+                                                              {ControlCommand::kShutdown, "shutdown"}};
+  const std::pair<KillCause, std::string_view> causes[] = {{KillCause::kNone, "none"},
+                                                           {KillCause::kManual, "manual"},
+                                                           {KillCause::kDrawdown, "drawdown"},
+                                                           {KillCause::kDailyLoss, "daily_loss"}};
+  for (const auto& [cmd, cmd_name] : cmds) {
+    for (const auto& [cause, cause_name] : causes) {
+      Control x;
+      x.command = cmd;
+      x.cause = cause;
+      const std::string l = enc(x, 1);
+      EXPECT_NE(l.find(std::string("\"cmd\":\"") + std::string(cmd_name) + "\""), std::string::npos) << l;
+      EXPECT_NE(l.find(std::string("\"cause\":\"") + std::string(cause_name) + "\""), std::string::npos) << l;
+      const RecordedEvent re = dec(l);
+      const auto& y = std::get<Control>(re.event);
+      EXPECT_EQ(y.command, cmd);
+      EXPECT_EQ(y.cause, cause);
+    }
+  }
+}
+
+TEST_F(CodecTest, ControlFieldsAddedWithinVersionOneAreOptional) {
+  // A ctl line as first specified (no cause / measured / limit / equity) still decodes: defaults.
+  const RecordedEvent r = dec("{\"v\":1,\"seq\":3,\"kind\":\"ctl\",\"ts_local\":7,\"sym\":\"\",\"cmd\":\"kill_off\"}");
+  const auto& d = std::get<Control>(r.event);
+  EXPECT_EQ(d.command, ControlCommand::kKillSwitchOff);
+  EXPECT_EQ(d.cause, KillCause::kNone);
+  EXPECT_EQ(d.measured_raw, 0);
+  EXPECT_EQ(d.limit_raw, 0);
+  EXPECT_EQ(d.equity_raw, 0);
+  EXPECT_EQ(d.symbol, kNoSymbol);
+  // Present, they are checked like every other field.
+  RecordedEvent out;
+  EXPECT_EQ(decoder_.decode("{\"v\":1,\"seq\":3,\"kind\":\"ctl\",\"ts_local\":7,\"sym\":\"\",\"cmd\":\"kill_on\","
+                            "\"cause\":\"inventory\"}",
+                            out),
+            DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "cause");
+  EXPECT_EQ(decoder_.decode("{\"v\":1,\"seq\":3,\"kind\":\"ctl\",\"ts_local\":7,\"sym\":\"\",\"cmd\":\"kill_on\","
+                            "\"measured\":1.5}",
+                            out),
+            DecodeResult::kBadField);
+  EXPECT_EQ(decoder_.error_field(), "measured");
 }
 
 TEST_F(CodecTest, FooterRoundTrips) {
@@ -543,7 +601,7 @@ TEST_F(CodecTest, SchemaDocExamplesDecode) {
     RecordedEvent out;
     EXPECT_EQ(decoder_.decode(line, out), DecodeResult::kOk) << decoder_.error() << " in " << line;
   }
-  EXPECT_EQ(examples, 4);  // config, md, sig, end
+  EXPECT_EQ(examples, 5);  // config, md, sig, end, ctl
 }
 
 // ---------------------------------------------------------------------------------------------

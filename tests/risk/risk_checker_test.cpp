@@ -247,6 +247,14 @@ TEST(RiskCheckerKill, DrawdownEngagesAndQueuesCancels) {
   EXPECT_TRUE(rc.on_mid(0, px("100.99"), 0));
   EXPECT_EQ(rc.kill_cause(), KillCause::kDrawdown);
   EXPECT_EQ(rc.check(new_order(id(3), 0, Side::kBuy, "1", "100"), 0), RejectReason::kDrawdown);
+  // The event risk records: what crossed which limit, and the equity then.
+  const core::Control c = rc.kill_event(77);
+  EXPECT_EQ(c.ts_local, 77);
+  EXPECT_EQ(c.command, core::ControlCommand::kKillSwitchOn);
+  EXPECT_EQ(c.cause, KillCause::kDrawdown);
+  EXPECT_EQ(c.measured_raw, quote_raw("50.1"));
+  EXPECT_EQ(c.limit_raw, quote_raw("50"));
+  EXPECT_EQ(c.equity_raw, quote_raw("9.9"));
   // Both working orders are queued for engine cancels, once each.
   std::set<uint64_t> targets;
   while (const WorkingOrder* w = rc.next_engine_cancel()) targets.insert(w->client_id);
@@ -275,10 +283,26 @@ TEST(RiskCheckerKill, DailyLossCountsFromTheStartOfTheUtcDay) {
   // Next day starts at -20; mid 95.5 -> -45, a loss of 25 today: fine.
   EXPECT_FALSE(rc.on_mid(0, px("95.5"), t + day));
   EXPECT_FALSE(rc.kill_switch());
-  // Mid 94.9 -> -51: 31 below the day start -> engaged, reported as kDrawdown.
+  // Mid 94.9 -> -51: 31 below the day start -> engaged, and labelled a daily loss (not a drawdown).
   EXPECT_TRUE(rc.on_mid(0, px("94.9"), t + day + kSec));
   EXPECT_EQ(rc.kill_cause(), KillCause::kDailyLoss);
-  EXPECT_EQ(rc.check(new_order(id(1), 0, Side::kBuy, "1", "95"), t + day + kSec), RejectReason::kDrawdown);
+  EXPECT_EQ(rc.check(new_order(id(1), 0, Side::kBuy, "1", "95"), t + day + kSec), RejectReason::kDailyLoss);
+  EXPECT_EQ(rc.rejects(RejectReason::kDailyLoss), 1u);
+  EXPECT_EQ(rc.rejects(RejectReason::kDrawdown), 0u);
+  const core::Control on = rc.kill_event(t + day + kSec);
+  EXPECT_EQ(on.command, core::ControlCommand::kKillSwitchOn);
+  EXPECT_EQ(on.cause, KillCause::kDailyLoss);
+  EXPECT_EQ(on.measured_raw, quote_raw("31"));  // -20 at the day start, -51 now
+  EXPECT_EQ(on.limit_raw, quote_raw("30"));
+  EXPECT_EQ(on.equity_raw, quote_raw("-51"));
+  // Released by the operator: kill_off names the cause it lifts; a second release changes nothing.
+  EXPECT_TRUE(rc.set_kill_switch(false));
+  EXPECT_FALSE(rc.set_kill_switch(false));
+  const core::Control off = rc.kill_event(t + day + 2 * kSec);
+  EXPECT_EQ(off.command, core::ControlCommand::kKillSwitchOff);
+  EXPECT_EQ(off.cause, KillCause::kDailyLoss);
+  EXPECT_EQ(off.equity_raw, quote_raw("-51"));
+  EXPECT_EQ(rc.check(new_order(id(2), 0, Side::kBuy, "1", "95"), t + day + 2 * kSec), RejectReason::kNone);
 }
 
 TEST(RiskCheckerTable, FullTableRejectsAsBadOrder) {

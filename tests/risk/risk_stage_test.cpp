@@ -55,7 +55,8 @@ struct Harness {
         order_out(order_cap),
         w1(exec_cap),
         w2(exec_cap),
-        record(256) {
+        record(256),
+        ctl(16) {
     symbols.add("BTCUSDT");
     symbols.add("ETHUSDT");
     RiskRings r;
@@ -65,6 +66,7 @@ struct Harness {
     r.order_out = &order_out;
     r.exec_to_worker = {&w1, &w2};
     r.record_exec = &record;
+    r.record_ctl = &ctl;
     stage = std::make_unique<RiskStage>(l, symbols, 2, clock, r, &registry, &control,
                                         std::vector<std::string>{"alpha", "beta"});
     // Mid 100 on BTCUSDT.
@@ -99,6 +101,7 @@ struct Harness {
   core::SpscRing<Order> order_out;
   core::SpscRing<ExecReport> w1, w2;
   core::SpscRing<ExecReport> record;
+  core::SpscRing<core::Control> ctl;
   std::unique_ptr<RiskStage> stage;
 };
 
@@ -273,6 +276,14 @@ TEST(RiskStage, KillSwitchControlBlocksNewOrdersButNotCancels) {
   auto engine_cancels = Harness::drain(h.order_out);
   ASSERT_EQ(engine_cancels.size(), 1u);
   EXPECT_EQ(engine_cancels[0].target_id, id1(1));
+  // Every worker was told it is halted (a risk state report: client id 0, not for the strategy).
+  for (core::SpscRing<ExecReport>* w : {&h.w1, &h.w2}) {
+    auto state = Harness::drain(*w);
+    ASSERT_EQ(state.size(), 1u);
+    EXPECT_TRUE(core::is_risk_state_report(state[0]));
+    EXPECT_EQ(state[0].status, ExecStatus::kRejected);
+    EXPECT_EQ(state[0].reject_reason, RejectReason::kKillSwitch);
+  }
   ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 0, Side::kBuy, "1", "99")));
   ASSERT_TRUE(h.sig1.try_push(cancel(id1(1))));
   h.run();
@@ -305,8 +316,108 @@ TEST(RiskStage, DrawdownEngagesKillSwitchAndCancelsEverything) {
   ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 0, Side::kBuy, "1", "94")));
   h.run();
   auto to_w1 = Harness::drain(h.w1);
-  ASSERT_EQ(to_w1.size(), 2u);  // the fill report of id1(9), then the rejection
+  ASSERT_EQ(to_w1.size(), 3u);  // the fill report of id1(9), the "halted" state report, the rejection
+  EXPECT_TRUE(core::is_risk_state_report(to_w1[1]));
   EXPECT_EQ(to_w1[1].reject_reason, RejectReason::kDrawdown);
+  EXPECT_EQ(to_w1[2].reject_reason, RejectReason::kDrawdown);
+  EXPECT_EQ(to_w1[2].client_id, id1(2));
+}
+
+// Issue 8: a trip used to leave no trace but the gauge. Each change of the kill switch is now one
+// ctl event (recorder tap and the control thread's log), counted by reason, kept for the summary and
+// broadcast to the workers; a daily-loss trip is labelled daily_loss everywhere.
+TEST(RiskStage, DailyLossTripIsRecordedLoggedCountedAndBroadcastWithItsRealReason) {
+  RiskLimits l = limits();
+  l.max_daily_loss_raw = quote_raw("5");
+  l.max_drawdown_raw = quote_raw("100");  // far: the daily loss is what trips
+  Harness h(l);
+  core::Control none;
+  EXPECT_FALSE(h.stage->next_kill_event(none));
+  EXPECT_EQ(describe_kill_history(h.stage->kill_history()), "kill switch: not tripped");
+  // Long 1 @ 100 (equity 0); mid 94 -> -6: 6 lost today, more than 5.
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 0, Side::kBuy, "1", "100", 0, id1(9))));
+  h.run();
+  h.clock.advance_to(1'001 * kSec + 250 * kMs);
+  ASSERT_TRUE(h.md.try_push(tick(0, "93.5", "94.5")));
+  h.run();
+  ASSERT_TRUE(h.stage->kill_switch());
+  auto ctl = Harness::drain(h.ctl);
+  ASSERT_EQ(ctl.size(), 1u);
+  const core::Control& on = ctl[0];
+  EXPECT_EQ(on.command, core::ControlCommand::kKillSwitchOn);
+  EXPECT_EQ(on.cause, core::KillCause::kDailyLoss);
+  EXPECT_EQ(on.ts_local, 1'001 * kSec + 250 * kMs);
+  EXPECT_EQ(on.measured_raw, quote_raw("6"));
+  EXPECT_EQ(on.limit_raw, quote_raw("5"));
+  EXPECT_EQ(on.equity_raw, quote_raw("-6"));
+  EXPECT_EQ(on.symbol, core::kNoSymbol);
+  // The control thread's log gets the same event once.
+  core::Control logged;
+  ASSERT_TRUE(h.stage->next_kill_event(logged));
+  EXPECT_EQ(logged.cause, core::KillCause::kDailyLoss);
+  EXPECT_FALSE(h.stage->next_kill_event(logged));
+  // 1'001.25 s after the epoch is 1970-01-01 00:16:41.250 UTC.
+  EXPECT_EQ(describe_kill_event(on),
+            "kill switch tripped at 1970-01-01 00:16:41.250 UTC reason=daily_loss (loss 6.00 > limit 5.00, "
+            "equity -6.00)");
+  // Workers hear "halted" with the real reason; new orders are rejected as daily_loss.
+  for (core::SpscRing<ExecReport>* w : {&h.w1, &h.w2}) {
+    const auto got = Harness::drain(*w);
+    ASSERT_FALSE(got.empty());
+    EXPECT_TRUE(core::is_risk_state_report(got.back()));
+    EXPECT_EQ(got.back().reject_reason, RejectReason::kDailyLoss);
+  }
+  ASSERT_TRUE(h.sig2.try_push(new_order(id2(1), 0, Side::kBuy, "1", "94")));
+  h.run();
+  auto rej = Harness::drain(h.w2);
+  ASSERT_EQ(rej.size(), 1u);
+  EXPECT_EQ(rej[0].reject_reason, RejectReason::kDailyLoss);
+  std::string text = h.registry.render();
+  EXPECT_NE(text.find("kill_switch 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kill_switch_trips_total{reason=\"daily_loss\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kill_switch_trips_total{reason=\"drawdown\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("risk_rejects_total{reason=\"daily_loss\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("risk_rejects_total{reason=\"drawdown\"} 0\n"), std::string::npos) << text;
+  KillSwitchHistory hist = h.stage->kill_history();
+  EXPECT_EQ(hist.trips, 1u);
+  EXPECT_TRUE(hist.engaged);
+  EXPECT_EQ(describe_kill_history(hist),
+            "kill switch: tripped at 1970-01-01 00:16:41.250 UTC reason=daily_loss (loss 6.00 > limit 5.00, "
+            "equity -6.00); still engaged at the end");
+
+  // The operator releases it: kill_off (naming what it lifts), counted, logged, workers resume.
+  h.clock.advance_to(1'002 * kSec);
+  core::Control off;
+  off.command = core::ControlCommand::kKillSwitchOff;
+  h.control.enqueue(off);
+  h.run();
+  EXPECT_FALSE(h.stage->kill_switch());
+  ctl = Harness::drain(h.ctl);
+  ASSERT_EQ(ctl.size(), 1u);
+  EXPECT_EQ(ctl[0].command, core::ControlCommand::kKillSwitchOff);
+  EXPECT_EQ(ctl[0].cause, core::KillCause::kDailyLoss);
+  EXPECT_EQ(ctl[0].ts_local, 1'002 * kSec);
+  ASSERT_TRUE(h.stage->next_kill_event(logged));
+  EXPECT_EQ(logged.command, core::ControlCommand::kKillSwitchOff);
+  for (core::SpscRing<ExecReport>* w : {&h.w1, &h.w2}) {
+    const auto got = Harness::drain(*w);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_TRUE(core::is_risk_state_report(got[0]));
+    EXPECT_EQ(got[0].reject_reason, RejectReason::kNone);
+    EXPECT_NE(got[0].status, ExecStatus::kRejected);
+  }
+  text = h.registry.render();
+  EXPECT_NE(text.find("kill_switch 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kill_switch_resets_total 1\n"), std::string::npos) << text;
+  hist = h.stage->kill_history();
+  EXPECT_EQ(hist.resets, 1u);
+  EXPECT_FALSE(hist.engaged);
+  EXPECT_NE(describe_kill_history(hist).find("; reset at 1970-01-01 00:16:42.000 UTC"), std::string::npos);
+  // A second "off" changes nothing and records nothing.
+  h.control.enqueue(off);
+  h.run();
+  EXPECT_TRUE(Harness::drain(h.ctl).empty());
+  EXPECT_TRUE(h.w1.empty_approx());
 }
 
 TEST(RiskStage, FullOrderRingHoldsSignalsUntilThereIsRoom) {

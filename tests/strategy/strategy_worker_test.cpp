@@ -160,5 +160,144 @@ TEST(StrategyWorker, BatchIsBounded) {
   EXPECT_EQ(rig.ticks.value(), 64u);
 }
 
+// Issue 8: after a risk rejection a strategy used to resend the same intent on every tick (~2k
+// rejected signals per second once the kill switch tripped). The worker now holds new orders back.
+
+// Quotes symbol 0 (three ticks fill DynMm's window of 2) and returns the bid and ask.
+std::vector<core::Signal> first_quotes(Rig& rig) {
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", i * 100)));
+  rig.worker->poll();
+  return rig.pop_out();
+}
+// One tick of symbol 0 at the rig's clock time; returns what the worker sent.
+std::vector<core::Signal> tick_now(Rig& rig) {
+  EXPECT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", rig.clock.now() / kMs)));
+  rig.worker->poll();
+  return rig.pop_out();
+}
+void deliver(Rig& rig, const core::ExecReport& r) {
+  ASSERT_TRUE(rig.exec.try_push(r));
+  rig.worker->poll();
+}
+
+// Risk rejects `s` at the rig's clock time; a tick 1 ms before `until_ms` sends nothing, and what a
+// tick at `until_ms` sends is returned.
+std::vector<core::Signal> reject_and_wait(Rig& rig, const core::Signal& s, core::RejectReason why, int64_t until_ms) {
+  deliver(rig, risk_reject(s, why));
+  rig.clock.advance_to((until_ms - 1) * kMs);
+  EXPECT_TRUE(tick_now(rig).empty()) << "held until " << until_ms;
+  rig.clock.advance_to(until_ms * kMs);
+  return tick_now(rig);
+}
+
+TEST(StrategyWorkerBackoff, RiskRejectHoldsTheSymbolWithDoublingDelayUntilAnOrderIsAccepted) {
+  Rig rig(16, 2);
+  rig.clock.advance_to(1'000 * kMs);
+  const std::vector<core::Signal> q = first_quotes(rig);
+  ASSERT_EQ(q.size(), 2u);
+  deliver(rig, report(q[1], ExecStatus::kNew));  // the ask rests
+  // The bid is refused by the QPS throttle: no new bid for 50 ms (BackoffPolicy::first_ns) ...
+  deliver(rig, risk_reject(q[0], core::RejectReason::kQpsSecond));
+  EXPECT_TRUE(rig.worker->holds(0));
+  EXPECT_FALSE(rig.worker->holds(1));  // per symbol
+  rig.clock.advance_to(1'049 * kMs);
+  EXPECT_TRUE(tick_now(rig).empty());
+  EXPECT_EQ(rig.worker->held_signals(), 1u);
+  rig.clock.advance_to(1'050 * kMs);
+  std::vector<core::Signal> again = tick_now(rig);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].side, Side::kBuy);
+  EXPECT_EQ(again[0].action, core::SignalAction::kNew);
+  // ... refused again: 100 ms this time.
+  again = reject_and_wait(rig, again[0], core::RejectReason::kQpsSecond, 1'150);
+  ASSERT_EQ(again.size(), 1u);
+  // Accepted (the venue acknowledges it): the back-off is over, and the next reject starts at 50 ms.
+  deliver(rig, report(again[0], ExecStatus::kNew));
+  EXPECT_FALSE(rig.worker->holds(0));
+  deliver(rig, report(again[0], ExecStatus::kCanceled));  // gone (e.g. cancelled at the venue)
+  rig.clock.advance_to(1'200 * kMs);
+  again = tick_now(rig);
+  ASSERT_EQ(again.size(), 1u);
+  again = reject_and_wait(rig, again[0], core::RejectReason::kNotionalOrder, 1'250);
+  ASSERT_EQ(again.size(), 1u);
+  // A venue's own reject (post-only would cross, filters) is not a risk reject: no back-off.
+  core::ExecReport venue_reject = report(again[0], ExecStatus::kRejected);
+  venue_reject.reject_reason = core::RejectReason::kVenueReject;
+  deliver(rig, venue_reject);
+  EXPECT_FALSE(rig.worker->holds(0));
+  EXPECT_EQ(tick_now(rig).size(), 1u);
+}
+
+TEST(StrategyWorkerBackoff, DelayIsCappedAndRejectsPerTickStayBounded) {
+  // Every new bid is refused; over 10 s of ticks every 1 ms the bid is retried only at the
+  // back-off times (50, 100, 200 ms, then the 400 ms cap), never on every tick.
+  Rig rig(16, 1);
+  // Rebuild the worker with a small cap.
+  WorkerRings rings{&rig.md, &rig.exec, &rig.out, nullptr, nullptr};
+  rig.worker = std::make_unique<StrategyWorker>(
+      "dynmm/0", AnyStrategy(std::in_place_type<DynMm>, flat_params(), StrategyContext{&rig.table, kSlot}), rig.clock,
+      rings, WorkerMetrics{}, BackoffPolicy{50 * kMs, 400 * kMs});
+  const std::vector<core::Signal> q = first_quotes(rig);
+  ASSERT_EQ(q.size(), 2u);
+  deliver(rig, report(q[1], ExecStatus::kNew));
+  deliver(rig, risk_reject(q[0], core::RejectReason::kInventory));
+  std::vector<int64_t> sent_at;
+  for (int64_t ms = 1; ms <= 10'000; ++ms) {
+    rig.clock.advance_to(ms * kMs);
+    for (const core::Signal& s : tick_now(rig)) {
+      sent_at.push_back(ms);
+      deliver(rig, risk_reject(s, core::RejectReason::kInventory));
+    }
+  }
+  // Retries at 50, 150, 350, 750, then every 400 ms: 4 + (10000 - 750) / 400 = 4 + 23.
+  ASSERT_GE(sent_at.size(), 4u);
+  EXPECT_EQ((std::vector<int64_t>(sent_at.begin(), sent_at.begin() + 4)), (std::vector<int64_t>{50, 150, 350, 750}));
+  EXPECT_EQ(sent_at.size(), 4u + 23u);
+  EXPECT_EQ(sent_at.back(), 750 + 23 * 400);
+}
+
+TEST(StrategyWorkerBackoff, KillSwitchHaltsEveryNewOrderUntilRiskSaysResumed) {
+  Rig rig(16, 2);
+  const std::vector<core::Signal> q = first_quotes(rig);
+  ASSERT_EQ(q.size(), 2u);
+  deliver(rig, report(q[1], ExecStatus::kNew));
+  // A daily-loss reject means "halted": nothing new on any symbol, however long it lasts.
+  deliver(rig, risk_reject(q[0], core::RejectReason::kDailyLoss));
+  EXPECT_TRUE(rig.worker->halted());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(rig.md.try_push(tick(1, "49.99", "50.01", 400 + i * 100)));
+  rig.worker->poll();
+  for (int64_t ms = 1'000; ms <= 600'000; ms += 1'000) {
+    rig.clock.advance_to(ms * kMs);
+    ASSERT_TRUE(tick_now(rig).empty()) << ms;
+  }
+  EXPECT_TRUE(rig.out.empty_approx());
+  EXPECT_GT(rig.worker->held_signals(), 500u);
+  // What the worker relies on: a held buffer refuses new orders (the strategy sees it full) but
+  // still takes cancels, so a halted strategy can pull its quotes.
+  SignalBuffer b;
+  b.hold_new_orders(true);
+  core::Signal c = q[1];
+  c.action = core::SignalAction::kCancel;
+  EXPECT_TRUE(b.push(c));
+  EXPECT_FALSE(b.push(q[0]));
+  EXPECT_EQ(b.remaining(), 0u);
+  // Risk's "resumed" state report ends the halt; it is not passed to the strategy.
+  core::ExecReport resumed;
+  resumed.client_id = 0;
+  resumed.venue = core::kRiskVenue;
+  resumed.status = ExecStatus::kCanceled;
+  deliver(rig, resumed);
+  EXPECT_FALSE(rig.worker->halted());
+  std::vector<core::Signal> back = tick_now(rig);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].side, Side::kBuy);
+  // Risk's "halted" state report halts too, before any order was refused.
+  core::ExecReport halted = resumed;
+  halted.status = ExecStatus::kRejected;
+  halted.reject_reason = core::RejectReason::kKillSwitch;
+  deliver(rig, halted);
+  EXPECT_TRUE(rig.worker->halted());
+}
+
 }  // namespace
 }  // namespace dmabot::strategy
