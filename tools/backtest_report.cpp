@@ -492,7 +492,7 @@ std::vector<BacktestSummary::Field> BacktestSummary::fields() const {
       cnt("sharpe_buckets", sharpe_buckets),
       cnt("sharpe_buckets_up", sharpe_buckets_up),
       cnt("sharpe_buckets_down", sharpe_buckets_down),
-      num("sharpe_interval_s", K::kSeconds, static_cast<double>(sharpe_interval_s)),
+      cnt("sharpe_interval_s", static_cast<uint64_t>(sharpe_interval_s)),
       num("max_drawdown", K::kMoney, max_drawdown),
       num("max_drawdown_frac", K::kRatio, max_drawdown_frac),
       num("fill_ratio", K::kRatio, fill_ratio),
@@ -955,7 +955,9 @@ std::string svg_chart(std::string_view id, std::string_view title, std::string_v
   auto px = [&](double v) { return kLeft + (v - xa.lo) / (xa.hi - xa.lo) * kPlotW; };
   auto py = [&](double v) { return kTop + kPlotH - (v - ya.lo) / (ya.hi - ya.lo) * kPlotH; };
 
-  // Grid and tick labels. Tick values are k * step with integer k, so labels never show 0.30000000000000004.
+  // Grid and tick labels (in one group the page's zoom redraws). Tick values are k * step with
+  // integer k, so labels never show 0.30000000000000004.
+  o.append("<g class=\"axes\">\n");
   const long y0 = std::lround(ya.lo / ya.step), y1 = std::lround(ya.hi / ya.step);
   for (long k = y0; k <= y1; ++k) {
     const double v = static_cast<double>(k) * ya.step;
@@ -973,18 +975,20 @@ std::string svg_chart(std::string_view id, std::string_view title, std::string_v
                fixed(kTop + kPlotH, 0), "\"/>", "<text class=\"tick\" x=\"", xx, "\" y=\"",
                fixed(kTop + kPlotH + 16, 0), "\" text-anchor=\"middle\">", fixed(v, xa.decimals), "</text>\n");
   }
-  str_append(o, "<text class=\"axis-label\" x=\"", fixed(kLeft + kPlotW / 2, 0), "\" y=\"", fixed(kHeight - 8, 0),
-             "\" text-anchor=\"middle\">", html_escape(x_label), "</text>\n");
-  str_append(o, "<text class=\"axis-label\" transform=\"translate(16 ", fixed(kTop + kPlotH / 2, 0),
-             ") rotate(-90)\" text-anchor=\"middle\">", html_escape(y_label), "</text>\n");
   if (zero_line && ya.lo < 0.0 && ya.hi > 0.0) {
     const std::string yy = fixed(py(0.0), 1);
     str_append(o, "<line class=\"zero\" x1=\"", fixed(kLeft, 0), "\" x2=\"", fixed(kLeft + kPlotW, 0), "\" y1=\"", yy,
                "\" y2=\"", yy, "\"/>\n");
   }
+  o.append("</g>\n");
+  str_append(o, "<text class=\"axis-label\" x=\"", fixed(kLeft + kPlotW / 2, 0), "\" y=\"", fixed(kHeight - 8, 0),
+             "\" text-anchor=\"middle\">", html_escape(x_label), "</text>\n");
+  str_append(o, "<text class=\"axis-label\" transform=\"translate(16 ", fixed(kTop + kPlotH / 2, 0),
+             ") rotate(-90)\" text-anchor=\"middle\">", html_escape(y_label), "</text>\n");
 
   // Series: a NaN lifts the pen; a lone point still shows as a round-capped dot.
-  for (const Series& s : series) {
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const Series& s = series[k];
     std::string d;
     std::size_t run = 0;
     for (std::size_t i = 0; i < s.y.size() && i < x.size(); ++i) {
@@ -998,8 +1002,9 @@ std::string svg_chart(std::string_view id, std::string_view title, std::string_v
     }
     if (run == 1) d.append(" h0.1");
     if (d.empty()) continue;
-    str_append(o, "<path class=\"series\" fill=\"none\" stroke=\"", s.color, "\" stroke-width=\"1.3\"",
-               s.dashed ? " stroke-dasharray=\"4 3\"" : "", " stroke-linecap=\"round\" d=\"", d, "\"/>\n");
+    str_append(o, "<path class=\"series\" data-k=\"", k, "\" fill=\"none\" stroke=\"", s.color,
+               "\" stroke-width=\"1.3\"", s.dashed ? " stroke-dasharray=\"4 3\"" : "", " stroke-linecap=\"round\" d=\"",
+               d, "\"/>\n");
   }
   // Fills: a triangle pointing up (buy) or down (sell) with its tip on the fill price.
   if (markers != nullptr) {
@@ -1014,7 +1019,9 @@ std::string svg_chart(std::string_view id, std::string_view title, std::string_v
       str_append(o, "<path class=\"markers ", buy ? "buy" : "sell", "\" d=\"", d, "\"/>\n");
     }
   }
-  // Hover read-out, moved by the page's script.
+  // Hover read-out and zoom selection, moved by the page's script.
+  str_append(o, "<rect class=\"zoom-sel\" x=\"0\" y=\"", fixed(kTop, 0), "\" width=\"0\" height=\"", fixed(kPlotH, 0),
+             "\" style=\"display:none\"/>");
   str_append(o, "<line class=\"hover-line\" x1=\"0\" x2=\"0\" y1=\"", fixed(kTop, 0), "\" y2=\"",
              fixed(kTop + kPlotH, 0), "\" style=\"display:none\"/><text class=\"hover-text\" x=\"", fixed(kLeft + 4, 0),
              "\" y=\"", fixed(kTop + 14, 0), "\" style=\"display:none\"></text>\n");
@@ -1045,7 +1052,23 @@ std::string svg_chart(std::string_view id, std::string_view title, std::string_v
     }
     o.append("]}");
   }
-  o.append("]}</script>\n");
+  str_append(o, "],\"z\":", zero_line ? "true" : "false");
+  if (markers != nullptr) {
+    o.append(",\"m\":{\"x\":[");
+    for (std::size_t i = 0; i < markers->x.size(); ++i) {
+      if (i) o.push_back(',');
+      append_json_value(o, markers->x[i], 10);
+    }
+    o.append("],\"y\":[");
+    for (std::size_t i = 0; i < markers->y.size(); ++i) {
+      if (i) o.push_back(',');
+      append_json_value(o, markers->y[i], 12);
+    }
+    o.append("],\"b\":[");
+    for (std::size_t i = 0; i < markers->buy.size(); ++i) str_append(o, i ? "," : "", markers->buy[i] ? '1' : '0');
+    o.append("]}");
+  }
+  o.append("}</script>\n");
   return o;
 }
 
@@ -1088,6 +1111,7 @@ svg .markers.buy{fill:#1a7f37;fill-opacity:.75}
 svg .markers.sell{fill:#cf222e;fill-opacity:.75}
 svg .hover-line{stroke:#1f2328;stroke-width:.6}
 svg .hover-text{fill:#1f2328;font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:3px}
+svg .zoom-sel{fill:#0969da;fill-opacity:.12;stroke:#0969da;stroke-width:.5}
 )";
 
 // First thing on the page: collects script errors (any script's) for the self-check below.
@@ -1102,28 +1126,84 @@ constexpr std::string_view kScript = R"(<script>
 (function(){
 var errs=window.reportErrors||[];
 function fmt(v){if(v===null||v===undefined)return 'n/a';var a=Math.abs(v);if(a>=1000)return v.toFixed(2);if(a>=1)return v.toFixed(4);if(a===0)return '0';return v.toPrecision(4);}
+function nice(span,n){var raw=span/n,mag=Math.pow(10,Math.floor(Math.log10(raw))),r=raw/mag;return (r<=1?1:r<=2?2:r<=5?5:10)*mag;}
+function dec(step){return Math.max(0,-Math.floor(Math.log10(step)+1e-9));}
+var charts=[];
 function setup(svg){
   var node=document.querySelector('script.chart-data[data-for="'+svg.id+'"]');
   if(!node)return;
-  var d=JSON.parse(node.textContent);
-  var ds=svg.dataset,L=+ds.left,W=+ds.plotw,x0=+ds.xlo,x1=+ds.xhi;
-  var line=svg.querySelector('.hover-line'),txt=svg.querySelector('.hover-text');
-  if(!line||!txt||d.x.length===0)return;
-  function hide(){line.style.display='none';txt.style.display='none';}
+  var d=JSON.parse(node.textContent),ds=svg.dataset;
+  var c={svg:svg,d:d,L:+ds.left,T:+ds.top,W:+ds.plotw,H:+ds.ploth,x0:+ds.xlo,x1:+ds.xhi,
+         axes:svg.querySelector('g.axes'),
+         buy:svg.querySelector('path.markers.buy'),sell:svg.querySelector('path.markers.sell'),
+         line:svg.querySelector('.hover-line'),txt:svg.querySelector('.hover-text'),sel:svg.querySelector('.zoom-sel')};
+  c.a=c.x0;c.b=c.x1;
+  if(!c.line||!c.txt||d.x.length===0)return;
+  charts.push(c);
+  function dataX(ev){var pt=svg.createSVGPoint();pt.x=ev.clientX;pt.y=ev.clientY;return pt.matrixTransform(svg.getScreenCTM().inverse()).x;}
+  function hide(){c.line.style.display='none';c.txt.style.display='none';}
+  var drag=null;
+  svg.addEventListener('mousedown',function(ev){var x=dataX(ev);if(x>=c.L&&x<=c.L+c.W){drag=x;ev.preventDefault();}});
+  svg.addEventListener('mouseup',function(ev){
+    if(drag===null)return;var x=Math.min(Math.max(dataX(ev),c.L),c.L+c.W),lo=Math.min(drag,x),hi=Math.max(drag,x);
+    drag=null;c.sel.style.display='none';
+    if(hi-lo>4)zoomAll(c.a+(lo-c.L)/c.W*(c.b-c.a),c.a+(hi-c.L)/c.W*(c.b-c.a));
+  });
+  svg.addEventListener('dblclick',function(){zoomAll(null,null);});
   svg.addEventListener('mousemove',function(ev){
-    var pt=svg.createSVGPoint();pt.x=ev.clientX;pt.y=ev.clientY;
-    var p=pt.matrixTransform(svg.getScreenCTM().inverse());
-    if(p.x<L||p.x>L+W){hide();return;}
-    var xv=x0+(p.x-L)/W*(x1-x0),xs=d.x,lo=0,hi=xs.length-1;
+    var px=dataX(ev);
+    if(drag!==null){c.sel.setAttribute('x',Math.min(drag,px));c.sel.setAttribute('width',Math.abs(px-drag));c.sel.style.display='';}
+    if(px<c.L||px>c.L+c.W){hide();return;}
+    var xv=c.a+(px-c.L)/c.W*(c.b-c.a),xs=d.x,lo=0,hi=xs.length-1;
     while(hi-lo>1){var m=(lo+hi)>>1;if(xs[m]<=xv)lo=m;else hi=m;}
     var i=Math.abs(xs[hi]-xv)<Math.abs(xs[lo]-xv)?hi:lo;
-    var X=L+(xs[i]-x0)/(x1-x0)*W;
-    line.setAttribute('x1',X);line.setAttribute('x2',X);line.style.display='';
-    txt.textContent=svg.dataset.xname+' '+fmt(xs[i])+': '+d.s.map(function(q){return q.n+' '+fmt(q.y[i]);}).join(', ');
-    txt.style.display='';
+    var X=c.L+(xs[i]-c.a)/(c.b-c.a)*c.W;
+    c.line.setAttribute('x1',X);c.line.setAttribute('x2',X);c.line.style.display='';
+    c.txt.textContent=svg.dataset.xname+' '+fmt(xs[i])+': '+d.s.map(function(q){return q.n+' '+fmt(q.y[i]);}).join(', ');
+    c.txt.style.display='';
   });
-  svg.addEventListener('mouseleave',hide);
+  svg.addEventListener('mouseleave',function(){hide();drag=null;c.sel.style.display='none';});
 }
+// Redraws one chart for elapsed x in [a, b]: y axis fitted to what is visible, grid, series, fills.
+function render(c,a,b){
+  var d=c.d,lo=Infinity,hi=-Infinity,i,k,v;
+  function seen(y){if(y!==null&&isFinite(y)){lo=Math.min(lo,y);hi=Math.max(hi,y);}}
+  for(i=0;i<d.x.length;i++)if(d.x[i]>=a&&d.x[i]<=b)for(k=0;k<d.s.length;k++)seen(d.s[k].y[i]);
+  if(d.m)for(i=0;i<d.m.x.length;i++)if(d.m.x[i]>=a&&d.m.x[i]<=b)seen(d.m.y[i]);
+  if(!(lo<=hi))return false;
+  if(d.z){lo=Math.min(lo,0);hi=Math.max(hi,0);}
+  if(!(hi>lo)){var pad=lo===0?1:Math.abs(lo)*0.01;lo-=pad;hi+=pad;}
+  var ys=nice(hi-lo,5);lo=Math.floor(lo/ys)*ys;hi=Math.ceil(hi/ys)*ys;
+  var L=c.L,T=c.T,W=c.W,H=c.H;
+  function px(x){return (L+(x-a)/(b-a)*W).toFixed(1);}
+  function py(y){return (T+H-(y-lo)/(hi-lo)*H).toFixed(1);}
+  var g='';
+  for(k=Math.round(lo/ys);k<=Math.round(hi/ys);k++){v=k*ys;var yy=py(v);
+    g+='<line class="grid" x1="'+L+'" x2="'+(L+W)+'" y1="'+yy+'" y2="'+yy+'"/><text class="tick" x="'+(L-6)+'" y="'+yy+'" text-anchor="end" dominant-baseline="middle">'+v.toFixed(dec(ys))+'</text>';}
+  var xs=nice(b-a,8);
+  for(k=Math.ceil(a/xs-1e-9);k<=Math.floor(b/xs+1e-9);k++){v=k*xs;var xx=px(v);
+    g+='<line class="grid" x1="'+xx+'" x2="'+xx+'" y1="'+T+'" y2="'+(T+H)+'"/><text class="tick" x="'+xx+'" y="'+(T+H+16)+'" text-anchor="middle">'+v.toFixed(dec(xs))+'</text>';}
+  if(d.z&&lo<0&&hi>0)g+='<line class="zero" x1="'+L+'" x2="'+(L+W)+'" y1="'+py(0)+'" y2="'+py(0)+'"/>';
+  c.axes.innerHTML=g;
+  for(k=0;k<d.s.length;k++){
+    var path='',run=0;
+    for(i=0;i<d.x.length;i++){var y=d.s[k].y[i];
+      if(d.x[i]<a||d.x[i]>b||y===null){if(run===1)path+=' h0.1';run=0;continue;}
+      path+=(run===0?(path?' M':'M'):' L')+px(d.x[i])+','+py(y);run++;}
+    if(run===1)path+=' h0.1';
+    var el=c.svg.querySelector('path.series[data-k="'+k+'"]');
+    if(el)el.setAttribute('d',path);
+  }
+  if(d.m){var pb='',ps='';
+    for(i=0;i<d.m.x.length;i++){if(d.m.x[i]<a||d.m.x[i]>b)continue;
+      var mk=' M'+px(d.m.x[i])+','+py(d.m.y[i])+(d.m.b[i]?' l-4,7 h8 z':' l-4,-7 h8 z');if(d.m.b[i])pb+=mk;else ps+=mk;}
+    if(c.buy)c.buy.setAttribute('d',pb.trim());if(c.sell)c.sell.setAttribute('d',ps.trim());}
+  c.a=a;c.b=b;
+  return true;
+}
+function zoomAll(a,b){charts.forEach(function(c){
+  var lo=a===null?c.x0:Math.max(a,c.x0),hi=b===null?c.x1:Math.min(b,c.x1);
+  if(hi>lo)render(c,lo,hi);});}
 var out=[];
 document.querySelectorAll('svg.chart').forEach(function(svg){
   try{setup(svg);}catch(e){errs.push(svg.id+': '+e);}
@@ -1132,8 +1212,10 @@ document.querySelectorAll('svg.chart').forEach(function(svg){
   svg.querySelectorAll('path.markers').forEach(function(p){m+=(p.getAttribute('d').match(/M/g)||[]).length;});
   out.push(svg.id+' points='+n+' markers='+m+' drawn_series='+drawn);
 });
-var rows=document.querySelectorAll('#fills tbody tr').length;
-out.push('fills_table rows='+rows);
+// The zoom path: redraw every chart on its middle half and back; each must still draw its data.
+try{var ok=charts.length>0;charts.forEach(function(c){var q=(c.x1-c.x0)/4;ok=render(c,c.x0+q,c.x1-q)&&ok;ok=render(c,c.x0,c.x1)&&ok;});
+  out.push('zoom '+(ok?'ok':'failed'));}catch(e){errs.push('zoom: '+e);out.push('zoom failed');}
+out.push('fills_table rows='+document.querySelectorAll('#fills tbody tr').length);
 var sc=document.getElementById('selfcheck');
 setTimeout(function(){sc.textContent=out.join('\n')+'\nerrors='+errs.length+(errs.length?'\n'+errs.join('\n'):'');},0);
 })();
@@ -1279,7 +1361,7 @@ std::string render_html(const BacktestSummary& summary, const BacktestRecorder& 
   o.append("</table>\n</div>\n<div>\n<h2>Trades</h2>\n<table id=\"trades\">\n");
   row(o, "orders / cancels", str_cat(summary.orders, " / ", summary.cancels));
   row(o, "fills (maker / taker)", str_cat(summary.fills, " (", summary.maker_fills, " / ", summary.taker_fills, ")"));
-  row(o, "fill ratio", shortest(summary.fill_ratio));
+  row(o, "fill ratio", fixed(summary.fill_ratio, 4));
   row(o, "round trips (FIFO)", str_cat(summary.round_trips));
   row(o, "win rate", std::isnan(summary.win_rate) ? "n/a" : str_cat(fixed(summary.win_rate * 100.0, 1), " %"));
   row(o, "average win", money(summary.avg_win, qu));
@@ -1315,11 +1397,14 @@ std::string render_html(const BacktestSummary& summary, const BacktestRecorder& 
   row(o, "inventory mean |.|", str_cat(fixed(summary.inventory_mean_abs, 8), " ", bu));
   row(o, "inventory min / max",
       str_cat(fixed(summary.inventory_min, 8), " / ", fixed(summary.inventory_max, 8), " ", bu));
-  row(o, "cancel to trade", shortest(summary.cancel_to_trade));
+  row(o, "cancel to trade",
+      std::isfinite(summary.cancel_to_trade) ? fixed(summary.cancel_to_trade, 2) : std::string("inf"));
   o.append("</table>\n</div>\n</div>\n");
 
   // Charts.
-  o.append("<h2>Charts</h2>\n<p class=\"sub\">Hover a chart to read its values.</p>\n");
+  o.append(
+      "<h2>Charts</h2>\n<p class=\"sub\">Hover a chart to read its values; drag across one to zoom every chart to that "
+      "span, double-click to zoom out.</p>\n");
   const std::string mid_title = summary.run.symbol.empty()
                                     ? std::string("Mid price, our quotes and fills")
                                     : str_cat(summary.run.symbol, " mid price, our quotes and fills");

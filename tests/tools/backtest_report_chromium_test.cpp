@@ -1,9 +1,9 @@
 // report.html in a real browser: `dmabot backtest` writes the page, headless Chromium loads it from
 // disk (no network), runs its script and dumps the DOM. The page's script fills
 // <pre id="selfcheck"> with one line per chart ("chart-mid points=N markers=M drawn_series=K"), the
-// fills table's row count and "errors=N" (every script error, collected from the page's first
-// script on); Chromium's own log (--enable-logging) must hold no console message. A page with a
-// script error, or a chart without a drawn series, fails it (checked by hand on edited copies).
+// fills table's row count, "zoom ok" (the page zooms and unzooms itself once) and "errors=N" (every script error,
+// collected from the page's first script on); Chromium's own log (--enable-logging) must hold no console message. A
+// page with a script error, or a chart without a drawn series, fails it (checked by hand on edited copies).
 //
 // Without /usr/bin/chromium (Debian package `chromium`) the test skips and says why; with
 // DMABOT_REQUIRE_CHROMIUM=1 (CI) a missing browser fails it instead. DMABOT_CHROMIUM overrides the
@@ -80,6 +80,7 @@ PageCheck load_in_chromium(const std::string& html_path, const std::string& dir)
     std::istringstream words(line);
     std::string id, kv;
     words >> id;
+    if (id == "zoom") continue;
     if (id.rfind("errors=", 0) == 0) {
       pc.errors = std::stol(id.substr(7));
       continue;
@@ -118,6 +119,9 @@ void check_report(const std::vector<std::string>& backtest_args) {
   EXPECT_GT(pc.charts.at("chart-mid").at("markers"), 0) << "fills must be marked on the price chart";
   EXPECT_EQ(pc.charts.at("chart-pnl").at("drawn_series"), 4) << "net PnL and its three parts";
   EXPECT_GT(pc.fills_rows, 0) << pc.selfcheck;
+  // The page zooms every chart to its middle half and back when it loads: the zoom code ran and
+  // each chart still had data to draw.
+  EXPECT_NE(pc.selfcheck.find("\nzoom ok\n"), std::string::npos) << pc.selfcheck;
   // A console message (an uncaught error, a failed load, a warning) shows in Chromium's log as
   // "INFO:CONSOLE:<line>] "<message>", source: ...".
   EXPECT_EQ(pc.log.find(":CONSOLE"), std::string::npos) << pc.log;

@@ -346,8 +346,11 @@ TEST(RenderHtml, SelfContainedWithFourChartsAndEscapedTitle) {
   EXPECT_EQ(count(html.substr(body, html.find("</tbody>") - body), "<tr>"), 3);
   EXPECT_EQ(count(html, "<path class=\"markers buy\""), 1);
   EXPECT_EQ(count(html, "<path class=\"markers sell\""), 1);
-  EXPECT_EQ(count(html, " l-4,7 h8 z"), 2);
-  EXPECT_EQ(count(html, " l-4,-7 h8 z"), 1);
+  const std::size_t mid_at = html.rfind("<svg ", html.find("id=\"chart-mid\""));
+  ASSERT_NE(mid_at, std::string::npos);
+  const std::string mid_svg = html.substr(mid_at, html.find("</svg>", mid_at) - mid_at);
+  EXPECT_EQ(count(mid_svg, " l-4,7 h8 z"), 2);
+  EXPECT_EQ(count(mid_svg, " l-4,-7 h8 z"), 1);
   EXPECT_NE(html.find("<pre id=\"selfcheck\">"), std::string::npos);
   EXPECT_NE(html.find("class=\"warn\""), std::string::npos);  // the short-window Sharpe warning
   EXPECT_EQ(html, render_html(s, rec, "<b>&"));               // deterministic
