@@ -60,5 +60,8 @@ template <class... Args>
 [[nodiscard]] std::vector<std::string_view> split(std::string_view s, char sep);
 // Shortest round-trip formatting of a double ("0.1", "1e-09", "12345.678").
 [[nodiscard]] std::string format_double(double v);
+// Appends s as a JSON string literal: quotes, backslash escapes for " and \, \uXXXX for control
+// characters; other bytes (UTF-8 included) as they are.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace dmabot::core

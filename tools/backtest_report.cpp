@@ -10,6 +10,7 @@
 
 namespace dmabot::tools {
 
+using core::append_json_string;
 using core::str_append;
 using core::str_cat;
 
@@ -572,32 +573,6 @@ void append_json_number(std::string& out, const BacktestSummary::Field& f) {
   if (v == 0.0) v = 0.0;  // no "-0"
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   out.append(buf, end);
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof(esc), "\\u%04x", c);
-          out.append(esc);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 std::string join_warnings(const std::vector<std::string>& w) {

@@ -507,14 +507,18 @@ TEST(BacktestSummary, JsonDocumentAddsUnitsAndParams) {
   RunInfo info;
   info.quote_unit = "USDT";
   info.base_unit = "BTC";
-  info.params = {{"AS_GAMMA", "0.1"}, {"NAME", "a\"b"}};
+  info.params = {{"AS_GAMMA", "0.1"}, {"NAME", "a\"b"}, {"Z", "x\ny\\"}};
   rec.set_run_info(info);
   feed_hand_series(rec);
   const BacktestSummary s = summarize(rec, 3);
   const std::string doc = s.to_json_document();
   EXPECT_EQ(doc.substr(0, 17), "{\n  \"net_pnl\":12,");
   EXPECT_NE(doc.find("\"units\":{\"money\":\"USDT\",\"inventory\":\"BTC\""), std::string::npos) << doc;
-  EXPECT_NE(doc.find("\"params\":{\n    \"AS_GAMMA\":\"0.1\",\n    \"NAME\":\"a\\\"b\"\n  }\n}\n"), std::string::npos)
+  // JSON string escapes: quote and backslash escaped, a newline as \u000a.
+  EXPECT_NE(
+      doc.find(
+          "\"params\":{\n    \"AS_GAMMA\":\"0.1\",\n    \"NAME\":\"a\\\"b\",\n    \"Z\":\"x\\u000ay\\\\\"\n  }\n}\n"),
+      std::string::npos)
       << doc;
   // Every key of the one-line form is in the document, with the same value.
   const std::string line = s.to_json();
