@@ -351,7 +351,9 @@ std::string seconds_text(double s) {
   if (s >= 2 * 86'400.0) return str_cat(std::lround(s / 3'600.0), " h");
   if (s >= 2 * 3'600.0) return str_cat(std::lround(s / 60.0), " min");
   if (s >= 120.0) return str_cat(std::lround(s), " s (", std::lround(s / 60.0), " min)");
-  return str_cat(std::lround(s), " s");
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f s", s);  // "59.9 s", not a rounded "60 s" beside 60 s buckets
+  return buf;
 }
 
 }  // namespace

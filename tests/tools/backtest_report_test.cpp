@@ -124,11 +124,11 @@ TEST(BacktestSummary, SharpeIsNullWithoutVariationOrIntervals) {
   const BacktestSummary sh = summarize(short_run, 0);
   EXPECT_TRUE(std::isnan(sh.sharpe));
   EXPECT_EQ(sh.sharpe_buckets, 1u);
-  EXPECT_EQ(sh.sharpe_note, "1 full bucket of 60 s in 90 s; Sharpe needs at least 2");
+  EXPECT_EQ(sh.sharpe_note, "1 full bucket of 60 s in 90.0 s; Sharpe needs at least 2");
   const std::string json = sh.to_json();
   EXPECT_NE(json.find("\"sharpe\":null,"), std::string::npos) << json;
   EXPECT_NE(json.find("\"sharpe_buckets\":1,"), std::string::npos) << json;
-  EXPECT_NE(json.find("\"sharpe_note\":\"1 full bucket of 60 s in 90 s; Sharpe needs at least 2\""), std::string::npos)
+  EXPECT_NE(json.find("\"sharpe_note\":\"1 full bucket of 60 s in 90.0 s; Sharpe needs at least 2\""), std::string::npos)
       << json;
   // Undefined is not a number: no annualisation warning either.
   EXPECT_EQ(json.find("annualised"), std::string::npos) << json;
