@@ -1203,12 +1203,21 @@ std::string money(double v, std::string_view unit) {
   if (!std::isfinite(v)) return "n/a";
   return str_cat(fixed(v, 4), " ", unit);
 }
-std::string shortest(double v) {
-  if (!std::isfinite(v)) return "n/a";
-  std::string o;
-  append_json_value(o, v, 12);
-  return o;
+// Fewest decimals (0..8) that show every value exactly (prices and quantities are decimal
+// fixed-point with at most 8), so a column of prices lines up: 61845.00 beside 61824.93.
+int column_decimals(const std::vector<FillRecord>& fills, double FillEvent::*field) {
+  int d = 0;
+  for (const FillRecord& f : fills) {
+    const double v = f.fill.*field;
+    while (d < 8) {
+      const double scale = std::pow(10.0, d);
+      if (std::fabs(std::round(v * scale) / scale - v) <= 1e-9 * std::max(1.0, std::fabs(v))) break;
+      ++d;
+    }
+  }
+  return d;
 }
+
 std::string bps(double v) { return std::isfinite(v) ? fixed(v, 2) : "n/a"; }
 
 void row(std::string& o, std::string_view k, const std::string& v, std::string_view cls = "") {
@@ -1423,15 +1432,18 @@ std::string render_html(const BacktestSummary& summary, const BacktestRecorder& 
       "<th class=\"v\">mid</th><th class=\"v\">edge bps</th>");
   for (int64_t h : kMarkoutHorizonsS) str_append(o, "<th class=\"v\">markout ", h, " s</th>");
   o.append("</tr></thead>\n<tbody>\n");
+  const int px_dec = column_decimals(fills, &FillEvent::price);
+  const int qty_dec = column_decimals(fills, &FillEvent::qty);
   for (std::size_t i = 0; i < fills.size() && i < kFillsTableRows; ++i) {
     const FillRecord& f = fills[i];
     const bool buy = f.fill.side == core::Side::kBuy;
     const double edge =
         std::isfinite(f.mid) ? (buy ? 1.0 : -1.0) * (f.mid - f.fill.price) / f.fill.price * 1e4 : kUndefined;
     str_append(o, "<tr><td>", i + 1, "</td><td>", format_utc_ms(f.fill.ts), "</td><td class=\"", buy ? "buy" : "sell",
-               "\">", buy ? "buy" : "sell", "</td><td class=\"v\">", shortest(f.fill.price), "</td><td class=\"v\">",
-               shortest(f.fill.qty), "</td><td class=\"v\">", fixed(f.fill.fee, 6), "</td><td>",
-               f.fill.maker ? "maker" : "taker", "</td><td class=\"v\">", shortest(f.mid), "</td><td class=\"v\">",
+               "\">", buy ? "buy" : "sell", "</td><td class=\"v\">", fixed(f.fill.price, px_dec),
+               "</td><td class=\"v\">", fixed(f.fill.qty, qty_dec), "</td><td class=\"v\">", fixed(f.fill.fee, 6),
+               "</td><td>", f.fill.maker ? "maker" : "taker", "</td><td class=\"v\">",
+               (std::isfinite(f.mid) ? fixed(f.mid, px_dec + 1) : std::string("n/a")), "</td><td class=\"v\">",
                bps(edge), "</td>");
     for (double m : f.markout_bps) str_append(o, "<td class=\"v\">", bps(m), "</td>");
     o.append("</tr>\n");

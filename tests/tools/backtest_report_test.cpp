@@ -344,6 +344,10 @@ TEST(RenderHtml, SelfContainedWithFourChartsAndEscapedTitle) {
   const std::size_t body = html.find("<tbody>");
   ASSERT_NE(body, std::string::npos);
   EXPECT_EQ(count(html.substr(body, html.find("</tbody>") - body), "<tr>"), 3);
+  // Columns at the fewest decimals that show every value: prices 100/200 need none, quantities
+  // 0.5/1 need one, so the sell reads "200" and "1.0".
+  EXPECT_NE(html.find("<td class=\"sell\">sell</td><td class=\"v\">200</td><td class=\"v\">1.0</td>"),
+            std::string::npos);
   EXPECT_EQ(count(html, "<path class=\"markers buy\""), 1);
   EXPECT_EQ(count(html, "<path class=\"markers sell\""), 1);
   const std::size_t mid_at = html.rfind("<svg ", html.find("id=\"chart-mid\""));
