@@ -60,6 +60,9 @@ RunInfo backtest_run_info(const EngineConfig& ec, const core::SymbolTable& symbo
     info.fee_keys = core::str_cat("MOCK_MAKER_FEE_BPS / MOCK_TAKER_FEE_BPS (venue ", ec.mock_venues.front().first,
                                   ec.mock_venues.size() > 1 ? "; the others differ per MOCK_VENUES" : "", ")");
   }
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    info.symbol_names.emplace_back(symbols.name(static_cast<core::SymbolId>(i)));
+  }
   if (chart_symbol < symbols.size()) {
     info.symbol = std::string(symbols.name(chart_symbol));
     auto [base, quote] = split_symbol(info.symbol);

@@ -1424,10 +1424,15 @@ std::string render_html(const BacktestSummary& summary, const BacktestRecorder& 
   // Fills table.
   str_append(o, "<h2>Fills</h2>\n<p class=\"sub\">", fills.size(), " fills",
              fills.size() > kFillsTableRows ? str_cat(", the first ", kFillsTableRows, " shown") : std::string(),
-             ". Edge = side &times; (mid before the fill &minus; price) / price; markout H = side &times; (mid H "
+             " (the price chart marks those of the charted symbol). Edge = side &times; (mid before the fill &minus; "
+             "price) / price; markout H = side &times; (mid H "
              "later &minus; price) / price; both in bps, positive = good for us.</p>\n");
+  o.append("<div class=\"scroll\"><table id=\"fills\">\n<thead><tr><th>#</th><th>time (UTC)</th>");
+  bool multi = false;
+  for (const FillRecord& f : fills) multi = multi || f.fill.symbol != 0;
+  if (multi) o.append("<th>symbol</th>");
   o.append(
-      "<div class=\"scroll\"><table id=\"fills\">\n<thead><tr><th>#</th><th>time (UTC)</th><th>side</th>"
+      "<th>side</th>"
       "<th class=\"v\">price</th><th class=\"v\">qty</th><th class=\"v\">fee</th><th>liquidity</th>"
       "<th class=\"v\">mid</th><th class=\"v\">edge bps</th>");
   for (int64_t h : kMarkoutHorizonsS) str_append(o, "<th class=\"v\">markout ", h, " s</th>");
@@ -1439,12 +1444,18 @@ std::string render_html(const BacktestSummary& summary, const BacktestRecorder& 
     const bool buy = f.fill.side == core::Side::kBuy;
     const double edge =
         std::isfinite(f.mid) ? (buy ? 1.0 : -1.0) * (f.mid - f.fill.price) / f.fill.price * 1e4 : kUndefined;
-    str_append(o, "<tr><td>", i + 1, "</td><td>", format_utc_ms(f.fill.ts), "</td><td class=\"", buy ? "buy" : "sell",
-               "\">", buy ? "buy" : "sell", "</td><td class=\"v\">", fixed(f.fill.price, px_dec),
-               "</td><td class=\"v\">", fixed(f.fill.qty, qty_dec), "</td><td class=\"v\">", fixed(f.fill.fee, 6),
-               "</td><td>", f.fill.maker ? "maker" : "taker", "</td><td class=\"v\">",
-               (std::isfinite(f.mid) ? fixed(f.mid, px_dec + 1) : std::string("n/a")), "</td><td class=\"v\">",
-               bps(edge), "</td>");
+    str_append(o, "<tr><td>", i + 1, "</td><td>", format_utc_ms(f.fill.ts), "</td>");
+    if (multi) {
+      const auto& names = summary.run.symbol_names;
+      str_append(o, "<td>",
+                 f.fill.symbol < names.size() ? html_escape(names[f.fill.symbol]) : str_cat("#", f.fill.symbol),
+                 "</td>");
+    }
+    str_append(o, "<td class=\"", buy ? "buy" : "sell", "\">", buy ? "buy" : "sell", "</td><td class=\"v\">",
+               fixed(f.fill.price, px_dec), "</td><td class=\"v\">", fixed(f.fill.qty, qty_dec),
+               "</td><td class=\"v\">", fixed(f.fill.fee, 6), "</td><td>", f.fill.maker ? "maker" : "taker",
+               "</td><td class=\"v\">", (std::isfinite(f.mid) ? fixed(f.mid, px_dec + 1) : std::string("n/a")),
+               "</td><td class=\"v\">", bps(edge), "</td>");
     for (double m : f.markout_bps) str_append(o, "<td class=\"v\">", bps(m), "</td>");
     o.append("</tr>\n");
   }

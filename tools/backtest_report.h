@@ -143,10 +143,11 @@ struct RunInfo {
   std::vector<std::pair<std::string, std::string>> params;  // effective keys, secrets excluded
   double maker_fee_bps = kUndefined;
   double taker_fee_bps = kUndefined;
-  std::string fee_keys;              // where the rates come from, e.g. "SIM_MAKER_FEE_BPS/SIM_TAKER_FEE_BPS"
-  std::string symbol;                // the charted symbol, e.g. "BTCUSDT"
-  std::string quote_unit = "quote";  // e.g. "USDT"
-  std::string base_unit = "base";    // e.g. "BTC"
+  std::string fee_keys;                   // where the rates come from, e.g. "SIM_MAKER_FEE_BPS/SIM_TAKER_FEE_BPS"
+  std::string symbol;                     // the charted symbol, e.g. "BTCUSDT"
+  std::vector<std::string> symbol_names;  // by SymbolId, for the fills table of a multi-symbol run
+  std::string quote_unit = "quote";       // e.g. "USDT"
+  std::string base_unit = "base";         // e.g. "BTC"
 };
 
 // Counts by reason name, in the driver's order (only non-zero ones are reported).

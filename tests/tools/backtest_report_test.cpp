@@ -360,6 +360,25 @@ TEST(RenderHtml, SelfContainedWithFourChartsAndEscapedTitle) {
   EXPECT_EQ(html, render_html(s, rec, "<b>&"));               // deterministic
 }
 
+TEST(RenderHtml, FillsTableNamesTheSymbolWhenSeveralTrade) {
+  BacktestRecorder one(params_with_capital(1000.0));
+  feed_hand_series(one);  // symbol 0 only: no symbol column
+  EXPECT_EQ(render_html(summarize(one, 0), one, "t").find("<th>symbol</th>"), std::string::npos);
+
+  BacktestRecorder two(params_with_capital(1000.0));
+  RunInfo info;
+  info.symbol_names = {"BTCUSDT", "ETHUSDT"};
+  two.set_run_info(info);
+  feed_hand_series(two);
+  FillEvent eth = fill(40, core::Side::kSell, 3000.0, 0.1);
+  eth.symbol = 1;
+  two.on_fill(eth);
+  const std::string html = render_html(summarize(two, 0), two, "t");
+  EXPECT_NE(html.find("<th>symbol</th>"), std::string::npos);
+  EXPECT_EQ(count(html, "<td>BTCUSDT</td>"), 3);
+  EXPECT_EQ(count(html, "<td>ETHUSDT</td>"), 1);
+}
+
 TEST(RenderHtml, EmptyRunStillRendersEveryChart) {
   BacktestRecorder rec;
   const std::string html = render_html(summarize(rec, 0), rec, "empty");
