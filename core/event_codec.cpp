@@ -332,27 +332,6 @@ std::size_t encode_footer(const RecordFooter& f, char* buf, std::size_t cap) {
   return w.finish();
 }
 
-namespace {
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xF]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-}  // namespace
-
 std::string encode_config_header(std::string_view program,
                                  const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string out = "{\"v\":1,\"kind\":\"config\",\"program\":";

@@ -69,5 +69,8 @@ template <class... Args>
 // money are exact to 1e-8 (Binance's precision), so 8 keeps every real digit and drops float noise;
 // the result is also valid JSON for finite values.
 [[nodiscard]] std::string format_decimal(double v, int max_decimals);
+// Appends s as a JSON string literal: quotes, backslash escapes for " and \, \uXXXX for control
+// characters; other bytes (UTF-8 included) as they are.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace dmabot::core

@@ -1,12 +1,83 @@
 #include "tools/backtest_driver.h"
 
 #include <algorithm>
+#include <string_view>
+
+#include "core/strings.h"
 
 namespace dmabot::tools {
+
+namespace {
+
+bool has_prefix(std::string_view key, std::string_view prefix) { return key.substr(0, prefix.size()) == prefix; }
+
+// Keys that never change a backtest's result (threads, I/O, logging, live-trading safety).
+bool is_plumbing(std::string_view key) {
+  for (std::string_view k :
+       {"METRICS_PORT", "METRICS_BIND", "LOG_LEVEL", "PIN_CPUS", "IDLE_POLICY", "THREAD_LAYOUT", "RING_CAPACITY",
+        "RECORD_FILE", "CONFIRM_LIVE", "BACKTEST_SAMPLE_MS", "BACKTEST_CHART_POINTS"}) {
+    if (key == k) return true;
+  }
+  return has_prefix(key, "BINANCE_");
+}
+
+}  // namespace
+
+RunInfo backtest_run_info(const EngineConfig& ec, const core::SymbolTable& symbols, core::SymbolId chart_symbol) {
+  // Each strategy's keys share a prefix; keys of strategies not in the run are left out.
+  struct StrategyKeys {
+    std::string_view name, prefix;
+  };
+  constexpr StrategyKeys kStrategyKeys[] = {
+      {"dynmm", "DYNMM_"}, {"as", "AS_"}, {"mean_reversion", "MR_"}, {"ma_cross", "MAC_"}, {"vol_breakout", "VB_"}};
+  auto used = [&](std::string_view name) {
+    for (const StrategySpec& s : ec.strategies) {
+      if (s.name == name) return true;
+    }
+    return false;
+  };
+  const bool mock = ec.feed_mode == "mock" || ec.venue_mode == "mock";
+  RunInfo info;
+  for (const auto& [k, v] : ec.effective) {
+    if (core::is_secret_key(k) || is_plumbing(k)) continue;
+    if (has_prefix(k, "MOCK_") && !mock) continue;
+    if (has_prefix(k, "SYN_") && ec.feed_mode != "synthetic") continue;
+    if (has_prefix(k, "SIM_") && ec.venue_mode != "sim") continue;
+    if (has_prefix(k, "REPLAY_") && ec.feed_mode != "replay") continue;
+    bool other_strategy = false;
+    for (const StrategyKeys& s : kStrategyKeys)
+      other_strategy = other_strategy || (has_prefix(k, s.prefix) && !used(s.name));
+    if (other_strategy) continue;
+    info.params.emplace_back(k, v);
+  }
+  if (ec.venue_mode == "sim") {
+    info.maker_fee_bps = ec.sim.maker_fee_bps;
+    info.taker_fee_bps = ec.sim.taker_fee_bps;
+    info.fee_keys = "SIM_MAKER_FEE_BPS / SIM_TAKER_FEE_BPS";
+  } else if (!ec.mock_venues.empty()) {
+    info.maker_fee_bps = ec.mock_venues.front().second.maker_fee_bps;
+    info.taker_fee_bps = ec.mock_venues.front().second.taker_fee_bps;
+    info.fee_keys = core::str_cat("MOCK_MAKER_FEE_BPS / MOCK_TAKER_FEE_BPS (venue ", ec.mock_venues.front().first,
+                                  ec.mock_venues.size() > 1 ? "; the others differ per MOCK_VENUES" : "", ")");
+  }
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    info.symbol_names.emplace_back(symbols.name(static_cast<core::SymbolId>(i)));
+  }
+  if (chart_symbol < symbols.size()) {
+    info.symbol = std::string(symbols.name(chart_symbol));
+    auto [base, quote] = split_symbol(info.symbol);
+    if (!quote.empty()) {
+      info.base_unit = base;
+      info.quote_unit = quote;
+    }
+  }
+  return info;
+}
 
 BacktestObserver::BacktestObserver(Engine& engine, BacktestRecorder& rec, core::SymbolId chart_symbol)
     : engine_(engine), rec_(rec), rings_(engine.observer()), chart_(chart_symbol) {
   working_.reserve(4096);
+  rec_.set_run_info(backtest_run_info(engine.config(), engine.symbols(), chart_symbol));
 }
 
 void BacktestObserver::remove(uint64_t client_id) {
@@ -41,8 +112,14 @@ void BacktestObserver::on_order(const core::Order& o) {
 void BacktestObserver::on_exec(const core::ExecReport& r) {
   const bool fill = r.status == core::ExecStatus::kPartiallyFilled || r.status == core::ExecStatus::kFilled;
   if (fill && r.last_qty.raw > 0) {
-    rec_.on_fill(r.last_qty.to_double(), r.last_px.to_double(), static_cast<double>(r.fee_raw) / 1e8, r.maker);
+    rec_.on_fill(FillEvent{r.ts_local, r.symbol, r.side, r.last_px.to_double(), r.last_qty.to_double(),
+                           static_cast<double>(r.fee_raw) / 1e8, r.maker});
   }
+  if (r.status == core::ExecStatus::kRejected && r.venue != core::kRiskVenue) {
+    const auto reason = static_cast<std::size_t>(r.reject_reason);
+    ++venue_rejects_[reason < venue_rejects_.size() ? reason : 0];
+  }
+  if (r.status == core::ExecStatus::kExpired) ++expired_;
   switch (r.status) {
     case core::ExecStatus::kFilled:
     case core::ExecStatus::kCanceled:
@@ -79,6 +156,15 @@ void BacktestObserver::sample(core::UnixNanos ts) {
   rec_.on_sample(s);
 }
 
+void BacktestObserver::mark(core::UnixNanos ts) {
+  const risk::Positions& pos = engine_.positions();
+  const std::size_t n = std::min(engine_.symbols().size(), pos.n_symbols());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto s = static_cast<core::SymbolId>(i);
+    if (pos.has_mid(s)) rec_.on_mark(s, ts, pos.mid(s).to_double());
+  }
+}
+
 void BacktestObserver::drain() {
   while (const core::Order* o = rings_.orders->front()) {
     on_order(*o);
@@ -89,12 +175,23 @@ void BacktestObserver::drain() {
     rings_.execs->pop();
   }
   const core::UnixNanos now = engine_.now();
+  mark(now);
   if (rec_.sample_due(now) && chart_ < engine_.symbols().size() && engine_.positions().has_mid(chart_)) sample(now);
 }
 
 void BacktestObserver::finish() {
   drain();
   sample(engine_.now());
+  RejectCounts rc;
+  for (std::size_t i = 1; i < static_cast<std::size_t>(core::RejectReason::kCount); ++i) {
+    const auto reason = static_cast<core::RejectReason>(i);
+    const std::string name(core::to_string(reason));
+    rc.risk.emplace_back(name, engine_.risk_rejects(reason));
+    rc.venue.emplace_back(name, venue_rejects_[i]);
+  }
+  rc.expired = expired_;
+  rc.kill_switch_rejects = engine_.risk_rejects(core::RejectReason::kKillSwitch);
+  rec_.set_rejects(std::move(rc));
 }
 
 absl::Status run_backtest(Engine& engine, BacktestRecorder& rec, core::SymbolId chart_symbol,

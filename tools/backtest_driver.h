@@ -2,10 +2,14 @@
 // BacktestRecorder (tools/backtest_report.h), producing summary.json and report.html.
 //
 // BacktestObserver drains the engine's ObserverRings (EngineOptions::observe) after every fused
-// step: routed orders and venue reports give order, cancel and fill counts, fees, turnover and our
-// working quotes (best working bid and ask of the chart symbol); risk's positions give the chart
-// symbol's mid, inventory and PnL (realized + unrealized - fees, summed over symbols). A sample is taken when
-// BACKTEST_SAMPLE_MS of simulated time has passed and after every fill, so the PnL and drawdown curves see every trade.
+// step: routed orders and venue reports give order, cancel and fill counts, every fill (time, side,
+// price, qty, fee, maker), venue rejects and expiries by reason, and our working quotes (best working
+// bid and ask of the chart symbol); risk's positions give each symbol's mid (BacktestRecorder::on_mark,
+// after the step's fills, so a fill is measured against the mid before it), the chart symbol's
+// inventory and PnL (realized + unrealized - fees, summed over symbols). A sample is taken when
+// BACKTEST_SAMPLE_MS of simulated time has passed and after every fill, so the PnL and drawdown curves
+// see every trade. At construction it gives the recorder the run's parameters (backtest_run_info) and
+// at finish() risk's rejects by reason (Engine::risk_rejects).
 //
 // run_backtest() drives: open_fused(), step until the feed has finished, shutdown() (cancels what is
 // still working, drains), a last sample. `progress` (nullable) is called about every 2^16 steps.
@@ -14,6 +18,7 @@
 // table at construction; draining allocates nothing.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +29,13 @@
 #include "tools/engine.h"
 
 namespace dmabot::tools {
+
+// What the report states about the run: the effective parameters that shape a backtest (the
+// strategies' own keys, risk, router, instruments, the venue and feed in use, BACKTEST_*; not secrets,
+// not keys of unused modes or strategies, not plumbing such as threads, metrics or logging), the fee
+// rates of the venue, the chart symbol and its units.
+[[nodiscard]] RunInfo backtest_run_info(const EngineConfig& ec, const core::SymbolTable& symbols,
+                                        core::SymbolId chart_symbol);
 
 class BacktestObserver {
  public:
@@ -44,12 +56,15 @@ class BacktestObserver {
   void on_exec(const core::ExecReport& r);
   void remove(uint64_t client_id);
   void sample(core::UnixNanos ts);
+  void mark(core::UnixNanos ts);
 
   Engine& engine_;
   BacktestRecorder& rec_;
   ObserverRings rings_;
   core::SymbolId chart_;
   std::vector<Working> working_;  // orders of the chart symbol sent and not yet final
+  std::array<uint64_t, static_cast<std::size_t>(core::RejectReason::kCount)> venue_rejects_{};
+  uint64_t expired_ = 0;
 };
 
 struct BacktestProgress {

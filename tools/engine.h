@@ -135,6 +135,8 @@ class Engine {
   ObserverRings observer() const { return observer_; }
   // Risk's positions (read from the driving thread in fused mode, or after shutdown()).
   const risk::Positions& positions() const { return risk_->positions(); }
+  // Signals risk rejected for `reason` so far (same thread rules as positions()).
+  uint64_t risk_rejects(core::RejectReason reason) const { return risk_->rejects(reason); }
   // Simulated time now (fused mode) or wall time.
   core::UnixNanos now() const { return clock_.now(); }
   core::Registry& metrics() { return registry_; }

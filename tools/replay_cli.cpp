@@ -65,7 +65,8 @@ constexpr const char* kBacktestHelp =
     "Replays FILE (a raw Binance capture or a dmabot recording) through one strategy, risk and the\n"
     "simulated exchange (VENUE_MODE=sim: latency, queue position, partial fills, fees, funding), every\n"
     "stage on one thread and a simulated clock. Prints the summary and writes DIR/summary.json and\n"
-    "DIR/report.html (one self-contained page: mid and quotes, PnL, inventory, drawdown).\n"
+    "DIR/report.html (one self-contained page: parameters, PnL split, trades, rejects, charts with fills,\n"
+    "fills table with markouts).\n"
     "\n"
     "  --data FILE          market data to replay (capture, recording, or an event cache from\n"
     "                       'dmabot convert', the fastest), or 'synthetic' for the synthetic L1 market\n"
@@ -496,7 +497,7 @@ int backtest_command(int argc, char** argv) {
       return runtime_error(str_cat("--out ", out_dir, ": cannot create directory"));
     }
     const std::string title = str_cat("dmabot backtest: ", strategy, " on ", data);
-    if (!write_file(str_cat(out_dir, "/summary.json"), s.to_json() + "\n") ||
+    if (!write_file(str_cat(out_dir, "/summary.json"), s.to_json_document()) ||
         !write_file(str_cat(out_dir, "/report.html"), render_html(s, rec, title))) {
       return runtime_error(str_cat("--out ", out_dir, ": cannot write summary.json/report.html"));
     }
