@@ -229,7 +229,9 @@ absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::Sps
     recorder_waits_.push_back(feed_waits);
   }
   if (ec_.feed_mode == "replay") {
-    auto source = feed::open_source(ec_.replay_file, source_symbols_);
+    feed::SourceOptions source_options;
+    source_options.max_line_bytes = static_cast<std::size_t>(ec_.replay_max_line_bytes);
+    auto source = feed::open_source(ec_.replay_file, source_symbols_, source_options);
     if (!source.ok()) return source.status();
     feed::ReplayOptions opt;
     opt.source_symbols = &source_symbols_;

@@ -72,6 +72,10 @@ constexpr ConfigKey kConfigKeys[] = {
      "replay"},
     {"REPLAY_UNTIL_NS", "0", "integer >= 0 (ns)",
      "Replay only events with local time < this (0 = to the end); must be later than REPLAY_FROM_NS.", "replay"},
+    {"REPLAY_MAX_LINE_BYTES", "67108864", "integer 4096..1073741824 (bytes)",
+     "Longest capture/recording line read; a longer one is skipped (counted as malformed with its line number) "
+     "in bounded memory.",
+     "replay"},
     // --- mock market ---
     {"MOCK_RATE", "1000", "number 0..50000000", "Mock ticks per second over all symbols (0 = as fast as consumed).",
      "mock market"},
@@ -180,7 +184,8 @@ constexpr ConfigKey kConfigKeys[] = {
     {"AS_K", "1.5", "number 0.000000001..1e9", "Order-arrival decay k.", "strategy as"},
     {"AS_SIGMA", "0", "number >= 0", "Volatility, price units per sqrt(second) (0 = estimate from recent mids).",
      "strategy as"},
-    {"AS_SIGMA_WINDOW", "100", "integer 2..100000", "Sampled mid increments in the volatility estimate.", "strategy as"},
+    {"AS_SIGMA_WINDOW", "100", "integer 2..100000", "Sampled mid increments in the volatility estimate.",
+     "strategy as"},
     {"AS_SIGMA_SAMPLE_MS", "100", "integer 1..3600000",
      "Grid step of the volatility estimate: the mid is sampled every this many ms (never divided by a tick's dt).",
      "strategy as"},
@@ -328,6 +333,8 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   if (ec.replay_until_ns != 0 && ec.replay_until_ns <= ec.replay_from_ns) {
     return cfg.error("REPLAY_UNTIL_NS", "must be later than REPLAY_FROM_NS");
   }
+  DMABOT_ASSIGN(ec.replay_max_line_bytes,
+                cfg.get_int("REPLAY_MAX_LINE_BYTES", int64_t{64} << 20, 4096, int64_t{1} << 30));
 
   // Safety first: live presets must carry credentials and, for mainnet, an explicit confirmation.
   std::string binance_env;

@@ -47,6 +47,7 @@ struct EngineConfig {
   std::string replay_file;
   int64_t replay_from_ns = 0;
   int64_t replay_until_ns = 0;
+  int64_t replay_max_line_bytes = int64_t{64} << 20;  // REPLAY_MAX_LINE_BYTES
   std::vector<core::InstrumentInfo> instruments;
   std::vector<StrategySpec> strategies;
   std::string record_file;  // empty = recorder off

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -206,6 +207,16 @@ absl::StatusOr<core::UnixNanos> first_event_time(const std::string& path, core::
   return core::UnixNanos{0};
 }
 
+// "FILE:LINE: time goes backwards ...": where the data's local time first steps back, how often and
+// how far. Such events are replayed at once, at the latest time already reached.
+std::string time_backwards_note(const feed::ReplayStats& st, const std::string& path) {
+  return str_cat(path, ":", st.first_out_of_order_line, ": time goes backwards: ", st.out_of_order,
+                 " event(s) older than one before them (this one by ",
+                 core::format_fixed(static_cast<double>(st.first_out_of_order_ns) / 1e6, 3), " ms, the largest step ",
+                 core::format_fixed(static_cast<double>(st.max_out_of_order_ns) / 1e6, 3),
+                 " ms); they are replayed at the latest time already reached");
+}
+
 // Prints what the replay read: events, skips, malformed lines (first few with line numbers).
 // Returns false when reading stopped early (I/O error, truncated gzip).
 bool report_replay(const Engine& e, const std::string& path, bool quiet) {
@@ -231,6 +242,9 @@ bool report_replay(const Engine& e, const std::string& path, bool quiet) {
   if (src.malformed > 5) {
     std::fprintf(stderr, "dmabot: %s: %llu more malformed lines\n", path.c_str(),
                  static_cast<unsigned long long>(src.malformed - 5));
+  }
+  if (st.out_of_order > 0) {
+    std::fprintf(stderr, "dmabot: %s\n", time_backwards_note(st, path).c_str());
   }
   if (absl::Status s = rf->status(); !s.ok()) {
     std::fprintf(stderr, "dmabot: %s\n", std::string(s.message()).c_str());
@@ -312,8 +326,24 @@ int replay_command(int argc, char** argv) {
     core::SymbolTable scratch;
     feed::RecordingSource rs(scratch);
     if (absl::Status st = rs.open(file); !st.ok()) return usage_error(std::string(st.message()));
-    cfg = core::Config::from_pairs(rs.header().pairs, str_cat(file, " (config header)"), overrides,
-                                   &core::Config::no_env);
+    // A recording outlives the build that made it: keys this build no longer has (removed or
+    // renamed since) are dropped with a warning instead of making the recording unreplayable.
+    std::vector<std::pair<std::string, std::string>> pairs;
+    std::string dropped;
+    for (const auto& kv : rs.header().pairs) {
+      if (find_config_key(kv.first) != nullptr) {
+        pairs.push_back(kv);
+      } else {
+        core::str_append(dropped, dropped.empty() ? "" : ", ", kv.first);
+      }
+    }
+    if (!dropped.empty()) {
+      std::fprintf(stderr,
+                   "dmabot: warning: %s (config header): keys this build does not know, ignored: %s (recorded by "
+                   "another version; its decisions may not come out again)\n",
+                   file.c_str(), dropped.c_str());
+    }
+    cfg = core::Config::from_pairs(pairs, str_cat(file, " (config header)"), overrides, &core::Config::no_env);
   }
   auto cleanup = [&] {
     if (temp_out) ::unlink(out.c_str());
@@ -464,7 +494,10 @@ int backtest_command(int argc, char** argv) {
     return runtime_error(std::string(st.message()));
   }
   if (tty) std::fputs("\r\033[K", stderr);
-  const BacktestSummary s = summarize(rec, e.market_events());
+  BacktestSummary s = summarize(rec, e.market_events());
+  if (const feed::ReplayFeed* rf = e.replay_feed(); rf != nullptr && rf->stats().out_of_order > 0) {
+    s.warnings.push_back(time_backwards_note(rf->stats(), data));
+  }
   if (e.stopped_by() != 0) {
     // Partial results must not pass for a finished backtest: no files, nothing a sweep could parse.
     if (!json_only) {

@@ -238,6 +238,59 @@ TEST(DmabotReplay, TruncatedRecordingIsReportedWithItsLineNumber) {
   EXPECT_NE(err.find("2 malformed"), std::string::npos) << err;
 }
 
+// Local time that steps back is reported with its first line, how often and how far, by replay
+// (stderr) and by backtest (a warning in the summary, so it reaches summary.json and the report).
+TEST(DmabotReplay, TimeGoingBackwardsIsReportedWithItsFirstLine) {
+  const std::string dir = temp_dir();
+  const std::string cap = dir + "/back.raw";
+  auto tick = [](const char* ts, int u, const char* bid) {
+    return std::string(ts) + " {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":" + std::to_string(u) +
+           ",\"s\":\"BTCUSDT\",\"b\":\"" + bid + "\",\"B\":\"3.7\",\"a\":\"61837.64\",\"A\":\"1.5\"}}\n";
+  };
+  // Line 3 is 2.5 ms older than line 2; line 5 is 1 ms older than line 4.
+  std::ofstream(cap, std::ios::binary) << tick("1723161254000000000", 1, "61837.60")
+                                       << tick("1723161254005000000", 2, "61837.61")
+                                       << tick("1723161254002500000", 3, "61837.62")
+                                       << tick("1723161254009000000", 4, "61837.61")
+                                       << tick("1723161254008000000", 5, "61837.60");
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "replay", cap}, dir, &c), 0) << read_file(c.err_path);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find(cap + ":3: time goes backwards: 2 event(s) older than one before them (this one by 2.500 ms, "
+                           "the largest step 2.500 ms)"),
+            std::string::npos)
+      << err;
+  ASSERT_EQ(run({dmabot_bin(), "backtest", "--data", cap, "--strategy", "dynmm", "--json-summary-only"}, dir, &c), 0)
+      << read_file(c.err_path);
+  EXPECT_NE(read_file(c.out_path).find(cap + ":3: time goes backwards: 2 event(s)"), std::string::npos)
+      << read_file(c.out_path);
+}
+
+// A recording made by another version may name a key this build no longer has: the key is dropped
+// with a warning, not the whole recording. A line longer than REPLAY_MAX_LINE_BYTES is skipped and
+// reported with its number, and the replay goes on.
+TEST(DmabotReplay, OldHeaderKeysAreIgnoredAndOverlongLinesSkipped) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "2000");
+  std::string text = read_file(rec);
+  const std::size_t cfg = text.find("\"config\":{");
+  ASSERT_NE(cfg, std::string::npos);
+  text.insert(cfg + 10, "\"MOCK_RETIRED_KEY\":\"1\",");
+  // After line 5, a 10000-byte line.
+  std::size_t at = 0;
+  for (int i = 0; i < 5; ++i) at = text.find('\n', at) + 1;
+  text.insert(at, "{\"v\":1,\"kind\":\"md\",\"pad\":\"" + std::string(10'000, 'x') + "\"}\n");
+  const std::string old = dir + "/old.jsonl";
+  std::ofstream(old, std::ios::binary) << text;
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "replay", old, "--set", "REPLAY_MAX_LINE_BYTES=4096"}, dir, &c), 0)
+      << read_file(c.err_path);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find("keys this build does not know, ignored: MOCK_RETIRED_KEY"), std::string::npos) << err;
+  EXPECT_NE(err.find(old + ":6: line longer than 4096 bytes: skipped"), std::string::npos) << err;
+  EXPECT_NE(err.find("1 malformed"), std::string::npos) << err;
+}
+
 TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
   const std::string src = data_file("spot_btcusdt_20240808");
   ASSERT_TRUE(exists(src)) << src;
