@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/input_file.h"
+#include "core/log.h"
 #include "core/runner.h"
 #include "core/strings.h"
 
@@ -53,6 +54,8 @@ void Recorder::attach_metrics(Registry& registry) {
   }
   bytes_ = &registry.add_counter("recorder_bytes_total", "Bytes written to the recording file.");
   io_errors_ = &registry.add_counter("recorder_io_errors_total", "Failed writes to the recording file.");
+  lines_lost_ = &registry.add_counter("recorder_lines_lost_total",
+                                      "Event lines that could not be written to the recording file.");
 }
 
 void Recorder::start() {
@@ -172,9 +175,9 @@ void Recorder::flush() {
 }
 
 void Recorder::write_all(const char* data, std::size_t n, uint64_t lines) {
-  if (fd_ < 0) {
+  if (fd_ < 0) {  // never opened, or poisoned by a failed cut: nothing more reaches the file
     io_errors_->inc();
-    lines_lost_.fetch_add(lines, std::memory_order_relaxed);
+    lines_lost_->inc(lines);
     return;
   }
   std::size_t done = 0;
@@ -183,12 +186,26 @@ void Recorder::write_all(const char* data, std::size_t n, uint64_t lines) {
     if (w < 0) {
       if (errno == EINTR) continue;
       record_error(errno, "write");
-      lines_lost_.fetch_add(lines, std::memory_order_relaxed);
+      // Keep the whole lines that made it; cut the partial one off so no later write continues it.
+      const char* nl = static_cast<const char*>(::memrchr(data, '\n', done));
+      const std::size_t keep = nl == nullptr ? 0 : static_cast<std::size_t>(nl - data) + 1;
+      const auto kept_lines = static_cast<uint64_t>(std::count(data, data + keep, '\n'));
+      lines_lost_->inc(lines - std::min(lines, kept_lines));
+      file_bytes_ += keep;
+      if (keep != done) {
+        const auto size = static_cast<off_t>(file_bytes_);
+        if (::ftruncate(fd_, size) != 0 || ::lseek(fd_, size, SEEK_SET) != size) {
+          record_error(errno, "cutting a partial line off (every later line is lost)");
+          ::close(fd_);
+          fd_ = -1;
+        }
+      }
       return;
     }
     done += static_cast<std::size_t>(w);
     bytes_->inc(static_cast<uint64_t>(w));
   }
+  file_bytes_ += n;
 }
 
 void Recorder::record_error(int err, std::string_view what) {
@@ -196,6 +213,8 @@ void Recorder::record_error(int err, std::string_view what) {
   std::lock_guard<std::mutex> lock(status_mu_);
   if (status_.ok()) {
     status_ = absl::InternalError(str_cat("recording file '", path_, "': ", what, " failed: ", std::strerror(err)));
+    // Once, when the losses start (cold: an I/O error), on the recorder's thread.
+    log_error(std::string(status_.message()), "; event lines are being lost (counted in recorder_lines_lost_total)");
   }
 }
 

@@ -23,7 +23,11 @@
 // open(). None per event.
 // Errors: open() returns a one-line status naming the file. A failed write() never crashes and
 // never blocks the producers: the recorder keeps draining its rings, counts io_errors() and the
-// lines it could not write (lines_lost()), and remembers the first error in status().
+// lines it could not write (lines_lost()), remembers the first error in status() and logs it once
+// (an error line naming the file, when the losses start). A write that fails part-way (disk full)
+// is cut back to its last complete line (ftruncate), so the file never holds a partial line that a
+// later write would continue: when space comes back, writing resumes with whole lines (the gap shows
+// in the `seq` numbers). If even the cut fails, every later line is counted as lost instead.
 #pragma once
 
 #include <array>
@@ -94,8 +98,9 @@ class Recorder {
     inputs_.push_back(Input{ring, &drain_ring<T>, &ring_size<T>});
   }
 
-  // Optional, before start(): publishes recorder_lines_total{kind}, recorder_bytes_total and
-  // recorder_io_errors_total in `registry` (recorder_backlog is left to the caller: see backlog()).
+  // Optional, before start(): publishes recorder_lines_total{kind}, recorder_bytes_total,
+  // recorder_io_errors_total and recorder_lines_lost_total in `registry` (recorder_backlog is left
+  // to the caller: see backlog()).
   void attach_metrics(Registry& registry);
 
   void start();
@@ -115,7 +120,7 @@ class Recorder {
   [[nodiscard]] absl::Status status() const;
   [[nodiscard]] uint64_t io_errors() const { return io_errors_->value(); }
   // Lines that were encoded but could not be written because write() failed.
-  [[nodiscard]] uint64_t lines_lost() const { return lines_lost_.load(std::memory_order_relaxed); }
+  [[nodiscard]] uint64_t lines_lost() const { return lines_lost_->value(); }
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
@@ -191,7 +196,9 @@ class Recorder {
   Counter own_bytes_, own_io_errors_;
   Counter* bytes_ = &own_bytes_;
   Counter* io_errors_ = &own_io_errors_;
-  std::atomic<uint64_t> lines_lost_{0};
+  Counter own_lines_lost_;
+  Counter* lines_lost_ = &own_lines_lost_;  // written by the recorder's thread only (inc_shared: open() too)
+  uint64_t file_bytes_ = 0;                 // bytes of complete lines in the file (the write offset)
   mutable std::mutex status_mu_;  // cold: taken only on an I/O error and by status()
   absl::Status status_;
 };

@@ -78,7 +78,10 @@ absl::Status Engine::build(core::Config& cfg) {
     return c;
   };
 
-  if (recording) recorder_ = std::make_unique<core::Recorder>(ec_.record_file, symbols_, ec_.effective);
+  if (recording) {
+    recorder_ = std::make_unique<core::Recorder>(ec_.record_file, symbols_, ec_.effective);
+    recorder_->attach_metrics(registry_);  // recorder_lines/bytes/io_errors/lines_lost_total
+  }
 
   // Feed fan-out: one md ring per worker (sharded by symbol) and one to risk (mids).
   // Risk gets each tick before the workers do, so it always has the mid a signal was computed from.
@@ -475,6 +478,12 @@ EngineSummary Engine::summary() const {
   s.risk_rejects = registry_.counter_total("risk_rejects_total");
   s.recorder_waits = registry_.counter_total("recorder_waits_total");
   s.kill_switch = risk::describe_kill_history(risk_->kill_history());
+  if (recorder_) {
+    s.record_file = recorder_->path();
+    s.record_lines_lost = recorder_->lines_lost();
+    s.record_io_errors = recorder_->io_errors();
+    if (absl::Status st = recorder_->status(); !st.ok()) s.record_error = std::string(st.message());
+  }
   for (const std::string& name : venue_names_) {
     for (core::ExecStatus st : {core::ExecStatus::kFilled, core::ExecStatus::kPartiallyFilled}) {
       s.fills += registry_.counter_value("exec_reports_total",
@@ -500,6 +509,10 @@ std::string EngineSummary::to_text() const {
   std::string out = core::str_cat("summary: ticks=", ticks, " signals=", signals, " orders=", orders, " fills=", fills,
                                   " risk_rejects=", risk_rejects, " recorder_waits=", recorder_waits, "\n");
   if (!kill_switch.empty()) core::str_append(out, "  ", kill_switch, "\n");
+  if (!record_file.empty() && !recording_ok()) {
+    core::str_append(out, "  recording ", record_file, ": INCOMPLETE: ", record_lines_lost, " event lines lost, ",
+                     record_io_errors, " write errors (", record_error, ")\n");
+  }
   for (const SymbolSummary& s : symbols) {
     core::str_append(out, "  ", s.symbol, " ticks=", s.ticks, " position=", qty(s.position),
                      " realized_pnl=", money(s.realized), " unrealized_pnl=", money(s.unrealized),
@@ -511,7 +524,8 @@ std::string EngineSummary::to_text() const {
 std::string EngineSummary::to_json() const {
   std::string out = core::str_cat("{\"ticks\":", ticks, ",\"signals\":", signals, ",\"orders\":", orders,
                                   ",\"fills\":", fills, ",\"risk_rejects\":", risk_rejects,
-                                  ",\"recorder_waits\":", recorder_waits, ",\"symbols\":[");
+                                  ",\"recorder_waits\":", recorder_waits, ",\"record_lines_lost\":", record_lines_lost,
+                                  ",\"record_io_errors\":", record_io_errors, ",\"symbols\":[");
   for (std::size_t i = 0; i < symbols.size(); ++i) {
     const SymbolSummary& s = symbols[i];
     core::str_append(out, i ? "," : "", "{\"symbol\":\"", s.symbol, "\",\"ticks\":", s.ticks,

@@ -64,6 +64,12 @@ struct EngineSummary {
   uint64_t risk_rejects = 0;
   uint64_t recorder_waits = 0;
   std::string kill_switch;  // risk::describe_kill_history: "kill switch: not tripped" / "...: tripped at ..."
+  // The recording (RECORD_FILE): its path (empty = off), lines written and lost, the first I/O error.
+  std::string record_file;
+  uint64_t record_lines_lost = 0;
+  uint64_t record_io_errors = 0;
+  std::string record_error;
+  [[nodiscard]] bool recording_ok() const { return record_lines_lost == 0 && record_io_errors == 0; }
   std::vector<SymbolSummary> symbols;
   std::string to_text() const;
   std::string to_json() const;

@@ -1,8 +1,10 @@
 #include "core/recorder.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -487,6 +489,57 @@ TEST_F(RecorderTest, WriteErrorsAreCountedNeverFatalAndDoNotBlockProducers) {
   EXPECT_GE(rec.io_errors(), 2u);        // the header and at least the final flush
   EXPECT_EQ(rec.lines_lost(), 1002u);    // header + 1000 orders + footer
   EXPECT_FALSE(rec.status().ok());
+}
+
+// A disk that fills up part-way through a write (RLIMIT_FSIZE stands in for it: write() stores what
+// fits, then fails with EFBIG): the file is cut back to its last complete line, every line on disk
+// decodes, the lost lines are counted exactly, and when space comes back writing resumes with whole
+// lines (the gap shows in seq) and the footer.
+TEST_F(RecorderTest, DiskFullNeverLeavesAPartialLineAndCountsWhatWasLost) {
+  const std::string path = temp_path("diskfull");
+  SpscRing<Order> ords(1 << 12);
+  Recorder rec(path, symbols_, {{"A", "1"}},
+               RecorderOptions{.buffer_bytes = 4096, .flush_interval_ns = 0, .fsync_on_stop = false});
+  rec.add_input(&ords);
+  ASSERT_TRUE(rec.open().ok());
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 50'001;  // not on a line boundary
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Counter waits;
+  uint64_t id = 0;
+  auto push = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      Order o;
+      o.client_id = ++id;
+      tap_blocking(&ords, o, &waits);
+      if (ords.size_approx() > 1000) rec.drain_inline();
+    }
+    rec.drain_inline();
+  };
+  push(2000);  // far more than 50 kB of lines
+  const uint64_t lost_while_full = rec.lines_lost();
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);  // space comes back
+  ::signal(SIGXFSZ, old_handler);
+  push(100);
+  rec.stop();
+
+  const std::string text = read_file(path);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  SymbolTable table;
+  const Decoded d = decode_file(path, table);  // fails the test on any partial or invalid line
+  EXPECT_GT(lost_while_full, 0u);
+  EXPECT_EQ(rec.lines_lost(), lost_while_full);  // nothing lost once space was back
+  // Header + 2100 orders + footer were encoded; what is not in the file was counted as lost.
+  EXPECT_EQ(d.lines + rec.lines_lost(), 2102u);
+  EXPECT_TRUE(d.has_footer);
+  EXPECT_GE(rec.io_errors(), 1u);
+  EXPECT_FALSE(rec.status().ok());
+  EXPECT_NE(std::string(rec.status().message()).find(path), std::string::npos) << rec.status();
+  std::remove(path.c_str());
 }
 
 }  // namespace

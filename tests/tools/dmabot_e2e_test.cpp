@@ -557,3 +557,37 @@ TEST(DmabotSim, As2008JsonAndTableAgreeAndBadOptionsExitTwo) {
 
 }  // namespace
 }  // namespace dmabot::testing
+
+namespace dmabot::testing {
+namespace {
+
+// The disk fills up during a run (the file-size limit stands in: the shell ignores SIGXFSZ, so
+// write() fails with EFBIG once the recording reaches it): the run says so and exits 1, the summary
+// marks the recording INCOMPLETE, the loss is exported, and every line on disk is complete.
+TEST(DmabotRun, DiskFullDuringARunExitsOneAndSaysWhatWasLost) {
+  const std::string dir = temp_dir();
+  const std::string rec = dir + "/full.jsonl";
+  const std::string metrics = dir + "/metrics.txt";
+  const std::string cmd = "trap '' XFSZ; ulimit -f 200; exec " + dmabot_bin() +
+                          " run --env .env.mock --fused --set MOCK_MAX_TICKS=50000 --set METRICS_PORT=-1"
+                          " --set RECORD_FILE=" +
+                          rec + " --metrics-out " + metrics;
+  Child c;
+  EXPECT_EQ(run({"/bin/sh", "-c", cmd}, dir, &c), 1) << read_file(c.err_path);
+  const std::string err = read_file(c.err_path);
+  EXPECT_NE(err.find("dmabot: recording " + rec + " is incomplete: "), std::string::npos) << err;
+  EXPECT_NE(err.find("event lines are being lost"), std::string::npos) << err;  // logged when it started
+  EXPECT_NE(read_file(c.out_path).find("recording " + rec + ": INCOMPLETE: "), std::string::npos)
+      << read_file(c.out_path);
+  const std::string m = read_file(metrics);
+  const std::size_t at = m.find("\ndmabot_recorder_lines_lost_total ");
+  ASSERT_NE(at, std::string::npos) << m;
+  EXPECT_GT(std::stoll(m.substr(at + 35)), 0);
+  const std::string text = read_file(rec);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << "a partial last line was left behind";
+  EXPECT_LE(text.size(), 200u * 1024u);
+}
+
+}  // namespace
+}  // namespace dmabot::testing
