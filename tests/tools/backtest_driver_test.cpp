@@ -1,5 +1,5 @@
 // The backtest driver end to end, in process: real backtests (the synthetic market always, a real
-// capture when ../shared/data is present) whose report numbers are checked against the engine's own
+// capture: the in-repo cut) whose report numbers are checked against the engine's own
 // accounting — risk's positions for PnL and fees, risk's metric counters for rejects.
 #include "tools/backtest_driver.h"
 
@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "tests/common/test_data.h"
 #include "tools/backtest_report.h"
 #include "tools/engine.h"
 
@@ -60,11 +61,6 @@ std::vector<std::string> with(std::vector<std::string> base, const std::vector<s
   return base;
 }
 
-std::string capture(const std::string& name) {
-  const char* src = std::getenv("DMABOT_SOURCE_DIR");
-  return std::string(src != nullptr ? src : ".") + "/../shared/data/binance/" + name;
-}
-
 // spread capture + inventory - fees = net PnL, where net PnL is risk's equity (realized +
 // unrealized - fees, average-cost accounting) and the split is the report's own bookkeeping.
 void expect_split_adds_up(const Outcome& o) {
@@ -82,12 +78,13 @@ void expect_split_adds_up(const Outcome& o) {
 TEST(BacktestDriver, PnlSplitAddsUpOnTheSyntheticMarket) { expect_split_adds_up(backtest(kSynthetic)); }
 
 TEST(BacktestDriver, PnlSplitAddsUpOnARealCapture) {
-  const std::string data = capture("spot_btcusdt_20240808.raw.gz");
-  if (::access(data.c_str(), R_OK) != 0) GTEST_SKIP() << "no data file " << data;
+  const std::string data = testdata::fixture_capture("spot_btcusdt_20240808");  // the in-repo 28 s cut
   const Outcome o = backtest({"FEED_MODE=replay", "REPLAY_FILE=" + data, "VENUE_MODE=sim", "METRICS_PORT=-1",
-                              "STRATEGIES=dynmm", "SYMBOLS=BTCUSDT", "TICK_SIZE=0.01", "STEP_SIZE=0.00001"});
+                              "STRATEGIES=dynmm", "SYMBOLS=BTCUSDT", "TICK_SIZE=0.01", "STEP_SIZE=0.00001",
+                              // quotes close enough to trade ~20 times in the cut's 28 s
+                              "DYNMM_MIN_REQUOTE_MS=200", "DYNMM_FLOOR_BPS=0.5"});
   expect_split_adds_up(o);
-  // The markouts have a mid path behind them (5.8 minutes of data: most fills reach 60 s).
+  // The markouts have a mid path behind them (28 s of data: most fills reach the 1 s markout).
   EXPECT_GT(o.summary.markout_fills[0], o.summary.fills / 2);
   EXPECT_GT(o.summary.round_trips, 0u);
 }

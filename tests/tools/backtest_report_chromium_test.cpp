@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/test_data.h"
 #include "tests/tools/test_process.h"
 
 namespace dmabot::testing {
@@ -135,10 +136,7 @@ TEST(BacktestReportChromium, SyntheticRunRendersEveryChartWithoutErrors) {
 }
 
 TEST(BacktestReportChromium, RealCaptureRendersEveryChartWithoutErrors) {
-  const char* src = std::getenv("DMABOT_SOURCE_DIR");
-  const std::string data =
-      std::string(src != nullptr ? src : ".") + "/../shared/data/binance/spot_btcusdt_20240808.raw.gz";
-  if (::access(data.c_str(), R_OK) != 0) GTEST_SKIP() << "no data file " << data;
+  const std::string data = testdata::fixture_capture("spot_btcusdt_20240808");  // in the repo: always there
   REQUIRE_CHROMIUM_OR_SKIP();
   check_report({"--data", data, "--strategy", "dynmm"});
 }
