@@ -67,10 +67,34 @@ int runtime_error(const std::string& msg) {
 }
 
 bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.flush();
-  return static_cast<bool>(out);
+  struct stat sb {};
+  if (::stat(path.c_str(), &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+    // A device or a pipe (--summary-json /dev/stdout): nothing to rename over; write it directly.
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.flush();
+    return static_cast<bool>(out);
+  }
+  const std::string tmp = str_cat(path, ".tmp.", static_cast<int64_t>(::getpid()));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const char* p = text.data();
+  std::size_t left = text.size();
+  bool ok = true;
+  while (ok && left > 0) {
+    const ssize_t w = ::write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) {
+      p += w;
+      left -= static_cast<std::size_t>(w);
+    }
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) ::unlink(tmp.c_str());
+  return ok;
 }
 
 bool parse_non_negative(std::string_view s, int64_t& out) {

@@ -22,7 +22,10 @@ inline constexpr int kExitUsage = 2;
 int usage_error(const std::string& msg);
 int runtime_error(const std::string& msg);
 
-// Writes `text` to `path` (truncating). False on any I/O error.
+// Writes `text` to `path` all or nothing: into `path`.tmp.<pid>, every write and the close checked,
+// fsync'd, then renamed over `path`. On any error the temporary file is removed, an existing `path`
+// is left as it was, and false is returned: a failed run never leaves a half-written summary.json
+// or report.html that looks complete.
 [[nodiscard]] bool write_file(const std::string& path, const std::string& text);
 
 // Whole non-negative decimal number that fits in int64 (no sign, no spaces).

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -454,6 +455,19 @@ int backtest_command(int argc, char** argv) {
   }
   const bool write_files = !json_only || !out_dir.empty();
   if (out_dir.empty()) out_dir = "backtest_out";
+  if (write_files) {
+    // Checked now, not after a long run: the directory exists (or is made) and takes files.
+    if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return usage_error(str_cat("--out ", out_dir, ": cannot create the directory: ", std::strerror(errno)));
+    }
+    struct stat sb {};
+    if (::stat(out_dir.c_str(), &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+      return usage_error(str_cat("--out ", out_dir, ": not a directory"));
+    }
+    if (::access(out_dir.c_str(), W_OK | X_OK) != 0) {
+      return usage_error(str_cat("--out ", out_dir, ": not writable: ", std::strerror(errno)));
+    }
+  }
 
   // Defaults a backtest needs, then the user's --set, then what the command itself decides.
   std::vector<std::string> overrides = {"VENUE_MODE=sim", "METRICS_PORT=-1", "LOG_LEVEL=warn"};
@@ -526,9 +540,6 @@ int backtest_command(int argc, char** argv) {
     std::printf("backtest: strategy=%s data=%s\n%s", strategy.c_str(), data.c_str(), s.to_text().c_str());
   }
   if (write_files) {
-    if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-      return runtime_error(str_cat("--out ", out_dir, ": cannot create directory"));
-    }
     const std::string title = str_cat("dmabot backtest: ", strategy, " on ", data);
     if (!write_file(str_cat(out_dir, "/summary.json"), s.to_json_document()) ||
         !write_file(str_cat(out_dir, "/report.html"), render_html(s, rec, title))) {

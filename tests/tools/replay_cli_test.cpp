@@ -291,6 +291,39 @@ TEST(DmabotReplay, OldHeaderKeysAreIgnoredAndOverlongLinesSkipped) {
   EXPECT_NE(err.find("1 malformed"), std::string::npos) << err;
 }
 
+// --out is checked before the backtest runs (exit 2, nothing printed as a result), and the report
+// files are written all or nothing: when summary.json cannot be put in place, the run fails (exit 1)
+// and leaves no temporary or half-written file behind.
+TEST(DmabotBacktest, OutIsCheckedFirstAndReportsAreWrittenWholeOrNotAtAll) {
+  const std::string dir = temp_dir();
+  const std::vector<std::string> synthetic = {
+      dmabot_bin(), "backtest",       "--data", "synthetic",      "--strategy", "as",
+      "--set",      "SYN_STEPS=2000", "--set",  "SYMBOLS=SYNUSD", "--set",      "STEP_SIZE=1",
+      "--set",      "MIN_NOTIONAL=0", "--set",  "AS_ORDER_QTY=1"};
+  const std::string not_a_dir = dir + "/plain_file";
+  std::ofstream(not_a_dir) << "x";
+  Child c;
+  std::vector<std::string> args = synthetic;
+  args.insert(args.end(), {"--out", not_a_dir});
+  EXPECT_EQ(run(args, dir, &c), 2);
+  EXPECT_NE(read_file(c.err_path).find("--out " + not_a_dir + ": not a directory"), std::string::npos)
+      << read_file(c.err_path);
+  EXPECT_EQ(read_file(c.out_path).find("backtest:"), std::string::npos) << "it ran before checking --out";
+
+  const std::string out = dir + "/out";
+  ASSERT_EQ(::mkdir(out.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((out + "/summary.json").c_str(), 0755), 0);  // nothing can be renamed over it
+  args = synthetic;
+  args.insert(args.end(), {"--out", out});
+  EXPECT_EQ(run(args, dir, &c), 1) << read_file(c.err_path);
+  EXPECT_NE(read_file(c.err_path).find("cannot write summary.json/report.html"), std::string::npos)
+      << read_file(c.err_path);
+  for (const std::string& name : {std::string("/summary.json.tmp."), std::string("/report.html.tmp.")}) {
+    const std::string ls = out + name + std::to_string(c.pid);
+    EXPECT_FALSE(exists(ls)) << ls << " left behind";
+  }
+}
+
 TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
   const std::string src = data_file("spot_btcusdt_20240808");
   ASSERT_TRUE(exists(src)) << src;
