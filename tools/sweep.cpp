@@ -293,37 +293,6 @@ bool is_json_number(std::string_view s) {
   return i == s.size();
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out.append(buf);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -909,7 +878,7 @@ void append_jsonl_row(std::string& out, const SweepRow& r, const Columns& cols) 
   str_append(out, "{\"index\":", r.index);
   for (const std::string& p : cols.params) {
     out.push_back(',');
-    append_json_string(out, p);
+    core::append_json_string(out, p);
     out.push_back(':');
     const std::string* v = param_of(r, p);
     if (v == nullptr) {
@@ -917,21 +886,21 @@ void append_jsonl_row(std::string& out, const SweepRow& r, const Columns& cols) 
     } else if (is_json_number(*v)) {
       out.append(*v);
     } else {
-      append_json_string(out, *v);
+      core::append_json_string(out, *v);
     }
   }
   str_append(out, ",\"status\":\"", r.status(), "\",\"error\":");
   if (r.ok) {
     out.append("null");
   } else {
-    append_json_string(out, r.error);
+    core::append_json_string(out, r.error);
   }
   const std::vector<std::string_view> prefixes = metric_prefixes(cols);
   for (std::size_t i = 0; i < prefixes.size(); ++i) {
     const Metrics& m = i == 0 ? r.is : r.oos;
     for (const std::string& k : cols.metrics) {
       out.push_back(',');
-      append_json_string(out, str_cat(prefixes[i], k));
+      core::append_json_string(out, str_cat(prefixes[i], k));
       out.push_back(':');
       const std::string* v = m.find(k);
       out.append(v ? *v : std::string("null"));
@@ -1143,7 +1112,7 @@ std::string token_of_cell(const std::string& cell) {
   if (cell.empty()) return "null";
   if (cell == "true" || cell == "false" || cell == "null" || is_json_number(cell)) return cell;
   std::string out;
-  append_json_string(out, cell);
+  core::append_json_string(out, cell);
   return out;
 }
 
