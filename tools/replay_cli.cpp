@@ -197,6 +197,35 @@ void report_interrupted(std::string_view cmd, const Engine& e, std::string_view 
 }
 
 // Time of the first market event at or after `from`: where the simulated clock starts.
+// The market a raw Binance capture comes from, for the fee defaults: USD-M bookTickers carry the
+// event time ("E"/"T"), spot ones do not (BINANCE.md). "" when the file is no capture or holds no
+// bookTicker in its first 10,000 events.
+std::string capture_market_type(const std::string& path) {
+  if (!feed::is_raw_capture(path)) return "";
+  core::SymbolTable scratch;
+  feed::CaptureReader reader(scratch);
+  if (!reader.open(path).ok()) return "";
+  feed::CaptureEvent ev;
+  for (int i = 0; i < 10'000 && reader.next(ev); ++i) {
+    if (ev.kind == feed::CaptureEvent::kMdTick) return ev.tick.ts_exchange != 0 ? "usdm" : "spot";
+  }
+  return "";
+}
+
+// Loads the config of a replay or backtest of `data`; when the data is a USD-M capture and nothing
+// set MARKET_TYPE, the fees default to USD-M's base tier (MARKET_TYPE=usdm), and a line says so.
+absl::StatusOr<core::Config> load_for_data(const std::string& env_file, std::vector<std::string> overrides,
+                                           const std::string& data) {
+  auto cfg = core::Config::load(env_file, overrides, &core::Config::no_env);
+  if (!cfg.ok() || cfg->has("MARKET_TYPE") || capture_market_type(data) != "usdm") return cfg;
+  std::fprintf(stderr,
+               "dmabot: %s is a USD-M futures capture: MARKET_TYPE=usdm (fees default to USD-M's base tier; "
+               "--set MARKET_TYPE=spot to override)\n",
+               data.c_str());
+  overrides.push_back("MARKET_TYPE=usdm");
+  return core::Config::load(env_file, overrides, &core::Config::no_env);
+}
+
 absl::StatusOr<core::UnixNanos> first_event_time(const std::string& path, core::UnixNanos from) {
   core::SymbolTable scratch;
   auto src = feed::open_source(path, scratch);
@@ -320,7 +349,7 @@ int replay_command(int argc, char** argv) {
 
   absl::StatusOr<core::Config> cfg = absl::InvalidArgumentError("");
   if (capture) {
-    cfg = core::Config::load(c.env_file, overrides, &core::Config::no_env);
+    cfg = load_for_data(c.env_file, overrides, file);
   } else {
     if (!c.env_file.empty())
       return usage_error("--env: a recording is replayed with the config in its header; use --set");
@@ -484,7 +513,8 @@ int backtest_command(int argc, char** argv) {
     overrides.push_back("FEED_MODE=replay");
     overrides.push_back(str_cat("REPLAY_FILE=", data));
   }
-  auto cfg = core::Config::load(c.env_file, overrides, &core::Config::no_env);
+  auto cfg = synthetic ? core::Config::load(c.env_file, overrides, &core::Config::no_env)
+                       : load_for_data(c.env_file, overrides, data);
   if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));
   auto ec = EngineConfig::from_config(*cfg);
   if (!ec.ok()) return usage_error(std::string(ec.status().message()));

@@ -324,6 +324,33 @@ TEST(DmabotBacktest, OutIsCheckedFirstAndReportsAreWrittenWholeOrNotAtAll) {
   }
 }
 
+// Fees default to Binance's base tier of the market the data comes from: a USD-M capture (its
+// bookTickers carry event times) backtests at 2/5 bps maker/taker and says so, a spot one at 10/10;
+// an explicit MARKET_TYPE wins.
+TEST(DmabotBacktest, FeesFollowTheMarketOfTheCapture) {
+  const std::string dir = temp_dir();
+  auto fees = [&](const std::string& stem, const std::vector<std::string>& extra, std::string* err = nullptr) {
+    std::vector<std::string> args = {dmabot_bin(), "backtest",           "--data", data_file(stem), "--strategy",
+                                     "dynmm",      "--json-summary-only"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Child c;
+    EXPECT_EQ(run(args, dir, &c), 0) << read_file(c.err_path);
+    if (err != nullptr) *err = read_file(c.err_path);
+    const std::string out = read_file(c.out_path);
+    const std::size_t m = out.find("\"maker_fee_bps\":"), t = out.find("\"taker_fee_bps\":");
+    if (m == std::string::npos || t == std::string::npos) return std::string("missing: ") + out;
+    return out.substr(m + 16, out.find_first_of(",}", m) - m - 16) + "/" +
+           out.substr(t + 16, out.find_first_of(",}", t) - t - 16);
+  };
+  std::string err;
+  EXPECT_EQ(fees("usdm_btcusdt_20240808", {"--set", "TICK_SIZE=0.1", "--set", "STEP_SIZE=0.001"}, &err), "2/5");
+  EXPECT_NE(err.find("is a USD-M futures capture: MARKET_TYPE=usdm"), std::string::npos) << err;
+  EXPECT_EQ(fees("usdm_btcusdt_20240808",
+                 {"--set", "TICK_SIZE=0.1", "--set", "STEP_SIZE=0.001", "--set", "MARKET_TYPE=spot"}),
+            "10/10");
+  EXPECT_EQ(fees("spot_btcusdt_20240808", {}), "10/10");
+}
+
 TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
   const std::string src = data_file("spot_btcusdt_20240808");
   ASSERT_TRUE(exists(src)) << src;
