@@ -525,7 +525,9 @@ std::string EngineSummary::to_json() const {
   std::string out = core::str_cat("{\"ticks\":", ticks, ",\"signals\":", signals, ",\"orders\":", orders,
                                   ",\"fills\":", fills, ",\"risk_rejects\":", risk_rejects,
                                   ",\"recorder_waits\":", recorder_waits, ",\"record_lines_lost\":", record_lines_lost,
-                                  ",\"record_io_errors\":", record_io_errors, ",\"symbols\":[");
+                                  ",\"record_io_errors\":", record_io_errors, ",\"kill_switch\":");
+  core::append_json_string(out, kill_switch);
+  out += ",\"symbols\":[";
   for (std::size_t i = 0; i < symbols.size(); ++i) {
     const SymbolSummary& s = symbols[i];
     core::str_append(out, i ? "," : "", "{\"symbol\":\"", s.symbol, "\",\"ticks\":", s.ticks,

@@ -103,6 +103,8 @@ TEST(KillSwitchEngine, DailyLossTripIsLoggedRecordedSummarizedAndCountedAsDailyL
   EXPECT_NE(r.summary.kill_switch.find("reason=daily_loss (loss "), std::string::npos) << r.summary.kill_switch;
   EXPECT_NE(r.summary.kill_switch.find(" > limit 1.00"), std::string::npos) << r.summary.kill_switch;
   EXPECT_NE(r.summary.to_text().find("\n  kill switch: tripped at "), std::string::npos);
+  EXPECT_NE(r.summary.to_json().find("\"kill_switch\":\"kill switch: tripped at "), std::string::npos)
+      << r.summary.to_json();
   // Counted under its real reason, never as a drawdown.
   EXPECT_NE(r.metrics.find("kill_switch_trips_total{reason=\"daily_loss\"} 1\n"), std::string::npos) << r.metrics;
   EXPECT_NE(r.metrics.find("kill_switch_trips_total{reason=\"drawdown\"} 0\n"), std::string::npos);
