@@ -446,6 +446,20 @@ void show_progress(const BacktestProgress& p, void* ctx) {
 
 }  // namespace
 
+std::vector<std::string> backtest_overrides(std::vector<std::string> user, const std::string& strategy,
+                                            const std::string& data) {
+  std::vector<std::string> overrides = {"VENUE_MODE=sim", "METRICS_PORT=-1", "LOG_LEVEL=warn"};
+  overrides.insert(overrides.end(), std::make_move_iterator(user.begin()), std::make_move_iterator(user.end()));
+  overrides.push_back(str_cat("STRATEGIES=", strategy));
+  if (data == "synthetic") {
+    overrides.push_back("FEED_MODE=synthetic");
+  } else {
+    overrides.push_back("FEED_MODE=replay");
+    overrides.push_back(str_cat("REPLAY_FILE=", data));
+  }
+  return overrides;
+}
+
 int backtest_command(int argc, char** argv) {
   ArgCursor args(argc, argv);
   CommonArgs c;
@@ -498,21 +512,12 @@ int backtest_command(int argc, char** argv) {
     }
   }
 
-  // Defaults a backtest needs, then the user's --set, then what the command itself decides.
-  std::vector<std::string> overrides = {"VENUE_MODE=sim", "METRICS_PORT=-1", "LOG_LEVEL=warn"};
-  for (const std::string& s : c.sets) overrides.push_back(s);
+  std::vector<std::string> overrides = backtest_overrides(c.sets, strategy, data);
   std::string err;
   if (!window_overrides(c, overrides, err)) return usage_error(err);
   std::string record;
   if (!record_target(c, data, record, err)) return usage_error(err);
   overrides.push_back(str_cat("RECORD_FILE=", record));
-  overrides.push_back(str_cat("STRATEGIES=", strategy));
-  if (synthetic) {
-    overrides.push_back("FEED_MODE=synthetic");
-  } else {
-    overrides.push_back("FEED_MODE=replay");
-    overrides.push_back(str_cat("REPLAY_FILE=", data));
-  }
   auto cfg = synthetic ? core::Config::load(c.env_file, overrides, &core::Config::no_env)
                        : load_for_data(c.env_file, overrides, data);
   if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));

@@ -18,9 +18,19 @@
 // Threads: the main thread. Allocation: freely outside the replay loop.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace dmabot::tools {
 
 int replay_command(int argc, char** argv);
 int backtest_command(int argc, char** argv);
+
+// The config overrides a backtest of `data` (a file or "synthetic") with `strategy` runs under: the
+// backtest's defaults (VENUE_MODE=sim, no metrics port, warnings only), then `user` (--set pairs, a
+// sweep point's parameters), then what the command decides itself (STRATEGIES, FEED_MODE,
+// REPLAY_FILE). `dmabot sweep` checks its points against exactly this.
+std::vector<std::string> backtest_overrides(std::vector<std::string> user, const std::string& strategy,
+                                            const std::string& data);
 
 }  // namespace dmabot::tools

@@ -26,6 +26,7 @@
 #include "tools/backtest_report.h"
 #include "tools/cli_common.h"
 #include "tools/engine_config.h"
+#include "tools/replay_cli.h"
 
 namespace dmabot::tools {
 
@@ -206,16 +207,9 @@ class ChildConfigCheck {
   absl::Status check(const std::vector<std::pair<std::string, std::string>>& params,
                      std::vector<std::string>* known = nullptr) const {
     const SweepArgs& a = *args_;
-    std::vector<std::string> overrides = {"VENUE_MODE=sim", "METRICS_PORT=-1", "LOG_LEVEL=warn"};
-    overrides.insert(overrides.end(), a.sets.begin(), a.sets.end());
-    for (const auto& [k, v] : params) overrides.push_back(str_cat(k, '=', v));
-    overrides.push_back(str_cat("STRATEGIES=", a.strategy));
-    if (a.data == "synthetic") {
-      overrides.emplace_back("FEED_MODE=synthetic");
-    } else {
-      overrides.emplace_back("FEED_MODE=replay");
-      overrides.push_back(str_cat("REPLAY_FILE=", a.data));
-    }
+    std::vector<std::string> user = a.sets;
+    for (const auto& [k, v] : params) user.push_back(str_cat(k, '=', v));
+    const std::vector<std::string> overrides = backtest_overrides(std::move(user), a.strategy, a.data);
     auto cfg = core::Config::parse(env_text_, a.env_file, overrides, &core::Config::no_env);
     if (!cfg.ok()) return cfg.status();
     auto ec = EngineConfig::from_config(*cfg);
