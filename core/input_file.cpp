@@ -8,9 +8,7 @@
 #include "core/strings.h"
 
 namespace dmabot::core {
-namespace {
-
-const char* file_type_name(mode_t mode) {
+const char* file_type_name(unsigned mode) {
   if (S_ISDIR(mode)) return "a directory";
   if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
   if (S_ISCHR(mode)) return "a character device";
@@ -18,8 +16,6 @@ const char* file_type_name(mode_t mode) {
   if (S_ISSOCK(mode)) return "a socket";
   return "not a regular file";
 }
-
-}  // namespace
 
 absl::Status require_regular_file(const std::string& path) {
   struct stat st {};

@@ -15,4 +15,7 @@ namespace dmabot::core {
 
 [[nodiscard]] absl::Status require_regular_file(const std::string& path);
 
+// "a directory", "a FIFO (named pipe)", "a character device", ... for a stat() st_mode.
+[[nodiscard]] const char* file_type_name(unsigned mode);
+
 }  // namespace dmabot::core

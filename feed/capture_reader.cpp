@@ -26,6 +26,25 @@ std::string_view to_string(CaptureEvent::Kind k) {
   return "?";
 }
 
+std::string_view expectation(LineError e) {
+  switch (e) {
+    case LineError::kNoSeparator:
+      return "expected '<receive time> <JSON>' with a space between them";
+    case LineError::kBadLocalTime:
+      return "expected a receive time in the unit of the file's first line (16 digits: µs, 19: ns), in range";
+    case LineError::kTooLong:
+      return "expected a line shorter than the limit (REPLAY_MAX_LINE_BYTES); skipped";
+    case LineError::kTruncated:
+      return "the last line ends without a newline and does not parse (file cut short?)";
+    case LineError::kParse:
+      return "expected a Binance market-data message after the time";
+    case LineError::kNone:
+    case LineError::kCount:
+      break;
+  }
+  return "";
+}
+
 std::string_view to_string(LineError e) {
   switch (e) {
     case LineError::kNone: return "none";

@@ -71,6 +71,9 @@ enum class LineError : uint8_t {
   kCount
 };
 std::string_view to_string(LineError e);
+// What a line with this error should have looked like, for messages ("FILE:LINE: bad_local_time:
+// expected ...").
+std::string_view expectation(LineError e);
 
 struct LineIssue {
   uint64_t line = 0;

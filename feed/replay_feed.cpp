@@ -64,6 +64,7 @@ SourceStats CaptureSource::stats() const {
     std::string reason(to_string(i.error));
     if (i.parse_error != ParseError::kNone) core::str_append(reason, ": ", to_string(i.parse_error));
     if (!i.field.empty()) core::str_append(reason, " (field '", i.field, "')");
+    core::str_append(reason, " — ", expectation(i.error));
     s.samples.push_back(ReplayIssue{i.line, std::move(reason)});
   }
   return s;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/input_file.h"
 #include "core/strings.h"
 #include "core/symbol_table.h"
 #include "feed/capture_reader.h"
@@ -116,6 +117,9 @@ std::string check_readable_file(std::string_view flag, const std::string& path) 
     return prefixed(flag, path, errno == ENOENT || errno == ENOTDIR ? "no such file" : std::strerror(errno));
   }
   if (S_ISDIR(sb.st_mode)) return prefixed(flag, path, "is a directory");
+  // Opening a FIFO would block, and a device never ends: refused before they are opened.
+  if (!S_ISREG(sb.st_mode))
+    return prefixed(flag, path, str_cat("is ", core::file_type_name(sb.st_mode), ", not a file"));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return prefixed(flag, path, str_cat("cannot read (", std::strerror(errno), ")"));
   ::close(fd);
