@@ -33,9 +33,8 @@ bench: build
 	$(BUILD_DIR)/bench/run_benchmarks.sh $(BUILD_DIR)
 
 # Sanitizers and fuzzers (docs/RELIABILITY.md; .ci/sanitizers.sh runs all three). Each has its own
-# build directory. `make tsan` runs the tests labelled `threads` (every test that starts a thread);
-# TSAN_LABEL= (empty) runs the whole suite under TSan.
-TSAN_LABEL ?= threads
+# build directory. `make tsan` runs the whole suite under TSan; TSAN_LABEL=x only the tests labelled x.
+TSAN_LABEL ?=
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD_DIR ?= build-fuzz
 

@@ -42,7 +42,7 @@ std::string check_decimal(std::string_view input);
 
 // core/config.h: the input is a .env file. Config::parse() never crashes; an error is one non-empty
 // line; typed getters on every key the file sets either succeed or give one line naming the key,
-// and never echo the value of a secret key.
+// and never echo the value of a secret key (its own value, or a marker value set with --set).
 std::string check_config(std::string_view input);
 
 // feed/event_cache.h: the input is a list of edits (offset, byte) and a cut applied to a valid
