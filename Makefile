@@ -4,12 +4,16 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 DEPS = cmake make g++ ccache libboost-dev libboost-system-dev libssl-dev libsimdjson-dev \
        libconcurrentqueue-dev libabsl-dev libbenchmark-dev libgtest-dev libgmock-dev zlib1g-dev prometheus
+FUZZ_DEPS = clang libclang-rt-14-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps configure build run test bench clean asan tsan
+.PHONY: deps install-missing configure build run test bench clean asan tsan fuzz fuzz-build
 
 deps:
-	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
+
+install-missing:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 
@@ -28,11 +32,27 @@ test: build
 bench: build
 	$(BUILD_DIR)/bench/run_benchmarks.sh $(BUILD_DIR)
 
+# Sanitizers and fuzzers (docs/RELIABILITY.md; .ci/sanitizers.sh runs all three). Each has its own
+# build directory. `make tsan` runs the whole suite under TSan; TSAN_LABEL=x only the tests labelled x.
+TSAN_LABEL ?=
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD_DIR ?= build-fuzz
+
 asan:
-	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DDMABOT_ASAN=ON
+	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DDMABOT_ASAN=ON -DDMABOT_BUILD_BENCH=OFF"
 
 tsan:
-	$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DDMABOT_TSAN=ON
+	$(MAKE) build BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DDMABOT_TSAN=ON -DDMABOT_BUILD_BENCH=OFF"
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 600 $(if $(TSAN_LABEL),-L '$(TSAN_LABEL)')
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory install-missing PKGS="$(FUZZ_DEPS)"
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDMABOT_FUZZ=ON \
+	  -DDMABOT_BUILD_TESTS=OFF -DDMABOT_BUILD_BENCH=OFF >/dev/null
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -274,7 +274,8 @@ absl::StatusOr<std::vector<std::string>> Config::get_list(std::string_view key, 
     if (item.empty()) return error(key, str_cat("item ", out.size() + 1, " is empty"));
     for (char c : item) {
       if (std::isspace(static_cast<unsigned char>(c))) {
-        return error(key, str_cat("item '", item, "' contains spaces"));
+        // error() masks a secret's value; the item is part of it and must be masked too.
+        return error(key, str_cat("item ", is_secret_key(key) ? "***" : str_cat("'", item, "'"), " contains spaces"));
       }
     }
     out.push_back(std::move(item));

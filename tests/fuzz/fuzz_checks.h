@@ -1,0 +1,61 @@
+// tests/fuzz/fuzz_checks.h — the properties each fuzz target asserts, as plain functions.
+//
+// Every check takes the fuzzer's bytes and returns "" when all of its properties hold, else one line
+// naming the first violation (a crash, an ASan/UBSan report or a hang is a finding too). The
+// libFuzzer drivers (fuzz_main.cpp, clang only, DMABOT_FUZZ=ON) abort on a non-empty answer; the
+// GoogleTest fuzz_regression_test (every build) replays the committed corpus and regression inputs
+// through the same functions, so an input that once failed keeps being checked by `make test`.
+// docs/RELIABILITY.md says what each target asserts and how a crash becomes a regression input.
+//
+// Threads: each check is called from one thread at a time (libFuzzer runs inputs one after another).
+// Allocation: freely (test code); some keep state between calls (a template cache file, parsers).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace dmabot::fuzz {
+
+// feed/binance_parser.h: the input is one or more messages separated by '\n', fed in order to parsers
+// that keep their state between messages. The fast path and the generic path (set_fast_path(false))
+// give the same kind, error, field and event values, and the same counters and interned symbols;
+// parse_padded() gives the same answer as parse() whatever bytes lie in the padding.
+std::string check_binance_parser(std::string_view input);
+
+// feed/capture_reader.h: the input is a capture file. split_capture_line() agrees with a plain
+// reference splitter on every line; CaptureReader with a 64 KiB buffer and the fast path, with a
+// 4 KiB buffer (grown line by line) and the fast path off, and over the same bytes gzipped hand out
+// the same events and stats; every line is accounted for exactly once in the stats.
+std::string check_capture_reader(std::string_view input);
+
+// core/event_codec.h + core/recorder.h: the input is a JSONL recording. EventDecoder with and
+// without its fast path, and decode_padded() with whatever bytes follow the line, decode every line
+// to the same result and event; JsonlReader with a 4 KiB buffer splits the file into the same lines as one with the
+// default buffer; RecordingSource accounts for every line (events + skipped + malformed == lines) and never crashes.
+std::string check_jsonl_recording(std::string_view input);
+
+// core/types.h parse_decimal(): agrees with an independent reference parser (accept/reject, error
+// class, value), feed/internal/fast_decimal.h agrees with it, and a parsed value formats back
+// (format_decimal_trimmed) to text that parses to the same value.
+std::string check_decimal(std::string_view input);
+
+// core/config.h: the input is a .env file. Config::parse() never crashes; an error is one non-empty
+// line; typed getters on every key the file sets either succeed or give one line naming the key,
+// and never echo the value of a secret key (its own value, or a marker value set with --set).
+std::string check_config(std::string_view input);
+
+// feed/event_cache.h: the input is a list of edits (offset, byte) and a cut applied to a valid
+// small cache. CacheSource never crashes, and when open() and the final status() are both OK, the
+// events handed out are exactly the original ones: a changed cache is either refused or reported,
+// never silently replayed with other values.
+std::string check_event_cache(std::string_view input);
+
+struct Target {
+  std::string_view name;  // directory name under tests/fuzz/corpus and tests/fuzz/regressions
+  std::string (*check)(std::string_view);
+};
+// Every target, in a fixed order.
+std::span<const Target> targets();
+
+}  // namespace dmabot::fuzz

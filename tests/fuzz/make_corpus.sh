@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Regenerates the seed corpora under tests/fuzz/corpus/<target>/ from the repository's fixtures
+# (tests/data/*.head.raw.gz, .env.mock) and a small JSONL recording (default: one `make run` wrote,
+# e.g. `timeout 2 build/dmabot run --env .env.mock --set MOCK_MAX_TICKS=200`; pass its path).
+# The seeds are committed; this script only documents where they came from and remakes them.
+#   usage: tests/fuzz/make_corpus.sh RECORDING.jsonl
+set -eu  # no pipefail: `zcat | head` ends zcat with SIGPIPE by design
+cd "$(dirname "$0")/../.."
+rec=${1:?usage: tests/fuzz/make_corpus.sh RECORDING.jsonl}
+out=tests/fuzz/corpus
+rm -rf "$out"
+mkdir -p "$out"/{binance_parser,capture_reader,jsonl_recording,decimal,config,event_cache}
+
+# binance_parser: one message per file, the first two of each stream of each fixture (JSON only),
+# messages under 4 KiB; then a few files of several messages in a row.
+for f in tests/data/*.head.raw.gz; do
+  stem=$(basename "$f" .head.raw.gz)
+  for s in bookTicker '@trade' 'depth@' markPrice aggTrade; do
+    zcat "$f" | grep -F "$s" | head -n 2 | cut -d' ' -f2- | awk 'length($0) < 4096' |
+      { i=0; while IFS= read -r line; do i=$((i + 1)); printf '%s' "$line" > "$out/binance_parser/${stem}_${s//[@]/}_$i.json"; done; }
+  done
+  zcat "$f" | head -n 12 | cut -d' ' -f2- | awk 'length($0) < 4096' > "$out/binance_parser/${stem}_first12.jsonl"
+done
+printf '%s' '{"lastUpdateId":1027024,"bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"]]}' \
+  > "$out/binance_parser/rest_snapshot.json"
+printf '%s' '{"result":null,"id":1}' > "$out/binance_parser/subscribe_reply.json"
+printf '%s\n%s' '{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1.0"' \
+  '{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1.0",' \
+  > "$out/binance_parser/two_cut_depth.jsonl"
+
+# capture_reader: the first lines of each fixture as they are (time, space, JSON), and edge shapes.
+for f in tests/data/*.head.raw.gz; do
+  stem=$(basename "$f" .head.raw.gz)
+  zcat "$f" | head -n 8 | awk 'length($0) < 4096' > "$out/capture_reader/${stem}_head.raw"
+done
+zcat tests/data/usdm_btcusdt_20240808.head.raw.gz | head -n 3 | awk 'length($0) < 4096' |
+  sed 's/$/\r/' > "$out/capture_reader/crlf.raw"
+{ zcat tests/data/spot_btcusdt_20240808.head.raw.gz | head -n 2; echo; echo 'nospace'; echo '12x {"a":1}';
+  zcat tests/data/spot_btcusdt_20240808.head.raw.gz | sed -n 3p | cut -c1-80 | tr -d '\n'; } > "$out/capture_reader/mixed.raw"
+
+# jsonl_recording: the recording's header, its first line of each kind, its footer.
+head -n 1 "$rec" > "$out/jsonl_recording/header_only.jsonl"
+for k in md trade mark sig ord exec ctl end; do
+  line=$(grep -m1 "\"kind\":\"$k\"" "$rec" || true)
+  [ -z "$line" ] || { head -n 1 "$rec"; printf '%s\n' "$line"; } > "$out/jsonl_recording/$k.jsonl"
+done
+# Kinds a mock run does not record, in the shape encode() writes (tests/core/event_codec_test.cpp).
+{ head -n 1 "$rec"
+  echo '{"v":1,"seq":1,"kind":"trade","ts_local":1,"ts_exch":1,"sym":"BTCUSDT","id":1,"px":"61837.63","qty":"0.001","aggr":"SELL","feed":0}'
+  echo '{"v":1,"seq":2,"kind":"mark","ts_local":5,"ts_exch":6,"sym":"BTCUSDT","mark":"61800.2","index":"61801","funding":"-0.0001","next_funding":1723190400000000000,"feed":1}'
+  echo '{"v":1,"seq":3,"kind":"ctl","ts_local":7,"sym":"BTCUSDT","cmd":"kill_off"}'; } > "$out/jsonl_recording/trade_mark_ctl.jsonl"
+{ head -n 1 "$rec"; grep -m4 '"kind":"md"' "$rec"; grep -m1 '"kind":"end"' "$rec" | cut -c1-40 | tr -d '\n'; } \
+  > "$out/jsonl_recording/truncated_end.jsonl"
+
+# decimal: one case per line.
+printf '%s\n' 61837.63000000 0.060 0 .5 5. +1 -1.5 -0 0.00000001 1.000000000 92233720368.54775807 \
+  92233720368.54775808 -92233720368.54775808 '' . + - 1.2.3 1e5 ' 1' > "$out/decimal/cases.txt"
+printf '%s' 61837.63 > "$out/decimal/price.txt"
+
+# config: .env.mock as it is, and small files with quotes, export, comments and secrets.
+cp .env.mock "$out/config/env.mock"
+printf '%s\n' 'export FEED_MODE=mock' "SYMBOLS='BTCUSDT,ETHUSDT' # quoted" 'MAX_NOTIONAL="1000.5"' '# comment' '' \
+  'API_SECRET=abcd1234' 'FLAG=yes' 'N=-12' > "$out/config/small.env"
+
+# event_cache: edit lists (see event_cache_check.cpp): none, one flipped record byte, a header byte,
+# a cut inside the records, trailing bytes.
+printf '' > "$out/event_cache/none.bin"
+printf '\x03\x10\x00\x01' > "$out/event_cache/record_bit.bin"
+printf '\x00\x28\x00\xff' > "$out/event_cache/header_byte.bin"
+printf '\x04\x00\x02\x00' > "$out/event_cache/cut.bin"
+printf '\x05\x08\x00\x41' > "$out/event_cache/append.bin"
+printf '\x02\x00\x00\x01' > "$out/event_cache/symbol_byte.bin"
+echo "corpus written under $out: $(find "$out" -type f | wc -l) files"
