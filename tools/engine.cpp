@@ -478,6 +478,9 @@ EngineSummary Engine::summary() const {
   s.risk_rejects = registry_.counter_total("risk_rejects_total");
   s.recorder_waits = registry_.counter_total("recorder_waits_total");
   s.kill_switch = risk::describe_kill_history(risk_->kill_history());
+  for (std::string& note : start_notes(ec_)) {
+    if (note.rfind("fees ", 0) == 0) s.fees = std::move(note);
+  }
   if (recorder_) {
     s.record_file = recorder_->path();
     s.record_lines_lost = recorder_->lines_lost();
@@ -509,6 +512,7 @@ std::string EngineSummary::to_text() const {
   std::string out = core::str_cat("summary: ticks=", ticks, " signals=", signals, " orders=", orders, " fills=", fills,
                                   " risk_rejects=", risk_rejects, " recorder_waits=", recorder_waits, "\n");
   if (!kill_switch.empty()) core::str_append(out, "  ", kill_switch, "\n");
+  if (!fees.empty()) core::str_append(out, "  ", fees, "\n");
   if (!record_file.empty() && !recording_ok()) {
     core::str_append(out, "  recording ", record_file, ": INCOMPLETE: ", record_lines_lost, " event lines lost, ",
                      record_io_errors, " write errors (", record_error, ")\n");

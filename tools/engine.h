@@ -64,6 +64,7 @@ struct EngineSummary {
   uint64_t risk_rejects = 0;
   uint64_t recorder_waits = 0;
   std::string kill_switch;  // risk::describe_kill_history: "kill switch: not tripped" / "...: tripped at ..."
+  std::string fees;         // "fees (bps, maker/taker; MARKET_TYPE=spot): mock_a 10/10, ..." (start_notes)
   // The recording (RECORD_FILE): its path (empty = off), lines written and lost, the first I/O error.
   std::string record_file;
   uint64_t record_lines_lost = 0;

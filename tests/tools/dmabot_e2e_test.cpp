@@ -379,6 +379,9 @@ TEST(DmabotRun, SummaryPrintsMoneyAtFixedPrecision) {
     }
   }
   EXPECT_EQ(money_fields, 12) << out;  // four per symbol, three symbols
+  // The fee rates behind those fees: Binance's spot base tier (0.1% maker and taker) on both venues.
+  EXPECT_NE(out.find("\n  fees (bps, maker/taker; MARKET_TYPE=spot): mock_a 10/10, mock_b 10/10\n"), std::string::npos)
+      << out;
   // summary.json: no number with more than 8 decimals.
   const std::string json = read_file(dir + "/s.json");
   std::size_t digits = 0;
