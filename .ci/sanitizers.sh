@@ -9,15 +9,11 @@
 # parser finding is open (tests/fuzz/regressions/PENDING), binance_parser hits it within seconds and
 # this script fails: that is the point; FUZZ_TARGETS="..." narrows the run to other targets.
 #
-# Time (measured on the team's 2-core VM while five other agents were building, so cold builds are
-# slower than on CI's dedicated 2-core machine):
-#   cold builds (empty build dirs, ccache cold for these flags): ASan+UBSan build + suite 54 min,
-#   TSan build 29 min (-j1), fuzz build (clang, libraries + checks only) ~8 min;
-#   warm (`time .ci/sanitizers.sh` with the build dirs in place): 3 min 10 s in all: ASan suite 25 s,
-#   TSan suite 61 s (whole suite, 483 tests), fuzzers 104 s (20 s each, 6 targets, regressions first).
-# Estimate for CI (fresh dedicated 2-core machine, build included): each sanitizer build costs about
-# twice the normal build (~5 min there), the fuzz build about one, so ~35 min with the runs; with the
-# normal suite (~6 min) well under the 90-minute budget. Lower FUZZ_SECONDS if that ever gets tight.
+# Time, cold (CCACHE_DISABLE=1, empty build dirs, JOBS=2), measured on the team's 2-core VM with
+# nothing else building, 2026-12-01: ASan+UBSan build + whole suite 498 s, TSan build + whole suite
+# 246 s, fuzz build + regressions + 20 s per target (6 targets) 151 s: 895 s in all. With .ci/run's
+# two normal builds and suites and the package installs, CI stays around half an hour, well under its
+# 90-minute budget. Lower FUZZ_SECONDS if that ever gets tight.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
