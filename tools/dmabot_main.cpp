@@ -197,9 +197,9 @@ int cmd_run(int argc, char** argv) {
     std::fprintf(stderr, "dmabot: cannot write --metrics-out %s\n", metrics_out.c_str());
     return 1;
   }
-  if (!s.recording_ok()) {  // a recording with holes must not pass for a complete one
-    std::fprintf(stderr, "dmabot: recording %s is incomplete: %llu event lines lost (%s)\n", s.record_file.c_str(),
-                 static_cast<unsigned long long>(s.record_lines_lost), s.record_error.c_str());
+  if (std::string problem = s.recording_problem(); !problem.empty()) {
+    // A recording with holes must not pass for a complete one.
+    std::fprintf(stderr, "dmabot: %s\n", problem.c_str());
     return 1;
   }
   return 0;

@@ -508,6 +508,12 @@ EngineSummary Engine::summary() const {
   return s;
 }
 
+std::string EngineSummary::recording_problem() const {
+  if (record_file.empty() || recording_ok()) return "";
+  return core::str_cat("recording ", record_file, " is incomplete: ", record_lines_lost, " event lines lost (",
+                       record_error, ")");
+}
+
 std::string EngineSummary::to_text() const {
   std::string out = core::str_cat("summary: ticks=", ticks, " signals=", signals, " orders=", orders, " fills=", fills,
                                   " risk_rejects=", risk_rejects, " recorder_waits=", recorder_waits, "\n");

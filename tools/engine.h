@@ -71,6 +71,9 @@ struct EngineSummary {
   uint64_t record_io_errors = 0;
   std::string record_error;
   [[nodiscard]] bool recording_ok() const { return record_lines_lost == 0 && record_io_errors == 0; }
+  // "" when the recording is complete (or off); else one line for stderr: "recording F is
+  // incomplete: N event lines lost (first error)". Every command that records exits 1 then.
+  [[nodiscard]] std::string recording_problem() const;
   std::vector<SymbolSummary> symbols;
   std::string to_text() const;
   std::string to_json() const;

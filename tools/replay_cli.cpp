@@ -408,6 +408,10 @@ int replay_command(int argc, char** argv) {
     return cleanup(), runtime_error(str_cat("cannot write --summary-json ", summary_json));
   }
   int rc = read_ok ? kExitOk : kExitRuntime;
+  if (std::string problem = s.recording_problem(); !problem.empty()) {
+    std::fprintf(stderr, "dmabot: %s\n", problem.c_str());
+    rc = kExitRuntime;
+  }
   if (diff) {
     auto d = diff_decisions(file, out);
     if (!d.ok()) return cleanup(), runtime_error(std::string(d.status().message()));
@@ -583,6 +587,10 @@ int backtest_command(int argc, char** argv) {
     if (!json_only) std::printf("wrote %s/summary.json and %s/report.html\n", out_dir.c_str(), out_dir.c_str());
   }
   std::fflush(stdout);
+  if (std::string problem = e.summary().recording_problem(); !problem.empty()) {
+    std::fprintf(stderr, "dmabot: %s\n", problem.c_str());
+    return kExitRuntime;
+  }
   return read_ok ? kExitOk : kExitRuntime;
 }
 

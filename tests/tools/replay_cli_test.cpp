@@ -351,6 +351,25 @@ TEST(DmabotBacktest, FeesFollowTheMarketOfTheCapture) {
   EXPECT_EQ(fees("spot_btcusdt_20240808", {}), "10/10");
 }
 
+// A backtest's or a replay's own recording that the disk cannot take (the file-size limit stands in
+// for a full disk) fails the command (exit 1, saying how many lines were lost), like `run` does.
+TEST(DmabotBacktest, RecordingLossFailsTheCommand) {
+  const std::string dir = temp_dir();
+  for (const char* command : {"backtest", "replay"}) {
+    SCOPED_TRACE(command);
+    const std::string rec = dir + "/" + command + ".jsonl";
+    std::string cmd = "trap '' XFSZ; ulimit -f 40; exec " + dmabot_bin() + " " + command + " ";
+    cmd += std::string(command) == "backtest"
+               ? "--data " + data_file("spot_btcusdt_20240808") + " --strategy dynmm --json-summary-only"
+               : data_file("spot_btcusdt_20240808");
+    cmd += " --record " + rec;
+    Child c;
+    EXPECT_EQ(run({"/bin/sh", "-c", cmd}, dir, &c), 1) << read_file(c.err_path);
+    EXPECT_NE(read_file(c.err_path).find("dmabot: recording " + rec + " is incomplete: "), std::string::npos)
+        << read_file(c.err_path);
+  }
+}
+
 TEST(DmabotReplay, RawCaptureWithMalformedLinesIsCountedNotFatal) {
   const std::string src = data_file("spot_btcusdt_20240808");
   ASSERT_TRUE(exists(src)) << src;
