@@ -226,9 +226,12 @@ absl::StatusOr<core::Config> load_for_data(const std::string& env_file, std::vec
   return core::Config::load(env_file, overrides, &core::Config::no_env);
 }
 
-absl::StatusOr<core::UnixNanos> first_event_time(const std::string& path, core::UnixNanos from) {
+absl::StatusOr<core::UnixNanos> first_event_time(const std::string& path, const EngineConfig& ec) {
+  const core::UnixNanos from = ec.replay_from_ns;
   core::SymbolTable scratch;
-  auto src = feed::open_source(path, scratch);
+  feed::SourceOptions options;  // the same line limit as the replay itself
+  options.max_line_bytes = static_cast<std::size_t>(ec.replay_max_line_bytes);
+  auto src = feed::open_source(path, scratch, options);
   if (!src.ok()) return src.status();
   feed::ReplayEvent e;
   while ((*src)->next(e)) {
@@ -386,7 +389,7 @@ int replay_command(int argc, char** argv) {
     return cleanup(),
            usage_error(str_cat("VENUE_MODE=", ec->venue_mode, ": replay runs against mock or sim venues only"));
   }
-  auto start = first_event_time(file, ec->replay_from_ns);
+  auto start = first_event_time(file, *ec);
   if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
   auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start));
   if (!engine.ok()) return cleanup(), usage_error(std::string(engine.status().message()));
@@ -533,7 +536,7 @@ int backtest_command(int argc, char** argv) {
   }
   // Synthetic markets start at a fixed time, so the same config gives the same run.
   absl::StatusOr<core::UnixNanos> start = kSyntheticStart;
-  if (!synthetic) start = first_event_time(data, ec->replay_from_ns);
+  if (!synthetic) start = first_event_time(data, *ec);
   if (!start.ok()) return usage_error(std::string(start.status().message()));
   auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start), EngineOptions{true});
   if (!engine.ok()) return usage_error(std::string(engine.status().message()));
