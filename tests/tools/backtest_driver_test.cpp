@@ -16,6 +16,7 @@
 #include "tests/common/test_data.h"
 #include "tools/backtest_report.h"
 #include "tools/engine.h"
+#include "tests/tools/engine_test_util.h"
 
 namespace dmabot::tools {
 namespace {
@@ -33,11 +34,7 @@ Outcome backtest(const std::vector<std::string>& sets) {
   auto cfg = core::Config::parse("", "test", sets, &core::Config::no_env);
   EXPECT_TRUE(cfg.ok()) << cfg.status();
   if (!cfg.ok()) return out;
-  auto ec = EngineConfig::from_config(*cfg);
-  EXPECT_TRUE(ec.ok()) << ec.status();
-  if (!ec.ok()) return out;
-  auto engine =
-      Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000), EngineOptions{true});
+  auto engine = build_test_engine(*cfg, core::Clock::simulated(kTestEngineStart), EngineOptions{true});
   EXPECT_TRUE(engine.ok()) << engine.status();
   if (!engine.ok()) return out;
   Engine& e = **engine;

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "tests/common/alloc_counter.h"
 #include "tests/common/test_data.h"
+#include "tests/tools/engine_test_util.h"
 #include "tools/backtest_driver.h"
 #include "tools/engine.h"
 
@@ -24,9 +25,7 @@ TEST(EngineNoAlloc, FusedPipelineAllocatesNothingAfterWarmUp) {
   auto cfg = core::Config::load(".env.mock", {"METRICS_PORT=-1", "RECORD_FILE=" + rec, "MOCK_MAX_TICKS=0"},
                                 &core::Config::no_env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
-  auto ec = EngineConfig::from_config(*cfg);
-  ASSERT_TRUE(ec.ok()) << ec.status();
-  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000));
+  auto engine = build_test_engine(*cfg);
   ASSERT_TRUE(engine.ok()) << engine.status();
   Engine& e = **engine;
   ASSERT_TRUE(e.open_fused().ok());
@@ -54,10 +53,7 @@ void expect_backtest_allocates_nothing(const std::vector<std::string>& sets, uin
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   auto report = BacktestReportParams::from_config(*cfg);
   ASSERT_TRUE(report.ok()) << report.status();
-  auto ec = EngineConfig::from_config(*cfg);
-  ASSERT_TRUE(ec.ok()) << ec.status();
-  auto engine =
-      Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000), EngineOptions{true});
+  auto engine = build_test_engine(*cfg, core::Clock::simulated(kTestEngineStart), EngineOptions{true});
   ASSERT_TRUE(engine.ok()) << engine.status();
   Engine& e = **engine;
   BacktestRecorder rec(*report);

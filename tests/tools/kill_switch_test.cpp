@@ -17,6 +17,7 @@
 #include "tools/engine.h"
 #include "tools/replay_cli.h"
 #include "tools/replay_diff.h"
+#include "tests/tools/engine_test_util.h"
 
 namespace dmabot::tools {
 namespace {
@@ -38,10 +39,7 @@ RunResult run_mock(uint64_t ticks, const std::string& record, std::vector<std::s
   auto cfg = core::Config::load(".env.mock", sets, &core::Config::no_env);
   EXPECT_TRUE(cfg.ok()) << cfg.status();
   if (!cfg.ok()) return out;
-  auto ec = EngineConfig::from_config(*cfg);
-  EXPECT_TRUE(ec.ok()) << ec.status();
-  if (!ec.ok()) return out;
-  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(kStart));
+  auto engine = build_test_engine(*cfg, core::Clock::simulated(kStart));
   EXPECT_TRUE(engine.ok()) << engine.status();
   if (!engine.ok()) return out;
   ::testing::internal::CaptureStderr();

@@ -15,6 +15,7 @@
 #include "core/symbol_table.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
+#include "tests/tools/engine_test_util.h"
 
 namespace dmabot::tools {
 namespace {
@@ -30,9 +31,7 @@ TEST(MockVenueFills, NoMakerFillBeyondTheTouchInAFusedMockRun) {
       core::Config::load(source_dir() + "/.env.mock", {"METRICS_PORT=-1", "RECORD_FILE=" + rec, "MOCK_MAX_TICKS=30000"},
                          &core::Config::no_env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
-  auto ec = EngineConfig::from_config(*cfg);
-  ASSERT_TRUE(ec.ok()) << ec.status();
-  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000));
+  auto engine = build_test_engine(*cfg);
   ASSERT_TRUE(engine.ok()) << engine.status();
   ASSERT_TRUE((*engine)->run_fused_to_completion().ok());
 

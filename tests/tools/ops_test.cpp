@@ -16,6 +16,7 @@
 #include "tests/tools/test_process.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
+#include "tests/tools/engine_test_util.h"
 
 namespace dmabot::tools {
 namespace {
@@ -38,10 +39,7 @@ std::map<std::string, std::string> engine_families(const std::string& venue_mode
                          {"METRICS_PORT=-1", "RECORD_FILE=" + rec, "VENUE_MODE=" + venue_mode}, &core::Config::no_env);
   EXPECT_TRUE(cfg.ok()) << cfg.status();
   if (!cfg.ok()) return {};
-  auto ec = EngineConfig::from_config(*cfg);
-  EXPECT_TRUE(ec.ok()) << ec.status();
-  if (!ec.ok()) return {};
-  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'700'000'000'000'000'000));
+  auto engine = build_test_engine(*cfg);
   EXPECT_TRUE(engine.ok()) << engine.status();
   if (!engine.ok()) return {};
   std::map<std::string, std::string> out;
