@@ -1,0 +1,1 @@
+#include "tools/binance_sim/exchange.h"
