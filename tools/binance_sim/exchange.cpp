@@ -395,9 +395,9 @@ std::vector<Exchange::Liquidity> Exchange::liquidity(const Market& m, const Orde
     Price px = side == core::Side::kBuy ? m.top.ask : m.top.bid;
     Qty left = side == core::Side::kBuy ? m.ask_left : m.bid_left;
     if (px.raw > 0 && left.raw > 0 && (any || gateway::internal::book_reaches(side, limit, px))) {
-      // Before the first book entry with a strictly worse price (equal price: the market first).
-      auto worse = [&](const Liquidity& l) { return side == core::Side::kBuy ? l.px > px : l.px < px; };
-      auto pos = std::find_if(out.begin(), out.end(), worse);
+      // Before the first book entry that is not strictly better (equal price: the market first).
+      auto not_better = [&](const Liquidity& l) { return side == core::Side::kBuy ? l.px >= px : l.px <= px; };
+      auto pos = std::find_if(out.begin(), out.end(), not_better);
       out.insert(pos, Liquidity{true, 0, px, left});
     }
   }
