@@ -111,7 +111,13 @@ void Ledger::on_order(const OrderEvent& e) {
   } else {
     begin("order_state", e.ts, o.product, e.api_key, o.symbol);
     str_field(line_, "side", binance::wire_name(o.side));
-    str_field(line_, "clientOrderId", o.client_order_id);
+    // A spot cancel carries its own client id; the order's own one is what the engine knows it by.
+    if (o.orig_client_order_id.empty()) {
+      str_field(line_, "clientOrderId", o.client_order_id);
+    } else {
+      str_field(line_, "clientOrderId", o.orig_client_order_id);
+      str_field(line_, "cancelClientOrderId", o.client_order_id);
+    }
     int_field(line_, "orderId", o.order_id);
     str_field(line_, "status", binance::wire_name(o.status));
     str_field(line_, "execType", to_string(e.exec_type));

@@ -5,8 +5,8 @@
 // Lines (every one has "type", "ts" (exchange time, Unix ns), "product" ("spot" | "usdm"),
 // "account" (the API key — public, never the secret), "symbol"):
 //   order_accepted  side, clientOrderId, orderId, orderType, timeInForce, price, origQty, status
-//   order_state     side, clientOrderId, orderId, status, execType, executedQty (CANCELED, EXPIRED,
-//                   REJECTED after acceptance, REPLACED)
+//   order_state     side, clientOrderId (the order's own), orderId, status, execType, executedQty
+//                   (CANCELED, EXPIRED); a spot cancel adds cancelClientOrderId
 //   fill            side, clientOrderId, orderId, tradeId, price, qty, quoteQty, fee, feeAsset, maker,
 //                   status (the order's status after the fill), realizedPnl (usdm)
 //   order_rejected  request ("order.new", "order.cancel", ...), side (when known), clientOrderId,

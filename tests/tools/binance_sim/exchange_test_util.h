@@ -19,7 +19,7 @@ inline Price px(std::string_view s) {
 }
 inline Qty qty(std::string_view s) {
   Qty q;
-  EXPECT_EQ(Qty::parse(s, q), core::DecimalError::kOk) << s;
+  EXPECT_EQ(Qty::parse_signed(s, q), core::DecimalError::kOk) << s;  // signed: short positions
   return q;
 }
 // Money from a decimal string, raw 1e-8 (signed).
