@@ -1043,7 +1043,8 @@ void Exchange::set_mark_price(const std::string& symbol, Price mark, Price index
   m->funding_rate_raw = funding_rate_raw;
   m->mark_from_feed = true;
   schedule_funding(*m, now);
-  if (next_funding_time > 0) m->next_funding = next_funding_time;
+  // A time not after now (markPrice's T at a boundary is the funding just passed) keeps the schedule.
+  if (next_funding_time > now) m->next_funding = next_funding_time;
   MarkPriceEvent e;
   e.symbol = symbol;
   e.mark = mark;

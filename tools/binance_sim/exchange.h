@@ -159,7 +159,9 @@ class Exchange {
   // A market trade: resting orders strictly through its price fill, up to its quantity.
   void on_market_trade(Product p, const std::string& symbol, Price px, Qty qty, UnixNanos now);
   // Futures: mark and index price, funding rate (raw 1e-8) and optionally the next funding time
-  // (0 = keep the exchange's schedule). Emits a MarkPriceEvent.
+  // (0, or a time not after now = keep the exchange's schedule; a capture's T is on the capture's
+  // clock, so pass 0 when replaying). From then on tops no longer move the mark. Emits a
+  // MarkPriceEvent.
   void set_mark_price(const std::string& symbol, Price mark, Price index, int64_t funding_rate_raw,
                       UnixNanos next_funding_time, UnixNanos now);
   // Settles funding for every futures symbol whose funding time is <= now (each boundary once).

@@ -53,6 +53,21 @@ absl::Status parse_fault(std::string_view spec, ExchangeFaults& f) {
                        "listenkey-expire-s, weight-limit, drop-ws-every-s, latency-ms, stall-stream-s)");
 }
 
+ExchangeError fault_error(OrderFault f) {
+  switch (f) {
+    case OrderFault::kNone:
+      return {};
+    case OrderFault::kHttp5xxBefore:
+    case OrderFault::kHttp5xxApplied:
+      return ExchangeError::make(
+          -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
+          503);
+    case OrderFault::kReject:
+      return ExchangeError::make(-2010, "NEW_ORDER_REJECTED", 400);
+  }
+  return {};
+}
+
 OrderFault FaultInjector::decide_order(bool creates_order) {
   // Always draw the same number of values per call so one fault's rate does not shift the others'.
   double a = rng_.uniform(), b = rng_.uniform(), c = rng_.uniform();

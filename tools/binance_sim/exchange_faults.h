@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "core/prng.h"
 #include "core/types.h"
+#include "tools/binance_sim/exchange_types.h"
 
 namespace dmabot::binance_sim {
 
@@ -52,6 +53,12 @@ enum class OrderFault : uint8_t {
   kHttp5xxApplied,  // apply, then answer 5xx
   kReject,          // reject with a Binance error (order requests that create an order only)
 };
+
+// The answer to send for a fault. Both 5xx kinds look the same to the client (that is the point: it
+// must query to learn the outcome): HTTP 503 with -1007 "Timeout waiting for response from backend
+// server. Send status unknown; execution status unknown." A random rejection is HTTP 400 with -2010
+// NEW_ORDER_REJECTED. kNone gives code 0.
+[[nodiscard]] ExchangeError fault_error(OrderFault f);
 
 class FaultInjector {
  public:

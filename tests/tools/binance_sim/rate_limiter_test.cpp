@@ -162,6 +162,10 @@ TEST(ExchangeFaults, DecisionsAreSeededAndFollowTheRates) {
   FaultInjector r(all);
   EXPECT_EQ(r.decide_order(true), OrderFault::kReject);
   EXPECT_EQ(r.decide_order(false), OrderFault::kNone);
+  EXPECT_EQ(fault_error(OrderFault::kHttp5xxBefore).http_status, 503);
+  EXPECT_EQ(fault_error(OrderFault::kHttp5xxApplied).code, -1007);
+  EXPECT_EQ(fault_error(OrderFault::kReject).code, -2010);
+  EXPECT_TRUE(fault_error(OrderFault::kNone).ok());
 }
 
 }  // namespace
