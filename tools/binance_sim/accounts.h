@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "tools/binance_sim/exchange_types.h"
 
 namespace dmabot::binance_sim {
@@ -82,6 +84,12 @@ struct Account {
     return it == spot.end() ? AssetBalance{} : it->second;
   }
 };
+
+// `--account KEY:hmac:SECRET` or `--account KEY:ed25519:PUBKEY.pem` (the secret may contain ':').
+// Errors name the key and what is wrong, never the secret. Balances and leverage stay at defaults.
+[[nodiscard]] absl::StatusOr<AccountConfig> parse_account_spec(std::string_view spec);
+// `--balance USDT=10000,BTC=1.5`: exact decimals (at most 8 places), non-negative, each asset once.
+[[nodiscard]] absl::Status parse_balances(std::string_view spec, std::vector<std::pair<std::string, int64_t>>& out);
 
 // a * b / c with a 128-bit intermediate, truncated toward zero (c != 0).
 [[nodiscard]] int64_t mul_div(int64_t a, int64_t b, int64_t c);

@@ -68,6 +68,16 @@ ExchangeError fault_error(OrderFault f) {
   return {};
 }
 
+ExchangeError check_timestamp(core::UnixNanos timestamp, core::UnixNanos recv_window, core::UnixNanos server_now) {
+  if (timestamp >= server_now + 1'000'000'000) {
+    return ExchangeError::make(-1021, "Timestamp for this request was 1000ms ahead of the server's time.");
+  }
+  if (server_now - timestamp > recv_window) {
+    return ExchangeError::make(-1021, "Timestamp for this request is outside of the recvWindow.");
+  }
+  return {};
+}
+
 OrderFault FaultInjector::decide_order(bool creates_order) {
   // Always draw the same number of values per call so one fault's rate does not shift the others'.
   double a = rng_.uniform(), b = rng_.uniform(), c = rng_.uniform();

@@ -60,6 +60,14 @@ enum class OrderFault : uint8_t {
 // NEW_ORDER_REJECTED. kNone gives code 0.
 [[nodiscard]] ExchangeError fault_error(OrderFault f);
 
+// Binance's timing rule for SIGNED requests (rest-api.md "Timing security"), on the server's clock
+// (server_time(), so clock-skew-ms applies): accepted when timestamp < server + 1 s and
+// server - timestamp <= recv_window; otherwise -1021 with the message for the side it missed.
+// All three in ns (the caller converts the request's ms or µs; recvWindow defaults to 5000 ms and
+// may not exceed 60000 ms — the caller rejects a larger one as a bad parameter).
+[[nodiscard]] ExchangeError check_timestamp(core::UnixNanos timestamp, core::UnixNanos recv_window,
+                                            core::UnixNanos server_now);
+
 class FaultInjector {
  public:
   explicit FaultInjector(const ExchangeFaults& faults) : faults_(faults), rng_(faults.seed ^ 0x5EEDFA17ull) {}

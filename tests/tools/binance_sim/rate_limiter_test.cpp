@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tools/binance_sim/accounts.h"
 #include "tools/binance_sim/exchange_faults.h"
 
 namespace dmabot::binance_sim {
@@ -134,6 +135,25 @@ TEST(ExchangeFaults, ParsesEachFaultAndNamesTheBadOnes) {
   EXPECT_EQ(inj.listen_key_validity_s(), 30);
 }
 
+TEST(ExchangeFaults, TimestampRuleFollowsTheDocsAndSeesTheSkew) {
+  constexpr core::UnixNanos kMs = 1'000'000;
+  core::UnixNanos server = 1'700'000'000'000 * kMs;
+  EXPECT_TRUE(check_timestamp(server, 5000 * kMs, server).ok());
+  EXPECT_TRUE(check_timestamp(server + 999 * kMs, 5000 * kMs, server).ok());
+  EXPECT_EQ(check_timestamp(server + 1000 * kMs, 5000 * kMs, server).msg,
+            "Timestamp for this request was 1000ms ahead of the server's time.");
+  EXPECT_TRUE(check_timestamp(server - 5000 * kMs, 5000 * kMs, server).ok());
+  ExchangeError late = check_timestamp(server - 5001 * kMs, 5000 * kMs, server);
+  EXPECT_EQ(late.code, -1021);
+  EXPECT_EQ(late.msg, "Timestamp for this request is outside of the recvWindow.");
+  // A server clock 3 s ahead (clock-skew-ms=3000) makes an honest client's request 3 s old.
+  ExchangeFaults f;
+  f.clock_skew_ms = 3000;
+  FaultInjector inj(f);
+  EXPECT_TRUE(check_timestamp(server, 5000 * kMs, inj.server_time(server)).ok());
+  EXPECT_EQ(check_timestamp(server, 2000 * kMs, inj.server_time(server)).code, -1021);
+}
+
 TEST(ExchangeFaults, DecisionsAreSeededAndFollowTheRates) {
   ExchangeFaults f;
   f.seed = 42;
@@ -166,6 +186,39 @@ TEST(ExchangeFaults, DecisionsAreSeededAndFollowTheRates) {
   EXPECT_EQ(fault_error(OrderFault::kHttp5xxApplied).code, -1007);
   EXPECT_EQ(fault_error(OrderFault::kReject).code, -2010);
   EXPECT_TRUE(fault_error(OrderFault::kNone).ok());
+}
+
+}  // namespace
+}  // namespace dmabot::binance_sim
+
+namespace dmabot::binance_sim {
+namespace {
+
+TEST(AccountSpec, ParsesKeysAndBalancesWithoutEchoingSecrets) {
+  auto h = parse_account_spec("k1:hmac:se:cret");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->api_key, "k1");
+  EXPECT_EQ(h->key_type, KeyType::kHmac);
+  EXPECT_EQ(h->hmac_secret, "se:cret");
+  auto e = parse_account_spec("k2:ed25519:/tmp/pub.pem");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->key_type, KeyType::kEd25519);
+  EXPECT_EQ(e->ed25519_pem_path, "/tmp/pub.pem");
+  auto bad = parse_account_spec("k3:rsa:topsecret");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(std::string(bad.status().message()).find("topsecret"), std::string::npos);
+  EXPECT_FALSE(parse_account_spec("k4:hmac:").ok());
+  EXPECT_FALSE(parse_account_spec("nocolons").ok());
+
+  std::vector<std::pair<std::string, int64_t>> b;
+  ASSERT_TRUE(parse_balances("USDT=10000, BTC=1.5", b).ok());
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0], (std::pair<std::string, int64_t>{"USDT", 10000 * core::kScale}));
+  EXPECT_EQ(b[1].second, 150'000'000);
+  EXPECT_FALSE(parse_balances("USDT=-1", b).ok());
+  EXPECT_FALSE(parse_balances("USDT=1.000000001", b).ok());
+  EXPECT_FALSE(parse_balances("USDT=1,USDT=2", b).ok());
+  EXPECT_FALSE(parse_balances("USDT", b).ok());
 }
 
 }  // namespace
