@@ -36,6 +36,9 @@
 // encrypted PEM, wrong key type, unreadable file) and never any key material; no exception escapes.
 // Signing cannot fail for HMAC; Ed25519Signer::sign answers false only if OpenSSL fails internally.
 //
+// Ownership: move-only; a moved-from object holds no key and must not be used again (its HMAC
+// midstates are wiped, Ed25519 sign/verify answer false).
+//
 // Secrets: none of these types can be streamed (operator<< is deleted) and gtest prints them as
 // "<redacted>"; key material is wiped (OPENSSL_cleanse) on destruction.
 #pragma once
