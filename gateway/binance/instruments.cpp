@@ -210,11 +210,12 @@ absl::Status get_decimal(const dom::object& o, const Where& w, std::string_view 
   return absl::OkStatus();
 }
 
-// A decimal kept as Binance's text (informational USD-M fields), still checked to be one.
+// A decimal kept as Binance's text (informational USD-M fields), still checked to be one; "" is
+// accepted (what a hand-built spec writes for a field it does not set).
 absl::Status get_decimal_text(const dom::object& o, const Where& w, std::string_view key, std::string& out) {
+  if (auto st = get_string(o, w, key, out); !st.ok() || out.empty()) return st;
   int64_t raw = 0;
-  if (auto st = get_decimal(o, w, key, raw); !st.ok()) return st;
-  return get_string(o, w, key, out);
+  return get_decimal(o, w, key, raw);
 }
 
 absl::Status get_string_array(const dom::object& o, const Where& w, std::string_view key,
