@@ -140,7 +140,7 @@ absl::Status want_type(const Where& w, std::string_view key, const dom::element&
   return fail(w, key, core::str_cat("expected ", wanted, ", got ", type_name(e.type())));
 }
 
-absl::Status get_string(const dom::object& o, const Where& w, std::string_view key, std::string_view& out) {
+absl::Status get_sv(const dom::object& o, const Where& w, std::string_view key, std::string_view& out) {
   dom::element e;
   if (auto st = get_field(o, w, key, e); !st.ok()) return st;
   if (auto st = want_type(w, key, e, dom::element_type::STRING, "a string"); !st.ok()) return st;
@@ -150,7 +150,7 @@ absl::Status get_string(const dom::object& o, const Where& w, std::string_view k
 
 absl::Status get_string(const dom::object& o, const Where& w, std::string_view key, std::string& out) {
   std::string_view v;
-  if (auto st = get_string(o, w, key, v); !st.ok()) return st;
+  if (auto st = get_sv(o, w, key, v); !st.ok()) return st;
   out.assign(v.data(), v.size());
   return absl::OkStatus();
 }
@@ -198,7 +198,7 @@ absl::Status get_bool(const dom::object& o, const Where& w, std::string_view key
 absl::Status get_decimal(const dom::object& o, const Where& w, std::string_view key, int64_t& raw,
                          int8_t* decimals = nullptr) {
   std::string_view s;
-  if (auto st = get_string(o, w, key, s); !st.ok()) return st;
+  if (auto st = get_sv(o, w, key, s); !st.ok()) return st;
   const core::DecimalError de = core::parse_decimal(s, false, raw);
   if (de != core::DecimalError::kOk) {
     return fail(w, key, core::str_cat("bad decimal \"", s, "\" (", core::to_string(de), ")"));
@@ -264,7 +264,7 @@ absl::Status parse_filter(const dom::element& fe, Product product, InstrumentSpe
   if (!fe.is_object()) return fail(w, idx, core::str_cat("expected an object, got ", type_name(fe.type())));
   const dom::object f = fe.get_object().value_unsafe();
   std::string_view type_text;
-  if (!get_string(f, w, "filterType", type_text).ok()) {
+  if (!get_sv(f, w, "filterType", type_text).ok()) {
     return fail(w, core::str_cat(idx, ".filterType"), "missing or not a string");
   }
   FilterType type{};
@@ -414,12 +414,12 @@ absl::Status parse_symbol(const dom::element& se, Product product, std::size_t i
   spec = InstrumentSpec{};
   spec.product = product;
   std::string_view sym;
-  if (auto st = get_string(o, top, "symbol", sym); !st.ok())
+  if (auto st = get_sv(o, top, "symbol", sym); !st.ok())
     return fail(top, idx, "field \"symbol\" missing or not a string");
   spec.symbol.assign(sym.data(), sym.size());
   const Where w{spec.symbol, {}};
   std::string_view status_text;
-  DMABOT_RETURN_IF_ERROR(get_string(o, w, "status", status_text));
+  DMABOT_RETURN_IF_ERROR(get_sv(o, w, "status", status_text));
   if (!parse_symbol_status(status_text, spec.status)) {
     skip_reason = core::str_cat(spec.symbol, ": unknown status \"", status_text, "\"");
     return absl::OkStatus();
@@ -471,22 +471,20 @@ absl::Status parse_symbol(const dom::element& se, Product product, std::size_t i
         o, w, has_key(o, "OrderType") && !has_key(o, "orderTypes") ? "OrderType" : "orderTypes", spec.order_types));
     DMABOT_RETURN_IF_ERROR(parse_tifs(o, w, "timeInForce", spec.time_in_force));
     std::string_view ct;
-    DMABOT_RETURN_IF_ERROR(get_string(o, w, "contractType", ct));
+    DMABOT_RETURN_IF_ERROR(get_sv(o, w, "contractType", ct));
     if (!parse_contract_type(ct, spec.contract_type)) {
       skip_reason = core::str_cat(spec.symbol, ": unknown contractType \"", ct, "\"");
       return absl::OkStatus();
     }
-    using GetStr = absl::Status (*)(const dom::object&, const Where&, std::string_view, std::string&);
-    const GetStr gs = get_string;
-    DMABOT_RETURN_IF_ERROR(optional(o, w, "pair", spec.pair, gs));
-    DMABOT_RETURN_IF_ERROR(optional(o, w, "marginAsset", spec.margin_asset, gs));
+    DMABOT_RETURN_IF_ERROR(optional(o, w, "pair", spec.pair, get_string));
+    DMABOT_RETURN_IF_ERROR(optional(o, w, "marginAsset", spec.margin_asset, get_string));
     DMABOT_RETURN_IF_ERROR(optional(o, w, "deliveryDate", spec.delivery_date_ms, get_int));
     DMABOT_RETURN_IF_ERROR(optional(o, w, "onboardDate", spec.onboard_date_ms, get_int));
     DMABOT_RETURN_IF_ERROR(optional(o, w, "maintMarginPercent", spec.maint_margin_percent, get_decimal_text));
     DMABOT_RETURN_IF_ERROR(optional(o, w, "requiredMarginPercent", spec.required_margin_percent, get_decimal_text));
     DMABOT_RETURN_IF_ERROR(get_int32(o, w, "pricePrecision", spec.price_precision));
     DMABOT_RETURN_IF_ERROR(get_int32(o, w, "quantityPrecision", spec.quantity_precision));
-    DMABOT_RETURN_IF_ERROR(optional(o, w, "underlyingType", spec.underlying_type, gs));
+    DMABOT_RETURN_IF_ERROR(optional(o, w, "underlyingType", spec.underlying_type, get_string));
     DMABOT_RETURN_IF_ERROR(optional(o, w, "underlyingSubType", spec.underlying_sub_type, get_string_array));
     DMABOT_RETURN_IF_ERROR(optional(o, w, "settlePlan", spec.settle_plan, get_int));
     DMABOT_RETURN_IF_ERROR(optional(o, w, "triggerProtect", spec.trigger_protect, get_decimal_text));
@@ -517,11 +515,9 @@ absl::Status parse_exchange_info(std::string_view json, Product product, Exchang
   }
   if (!doc.is_object()) return fail(top, "", core::str_cat("expected an object, got ", type_name(doc.type())));
   const dom::object o = doc.get_object().value_unsafe();
-  using GetStr = absl::Status (*)(const dom::object&, const Where&, std::string_view, std::string&);
-  const GetStr gs = get_string;
-  DMABOT_RETURN_IF_ERROR(optional(o, top, "timezone", out.timezone, gs));
+  DMABOT_RETURN_IF_ERROR(optional(o, top, "timezone", out.timezone, get_string));
   DMABOT_RETURN_IF_ERROR(optional(o, top, "serverTime", out.server_time_ms, get_int));
-  if (product == Product::kUsdmFutures) DMABOT_RETURN_IF_ERROR(optional(o, top, "futuresType", out.futures_type, gs));
+  if (product == Product::kUsdmFutures) DMABOT_RETURN_IF_ERROR(optional(o, top, "futuresType", out.futures_type, get_string));
 
   if (has_key(o, "rateLimits")) {
     dom::element rl;
@@ -534,7 +530,7 @@ absl::Status parse_exchange_info(std::string_view json, Product product, Exchang
       const dom::object r = e.get_object().value_unsafe();
       RateLimit lim;
       std::string_view t, iv;
-      if (!get_string(r, top, "rateLimitType", t).ok() || !get_string(r, top, "interval", iv).ok()) {
+      if (!get_sv(r, top, "rateLimitType", t).ok() || !get_sv(r, top, "interval", iv).ok()) {
         return fail(top, key, "rateLimitType and interval must be strings");
       }
       if (!parse_rate_limit_type(t, lim.type))
@@ -908,9 +904,14 @@ namespace {
 
 using i128 = __int128;
 
-bool is_limit_priced(OrderType t) {
-  return t == OrderType::kLimit || t == OrderType::kLimitMaker || t == OrderType::kStopLossLimit ||
-         t == OrderType::kTakeProfitLimit || t == OrderType::kStop || t == OrderType::kTakeProfit;
+// Order types that carry a `price` (the rest trade at the market once live). Spot TAKE_PROFIT is a
+// market order on trigger; USD-M TAKE_PROFIT and STOP carry a price.
+bool is_priced(Product p, OrderType t) {
+  if (p == Product::kSpot) {
+    return t == OrderType::kLimit || t == OrderType::kLimitMaker || t == OrderType::kStopLossLimit ||
+           t == OrderType::kTakeProfitLimit;
+  }
+  return t == OrderType::kLimit || t == OrderType::kStop || t == OrderType::kTakeProfit;
 }
 
 // price <= ref * multiplier, exactly: both sides scaled by 1e8 in 128 bits.
@@ -974,7 +975,7 @@ CheckResult check_spot(const InstrumentSpec& spec, const OrderCheck& o) {
   }
   if (o.has_tif && !spec.allows(o.tif)) return CheckResult::reject(ErrorCode::kInvalidTif, "Invalid timeInForce.");
 
-  const bool priced = is_limit_priced(o.type);
+  const bool priced = is_priced(spec.product, o.type);
   const bool market = o.type == OrderType::kMarket;
   const bool have_ref = o.reference_price.raw > 0;
   for (FilterType t : spec.filter_order) {
@@ -1064,7 +1065,7 @@ CheckResult check_futures(const InstrumentSpec& spec, const OrderCheck& o) {
     return CheckResult::reject(ErrorCode::kInvalidOpeningPositionStatus, error_message(-4140, Product::kUsdmFutures));
   }
   if (!spec.allows(o.type)) return CheckResult::reject(ErrorCode::kInvalidOrderType, "Invalid orderType.");
-  const bool priced = is_limit_priced(o.type);
+  const bool priced = is_priced(spec.product, o.type);
   const bool market = o.type == OrderType::kMarket;
   if (o.type == OrderType::kLimit && !o.has_tif) {
     return CheckResult::reject(ErrorCode::kMandatoryParamEmptyOrMalformed,
@@ -1163,4 +1164,6 @@ core::Qty qty_floor(const InstrumentSpec& spec, core::Qty qty, bool market) {
   const int64_t base = spec.product == Product::kSpot ? 0 : f.min_qty.raw;
   return core::Qty::from_raw(base + core::floor_to_step(qty.raw - base, step));
 }
+#undef DMABOT_RETURN_IF_ERROR
+
 }  // namespace dmabot::binance

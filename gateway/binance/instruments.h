@@ -291,12 +291,19 @@ struct CheckResult {
   }
 };
 
-// The checks Binance applies to a new order, in its order: symbol status, order type and
-// timeInForce, (USD-M) precision, then the filters — PRICE_FILTER, PERCENT_PRICE(_BY_SIDE),
-// LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL/NOTIONAL, MAX_NUM_ORDERS — and the first failure answers.
+// The checks Binance applies to a new order; the first failure answers. Order: symbol status,
+// order type, timeInForce, (USD-M) precision against pricePrecision/quantityPrecision, then the
+// filters. Spot evaluates the filters in the order the symbol lists them (exchangeInfo lists them in
+// the order the venue applies them: PRICE_FILTER, LOT_SIZE, ..., PERCENT_PRICE_BY_SIDE, NOTIONAL,
+// MAX_NUM_ORDERS on the live BTCUSDT); USD-M in a fixed order: price (-4013, -4002, -4014), quantity
+// (-4003, -4004, -4005, -4023; MARKET orders against MARKET_LOT_SIZE), PERCENT_PRICE (-4016/-4024),
+// MIN_NOTIONAL (-4164, waived for reduce-only), MAX_NUM_ORDERS (-2025).
 // Status gates: only TRADING takes new orders. Spot answers -2010 "Market is closed."; USD-M -4141
 // "Symbol is closed" (CLOSE, DELIVERED) or -4140 "Invalid symbol status for opening position".
-// Balance, matching and post-only crossing are the venue's business, not this function's.
+// Spot timeInForce: required for LIMIT / STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT (-1102 when missing),
+// refused on the others (-1106), GTC/IOC/FOK only (-1115) — so a MARKET check needs has_tif = false.
+// Not covered: stopPrice / trailingDelta / icebergQty rules, quoteOrderQty MARKET orders, USD-M
+// marketTakeBound (-4131); balance, margin, matching and post-only crossing are the venue's business.
 [[nodiscard]] CheckResult check_new_order(const InstrumentSpec& spec, const OrderCheck& order);
 
 // Whether a cancel may go ahead given the symbol's status. Spot CANCEL_ONLY takes cancels (that is

@@ -480,6 +480,18 @@ TEST_F(SpotChecks, MaxNumOrders) {
   expect_filter(check_new_order(btc_, o), "MAX_NUM_ORDERS");
 }
 
+TEST_F(SpotChecks, SpotTakeProfitHasNoPriceToFilter) {
+  // Spot TAKE_PROFIT trades at the market once triggered: no price, so no PRICE_FILTER; LOT_SIZE
+  // still applies.
+  OrderCheck o;
+  o.type = OrderType::kTakeProfit;
+  o.has_tif = false;
+  o.qty = qt(100'000);
+  EXPECT_TRUE(check_new_order(btc_, o).ok()) << check_new_order(btc_, o).msg();
+  o.qty = qt(1'500);
+  expect_filter(check_new_order(btc_, o), "LOT_SIZE");
+}
+
 TEST_F(SpotChecks, FiltersAnswerInBinanceOrder) {
   // Both price and quantity are wrong: PRICE_FILTER comes first.
   expect_filter(check_new_order(btc_, limit(6'000'000'500'000, 1)), "PRICE_FILTER");
