@@ -517,7 +517,8 @@ absl::Status parse_exchange_info(std::string_view json, Product product, Exchang
   const dom::object o = doc.get_object().value_unsafe();
   DMABOT_RETURN_IF_ERROR(optional(o, top, "timezone", out.timezone, get_string));
   DMABOT_RETURN_IF_ERROR(optional(o, top, "serverTime", out.server_time_ms, get_int));
-  if (product == Product::kUsdmFutures) DMABOT_RETURN_IF_ERROR(optional(o, top, "futuresType", out.futures_type, get_string));
+  if (product == Product::kUsdmFutures)
+    DMABOT_RETURN_IF_ERROR(optional(o, top, "futuresType", out.futures_type, get_string));
 
   if (has_key(o, "rateLimits")) {
     dom::element rl;
