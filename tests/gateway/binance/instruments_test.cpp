@@ -263,6 +263,44 @@ TEST(ExchangeInfoParse, UnknownStatusSkipsTheSymbolOnly) {
   EXPECT_EQ(info.skipped[0], R"(OLDCOIN: unknown status "DELISTED_SOMEDAY")");
 }
 
+TEST(ExchangeInfoParse, DocsOrderTypeKeyIsAccepted) {
+  // The USD-M docs' example spells the key "OrderType"; the live API "orderTypes".
+  const std::string json =
+      R"({"symbols":[{"symbol":"BLZUSDT","status":"TRADING","baseAsset":"BLZ","quoteAsset":"USDT",)"
+      R"("contractType":"PERPETUAL","pricePrecision":5,"quantityPrecision":0,"filters":[],)"
+      R"("OrderType":["LIMIT","MARKET","SOME_NEW_TYPE"],"timeInForce":["GTC","GTX","XYZ"]}]})";
+  ExchangeInfo info;
+  const absl::Status st = parse_exchange_info(json, Product::kUsdmFutures, info);
+  ASSERT_TRUE(st.ok()) << st.message();
+  const InstrumentSpec& s = info.symbols.at(0);
+  EXPECT_EQ(s.order_types, (std::vector<OrderType>{OrderType::kLimit, OrderType::kMarket}));  // unknown left out
+  EXPECT_EQ(s.time_in_force, (std::vector<TimeInForce>{TimeInForce::kGtc, TimeInForce::kGtx}));
+}
+
+TEST(ExchangeInfoParse, DamagedInputNeverCrashes) {
+  // Every prefix (stepped) and a byte flipped at many places: an error or a result, never a crash.
+  for (const auto& [file, product] : {std::pair{"exchange_info_spot.json", Product::kSpot},
+                                      std::pair{"exchange_info_usdm.json", Product::kUsdmFutures}}) {
+    const std::string text = read_fixture(file);
+    ASSERT_FALSE(text.empty());
+    int errors = 0;
+    for (std::size_t n = 0; n < text.size(); n += 13) {
+      ExchangeInfo info;
+      if (!parse_exchange_info(std::string_view(text).substr(0, n), product, info).ok()) ++errors;
+    }
+    EXPECT_GT(errors, 0);
+    for (std::size_t i = 0; i < text.size(); i += 7) {
+      for (char c : {'"', '9', 'x', '{', ']', ','}) {
+        std::string bad = text;
+        bad[i] = c;
+        ExchangeInfo info;
+        const absl::Status st = parse_exchange_info(bad, product, info);
+        if (!st.ok()) EXPECT_EQ(std::string(st.message()).rfind("exchangeInfo", 0), 0u) << st.message();
+      }
+    }
+  }
+}
+
 // ---- write / round trip -----------------------------------------------------------------------
 
 TEST(ExchangeInfoWrite, RoundTripBothFixtures) {
@@ -333,6 +371,41 @@ TEST(ExchangeInfoWrite, HandBuiltSpecsUseTheProductDefaults) {
   ExchangeInfo back;
   ASSERT_TRUE(parse_exchange_info(out, Product::kUsdmFutures, back).ok());
   back.server_time_ms = info.server_time_ms;
+  EXPECT_EQ(back, info);
+}
+
+TEST(ExchangeInfoWrite, HandBuiltSpotSpecWritesEightDecimals) {
+  ExchangeInfo info;  // Product::kSpot
+  info.rate_limits.push_back({RateLimitType::kOrders, RateLimitInterval::kDay, 1, 200000});
+  InstrumentSpec s;
+  s.symbol = "\xE6\xB5\x8B\xE8\xAF\x95USDT";  // UTF-8 written as is
+  s.base_asset = "\xE6\xB5\x8B\xE8\xAF\x95";
+  s.quote_asset = "USDT";
+  s.order_types = {OrderType::kLimit, OrderType::kLimitMaker, OrderType::kMarket};
+  s.price = {px(1'000'000), px(0), px(1'000'000)};
+  s.notional = {px(500'000'000), true, px(0), false, 5};
+  s.add_filter(FilterType::kPriceFilter);
+  s.add_filter(FilterType::kNotional);
+  s.permission_sets = {{"SPOT"}};
+  info.symbols.push_back(s);
+  std::string out;
+  write_exchange_info(info, 9, out);
+  EXPECT_NE(
+      out.find(
+          R"({"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"0.00000000","tickSize":"0.01000000"})"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(
+      out.find(
+          R"({"filterType":"NOTIONAL","minNotional":"5.00000000","applyMinToMarket":true,"maxNotional":"0.00000000","applyMaxToMarket":false,"avgPriceMins":5})"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"symbol\":\"\xE6\xB5\x8B\xE8\xAF\x95USDT\""), std::string::npos);
+  EXPECT_NE(out.find(R"({"rateLimitType":"ORDERS","interval":"DAY","intervalNum":1,"limit":200000})"),
+            std::string::npos);
+  ExchangeInfo back;
+  ASSERT_TRUE(parse_exchange_info(out, Product::kSpot, back).ok());
+  back.server_time_ms = 0;
   EXPECT_EQ(back, info);
 }
 
