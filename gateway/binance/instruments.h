@@ -293,9 +293,9 @@ struct CheckResult {
 
 // The checks Binance applies to a new order; the first failure answers. Order: symbol status,
 // order type, timeInForce, (USD-M) precision against pricePrecision/quantityPrecision, then the
-// filters. Spot evaluates the filters in the order the symbol lists them (exchangeInfo lists them in
-// the order the venue applies them: PRICE_FILTER, LOT_SIZE, ..., PERCENT_PRICE_BY_SIDE, NOTIONAL,
-// MAX_NUM_ORDERS on the live BTCUSDT); USD-M in a fixed order: price (-4013, -4002, -4014), quantity
+// filters. Spot evaluates the filters in the order the symbol lists them (Binance does not document
+// its evaluation order; the listing order — PRICE_FILTER, LOT_SIZE, ..., PERCENT_PRICE_BY_SIDE,
+// NOTIONAL, MAX_NUM_ORDERS on the live BTCUSDT — is this code's reading of it); USD-M in a fixed order: price (-4013, -4002, -4014), quantity
 // (-4003, -4004, -4005, -4023; MARKET orders against MARKET_LOT_SIZE), PERCENT_PRICE (-4016/-4024),
 // MIN_NOTIONAL (-4164, waived for reduce-only), MAX_NUM_ORDERS (-2025).
 // Status gates: only TRADING takes new orders. Spot answers -2010 "Market is closed."; USD-M -4141
