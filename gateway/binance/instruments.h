@@ -295,7 +295,8 @@ struct CheckResult {
 // order type, timeInForce, (USD-M) precision against pricePrecision/quantityPrecision, then the
 // filters. Spot evaluates the filters in the order the symbol lists them (Binance does not document
 // its evaluation order; the listing order — PRICE_FILTER, LOT_SIZE, ..., PERCENT_PRICE_BY_SIDE,
-// NOTIONAL, MAX_NUM_ORDERS on the live BTCUSDT — is this code's reading of it); USD-M in a fixed order: price (-4013, -4002, -4014), quantity
+// NOTIONAL, MAX_NUM_ORDERS on the live BTCUSDT — is this code's reading of it); USD-M in a fixed order: price (-4013,
+// -4002, -4014), quantity
 // (-4003, -4004, -4005, -4023; MARKET orders against MARKET_LOT_SIZE), PERCENT_PRICE (-4016/-4024),
 // MIN_NOTIONAL (-4164, waived for reduce-only), MAX_NUM_ORDERS (-2025).
 // Status gates: only TRADING takes new orders. Spot answers -2010 "Market is closed."; USD-M -4141
