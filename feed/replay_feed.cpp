@@ -91,8 +91,9 @@ absl::Status RecordingSource::open(const std::string& path) {
     if (r == core::JsonlReader::Result::kError) return reader_->status();
     if (r == core::JsonlReader::Result::kEof) break;
     if (r == core::JsonlReader::Result::kTooLong) {
-      return core::invalid("'", path, "' line ", reader_->line_number(), ": longer than ", reader_->max_line_bytes(),
-                           " bytes; not a dmabot recording header");
+      // Its own status code: the caller can tell "raise the limit" from "not a recording".
+      return absl::OutOfRangeError(core::str_cat("'", path, "' line ", reader_->line_number(), ": longer than ",
+                                                 reader_->max_line_bytes(), " bytes; not a dmabot recording header"));
     }
     ++stats_.lines;
     // A truncated first line may still be a complete header; decode() copies it into padding.

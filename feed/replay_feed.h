@@ -125,7 +125,8 @@ class RecordingSource {
  public:
   explicit RecordingSource(core::SymbolTable& symbols,
                            std::size_t max_line_bytes = core::JsonlReader::kDefaultMaxLineBytes);
-  // Opens the file and requires its first non-blank line to be a "config" header.
+  // Opens the file and requires its first non-blank line to be a "config" header. A first line longer
+  // than max_line_bytes gives an OutOfRange status (the limit, not the file, may be what is wrong).
   absl::Status open(const std::string& path);
   bool next(ReplayEvent& out);
   [[nodiscard]] SourceStats stats() const { return stats_; }

@@ -18,6 +18,7 @@
 #include "feed/capture_reader.h"
 #include "feed/event_cache.h"
 #include "feed/replay_feed.h"
+#include "tools/engine_config.h"
 
 namespace dmabot::tools {
 namespace {
@@ -126,16 +127,39 @@ std::string check_readable_file(std::string_view flag, const std::string& path) 
   return "";
 }
 
-std::string check_market_data(std::string_view flag, const std::string& path) {
+std::string check_market_data(std::string_view flag, const std::string& path, std::size_t max_line_bytes) {
   if (std::string err = check_readable_file(flag, path); !err.empty()) return err;
   if (feed::is_event_cache(path) || feed::is_raw_capture(path)) return "";
   core::SymbolTable scratch;
-  feed::RecordingSource rec(scratch);
-  if (rec.open(path).ok()) return "";
+  feed::RecordingSource rec(scratch, max_line_bytes);
+  const absl::Status st = rec.open(path);
+  if (st.ok()) return "";
   const std::string line = first_line(path);
+  // A recording whose header outgrew the limit (it begins like one): name the limit, not the file.
+  if (absl::IsOutOfRange(st) && line.find("\"kind\":\"config\"") != std::string::npos) {
+    return prefixed(flag, path,
+                    str_cat("first line longer than ", max_line_bytes,
+                            " bytes (REPLAY_MAX_LINE_BYTES): too long for a recording header at this limit"));
+  }
   if (line.empty()) return prefixed(flag, path, "empty file: not a dmabot recording, Binance capture or event cache");
   return prefixed(flag, path,
                   str_cat("not a dmabot recording, Binance capture or event cache (first line: '", line, "')"));
+}
+
+std::size_t replay_line_limit(const std::vector<std::string>& sets) {
+  constexpr std::string_view kKey = "REPLAY_MAX_LINE_BYTES=";
+  std::size_t limit = core::JsonlReader::kDefaultMaxLineBytes;
+  for (const std::string& kv : sets) {
+    if (kv.compare(0, kKey.size(), kKey) != 0) continue;
+    int64_t v = 0;
+    if (parse_non_negative(std::string_view(kv).substr(kKey.size()), v) && v >= kMinReplayLineBytes &&
+        v <= kMaxReplayLineBytes) {
+      limit = static_cast<std::size_t>(v);
+    } else {
+      limit = core::JsonlReader::kDefaultMaxLineBytes;
+    }
+  }
+  return limit;
 }
 
 const std::atomic<int>& install_stop_handler() {

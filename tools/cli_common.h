@@ -8,9 +8,13 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/recorder.h"
 
 namespace dmabot::tools {
 
@@ -38,8 +42,14 @@ int runtime_error(const std::string& msg);
 [[nodiscard]] std::string check_readable_file(std::string_view flag, const std::string& path);
 // The same, and market data a replay can read: an event cache, a raw Binance capture or a dmabot
 // recording. Anything else: "FILE: not a dmabot recording, Binance capture or event cache (first
-// line: '...')". Reads the file's first bytes (and, for a recording, its header line).
-[[nodiscard]] std::string check_market_data(std::string_view flag, const std::string& path);
+// line: '...')". Reads the file's first bytes (and, for a recording, its header line, no longer than
+// max_line_bytes: pass the run's REPLAY_MAX_LINE_BYTES, see replay_line_limit()).
+[[nodiscard]] std::string check_market_data(std::string_view flag, const std::string& path,
+                                            std::size_t max_line_bytes = core::JsonlReader::kDefaultMaxLineBytes);
+// The REPLAY_MAX_LINE_BYTES a command's `--set K=V` list asks for (the last one wins, as in the
+// config), or the default when absent or not a valid value — the config check that follows names
+// an invalid one. Lets a recording's header be read under the user's limit before the config exists.
+[[nodiscard]] std::size_t replay_line_limit(const std::vector<std::string>& sets);
 
 // Stop signals for runs on the calling thread (fused run, replay, backtest). The handler stores the
 // signal number (SIGINT or SIGTERM) in the returned atomic and nothing else (async-signal-safe); the

@@ -25,6 +25,7 @@
 #include "tools/engine.h"
 #include "tools/engine_config.h"
 #include "tools/replay_cli.h"
+#include "tools/sign_cli.h"
 #include "tools/sweep_cli.h"
 
 namespace {
@@ -44,6 +45,7 @@ constexpr const char* kMainHelp =
     "  sweep    parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
     "  sim      re-run a published market-making experiment (sim as2008)\n"
     "  config   list every configuration key with its default and meaning (config --list)\n"
+    "  sign     sign a Binance request payload (HMAC or Ed25519) to debug -1022 signature errors\n"
     "\n"
     "Run 'dmabot <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 2 bad usage or configuration, 1 runtime failure.\n";
@@ -283,6 +285,7 @@ int main(int argc, char** argv) {
   if (cmd == "backtest") return dmabot::tools::backtest_command(argc - 2, argv + 2);
   if (cmd == "convert") return dmabot::tools::convert_command(argc - 2, argv + 2);
   if (cmd == "config") return dmabot::tools::config_command(argc - 2, argv + 2);
+  if (cmd == "sign") return dmabot::tools::sign_command(argc - 2, argv + 2);
   if (cmd == "sweep") {
     // Children are this very binary: resolve it now, so a relative argv[0] or PATH lookup cannot pick another.
     char self[PATH_MAX];

@@ -334,7 +334,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
     return cfg.error("REPLAY_UNTIL_NS", "must be later than REPLAY_FROM_NS");
   }
   DMABOT_ASSIGN(ec.replay_max_line_bytes,
-                cfg.get_int("REPLAY_MAX_LINE_BYTES", int64_t{64} << 20, 4096, int64_t{1} << 30));
+                cfg.get_int("REPLAY_MAX_LINE_BYTES", int64_t{64} << 20, kMinReplayLineBytes, kMaxReplayLineBytes));
 
   // Safety first: live presets must carry credentials and, for mainnet, an explicit confirmation.
   std::string binance_env;

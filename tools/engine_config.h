@@ -39,6 +39,10 @@ struct StrategySpec {
 // Stage kinds that THREAD_LAYOUT assigns to threads.
 enum class StageKind : uint8_t { kFeed, kStrategy, kRisk, kRouter, kGateway };
 
+// REPLAY_MAX_LINE_BYTES's range (the key table and the CLI's early read of --set agree on it).
+inline constexpr int64_t kMinReplayLineBytes = 4096;
+inline constexpr int64_t kMaxReplayLineBytes = int64_t{1} << 30;
+
 struct EngineConfig {
   std::string feed_mode;   // mock | replay | synthetic | binance (binance: not built yet)
   std::string venue_mode;  // mock | sim | binance_spot | binance_futures (binance: not built yet)
@@ -47,7 +51,7 @@ struct EngineConfig {
   std::string replay_file;
   int64_t replay_from_ns = 0;
   int64_t replay_until_ns = 0;
-  int64_t replay_max_line_bytes = int64_t{64} << 20;  // REPLAY_MAX_LINE_BYTES
+  int64_t replay_max_line_bytes = int64_t{64} << 20;  // REPLAY_MAX_LINE_BYTES, kMin/kMaxReplayLineBytes
   std::vector<core::InstrumentInfo> instruments;
   std::vector<StrategySpec> strategies;
   std::string record_file;  // empty = recorder off

@@ -325,7 +325,8 @@ int replay_command(int argc, char** argv) {
     }
   }
   if (file.empty()) return usage_error("replay: needs a FILE (see dmabot replay --help)");
-  if (std::string err = check_market_data("", file); !err.empty()) return usage_error(err);
+  const std::size_t line_limit = replay_line_limit(c.sets);
+  if (std::string err = check_market_data("", file, line_limit); !err.empty()) return usage_error(err);
   if (!c.env_file.empty()) {
     if (std::string err = check_readable_file("--env", c.env_file); !err.empty()) return usage_error(err);
   }
@@ -357,7 +358,7 @@ int replay_command(int argc, char** argv) {
     if (!c.env_file.empty())
       return usage_error("--env: a recording is replayed with the config in its header; use --set");
     core::SymbolTable scratch;
-    feed::RecordingSource rs(scratch);
+    feed::RecordingSource rs(scratch, line_limit);
     if (absl::Status st = rs.open(file); !st.ok()) return usage_error(std::string(st.message()));
     // A recording outlives the build that made it: keys this build no longer has (removed or
     // renamed since) are dropped with a warning instead of making the recording unreplayable.
@@ -495,7 +496,8 @@ int backtest_command(int argc, char** argv) {
   if (strategy.empty()) return usage_error("backtest: --strategy NAME is required (see dmabot backtest --help)");
   const bool synthetic = data == "synthetic";
   if (!synthetic) {
-    if (std::string err = check_market_data("--data", data); !err.empty()) return usage_error(err);
+    if (std::string err = check_market_data("--data", data, replay_line_limit(c.sets)); !err.empty())
+      return usage_error(err);
   }
   if (!c.env_file.empty()) {
     if (std::string err = check_readable_file("--env", c.env_file); !err.empty()) return usage_error(err);

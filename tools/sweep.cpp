@@ -948,6 +948,10 @@ absl::Status replace_file(const std::string& path, std::string_view text) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
   absl::Status st = write_all(fd, text, path);
+  // On disk before the rename publishes it: a crash right after never leaves an empty results file.
+  if (st.ok() && ::fsync(fd) != 0) {
+    st = absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
+  }
   if (::close(fd) != 0 && st.ok()) {
     st = absl::UnavailableError(str_cat("cannot write '", path, "': ", std::strerror(errno)));
   }
@@ -1056,7 +1060,22 @@ absl::Status ResultsWriter::append(const SweepRow& row) {
   } else {
     append_jsonl_row(line, row, cols);
   }
-  return write_all(fd_, line, path_);
+  // A row is written whole or not at all: a short write (disk full) is cut back so that no later
+  // row continues a partial line, and each row reaches the disk before the next point is reported
+  // done (a row costs a whole backtest; one fdatasync is nothing beside it).
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  absl::Status st = write_all(fd_, line, path_);
+  if (st.ok() && ::fdatasync(fd_) != 0) {
+    st = absl::UnavailableError(str_cat("cannot write '", path_, "': ", std::strerror(errno)));
+  }
+  if (!st.ok()) {
+    rows_.pop_back();
+    if (before >= 0 && ::ftruncate(fd_, before) != 0) {
+      return absl::UnavailableError(
+          str_cat(std::string(st.message()), "; and cannot cut the partial row back: ", std::strerror(errno)));
+    }
+  }
+  return st;
 }
 
 absl::Status ResultsWriter::finish() { return rewrite(true); }

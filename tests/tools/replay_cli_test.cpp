@@ -291,6 +291,37 @@ TEST(DmabotReplay, OldHeaderKeysAreIgnoredAndOverlongLinesSkipped) {
   EXPECT_NE(err.find("1 malformed"), std::string::npos) << err;
 }
 
+// The recording's header is read under the user's REPLAY_MAX_LINE_BYTES too, before the config it
+// carries exists: a header longer than the limit is a usage error that names the limit, not a claim
+// that the file is no recording; at the default limit the same file replays.
+TEST(DmabotReplay, HeaderLongerThanTheLineLimitNamesTheLimit) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "500");
+  std::string text = read_file(rec);
+  const std::size_t cfg = text.find("\"config\":{");
+  ASSERT_NE(cfg, std::string::npos);
+  text.insert(cfg + 10, "\"MOCK_PAD\":\"" + std::string(10'000, 'x') + "\",");
+  const std::string big = dir + "/big_header.jsonl";
+  std::ofstream(big, std::ios::binary) << text;
+  for (const char* cmd : {"replay", "backtest"}) {
+    Child c;
+    std::vector<std::string> args = {dmabot_bin(), cmd};
+    if (std::string(cmd) == "backtest") {
+      args.insert(args.end(), {"--data", big, "--strategy", "dynmm", "--json-summary-only"});
+    } else {
+      args.push_back(big);
+    }
+    args.insert(args.end(), {"--set", "REPLAY_MAX_LINE_BYTES=4096"});
+    EXPECT_EQ(run(args, dir, &c), 2) << cmd;
+    const std::string err = read_file(c.err_path);
+    EXPECT_NE(err.find(big + ": first line longer than 4096 bytes (REPLAY_MAX_LINE_BYTES)"), std::string::npos)
+        << cmd << ": " << err;
+    EXPECT_EQ(err.find("not a dmabot recording"), std::string::npos) << cmd << ": " << err;
+  }
+  Child ok;
+  EXPECT_EQ(run({dmabot_bin(), "replay", big}, dir, &ok), 0) << read_file(ok.err_path);
+}
+
 // --out is checked before the backtest runs (exit 2, nothing printed as a result), and the report
 // files are written all or nothing: when summary.json cannot be put in place, the run fails (exit 1)
 // and leaves no temporary or half-written file behind.

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -589,6 +591,37 @@ TEST(ResultsWriter, EveryAppendedRowIsInTheFileAtOnceAndTheFileStaysValid) {
   // Appends after finish() go on in the same file.
   ASSERT_TRUE(w->append(row(4, {{"A", "5"}, {"MODE", "q"}}, true, "", {{"net_pnl", "1"}})).ok());
   EXPECT_EQ(slurp(path), to_csv(rows) + "4,5,q,ok,,1,\n");
+}
+
+// The disk fills up mid-row (RLIMIT_FSIZE stands in: write() stores what fits, then fails with
+// EFBIG while SIGXFSZ is ignored). The append fails, the partial row is cut back, and once there is
+// room again the next row starts on a line of its own: read_results sees every whole row, no mix.
+TEST(ResultsWriter, DiskFullMidRowLeavesNoPartialRow) {
+  const std::string path = temp_dir_path() + "/full.jsonl";
+  auto w = ResultsWriter::create(path, {"A", "MODE"}, false, {});
+  ASSERT_TRUE(w.ok()) << w.status();
+  const std::vector<SweepRow> rows = sample_rows();
+  ASSERT_TRUE(w->append(rows[0]).ok());
+  const std::string first = slurp(path);
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = first.size() + 10;  // room for 10 bytes of the next row
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const absl::Status st = w->append(rows[3]);
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  ::signal(SIGXFSZ, old_handler);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(std::string(st.message()).find("cannot write '" + path + "'"), std::string::npos) << st;
+  EXPECT_EQ(slurp(path), first);  // the 10 bytes that fitted are gone again
+  ASSERT_TRUE(w->append(rows[2]).ok());
+  auto back = read_results(path, false);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].index, rows[0].index);
+  EXPECT_EQ((*back)[1].index, rows[2].index);
+  EXPECT_EQ(w->rows().size(), 2u);  // the lost row is not claimed as written
 }
 
 TEST(ResultsWriter, JsonlLinesAreAppendedWithoutRewrites) {
