@@ -10,20 +10,29 @@ namespace dmabot::binance_sim {
 
 namespace {
 
-constexpr std::string_view kInsufficient = "Account has insufficient balance for requested action.";
+using binance::ErrorCode;
+namespace spot_msg = binance::spot_msg;
 
 core::Side to_core(OrderSide s) { return s == OrderSide::kBuy ? core::Side::kBuy : core::Side::kSell; }
 bool is_spot(Product p) { return p == Product::kSpot; }
 
 ExchangeError err(int code, std::string msg, int http = 400) { return ExchangeError::make(code, std::move(msg), http); }
+ExchangeError err(ErrorCode code, std::string_view msg, int http = 400) {
+  return ExchangeError::make(binance::code_value(code), std::string(msg), http);
+}
+// The docs' text for the code on that product (errors.h).
+ExchangeError doc_err(ErrorCode code, Product p, int http = 400) {
+  return err(code, binance::error_message(code, p), http);
+}
 ExchangeError mandatory(std::string_view name) {
-  return err(-1102, core::str_cat("Mandatory parameter '", name, "' was not sent, was empty/null, or malformed."));
+  return err(ErrorCode::kMandatoryParamEmptyOrMalformed,
+             core::str_cat("Mandatory parameter '", name, "' was not sent, was empty/null, or malformed."));
 }
 ExchangeError not_required(std::string_view name) {
-  return err(-1106, core::str_cat("Parameter '", name, "' sent when not required."));
+  return err(ErrorCode::kParamNotRequired, core::str_cat("Parameter '", name, "' sent when not required."));
 }
-ExchangeError bad_key() { return err(-2015, "Invalid API-key, IP, or permissions for action.", 401); }
-ExchangeError bad_symbol() { return err(-1121, "Invalid symbol."); }
+ExchangeError bad_key() { return doc_err(ErrorCode::kRejectedMbxKey, Product::kSpot, 401); }
+ExchangeError bad_symbol() { return doc_err(ErrorCode::kBadSymbol, Product::kSpot); }
 
 bool valid_client_id(std::string_view s) {
   if (s.empty() || s.size() > 36) return false;
@@ -69,22 +78,73 @@ std::string_view to_string(StepResult r) {
   return "?";
 }
 
+namespace {
+int decimals_of(int64_t raw) {
+  int d = core::kDecimals;
+  while (d > 0 && raw % 10 == 0 && raw != 0) {
+    raw /= 10;
+    --d;
+  }
+  return d;
+}
+}  // namespace
+
+binance::InstrumentSpec to_instrument(const SymbolConfig& c) {
+  using binance::FilterType;
+  binance::InstrumentSpec s;
+  s.symbol = c.name;
+  s.product = c.product;
+  s.status = c.status;
+  s.base_asset = c.base_asset;
+  s.quote_asset = c.quote_asset;
+  s.price = {Price{}, Price{}, c.tick_size};
+  s.add_filter(FilterType::kPriceFilter);
+  s.lot = {c.min_qty, c.max_qty, c.step_size};
+  s.add_filter(FilterType::kLotSize);
+  if (c.product == Product::kSpot) {
+    s.order_types = {OrderType::kLimit, OrderType::kLimitMaker, OrderType::kMarket};
+    s.notional.min_notional = Price::from_raw(c.min_notional_raw);
+    s.notional.apply_min_to_market = true;
+    s.notional.max_notional = Price::from_raw(c.max_notional_raw);
+    s.add_filter(FilterType::kNotional);
+    s.cancel_replace_allowed = true;
+    s.permissions = {"SPOT"};
+  } else {
+    s.order_types = {OrderType::kLimit, OrderType::kMarket};
+    s.time_in_force = {TimeInForce::kGtc, TimeInForce::kIoc, TimeInForce::kFok, TimeInForce::kGtx};
+    s.pair = c.name;
+    s.margin_asset = c.quote_asset;
+    s.contract_type = binance::ContractType::kPerpetual;
+    s.price_precision = c.price_precision >= 0 ? c.price_precision : decimals_of(c.tick_size.raw);
+    s.quantity_precision = c.quantity_precision >= 0 ? c.quantity_precision : decimals_of(c.step_size.raw);
+    s.min_notional.min_notional = Price::from_raw(c.min_notional_raw);
+    s.add_filter(FilterType::kMinNotional);
+  }
+  s.max_num_orders = c.max_num_orders;
+  s.add_filter(FilterType::kMaxNumOrders);
+  return s;
+}
+
 Exchange::Exchange(ExchangeConfig cfg) : cfg_(cfg), rng_(cfg.seed) {}
 
 // ---------------------------------------------------------------- set-up and look-ups
 
-absl::Status Exchange::add_symbol(const SymbolConfig& s) {
-  if (s.name.empty()) return core::invalid("symbol: empty name");
+absl::Status Exchange::add_symbol(const binance::InstrumentSpec& s) {
+  if (s.symbol.empty()) return core::invalid("symbol: empty name");
   if (s.base_asset.empty() || s.quote_asset.empty())
-    return core::invalid("symbol ", s.name, ": base and quote assets needed");
-  if (s.tick_size.raw <= 0 || s.step_size.raw <= 0)
-    return core::invalid("symbol ", s.name, ": tickSize and stepSize must be positive");
-  auto key = std::make_pair(s.product, s.name);
-  if (markets_.count(key)) return core::invalid("symbol ", s.name, ": added twice");
+    return core::invalid("symbol ", s.symbol, ": base and quote assets needed");
+  auto key = std::make_pair(s.product, s.symbol);
+  if (markets_.count(key)) return core::invalid("symbol ", s.symbol, ": added twice");
   Market& m = markets_[key];
   m.spec = s;
   m.funding_rate_raw = cfg_.default_funding_rate_raw;
   return absl::OkStatus();
+}
+
+absl::Status Exchange::add_symbol(const SymbolConfig& s) {
+  if (s.tick_size.raw <= 0 || s.step_size.raw <= 0)
+    return core::invalid("symbol ", s.name, ": tickSize and stepSize must be positive");
+  return add_symbol(to_instrument(s));
 }
 
 absl::Status Exchange::add_account(const AccountConfig& c) {
@@ -131,12 +191,12 @@ const Exchange::Market* Exchange::market(Product p, std::string_view symbol) con
   auto it = markets_.find(std::make_pair(p, std::string(symbol)));
   return it == markets_.end() ? nullptr : &it->second;
 }
-const SymbolConfig* Exchange::find_symbol(Product p, std::string_view symbol) const {
+const binance::InstrumentSpec* Exchange::find_symbol(Product p, std::string_view symbol) const {
   const Market* m = market(p, symbol);
   return m ? &m->spec : nullptr;
 }
-std::vector<SymbolConfig> Exchange::symbols(Product p) const {
-  std::vector<SymbolConfig> out;
+std::vector<binance::InstrumentSpec> Exchange::symbols(Product p) const {
+  std::vector<binance::InstrumentSpec> out;
   for (const auto& [k, m] : markets_)
     if (k.first == p) out.push_back(m.spec);
   return out;
@@ -248,11 +308,11 @@ void Exchange::emit_futures_balance(const std::string& api_key, const Account& a
 
 PositionSnapshot Exchange::position_snapshot(const Account& a, const Market& m, PositionSide ps) const {
   PositionSnapshot s;
-  s.symbol = m.spec.name;
+  s.symbol = m.spec.symbol;
   s.position_side = ps;
-  s.leverage = a.leverage_for(m.spec.name);
+  s.leverage = a.leverage_for(m.spec.symbol);
   s.mark_price = m.mark;
-  auto it = a.positions.find({m.spec.name, ps});
+  auto it = a.positions.find({m.spec.symbol, ps});
   if (it != a.positions.end()) {
     const Position& p = it->second;
     s.amount = Qty::from_raw(p.amount_raw);
@@ -295,89 +355,73 @@ Price Exchange::reference_price(const Market& m, OrderSide side) const {
 }
 
 ExchangeError Exchange::validate_new(const Account& a, const Market& m, const NewOrderRequest& r) const {
-  const SymbolConfig& s = m.spec;
+  const binance::InstrumentSpec& s = m.spec;
   bool spot = is_spot(s.product);
-  if (s.status != SymbolStatus::kTrading) {
-    return spot ? err(-2010, "Market is closed.") : err(-1122, "Invalid symbol status.");
-  }
-  switch (r.type) {
-    case OrderType::kLimit:
-    case OrderType::kMarket:
-      break;
-    case OrderType::kLimitMaker:
-      if (!spot) return err(-1116, "Invalid orderType.");
-      break;
-    default:
-      return err(-1020, "This operation is not supported.");
-  }
+  // Parameters the checks below need.
   if (!r.quantity) return mandatory("quantity");
-  if (r.type == OrderType::kLimit) {
-    if (!r.price) return mandatory("price");
-    if (!r.time_in_force) return mandatory("timeInForce");
-  } else if (r.type == OrderType::kLimitMaker) {
-    if (!r.price) return mandatory("price");
-    if (r.time_in_force) return not_required("timeInForce");
-  } else {  // MARKET
-    if (r.price) return not_required("price");
-    if (spot && r.time_in_force) return not_required("timeInForce");
-  }
-  if (r.time_in_force) {
-    TimeInForce t = *r.time_in_force;
-    if (t == TimeInForce::kGtd) return err(-1020, "This operation is not supported.");
-    if (spot && t == TimeInForce::kGtx) return err(-1115, "Invalid timeInForce.");
-  }
-  // Filters.
-  if (r.price) {
-    if (r.price->raw <= 0 || r.price->raw % s.tick_size.raw != 0) {
-      return spot ? err(-1013, "Filter failure: PRICE_FILTER") : err(-4014, "Price not increased by tick size.");
-    }
-  }
-  Qty q = *r.quantity;
-  if (spot) {
-    if (q.raw <= 0 || q.raw % s.step_size.raw != 0 || q < s.min_qty || q > s.max_qty)
-      return err(-1013, "Filter failure: LOT_SIZE");
-  } else {
-    if (q.raw <= 0) return err(-4003, "Quantity less than or equal to zero.");
-    if (q.raw % s.step_size.raw != 0) return err(-1111, "Precision is over the maximum defined for this asset.");
-    if (q < s.min_qty) return err(-4004, "Quantity less than min quantity.");
-    if (q > s.max_qty) return err(-4005, "Quantity greater than max quantity.");
-  }
-  Price px = r.price ? *r.price : reference_price(m, r.side);
-  if (px.raw > 0 && !(r.reduce_only && !spot) && core::notional_raw(px, q) < s.min_notional_raw) {
-    if (spot) return err(-1013, "Filter failure: NOTIONAL");
-    return err(-4164, core::str_cat("Order's notional must be no smaller than ",
-                                    core::decimal_to_string(s.min_notional_raw), " (unless you choose reduce only)."));
-  }
-  // Client order id: format, then duplicates among this account's open orders of the symbol.
-  if (r.new_client_order_id) {
-    if (!valid_client_id(*r.new_client_order_id)) {
-      return err(-1100,
-                 "Illegal characters found in parameter 'newClientOrderId'; legal range is "
-                 "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
-    }
-  }
-  int open = 0;
+  bool priced = r.type == OrderType::kLimit || r.type == OrderType::kLimitMaker;
+  if (priced && !r.price) return mandatory("price");
+  if (r.type == OrderType::kMarket && r.price) return not_required("price");
+  // Open orders of this account on the symbol: MAX_NUM_ORDERS, and duplicate client ids among them.
+  int32_t open = 0;
+  bool duplicate = false;
   for (core::Side side : {core::Side::kBuy, core::Side::kSell}) {
     for (int64_t id : m.book.all(side)) {
       const Order& o = m.orders.at(id);
       if (o.api_key != a.config.api_key) continue;
       ++open;
-      if (r.new_client_order_id && o.snap.client_order_id == *r.new_client_order_id) {
-        return spot ? err(-2010, "Duplicate order sent.") : err(-4116, "ClientOrderId is duplicated.");
-      }
+      duplicate |= r.new_client_order_id && o.snap.client_order_id == *r.new_client_order_id;
     }
   }
-  if (open >= s.max_num_orders) {
-    return spot ? err(-1013, "Filter failure: MAX_NUM_ORDERS") : err(-2025, "Reach max open order limit.");
+  // Symbol status, order type, timeInForce and the filters: the protocol core's checks, so the sim
+  // and the gateways' pre-checks agree on every code and message.
+  binance::OrderCheck c;
+  c.side = r.side;
+  c.type = r.type;
+  c.has_tif = r.time_in_force.has_value();
+  c.tif = r.time_in_force.value_or(TimeInForce::kGtc);
+  c.price = r.price.value_or(Price{});
+  c.qty = *r.quantity;
+  c.reference_price = check_reference_price(m);
+  c.reduce_only = !spot && r.reduce_only;
+  c.open_orders_count = open;
+  if (binance::CheckResult res = binance::check_new_order(s, c); !res.ok()) {
+    return err(res.code, std::string(res.msg()));
+  }
+  // What the exchange does not implement, even when the symbol lists it.
+  if (r.type != OrderType::kLimit && r.type != OrderType::kMarket && r.type != OrderType::kLimitMaker) {
+    return err(code_value(binance::ErrorCode::kUnsupportedOperation), "This operation is not supported.");
+  }
+  if (c.has_tif && c.tif == TimeInForce::kGtd) {
+    return err(code_value(binance::ErrorCode::kUnsupportedOperation), "This operation is not supported.");
+  }
+  if (r.new_client_order_id && !valid_client_id(*r.new_client_order_id)) {
+    return err(code_value(binance::ErrorCode::kIllegalChars),
+               "Illegal characters found in parameter 'newClientOrderId'; legal range is "
+               "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
+  }
+  if (duplicate) {
+    return spot
+               ? err(code_value(binance::ErrorCode::kNewOrderRejected), std::string(binance::spot_msg::kDuplicateOrder))
+               : err(code_value(binance::ErrorCode::kDuplicatedClientOrderId),
+                     std::string(binance::error_message(binance::ErrorCode::kDuplicatedClientOrderId, s.product)));
   }
   if (!spot) {
     PositionSide ps = r.position_side.value_or(PositionSide::kBoth);
     if (a.hedge_mode == (ps == PositionSide::kBoth)) {
-      return err(-4061, "Order's position side does not match user's setting.");
+      return err(code_value(binance::ErrorCode::kPositionSideNotMatch),
+                 std::string(binance::error_message(binance::ErrorCode::kPositionSideNotMatch, s.product)));
     }
     if (a.hedge_mode && r.reduce_only) return not_required("reduceonly");
   }
   return {};
+}
+
+Price Exchange::check_reference_price(const Market& m) const {
+  // Spot: the market's mid stands in for the average price; USD-M: the mark price.
+  if (!is_spot(m.spec.product)) return m.mark;
+  if (m.has_top && m.top.valid()) return Price::from_raw((m.top.bid.raw + m.top.ask.raw) / 2);
+  return Price{};
 }
 
 // ---------------------------------------------------------------- matching
@@ -549,7 +593,7 @@ void Exchange::expire_stale_reduce_only(Market& m, const std::string& api_key, U
     for (int64_t id : m.book.all(side)) {
       const Order& o = m.orders.at(id);
       if (o.api_key != api_key || !o.snap.reduce_only) continue;
-      auto it = a->positions.find({m.spec.name, PositionSide::kBoth});
+      auto it = a->positions.find({m.spec.symbol, PositionSide::kBoth});
       int64_t amt = it == a->positions.end() ? 0 : it->second.amount_raw;
       bool reduces = o.snap.side == OrderSide::kBuy ? amt < 0 : amt > 0;
       if (!reduces || remaining(o.snap).raw > std::abs(amt)) stale.push_back(id);
@@ -566,13 +610,13 @@ int64_t Exchange::order_margin_need(const Account& a, const Market& m, const Ord
   if (closing_side) return 0;
   int64_t qty = remaining(s).raw;
   if (s.position_side == PositionSide::kBoth) {
-    auto it = a.positions.find({m.spec.name, PositionSide::kBoth});
+    auto it = a.positions.find({m.spec.symbol, PositionSide::kBoth});
     int64_t amt = it == a.positions.end() ? 0 : it->second.amount_raw;
     bool opposite = s.side == OrderSide::kBuy ? amt < 0 : amt > 0;
     if (opposite) qty = std::max<int64_t>(0, qty - std::abs(amt));
   }
   Price px = s.type == OrderType::kMarket ? reference_price(m, s.side) : s.price;
-  return core::notional_raw(px, Qty::from_raw(qty)) / a.leverage_for(m.spec.name);
+  return core::notional_raw(px, Qty::from_raw(qty)) / a.leverage_for(m.spec.symbol);
 }
 
 FuturesAccountView Exchange::futures_view(const Account& a) const {
@@ -582,13 +626,13 @@ FuturesAccountView Exchange::futures_view(const Account& a) const {
   for (const auto& [key, m] : markets_) {
     if (key.first != Product::kUsdmFutures) continue;
     for (PositionSide ps : {PositionSide::kBoth, PositionSide::kLong, PositionSide::kShort}) {
-      auto it = a.positions.find({m.spec.name, ps});
+      auto it = a.positions.find({m.spec.symbol, ps});
       if (it == a.positions.end()) continue;
       const Position& p = it->second;
       Price mark = m.mark.raw > 0 ? m.mark : p.entry_price();
       v.unrealized_raw += p.unrealized(mark);
       v.position_margin_raw +=
-          core::notional_raw(mark, Qty::from_raw(std::abs(p.amount_raw))) / a.leverage_for(m.spec.name);
+          core::notional_raw(mark, Qty::from_raw(std::abs(p.amount_raw))) / a.leverage_for(m.spec.symbol);
       v.positions.push_back(position_snapshot(a, m, ps));
     }
     for (core::Side side : {core::Side::kBuy, core::Side::kSell}) {
@@ -664,14 +708,15 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
   }
   bool post_only = s.type == OrderType::kLimitMaker || s.time_in_force == TimeInForce::kGtx;
   if (post_only && !liq.empty()) {
-    if (spot) return fail(err(-2010, "Order would immediately match and take."));
-    return fail(err(-5022,
+    if (spot) return fail(err(ErrorCode::kNewOrderRejected, spot_msg::kWouldMatchAndTake));
+    // The live text (binance-futures-connector-java#51, passivbot#437) is longer than the docs' one.
+    return fail(err(ErrorCode::kGtxOrderReject,
                     "Due to the order could not be executed as maker, the Post Only order will be rejected. The order "
                     "will not be recorded in the order history"));
   }
   bool fok_short = s.time_in_force == TimeInForce::kFok && fillable < s.orig_qty.raw;
   if (fok_short && !spot) {
-    return fail(err(-5021,
+    return fail(err(ErrorCode::kFokOrderReject,
                     "Due to the order could not be filled immediately, the FOK order has been rejected. The order will "
                     "not be recorded in the order history"));
   }
@@ -681,7 +726,8 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
     int64_t need = s.side == OrderSide::kSell     ? s.orig_qty.raw
                    : s.type == OrderType::kMarket ? fill_cost
                                                   : core::notional_raw(s.price, s.orig_qty);
-    if (a->balance(lock_asset).free < need) return fail(err(-2010, std::string(kInsufficient)));
+    if (a->balance(lock_asset).free < need)
+      return fail(err(ErrorCode::kNewOrderRejected, spot_msg::kInsufficientBalance));
     if (s.type != OrderType::kMarket) {
       o.lock_asset = lock_asset;
       o.locked_raw = need;
@@ -693,7 +739,7 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
                          (s.position_side == PositionSide::kShort && s.side == OrderSide::kBuy);
     if (s.reduce_only || closing_hedge) {
       bool reduces = s.side == OrderSide::kBuy ? amt < 0 : amt > 0;
-      if (!reduces || s.orig_qty.raw > std::abs(amt)) return fail(err(-2022, "ReduceOnly Order is rejected."));
+      if (!reduces || s.orig_qty.raw > std::abs(amt)) return fail(doc_err(ErrorCode::kReduceOnlyReject, p));
     } else {
       Order probe = o;
       if (s.type == OrderType::kMarket && fillable > 0) {
@@ -702,7 +748,7 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
         probe.snap.price = Price::from_raw(mul_div(fill_cost, core::kScale, fillable));
       }
       int64_t need = order_margin_need(*a, m, probe);
-      if (need > futures_view(*a).available_raw) return fail(err(-2019, "Margin is insufficient."));
+      if (need > futures_view(*a).available_raw) return fail(doc_err(ErrorCode::kMarginNotSufficient, p));
     }
   }
 
@@ -795,7 +841,7 @@ OrderResult Exchange::query_order(const std::string& api_key, Product p, const s
   if (!m) return res.error = bad_symbol(), res;
   if (!ref.order_id && !ref.orig_client_order_id) return res.error = kNoRef, res;
   const Order* o = find_order(m->orders, api_key, ref);
-  if (!o) return res.error = err(-2013, "Order does not exist."), res;
+  if (!o) return res.error = doc_err(ErrorCode::kNoSuchOrder, p), res;
   res.order = o->snap;
   return res;
 }
@@ -815,12 +861,12 @@ OrderResult Exchange::cancel_order(const std::string& api_key, Product p, const 
   if (!m) return fail(bad_symbol());
   if (!ref.order_id && !ref.orig_client_order_id) return fail(kNoRef);
   if (new_client_order_id && !valid_client_id(*new_client_order_id)) {
-    return fail(err(-1100,
+    return fail(err(ErrorCode::kIllegalChars,
                     "Illegal characters found in parameter 'newClientOrderId'; legal range is "
                     "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'."));
   }
   Order* o = find_order(m->orders, api_key, ref);
-  if (!o || binance::is_final(o->snap.status)) return fail(err(-2011, "Unknown order sent."));
+  if (!o || binance::is_final(o->snap.status)) return fail(err(ErrorCode::kCancelRejected, spot_msg::kUnknownOrder));
   if (o->resting) {
     m->book.remove(to_core(o->snap.side), o->snap.price, o->snap.order_id);
     o->resting = false;
@@ -856,7 +902,7 @@ CancelAllResult Exchange::cancel_open_orders(const std::string& api_key, Product
   for (const auto& [id, o] : m->orders)
     if (o.api_key == api_key && o.resting) ids.push_back(id);
   if (ids.empty() && is_spot(p)) {
-    res.error = err(-2011, "Unknown order sent.");
+    res.error = err(ErrorCode::kCancelRejected, spot_msg::kUnknownOrder);
     record_reject(api_key, p, "openOrders.cancelAll", symbol, std::nullopt, "", 0, res.error, now);
     return res;
   }
@@ -900,7 +946,7 @@ CancelReplaceResult Exchange::cancel_replace(const std::string& api_key, const s
   if (!res.cancel_response.ok() && req.mode == CancelReplaceMode::kStopOnFailure) {
     res.new_order_result = StepResult::kNotAttempted;
     res.http_status = 400;
-    res.error = err(-2022, "Order cancel-replace failed.");
+    res.error = doc_err(ErrorCode::kCancelReplaceFailed, p);
     return res;
   }
   res.new_order_response = new_order(api_key, p, nreq, now);
@@ -911,10 +957,10 @@ CancelReplaceResult Exchange::cancel_replace(const std::string& api_key, const s
     res.http_status = 200;
   } else if (c || n) {
     res.http_status = 409;
-    res.error = err(-2021, "Order cancel-replace partially failed.", 409);
+    res.error = doc_err(ErrorCode::kCancelReplacePartiallyFailed, p, 409);
   } else {
     res.http_status = 400;
-    res.error = err(-2022, "Order cancel-replace failed.");
+    res.error = doc_err(ErrorCode::kCancelReplaceFailed, p);
   }
   return res;
 }
@@ -978,7 +1024,7 @@ LeverageResult Exchange::set_leverage(const std::string& api_key, const std::str
   if (!a) return r.error = bad_key(), r;
   if (!market(Product::kUsdmFutures, symbol)) return r.error = bad_symbol(), r;
   if (leverage < 1 || leverage > 125) {
-    r.error = err(-4028, core::str_cat("Leverage ", leverage, " is not valid"));
+    r.error = err(ErrorCode::kInvalidLeverage, core::str_cat("Leverage ", leverage, " is not valid"));
     return r;
   }
   a->leverage[symbol] = leverage;
@@ -1014,7 +1060,7 @@ void Exchange::set_market_top(Product p, const std::string& symbol, const TopOfB
     schedule_funding(*m, now);
     if (top.valid()) {
       // Without a mark price feed, the mark is the mid, rounded down to the tick.
-      Price mid = Price::from_raw(core::floor_to_step((top.bid.raw + top.ask.raw) / 2, m->spec.tick_size.raw));
+      Price mid = Price::from_raw(core::floor_to_step((top.bid.raw + top.ask.raw) / 2, m->spec.price.tick_size.raw));
       if (m->mark.raw == 0 || !m->mark_from_feed) {
         m->mark = mid;
         m->index = mid;
@@ -1069,7 +1115,7 @@ void Exchange::advance_time(UnixNanos now) {
       UnixNanos t = m.next_funding;
       for (auto& [api_key, a] : accounts_) {
         for (PositionSide ps : {PositionSide::kBoth, PositionSide::kLong, PositionSide::kShort}) {
-          auto it = a.positions.find({m.spec.name, ps});
+          auto it = a.positions.find({m.spec.symbol, ps});
           if (it == a.positions.end() || it->second.amount_raw == 0) continue;
           const Position& pos = it->second;
           Price mark = m.mark.raw > 0 ? m.mark : pos.entry_price();
@@ -1079,7 +1125,7 @@ void Exchange::advance_time(UnixNanos now) {
           a.futures_wallet_raw += amount;
           FundingEvent f;
           f.api_key = api_key;
-          f.symbol = m.spec.name;
+          f.symbol = m.spec.symbol;
           f.position_side = ps;
           f.position_amount = Qty::from_raw(pos.amount_raw);
           f.mark_price = mark;

@@ -11,19 +11,24 @@
 // trade strictly through it), up to the size shown, in price-time priority. Accounts cross each
 // other (an account's order can fill another's, or its own: self-trade prevention is not modelled).
 //
-// Binance's rules (codes and messages from errors.md and the USD-M error page):
+// Binance's rules. Symbol status, order type, timeInForce and the exchangeInfo filters are checked by
+// the protocol core (binance::check_new_order, gateway/binance/instruments.h), so the sim answers the
+// codes and texts the gateways' pre-checks expect (-1013 "Filter failure: X" on spot; -4014, -4164,
+// -1111, -2025 ... on USD-M; spot -2010 "Market is closed." for CANCEL_ONLY). Then, here:
 //   spot LIMIT_MAKER that would cross  -2010 "Order would immediately match and take."
-//   futures GTX that would cross       -5022 (rejected, not recorded)
+//   futures GTX that would cross       -5022 (rejected, not recorded: Binance's current behaviour; a
+//                                      crossing GTX used to be accepted then EXPIRED before 2023)
 //   FOK that cannot fill at once       spot: accepted then EXPIRED; futures: -5021
 //   IOC / MARKET remainder             EXPIRED
 //   insufficient spot balance          -2010 "Account has insufficient balance for requested action."
 //   insufficient futures margin        -2019 "Margin is insufficient."
-//   reduceOnly that would increase     -2022 "ReduceOnly Order is rejected."
+//   reduceOnly that would increase, or exceed the position (and hedge-mode closes beyond the
+//   position)                          -2022 "ReduceOnly Order is rejected."
 //   unknown order                      cancel -2011 "Unknown order sent.", query -2013
 //   duplicate newClientOrderId among the account's open orders of the symbol: spot -2010
-//     "Duplicate order sent.", futures -4116
-//   symbol not TRADING (e.g. CANCEL_ONLY): no new orders (spot -2010 "Market is closed."), cancels ok
-//   filters: tick / step / min-max qty / min notional / MAX_NUM_ORDERS
+//     "Duplicate order sent.", futures -4116; a malformed one -1100
+//   position side against the account's mode -4061; reduceOnly in hedge mode -1106
+// Codes and texts come from gateway/binance/errors.h.
 // Ids: orderId and tradeId count up from 1 per market. Fees: spot in the asset received (a buy pays
 // base, a sell quote), futures in USDT from the wallet; truncated to 1e-8.
 //
@@ -55,6 +60,7 @@
 
 #include "absl/status/status.h"
 #include "core/prng.h"
+#include "gateway/binance/instruments.h"
 #include "tools/binance_sim/accounts.h"
 #include "tools/binance_sim/exchange_types.h"
 #include "tools/binance_sim/order_book.h"
@@ -67,6 +73,9 @@ struct ExchangeConfig {
   core::UnixNanos funding_interval = 8LL * 3600 * kNsPerSec;  // settlements at multiples of it (UTC)
   int64_t default_funding_rate_raw = 10'000;                  // 0.0001 = 0.01%
 };
+
+// The InstrumentSpec a SymbolConfig stands for (see SymbolConfig).
+[[nodiscard]] binance::InstrumentSpec to_instrument(const SymbolConfig& s);
 
 // Which order to cancel and what to place instead (spot POST /api/v3/order/cancelReplace).
 enum class CancelReplaceMode : uint8_t { kStopOnFailure, kAllowFailure };
@@ -129,6 +138,10 @@ class Exchange {
   explicit Exchange(ExchangeConfig cfg = {});
 
   // ---- set-up (before serving) ----
+  // A symbol as exchangeInfo describes it (binance::InstrumentSpec: the same struct the gateways parse
+  // and write_exchange_info() serves); its filters are enforced with binance::check_new_order().
+  [[nodiscard]] absl::Status add_symbol(const binance::InstrumentSpec& s);
+  // Convenience: to_instrument(s).
   [[nodiscard]] absl::Status add_symbol(const SymbolConfig& s);
   [[nodiscard]] absl::Status add_account(const AccountConfig& a);
   // Listeners are called in the order added; they must outlive the exchange's use.
@@ -137,8 +150,8 @@ class Exchange {
 
   // ---- look-ups for the transport (signature check, exchangeInfo, account endpoints) ----
   [[nodiscard]] const Account* find_account(std::string_view api_key) const;
-  [[nodiscard]] const SymbolConfig* find_symbol(Product p, std::string_view symbol) const;
-  [[nodiscard]] std::vector<SymbolConfig> symbols(Product p) const;
+  [[nodiscard]] const binance::InstrumentSpec* find_symbol(Product p, std::string_view symbol) const;
+  [[nodiscard]] std::vector<binance::InstrumentSpec> symbols(Product p) const;
   // Best bid/ask over the sim market and the resting account orders (bookTicker); sizes sum every
   // source at the best price. Empty sides have raw 0.
   [[nodiscard]] TopOfBook book_ticker(Product p, const std::string& symbol) const;
@@ -210,7 +223,7 @@ class Exchange {
     bool resting = false;
   };
   struct Market {
-    SymbolConfig spec;
+    binance::InstrumentSpec spec;
     OrderBook book;
     TopOfBook top;
     bool has_top = false;
@@ -258,6 +271,7 @@ class Exchange {
   int64_t order_margin_need(const Account& a, const Market& m, const Order& o) const;
   FuturesAccountView futures_view(const Account& a) const;
   Price reference_price(const Market& m, OrderSide side) const;
+  Price check_reference_price(const Market& m) const;
   void schedule_funding(Market& m, UnixNanos now);
 
   ExchangeConfig cfg_;

@@ -49,7 +49,10 @@ struct ExchangeError {
   }
 };
 
-// The trading rules of one symbol (a subset of exchangeInfo's filters: what the exchange enforces).
+// A symbol's trading rules in a few fields, for configuration and tests; to_instrument() (exchange.h)
+// turns it into the binance::InstrumentSpec the exchange keeps (exchangeInfo filters PRICE_FILTER,
+// LOT_SIZE, NOTIONAL (spot) / MIN_NOTIONAL (USD-M), MAX_NUM_ORDERS; order types LIMIT, LIMIT_MAKER
+// (spot), MARKET; USD-M timeInForce GTC, IOC, FOK, GTX).
 struct SymbolConfig {
   Product product = Product::kSpot;
   std::string name;         // "BTCUSDT"
@@ -61,7 +64,10 @@ struct SymbolConfig {
   Qty min_qty = Qty::from_raw(1'000);
   Qty max_qty = Qty::from_units(9000);
   int64_t min_notional_raw = 5 * core::kScale;  // 5 USDT (spot NOTIONAL.minNotional / futures MIN_NOTIONAL.notional)
+  int64_t max_notional_raw = 9'000'000 * core::kScale;  // spot NOTIONAL.maxNotional
   int max_num_orders = 200;                     // MAX_NUM_ORDERS per account and symbol
+  int price_precision = -1;                     // USD-M pricePrecision; -1 = the tick size's decimals
+  int quantity_precision = -1;                  // USD-M quantityPrecision; -1 = the step size's decimals
 };
 
 // A new-order request as the REST/WS layer decoded it. Optional fields keep Binance's "absent" apart

@@ -27,6 +27,7 @@ class FuturesExchangeTest : public ::testing::Test {
     s.min_qty = qty("0.001");
     s.max_qty = qty("1000");
     s.min_notional_raw = money("5");
+    s.price_precision = 2;  // as the live BTCUSDT: pricePrecision 2 with tickSize 0.10
     ASSERT_TRUE(ex.add_symbol(s).ok());
     for (const char* k : {"F", "G", "H"}) {
       AccountConfig a;
@@ -294,7 +295,8 @@ TEST_F(FuturesExchangeTest, AccountsCrossEachOtherAndTheMinimumNotionalIsMinus41
   OrderResult small = place("G", limit(OrderSide::kBuy, "3000.0", "0.001"));
   EXPECT_EQ(small.error.code, -4164);
   EXPECT_EQ(small.error.msg, "Order's notional must be no smaller than 5 (unless you choose reduce only).");
-  EXPECT_EQ(place("G", limit(OrderSide::kBuy, "3000.05", "0.01")).error.code, -4014);
+  EXPECT_EQ(place("G", limit(OrderSide::kBuy, "3000.05", "0.01")).error.code, -4014);  // within precision, off the tick
+  EXPECT_EQ(place("G", limit(OrderSide::kBuy, "3000.001", "0.01")).error.code, -1111);  // beyond pricePrecision
 }
 
 }  // namespace
