@@ -865,6 +865,7 @@ OrderResult Exchange::cancel_order(const std::string& api_key, Product p, const 
                     "Illegal characters found in parameter 'newClientOrderId'; legal range is "
                     "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'."));
   }
+  if (binance::CheckResult c = binance::check_cancel(m->spec); !c.ok()) return fail(err(c.code, std::string(c.msg())));
   Order* o = find_order(m->orders, api_key, ref);
   if (!o || binance::is_final(o->snap.status)) return fail(err(ErrorCode::kCancelRejected, spot_msg::kUnknownOrder));
   if (o->resting) {

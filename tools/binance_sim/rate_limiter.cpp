@@ -50,6 +50,17 @@ RateLimits RateLimits::for_product(binance::Product p) {
   return l;
 }
 
+std::vector<binance::RateLimit> RateLimits::to_exchange_info() const {
+  using binance::RateLimitInterval;
+  using binance::RateLimitType;
+  std::vector<binance::RateLimit> out;
+  out.push_back({RateLimitType::kRequestWeight, RateLimitInterval::kMinute, 1, weight_per_minute});
+  out.push_back({RateLimitType::kOrders, RateLimitInterval::kSecond, 10, orders_per_10s});
+  if (orders_per_minute > 0) out.push_back({RateLimitType::kOrders, RateLimitInterval::kMinute, 1, orders_per_minute});
+  if (orders_per_day > 0) out.push_back({RateLimitType::kOrders, RateLimitInterval::kDay, 1, orders_per_day});
+  return out;
+}
+
 int request_weight(binance::Product product, std::string_view method, std::string_view path, const WeightParams& p) {
   auto is = [&](std::string_view m, std::string_view pa) { return method == m && path == pa; };
   if (product == binance::Product::kSpot) {

@@ -20,9 +20,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/types.h"
 #include "gateway/binance/binance_types.h"
+#include "gateway/binance/instruments.h"
 
 namespace dmabot::binance_sim {
 
@@ -35,6 +37,9 @@ struct RateLimits {
   int64_t max_ban_s = 3 * 24 * 3600;
 
   static RateLimits for_product(binance::Product p);
+  // The same limits as exchangeInfo's `rateLimits` (REQUEST_WEIGHT 1 MINUTE, ORDERS 10 SECOND /
+  // 1 MINUTE / 1 DAY where set), so what the sim advertises is what it enforces.
+  [[nodiscard]] std::vector<binance::RateLimit> to_exchange_info() const;
 };
 
 // What to answer. http_status 200 means go ahead; 429/418 carry retry_after_s and the Binance error

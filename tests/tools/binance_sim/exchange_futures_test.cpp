@@ -299,5 +299,26 @@ TEST_F(FuturesExchangeTest, AccountsCrossEachOtherAndTheMinimumNotionalIsMinus41
   EXPECT_EQ(place("G", limit(OrderSide::kBuy, "3000.001", "0.01")).error.code, -1111);  // beyond pricePrecision
 }
 
+TEST_F(FuturesExchangeTest, ACancelOnAClosedSymbolIsMinus4141AndNewOrdersNeedTrading) {
+  set_top("30000.0", "5", "30000.1", "5");
+  OrderResult r = place("F", limit(OrderSide::kBuy, "29000.0", "0.1"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(ex.set_symbol_status(kF, "BTCUSDT", SymbolStatus::kSettling).ok());
+  EXPECT_EQ(place("F", limit(OrderSide::kBuy, "29000.0", "0.1")).error.code, -4140);
+  ASSERT_TRUE(ex.set_symbol_status(kF, "BTCUSDT", SymbolStatus::kClose).ok());
+  OrderRef ref;
+  ref.order_id = r.order.order_id;
+  EXPECT_EQ(ex.cancel_order("F", kF, "BTCUSDT", ref, std::nullopt, kT0).error.code, -4141);
+  ASSERT_EQ(ex.open_orders("F", kF, "BTCUSDT").size(), 1u);
+  // Futures cancels keep the order's client id (no cancel id as on spot).
+  ASSERT_TRUE(ex.set_symbol_status(kF, "BTCUSDT", SymbolStatus::kTrading).ok());
+  OrderResult c = ex.cancel_order("F", kF, "BTCUSDT", ref, std::nullopt, kT0);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.order.client_order_id, r.order.client_order_id);
+  EXPECT_TRUE(c.order.orig_client_order_id.empty());
+  // Futures cancel-all with nothing open is fine (spot answers -2011).
+  EXPECT_TRUE(ex.cancel_open_orders("F", kF, "BTCUSDT", kT0).error.ok());
+}
+
 }  // namespace
 }  // namespace dmabot::binance_sim

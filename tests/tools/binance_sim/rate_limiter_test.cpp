@@ -97,6 +97,13 @@ TEST(RateLimiter, ProductDefaultsAndTheWeightTableFollowBinancesDocs) {
   EXPECT_EQ(RateLimits::for_product(binance::Product::kSpot).weight_per_minute, 6000);
   EXPECT_EQ(RateLimits::for_product(binance::Product::kUsdmFutures).weight_per_minute, 2400);
   EXPECT_EQ(RateLimits::for_product(binance::Product::kUsdmFutures).orders_per_minute, 1200);
+  auto info = RateLimits::for_product(binance::Product::kUsdmFutures).to_exchange_info();
+  ASSERT_EQ(info.size(), 3u);
+  EXPECT_EQ(info[0],
+            (binance::RateLimit{binance::RateLimitType::kRequestWeight, binance::RateLimitInterval::kMinute, 1, 2400}));
+  EXPECT_EQ(info[1],
+            (binance::RateLimit{binance::RateLimitType::kOrders, binance::RateLimitInterval::kSecond, 10, 300}));
+  EXPECT_EQ(RateLimits::for_product(binance::Product::kSpot).to_exchange_info().size(), 3u);  // weight, 10 s, day
   using binance::Product;
   EXPECT_EQ(request_weight(Product::kSpot, "GET", "/api/v3/order"), 4);
   EXPECT_EQ(request_weight(Product::kSpot, "POST", "/api/v3/order"), 1);
