@@ -426,7 +426,7 @@ Price Exchange::check_reference_price(const Market& m) const {
 
 // ---------------------------------------------------------------- matching
 
-std::vector<Exchange::Liquidity> Exchange::liquidity(const Market& m, const Order& t, const std::string*) const {
+std::vector<Exchange::Liquidity> Exchange::liquidity(const Market& m, const Order& t) const {
   core::Side side = to_core(t.snap.side);
   bool any = t.snap.type == OrderType::kMarket;
   Price limit = t.snap.price;
@@ -698,7 +698,7 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
   s.client_order_id = req.new_client_order_id ? *req.new_client_order_id : generate_client_id();
   cid = s.client_order_id;
 
-  std::vector<Liquidity> liq = liquidity(m, o, nullptr);
+  std::vector<Liquidity> liq = liquidity(m, o);
   int64_t fillable = 0, fill_cost = 0;
   for (const auto& l : liq) {
     int64_t q = std::min(l.qty.raw, s.orig_qty.raw - fillable);

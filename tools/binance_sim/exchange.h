@@ -250,7 +250,7 @@ class Exchange {
   Account* account(std::string_view api_key);
 
   ExchangeError validate_new(const Account& acct, const Market& m, const NewOrderRequest& req) const;
-  std::vector<Liquidity> liquidity(const Market& m, const Order& taker, const std::string* exclude_key) const;
+  std::vector<Liquidity> liquidity(const Market& m, const Order& taker) const;
   std::string generate_client_id();
   void emit_order(const std::string& api_key, const OrderSnapshot& o, ExecType x, UnixNanos now,
                   const TradeRecord* fill = nullptr, std::string_view reason = {});

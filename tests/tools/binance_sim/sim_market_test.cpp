@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/tools/binance_sim/exchange_test_util.h"
+#include "tools/binance_sim/market_driver.h"
 
 namespace dmabot::binance_sim {
 namespace {
@@ -125,6 +126,62 @@ TEST(CaptureMarket, FeedsTheExchangesTopAndMarkPrice) {
   EXPECT_EQ(m->mark, last_mark.mark);  // the feed's mark, not the mid
   EXPECT_EQ(m->funding_rate_raw, money("0.0000276"));
   EXPECT_EQ(m->next_funding_time, 8LL * 3600 * kSec);  // the sim's own schedule
+}
+
+TEST(MarketDriver, WalksAndCapturesFeedTheExchangeAndFundingFollows) {
+  using namespace testing;  // NOLINT
+  Exchange ex;
+  SymbolConfig spot;
+  spot.name = "BTCUSDT";
+  spot.base_asset = "BTC";
+  spot.quote_asset = "USDT";
+  ASSERT_TRUE(ex.add_symbol(spot).ok());
+  SymbolConfig fut = spot;
+  fut.product = Product::kUsdmFutures;
+  fut.tick_size = px("0.1");
+  fut.step_size = qty("0.001");
+  fut.min_qty = qty("0.001");
+  ASSERT_TRUE(ex.add_symbol(fut).ok());
+  AccountConfig a;
+  a.api_key = "A";
+  a.hmac_secret = "s";
+  a.spot_balances = {{"USDT", money("1000000")}};
+  a.futures_wallet_raw = money("100000");
+  ASSERT_TRUE(ex.add_account(a).ok());
+  Recorder rec;
+  ex.add_listener(&rec);
+
+  MarketDriver drv(ex);
+  RandomWalkConfig rw;
+  rw.start_mid = px("100");
+  rw.seed = 3;
+  ASSERT_TRUE(drv.add_random_walk(Product::kSpot, "BTCUSDT", rw).ok());
+  EXPECT_FALSE(drv.add_random_walk(Product::kSpot, "BTCUSDT", rw).ok());
+  EXPECT_FALSE(drv.add_random_walk(Product::kSpot, "NOPE", rw).ok());
+  ASSERT_TRUE(drv.add_capture(Product::kUsdmFutures, fixture("usdm_btcusdt_20230405.head.raw.gz"), 0).ok());
+  EXPECT_FALSE(drv.add_capture(Product::kSpot, "/nonexistent.gz", 0).ok());
+
+  auto changed = drv.poll(0);
+  ASSERT_FALSE(changed.empty());
+  EXPECT_EQ(changed[0].product, Product::kSpot);
+  EXPECT_EQ(ex.book_ticker(Product::kSpot, "BTCUSDT").bid, px("100"));
+  // A buy resting one tick under the walk's bid fills once the walk comes down to it.
+  ASSERT_TRUE(ex.new_order("A", Product::kSpot, limit(OrderSide::kBuy, "99.99", "1"), 0).ok());
+  // Hold a futures position so funding has something to settle.
+  UnixNanos t = kSec;
+  drv.poll(t);
+  ASSERT_TRUE(ex.new_order("A", Product::kUsdmFutures, market_order(OrderSide::kBuy, "0.1"), t).ok());
+  for (; t <= 8LL * 3600 * kSec; t += kSec) drv.poll(t);
+  EXPECT_TRUE(drv.captures_finished());
+  EXPECT_EQ(drv.ignored(), 0u);
+  bool spot_filled = false;
+  for (const auto& e : rec.orders) spot_filled |= e.fill && e.order.product == Product::kSpot;
+  EXPECT_TRUE(spot_filled);
+  ASSERT_EQ(rec.fundings.size(), 1u);  // one boundary (8 h) passed
+  auto mark = ex.mark_price("BTCUSDT");
+  ASSERT_TRUE(mark.has_value());
+  EXPECT_EQ(rec.fundings[0].mark_price, mark->mark);  // the capture's last mark
+  EXPECT_EQ(rec.fundings[0].funding_rate_raw, money("0.0000276"));
 }
 
 }  // namespace
