@@ -407,6 +407,9 @@ ExchangeError Exchange::validate_new(const Account& a, const Market& m, const Ne
                      std::string(binance::error_message(binance::ErrorCode::kDuplicatedClientOrderId, s.product)));
   }
   if (!spot) {
+    if (r.new_order_resp_type == OrderRespType::kFull) {  // USD-M answers ACK or RESULT only
+      return doc_err(ErrorCode::kInvalidNewOrderRespType, s.product);
+    }
     PositionSide ps = r.position_side.value_or(PositionSide::kBoth);
     if (a.hedge_mode == (ps == PositionSide::kBoth)) {
       return err(code_value(binance::ErrorCode::kPositionSideNotMatch),

@@ -164,6 +164,11 @@ TEST_F(FuturesExchangeTest, GtxThatWouldCrossIsRejectedWithMinus5022) {
   ASSERT_TRUE(ok.ok()) << ok.error.msg;
   EXPECT_EQ(ok.order.status, OrderStatus::kNew);
   EXPECT_EQ(ok.order.resp_type, OrderRespType::kAck);  // futures default
+  NewOrderRequest full = limit(OrderSide::kBuy, "29000.0", "0.1");
+  full.new_order_resp_type = OrderRespType::kFull;
+  EXPECT_EQ(place("F", full).error.code, -1136);
+  full.new_order_resp_type = OrderRespType::kResult;
+  EXPECT_EQ(place("F", full).order.resp_type, OrderRespType::kResult);
   // LIMIT_MAKER is a spot type.
   NewOrderRequest lm = limit(OrderSide::kBuy, "29000.0", "0.1");
   lm.type = OrderType::kLimitMaker;
