@@ -573,6 +573,10 @@ Qty Exchange::fill_resting(Market& m, core::Side resting_side, Price px, Qty ava
     bool reached = by_trade ? gateway::internal::trade_through(resting_side, o.snap.price, px)
                             : gateway::internal::book_reaches(resting_side, o.snap.price, px);
     if (!reached) break;  // best first: nothing behind it is reached either
+    if (!can_still_reduce(m, o)) {  // an earlier fill in this sweep closed what it was to reduce
+      finish_order(m, o, OrderStatus::kExpired, ExecType::kExpired, now);
+      continue;
+    }
     Qty q = std::min(remaining(o.snap), available);
     int64_t tid = m.next_trade_id++;
     execute(m, o, o.snap.price, q, true, tid, now);
@@ -588,18 +592,24 @@ Qty Exchange::fill_resting(Market& m, core::Side resting_side, Price px, Qty ava
   return used;
 }
 
+bool Exchange::can_still_reduce(const Market& m, const Order& o) const {
+  const OrderSnapshot& s = o.snap;
+  bool closing_hedge = (s.position_side == PositionSide::kLong && s.side == OrderSide::kSell) ||
+                       (s.position_side == PositionSide::kShort && s.side == OrderSide::kBuy);
+  if (is_spot(s.product) || !(s.reduce_only || closing_hedge)) return true;
+  const Account* a = find_account(o.api_key);
+  auto it = a->positions.find({m.spec.symbol, s.position_side});
+  int64_t amt = it == a->positions.end() ? 0 : it->second.amount_raw;
+  bool reduces = s.side == OrderSide::kBuy ? amt < 0 : amt > 0;
+  return reduces && remaining(s).raw <= std::abs(amt);
+}
+
 void Exchange::expire_stale_reduce_only(Market& m, const std::string& api_key, UnixNanos now) {
-  const Account* a = find_account(api_key);
-  if (!a) return;
   std::vector<int64_t> stale;
   for (core::Side side : {core::Side::kBuy, core::Side::kSell}) {
     for (int64_t id : m.book.all(side)) {
       const Order& o = m.orders.at(id);
-      if (o.api_key != api_key || !o.snap.reduce_only) continue;
-      auto it = a->positions.find({m.spec.symbol, PositionSide::kBoth});
-      int64_t amt = it == a->positions.end() ? 0 : it->second.amount_raw;
-      bool reduces = o.snap.side == OrderSide::kBuy ? amt < 0 : amt > 0;
-      if (!reduces || remaining(o.snap).raw > std::abs(amt)) stale.push_back(id);
+      if (o.api_key == api_key && !can_still_reduce(m, o)) stale.push_back(id);
     }
   }
   for (int64_t id : stale) finish_order(m, m.orders.at(id), OrderStatus::kExpired, ExecType::kExpired, now);
@@ -789,6 +799,11 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
       res.fills.push_back(execute(m, ord, l.px, q, false, tid, now));
     } else {
       Order& maker = m.orders.at(l.maker_id);
+      if (!maker.resting) continue;
+      if (!can_still_reduce(m, maker)) {
+        finish_order(m, maker, OrderStatus::kExpired, ExecType::kExpired, now);
+        continue;
+      }
       Qty q = std::min(left, remaining(maker.snap));
       if (q.raw <= 0) continue;
       int64_t tid = m.next_trade_id++;

@@ -264,6 +264,9 @@ class Exchange {
   void emit_position(const std::string& api_key, const Account& a, const Market& m, PositionSide ps,
                      std::string_view reason, UnixNanos now);
   PositionSnapshot position_snapshot(const Account& a, const Market& m, PositionSide ps) const;
+  // A reduce-only order (or a hedge-mode close) may fill only while it still reduces its position by
+  // no more than the position holds; otherwise it expires.
+  bool can_still_reduce(const Market& m, const Order& o) const;
   void expire_stale_reduce_only(Market& m, const std::string& api_key, UnixNanos now);
   // Fills resting orders on `resting_side` that `px` reaches (a top: book_reaches; a trade:
   // trade_through), as makers at their own price, up to `available`; returns what they took.

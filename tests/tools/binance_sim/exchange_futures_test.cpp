@@ -210,6 +210,25 @@ TEST_F(FuturesExchangeTest, ReduceOnlyMayOnlyReduceAndExpiresWhenThePositionIsGo
   EXPECT_EQ(rec.exec_types(r.order.order_id), (std::vector<ExecType>{ExecType::kNew, ExecType::kExpired}));
 }
 
+TEST_F(FuturesExchangeTest, TwoRestingClosesCannotOverCloseAHedgePosition) {
+  set_top("30000.0", "5", "30000.1", "5");
+  NewOrderRequest open = market_order(OrderSide::kBuy, "0.1");
+  open.position_side = PositionSide::kLong;
+  ASSERT_TRUE(place("H", open).ok());
+  NewOrderRequest close1 = limit(OrderSide::kSell, "31000.0", "0.1");
+  close1.position_side = PositionSide::kLong;
+  OrderResult c1 = place("H", close1);
+  ASSERT_TRUE(c1.ok()) << c1.error.msg;
+  close1.price = px("31001.0");
+  OrderResult c2 = place("H", close1);
+  ASSERT_TRUE(c2.ok()) << c2.error.msg;
+  // The bid jumps through both: the first closes the long, the second has nothing left to close.
+  set_top("31005.0", "5", "31005.1", "5", kT0 + 1);
+  EXPECT_EQ(pos("H", PositionSide::kLong).amount.raw, 0);
+  EXPECT_EQ(rec.exec_types(c2.order.order_id), (std::vector<ExecType>{ExecType::kNew, ExecType::kExpired}));
+  EXPECT_EQ(rec.exec_types(c1.order.order_id), (std::vector<ExecType>{ExecType::kNew, ExecType::kTrade}));
+}
+
 TEST_F(FuturesExchangeTest, InsufficientMarginIsMinus2019AndLeverageChangesIt) {
   set_top("30000.0", "5", "30000.1", "5");
   LeverageResult l1 = ex.set_leverage("F", "BTCUSDT", 1, kT0);
