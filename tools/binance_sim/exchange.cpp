@@ -954,8 +954,10 @@ CancelReplaceResult Exchange::cancel_replace(const std::string& api_key, const s
   // Filters are checked before anything happens.
   if (ExchangeError e = validate_new(*a, *m, nreq); !e.ok()) {
     // A duplicate id of the very order being cancelled is fine: it is gone by the time the new one lands.
-    bool dup_of_cancelled = e.code == -2010 && e.msg == "Duplicate order sent." && req.cancel.orig_client_order_id &&
-                            nreq.new_client_order_id == req.cancel.orig_client_order_id;
+    const Order* target =
+        req.cancel.order_id || req.cancel.orig_client_order_id ? find_order(m->orders, api_key, req.cancel) : nullptr;
+    bool dup_of_cancelled = e.code == code_value(ErrorCode::kNewOrderRejected) && e.msg == spot_msg::kDuplicateOrder &&
+                            target && target->resting && nreq.new_client_order_id == target->snap.client_order_id;
     if (!dup_of_cancelled) return fail_all(std::move(e));
   }
 

@@ -376,6 +376,22 @@ TEST_F(SpotExchangeTest, CancelReplaceModes) {
   EXPECT_EQ(partial.new_order_result, StepResult::kSuccess);
   EXPECT_EQ(ex.open_orders("A", Product::kSpot, "BTCUSDT").size(), 2u);
 
+  // The new order may reuse the client id of the order it replaces, named by orderId.
+  NewOrderRequest named = limit(OrderSide::kBuy, "58000.00", "0.1");
+  named.new_client_order_id = "keep-me";
+  OrderResult kept = place("A", named);
+  ASSERT_TRUE(kept.ok());
+  CancelReplaceRequest same;
+  same.cancel.order_id = kept.order.order_id;
+  same.new_order = limit(OrderSide::kBuy, "58100.00", "0.1");
+  same.new_order.new_client_order_id = "keep-me";
+  CancelReplaceResult reused = ex.cancel_replace("A", "BTCUSDT", same, kT0);
+  EXPECT_EQ(reused.http_status, 200) << reused.error.msg;
+  EXPECT_EQ(reused.new_order_response.order.client_order_id, "keep-me");
+  ASSERT_TRUE(ex.cancel_order("A", Product::kSpot, "BTCUSDT", OrderRef{reused.new_order_response.order.order_id, {}},
+                              std::nullopt, kT0)
+                  .ok());
+
   // A new order that fails its filters stops everything before the cancel.
   cr.cancel.order_id = 2;
   cr.new_order = limit(OrderSide::kBuy, "59200.001", "0.1");
