@@ -44,7 +44,8 @@ bool valid_client_id(std::string_view s) {
   return true;
 }
 
-Qty remaining(const OrderSnapshot& o) { return o.orig_qty - o.executed_qty; }
+// What can still execute: original − executed − prevented (stp_faq.md).
+Qty remaining(const OrderSnapshot& o) { return o.orig_qty - o.executed_qty - o.prevented_qty; }
 
 }  // namespace
 
@@ -62,8 +63,39 @@ std::string_view to_string(ExecType e) {
       return "TRADE";
     case ExecType::kExpired:
       return "EXPIRED";
+    case ExecType::kTradePrevention:
+      return "TRADE_PREVENTION";
   }
   return "?";
+}
+
+std::string_view wire_name(StpMode m) {
+  switch (m) {
+    case StpMode::kNone:
+      return "NONE";
+    case StpMode::kExpireTaker:
+      return "EXPIRE_TAKER";
+    case StpMode::kExpireMaker:
+      return "EXPIRE_MAKER";
+    case StpMode::kExpireBoth:
+      return "EXPIRE_BOTH";
+    case StpMode::kDecrement:
+      return "DECREMENT";
+    case StpMode::kTransfer:
+      return "TRANSFER";
+  }
+  return "?";
+}
+
+bool parse_stp_mode(std::string_view s, StpMode& out) {
+  for (StpMode m : {StpMode::kNone, StpMode::kExpireTaker, StpMode::kExpireMaker, StpMode::kExpireBoth,
+                    StpMode::kDecrement, StpMode::kTransfer}) {
+    if (s == wire_name(m)) {
+      out = m;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string_view to_string(StepResult r) {
@@ -109,6 +141,9 @@ binance::InstrumentSpec to_instrument(const SymbolConfig& c) {
     s.add_filter(FilterType::kNotional);
     s.cancel_replace_allowed = true;
     s.permissions = {"SPOT"};
+    // As the live spot symbols: orders that would trade with their own account expire the maker.
+    s.default_stp_mode = "EXPIRE_MAKER";
+    s.allowed_stp_modes = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"};
   } else {
     s.order_types = {OrderType::kLimit, OrderType::kMarket};
     s.time_in_force = {TimeInForce::kGtc, TimeInForce::kIoc, TimeInForce::kFok, TimeInForce::kGtx};
@@ -394,6 +429,16 @@ ExchangeError Exchange::validate_new(const Account& a, const Market& m, const Ne
   }
   if (c.has_tif && c.tif == TimeInForce::kGtd) {
     return err(code_value(binance::ErrorCode::kUnsupportedOperation), "This operation is not supported.");
+  }
+  if (r.self_trade_prevention_mode) {
+    StpMode mode = *r.self_trade_prevention_mode;
+    if (mode == StpMode::kDecrement || mode == StpMode::kTransfer) {
+      return err(ErrorCode::kUnsupportedOperation, "This operation is not supported.");
+    }
+    const auto& allowed = s.allowed_stp_modes;
+    if (spot && !allowed.empty() && std::find(allowed.begin(), allowed.end(), wire_name(mode)) == allowed.end()) {
+      return err(ErrorCode::kInvalidMessage, "This symbol does not allow the specified self-trade prevention mode.");
+    }
   }
   if (r.new_client_order_id && !valid_client_id(*r.new_client_order_id)) {
     return err(code_value(binance::ErrorCode::kIllegalChars),
@@ -710,6 +755,12 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
   }
   s.client_order_id = req.new_client_order_id ? *req.new_client_order_id : generate_client_id();
   cid = s.client_order_id;
+  if (req.self_trade_prevention_mode) {
+    s.stp_mode = *req.self_trade_prevention_mode;
+  } else if (spot) {
+    StpMode def = StpMode::kNone;
+    s.stp_mode = parse_stp_mode(m.spec.default_stp_mode, def) ? def : StpMode::kNone;
+  }
 
   std::vector<Liquidity> liq = liquidity(m, o);
   int64_t fillable = 0, fill_cost = 0;
@@ -787,6 +838,7 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
   }
 
   std::vector<std::string> touched{api_key};
+  bool taker_prevented = false;
   for (const auto& l : liq) {
     Qty left = remaining(os);
     if (left.raw <= 0) break;
@@ -800,6 +852,24 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
     } else {
       Order& maker = m.orders.at(l.maker_id);
       if (!maker.resting) continue;
+      if (maker.api_key == api_key && os.stp_mode != StpMode::kNone) {
+        // Self-trade prevention, by the taker's mode: no trade; expire the maker, the taker, or both.
+        int64_t match_id = m.next_prevented_match_id++;
+        bool expire_maker = os.stp_mode != StpMode::kExpireTaker;
+        bool expire_taker = os.stp_mode != StpMode::kExpireMaker;
+        if (expire_maker) {
+          maker.snap.prevented_qty += remaining(maker.snap);
+          maker.snap.prevented_match_id = match_id;
+          finish_order(m, maker, OrderStatus::kExpiredInMatch, ExecType::kTradePrevention, now);
+        }
+        if (expire_taker) {
+          os.prevented_qty += remaining(os);
+          os.prevented_match_id = match_id;
+          taker_prevented = true;
+          break;
+        }
+        continue;
+      }
       if (!can_still_reduce(m, maker)) {
         finish_order(m, maker, OrderStatus::kExpired, ExecType::kExpired, now);
         continue;
@@ -812,7 +882,9 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
       res.fills.push_back(execute(m, ord, l.px, q, false, tid, now));
     }
   }
-  if (remaining(os).raw > 0) {
+  if (taker_prevented) {
+    finish_order(m, ord, OrderStatus::kExpiredInMatch, ExecType::kTradePrevention, now);
+  } else if (remaining(os).raw > 0) {
     bool rests = os.type != OrderType::kMarket &&
                  (os.time_in_force == TimeInForce::kGtc || os.time_in_force == TimeInForce::kGtx);
     if (rests) {

@@ -9,7 +9,10 @@
 // account orders fill as makers at their own price when the sim market moves through them
 // (gateway/internal/trade_through.h: a new top whose opposite side reaches the limit, or a market
 // trade strictly through it), up to the size shown, in price-time priority. Accounts cross each
-// other (an account's order can fill another's, or its own: self-trade prevention is not modelled).
+// other. An order meeting its own account's resting order applies self-trade prevention by the
+// taker's mode (spot default: the symbol's defaultSelfTradePreventionMode; USD-M: NONE):
+// EXPIRE_MAKER / EXPIRE_TAKER / EXPIRE_BOTH expire the remaining quantity (EXPIRED_IN_MATCH, exec
+// type TRADE_PREVENTION, preventedQuantity); NONE lets it trade.
 //
 // Binance's rules. Symbol status, order type, timeInForce and the exchangeInfo filters are checked by
 // the protocol core (binance::check_new_order, gateway/binance/instruments.h), so the sim answers the
@@ -230,6 +233,7 @@ class Exchange {
     Qty bid_left, ask_left;  // sim-market size not yet taken at the current top
     int64_t next_order_id = 1;
     int64_t next_trade_id = 1;
+    int64_t next_prevented_match_id = 1;
     std::map<int64_t, Order> orders;                         // every order ever accepted, by id
     std::map<std::string, std::vector<TradeRecord>> trades;  // per api key, in trade order
     // futures

@@ -37,6 +37,12 @@ using core::UnixNanos;
 inline constexpr UnixNanos kNsPerMs = 1'000'000;
 inline constexpr UnixNanos kNsPerSec = 1'000'000'000;
 
+// Self-trade prevention (enums.md "STP Modes"). The exchange implements NONE and the three EXPIRE_*
+// modes; DECREMENT and TRANSFER are refused (-1020).
+enum class StpMode : uint8_t { kNone, kExpireTaker, kExpireMaker, kExpireBoth, kDecrement, kTransfer };
+[[nodiscard]] std::string_view wire_name(StpMode m);
+[[nodiscard]] bool parse_stp_mode(std::string_view s, StpMode& out);
+
 // A Binance error answer: {"code":code,"msg":msg} with HTTP status http_status. code == 0 is success.
 struct ExchangeError {
   int code = 0;
@@ -83,6 +89,7 @@ struct NewOrderRequest {
   std::optional<OrderRespType> new_order_resp_type;
   bool reduce_only = false;                   // futures
   std::optional<PositionSide> position_side;  // futures; BOTH when absent
+  std::optional<StpMode> self_trade_prevention_mode;  // the symbol's default when absent
 };
 
 // Which order a query/cancel names: orderId first (Binance's rule), else origClientOrderId.
@@ -110,6 +117,9 @@ struct OrderSnapshot {
   bool reduce_only = false;
   PositionSide position_side = PositionSide::kBoth;
   OrderRespType resp_type = OrderRespType::kFull;
+  StpMode stp_mode = StpMode::kNone;
+  Qty prevented_qty;               // expired by self-trade prevention (preventedQuantity)
+  int64_t prevented_match_id = 0;  // the last prevented match (0 = none)
   UnixNanos time = 0;  // placement ("time", "transactTime" of the new order)
   UnixNanos update_time = 0;
   UnixNanos working_time = 0;  // when it started working (spot workingTime)
@@ -159,7 +169,8 @@ struct OrderResult {
 
 // ---- events out: every state change, in the order it happened ----
 
-enum class ExecType : uint8_t { kNew, kCanceled, kReplaced, kRejected, kTrade, kExpired };
+// kTradePrevention: expired by self-trade prevention (status EXPIRED_IN_MATCH).
+enum class ExecType : uint8_t { kNew, kCanceled, kReplaced, kRejected, kTrade, kExpired, kTradePrevention };
 [[nodiscard]] std::string_view to_string(ExecType e);
 
 // An order changed (executionReport / ORDER_TRADE_UPDATE). For kTrade, `fill` is the execution.

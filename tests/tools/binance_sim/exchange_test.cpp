@@ -444,6 +444,85 @@ TEST_F(SpotExchangeTest, TradesHistoryAndCancelAll) {
   EXPECT_EQ(ex.cancel_open_orders("A", Product::kSpot, "BTCUSDT", kT0).error.code, -2011);
 }
 
+TEST_F(SpotExchangeTest, SelfTradePreventionExpiresByTheTakersMode) {
+  set_top("59000.00", "1", "60200.00", "1");
+  // Default (the symbol's EXPIRE_MAKER): A's resting sell expires, A's buy trades nothing and rests.
+  OrderResult sell = place("A", limit(OrderSide::kSell, "60100.00", "0.1"));
+  ASSERT_TRUE(sell.ok());
+  EXPECT_EQ(sell.order.stp_mode, StpMode::kExpireMaker);
+  OrderResult buy = place("A", limit(OrderSide::kBuy, "60100.00", "0.2"));
+  ASSERT_TRUE(buy.ok());
+  EXPECT_TRUE(buy.fills.empty());
+  EXPECT_EQ(buy.order.status, OrderStatus::kNew);
+  OrderRef ref;
+  ref.order_id = sell.order.order_id;
+  OrderResult gone = ex.query_order("A", Product::kSpot, "BTCUSDT", ref);
+  EXPECT_EQ(gone.order.status, OrderStatus::kExpiredInMatch);
+  EXPECT_EQ(gone.order.prevented_qty, qty("0.1"));
+  EXPECT_EQ(gone.order.prevented_match_id, 1);
+  EXPECT_EQ(rec.exec_types(sell.order.order_id), (std::vector<ExecType>{ExecType::kNew, ExecType::kTradePrevention}));
+  EXPECT_EQ(bal("A", "BTC").locked, 0);
+  EXPECT_EQ(bal("A", "BTC").free, money("10"));
+  ASSERT_TRUE(ex.cancel_open_orders("A", Product::kSpot, "BTCUSDT", kT0).error.ok());
+
+  // EXPIRE_TAKER: the taker stops at its own order, even with other liquidity behind it.
+  OrderResult own = place("A", limit(OrderSide::kSell, "60100.00", "0.1"));
+  ASSERT_TRUE(place("B", limit(OrderSide::kSell, "60150.00", "0.1")).ok());
+  NewOrderRequest taker = limit(OrderSide::kBuy, "60200.00", "0.3");
+  taker.self_trade_prevention_mode = StpMode::kExpireTaker;
+  OrderResult t = place("A", taker);
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t.fills.empty());
+  EXPECT_EQ(t.order.status, OrderStatus::kExpiredInMatch);
+  EXPECT_EQ(t.order.prevented_qty, qty("0.3"));
+  EXPECT_EQ(bal("A", "USDT").locked, 0);
+  ref.order_id = own.order.order_id;
+  EXPECT_EQ(ex.query_order("A", Product::kSpot, "BTCUSDT", ref).order.status, OrderStatus::kNew);
+
+  // EXPIRE_BOTH: both go.
+  taker.self_trade_prevention_mode = StpMode::kExpireBoth;
+  OrderResult both = place("A", taker);
+  EXPECT_EQ(both.order.status, OrderStatus::kExpiredInMatch);
+  EXPECT_EQ(ex.query_order("A", Product::kSpot, "BTCUSDT", ref).order.status, OrderStatus::kExpiredInMatch);
+
+  // NONE: the account trades with itself (B's 0.1 at 60150 first now, then the market at 60200).
+  ASSERT_TRUE(place("A", limit(OrderSide::kSell, "60100.00", "0.1")).ok());
+  taker.self_trade_prevention_mode = StpMode::kNone;
+  OrderResult none = place("A", taker);
+  ASSERT_EQ(none.fills.size(), 3u);
+  EXPECT_EQ(none.fills[0].price, px("60100.00"));
+  EXPECT_EQ(none.order.status, OrderStatus::kFilled);
+
+  taker.self_trade_prevention_mode = StpMode::kDecrement;
+  EXPECT_EQ(place("A", taker).error.code, -1020);
+}
+
+TEST(SpotSelfTradePrevention, AModeTheSymbolDoesNotAllowIsMinus1013) {
+  SymbolConfig s;
+  s.name = "ETHUSDT";
+  s.base_asset = "ETH";
+  s.quote_asset = "USDT";
+  binance::InstrumentSpec spec = to_instrument(s);
+  spec.default_stp_mode = "NONE";
+  spec.allowed_stp_modes = {"NONE", "EXPIRE_TAKER"};
+  Exchange ex;
+  ASSERT_TRUE(ex.add_symbol(spec).ok());
+  AccountConfig a;
+  a.api_key = "A";
+  a.hmac_secret = "s";
+  a.spot_balances = {{"USDT", money("1000")}};
+  ASSERT_TRUE(ex.add_account(a).ok());
+  NewOrderRequest r = limit(OrderSide::kBuy, "100.00", "1", TimeInForce::kGtc, "ETHUSDT");
+  r.self_trade_prevention_mode = StpMode::kExpireMaker;
+  OrderResult bad = ex.new_order("A", Product::kSpot, r, kT0);
+  EXPECT_EQ(bad.error.code, -1013);
+  EXPECT_EQ(bad.error.msg, "This symbol does not allow the specified self-trade prevention mode.");
+  r.self_trade_prevention_mode.reset();
+  OrderResult ok = ex.new_order("A", Product::kSpot, r, kT0);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok.order.stp_mode, StpMode::kNone);  // the symbol's default
+}
+
 // The same seed and the same requests give the same events, byte for byte.
 std::vector<std::string> scripted_run(uint64_t seed) {
   ExchangeConfig cfg;
