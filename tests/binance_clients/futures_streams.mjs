@@ -1,7 +1,7 @@
 // USD-M futures market streams through @binance/derivatives-trading-usds-futures. connect() opens
 // /market, /public and /private (each /stream?streams=) at once; bookTicker is then SUBSCRIBEd on
 // /public and markPrice@1s on /market, and each must arrive there as {"stream":...,"data":...}.
-// Usage: node futures_streams.mjs --ready READY.json [--key hmac|ed25519: unused, no auth on streams]
+// Usage: node futures_streams.mjs --ready READY.json
 import { DerivativesTradingUsdsFutures } from '@binance/derivatives-trading-usds-futures';
 import { Inbox, check, control_inbox, stream_id, wait_subscribed, check_eq, context, dec, run, with_timeout } from './lib.mjs';
 

@@ -4,9 +4,9 @@
 //
 // Each scenario is a plain script: `node spot_rest.mjs --ready READY.json --key hmac|ed25519`
 // (or env BINANCE_SIM_READY / BINANCE_SIM_KEY). The CA comes from the ready file through
-// NODE_EXTRA_CA_CERTS, which Node reads only at start: when it is not set, the scenario re-runs
-// itself once with it set to the ready file's ca_file, so it also works when started by hand
-// (run_against_sim.sh sets it, resolved against the directory the sim was started in).
+// NODE_EXTRA_CA_CERTS, which Node reads only at start: when it does not name the ready file's
+// ca_file, the scenario re-runs itself once with it set (replacing any machine-wide value: Node takes
+// one file), so it also works when started by hand. run_against_sim.sh sets it and BINANCE_SIM_CA.
 // The accounts below are test-only and exist only in a sim started with the matching --account flags.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -166,14 +166,15 @@ export function unique_id(prefix) {
 // --- set-up and the PASS/FAIL line ---------------------------------------------------------------
 export function context(scenario) {
   const ready_file = arg('ready') || process.env.BINANCE_SIM_READY;
-  const key_type = arg('key') || process.env.BINANCE_SIM_KEY || 'hmac';
-  const label = `${scenario} ${key_type}`;
+  // Stream scenarios need no key: 'none' (their default).
+  const key_type = arg('key') || process.env.BINANCE_SIM_KEY || (scenario.endsWith('_streams') ? 'none' : 'hmac');
+  const label = key_type === 'none' ? scenario : `${scenario} ${key_type}`;
   const die = (msg) => {
     console.log(`FAIL ${label}: ${msg}`);
     process.exit(1);
   };
   if (!ready_file) die('no ready file: pass --ready FILE or set BINANCE_SIM_READY');
-  if (!kAccounts[key_type]) die(`--key must be hmac or ed25519, got ${key_type}`);
+  if (!kAccounts[key_type] && key_type !== 'none') die(`--key must be hmac, ed25519 or none, got ${key_type}`);
   let ready;
   try {
     ready = JSON.parse(fs.readFileSync(ready_file, 'utf8'));
@@ -184,8 +185,9 @@ export function context(scenario) {
     if (!Number.isInteger(ready[k]) || ready[k] <= 0 || ready[k] > 65535) die(`ready file: ${k} is not a port: ${fmt_json(ready[k])}`);
   }
   if (typeof ready.ca_file !== 'string' || !ready.ca_file) die(`ready file: ca_file is not a path: ${fmt_json(ready.ca_file)}`);
-  if (!process.env.NODE_EXTRA_CA_CERTS && !process.env.DMABOT_CLIENTS_REEXEC) {
-    const ca = path.resolve(ready.ca_file);
+  // run_against_sim.sh passes the absolute path it resolved; by hand, relative to the cwd.
+  const ca = process.env.BINANCE_SIM_CA || path.resolve(ready.ca_file);
+  if (process.env.NODE_EXTRA_CA_CERTS !== ca && !process.env.DMABOT_CLIENTS_REEXEC) {
     if (!fs.existsSync(ca)) die(`ready file: ca_file ${ca} does not exist`);
     const r = spawnSync(process.execPath, process.argv.slice(1), {
       stdio: 'inherit',
@@ -193,9 +195,12 @@ export function context(scenario) {
     });
     process.exit(r.status ?? 1);
   }
+  // The connectors emit 'error' on their WebSocket objects; with no listener Node throws it here.
+  process.on('uncaughtException', (e) => die(`uncaught ${describe_error(e)}`));
+  process.on('unhandledRejection', (e) => die(`unhandled rejection ${describe_error(e)}`));
   const host = process.env.BINANCE_SIM_HOST || '127.0.0.1';
   const acct = kAccounts[key_type];
-  const auth = key_type === 'hmac' ? { apiKey: acct.apiKey, apiSecret: acct.apiSecret } : { apiKey: acct.apiKey, privateKey: acct.privateKey };
+  const auth = key_type === 'none' ? {} : key_type === 'hmac' ? { apiKey: acct.apiKey, apiSecret: acct.apiSecret } : { apiKey: acct.apiKey, privateKey: acct.privateKey };
   return {
     label,
     key_type,

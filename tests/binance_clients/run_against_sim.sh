@@ -6,7 +6,8 @@
 #   tests/binance_clients/run_against_sim.sh DMABOT_BINARY [SCENARIO[:KEY]...]
 #
 # SCENARIO is a script name without .mjs (spot_rest, spot_ws_api, spot_streams, spot_user_data,
-# futures_rest, futures_streams, futures_user_data); KEY is hmac or ed25519 (both when omitted).
+# futures_rest, futures_streams, futures_user_data); KEY is hmac or ed25519 (both when omitted; the
+# *_streams scenarios use no key and run once).
 # With no SCENARIO, all of them run. Each invocation starts its own sim, so tests are independent.
 # Needs node and `npm ci` done in tests/binance_clients (.ci/run does it).
 set -euo pipefail
@@ -41,10 +42,11 @@ for arg in "$@"; do
   key=${arg#"$name"}
   key=${key#:}
   [ -f "$here/$name.mjs" ] || { echo "run_against_sim: unknown scenario '$name' (one of: ${all_scenarios[*]})" >&2; exit 2; }
-  case "$key" in
-    '') runs+=("$name:hmac" "$name:ed25519") ;;
-    hmac | ed25519) runs+=("$name:$key") ;;
-    *) echo "run_against_sim: key must be hmac or ed25519, got '$key'" >&2; exit 2 ;;
+  case "$name:$key" in
+    *_streams:) runs+=("$name:none") ;;
+    *:) runs+=("$name:hmac" "$name:ed25519") ;;
+    *:hmac | *:ed25519 | *_streams:none) runs+=("$name:$key") ;;
+    *) echo "run_against_sim: key for $name must be hmac or ed25519, got '$key'" >&2; exit 2 ;;
   esac
 done
 
@@ -100,9 +102,9 @@ for run in "${runs[@]}"; do
   key=${run#*:}
   # A scenario bounds its own steps (60 s overall); timeout is the backstop for a hung node.
   rc=0
-  (cd "$here" && NODE_EXTRA_CA_CERTS="$ca_file" BINANCE_SIM_READY="$ready" BINANCE_SIM_KEY="$key" \
+  (cd "$here" && NODE_EXTRA_CA_CERTS="$ca_file" BINANCE_SIM_CA="$ca_file" BINANCE_SIM_READY="$ready" BINANCE_SIM_KEY="$key" \
     BINANCE_SIM_BALANCE="$balance" timeout 90 node "$name.mjs") || rc=$?
-  [ $rc -ne 124 ] || echo "FAIL $name $key: killed after 90 s"
+  [ $rc -ne 124 ] || echo "FAIL $run: killed after 90 s"
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1))
   else

@@ -1,7 +1,7 @@
 // Spot market streams through @binance/spot: connect to /stream?streams= (empty, as the connector
 // does), SUBSCRIBE btcusdt@bookTicker, and check the first messages. The connector routes a message
 // to the subscription only when it arrives as {"stream":"btcusdt@bookTicker","data":{...}}.
-// Usage: node spot_streams.mjs --ready READY.json [--key hmac|ed25519: unused, no auth on streams]
+// Usage: node spot_streams.mjs --ready READY.json
 import { Spot } from '@binance/spot';
 import { Inbox, check, control_inbox, stream_id, wait_subscribed, check_eq, context, dec, run, with_timeout } from './lib.mjs';
 
