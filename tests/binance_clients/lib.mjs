@@ -60,9 +60,9 @@ function arg(name) {
 // --- exact decimals: BigInt units of 1e-8 (Binance sends at most 8 decimals) -------------------
 const kScale = 100000000n;
 
+// Binance sends every price, quantity and balance as a JSON string; a number here is a mismatch.
 export function dec(s, what = 'decimal') {
-  if (typeof s === 'number') s = String(s);
-  check(typeof s === 'string' && /^-?\d+(\.\d+)?$/.test(s), `${what}: not a decimal string: ${fmt_json(s)}`);
+  check(typeof s === 'string' && /^-?\d+(\.\d+)?$/.test(s), `${what}: expected a decimal string, got ${fmt_json(s)}`);
   const neg = s.startsWith('-');
   const [ip, fp = ''] = (neg ? s.slice(1) : s).split('.');
   const frac = fp.replace(/0+$/, '');
@@ -125,6 +125,15 @@ export function with_timeout(promise, ms, what) {
   return Promise.race([promise, t]).finally(() => clearTimeout(timer));
 }
 
+// A predicate that throws on an unexpected shape (e.g. BigInt(undefined)) just does not match.
+function safe(pred, m) {
+  try {
+    return pred(m);
+  } catch {
+    return false;
+  }
+}
+
 // Collects stream/user-data messages; wait_for() resolves with the first (past or future) message
 // matching a predicate, or fails after a deadline naming what it waited for.
 export class Inbox {
@@ -135,14 +144,14 @@ export class Inbox {
   push(m) {
     this.messages.push(m);
     for (const w of [...this.waiters]) {
-      if (w.pred(m)) {
+      if (safe(w.pred, m)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         w.resolve(m);
       }
     }
   }
   wait_for(pred, ms, what) {
-    const seen = this.messages.find(pred);
+    const seen = this.messages.find((m) => safe(pred, m));
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const w = { pred, resolve };
