@@ -1,11 +1,10 @@
 // USD-M futures REST through @binance/derivatives-trading-usds-futures: ping, time, exchangeInfo,
 // account (v3) and balance (v3), positionRisk, leverage change (seen again in positionRisk v2), a
 // post-only LIMIT GTX order placed/queried/cancelled, listenKey create/keepalive/close, and a
-// wrongly signed request refused with -1022.
+// wrongly signed request (-1022), an unknown API key (-2015) and a stale timestamp (-1021) refused.
 // Usage: node futures_rest.mjs --ready READY.json --key hmac|ed25519
-import crypto from 'node:crypto';
 import { DerivativesTradingUsdsFutures } from '@binance/derivatives-trading-usds-futures';
-import { check, check_eq, check_rate_limit_headers, context, dec, dec_str, expect_rejection, passive_buy, run, unique_id } from './lib.mjs';
+import { check, check_eq, check_rate_limit_headers, context, dec, dec_str, expect_rejection, passive_buy, run, unique_id, unknown_key_auth, with_clock_shift, wrong_auth } from './lib.mjs';
 
 const ctx = context('futures_rest');
 const sym = ctx.symbol;
@@ -119,9 +118,13 @@ await run(ctx, [
     check_eq((await api.closeUserDataStream()).status, 200, 'listenKey DELETE HTTP status');
   }],
   ['bad signature -1022', async () => {
-    const wrong = ctx.key_type === 'hmac'
-      ? { apiKey: ctx.auth.apiKey, apiSecret: 'not-the-secret' }
-      : { apiKey: ctx.auth.apiKey, privateKey: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) };
-    await expect_rejection(rest(wrong).accountInformationV3(), -1022, 'account signed with the wrong key');
+    await expect_rejection(rest(wrong_auth(ctx)).accountInformationV3(), -1022, 'account signed with the wrong key');
+  }],
+  ['unknown API key -2015', async () => {
+    await expect_rejection(rest(unknown_key_auth(ctx)).accountInformationV3(), -2015, 'account with an API key the sim does not know');
+  }],
+  ['stale timestamp -1021', async () => {
+    // 2 minutes old: outside the default recvWindow (5 s) and even the largest one (60 s).
+    await expect_rejection(with_clock_shift(-120000, () => api.accountInformationV3()), -1021, 'account with a timestamp 120 s old');
   }],
 ]);

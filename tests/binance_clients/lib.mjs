@@ -310,3 +310,26 @@ export async function wait_subscribed(control, id, what) {
   const a = await control.wait_for((m) => m.id === id, 10000, `answer to SUBSCRIBE ${what} (id ${id})`);
   check(a.result === null && !a.error, `SUBSCRIBE ${what} answered ${fmt_json(a)}, expected {"result":null,"id":"${id}"}`);
 }
+
+// Runs fn with Date.now() shifted: the connectors take `timestamp` from it, so a signed request made
+// inside carries a timestamp that far from the sim's clock (for the recvWindow rule, -1021).
+export async function with_clock_shift(ms, fn) {
+  const real = Date.now;
+  Date.now = () => real() + ms;
+  try {
+    return await fn();
+  } finally {
+    Date.now = real;
+  }
+}
+
+// A key pair or secret the sim does not know for this API key: its signatures must fail with -1022.
+export function wrong_auth(ctx) {
+  return ctx.key_type === 'hmac'
+    ? { apiKey: ctx.auth.apiKey, apiSecret: 'not-the-secret' }
+    : { apiKey: ctx.auth.apiKey, privateKey: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) };
+}
+
+export function unknown_key_auth(ctx) {
+  return { ...ctx.auth, apiKey: 'dmabot-test-unknown-key' };
+}

@@ -1,9 +1,9 @@
 // Spot REST through @binance/spot: ping, time, exchangeInfo, account balances, a resting LIMIT order
-// (newClientOrderId) placed, queried, cancelled, open orders empty again, and a wrongly signed
-// request refused with -1022. Usage: node spot_rest.mjs --ready READY.json --key hmac|ed25519
-import crypto from 'node:crypto';
+// (newClientOrderId) placed, queried, cancelled, open orders empty again; refusals: second cancel
+// -2011, wrong signature -1022, unknown API key -2015, stale timestamp -1021.
+// Usage: node spot_rest.mjs --ready READY.json --key hmac|ed25519
 import { Spot } from '@binance/spot';
-import { check, check_eq, check_rate_limit_headers, context, dec, dec_str, expect_rejection, passive_buy, run, unique_id } from './lib.mjs';
+import { check, check_eq, check_rate_limit_headers, context, dec, dec_str, expect_rejection, passive_buy, run, unique_id, unknown_key_auth, with_clock_shift, wrong_auth } from './lib.mjs';
 
 const ctx = context('spot_rest');
 const rest = (auth) => new Spot({ configurationRestAPI: { ...auth, basePath: ctx.spot_rest, ...ctx.rest_options } }).restAPI;
@@ -109,9 +109,13 @@ await run(ctx, [
     await expect_rejection(api.deleteOrder({ symbol: sym, orderId: s.order_id_wire }), -2011, 'cancel of a cancelled order');
   }],
   ['bad signature -1022', async () => {
-    const wrong = ctx.key_type === 'hmac'
-      ? { apiKey: ctx.auth.apiKey, apiSecret: 'not-the-secret' }
-      : { apiKey: ctx.auth.apiKey, privateKey: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) };
-    await expect_rejection(rest(wrong).getAccount(), -1022, 'account signed with the wrong key');
+    await expect_rejection(rest(wrong_auth(ctx)).getAccount(), -1022, 'account signed with the wrong key');
+  }],
+  ['unknown API key -2015', async () => {
+    await expect_rejection(rest(unknown_key_auth(ctx)).getAccount(), -2015, 'account with an API key the sim does not know');
+  }],
+  ['stale timestamp -1021', async () => {
+    // 2 minutes old: outside the default recvWindow (5 s) and even the largest one (60 s).
+    await expect_rejection(with_clock_shift(-120000, () => api.getAccount()), -1021, 'account with a timestamp 120 s old');
   }],
 ]);

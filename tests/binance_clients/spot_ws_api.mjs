@@ -1,9 +1,10 @@
 // Spot WebSocket API (/ws-api/v3) through @binance/spot, every request signed on its own (no
 // session.logon; that path is in spot_user_data.mjs): ping, exchangeInfo, ticker.book, order.place
-// (newClientOrderId), order.status, openOrders.status, order.cancel, and an error answer for a
-// second cancel (-2011). Usage: node spot_ws_api.mjs --ready READY.json --key hmac|ed25519
+// (newClientOrderId), order.status, openOrders.status, order.cancel, error answers for a second
+// cancel (-2011), a wrong signature (-1022) and a stale timestamp (-1021).
+// Usage: node spot_ws_api.mjs --ready READY.json --key hmac|ed25519
 import { Spot } from '@binance/spot';
-import { check, check_eq, context, dec, dec_str, expect_rejection, passive_buy, run, unique_id, with_timeout } from './lib.mjs';
+import { check, check_eq, context, dec, dec_str, expect_rejection, passive_buy, run, unique_id, with_clock_shift, with_timeout, wrong_auth } from './lib.mjs';
 
 const ctx = context('spot_ws_api');
 const sym = ctx.symbol;
@@ -62,5 +63,12 @@ await run(ctx, [
   }],
   ['order.cancel again -2011', async (s) => {
     await expect_rejection(with_timeout(s.ws.orderCancel({ symbol: sym, orderId: s.order_id }), T, 'order.cancel'), -2011, 'second order.cancel');
+  }],
+  ['bad signature -1022', async () => {
+    const other = await with_timeout(new Spot({ configurationWebsocketAPI: { ...wrong_auth(ctx), wsURL: ctx.spot_ws_api } }).websocketAPI.connect(), T, 'second connection');
+    await expect_rejection(with_timeout(other.openOrdersStatus({ symbol: sym }), T, 'openOrders.status'), -1022, 'openOrders.status signed with the wrong key');
+  }],
+  ['stale timestamp -1021', async (s) => {
+    await expect_rejection(with_clock_shift(-120000, () => with_timeout(s.ws.openOrdersStatus({ symbol: sym }), T, 'openOrders.status')), -1021, 'openOrders.status with a timestamp 120 s old');
   }],
 ]);
