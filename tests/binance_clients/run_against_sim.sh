@@ -9,7 +9,7 @@
 # futures_rest, futures_streams, futures_user_data); KEY is hmac or ed25519 (both when omitted; the
 # *_streams scenarios use no key and run once).
 # With no SCENARIO, all of them run. Each invocation starts its own sim, so tests are independent.
-# Needs node and `npm ci` done in tests/binance_clients (.ci/run does it).
+# Needs node and the pinned connectors (bash tests/binance_clients/install.sh; .ci/run does it).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,8 +23,10 @@ bin=$1
 shift
 [ -x "$bin" ] || { echo "run_against_sim: $bin is not an executable" >&2; exit 2; }
 command -v node >/dev/null 2>&1 || { echo "run_against_sim: node is not installed (apt-get install nodejs npm)" >&2; exit 2; }
-[ -d "$here/node_modules/@binance/spot" ] && [ -d "$here/node_modules/@binance/derivatives-trading-usds-futures" ] ||
-  { echo "run_against_sim: $here/node_modules is missing: run 'npm ci' in $here (.ci/run does)" >&2; exit 2; }
+if [ ! -d "$here/node_modules/@binance/spot" ] || [ ! -d "$here/node_modules/@binance/derivatives-trading-usds-futures" ]; then
+  echo "run_against_sim: the connectors are not installed in $here/node_modules: run bash $here/install.sh (.ci/run does)" >&2
+  exit 2
+fi
 
 # The test accounts (fake, test-only; the same values are in lib.mjs).
 hmac_key=dmabot-test-hmac-key
@@ -60,7 +62,7 @@ stop_sim() {
       kill -0 "$sim_pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -0 "$sim_pid" 2>/dev/null && kill -KILL "$sim_pid" 2>/dev/null || true
+    if kill -0 "$sim_pid" 2>/dev/null; then kill -KILL "$sim_pid" 2>/dev/null || true; fi
     wait "$sim_pid" 2>/dev/null || true
   fi
   sim_pid=
