@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -217,6 +218,8 @@ export function context(scenario) {
     symbol: process.env.BINANCE_SIM_SYMBOL || 'BTCUSDT',
     // Starting balances the sim was given (--balance), e.g. "USDT=10000,BTC=1"; checked when set.
     balances: parse_balances(process.env.BINANCE_SIM_BALANCE),
+    host,
+    ports: [ready.spot_port, ready.futures_port],
     spot_rest: `https://${host}:${ready.spot_port}`,
     spot_ws_api: `wss://${host}:${ready.spot_port}/ws-api/v3`,
     spot_streams: `wss://${host}:${ready.spot_port}`,
@@ -254,6 +257,9 @@ export async function run(ctx, steps, overall_ms = 60000) {
     process.exit(1);
   }, overall_ms);
   const state = {};
+  // The connectors hide TLS failures behind "Network error or request timeout": check the handshake
+  // (CA, IP subjectAltName) first so a certificate problem is reported as one.
+  steps = [['TLS handshake', () => Promise.all(ctx.ports.map((port) => tls_probe(ctx.host, port)))], ...steps];
   try {
     for (const [name, fn] of steps) {
       current = name;
@@ -267,6 +273,20 @@ export async function run(ctx, steps, overall_ms = 60000) {
   console.log(`PASS ${ctx.label}: ${steps.map(([n]) => n).join(', ')}`);
   // Connections close gracefully only after polling; nothing is left to wait for.
   process.exit(0);
+}
+
+function tls_probe(host, port) {
+  return new Promise((resolve, reject) => {
+    const sock = tls.connect({ host, port, timeout: 5000 }, () => {
+      sock.end();
+      resolve();
+    });
+    sock.on('timeout', () => {
+      sock.destroy();
+      reject(new CheckError(`TLS handshake with ${host}:${port}: no answer within 5000 ms`));
+    });
+    sock.on('error', (e) => reject(new CheckError(`TLS handshake with ${host}:${port} (CA ${process.env.NODE_EXTRA_CA_CERTS}): ${e.code || ''} ${e.message}`)));
+  });
 }
 
 export async function expect_rejection(promise, code, what) {
