@@ -40,6 +40,7 @@
 // Errors: values (UserDataResult), never exceptions.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +71,7 @@ struct FixedString {
     return true;
   }
   friend bool operator==(const FixedString& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const FixedString& a, const FixedString& b) { return a.view() == b.view(); }
 };
 
 // Capacities: Binance symbols are short but may be UTF-8 (testnet has CJK symbols); client order ids
@@ -135,12 +137,14 @@ struct ExecutionReport {
   core::Qty quote_order_qty;                           // Q
   Text stp_mode;                                       // V
   Text expiry_reason;                                  // eR, only when expired
+  friend bool operator==(const ExecutionReport&, const ExecutionReport&) = default;
 };
 
 struct SpotBalance {
   Asset asset;       // a
   core::Qty free;    // f
   core::Qty locked;  // l
+  friend bool operator==(const SpotBalance&, const SpotBalance&) = default;
 };
 
 // outboundAccountPosition.
@@ -150,6 +154,10 @@ struct AccountPosition {
   uint32_t count = 0;
   std::array<SpotBalance, kMaxBalances> entries{};
   [[nodiscard]] std::span<const SpotBalance> balances() const { return {entries.data(), count}; }
+  friend bool operator==(const AccountPosition& a, const AccountPosition& b) {
+    return a.event_time == b.event_time && a.last_update_time == b.last_update_time && a.count == b.count &&
+           std::equal(a.balances().begin(), a.balances().end(), b.balances().begin());
+  }
 };
 
 // balanceUpdate (and externalLockUpdate, same fields).
@@ -158,11 +166,13 @@ struct BalanceUpdate {
   core::UnixNanos clear_time = 0;  // T
   Asset asset;                     // a
   core::Qty delta;                 // d (signed)
+  friend bool operator==(const BalanceUpdate&, const BalanceUpdate&) = default;
 };
 
 // eventStreamTerminated, serverShutdown.
 struct StreamEvent {
   core::UnixNanos event_time = 0;  // E
+  friend bool operator==(const StreamEvent&, const StreamEvent&) = default;
 };
 
 // ---- USD-M futures -------------------------------------------------------------------------------
@@ -208,6 +218,7 @@ struct OrderTradeUpdate {
   Text stp_mode;                                       // V
   Text price_match;                                    // pm
   core::UnixNanos good_till = 0;                       // gtd (0: none)
+  friend bool operator==(const OrderTradeUpdate&, const OrderTradeUpdate&) = default;
 };
 
 struct FuturesBalance {
@@ -215,6 +226,7 @@ struct FuturesBalance {
   core::Qty wallet_balance;        // wb (signed)
   core::Qty cross_wallet_balance;  // cw (signed)
   core::Qty balance_change;        // bc (signed): except PnL and commission
+  friend bool operator==(const FuturesBalance&, const FuturesBalance&) = default;
 };
 
 struct FuturesPosition {
@@ -227,6 +239,7 @@ struct FuturesPosition {
   MarginType margin_type = MarginType::kCross;       // mt
   core::Qty isolated_wallet;                         // iw (signed)
   PositionSide position_side = PositionSide::kBoth;  // ps
+  friend bool operator==(const FuturesPosition&, const FuturesPosition&) = default;
 };
 
 // ACCOUNT_UPDATE: only changed balances and positions.
@@ -240,6 +253,12 @@ struct AccountUpdate {
   std::array<FuturesPosition, kMaxPositions> position_entries{};
   [[nodiscard]] std::span<const FuturesBalance> balances() const { return {balance_entries.data(), balance_count}; }
   [[nodiscard]] std::span<const FuturesPosition> positions() const { return {position_entries.data(), position_count}; }
+  friend bool operator==(const AccountUpdate& a, const AccountUpdate& b) {
+    return a.event_time == b.event_time && a.transaction_time == b.transaction_time && a.reason == b.reason &&
+           a.balance_count == b.balance_count && a.position_count == b.position_count &&
+           std::equal(a.balances().begin(), a.balances().end(), b.balances().begin()) &&
+           std::equal(a.positions().begin(), a.positions().end(), b.positions().begin());
+  }
 };
 
 struct MarginCallPosition {
@@ -251,6 +270,7 @@ struct MarginCallPosition {
   core::Price mark_price;                            // mp
   core::Qty unrealized_pnl;                          // up (signed)
   core::Qty maint_margin;                            // mm
+  friend bool operator==(const MarginCallPosition&, const MarginCallPosition&) = default;
 };
 
 // MARGIN_CALL.
@@ -261,12 +281,18 @@ struct MarginCall {
   uint32_t count = 0;
   std::array<MarginCallPosition, kMaxPositions> entries{};
   [[nodiscard]] std::span<const MarginCallPosition> positions() const { return {entries.data(), count}; }
+  friend bool operator==(const MarginCall& a, const MarginCall& b) {
+    return a.event_time == b.event_time && a.has_cross_wallet == b.has_cross_wallet &&
+           a.cross_wallet_balance == b.cross_wallet_balance && a.count == b.count &&
+           std::equal(a.positions().begin(), a.positions().end(), b.positions().begin());
+  }
 };
 
 // listenKeyExpired: re-create the listenKey (POST /fapi/v1/listenKey) and reconnect.
 struct ListenKeyExpired {
   core::UnixNanos event_time = 0;         // E (a string on the wire)
   FixedString<kListenKeyCap> listen_key;  // listenKey ("" when absent)
+  friend bool operator==(const ListenKeyExpired&, const ListenKeyExpired&) = default;
 };
 
 // TRADE_LITE: a fill, earlier and smaller than the ORDER_TRADE_UPDATE that follows it.
@@ -283,6 +309,7 @@ struct TradeLite {
   core::Qty last_qty;                    // l
   int64_t trade_id = 0;                  // t
   int64_t order_id = 0;                  // i
+  friend bool operator==(const TradeLite&, const TradeLite&) = default;
 };
 
 // ACCOUNT_CONFIG_UPDATE: a symbol's leverage ("ac") or the Multi-Assets mode ("ai").
@@ -294,6 +321,7 @@ struct AccountConfigUpdate {
   int32_t leverage = 0;  // ac.l
   bool has_multi_assets = false;
   bool multi_assets = false;  // ai.j
+  friend bool operator==(const AccountConfigUpdate&, const AccountConfigUpdate&) = default;
 };
 
 // ---- decoding ------------------------------------------------------------------------------------
