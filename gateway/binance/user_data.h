@@ -7,7 +7,8 @@
 //     a known event that is not decoded (kIgnored).
 //   USD-M futures (listenKey stream on the /private route): ORDER_TRADE_UPDATE, ACCOUNT_UPDATE,
 //     MARGIN_CALL, listenKeyExpired (its "E" is a string there; a number is accepted too), TRADE_LITE,
-//     ACCOUNT_CONFIG_UPDATE; ALGO_UPDATE and CONDITIONAL_ORDER_TRIGGER_REJECT are kIgnored.
+//     ACCOUNT_CONFIG_UPDATE; ALGO_UPDATE, CONDITIONAL_ORDER_TRIGGER_REJECT, STRATEGY_UPDATE and
+//     GRID_UPDATE are kIgnored.
 //   Both: serverShutdown (2026), wherever it arrives.
 // Envelopes, recognised by their keys in any order (UserDataResult::envelope says which one came):
 //   kWsApi    {"subscriptionId":N,"event":{...}}  spot WebSocket API; serverShutdown has no subscriptionId
