@@ -28,7 +28,8 @@
 // string is an error (kTooLong), never a silent cut. Lists (balances, positions) hold at most
 // kMaxBalances / kMaxPositions entries; more is kTooMany naming the list.
 // The event accessors return the decoder's own storage: the struct of the kind the last decode
-// returned is overwritten by the next decode of that kind.
+// returned is overwritten by the next decode of that kind (also by one that fails: after kError,
+// read nothing).
 //
 // Wire enums with values dmabot cannot act on but that must not lose the event (order type, time in
 // force: Binance adds values such as LIQUIDATION or GTE_GTC) decode leniently: *_known = false.
