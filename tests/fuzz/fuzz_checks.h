@@ -59,3 +59,13 @@ struct Target {
 std::span<const Target> targets();
 
 }  // namespace dmabot::fuzz
+
+// gateway/binance/user_data.h (target "user_data"; registered by the lines appended to
+// tests/fuzz/CMakeLists.txt, replayed by fuzz_user_data_replay_test): the input is one or more
+// messages separated by '\n'. A long-lived decoder and a fresh one give the same answer (kind, error,
+// field, envelope, event values); decode_padded() gives decode()'s answer whatever the padding holds;
+// every event decoded, encoded again, decodes to the same kind (also inside both envelopes), and its
+// encoding is stable (encode(decode(encode(x))) == encode(x)).
+namespace dmabot::fuzz {
+std::string check_user_data(std::string_view input);
+}  // namespace dmabot::fuzz

@@ -71,3 +71,16 @@ printf '\x04\x00\x02\x00' > "$out/event_cache/cut.bin"
 printf '\x05\x08\x00\x41' > "$out/event_cache/append.bin"
 printf '\x02\x00\x00\x01' > "$out/event_cache/symbol_byte.bin"
 echo "corpus written under $out: $(find "$out" -type f | wc -l) files"
+
+# user_data (gateway/binance/user_data.h): Binance's docs examples (tests/data/binance_user_data), a
+# file of several messages, a WS API response beside an unknown event, ids above 2^53, a cut message.
+mkdir -p "$out/user_data"
+cp tests/data/binance_user_data/*.json "$out/user_data/"
+cat tests/data/binance_user_data/spot_execution_report.json tests/data/binance_user_data/futures_trade_lite_combined.json \
+  tests/data/binance_user_data/spot_list_status.json > "$out/user_data/several.jsonl"
+printf '%s\n%s' '{"id":"d3df8a21-98ea-4fe0-8f4e-0fcea5d418b7","status":200,"result":{"subscriptionId":0}}' \
+  '{"subscriptionId":1,"event":{"e":"someNewEvent","E":1}}' > "$out/user_data/response_and_unknown.jsonl"
+printf '%s' '{"e":"TRADE_LITE","E":1,"T":2,"s":"BTCUSDT","q":"1","p":"2","m":true,"c":"x","S":"SELL","L":"3","l":"1","t":9007199254740993,"i":9223372036854775807}' \
+  > "$out/user_data/trade_lite_big_ids.json"
+printf '%s' '{"subscriptionId":0,"event":{"e":"executionReport","E":1499405658658,"s":"ETHBTC","c":"mUvoqJ' \
+  > "$out/user_data/truncated_execution_report.json"
