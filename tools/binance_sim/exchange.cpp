@@ -573,7 +573,7 @@ TradeRecord Exchange::execute(Market& m, Order& o, Price px, Qty q, bool maker, 
     t.realized_pnl_raw = pnl;
     m.trades[o.api_key].push_back(t);
     emit_order(o.api_key, s, ExecType::kTrade, now, &t);
-    emit_futures_balance(o.api_key, a, pnl - fee, "ORDER", now);
+    emit_futures_balance(o.api_key, a, 0, "ORDER", now);  // bc excludes PnL and commission
     emit_position(o.api_key, a, m, s.position_side, "ORDER", now);
   }
   if (done && o.resting) {

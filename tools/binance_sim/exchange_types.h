@@ -204,7 +204,8 @@ struct BalanceEvent {
   std::string asset;
   int64_t free_raw = 0;    // spot free; futures wallet balance
   int64_t locked_raw = 0;  // spot locked; futures: 0
-  int64_t change_raw = 0;  // futures balance change (bc)
+  int64_t change_raw =
+      0;  // futures "bc": the change except PnL and commission (0 for ORDER; the amount for FUNDING_FEE)
   std::string reason;      // futures "m"
   UnixNanos ts = 0;
 };

@@ -121,7 +121,7 @@ TEST_F(FuturesExchangeTest, OpenThenPartlyCloseMovesWalletByFeesAndRealizedPnl) 
   ASSERT_FALSE(rec.positions.empty());
   EXPECT_EQ(rec.positions.back().position.amount, qty("0.05"));
   EXPECT_EQ(rec.balances.back().free_raw, money("10047.719995"));
-  EXPECT_EQ(rec.balances.back().change_raw, money("49.22"));  // 49.995 - 0.775
+  EXPECT_EQ(rec.balances.back().change_raw, 0);  // "bc" leaves out PnL and commission
   EXPECT_EQ(rec.balances.back().reason, "ORDER");
 }
 
@@ -144,6 +144,7 @@ TEST_F(FuturesExchangeTest, FundingSettlesAtEachBoundaryAtTheMarkPrice) {
   EXPECT_EQ(wallet("G"), money("9999.405"));
   EXPECT_EQ(rec.fundings[0].ts, k8h);
   EXPECT_EQ(rec.balances.back().reason, "FUNDING_FEE");
+  EXPECT_EQ(rec.balances.back().change_raw, money("0.155"));  // G's, the last settled
   ex.advance_time(k8h + 1);
   EXPECT_EQ(rec.fundings.size(), 2u);  // each boundary once
   EXPECT_EQ(ex.mark_price("BTCUSDT")->next_funding_time, 2 * k8h);
