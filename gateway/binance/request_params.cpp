@@ -184,7 +184,7 @@ ApiError RequestParams::parse_ws_request(std::string_view frame) {
   if (id.is_string()) {
     ws_id_json_.clear();
     core::append_json_string(ws_id_json_, id.get_string().value_unsafe());
-  } else if (id.is_int64() || id.is_uint64()) {
+  } else if (id.type() == dom::element_type::INT64 || id.type() == dom::element_type::UINT64) {
     ws_id_json_ = sj::to_string(id);
   } else if (!id.is_null()) {
     return invalid_json("id");
@@ -221,7 +221,7 @@ ApiError RequestParams::parse_ws_request(std::string_view frame) {
   return kOk;
 }
 
-std::string RequestParams::ws_signature_payload() const {
+std::string RequestParams::ws_signature_payload(PayloadEncoding encoding) const {
   std::vector<std::size_t> order;
   order.reserve(entries_.size());
   for (std::size_t i = 0; i < entries_.size(); ++i) {
@@ -231,7 +231,25 @@ std::string RequestParams::ws_signature_payload() const {
   std::string out;
   for (std::size_t k = 0; k < order.size(); ++k) {
     if (k > 0) out.push_back('&');
-    core::str_append(out, name(order[k]), "=", value(order[k]));
+    core::str_append(out, name(order[k]), "=");
+    const std::string_view v = value(order[k]);
+    if (encoding == PayloadEncoding::kRaw) {
+      out.append(v.data(), v.size());
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        std::string_view("-_.!~*'()").find(ch) != std::string_view::npos;
+      if (keep) {
+        out.push_back(ch);
+      } else {
+        out.push_back('%');
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+      }
+    }
   }
   return out;
 }

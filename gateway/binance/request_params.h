@@ -75,7 +75,11 @@ class RequestParams {
   void mark_read(std::string_view name);
 
   [[nodiscard]] const std::string& rest_signature_payload() const { return rest_payload_; }
-  [[nodiscard]] std::string ws_signature_payload() const;
+  // kRaw is Binance's documented WebSocket API rule (values as UTF-8 text); kUriComponent is what
+  // Binance's official Node connectors sign (each value through encodeURIComponent): identical for
+  // plain ASCII ids, different for non-ASCII symbols, spaces, '/', '+', '='. The sim may accept both.
+  enum class PayloadEncoding : uint8_t { kRaw, kUriComponent };
+  [[nodiscard]] std::string ws_signature_payload(PayloadEncoding encoding = PayloadEncoding::kRaw) const;
 
   // Typed getters: on success `out` holds the value when the parameter was sent and is left as it
   // was (the caller's default) when an optional one was not. Each marks its parameter read.

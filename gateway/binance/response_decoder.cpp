@@ -89,14 +89,15 @@ DecodeResult get_dec(const dom::object& o, std::string_view key, core::Fixed<Tag
 }
 
 DecodeResult int_error(const dom::element& e, std::string_view key) {
-  return (e.is_int64() || e.is_uint64() || e.is_double()) ? fail(DecodeError::kOutOfRange, key)
-                                                           : fail(DecodeError::kWrongType, key);
+  const dom::element_type t = e.type();
+  return (t == dom::element_type::INT64 || t == dom::element_type::UINT64) ? fail(DecodeError::kOutOfRange, key)
+                                                                           : fail(DecodeError::kWrongType, key);
 }
 
 DecodeResult get_u64(const dom::object& o, std::string_view key, uint64_t& out, Need need) {
   dom::element e;
   if (o.at_key(key).get(e) != sj::SUCCESS) return need == Need::kRequired ? fail(DecodeError::kMissingField, key) : kOk;
-  if (e.is_double()) return fail(DecodeError::kWrongType, key);  // ids never carry a fraction
+  if (e.type() == dom::element_type::DOUBLE) return fail(DecodeError::kWrongType, key);  // ids carry no fraction
   if (e.get_uint64().get(out) != sj::SUCCESS) return int_error(e, key);
   return kOk;
 }
@@ -104,7 +105,7 @@ DecodeResult get_u64(const dom::object& o, std::string_view key, uint64_t& out, 
 DecodeResult get_i64(const dom::object& o, std::string_view key, int64_t& out, Need need) {
   dom::element e;
   if (o.at_key(key).get(e) != sj::SUCCESS) return need == Need::kRequired ? fail(DecodeError::kMissingField, key) : kOk;
-  if (e.is_double()) return fail(DecodeError::kWrongType, key);
+  if (e.type() == dom::element_type::DOUBLE) return fail(DecodeError::kWrongType, key);
   if (e.get_int64().get(out) != sj::SUCCESS) return int_error(e, key);
   return kOk;
 }
@@ -667,10 +668,12 @@ DecodeResult ResponseDecoder::decode_ws_envelope(std::string_view frame, WsEnvel
   } else if (id.is_string()) {
     out.id_is_string = true;
     if (!out.id.assign(id.get_string().value_unsafe())) return fail(DecodeError::kTooLong, "id");
-  } else if (id.is_int64() || id.is_uint64()) {
+  } else if (id.type() == dom::element_type::INT64 || id.type() == dom::element_type::UINT64) {
     char buf[24];
-    const int n = id.is_int64() ? std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(id.get_int64().value_unsafe()))
-                                : std::snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(id.get_uint64().value_unsafe()));
+    const int n =
+        id.type() == dom::element_type::INT64
+            ? std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(id.get_int64().value_unsafe()))
+            : std::snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(id.get_uint64().value_unsafe()));
     (void)out.id.assign(std::string_view(buf, static_cast<std::size_t>(n)));
   } else {
     return fail(DecodeError::kWrongType, "id");
