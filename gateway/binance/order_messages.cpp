@@ -94,7 +94,8 @@ bool ParamList::add_bool(std::string_view name, bool v) { return add(name, v ? "
 bool build_new_order(const NewOrder& o, ParamList& out) {
   out.clear();
   if (o.symbol.empty()) return false;
-  return out.add("symbol", o.symbol) && add_order_body(o, out) && add_common_tail(out, o.timestamp_ms, o.recv_window_ms);
+  return out.add("symbol", o.symbol) && add_order_body(o, out) &&
+         add_common_tail(out, o.timestamp_ms, o.recv_window_ms);
 }
 
 bool build_order_ref(const OrderRef& r, ParamList& out) {

@@ -412,8 +412,8 @@ struct FuturesPosition {
   int adl = 0;
   core::Price bid_notional;
   core::Price ask_notional;
-  int leverage = 0;               // v2 only (0: not sent)
-  ShortText margin_type;          // v2 only: "cross" / "isolated"
+  int leverage = 0;                 // v2 only (0: not sent)
+  ShortText margin_type;            // v2 only: "cross" / "isolated"
   bool is_auto_add_margin = false;  // v2 only
   core::Price max_notional_value;   // v2 only
   int64_t update_time_ms = 0;
@@ -446,9 +446,9 @@ struct AccountTrade {
   core::Qty commission;  // signed (futures rebates)
   AssetText commission_asset;
   int64_t time_ms = 0;
-  bool is_buyer = false;  // spot isBuyer / futures buyer
-  bool is_maker = false;  // spot isMaker / futures maker
-  bool is_best_match = true;  // spot
+  bool is_buyer = false;                             // spot isBuyer / futures buyer
+  bool is_maker = false;                             // spot isMaker / futures maker
+  bool is_best_match = true;                         // spot
   OrderSide side = OrderSide::kBuy;                  // futures
   PositionSide position_side = PositionSide::kBoth;  // futures
   core::Price realized_pnl;                          // futures, signed

@@ -287,11 +287,14 @@ ApiError RequestParams::get_string(std::string_view n, std::string_view& out, Ne
 namespace {
 ApiError decimal_param(std::string_view n, std::string_view v, int64_t& raw) {
   switch (core::parse_decimal(v, false, raw)) {
-    case core::DecimalError::kOk: return kOk;
+    case core::DecimalError::kOk:
+      return kOk;
     case core::DecimalError::kTooManyDecimals:
       return err(-1111, core::str_cat("Parameter '", n, "' has too much precision."));
-    case core::DecimalError::kOverflow: return err(-1108, core::str_cat("Parameter '", n, "' overflowed."));
-    default: return illegal_in(n, "^([0-9]{1,20})(\\.[0-9]{1,20})?$");
+    case core::DecimalError::kOverflow:
+      return err(-1108, core::str_cat("Parameter '", n, "' overflowed."));
+    default:
+      return illegal_in(n, "^([0-9]{1,20})(\\.[0-9]{1,20})?$");
   }
 }
 }  // namespace

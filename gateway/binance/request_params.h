@@ -98,7 +98,7 @@ class RequestParams {
   [[nodiscard]] ApiError check_all_read() const;
 
   // Binance's messages, for the venue's own checks.
-  [[nodiscard]] static ApiError mandatory_error(std::string_view name);  // -1102
+  [[nodiscard]] static ApiError mandatory_error(std::string_view name);                // -1102
   [[nodiscard]] static ApiError either_error(std::string_view a, std::string_view b);  // -1102 "Param 'a' or 'b' ..."
 
  private:

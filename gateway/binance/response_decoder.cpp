@@ -11,8 +11,8 @@ namespace {
 namespace sj = simdjson;
 namespace dom = simdjson::dom;
 
-#define DMABOT_TRY(expr)                          \
-  do {                                            \
+#define DMABOT_TRY(expr)                               \
+  do {                                                 \
     if (DecodeResult r_ = (expr); !r_.ok()) return r_; \
   } while (0)
 
@@ -56,10 +56,14 @@ DecodeResult get_text(const dom::object& o, std::string_view key, FixedString<N>
 
 DecodeResult decimal_error(core::DecimalError e, std::string_view key) {
   switch (e) {
-    case core::DecimalError::kNegative: return fail(DecodeError::kNegative, key);
-    case core::DecimalError::kTooManyDecimals: return fail(DecodeError::kTooManyDecimals, key);
-    case core::DecimalError::kOverflow: return fail(DecodeError::kOutOfRange, key);
-    default: return fail(DecodeError::kBadDecimal, key);
+    case core::DecimalError::kNegative:
+      return fail(DecodeError::kNegative, key);
+    case core::DecimalError::kTooManyDecimals:
+      return fail(DecodeError::kTooManyDecimals, key);
+    case core::DecimalError::kOverflow:
+      return fail(DecodeError::kOutOfRange, key);
+    default:
+      return fail(DecodeError::kBadDecimal, key);
   }
 }
 
@@ -332,21 +336,36 @@ DecodeResult decode_error_object(const dom::object& o, ErrorBody& out) {
 
 std::string_view to_string(DecodeError e) {
   switch (e) {
-    case DecodeError::kOk: return "ok";
-    case DecodeError::kEmpty: return "empty input";
-    case DecodeError::kBadJson: return "not valid JSON";
-    case DecodeError::kNotObject: return "not an object";
-    case DecodeError::kNotArray: return "not an array";
-    case DecodeError::kMissingField: return "missing field";
-    case DecodeError::kWrongType: return "wrong JSON type";
-    case DecodeError::kBadDecimal: return "bad decimal";
-    case DecodeError::kNegative: return "negative value";
-    case DecodeError::kTooManyDecimals: return "more than 8 decimals";
-    case DecodeError::kOutOfRange: return "integer out of range";
-    case DecodeError::kBadEnum: return "unknown enum value";
-    case DecodeError::kTooLong: return "text too long";
-    case DecodeError::kApiError: return "Binance error body";
-    case DecodeError::kNoWsResult: return "no WebSocket result to read";
+    case DecodeError::kOk:
+      return "ok";
+    case DecodeError::kEmpty:
+      return "empty input";
+    case DecodeError::kBadJson:
+      return "not valid JSON";
+    case DecodeError::kNotObject:
+      return "not an object";
+    case DecodeError::kNotArray:
+      return "not an array";
+    case DecodeError::kMissingField:
+      return "missing field";
+    case DecodeError::kWrongType:
+      return "wrong JSON type";
+    case DecodeError::kBadDecimal:
+      return "bad decimal";
+    case DecodeError::kNegative:
+      return "negative value";
+    case DecodeError::kTooManyDecimals:
+      return "more than 8 decimals";
+    case DecodeError::kOutOfRange:
+      return "integer out of range";
+    case DecodeError::kBadEnum:
+      return "unknown enum value";
+    case DecodeError::kTooLong:
+      return "text too long";
+    case DecodeError::kApiError:
+      return "Binance error body";
+    case DecodeError::kNoWsResult:
+      return "no WebSocket result to read";
   }
   return "?";
 }
@@ -425,7 +444,8 @@ struct ResponseDecoder::Impl {
     dom::element e;
     DMABOT_TRY(input(in, e));
     DMABOT_TRY(as_object(e, o, {}));
-    if (o.at_key(main_field).error() != sj::SUCCESS) return api_error_or(e, fail(DecodeError::kMissingField, main_field));
+    if (o.at_key(main_field).error() != sj::SUCCESS)
+      return api_error_or(e, fail(DecodeError::kMissingField, main_field));
     return kOk;
   }
 
@@ -643,8 +663,8 @@ DecodeResult ResponseDecoder::decode_leverage(DecodeInput in, LeverageResult& ou
   DMABOT_TRY(impl_->object_root(in, o, "leverage"));
   out = LeverageResult{};
   DMABOT_TRY(get_int(o, "leverage", out.leverage, Need::kRequired));
-  DMABOT_TRY(get_dec(o, "maxNotionalValue", out.max_notional_value, Need::kOptional, Sign::kUnsigned,
-                     Digits::kTruncate));
+  DMABOT_TRY(
+      get_dec(o, "maxNotionalValue", out.max_notional_value, Need::kOptional, Sign::kUnsigned, Digits::kTruncate));
   return get_text(o, "symbol", out.symbol, Need::kRequired);
 }
 

@@ -65,8 +65,8 @@ inline constexpr WsResultTag kWsResult{};
 
 // What a decoder reads: a body, or kWsResult.
 struct DecodeInput {
-  DecodeInput(std::string_view t) : text(t) {}  // NOLINT: implicit by design
-  DecodeInput(const char* t) : text(t) {}       // NOLINT
+  DecodeInput(std::string_view t) : text(t) {}    // NOLINT: implicit by design
+  DecodeInput(const char* t) : text(t) {}         // NOLINT
   DecodeInput(const std::string& t) : text(t) {}  // NOLINT
   DecodeInput(WsResultTag) : ws_result(true) {}   // NOLINT
   std::string_view text;

@@ -153,7 +153,9 @@ void encode_spot_new_order(const OrderResult& o, std::span<const Fill> fills, Or
   j.close();
 }
 
-void encode_spot_cancel(const OrderResult& o, const DecimalStyle& s, std::string& out) { spot_cancel_fields(o, s, out); }
+void encode_spot_cancel(const OrderResult& o, const DecimalStyle& s, std::string& out) {
+  spot_cancel_fields(o, s, out);
+}
 
 void encode_spot_cancel_all(std::span<const OrderResult> orders, const DecimalStyle& s, std::string& out) {
   array(orders, out, [&](const OrderResult& o) { spot_cancel_fields(o, s, out); });
@@ -236,7 +238,8 @@ void encode_spot_my_trades(std::span<const AccountTrade> trades, const DecimalSt
 }
 
 void encode_futures_order(const OrderResult& o, const DecimalStyle& s, bool query_shape, std::string& out) {
-  const std::string_view working_type = o.working_type.empty() ? std::string_view("CONTRACT_PRICE") : o.working_type.view();
+  const std::string_view working_type =
+      o.working_type.empty() ? std::string_view("CONTRACT_PRICE") : o.working_type.view();
   const std::string_view price_match = o.price_match.empty() ? std::string_view("NONE") : o.price_match.view();
   Obj j(out);
   if (query_shape) {
@@ -455,9 +458,13 @@ void encode_leverage(const LeverageResult& r, std::string& out) {
       .close();
 }
 
-void encode_error(int code, std::string_view msg, std::string& out) { Obj(out).num("code", code).str("msg", msg).close(); }
+void encode_error(int code, std::string_view msg, std::string& out) {
+  Obj(out).num("code", code).str("msg", msg).close();
+}
 
-void encode_server_time(int64_t server_time_ms, std::string& out) { Obj(out).num("serverTime", server_time_ms).close(); }
+void encode_server_time(int64_t server_time_ms, std::string& out) {
+  Obj(out).num("serverTime", server_time_ms).close();
+}
 
 void encode_listen_key(std::string_view listen_key, std::string& out) { Obj(out).str("listenKey", listen_key).close(); }
 
