@@ -454,6 +454,19 @@ struct AccountTrade {
   core::Price realized_pnl;                          // futures, signed
 };
 
+// Spot order.cancelReplace (and POST /api/v3/order/cancelReplace): which half worked. A half that
+// failed carries its error; one not attempted has neither.
+struct CancelReplaceResult {
+  ShortText cancel_result;     // "SUCCESS", "FAILURE"
+  ShortText new_order_result;  // "SUCCESS", "FAILURE", "NOT_ATTEMPTED"
+  bool has_cancel = false;     // cancel holds the canceled order
+  OrderResult cancel;
+  ErrorBody cancel_error;      // code != 0 when the cancel failed
+  bool has_new_order = false;  // new_order holds the placed order (its fills: the decoder's fills())
+  OrderResult new_order;
+  ErrorBody new_order_error;  // code != 0 when the placement failed
+};
+
 // POST /fapi/v1/leverage.
 struct LeverageResult {
   int leverage = 0;

@@ -668,6 +668,55 @@ DecodeResult ResponseDecoder::decode_leverage(DecodeInput in, LeverageResult& ou
   return get_text(o, "symbol", out.symbol, Need::kRequired);
 }
 
+DecodeResult ResponseDecoder::decode_cancel_replace(DecodeInput in, CancelReplaceResult& out) {
+  Impl& m = *impl_;
+  m.fills.clear();
+  out = CancelReplaceResult{};
+  dom::element root;
+  DMABOT_TRY(m.input(in, root));
+  dom::object o;
+  DMABOT_TRY(as_object(root, o, {}));
+  dom::element data;
+  if (o.at_key("cancelResult").error() != sj::SUCCESS && o.at_key("data").get(data) == sj::SUCCESS) {
+    DMABOT_TRY(decode_error_object(o, m.api_error));  // REST failure body: code, msg, data
+    DMABOT_TRY(as_object(data, o, "data"));
+  }
+  DMABOT_TRY(get_text(o, "cancelResult", out.cancel_result, Need::kRequired));
+  DMABOT_TRY(get_text(o, "newOrderResult", out.new_order_result, Need::kRequired));
+  dom::element e;
+  if (o.at_key("cancelResponse").get(e) == sj::SUCCESS && !e.is_null()) {
+    dom::object co;
+    DMABOT_TRY(as_object(e, co, "cancelResponse"));
+    if (co.at_key("orderId").error() == sj::SUCCESS) {
+      DMABOT_TRY(decode_order_object(co, Product::kSpot, out.cancel));
+      out.has_cancel = true;
+    } else {
+      DMABOT_TRY(decode_error_object(co, out.cancel_error));
+    }
+  }
+  if (o.at_key("newOrderResponse").get(e) == sj::SUCCESS && !e.is_null()) {
+    dom::object no;
+    DMABOT_TRY(as_object(e, no, "newOrderResponse"));
+    if (no.at_key("orderId").error() == sj::SUCCESS) {
+      DMABOT_TRY(decode_order_object(no, Product::kSpot, out.new_order));
+      out.has_new_order = true;
+      dom::element fills;
+      if (no.at_key("fills").get(fills) == sj::SUCCESS) {
+        dom::array a;
+        DMABOT_TRY(as_array(fills, a, "fills"));
+        for (dom::element fe : a) {
+          dom::object fo;
+          DMABOT_TRY(as_object(fe, fo, "fills"));
+          DMABOT_TRY(decode_fill(fo, m.fills.emplace_back()));
+        }
+      }
+    } else {
+      DMABOT_TRY(decode_error_object(no, out.new_order_error));
+    }
+  }
+  return kOk;
+}
+
 DecodeResult ResponseDecoder::decode_subscription_id(DecodeInput in, int64_t& subscription_id) {
   dom::object o;
   DMABOT_TRY(impl_->object_root(in, o, "subscriptionId"));
@@ -707,6 +756,10 @@ DecodeResult ResponseDecoder::decode_ws_envelope(std::string_view frame, WsEnvel
     dom::object eo;
     DMABOT_TRY(as_object(e, eo, "error"));
     DMABOT_TRY(decode_error_object(eo, out.error));
+    if (eo.at_key("data").get(e) == sj::SUCCESS) {
+      out.error_has_data = true;
+      m.ws_result = e;
+    }
   } else {
     return fail(DecodeError::kMissingField, "result");
   }
@@ -720,7 +773,7 @@ DecodeResult ResponseDecoder::decode_ws_envelope(std::string_view frame, WsEnvel
     }
   }
   out.rate_limits = m.rate_limits;
-  m.have_ws_result = out.has_result;
+  m.have_ws_result = out.has_result || out.error_has_data;
   return kOk;
 }
 

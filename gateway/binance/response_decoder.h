@@ -82,6 +82,8 @@ struct WsEnvelope {
   int status = 0;
   bool has_result = false;  // false: `error` holds the failure
   ErrorBody error;
+  // The error carries `data` (cancel-replace failures): kWsResult then reads that `data`.
+  bool error_has_data = false;
   std::span<const RateLimit> rate_limits;
 };
 
@@ -113,6 +115,10 @@ class ResponseDecoder {
   [[nodiscard]] DecodeResult decode_server_time(DecodeInput in, int64_t& server_time_ms);
   [[nodiscard]] DecodeResult decode_listen_key(DecodeInput in, FixedString<128>& listen_key);
   [[nodiscard]] DecodeResult decode_leverage(DecodeInput in, LeverageResult& out);
+  // Spot cancel-replace: the success body/result, or a failure's `data` (REST: the error body itself,
+  // {"code":-2022,"msg":..,"data":{..}}; WebSocket API: kWsResult after an envelope whose error has
+  // `data`, see WsEnvelope::error_has_data). The new order's fills are in fills().
+  [[nodiscard]] DecodeResult decode_cancel_replace(DecodeInput in, CancelReplaceResult& out);
   // userDataStream.subscribe(.signature) result: {"subscriptionId":N}.
   [[nodiscard]] DecodeResult decode_subscription_id(DecodeInput in, int64_t& subscription_id);
 

@@ -458,8 +458,31 @@ void encode_leverage(const LeverageResult& r, std::string& out) {
       .close();
 }
 
-void encode_error(int code, std::string_view msg, std::string& out) {
-  Obj(out).num("code", code).str("msg", msg).close();
+void encode_cancel_replace(const CancelReplaceReport& r, const DecimalStyle& style, std::string& out) {
+  Obj j(out);
+  j.str("cancelResult", r.cancel_result).str("newOrderResult", r.new_order_result);
+  std::string& c = j.open("cancelResponse");
+  if (r.cancel) {
+    spot_cancel_fields(*r.cancel, style, c);
+  } else {
+    Obj(c).num("code", r.cancel_error.code).str("msg", r.cancel_error.msg).close();
+  }
+  std::string& n = j.open("newOrderResponse");
+  if (r.new_order) {
+    encode_spot_new_order(*r.new_order, r.new_order_fills, r.new_order_resp_type, style, n);
+  } else if (r.new_order_error.code != 0) {
+    Obj(n).num("code", r.new_order_error.code).str("msg", r.new_order_error.msg).close();
+  } else {
+    n.append("null");
+  }
+  j.close();
+}
+
+void encode_error(int code, std::string_view msg, std::string& out, std::string_view data_json) {
+  Obj j(out);
+  j.num("code", code).str("msg", msg);
+  if (!data_json.empty()) j.raw("data", data_json);
+  j.close();
 }
 
 void encode_server_time(int64_t server_time_ms, std::string& out) {
@@ -510,10 +533,10 @@ void encode_ws_result(std::string_view id_json, int status, std::string_view res
 }
 
 void encode_ws_error(std::string_view id_json, int status, int code, std::string_view msg,
-                     std::span<const RateLimit> rate_limits, std::string& out) {
+                     std::span<const RateLimit> rate_limits, std::string& out, std::string_view data_json) {
   Obj j(out);
   j.raw("id", id_json.empty() ? std::string_view("null") : id_json).num("status", status);
-  Obj(j.open("error")).num("code", code).str("msg", msg).close();
+  encode_error(code, msg, j.open("error"), data_json);
   rate_limits_field(j, rate_limits, out);
   j.close();
 }

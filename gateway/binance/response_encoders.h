@@ -56,8 +56,24 @@ void encode_position_risk(std::span<const FuturesPosition> positions, int versio
 void encode_futures_user_trades(std::span<const AccountTrade> trades, const DecimalStyle& style, std::string& out);
 void encode_leverage(const LeverageResult& r, std::string& out);
 
-// {"code":-1121,"msg":"Invalid symbol."}
-void encode_error(int code, std::string_view msg, std::string& out);
+// Spot cancel-replace: the object {"cancelResult","newOrderResult","cancelResponse","newOrderResponse"}
+// — the success result, or the `data` of a failure (pass it to encode_error / encode_ws_error).
+// cancel/new_order null: that half failed (its *_error is sent) or, for the new order, was not
+// attempted (newOrderResponse null).
+struct CancelReplaceReport {
+  std::string_view cancel_result;     // "SUCCESS" / "FAILURE"
+  std::string_view new_order_result;  // "SUCCESS" / "FAILURE" / "NOT_ATTEMPTED"
+  const OrderResult* cancel = nullptr;
+  ErrorBody cancel_error;
+  const OrderResult* new_order = nullptr;
+  std::span<const Fill> new_order_fills;
+  OrderRespType new_order_resp_type = OrderRespType::kFull;
+  ErrorBody new_order_error;
+};
+void encode_cancel_replace(const CancelReplaceReport& r, const DecimalStyle& style, std::string& out);
+
+// {"code":-1121,"msg":"Invalid symbol."}; with data_json: {"code":..,"msg":..,"data":<data_json>}.
+void encode_error(int code, std::string_view msg, std::string& out, std::string_view data_json = {});
 void encode_server_time(int64_t server_time_ms, std::string& out);
 void encode_listen_key(std::string_view listen_key, std::string& out);
 void encode_subscription_id(int64_t subscription_id, std::string& out);
@@ -79,6 +95,6 @@ void encode_session_status(const SessionStatus& s, std::string& out);
 void encode_ws_result(std::string_view id_json, int status, std::string_view result_json,
                       std::span<const RateLimit> rate_limits, std::string& out);
 void encode_ws_error(std::string_view id_json, int status, int code, std::string_view msg,
-                     std::span<const RateLimit> rate_limits, std::string& out);
+                     std::span<const RateLimit> rate_limits, std::string& out, std::string_view data_json = {});
 
 }  // namespace dmabot::binance

@@ -610,6 +610,96 @@ TEST(OrderResponses, SmallBodiesAndErrors) {
   EXPECT_EQ(d.last_api_error().code, -1021);
 }
 
+// web-socket-api.md "Cancel and replace order": success, partial failure (409) and STOP_ON_FAILURE (400).
+TEST(OrderResponses, CancelReplaceOutcomes) {
+  ResponseDecoder d;
+  WsEnvelope env;
+  CancelReplaceResult cr;
+  ASSERT_TRUE(d.decode_ws_envelope(R"({"id": "99de1036-b5e2-4e0f-9b5c-13d751c93a1a", "status": 200,
+    "result": {"cancelResult": "SUCCESS", "newOrderResult": "SUCCESS",
+      "cancelResponse": {"symbol": "BTCUSDT", "origClientOrderId": "4d96324ff9d44481926157", "orderId": 125690984230,
+        "orderListId": -1, "clientOrderId": "91fe37ce9e69c90d6358c0", "transactTime": 1684804350068,
+        "price": "23450.00000000", "origQty": "0.00847000", "executedQty": "0.00001000",
+        "origQuoteOrderQty": "0.000000", "cummulativeQuoteQty": "0.23450000", "status": "CANCELED",
+        "timeInForce": "GTC", "type": "LIMIT", "side": "SELL", "selfTradePreventionMode": "NONE"},
+      "newOrderResponse": {"symbol": "BTCUSDT", "orderId": 12569099453, "orderListId": -1,
+        "clientOrderId": "bX5wROblo6YeDwa9iTLeyY", "transactTime": 1660813156959, "price": "23416.10000000",
+        "origQty": "0.00847000", "executedQty": "0.00000000", "origQuoteOrderQty": "0.000000",
+        "cummulativeQuoteQty": "0.00000000", "status": "NEW", "timeInForce": "GTC", "type": "LIMIT",
+        "side": "SELL", "selfTradePreventionMode": "NONE"}},
+    "rateLimits": [{"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 50, "count": 1}]})",
+                                   env)
+                  .ok());
+  ASSERT_TRUE(d.decode_cancel_replace(kWsResult, cr).ok());
+  EXPECT_EQ(cr.cancel_result, "SUCCESS");
+  ASSERT_TRUE(cr.has_cancel);
+  EXPECT_EQ(cr.cancel.order_id, 125690984230u);
+  EXPECT_EQ(cr.cancel.executed_qty.raw, 1000);
+  ASSERT_TRUE(cr.has_new_order);
+  EXPECT_EQ(cr.new_order.order_id, 12569099453u);
+  EXPECT_EQ(cr.new_order.price.raw, 2341610000000);
+
+  ASSERT_TRUE(d.decode_ws_envelope(R"({"id": "b220edfe", "status": 409, "error": {"code": -2021,
+    "msg": "Order cancel-replace partially failed.", "data": {"cancelResult": "SUCCESS", "newOrderResult": "FAILURE",
+      "cancelResponse": {"symbol": "BTCUSDT", "origClientOrderId": "4d96324ff9d44481926157", "orderId": 125690984230,
+        "orderListId": -1, "clientOrderId": "91fe37ce9e69c90d6358c0", "transactTime": 1684804350068,
+        "price": "23450.00000000", "origQty": "0.00847000", "executedQty": "0.00001000",
+        "origQuoteOrderQty": "0.000000", "cummulativeQuoteQty": "0.23450000", "status": "CANCELED",
+        "timeInForce": "GTC", "type": "LIMIT", "side": "SELL", "selfTradePreventionMode": "NONE"},
+      "newOrderResponse": {"code": -2010, "msg": "Order would immediately match and take."}}}})",
+                                   env)
+                  .ok());
+  EXPECT_EQ(env.status, 409);
+  EXPECT_EQ(env.error.code, -2021);
+  ASSERT_TRUE(env.error_has_data);
+  ASSERT_TRUE(d.decode_cancel_replace(kWsResult, cr).ok());
+  EXPECT_TRUE(cr.has_cancel);
+  EXPECT_FALSE(cr.has_new_order);
+  EXPECT_EQ(cr.new_order_error.code, -2010);
+  EXPECT_EQ(cr.new_order_result, "FAILURE");
+
+  // REST failure body, STOP_ON_FAILURE: the new order was not attempted (null).
+  ASSERT_TRUE(d.decode_cancel_replace(R"({"code": -2022, "msg": "Order cancel-replace failed.", "data": {
+      "cancelResult": "FAILURE", "newOrderResult": "NOT_ATTEMPTED",
+      "cancelResponse": {"code": -2011, "msg": "Unknown order sent."}, "newOrderResponse": null}})",
+                                      cr)
+                  .ok());
+  EXPECT_FALSE(cr.has_cancel);
+  EXPECT_EQ(cr.cancel_error.code, -2011);
+  EXPECT_EQ(cr.cancel_error.msg, "Unknown order sent.");
+  EXPECT_FALSE(cr.has_new_order);
+  EXPECT_EQ(cr.new_order_error.code, 0);
+  EXPECT_EQ(cr.new_order_result, "NOT_ATTEMPTED");
+  EXPECT_EQ(d.last_api_error().code, -2022);
+
+  // The sim's encoding of the partial failure decodes to the same halves.
+  OrderResult canceled;
+  ASSERT_TRUE(canceled.symbol.assign("BTCUSDT"));
+  ASSERT_TRUE(canceled.client_order_id.assign("c1"));
+  canceled.order_id = 9007199254740993ULL;
+  canceled.status = OrderStatus::kCanceled;
+  canceled.price = px("23450");
+  CancelReplaceReport rep;
+  rep.cancel_result = "SUCCESS";
+  rep.new_order_result = "FAILURE";
+  rep.cancel = &canceled;
+  rep.new_order_error = {-2010, "Order would immediately match and take."};
+  std::string data;
+  encode_cancel_replace(rep, DecimalStyle{}, data);
+  std::string frame;
+  encode_ws_error("\"x\"", 409, -2021, "Order cancel-replace partially failed.", {}, frame, data);
+  ASSERT_TRUE(d.decode_ws_envelope(frame, env).ok()) << frame;
+  ASSERT_TRUE(d.decode_cancel_replace(kWsResult, cr).ok()) << frame;
+  EXPECT_EQ(cr.cancel.order_id, canceled.order_id);
+  EXPECT_EQ(cr.cancel.price, canceled.price);
+  EXPECT_EQ(cr.new_order_error.msg, "Order would immediately match and take.");
+  rep.new_order_error = {};
+  rep.new_order_result = "NOT_ATTEMPTED";
+  data.clear();
+  encode_cancel_replace(rep, DecimalStyle{}, data);
+  EXPECT_NE(data.find("\"newOrderResponse\":null"), std::string::npos) << data;
+}
+
 // Malformed bodies: a clear error naming the field, never a crash.
 TEST(OrderResponses, MalformedBodiesNameTheProblem) {
   ResponseDecoder d;
