@@ -87,7 +87,7 @@ class FixedBuffer : public Buffer {
 // Short text inline (symbols, client order ids, assets): no allocation when decoding or encoding.
 // Symbols may be UTF-8 (the Spot testnet lists Chinese-character symbols), hence the room.
 template <std::size_t N>
-struct FixedString {
+struct InlineString {
   char data[N] = {};
   uint16_t len = 0;
 
@@ -99,12 +99,12 @@ struct FixedString {
   }
   [[nodiscard]] std::string_view view() const { return {data, len}; }
   [[nodiscard]] bool empty() const { return len == 0; }
-  friend bool operator==(const FixedString& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const InlineString& a, std::string_view b) { return a.view() == b; }
 };
-using SymbolText = FixedString<64>;
-using ClientIdText = FixedString<64>;  // Binance allows 36 chars (spot) / 32 (futures); room to spare
-using AssetText = FixedString<32>;
-using ShortText = FixedString<32>;  // enum-like values dmabot passes through (stp mode, workingType)
+using SymbolText = InlineString<64>;
+using ClientIdText = InlineString<64>;  // Binance allows 36 chars (spot) / 32 (futures); room to spare
+using AssetText = InlineString<32>;
+using ShortText = InlineString<32>;  // enum-like values dmabot passes through (stp mode, workingType)
 
 // ---------------------------------------------------------------------------------------------------
 // Parameter lists
@@ -336,7 +336,7 @@ struct ErrorBody {
 };
 
 // A `rateLimits` entry of a WebSocket API response.
-struct RateLimit {
+struct RateLimitStatus {
   ShortText rate_limit_type;  // REQUEST_WEIGHT, ORDERS, RAW_REQUESTS
   ShortText interval;         // SECOND, MINUTE, HOUR, DAY
   int interval_num = 0;
@@ -344,7 +344,7 @@ struct RateLimit {
   int64_t count = 0;
 };
 
-struct SpotBalance {
+struct SpotAssetBalance {
   AssetText asset;
   core::Qty free;
   core::Qty locked;
@@ -392,7 +392,7 @@ struct FuturesAssetBalance {
 };
 
 // A USD-M position: /fapi/v2|v3/positionRisk entry or /fapi/v3/account `positions` entry.
-struct FuturesPosition {
+struct FuturesPositionInfo {
   SymbolText symbol;
   PositionSide position_side = PositionSide::kBoth;
   core::Qty position_amt;  // signed: < 0 is short in one-way mode

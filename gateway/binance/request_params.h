@@ -15,9 +15,9 @@
 //     a decimal that is none -> -1100 with Binance's legal range; a 9th decimal -> -1111; an integer
 //     that overflows -> -1108; side/type/timeInForce outside the enum -> -1117/-1116/-1115.
 //   - Unknown parameters: every getter marks its parameter read; check_all_read() then answers
-//     -1104 "Not all sent parameters were read; read 'N' parameter(s) but was sent 'M'." for Spot
-//     (its REST and WebSocket API reject unknown parameters that way). USD-M ignores them, so the sim
-//     need not call it there.
+//     -1104 "Not all sent parameters were read; read 'N' parameter(s) but was sent 'M'." (Spot's
+//     answer to a parameter the endpoint does not take). Whether USD-M rejects unknown parameters
+//     is not documented; the sim decides per product whether to call it.
 // Signature payloads: rest_signature_payload() is the raw query string followed by the raw body, the
 // `signature` pair removed (what Binance's REST signing covers); ws_signature_payload() is every param
 // but `signature`, sorted by name, `k=v` joined by '&' (the WebSocket API rule).

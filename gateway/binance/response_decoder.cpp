@@ -46,7 +46,7 @@ DecodeResult get_string(const dom::object& o, std::string_view key, std::string_
 }
 
 template <std::size_t N>
-DecodeResult get_text(const dom::object& o, std::string_view key, FixedString<N>& out, Need need) {
+DecodeResult get_text(const dom::object& o, std::string_view key, InlineString<N>& out, Need need) {
   std::string_view s;
   bool found = false;
   DMABOT_TRY(get_string(o, key, s, need, &found));
@@ -254,8 +254,8 @@ DecodeResult decode_futures_asset(const dom::object& o, FuturesAssetBalance& a) 
   return kOk;
 }
 
-DecodeResult decode_position(const dom::object& o, FuturesPosition& p) {
-  p = FuturesPosition{};
+DecodeResult decode_position(const dom::object& o, FuturesPositionInfo& p) {
+  p = FuturesPositionInfo{};
   constexpr Need kOpt = Need::kOptional;
   constexpr Sign kS = Sign::kSigned;
   constexpr Digits kT = Digits::kTruncate;
@@ -315,8 +315,8 @@ DecodeResult decode_trade(const dom::object& o, Product product, AccountTrade& t
   return kOk;
 }
 
-DecodeResult decode_rate_limit(const dom::object& o, RateLimit& r) {
-  r = RateLimit{};
+DecodeResult decode_rate_limit(const dom::object& o, RateLimitStatus& r) {
+  r = RateLimitStatus{};
   DMABOT_TRY(get_text(o, "rateLimitType", r.rate_limit_type, Need::kRequired));
   DMABOT_TRY(get_text(o, "interval", r.interval, Need::kRequired));
   DMABOT_TRY(get_int(o, "intervalNum", r.interval_num, Need::kRequired));
@@ -388,11 +388,11 @@ struct ResponseDecoder::Impl {
   bool have_ws_result = false;
   std::vector<Fill> fills;
   std::vector<OrderResult> orders;
-  std::vector<SpotBalance> balances;
+  std::vector<SpotAssetBalance> balances;
   std::vector<FuturesAssetBalance> assets;
-  std::vector<FuturesPosition> positions;
+  std::vector<FuturesPositionInfo> positions;
   std::vector<AccountTrade> trades;
-  std::vector<RateLimit> rate_limits;
+  std::vector<RateLimitStatus> rate_limits;
   ErrorBody api_error;
 
   Impl() {
@@ -509,7 +509,7 @@ DecodeResult ResponseDecoder::decode_orders(DecodeInput in, Product product, std
 }
 
 DecodeResult ResponseDecoder::decode_spot_account(DecodeInput in, SpotAccount& out,
-                                                  std::span<const SpotBalance>& balances) {
+                                                  std::span<const SpotAssetBalance>& balances) {
   Impl& m = *impl_;
   m.balances.clear();
   balances = {};
@@ -543,7 +543,7 @@ DecodeResult ResponseDecoder::decode_spot_account(DecodeInput in, SpotAccount& o
   for (dom::element e : a) {
     dom::object b;
     DMABOT_TRY(as_object(e, b, "balances"));
-    SpotBalance& sb = m.balances.emplace_back();
+    SpotAssetBalance& sb = m.balances.emplace_back();
     DMABOT_TRY(get_text(b, "asset", sb.asset, Need::kRequired));
     DMABOT_TRY(get_dec(b, "free", sb.free, Need::kRequired));
     DMABOT_TRY(get_dec(b, "locked", sb.locked, Need::kRequired));
@@ -554,7 +554,7 @@ DecodeResult ResponseDecoder::decode_spot_account(DecodeInput in, SpotAccount& o
 
 DecodeResult ResponseDecoder::decode_futures_account(DecodeInput in, FuturesAccount& out,
                                                      std::span<const FuturesAssetBalance>& assets,
-                                                     std::span<const FuturesPosition>& positions) {
+                                                     std::span<const FuturesPositionInfo>& positions) {
   Impl& m = *impl_;
   m.assets.clear();
   m.positions.clear();
@@ -616,7 +616,7 @@ DecodeResult ResponseDecoder::decode_futures_balances(DecodeInput in, std::span<
   return kOk;
 }
 
-DecodeResult ResponseDecoder::decode_positions(DecodeInput in, std::span<const FuturesPosition>& out) {
+DecodeResult ResponseDecoder::decode_positions(DecodeInput in, std::span<const FuturesPositionInfo>& out) {
   Impl& m = *impl_;
   m.positions.clear();
   out = {};
@@ -652,7 +652,7 @@ DecodeResult ResponseDecoder::decode_server_time(DecodeInput in, int64_t& server
   return get_i64(o, "serverTime", server_time_ms, Need::kRequired);
 }
 
-DecodeResult ResponseDecoder::decode_listen_key(DecodeInput in, FixedString<128>& listen_key) {
+DecodeResult ResponseDecoder::decode_listen_key(DecodeInput in, InlineString<128>& listen_key) {
   dom::object o;
   DMABOT_TRY(impl_->object_root(in, o, "listenKey"));
   return get_text(o, "listenKey", listen_key, Need::kRequired);

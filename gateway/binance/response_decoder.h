@@ -76,7 +76,7 @@ struct DecodeInput {
 // The WebSocket API envelope. `id` is the text of the id (a JSON string's contents, or a number's
 // digits); the sim echoes whatever type the request used.
 struct WsEnvelope {
-  FixedString<80> id;
+  InlineString<80> id;
   bool id_is_string = false;
   bool id_is_null = false;
   int status = 0;
@@ -84,7 +84,7 @@ struct WsEnvelope {
   ErrorBody error;
   // The error carries `data` (cancel-replace failures): kWsResult then reads that `data`.
   bool error_has_data = false;
-  std::span<const RateLimit> rate_limits;
+  std::span<const RateLimitStatus> rate_limits;
 };
 
 class ResponseDecoder {
@@ -101,19 +101,19 @@ class ResponseDecoder {
   // openOrders (GET), spot DELETE openOrders (order-list entries are skipped: dmabot places none).
   [[nodiscard]] DecodeResult decode_orders(DecodeInput in, Product product, std::span<const OrderResult>& out);
   [[nodiscard]] DecodeResult decode_spot_account(DecodeInput in, SpotAccount& out,
-                                                 std::span<const SpotBalance>& balances);
+                                                 std::span<const SpotAssetBalance>& balances);
   // /fapi/v2/account and /fapi/v3/account.
   [[nodiscard]] DecodeResult decode_futures_account(DecodeInput in, FuturesAccount& out,
                                                     std::span<const FuturesAssetBalance>& assets,
-                                                    std::span<const FuturesPosition>& positions);
+                                                    std::span<const FuturesPositionInfo>& positions);
   // /fapi/v2/balance and /fapi/v3/balance.
   [[nodiscard]] DecodeResult decode_futures_balances(DecodeInput in, std::span<const FuturesAssetBalance>& out);
   // /fapi/v2/positionRisk and /fapi/v3/positionRisk.
-  [[nodiscard]] DecodeResult decode_positions(DecodeInput in, std::span<const FuturesPosition>& out);
+  [[nodiscard]] DecodeResult decode_positions(DecodeInput in, std::span<const FuturesPositionInfo>& out);
   // GET /api/v3/myTrades (spot) or GET /fapi/v1/userTrades (futures).
   [[nodiscard]] DecodeResult decode_trades(DecodeInput in, Product product, std::span<const AccountTrade>& out);
   [[nodiscard]] DecodeResult decode_server_time(DecodeInput in, int64_t& server_time_ms);
-  [[nodiscard]] DecodeResult decode_listen_key(DecodeInput in, FixedString<128>& listen_key);
+  [[nodiscard]] DecodeResult decode_listen_key(DecodeInput in, InlineString<128>& listen_key);
   [[nodiscard]] DecodeResult decode_leverage(DecodeInput in, LeverageResult& out);
   // Spot cancel-replace: the success body/result, or a failure's `data` (REST: the error body itself,
   // {"code":-2022,"msg":..,"data":{..}}; WebSocket API: kWsResult after an envelope whose error has

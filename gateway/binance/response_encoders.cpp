@@ -190,7 +190,7 @@ void encode_spot_open_orders(std::span<const OrderResult> orders, const DecimalS
   array(orders, out, [&](const OrderResult& o) { encode_spot_query(o, s, out); });
 }
 
-void encode_spot_account(const SpotAccount& a, std::span<const SpotBalance> balances, std::string& out) {
+void encode_spot_account(const SpotAccount& a, std::span<const SpotAssetBalance> balances, std::string& out) {
   Obj j(out);
   j.num("makerCommission", a.maker_commission)
       .num("takerCommission", a.taker_commission)
@@ -210,7 +210,7 @@ void encode_spot_account(const SpotAccount& a, std::span<const SpotBalance> bala
       .boolean("preventSor", a.prevent_sor)
       .num("updateTime", a.update_time_ms)
       .str("accountType", a.account_type.empty() ? std::string_view("SPOT") : a.account_type.view());
-  array(balances, j.open("balances"), [&](const SpotBalance& b) {
+  array(balances, j.open("balances"), [&](const SpotAssetBalance& b) {
     Obj(out).str("asset", b.asset.view()).dec("free", b.free.raw, k8).dec("locked", b.locked.raw, k8).close();
   });
   j.raw("permissions", "[\"SPOT\"]").unum("uid", a.uid);
@@ -295,7 +295,7 @@ void encode_futures_open_orders(std::span<const OrderResult> orders, const Decim
 }
 
 void encode_futures_account(const FuturesAccount& a, std::span<const FuturesAssetBalance> assets,
-                            std::span<const FuturesPosition> positions, int version, std::string& out) {
+                            std::span<const FuturesPositionInfo> positions, int version, std::string& out) {
   Obj j(out);
   if (version == 2) {
     j.num("feeTier", 0)
@@ -335,7 +335,7 @@ void encode_futures_account(const FuturesAccount& a, std::span<const FuturesAsse
     if (version == 2) o.boolean("marginAvailable", x.margin_available);
     o.num("updateTime", x.update_time_ms).close();
   });
-  array(positions, j.open("positions"), [&](const FuturesPosition& p) {
+  array(positions, j.open("positions"), [&](const FuturesPositionInfo& p) {
     Obj o(out);
     o.str("symbol", p.symbol.view());
     if (version == 2) {
@@ -384,9 +384,9 @@ void encode_futures_balances(std::span<const FuturesAssetBalance> balances, std:
   });
 }
 
-void encode_position_risk(std::span<const FuturesPosition> positions, int version, const DecimalStyle& s,
+void encode_position_risk(std::span<const FuturesPositionInfo> positions, int version, const DecimalStyle& s,
                           std::string& out) {
-  array(positions, out, [&](const FuturesPosition& p) {
+  array(positions, out, [&](const FuturesPositionInfo& p) {
     Obj o(out);
     if (version == 2) {
       o.dec("entryPrice", p.entry_price.raw, s.price)
@@ -510,9 +510,9 @@ void encode_session_status(const SessionStatus& s, std::string& out) {
 }
 
 namespace {
-void rate_limits_field(Obj& j, std::span<const RateLimit> limits, std::string& out) {
+void rate_limits_field(Obj& j, std::span<const RateLimitStatus> limits, std::string& out) {
   if (limits.empty()) return;
-  array(limits, j.open("rateLimits"), [&](const RateLimit& r) {
+  array(limits, j.open("rateLimits"), [&](const RateLimitStatus& r) {
     Obj(out)
         .str("rateLimitType", r.rate_limit_type.view())
         .str("interval", r.interval.view())
@@ -525,7 +525,7 @@ void rate_limits_field(Obj& j, std::span<const RateLimit> limits, std::string& o
 }  // namespace
 
 void encode_ws_result(std::string_view id_json, int status, std::string_view result_json,
-                      std::span<const RateLimit> rate_limits, std::string& out) {
+                      std::span<const RateLimitStatus> rate_limits, std::string& out) {
   Obj j(out);
   j.raw("id", id_json.empty() ? std::string_view("null") : id_json).num("status", status).raw("result", result_json);
   rate_limits_field(j, rate_limits, out);
@@ -533,7 +533,7 @@ void encode_ws_result(std::string_view id_json, int status, std::string_view res
 }
 
 void encode_ws_error(std::string_view id_json, int status, int code, std::string_view msg,
-                     std::span<const RateLimit> rate_limits, std::string& out, std::string_view data_json) {
+                     std::span<const RateLimitStatus> rate_limits, std::string& out, std::string_view data_json) {
   Obj j(out);
   j.raw("id", id_json.empty() ? std::string_view("null") : id_json).num("status", status);
   encode_error(code, msg, j.open("error"), data_json);

@@ -38,7 +38,7 @@ void encode_spot_cancel_all(std::span<const OrderResult> orders, const DecimalSt
 // Spot GET /api/v3/order (one) and GET /api/v3/openOrders (array).
 void encode_spot_query(const OrderResult& o, const DecimalStyle& style, std::string& out);
 void encode_spot_open_orders(std::span<const OrderResult> orders, const DecimalStyle& style, std::string& out);
-void encode_spot_account(const SpotAccount& a, std::span<const SpotBalance> balances, std::string& out);
+void encode_spot_account(const SpotAccount& a, std::span<const SpotAssetBalance> balances, std::string& out);
 void encode_spot_my_trades(std::span<const AccountTrade> trades, const DecimalStyle& style, std::string& out);
 
 // Futures POST/DELETE /fapi/v1/order (query_shape=false) or GET /fapi/v1/order (query_shape=true:
@@ -47,11 +47,11 @@ void encode_futures_order(const OrderResult& o, const DecimalStyle& style, bool 
 void encode_futures_open_orders(std::span<const OrderResult> orders, const DecimalStyle& style, std::string& out);
 // version 2 or 3 (/fapi/v2/account, /fapi/v3/account).
 void encode_futures_account(const FuturesAccount& a, std::span<const FuturesAssetBalance> assets,
-                            std::span<const FuturesPosition> positions, int version, std::string& out);
+                            std::span<const FuturesPositionInfo> positions, int version, std::string& out);
 // /fapi/v2/balance and /fapi/v3/balance (same shape).
 void encode_futures_balances(std::span<const FuturesAssetBalance> balances, std::string& out);
 // /fapi/v2/positionRisk (version 2) or /fapi/v3/positionRisk (version 3).
-void encode_position_risk(std::span<const FuturesPosition> positions, int version, const DecimalStyle& style,
+void encode_position_risk(std::span<const FuturesPositionInfo> positions, int version, const DecimalStyle& style,
                           std::string& out);
 void encode_futures_user_trades(std::span<const AccountTrade> trades, const DecimalStyle& style, std::string& out);
 void encode_leverage(const LeverageResult& r, std::string& out);
@@ -93,8 +93,8 @@ void encode_session_status(const SessionStatus& s, std::string& out);
 // result_json is a body made by one of the encoders above. rateLimits is left out when empty
 // (returnRateLimits=false).
 void encode_ws_result(std::string_view id_json, int status, std::string_view result_json,
-                      std::span<const RateLimit> rate_limits, std::string& out);
+                      std::span<const RateLimitStatus> rate_limits, std::string& out);
 void encode_ws_error(std::string_view id_json, int status, int code, std::string_view msg,
-                     std::span<const RateLimit> rate_limits, std::string& out, std::string_view data_json = {});
+                     std::span<const RateLimitStatus> rate_limits, std::string& out, std::string_view data_json = {});
 
 }  // namespace dmabot::binance

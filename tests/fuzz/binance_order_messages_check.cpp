@@ -151,13 +151,13 @@ std::string check_decoders(std::string_view input) {
   ErrorBody err;
   std::span<const OrderResult> orders;
   SpotAccount sa;
-  std::span<const SpotBalance> sb;
+  std::span<const SpotAssetBalance> sb;
   FuturesAccount fa;
   std::span<const FuturesAssetBalance> fab;
-  std::span<const FuturesPosition> fp;
+  std::span<const FuturesPositionInfo> fp;
   std::span<const AccountTrade> tr;
   int64_t t = 0;
-  FixedString<128> key;
+  InlineString<128> key;
   LeverageResult lev;
   CancelReplaceResult cr;
   WsEnvelope env;

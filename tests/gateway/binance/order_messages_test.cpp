@@ -456,7 +456,7 @@ TEST(OrderResponses, FuturesOrderRestAndWsEnvelope) {
 TEST(OrderResponses, SpotAccountAndMyTrades) {
   ResponseDecoder d;
   SpotAccount a;
-  std::span<const SpotBalance> bal;
+  std::span<const SpotAssetBalance> bal;
   // rest-api.md "Account information" response.
   ASSERT_TRUE(d.decode_spot_account(R"({"makerCommission": 15, "takerCommission": 15, "buyerCommission": 0,
     "sellerCommission": 0, "commissionRates": {"maker": "0.00150000", "taker": "0.00150000", "buyer": "0.00000000",
@@ -494,7 +494,7 @@ TEST(OrderResponses, SpotAccountAndMyTrades) {
 
 TEST(OrderResponses, FuturesPositionsBalancesAccountAndTrades) {
   ResponseDecoder d;
-  std::span<const FuturesPosition> pos;
+  std::span<const FuturesPositionInfo> pos;
   // USD-M "Position Information V3" examples (one-way and hedge mode).
   ASSERT_TRUE(d.decode_positions(R"([
     {"symbol": "ADAUSDT", "positionSide": "BOTH", "positionAmt": "30", "entryPrice": "0.385",
@@ -541,7 +541,7 @@ TEST(OrderResponses, FuturesPositionsBalancesAccountAndTrades) {
   EXPECT_EQ(bal[0].account_alias, "SgsR");
 
   FuturesAccount acc;
-  std::span<const FuturesPosition> ap;
+  std::span<const FuturesPositionInfo> ap;
   ASSERT_TRUE(d.decode_futures_account(R"({"totalInitialMargin": "0.00000000", "totalMaintMargin": "0.00000000",
     "totalWalletBalance": "103.12345678", "totalUnrealizedProfit": "-0.5", "totalMarginBalance": "102.62345678",
     "totalPositionInitialMargin": "0.00000000", "totalOpenOrderInitialMargin": "0.00000000",
@@ -583,7 +583,7 @@ TEST(OrderResponses, SmallBodiesAndErrors) {
   int64_t t = 0;
   ASSERT_TRUE(d.decode_server_time(R"({"serverTime": 1499827319559})", t).ok());
   EXPECT_EQ(t, 1499827319559);
-  FixedString<128> key;
+  InlineString<128> key;
   ASSERT_TRUE(
       d.decode_listen_key(R"({"listenKey": "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1"})", key)
           .ok());
@@ -750,7 +750,7 @@ TEST(OrderResponses, MalformedBodiesNameTheProblem) {
   WsEnvelope env;
   EXPECT_EQ(d.decode_ws_envelope(R"({"id":"1","status":200})", env).error, DecodeError::kMissingField);
   EXPECT_EQ(d.decode_ws_envelope(R"({"id":[1],"status":200,"result":{}})", env).error, DecodeError::kWrongType);
-  std::span<const FuturesPosition> pos;
+  std::span<const FuturesPositionInfo> pos;
   EXPECT_EQ(d.decode_positions(R"({"symbol":"x"})", pos).error, DecodeError::kNotArray);
   EXPECT_EQ(d.decode_positions(R"([{"symbol":"x","positionAmt":"abc"}])", pos).error, DecodeError::kBadDecimal);
 }
@@ -1042,14 +1042,14 @@ TEST(RoundTrip, AccountsPositionsTradesAndEnvelopes) {
   a.maker_commission = 10;
   a.commission_maker = px("0.001");
   a.uid = 354937868;
-  std::vector<SpotBalance> bal(1);
+  std::vector<SpotAssetBalance> bal(1);
   ASSERT_TRUE(bal[0].asset.assign("USDT"));
   bal[0].free = qty("10000");
   bal[0].locked = qty("0.00000001");
   std::string body;
   encode_spot_account(a, bal, body);
   SpotAccount a2;
-  std::span<const SpotBalance> bal2;
+  std::span<const SpotAssetBalance> bal2;
   ASSERT_TRUE(d.decode_spot_account(body, a2, bal2).ok()) << body;
   EXPECT_EQ(a2.maker_commission, 10);
   EXPECT_EQ(a2.commission_maker, a.commission_maker);
@@ -1057,7 +1057,7 @@ TEST(RoundTrip, AccountsPositionsTradesAndEnvelopes) {
   ASSERT_EQ(bal2.size(), 1u);
   EXPECT_EQ(bal2[0].locked.raw, 1);
 
-  std::vector<FuturesPosition> pos(1);
+  std::vector<FuturesPositionInfo> pos(1);
   ASSERT_TRUE(pos[0].symbol.assign("BTCUSDT"));
   pos[0].position_amt = qty("-0.003");
   pos[0].entry_price = px("61000.5");
@@ -1068,7 +1068,7 @@ TEST(RoundTrip, AccountsPositionsTradesAndEnvelopes) {
   for (int version : {2, 3}) {
     body.clear();
     encode_position_risk(pos, version, DecimalStyle{1, 3, 8}, body);
-    std::span<const FuturesPosition> back;
+    std::span<const FuturesPositionInfo> back;
     ASSERT_TRUE(d.decode_positions(body, back).ok()) << body;
     ASSERT_EQ(back.size(), 1u);
     EXPECT_EQ(back[0].position_amt, pos[0].position_amt);
@@ -1090,7 +1090,7 @@ TEST(RoundTrip, AccountsPositionsTradesAndEnvelopes) {
     encode_futures_account(fa, assets, pos, version, body);
     FuturesAccount fa2;
     std::span<const FuturesAssetBalance> as2;
-    std::span<const FuturesPosition> ps2;
+    std::span<const FuturesPositionInfo> ps2;
     ASSERT_TRUE(d.decode_futures_account(body, fa2, as2, ps2).ok()) << body;
     EXPECT_EQ(fa2.total_wallet_balance, fa.total_wallet_balance);
     EXPECT_EQ(fa2.available_balance, fa.available_balance);
@@ -1138,7 +1138,7 @@ TEST(RoundTrip, AccountsPositionsTradesAndEnvelopes) {
   }
 
   // Envelopes with rate limits, the id echoed with its type.
-  std::vector<RateLimit> rl(1);
+  std::vector<RateLimitStatus> rl(1);
   ASSERT_TRUE(rl[0].rate_limit_type.assign("REQUEST_WEIGHT"));
   ASSERT_TRUE(rl[0].interval.assign("MINUTE"));
   rl[0].interval_num = 1;
