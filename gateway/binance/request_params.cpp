@@ -148,6 +148,7 @@ ApiError RequestParams::add_rest_part(std::string_view part, bool from_body, std
     return duplicate();
   }
   if (entries_.size() == kMaxParams) return too_many();
+  e.from_body = from_body;
   entries_.push_back(e);
   return kOk;
 }
@@ -221,6 +222,41 @@ ApiError RequestParams::parse_ws_request(std::string_view frame) {
   return kOk;
 }
 
+namespace {
+// JavaScript's encodeURIComponent: keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ), escapes every other byte.
+void append_uri_component(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      std::string_view("-_.!~*'()").find(ch) != std::string_view::npos;
+    if (keep) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+}
+}  // namespace
+
+std::string RequestParams::rest_signature_payload_uri_component() const {
+  std::string out;
+  for (int part = 0; part < 2; ++part) {
+    bool first = true;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].from_body != (part == 1) || name(i) == "signature") continue;
+      if (!first) out.push_back('&');
+      first = false;
+      append_uri_component(out, name(i));
+      out.push_back('=');
+      append_uri_component(out, value(i));
+    }
+  }
+  return out;
+}
+
 std::string RequestParams::ws_signature_payload(PayloadEncoding encoding) const {
   std::vector<std::size_t> order;
   order.reserve(entries_.size());
@@ -235,20 +271,8 @@ std::string RequestParams::ws_signature_payload(PayloadEncoding encoding) const 
     const std::string_view v = value(order[k]);
     if (encoding == PayloadEncoding::kRaw) {
       out.append(v.data(), v.size());
-      continue;
-    }
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    for (char ch : v) {
-      const auto c = static_cast<unsigned char>(ch);
-      const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        std::string_view("-_.!~*'()").find(ch) != std::string_view::npos;
-      if (keep) {
-        out.push_back(ch);
-      } else {
-        out.push_back('%');
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-      }
+    } else {
+      append_uri_component(out, v);
     }
   }
   return out;

@@ -75,6 +75,12 @@ class RequestParams {
   void mark_read(std::string_view name);
 
   [[nodiscard]] const std::string& rest_signature_payload() const { return rest_payload_; }
+  // What Binance's official Node connectors sign for REST (each decoded `k=v` re-encoded with
+  // encodeURIComponent, `&`-joined, query part then body part, signature left out). It equals
+  // rest_signature_payload() for plain ASCII values; the connectors put `a b~!` on the wire as
+  // `a+b%7E%21` but sign `a%20b~!` (see /work/wt/notes/connectors.md), so a sim that wants to accept
+  // them may verify against this too.
+  [[nodiscard]] std::string rest_signature_payload_uri_component() const;
   // kRaw is Binance's documented WebSocket API rule (values as UTF-8 text); kUriComponent is what
   // Binance's official Node connectors sign (each value through encodeURIComponent): identical for
   // plain ASCII ids, different for non-ASCII symbols, spaces, '/', '+', '='. The sim may accept both.
@@ -105,6 +111,7 @@ class RequestParams {
   struct Entry {
     uint32_t name_off, name_len, value_off, value_len;
     bool read;
+    bool from_body;
   };
   struct Json;
   void reset();

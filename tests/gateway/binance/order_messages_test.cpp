@@ -813,6 +813,13 @@ TEST(RequestParamsTest, PercentDecodingQueryBodyMixAndDuplicates) {
             "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY"
             "newClientOrderId=a+b%2Fc&side=SELL");
 
+  // The Node connectors' case (notes/connectors.md): `a b~!(x)*` goes on the wire as URLSearchParams
+  // writes it, but is signed as encodeURIComponent writes it.
+  ASSERT_TRUE(p.parse_rest("symbol=BTCUSDT&newClientOrderId=a+b%7E%21%28x%29*&timestamp=1&signature=ff", "").ok());
+  EXPECT_EQ(p.peek("newClientOrderId"), "a b~!(x)*");
+  EXPECT_EQ(p.rest_signature_payload(), "symbol=BTCUSDT&newClientOrderId=a+b%7E%21%28x%29*&timestamp=1");
+  EXPECT_EQ(p.rest_signature_payload_uri_component(), "symbol=BTCUSDT&newClientOrderId=a%20b~!(x)*&timestamp=1");
+
   ApiError e = p.parse_rest("symbol=A&symbol=B", "");
   EXPECT_EQ(e.code, -1101);
   EXPECT_EQ(e.msg, "Duplicate values for a parameter detected.");
