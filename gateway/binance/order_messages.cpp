@@ -8,36 +8,50 @@ namespace {
 constexpr char kHexUpper[] = "0123456789ABCDEF";
 constexpr char kHexLower[] = "0123456789abcdef";
 
-// RFC 3986 unreserved: the only bytes a percent-encoder may leave as they are.
-constexpr bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.' || c == '~';
-}
+// RFC 3986 unreserved: the only bytes a percent-encoder may leave as they are. A table: this runs
+// per byte of every request.
+constexpr std::array<bool, 256> kUnreserved = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~';
+  }
+  return t;
+}();
 
+// Runs of unreserved bytes are copied whole; everything else becomes %XX.
 bool append_percent_encoded(Buffer& out, std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      if (!out.push_back(ch)) return false;
-    } else {
-      const char esc[3] = {'%', kHexUpper[c >> 4], kHexUpper[c & 0xF]};
-      if (!out.append({esc, 3})) return false;
-    }
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    while (run < s.size() && kUnreserved[static_cast<unsigned char>(s[run])]) ++run;
+    if (run > i && !out.append(s.substr(i, run - i))) return false;
+    if (run == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[run]);
+    const char esc[3] = {'%', kHexUpper[c >> 4], kHexUpper[c & 0xF]};
+    if (!out.append({esc, 3})) return false;
+    i = run + 1;
   }
   return true;
 }
 
+// Runs of bytes JSON takes as they are are copied whole; '"', '\\' and control bytes are escaped.
 bool append_json_escaped(Buffer& out, std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      if (!out.push_back('\\') || !out.push_back(ch)) return false;
-    } else if (c < 0x20) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    while (run < s.size() && static_cast<unsigned char>(s[run]) >= 0x20 && s[run] != '"' && s[run] != '\\') ++run;
+    if (run > i && !out.append(s.substr(i, run - i))) return false;
+    if (run == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[run]);
+    if (c >= 0x20) {
+      const char esc[2] = {'\\', s[run]};
+      if (!out.append({esc, 2})) return false;
+    } else {
       const char esc[6] = {'\\', 'u', '0', '0', kHexLower[c >> 4], kHexLower[c & 0xF]};
       if (!out.append({esc, 6})) return false;
-    } else if (!out.push_back(ch)) {
-      return false;
     }
+    i = run + 1;
   }
   return true;
 }

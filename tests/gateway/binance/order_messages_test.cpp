@@ -212,6 +212,17 @@ TEST(OrderRequests, WsShapesWithoutParamsSessionLogonAndEscapedIds) {
   EXPECT_EQ(json.view(), "{\"id\":\"a\\\"b\",\"method\":\"session.logon\",\"params\":{\"apiKey\":\"" +
                              std::string(kDocsApiKey) + "\",\"timestamp\":1649729878532,\"signature\":\"sig+/=\"}}");
 
+  // JSON escapes: quote, backslash, control bytes; UTF-8 as it is.
+  ParamList esc;
+  ASSERT_TRUE(esc.add("newClientOrderId", std::string_view("q\"b\\s\x01\n\xE4\xB8\xAD", 10)));
+  ASSERT_TRUE(encode_ws_request("1", kWsOrderPlace, esc, json, payload));
+  ASSERT_TRUE(finish_ws_request(json, esc, {}));
+  EXPECT_EQ(json.view(),
+            "{\"id\":\"1\",\"method\":\"order.place\",\"params\":{\"newClientOrderId\":"
+            "\"q\\\"b\\\\s\\u0001\\u000a\xE4\xB8\xAD\"}}");
+  RequestParams back;
+  EXPECT_EQ(back.parse_ws_request(json.view()).code, -1100) << "control characters are illegal for Binance";
+
   // After session.logon: no apiKey, no signature, params closed as they are.
   ParamList t;
   ASSERT_TRUE(build_symbol_scope({Product::kSpot, "BTCUSDT", 5, std::nullopt}, t, false));
