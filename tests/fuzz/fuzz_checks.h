@@ -69,3 +69,15 @@ std::span<const Target> targets();
 namespace dmabot::fuzz {
 std::string check_user_data(std::string_view input);
 }  // namespace dmabot::fuzz
+
+namespace dmabot::fuzz {
+// gateway/binance order/account codecs (order_messages.h, request_params.h, response_decoder.h,
+// response_encoders.h). The input is tried as a REST request (first line the query, the rest the form
+// body), as a WebSocket API frame and as every response body. RequestParams never accepts an illegal
+// name/value or a name twice, its getters answer only Binance's codes with a message, and a parsed
+// request re-encoded by the engine's encode_query() parses back to the same params with that query as
+// its signature payload; every decoder answers a DecodeResult; an order that decodes, re-encoded by the
+// sim's encoder, decodes to the same values (fills included). Not part of targets(): it has its own
+// replay test (binance_order_messages_replay_test.cpp) so the shared lists stay untouched.
+std::string check_binance_order_messages(std::string_view input);
+}  // namespace dmabot::fuzz
