@@ -1,6 +1,7 @@
 #include "tools/binance_sim/binance_sim_cli.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -48,6 +49,13 @@ int run_binance_sim(int argc, char** argv) {
                  "warning: binance-sim: --plain-http serves without TLS (debugging only; Binance's official "
                  "connectors refuse http:// base URLs)\n");
 
+  // Official connectors open a keep-alive connection per REST call: allow as many descriptors as the
+  // hard limit permits (the server also evicts idle keep-alive connections when full).
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
   boost::asio::io_context ioc(1);
   // Until the exchange is wired, a stand-in venue answers ping and time (basic_venue.h).
   BasicVenue venue(opt.server.faults.clock_skew_ms);

@@ -210,18 +210,30 @@ class ConnBase : public std::enable_shared_from_this<ConnBase> {
     ++listener_.open;
   }
   virtual ~ConnBase() {
-    --listener_.open;
+    release_slot();
     srv_->conns.erase(id_);
+  }
+  // The connection no longer counts against max_connections (called once it is cut; its handlers may
+  // still be unwinding).
+  void release_slot() {
+    if (released_) return;
+    released_ = true;
+    --listener_.open;
   }
   // Ends the connection at once (TCP close, no close frame): stop, drop fault.
   virtual void cut() = 0;
   [[nodiscard]] virtual bool is_ws() const { return false; }
+  // An HTTP keep-alive connection waiting for its next request: the first to go when the listener is
+  // full (official connectors open a new keep-alive connection per REST call and never reuse it).
+  [[nodiscard]] virtual bool idle() const { return false; }
+  [[nodiscard]] Server::Impl::Listener& listener() const { return listener_; }
   [[nodiscard]] uint64_t conn_id() const { return id_; }
 
  protected:
   std::shared_ptr<Server::Impl> srv_;
   Server::Impl::Listener& listener_;
   uint64_t id_;
+  bool released_ = false;
 };
 
 // ------------------------------------------ WebSocket ----------------------------------------------
@@ -584,7 +596,7 @@ class WsSession final : public WsSessionBase {
   void finish() {
     if (finished_) return;
     finished_ = true;
-    beast::error_code ec;
+    release_slot();
     ping_timer_.cancel();
     age_timer_.cancel();
     write_timer_.cancel();
@@ -640,6 +652,7 @@ class HttpSession final : public ConnBase {
   void cut() override {
     if (done_) return;
     done_ = true;
+    release_slot();
     delay_timer_.cancel();
     beast::error_code ec;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -648,6 +661,7 @@ class HttpSession final : public ConnBase {
 
  private:
   std::shared_ptr<HttpSession> shared() { return std::static_pointer_cast<HttpSession>(shared_from_this()); }
+  bool idle() const override { return idle_ && !done_; }
 
   // An idle keep-alive connection may wait idle_timeout for its next request; once the first byte is
   // there, the whole request must arrive within request_timeout (slowloris bound).
@@ -655,7 +669,9 @@ class HttpSession final : public ConnBase {
     if (done_ || srv_->stopping) return cut();
     if (buffer_.size() > 0) return read_request();
     beast::get_lowest_layer(stream_).expires_after(srv_->opt.limits.idle_timeout);
+    idle_ = true;
     stream_.async_read_some(buffer_.prepare(4096), [self = shared(), this](beast::error_code ec, std::size_t n) {
+      idle_ = false;
       if (ec) {
         if (ec == beast::error::timeout) srv_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
         return cut();
@@ -804,6 +820,7 @@ class HttpSession final : public ConnBase {
   std::optional<http::request_parser<http::string_body>> parser_;
   asio::steady_timer delay_timer_;
   bool done_ = false;
+  bool idle_ = false;
 };
 
 // ------------------------------------------ Listener -----------------------------------------------
@@ -811,13 +828,31 @@ class HttpSession final : public ConnBase {
 void Server::Impl::accept(Listener& l) {
   l.acceptor.async_accept(ioc, [this, &l](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || stopping || !l.acceptor.is_open()) return;
-    if (!ec) on_accept(l, std::move(socket));
-    // EMFILE and the like: keep accepting; the next connection may succeed.
-    accept(l);
+    if (!ec) {
+      on_accept(l, std::move(socket));
+      return accept(l);
+    }
+    // Out of descriptors (EMFILE) and the like: retry shortly instead of spinning on the error.
+    auto t = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+    t->async_wait([this, &l, t](beast::error_code e) {
+      if (!e && !stopping) accept(l);
+    });
   });
 }
 
 void Server::Impl::on_accept(Listener& l, tcp::socket socket) {
+  if (l.open >= opt.limits.max_connections) {
+    // Make room by closing an idle keep-alive connection, if there is one.
+    std::shared_ptr<ConnBase> victim;
+    for (auto& [id, w] : conns) {
+      auto c = w.lock();
+      if (c && &c->listener() == &l && c->idle()) {
+        victim = std::move(c);
+        break;
+      }
+    }
+    if (victim) victim->cut();
+  }
   if (l.open >= opt.limits.max_connections) {
     stats.refused.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
