@@ -1,0 +1,5 @@
+# Tests of binance-sim's network side (included from tests/tools/binance_sim/CMakeLists.txt).
+dmabot_test(NAME binance_sim_transport_test
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/transport_test.cpp
+  DEPS dmabot::binance_sim
+  LABELS integration)
