@@ -197,19 +197,19 @@ std::string parse_sim_args(int argc, char** argv, SimOptions& out) {
       const auto c2 = c1 == std::string_view::npos ? c1 : v.find(':', c1 + 1);
       if (c2 == std::string_view::npos || c1 == 0 || c2 + 1 >= v.size())
         return "--account needs KEY:hmac:SECRET or KEY:ed25519:PUBKEY.pem";  // the value may hold a secret
-      Account acc;
+      AccountFlag acc;
       acc.api_key = std::string(v.substr(0, c1));
       const std::string_view type = v.substr(c1 + 1, c2 - c1 - 1), rest = v.substr(c2 + 1);
       if (type == "hmac") {
-        acc.key_type = Account::KeyType::kHmac;
+        acc.key_type = AccountFlag::KeyType::kHmac;
         acc.secret = std::string(rest);
       } else if (type == "ed25519") {
-        acc.key_type = Account::KeyType::kEd25519;
+        acc.key_type = AccountFlag::KeyType::kEd25519;
         acc.public_key_pem = std::string(rest);
       } else {
         return str_cat("--account ", acc.api_key, ": key type '", type, "' is not hmac or ed25519");
       }
-      for (const Account& o : ex.accounts)
+      for (const AccountFlag& o : ex.accounts)
         if (o.api_key == acc.api_key) return str_cat("--account ", acc.api_key, ": this API key is given twice");
       ex.accounts.push_back(std::move(acc));
     } else if (a == "--balance") {

@@ -69,22 +69,22 @@ struct ServerOptions {
   Faults faults;
 };
 
-struct Account {
+struct AccountFlag {  // --account KEY:TYPE:SECRET|PEM
   std::string api_key;
   enum class KeyType : uint8_t { kHmac, kEd25519 } key_type = KeyType::kHmac;
   std::string secret;          // hmac secret (never printed)
   std::string public_key_pem;  // ed25519: the PEM file's path
 };
 
-struct Balance {
+struct BalanceFlag {  // --balance ASSET=AMOUNT
   std::string asset;
   std::string amount;  // decimal string as given (validated as a non-negative decimal)
 };
 
 // The exchange's flags, parsed and validated here, used by the venue.
 struct ExchangeOptions {
-  std::vector<Account> accounts;
-  std::vector<Balance> balances;
+  std::vector<AccountFlag> accounts;
+  std::vector<BalanceFlag> balances;
   int leverage = 20;
   bool hedge_mode = false;  // --position-mode hedge
   uint64_t seed = 1;
