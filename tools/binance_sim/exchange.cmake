@@ -3,6 +3,8 @@ list(APPEND BINANCE_SIM_SRCS
   ${CMAKE_CURRENT_SOURCE_DIR}/accounts.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/exchange.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/exchange_faults.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/exchange_requests.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/exchange_wire.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/ledger.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/market_driver.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/order_book.cpp

@@ -140,6 +140,7 @@ binance::InstrumentSpec to_instrument(const SymbolConfig& c) {
     s.notional.max_notional = Price::from_raw(c.max_notional_raw);
     s.add_filter(FilterType::kNotional);
     s.cancel_replace_allowed = true;
+    s.quote_order_qty_market_allowed = true;
     s.permissions = {"SPOT"};
     // As the live spot symbols: orders that would trade with their own account expire the maker.
     s.default_stp_mode = "EXPIRE_MAKER";
@@ -393,7 +394,13 @@ ExchangeError Exchange::validate_new(const Account& a, const Market& m, const Ne
   const binance::InstrumentSpec& s = m.spec;
   bool spot = is_spot(s.product);
   // Parameters the checks below need.
-  if (!r.quantity) return mandatory("quantity");
+  if (!r.quantity) {
+    if (spot && r.type == OrderType::kMarket) {
+      return err(ErrorCode::kMandatoryParamEmptyOrMalformed,
+                 "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!");
+    }
+    return mandatory("quantity");
+  }
   bool priced = r.type == OrderType::kLimit || r.type == OrderType::kLimitMaker;
   if (priced && !r.price) return mandatory("price");
   if (r.type == OrderType::kMarket && r.price) return not_required("price");
@@ -717,20 +724,54 @@ FuturesAccountView Exchange::futures_account(const std::string& api_key) const {
 
 // ---------------------------------------------------------------- requests
 
-OrderResult Exchange::new_order(const std::string& api_key, Product p, const NewOrderRequest& req, UnixNanos now) {
+ExchangeError Exchange::plan_quote_order(const Market& m, NewOrderRequest& r) const {
+  if (!is_spot(m.spec.product) || r.type != OrderType::kMarket || r.quantity) return not_required("quoteOrderQty");
+  if (!m.spec.quote_order_qty_market_allowed) {
+    return err(ErrorCode::kNewOrderRejected, "Quote order qty market orders are not support for this symbol.");
+  }
+  int64_t left = r.quote_order_qty->raw;
+  if (left <= 0) return mandatory("quoteOrderQty");
+  Order probe;
+  probe.snap.side = r.side;
+  probe.snap.type = OrderType::kMarket;
+  int64_t step = m.spec.lot.step_size.raw > 0 ? m.spec.lot.step_size.raw : 1;
+  int64_t total = 0;
+  // The quantity the amount takes from the liquidity there is, level by level, on the step grid.
+  for (const Liquidity& l : liquidity(m, probe)) {
+    int64_t by_quote = core::floor_to_step(mul_div(left, core::kScale, l.px.raw), step);
+    int64_t q = std::min(l.qty.raw, by_quote);
+    if (q <= 0) break;
+    total += q;
+    left -= core::notional_raw(l.px, Qty::from_raw(q));
+    if (q < l.qty.raw) break;
+  }
+  if (total == 0)
+    return err(ErrorCode::kNewOrderRejected, "Order book liquidity is less than symbol minimum quantity.");
+  if (total < m.spec.lot.min_qty.raw) {
+    return err(ErrorCode::kNewOrderRejected, "Order book liquidity is less than `LOT_SIZE` filter minimum quantity.");
+  }
+  r.quantity = Qty::from_raw(total);
+  return {};
+}
+
+OrderResult Exchange::new_order(const std::string& api_key, Product p, const NewOrderRequest& in, UnixNanos now) {
   OrderResult res;
-  std::string cid = req.new_client_order_id.value_or("");
+  std::string cid = in.new_client_order_id.value_or("");
   auto fail = [&](ExchangeError e) {
-    record_reject(api_key, p, "order.new", req.symbol, req.side, cid, 0, e, now);
+    record_reject(api_key, p, "order.new", in.symbol, in.side, cid, 0, e, now);
     res.error = std::move(e);
     return res;
   };
   Account* a = account(api_key);
   if (!a) return fail(bad_key());
-  Market* mp = market(p, req.symbol);
+  Market* mp = market(p, in.symbol);
   if (!mp) return fail(bad_symbol());
   Market& m = *mp;
   bool spot = is_spot(p);
+  NewOrderRequest req = in;
+  if (in.quote_order_qty) {
+    if (ExchangeError e = plan_quote_order(m, req); !e.ok()) return fail(std::move(e));
+  }
   if (ExchangeError e = validate_new(*a, m, req); !e.ok()) return fail(std::move(e));
 
   Order o;
@@ -743,6 +784,7 @@ OrderResult Exchange::new_order(const std::string& api_key, Product p, const New
   s.time_in_force = req.time_in_force.value_or(TimeInForce::kGtc);
   s.price = req.price.value_or(Price{});
   s.orig_qty = *req.quantity;
+  s.quote_order_qty = in.quote_order_qty.value_or(Qty{});
   s.reduce_only = req.reduce_only;
   s.position_side = spot ? PositionSide::kBoth : req.position_side.value_or(PositionSide::kBoth);
   if (req.new_order_resp_type) {

@@ -254,6 +254,8 @@ class Exchange {
   Account* account(std::string_view api_key);
 
   ExchangeError validate_new(const Account& acct, const Market& m, const NewOrderRequest& req) const;
+  // Spot MARKET with quoteOrderQty: the quantity the amount takes from the liquidity there is.
+  ExchangeError plan_quote_order(const Market& m, NewOrderRequest& r) const;
   std::vector<Liquidity> liquidity(const Market& m, const Order& taker) const;
   std::string generate_client_id();
   void emit_order(const std::string& api_key, const OrderSnapshot& o, ExecType x, UnixNanos now,

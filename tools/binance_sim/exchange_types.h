@@ -84,6 +84,7 @@ struct NewOrderRequest {
   OrderType type = OrderType::kLimit;
   std::optional<TimeInForce> time_in_force;
   std::optional<Qty> quantity;
+  std::optional<Qty> quote_order_qty;  // spot MARKET: spend (buy) or receive (sell) this much quote
   std::optional<Price> price;
   std::optional<std::string> new_client_order_id;
   std::optional<OrderRespType> new_order_resp_type;
@@ -110,7 +111,8 @@ struct OrderSnapshot {
   TimeInForce time_in_force = TimeInForce::kGtc;
   OrderStatus status = OrderStatus::kNew;
   Price price;  // 0 for MARKET
-  Qty orig_qty;
+  Qty orig_qty;         // quoteOrderQty orders: the quantity the quote amount buys / sells
+  Qty quote_order_qty;  // spot MARKET quoteOrderQty (0 = not used)
   Qty executed_qty;
   int64_t cum_quote_raw = 0;  // cummulativeQuoteQty / cumQuote
   Price avg_price;            // futures avgPrice (cum_quote / executed, truncated to 1e-8)

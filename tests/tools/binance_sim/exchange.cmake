@@ -6,5 +6,7 @@ dmabot_test(NAME binance_sim_exchange_test
     ${CMAKE_CURRENT_SOURCE_DIR}/rate_limiter_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/ledger_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/sim_market_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/exchange_requests_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/exchange_wire_test.cpp
   DEPS dmabot::binance_sim
   LABELS unit)

@@ -233,6 +233,42 @@ TEST_F(SpotExchangeTest, MarketOrdersTakeTheMarketAndExpireWhatFindsNoLiquidity)
             "Account has insufficient balance for requested action.");
 }
 
+TEST_F(SpotExchangeTest, QuoteOrderQtyMarketOrdersSpendOrReceiveTheAmount) {
+  set_top("59990.00", "1", "60000.00", "0.1");
+  ASSERT_TRUE(place("B", limit(OrderSide::kSell, "60010.00", "1")).ok());
+  NewOrderRequest r;
+  r.symbol = "BTCUSDT";
+  r.side = OrderSide::kBuy;
+  r.type = OrderType::kMarket;
+  r.quote_order_qty = qty("9001");
+  // 0.1 at 60000 (6000), then 3001 / 60010 = 0.05000833 → 0.05 on the step grid (3000.5).
+  OrderResult buy = place("A", r);
+  ASSERT_TRUE(buy.ok()) << buy.error.msg;
+  EXPECT_EQ(buy.order.orig_qty, qty("0.15"));
+  EXPECT_EQ(buy.order.executed_qty, qty("0.15"));
+  EXPECT_EQ(buy.order.cum_quote_raw, money("9000.5"));
+  EXPECT_EQ(buy.order.quote_order_qty, qty("9001"));
+  EXPECT_EQ(buy.order.status, OrderStatus::kFilled);
+  EXPECT_EQ(bal("A", "USDT").free, money("90999.5"));
+  r.side = OrderSide::kSell;
+  r.quote_order_qty = qty("599.9");  // 0.01 at 59990
+  OrderResult sell = place("A", r);
+  ASSERT_TRUE(sell.ok()) << sell.error.msg;
+  EXPECT_EQ(sell.order.executed_qty, qty("0.01"));
+  r.quantity = qty("0.01");
+  EXPECT_EQ(place("A", r).error.code, -1106);  // not both
+  r.quantity.reset();
+  r.quote_order_qty.reset();
+  OrderResult neither = place("A", r);
+  EXPECT_EQ(neither.error.code, -1102);
+  EXPECT_EQ(neither.error.msg, "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!");
+  r.quote_order_qty = qty("0.0001");  // buys less than one step
+  EXPECT_EQ(place("A", r).error.msg, "Order book liquidity is less than symbol minimum quantity.");
+  NewOrderRequest lim = limit(OrderSide::kBuy, "59000.00", "0.1");
+  lim.quote_order_qty = qty("100");
+  EXPECT_EQ(place("A", lim).error.code, -1106);
+}
+
 TEST_F(SpotExchangeTest, MarketOrderWithNoLiquidityExpires) {
   OrderResult r = place("A", market_order(OrderSide::kBuy, "0.1"));
   ASSERT_TRUE(r.ok()) << r.error.msg;

@@ -1,0 +1,34 @@
+// tools/binance_sim/exchange_wire.h — the exchange's snapshots as the protocol core's response value
+// types (gateway/binance/order_messages.h), ready for response_encoders.h: orders, fills, account
+// trades, positions, spot and USD-M accounts, leverage.
+//
+// Every field the exchange knows is filled; the ones it does not model keep Binance's neutral value
+// (liquidation price 0, margin type "cross", isolated margin 0, breakeven = entry). For a spot ACK
+// answer the caller sets has_details = false (the encoder then prints the ids only).
+//
+// Threads: pure functions. Allocation: the vectors returned by the account helpers.
+#pragma once
+
+#include <vector>
+
+#include "gateway/binance/order_messages.h"
+#include "tools/binance_sim/exchange.h"
+
+namespace dmabot::binance_sim {
+
+[[nodiscard]] binance::OrderResult to_wire(const OrderSnapshot& o);
+[[nodiscard]] binance::Fill to_wire_fill(const TradeRecord& t);
+[[nodiscard]] binance::AccountTrade to_wire(const TradeRecord& t);
+[[nodiscard]] binance::FuturesPositionInfo to_wire(const PositionSnapshot& p, std::string_view margin_asset = "USDT");
+[[nodiscard]] binance::LeverageResult to_wire(const LeverageResult& r);
+
+// GET /api/v3/account: commissions from the account's spot rates (basis points and fractions),
+// balances in asset order.
+void spot_account_to_wire(const Account& a, UnixNanos now, binance::SpotAccount& out,
+                          std::vector<binance::SpotAssetBalance>& balances);
+// GET /fapi/v2|v3/account and /balance: the USDT asset and the totals (cross margin: cross wallet =
+// wallet; maintenance margin not modelled, 0).
+void futures_account_to_wire(const FuturesAccountView& v, UnixNanos now, binance::FuturesAccount& out,
+                             std::vector<binance::FuturesAssetBalance>& assets);
+
+}  // namespace dmabot::binance_sim
