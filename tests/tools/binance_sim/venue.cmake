@@ -1,0 +1,6 @@
+# Tests of binance-sim's venue (tools/binance_sim/venue.cmake): security and the REST API in process.
+dmabot_test(NAME binance_sim_venue_test
+  SRCS
+    ${CMAKE_CURRENT_SOURCE_DIR}/security_test.cpp
+  DEPS dmabot::binance_sim
+  LABELS unit)
