@@ -57,20 +57,21 @@ std::string ListenKeyStore::create(const std::string& api_key, UnixNanos now) {
   return key;
 }
 
-ExchangeError ListenKeyStore::keepalive(const std::string& api_key, UnixNanos now) {
+std::optional<std::string> ListenKeyStore::keepalive(const std::string& api_key, UnixNanos now) {
   auto it = by_api_key_.find(api_key);
-  if (it == by_api_key_.end() || it->second.expires <= now) return not_found();
+  if (it == by_api_key_.end() || it->second.expires <= now) return std::nullopt;
   it->second.expires = now + validity_;
-  return {};
+  return it->second.key;
 }
 
-ExchangeError ListenKeyStore::remove(const std::string& api_key) {
+bool ListenKeyStore::remove(const std::string& api_key, UnixNanos now) {
+  (void)now;
   auto it = by_api_key_.find(api_key);
-  if (it == by_api_key_.end()) return not_found();
+  if (it == by_api_key_.end()) return false;
   const std::string key = it->second.key;
   by_api_key_.erase(it);
   hub_.close_subscribers(Product::kUsdmFutures, StreamRoute::kPrivate, key);
-  return {};
+  return true;
 }
 
 void ListenKeyStore::expire(UnixNanos now) {
@@ -91,9 +92,9 @@ void ListenKeyStore::expire(UnixNanos now) {
   }
 }
 
-bool ListenKeyStore::valid(std::string_view listen_key) const {
+bool ListenKeyStore::valid(std::string_view listen_key, UnixNanos now) const {
   for (const auto& [api_key, e] : by_api_key_)
-    if (e.key == listen_key) return true;
+    if (e.key == listen_key) return e.expires > now;
   return false;
 }
 

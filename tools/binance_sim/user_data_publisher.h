@@ -32,11 +32,12 @@
 #include "core/prng.h"
 #include "gateway/binance/user_data.h"
 #include "tools/binance_sim/exchange_types.h"
+#include "tools/binance_sim/sim_venue.h"
 #include "tools/binance_sim/venue_api.h"
 
 namespace dmabot::binance_sim {
 
-class ListenKeyStore {
+class ListenKeyStore final : public ListenKeys {
  public:
   static constexpr UnixNanos kDefaultValidity = 60LL * 60 * kNsPerSec;
 
@@ -45,15 +46,15 @@ class ListenKeyStore {
 
   // The account's listenKey: the live one (its validity extended, as Binance does on a repeated
   // POST) or a new 64-character key.
-  std::string create(const std::string& api_key, UnixNanos now);
-  // PUT /fapi/v1/listenKey: extends the account's key. -1125 when it has none (or it expired).
-  ExchangeError keepalive(const std::string& api_key, UnixNanos now);
-  // DELETE /fapi/v1/listenKey. -1125 when none. Its /private connections are closed.
-  ExchangeError remove(const std::string& api_key);
+  std::string create(const std::string& api_key, UnixNanos now) override;
+  // PUT /fapi/v1/listenKey: extends the account's key; nullopt (-1125) when it has none (or it expired).
+  std::optional<std::string> keepalive(const std::string& api_key, UnixNanos now) override;
+  // DELETE /fapi/v1/listenKey; false (-1125) when none. Its /private connections are closed.
+  bool remove(const std::string& api_key, UnixNanos now) override;
   // Expires keys whose time has come: listenKeyExpired on each, then their subscribers closed.
   void expire(UnixNanos now);
 
-  [[nodiscard]] bool valid(std::string_view listen_key) const;
+  [[nodiscard]] bool valid(std::string_view listen_key, UnixNanos now) const override;
   // The live key of an account, nullptr when none.
   [[nodiscard]] const std::string* key_of(const std::string& api_key) const;
   [[nodiscard]] UnixNanos expires_at(const std::string& api_key) const;

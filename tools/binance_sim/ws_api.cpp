@@ -306,10 +306,10 @@ void WsApi::status_result(Call& c) {
 void WsApi::m_session_logon(Call& c) {
   const std::string key(c.params.peek("apiKey"));
   if (ExchangeError e = host_.verify_signed(c.product, c.params, c.now); !e.ok()) return fail(c, e);
-  // Only Ed25519 keys may log on (web-socket-api.md "Session Authentication"); Binance answers an
-  // HMAC key's logon as a signature it cannot verify.
+  // Only Ed25519 keys may log on (web-socket-api.md "Session Authentication"); the answer to an HMAC
+  // key is security.h's (-4056).
   if (host_.key_kind(key) != WsApiHost::KeyKind::kEd25519)
-    return fail(c, ExchangeError::make(-1022, "Signature for this request is not valid."));
+    return fail(c, ExchangeError::make(-4056, "HMAC_SHA256 API key is not supported."));
   if (c.session.logon_key != key) uds_.unsubscribe_logon(c.conn->id());
   c.session.logon_key = key;
   c.session.authorized_since = c.now;
@@ -548,9 +548,10 @@ void WsApi::m_uds_ping(Call& c) {
     return fail(c, from_api(e));
   std::string_view lk;
   (void)c.params.get_string("listenKey", lk, binance::Need::kOptional);
-  if (ExchangeError e = keys_.keepalive(std::string(key), c.now); !e.ok()) return fail(c, e);
+  const std::optional<std::string> live = keys_.keepalive(std::string(key), c.now);
+  if (!live) return fail(c, ListenKeyStore::not_found());
   std::string r;
-  binance::encode_listen_key(*keys_.key_of(std::string(key)), r);
+  binance::encode_listen_key(*live, r);
   finish(c, r);
 }
 
@@ -560,7 +561,7 @@ void WsApi::m_uds_stop(Call& c) {
     return fail(c, from_api(e));
   std::string_view lk;
   (void)c.params.get_string("listenKey", lk, binance::Need::kOptional);
-  if (ExchangeError e = keys_.remove(std::string(key)); !e.ok()) return fail(c, e);
+  if (!keys_.remove(std::string(key), c.now)) return fail(c, ListenKeyStore::not_found());
   finish(c, "{}");
 }
 

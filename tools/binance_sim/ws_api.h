@@ -8,7 +8,7 @@
 //
 // Methods (both products unless marked):
 //   ping, time, exchangeInfo, ticker.book                         unsigned
-//   session.logon (Ed25519 keys only: an HMAC key is refused with -1022), session.status,
+//   session.logon (Ed25519 keys only: an HMAC key is refused with -4056), session.status,
 //   session.logout                                                after logon, SIGNED requests need
 //                                                                 only `timestamp` (no apiKey/signature)
 //   order.place, order.cancel, order.status, openOrders.status    SIGNED
