@@ -252,8 +252,8 @@ void UserDataPublisher::publish_futures(const std::string& api_key, const std::s
 }
 
 void UserDataPublisher::on_order(const OrderEvent& e) {
-  // Balances moved by the previous event go out before this order's news.
-  flush();
+  // Balances stay coalesced until the request or tick ends (flush()): Binance sends one
+  // outboundAccountPosition / ACCOUNT_UPDATE after the order's NEW and TRADE reports.
   if (e.order.product == Product::kSpot) {
     const binance::ExecutionReport r = execution_report(e, next_execution_id_++);
     std::string ms, us;

@@ -2,8 +2,8 @@
 // turned into Binance's user-data events and delivered where each product delivers them.
 //
 //   Spot (WebSocket API subscriptions, user-data-stream.md): executionReport per OrderEvent;
-//     outboundAccountPosition with every asset the event changed (BalanceEvents of one request are
-//     coalesced, sent after the order event that moved them — "balance after fill"). Each goes to
+//     outboundAccountPosition with every asset the request changed (BalanceEvents coalesced, sent
+//     after the order reports — "balance after fill"). Each goes to
 //     every spot WS API subscription of that account as {"subscriptionId":N,"event":{...}}, in
 //     microseconds when that connection asked for timeUnit=MICROSECOND.
 //   USD-M (StreamRoute::kPrivate, stream name = the listenKey): TRADE_LITE then ORDER_TRADE_UPDATE
@@ -15,8 +15,9 @@
 // expire(now) publishes {"e":"listenKeyExpired","E":"<ms>","listenKey":K} on each expired key and
 // then closes that key's /private connections. Unknown keys: -1125 "This listenKey does not exist."
 //
-// Ordering: the exchange emits synchronously; the publisher holds coalesced balances until the next
-// order event or flush() — the venue calls flush() after each request and each market tick.
+// Ordering: the exchange emits synchronously; the publisher holds the balances and positions a
+// request or a tick moved until flush() — the venue calls it after each request and each market
+// tick — so they follow the order reports (NEW, TRADE...) that moved them, in one event.
 //
 // Threads: the sim's io thread only (as the Exchange and the StreamHub). Allocation: per event.
 // Errors: ExchangeError values (-1125); delivery to a closed connection is silently dropped.
