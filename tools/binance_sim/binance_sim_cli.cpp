@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,9 +13,13 @@
 #include <string>
 
 #include "core/strings.h"
-#include "tools/binance_sim/basic_venue.h"
+#include "tools/binance_sim/exchange.h"
+#include "tools/binance_sim/ledger.h"
+#include "tools/binance_sim/market_driver.h"
 #include "tools/binance_sim/server.h"
 #include "tools/binance_sim/sim_options.h"
+#include "tools/binance_sim/sim_setup.h"
+#include "tools/binance_sim/sim_venue.h"
 
 namespace dmabot::binance_sim {
 
@@ -32,6 +37,42 @@ bool write_ready_file(const std::string& path, const std::string& text) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+constexpr const char* kDefaultAccountHelp =
+    "default account (TEST ONLY, always present; never a real secret):\n"
+    "  api key dmabot-local-key, HMAC secret dmabot-local-secret (see docs/BINANCE_SIM.md)\n";
+
+// The transport's fault flags as the exchange's fault set.
+ExchangeFaults exchange_faults(const Faults& f, uint64_t seed) {
+  ExchangeFaults x;
+  x.http_5xx_rate = f.http_5xx_rate;
+  x.http_5xx_applied_rate = f.http_5xx_applied_rate;
+  x.reject_rate = f.reject_rate;
+  x.clock_skew_ms = static_cast<int64_t>(f.clock_skew_ms);
+  x.listenkey_expire_s = static_cast<int64_t>(f.listenkey_expire_s);
+  x.weight_limit = static_cast<int64_t>(f.weight_limit);
+  x.seed = seed;
+  return x;
+}
+
+// Moves the sim's market every 20 ms on the io thread.
+class MarketTimer {
+ public:
+  MarketTimer(boost::asio::io_context& ioc, MarketDriver& driver) : timer_(ioc), driver_(driver) {}
+  void start() {
+    timer_.expires_after(std::chrono::milliseconds(20));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      (void)driver_.poll(core::wall_clock_ns());
+      start();
+    });
+  }
+  void stop() { timer_.cancel(); }
+
+ private:
+  boost::asio::steady_timer timer_;
+  MarketDriver& driver_;
+};
+
 }  // namespace
 
 int run_binance_sim(int argc, char** argv) {
@@ -42,6 +83,7 @@ int run_binance_sim(int argc, char** argv) {
   }
   if (opt.help) {
     std::fputs(kBinanceSimHelp, stdout);
+    std::fputs(kDefaultAccountHelp, stdout);
     return 0;
   }
   if (opt.server.plain_http)
@@ -56,10 +98,37 @@ int run_binance_sim(int argc, char** argv) {
     rl.rlim_cur = rl.rlim_max;
     (void)setrlimit(RLIMIT_NOFILE, &rl);
   }
+  // The exchange: symbols on both products, the default account plus --account ones, the market.
+  ExchangeConfig ex_cfg;
+  ex_cfg.seed = opt.exchange.seed;
+  Exchange exchange(ex_cfg);
+  KeyRegistry keys;
+  if (absl::Status st = setup_exchange(opt.exchange, exchange, keys); !st.ok()) {
+    std::fprintf(stderr, "error: binance-sim: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  Ledger ledger;
+  if (!opt.exchange.ledger.empty()) {
+    if (absl::Status st = ledger.open(opt.exchange.ledger); !st.ok()) {
+      std::fprintf(stderr, "error: binance-sim: %s\n", std::string(st.message()).c_str());
+      return 1;
+    }
+    exchange.add_listener(&ledger);
+  }
+  MarketDriver driver(exchange);
+  if (absl::Status st = setup_market(opt.exchange, exchange, driver, core::wall_clock_ns()); !st.ok()) {
+    std::fprintf(stderr, "error: binance-sim: --market: %s\n", std::string(st.message()).c_str());
+    return 1;
+  }
+  (void)driver.poll(core::wall_clock_ns());  // a first top before the first request
+
   boost::asio::io_context ioc(1);
-  // Until the exchange is wired, a stand-in venue answers ping and time (basic_venue.h).
-  BasicVenue venue(opt.server.faults.clock_skew_ms);
+  SimVenueOptions venue_opt;
+  venue_opt.faults = exchange_faults(opt.server.faults, opt.exchange.seed);
+  SimVenue venue(exchange, keys, venue_opt);
   Server server(ioc, opt.server, venue);
+  MarketTimer market_timer(ioc, driver);
+  market_timer.start();
   if (std::string err = server.start(); !err.empty()) {
     std::fprintf(stderr, "error: binance-sim: %s\n", err.c_str());
     return 1;
@@ -82,13 +151,25 @@ int run_binance_sim(int argc, char** argv) {
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) server.stop();
+    if (!ec) {
+      market_timer.stop();
+      server.stop();
+    }
   });
   ioc.run();
   const auto& st = server.stats();
   std::printf("binance-sim: stopped (%llu HTTP requests, %llu WebSocket connections)\n",
               static_cast<unsigned long long>(st.http_requests.load()),
               static_cast<unsigned long long>(st.ws_opened.load()));
+  std::printf("binance-sim: %llu orders accepted, %llu rejected, %llu fills\n",
+              static_cast<unsigned long long>(exchange.orders_accepted()),
+              static_cast<unsigned long long>(exchange.orders_rejected()),
+              static_cast<unsigned long long>(exchange.fills()));
+  if (ledger.write_errors() > 0) {
+    std::fprintf(stderr, "error: binance-sim: %llu ledger write errors, first: %s\n",
+                 static_cast<unsigned long long>(ledger.write_errors()), ledger.last_error().c_str());
+    return 1;
+  }
   return 0;
 }
 
