@@ -20,6 +20,7 @@
 #include "tools/binance_sim/sim_options.h"
 #include "tools/binance_sim/sim_setup.h"
 #include "tools/binance_sim/sim_venue.h"
+#include "tools/binance_sim/ws_venue.h"
 
 namespace dmabot::binance_sim {
 
@@ -54,15 +55,19 @@ ExchangeFaults exchange_faults(const Faults& f, uint64_t seed) {
   return x;
 }
 
-// Moves the sim's market every 20 ms on the io thread.
+// Moves the sim's market every 20 ms on the io thread, then publishes what is due on the streams
+// (bookTicker, depth, markPrice), expires listenKeys and sends coalesced account events.
 class MarketTimer {
  public:
-  MarketTimer(boost::asio::io_context& ioc, MarketDriver& driver) : timer_(ioc), driver_(driver) {}
+  MarketTimer(boost::asio::io_context& ioc, MarketDriver& driver, WsVenue& ws)
+      : timer_(ioc), driver_(driver), ws_(ws) {}
   void start() {
     timer_.expires_after(std::chrono::milliseconds(20));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      (void)driver_.poll(core::wall_clock_ns());
+      const UnixNanos now = core::wall_clock_ns();
+      (void)driver_.poll(now);
+      ws_.tick(now);
       start();
     });
   }
@@ -71,6 +76,7 @@ class MarketTimer {
  private:
   boost::asio::steady_timer timer_;
   MarketDriver& driver_;
+  WsVenue& ws_;
 };
 
 }  // namespace
@@ -127,7 +133,10 @@ int run_binance_sim(int argc, char** argv) {
   venue_opt.faults = exchange_faults(opt.server.faults, opt.exchange.seed);
   SimVenue venue(exchange, keys, venue_opt);
   Server server(ioc, opt.server, venue);
-  MarketTimer market_timer(ioc, driver);
+  // The WebSocket API, user data and market streams (ws_venue.h) on the same venue and clock.
+  const double lk_s = opt.server.faults.listenkey_expire_s;
+  WsVenue ws(venue, server, lk_s > 0 ? static_cast<UnixNanos>(lk_s * 1e9) : ListenKeyStore::kDefaultValidity);
+  MarketTimer market_timer(ioc, driver, ws);
   market_timer.start();
   if (std::string err = server.start(); !err.empty()) {
     std::fprintf(stderr, "error: binance-sim: %s\n", err.c_str());
@@ -153,6 +162,8 @@ int run_binance_sim(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) {
       market_timer.stop();
+      // Binance announces a shutdown on the WebSocket API (BINANCE.md); the close follows.
+      ws.announce_shutdown(core::wall_clock_ns());
       server.stop();
     }
   });

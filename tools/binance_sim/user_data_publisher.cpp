@@ -2,31 +2,13 @@
 
 #include <algorithm>
 
+#include "tools/binance_sim/exchange_wire.h"
+
 namespace dmabot::binance_sim {
 
 namespace {
 
 using binance::TimeUnit;
-
-binance::ExecutionType to_exec(ExecType x) {
-  switch (x) {
-    case ExecType::kNew:
-      return binance::ExecutionType::kNew;
-    case ExecType::kCanceled:
-      return binance::ExecutionType::kCanceled;
-    case ExecType::kReplaced:
-      return binance::ExecutionType::kReplaced;
-    case ExecType::kRejected:
-      return binance::ExecutionType::kRejected;
-    case ExecType::kTrade:
-      return binance::ExecutionType::kTrade;
-    case ExecType::kExpired:
-      return binance::ExecutionType::kExpired;
-    case ExecType::kTradePrevention:
-      return binance::ExecutionType::kTradePrevention;
-  }
-  return binance::ExecutionType::kNew;
-}
 
 template <std::size_t N>
 void put(binance::FixedString<N>& dst, std::string_view s) {
@@ -153,84 +135,11 @@ void UserDataPublisher::on_close(uint64_t conn_id) { conns_.erase(conn_id); }
 // Events
 
 binance::ExecutionReport UserDataPublisher::execution_report(const OrderEvent& e, int64_t execution_id) {
-  const OrderSnapshot& o = e.order;
-  binance::ExecutionReport r;
-  r.event_time = e.ts;
-  r.transaction_time = e.ts;
-  r.order_time = o.time;
-  put(r.symbol, o.symbol);
-  put(r.client_order_id, o.client_order_id);
-  put(r.orig_client_order_id, o.orig_client_order_id);
-  r.side = o.side;
-  r.order_type = o.type;
-  r.time_in_force = o.time_in_force;
-  r.orig_qty = o.orig_qty;
-  r.price = o.price;
-  r.execution_type = to_exec(e.exec_type);
-  r.status = o.status;
-  put(r.reject_reason, e.exec_type == ExecType::kRejected ? std::string_view("UNKNOWN_ORDER") : "NONE");
-  r.order_id = o.order_id;
-  r.cum_qty = o.executed_qty;
-  r.cum_quote_qty = Qty::from_raw(o.cum_quote_raw);
-  r.execution_id = execution_id;
-  const bool on_book = o.status == OrderStatus::kNew || o.status == OrderStatus::kPartiallyFilled;
-  r.is_working = on_book && o.working_time != 0;
-  if (r.is_working) r.working_time = o.working_time;
-  put(r.stp_mode, wire_name(o.stp_mode));
-  if (o.prevented_match_id != 0 && e.exec_type == ExecType::kTradePrevention)
-    r.prevented_match_id = o.prevented_match_id;
-  if (e.fill) {
-    const TradeRecord& t = *e.fill;
-    r.last_qty = t.qty;
-    r.last_price = t.price;
-    r.last_quote_qty = Qty::from_raw(t.quote_qty_raw);
-    r.commission = Qty::from_raw(t.commission_raw);
-    put(r.commission_asset, t.commission_asset);
-    r.trade_id = t.trade_id;
-    r.is_maker = t.is_maker;
-    r.transaction_time = t.time;
-  }
-  return r;
+  return to_execution_report(e, execution_id);
 }
 
 binance::OrderTradeUpdate UserDataPublisher::order_trade_update(const OrderEvent& e) {
-  const OrderSnapshot& o = e.order;
-  binance::OrderTradeUpdate u;
-  u.event_time = e.ts;
-  u.transaction_time = e.ts;
-  u.trade_time = e.ts;
-  put(u.symbol, o.symbol);
-  put(u.client_order_id, o.client_order_id);
-  u.side = o.side;
-  u.order_type = o.type;
-  u.time_in_force = o.time_in_force;
-  u.orig_qty = o.orig_qty;
-  u.price = o.price;
-  u.avg_price = o.avg_price;
-  u.execution_type = to_exec(e.exec_type);
-  u.status = o.status;
-  u.order_id = o.order_id;
-  u.cum_qty = o.executed_qty;
-  u.reduce_only = o.reduce_only;
-  put(u.working_type, "CONTRACT_PRICE");
-  u.orig_type = o.type;
-  u.orig_type_known = true;
-  u.position_side = o.position_side;
-  put(u.stp_mode, wire_name(o.stp_mode));
-  put(u.price_match, "NONE");
-  if (e.fill) {
-    const TradeRecord& t = *e.fill;
-    u.last_qty = t.qty;
-    u.last_price = t.price;
-    u.commission = Qty::from_raw(t.commission_raw);
-    put(u.commission_asset, t.commission_asset);
-    u.trade_id = t.trade_id;
-    u.is_maker = t.is_maker;
-    u.realized_profit = Qty::from_raw(t.realized_pnl_raw);
-    u.trade_time = t.time;
-    u.transaction_time = t.time;
-  }
-  return u;
+  return to_order_trade_update(e);
 }
 
 void UserDataPublisher::deliver_spot(const std::string& api_key, const std::string& event_ms,

@@ -128,7 +128,7 @@ void WsApi::fail(Call& c, const ExchangeError& e, std::string_view data_json) {
 
 void WsApi::on_text(const WsConnectionPtr& conn, std::string_view text, UnixNanos now) {
   Session& s = session(conn, now);
-  Call c{conn, s, params_, conn->product(), now};
+  Call c{conn, s, params_, conn->product(), now, {}, true, {}, false};
   if (binance::ApiError e = params_.parse_ws_request(text); !e.ok()) {
     fail(c, from_api(e));
     return;
