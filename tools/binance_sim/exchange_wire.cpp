@@ -152,4 +152,132 @@ void futures_account_to_wire(const FuturesAccountView& v, UnixNanos now, binance
   assets.push_back(b);
 }
 
+namespace {
+binance::ExecutionType exec_type(ExecType x) {
+  switch (x) {
+    case ExecType::kNew:
+      return binance::ExecutionType::kNew;
+    case ExecType::kCanceled:
+      return binance::ExecutionType::kCanceled;
+    case ExecType::kReplaced:
+      return binance::ExecutionType::kReplaced;
+    case ExecType::kRejected:
+      return binance::ExecutionType::kRejected;
+    case ExecType::kTrade:
+      return binance::ExecutionType::kTrade;
+    case ExecType::kExpired:
+      return binance::ExecutionType::kExpired;
+    case ExecType::kTradePrevention:
+      return binance::ExecutionType::kTradePrevention;
+  }
+  return binance::ExecutionType::kNew;
+}
+bool open_status(OrderStatus s) { return s == OrderStatus::kNew || s == OrderStatus::kPartiallyFilled; }
+}  // namespace
+
+binance::ExecutionReport to_execution_report(const OrderEvent& e, int64_t execution_id) {
+  const OrderSnapshot& o = e.order;
+  binance::ExecutionReport r;
+  r.event_time = e.ts;
+  r.transaction_time = e.ts;
+  r.order_time = o.time;
+  if (open_status(o.status)) r.working_time = o.working_time;
+  (void)r.symbol.assign(o.symbol);
+  (void)r.client_order_id.assign(o.client_order_id);
+  (void)r.orig_client_order_id.assign(o.orig_client_order_id);
+  r.side = o.side;
+  r.order_type = o.type;
+  r.time_in_force = o.time_in_force;
+  r.orig_qty = o.orig_qty;
+  r.price = o.price;
+  r.execution_type = exec_type(e.exec_type);
+  r.status = o.status;
+  (void)r.reject_reason.assign(e.reject_reason.empty() ? std::string_view("NONE") : std::string_view(e.reject_reason));
+  r.order_id = o.order_id;
+  r.cum_qty = o.executed_qty;
+  r.cum_quote_qty = Qty::from_raw(o.cum_quote_raw);
+  r.quote_order_qty = o.quote_order_qty;
+  if (e.fill) {
+    r.last_qty = e.fill->qty;
+    r.last_price = e.fill->price;
+    r.last_quote_qty = Qty::from_raw(e.fill->quote_qty_raw);
+    r.commission = Qty::from_raw(e.fill->commission_raw);
+    (void)r.commission_asset.assign(e.fill->commission_asset);
+    r.trade_id = e.fill->trade_id;
+    r.is_maker = e.fill->is_maker;
+  }
+  if (e.exec_type == ExecType::kTradePrevention) r.prevented_match_id = o.prevented_match_id;
+  r.execution_id = execution_id;
+  r.is_working = open_status(o.status);
+  (void)r.stp_mode.assign(wire_name(o.stp_mode));
+  return r;
+}
+
+binance::OrderTradeUpdate to_order_trade_update(const OrderEvent& e) {
+  const OrderSnapshot& o = e.order;
+  binance::OrderTradeUpdate u;
+  u.event_time = e.ts;
+  u.transaction_time = e.ts;
+  u.trade_time = e.ts;
+  (void)u.symbol.assign(o.symbol);
+  (void)u.client_order_id.assign(o.client_order_id);
+  u.side = o.side;
+  u.order_type = o.type;
+  u.time_in_force = o.time_in_force;
+  u.orig_qty = o.orig_qty;
+  u.price = o.price;
+  u.avg_price = o.avg_price;
+  u.execution_type =
+      e.exec_type == ExecType::kTradePrevention ? binance::ExecutionType::kExpired : exec_type(e.exec_type);
+  u.status = o.status;
+  u.order_id = o.order_id;
+  u.cum_qty = o.executed_qty;
+  if (e.fill) {
+    u.last_qty = e.fill->qty;
+    u.last_price = e.fill->price;
+    u.commission = Qty::from_raw(e.fill->commission_raw);
+    (void)u.commission_asset.assign(e.fill->commission_asset);
+    u.trade_id = e.fill->trade_id;
+    u.is_maker = e.fill->is_maker;
+    u.realized_profit = Qty::from_raw(e.fill->realized_pnl_raw);
+  }
+  u.reduce_only = o.reduce_only;
+  (void)u.working_type.assign("CONTRACT_PRICE");
+  u.orig_type = o.type;
+  u.orig_type_known = true;
+  u.position_side = o.position_side;
+  (void)u.stp_mode.assign(wire_name(o.stp_mode));
+  (void)u.price_match.assign("NONE");
+  return u;
+}
+
+binance::SpotBalance to_spot_balance(const BalanceEvent& e) {
+  binance::SpotBalance b;
+  (void)b.asset.assign(e.asset);
+  b.free = Qty::from_raw(e.free_raw);
+  b.locked = Qty::from_raw(e.locked_raw);
+  return b;
+}
+
+binance::FuturesBalance to_futures_balance(const BalanceEvent& e) {
+  binance::FuturesBalance b;
+  (void)b.asset.assign(e.asset);
+  b.wallet_balance = Qty::from_raw(e.free_raw);
+  b.cross_wallet_balance = Qty::from_raw(e.free_raw);  // cross margin: the whole wallet
+  b.balance_change = Qty::from_raw(e.change_raw);
+  return b;
+}
+
+binance::FuturesPosition to_futures_position(const PositionSnapshot& p) {
+  binance::FuturesPosition w;
+  (void)w.symbol.assign(p.symbol);
+  w.amount = p.amount;
+  w.entry_price = p.entry_price;
+  w.breakeven_price = p.entry_price;
+  w.accumulated_realized = Qty::from_raw(p.realized_pnl_raw);
+  w.unrealized_pnl = Qty::from_raw(p.unrealized_pnl_raw);
+  w.position_side = p.position_side;
+  return w;
+}
+
 }  // namespace dmabot::binance_sim

@@ -111,5 +111,49 @@ TEST_F(ExchangeWireTest, FuturesPositionRiskAndAccount) {
   EXPECT_EQ(assets[0].asset.view(), "USDT");
 }
 
+TEST_F(ExchangeWireTest, OrderEventsBecomeExecutionReportsAndOrderTradeUpdates) {
+  Recorder rec;
+  ex.add_listener(&rec);
+  ex.set_market_top(Product::kSpot, "BTCUSDT", top("59999.99", "1", "60000.00", "0.25"), 5 * kNsPerMs);
+  ASSERT_TRUE(ex.new_order("K", Product::kSpot, limit(OrderSide::kBuy, "60000.00", "0.5"), 7 * kNsPerMs).ok());
+  ASSERT_GE(rec.orders.size(), 2u);
+  std::string out;
+  binance::encode_execution_report(to_execution_report(rec.orders[1], 77), out);
+  auto doc = parse(out);
+  EXPECT_EQ(doc["e"].get_string().value(), "executionReport");
+  EXPECT_EQ(doc["x"].get_string().value(), "TRADE");
+  EXPECT_EQ(doc["X"].get_string().value(), "PARTIALLY_FILLED");
+  EXPECT_EQ(doc["l"].get_string().value(), "0.25000000");
+  EXPECT_EQ(doc["L"].get_string().value(), "60000.00000000");
+  EXPECT_EQ(doc["n"].get_string().value(), "0.00025000");
+  EXPECT_EQ(doc["N"].get_string().value(), "BTC");
+  EXPECT_EQ(doc["t"].get_int64().value(), 1);
+  EXPECT_EQ(doc["I"].get_int64().value(), 77);
+  EXPECT_FALSE(doc["m"].get_bool().value());
+  EXPECT_EQ(doc["E"].get_int64().value(), 7);
+
+  ex.set_market_top(Product::kUsdmFutures, "BTCUSDT", top("30000.0", "5", "30000.1", "5"), 8 * kNsPerMs);
+  ASSERT_TRUE(ex.new_order("K", Product::kUsdmFutures, market_order(OrderSide::kBuy, "0.1"), 9 * kNsPerMs).ok());
+  const OrderEvent* trade = nullptr;
+  for (const auto& e : rec.orders)
+    if (e.order.product == Product::kUsdmFutures && e.exec_type == ExecType::kTrade) trade = &e;
+  ASSERT_NE(trade, nullptr);
+  out.clear();
+  binance::encode_order_trade_update(to_order_trade_update(*trade), out);
+  auto u = parse(out);
+  EXPECT_EQ(u["e"].get_string().value(), "ORDER_TRADE_UPDATE");
+  auto o = u["o"];
+  EXPECT_EQ(o["x"].get_string().value(), "TRADE");
+  EXPECT_EQ(o["X"].get_string().value(), "FILLED");
+  EXPECT_EQ(o["N"].get_string().value(), "USDT");
+  EXPECT_EQ(o["ps"].get_string().value(), "BOTH");
+  ASSERT_FALSE(rec.positions.empty());
+  binance::FuturesPosition pos = to_futures_position(rec.positions.back().position);
+  EXPECT_EQ(pos.amount, qty("0.1"));
+  EXPECT_EQ(pos.entry_price, px("30000.1"));
+  binance::FuturesBalance bal = to_futures_balance(rec.balances.back());
+  EXPECT_EQ(bal.wallet_balance.raw, money("9998.499995"));  // 10000 - 3000.01 * 0.05%
+}
+
 }  // namespace
 }  // namespace dmabot::binance_sim
