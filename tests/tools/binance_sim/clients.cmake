@@ -1,19 +1,14 @@
 # Binance's official Node connectors against binance-sim (tests/binance_clients, see
-# docs/BINANCE_SIM_CLIENTS.md). Not active yet: the sim is being built. To enable, rename this file to
-# clients.cmake (tests/tools/binance_sim/CMakeLists.txt includes it OPTIONAL) and drop from
-# kBinanceClientScenarios whatever the sim cannot do yet; each entry is one ctest test with its own
-# sim on free loopback ports.
+# docs/BINANCE_SIM.md "Official connectors"). Each entry is one ctest test with its own sim on free
+# loopback ports. Active: the REST scenarios. The WebSocket API, stream and user-data scenarios join
+# the list as the venue's WebSocket side lands (spot_ws_api, spot_streams, spot_user_data,
+# futures_streams, futures_user_data).
 #
 # Needs node and `npm ci` in tests/binance_clients (.ci/run does it). Without them the tests fail
 # with that instruction rather than skip: a green run must mean the connectors were really used.
 set(kBinanceClientScenarios
     spot_rest:hmac spot_rest:ed25519
-    spot_ws_api:hmac spot_ws_api:ed25519
-    spot_streams:none
-    spot_user_data:hmac spot_user_data:ed25519
-    futures_rest:hmac futures_rest:ed25519
-    futures_streams:none
-    futures_user_data:hmac futures_user_data:ed25519)
+    futures_rest:hmac futures_rest:ed25519)
 foreach(scenario IN LISTS kBinanceClientScenarios)
   string(REPLACE ":" "_" test_name "binance_clients_${scenario}")
   string(REPLACE "_none" "" test_name "${test_name}")
