@@ -327,10 +327,24 @@ void WsApi::m_session_logout(Call& c) {
 
 // ---- orders -----------------------------------------------------------------------------------------
 
+bool WsApi::order_fault(Call& c, bool creates_order, std::string_view request, const std::string& symbol,
+                        std::optional<OrderSide> side, const std::string& client_id, bool& applied) {
+  const OrderFault f = host_.order_fault(creates_order);
+  applied = f == OrderFault::kHttp5xxApplied;
+  if (f == OrderFault::kNone || applied) return false;
+  const ExchangeError e = fault_error(f);
+  ex_.record_reject(c.api_key, c.product, request, symbol, side, client_id, 0, e, c.now);
+  fail(c, e);
+  return true;
+}
+
 void WsApi::m_order_place(Call& c) {
   NewOrderRequest req;
   if (ExchangeError e = read_new_order(c.params, c.product, req); !e.ok()) return fail(c, e);
+  bool applied = false;
+  if (order_fault(c, true, "order.new", req.symbol, req.side, req.new_client_order_id.value_or(""), applied)) return;
   const OrderResult res = ex_.new_order(c.api_key, c.product, req, c.now);
+  if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (!res.ok()) return fail(c, res.error);
   const binance::DecimalStyle st = style(c.product, req.symbol);
   std::string r;
@@ -351,7 +365,11 @@ void WsApi::m_order_cancel(Call& c) {
   if (ExchangeError e = read_order_ref(c.params, symbol, ref, c.product == Product::kSpot ? &new_cid : nullptr);
       !e.ok())
     return fail(c, e);
+  bool applied = false;
+  if (order_fault(c, false, "order.cancel", symbol, std::nullopt, ref.orig_client_order_id.value_or(""), applied))
+    return;
   const OrderResult res = ex_.cancel_order(c.api_key, c.product, symbol, ref, new_cid, c.now);
+  if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (!res.ok()) return fail(c, res.error);
   std::string r;
   if (c.product == Product::kSpot)
@@ -379,7 +397,12 @@ void WsApi::m_order_cancel_replace(Call& c) {
   std::string symbol;
   CancelReplaceRequest req;
   if (ExchangeError e = read_cancel_replace(c.params, symbol, req); !e.ok()) return fail(c, e);
+  bool applied = false;
+  if (order_fault(c, true, "order.cancelReplace", symbol, req.new_order.side,
+                  req.new_order.new_client_order_id.value_or(""), applied))
+    return;
   const CancelReplaceResult res = ex_.cancel_replace(c.api_key, symbol, req, c.now);
+  if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (res.http_status == 400 && res.cancel_result == StepResult::kNotAttempted) return fail(c, res.error);
   const binance::OrderResult cancel = to_wire(res.cancel_response.order);
   const binance::OrderResult placed = to_wire(res.new_order_response.order);
@@ -427,7 +450,10 @@ void WsApi::m_open_orders_cancel_all(Call& c) {
   std::string_view symbol;
   if (binance::ApiError e = c.params.get_string("symbol", symbol, binance::Need::kRequired); !e.ok())
     return fail(c, from_api(e));
+  bool applied = false;
+  if (order_fault(c, false, "openOrders.cancelAll", std::string(symbol), std::nullopt, "", applied)) return;
   const CancelAllResult res = ex_.cancel_open_orders(c.api_key, c.product, std::string(symbol), c.now);
+  if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (!res.error.ok()) return fail(c, res.error);
   std::vector<binance::OrderResult> wire;
   for (const OrderSnapshot& o : res.canceled) wire.push_back(to_wire(o));

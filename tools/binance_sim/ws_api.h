@@ -17,8 +17,8 @@
 //         userDataStream.unsubscribe, session.subscriptions
 //   USD-M: account.status, account.balance, account.position (SIGNED);
 //          userDataStream.start / ping / stop (apiKey only: the listenKey of ListenKeyStore)
-// Unknown methods answer -1020; malformed frames -1135 / -1102 with the id when one was readable;
-// nothing a client sends ends the sim or the connection.
+// Order requests draw the venue's order faults (WsApiHost::order_fault). Unknown methods answer -1020; malformed frames
+// -1135 / -1102 with the id when one was readable; nothing a client sends ends the sim or the connection.
 //
 // The venue supplies key checks and rate limits through WsApiHost (security.h and the rate limiter
 // behind SimVenue); the clock is passed in (`now`, Unix ns), so tests inject it.
@@ -37,6 +37,7 @@
 #include "gateway/binance/request_params.h"
 #include "gateway/binance/response_encoders.h"
 #include "tools/binance_sim/exchange.h"
+#include "tools/binance_sim/exchange_faults.h"
 #include "tools/binance_sim/user_data_publisher.h"
 #include "tools/binance_sim/venue_api.h"
 
@@ -62,6 +63,12 @@ class WsApiHost {
   [[nodiscard]] virtual UnixNanos server_time(UnixNanos now) const { return now; }
   // exchangeInfo's rateLimits (what charge() enforces).
   [[nodiscard]] virtual std::vector<binance::RateLimit> rate_limits(Product p) const = 0;
+  // The order faults (exchange_faults.h: http-5xx-rate, http-5xx-applied-rate, reject-rate), one draw
+  // per order request; the 5xx ones answer status 503 -1007 on the WebSocket API.
+  [[nodiscard]] virtual OrderFault order_fault(bool creates_order) {
+    (void)creates_order;
+    return OrderFault::kNone;
+  }
 };
 
 class WsApi {
@@ -96,6 +103,10 @@ class WsApi {
   void fail(Call& c, const ExchangeError& e, std::string_view data_json = {});
   [[nodiscard]] binance::DecimalStyle style(Product p, std::string_view symbol) const;
   void status_result(Call& c);
+  // Draws the order fault; a refusing one (5xx before, reject) is answered and recorded here (true =
+  // stop). `applied` is set for the 5xx-after-applying kind, answered by the caller once done.
+  [[nodiscard]] bool order_fault(Call& c, bool creates_order, std::string_view request, const std::string& symbol,
+                                 std::optional<OrderSide> side, const std::string& client_id, bool& applied);
 
   void m_ping(Call& c);
   void m_time(Call& c);

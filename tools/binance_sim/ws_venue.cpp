@@ -90,4 +90,6 @@ UnixNanos WsVenue::server_time(UnixNanos now) const { return venue_.security().s
 
 std::vector<binance::RateLimit> WsVenue::rate_limits(Product p) const { return venue_.advertised_rate_limits(p); }
 
+OrderFault WsVenue::order_fault(bool creates_order) { return venue_.fault_injector().decide_order(creates_order); }
+
 }  // namespace dmabot::binance_sim

@@ -54,6 +54,7 @@ class WsVenue final : public WsApiHandler, private WsApiHost {
                                      std::vector<binance::RateLimitStatus>& limits) override;
   [[nodiscard]] UnixNanos server_time(UnixNanos now) const override;
   [[nodiscard]] std::vector<binance::RateLimit> rate_limits(Product p) const override;
+  [[nodiscard]] OrderFault order_fault(bool creates_order) override;
 
   SimVenue& venue_;
   ListenKeyStore listen_keys_;

@@ -18,6 +18,7 @@
 #include "tools/binance_sim/security.h"
 #include "tools/binance_sim/user_data_publisher.h"
 #include "tools/binance_sim/ws_api.h"
+#include "tools/binance_sim/ws_venue.h"
 
 namespace dmabot::binance_sim {
 namespace {
@@ -272,6 +273,31 @@ TEST_F(WsApiTest, MalformedFramesGetBinanceErrorsAndTheConnectionStays) {
           R"(},"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000,"count":)",
           // the refused frames were not charged: time is the first request counted
           1, "}]}"));
+}
+
+TEST_F(WsApiTest, OddFramesAreAnsweredOnceEachWithAnError) {
+  const std::vector<std::string> frames = {
+      "",
+      "[]",
+      "null",
+      "1",
+      R"({"id":{},"method":"ping"})",
+      R"({"id":1,"method":5})",
+      R"({"id":1,"method":"order.place","params":[]})",
+      R"({"id":1,"method":"order.place","params":{"symbol":7}})",
+      R"({"id":1,"method":"order.place","params":{"symbol":"BTCUSDT","timestamp":"x","apiKey":"hmac-key","signature":"zz"}})",
+      R"({"id":1,"method":"order.status","params":{"timestamp":1}})",
+      R"({"id":"q","method":"ticker.book","params":{"symbol":""}})",
+      std::string(1000, '{'),
+      "{\"id\":\"\xff\",\"method\":\"ping\"}"};
+  for (const std::string& f : frames) {
+    const std::size_t before = spot.sent.size();
+    api.on_text(conn(spot), f, now);
+    ASSERT_EQ(spot.sent.size(), before + 1) << f;
+    auto d = parse(jp, spot.sent.back());
+    EXPECT_GE(int64_t(d["status"]), 200) << spot.sent.back();
+  }
+  EXPECT_TRUE(spot.is_open());
 }
 
 TEST_F(WsApiTest, ExchangeInfoAndTickerBook) {
@@ -598,6 +624,117 @@ TEST(MarketPublisherPoll, PublishesOnlyToListenersAndOnlyChanges) {
   auto mark = hub.events.back().ms;
   EXPECT_NE(mark.find(R"("p":"100.50000000","i":"100.40000000")"), std::string::npos) << mark;
   EXPECT_EQ(hub.events.back().route, StreamRoute::kMarket);
+}
+
+}  // namespace
+}  // namespace dmabot::binance_sim
+
+namespace dmabot::binance_sim {
+namespace {
+
+using namespace testing;  // NOLINT
+
+constexpr UnixNanos kStart = 1'700'000'000LL * kNsPerSec;
+
+// WsVenue on a real SimVenue (ManualClock): the seams are wired and the venue's faults apply.
+class WsVenueTest : public ::testing::Test {
+ protected:
+  void build(ExchangeFaults faults) {
+    for (Product p : {Product::kSpot, Product::kUsdmFutures}) {
+      SymbolConfig s;
+      s.product = p;
+      s.name = "BTCUSDT";
+      s.base_asset = "BTC";
+      s.quote_asset = "USDT";
+      ASSERT_TRUE(ex.add_symbol(s).ok());
+      ex.set_market_top(p, "BTCUSDT", top("100", "1", "101", "1"), kStart);
+    }
+    AccountConfig a;
+    a.api_key = "k";
+    a.hmac_secret = "s";
+    a.spot_balances = {{"USDT", money("1000")}};
+    a.futures_wallet_raw = money("1000");
+    ASSERT_TRUE(ex.add_account(a).ok());
+    ASSERT_TRUE(keys.add(a).ok());
+    SimVenueOptions o;
+    o.faults = faults;
+    venue = std::make_unique<SimVenue>(ex, keys, o, &clock);
+    ws = std::make_unique<WsVenue>(*venue, hub, faults.listenkey_expire_s * kNsPerSec);
+  }
+  std::string signed_frame(std::string method, std::map<std::string, std::string> params) {
+    params["apiKey"] = "k";
+    params["timestamp"] = std::to_string(clock.now() / kNsPerMs);
+    std::string payload;
+    for (const auto& [k, v] : params) core::str_append(payload, payload.empty() ? "" : "&", k, "=", v);
+    char hex[binance::kHmacSha256HexSize];
+    binance::HmacSha256Signer::create("s")->sign(payload, hex);
+    params["signature"] = std::string(hex, sizeof hex);
+    std::string f = core::str_cat(R"({"id":"r","method":")", method, R"(","params":{)");
+    for (const auto& [k, v] : params) core::str_append(f, f.back() == '{' ? "" : ",", "\"", k, "\":\"", v, "\"");
+    return f + "}}";
+  }
+
+  ManualClock clock{kStart};
+  Exchange ex;
+  KeyRegistry keys;
+  FakeHub hub;
+  std::unique_ptr<SimVenue> venue;
+  std::unique_ptr<WsVenue> ws;
+};
+
+TEST_F(WsVenueTest, RestListenKeyIsTheStoreTheStreamsCheckAndExpiryFollowsTheFault) {
+  ExchangeFaults f;
+  f.listenkey_expire_s = 5;
+  build(f);
+  HttpRequest post;
+  post.method = "POST";
+  post.path = "/fapi/v1/listenKey";
+  post.api_key = "k";
+  post.remote_ip = "127.0.0.1";
+  post.headers.emplace_back("x-mbx-apikey", "k");
+  const HttpResponse r = venue->on_http(Product::kUsdmFutures, post);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string key = r.body.substr(r.body.find(":\"") + 2, 64);
+  EXPECT_TRUE(venue->validate_listen_key(key));
+  EXPECT_FALSE(venue->validate_listen_key("not-a-key"));
+  hub.subscribe(StreamRoute::kPrivate, key);
+  clock.advance(4 * kNsPerSec);
+  ws->tick(clock.now());
+  EXPECT_TRUE(hub.events.empty());
+  clock.advance(1 * kNsPerSec);
+  ws->tick(clock.now());
+  ASSERT_EQ(hub.events.size(), 1u);
+  EXPECT_NE(hub.events[0].ms.find(R"("e":"listenKeyExpired")"), std::string::npos);
+  EXPECT_EQ(hub.closed, std::vector<std::string>{key});
+  EXPECT_FALSE(venue->validate_listen_key(key));
+}
+
+TEST_F(WsVenueTest, WsApiGoesThroughTheVenueWithItsFaultsAndLimits) {
+  ExchangeFaults f;
+  f.reject_rate = 1.0;
+  f.weight_limit = 3;
+  build(f);
+  FakeConn c{1, Product::kSpot};
+  WsConnectionPtr p(std::shared_ptr<WsConnection>{}, &c);
+  venue->on_ws_api_open(p);
+  venue->on_ws_api_text(p, R"({"id":1,"method":"ping"})");
+  ASSERT_EQ(c.sent.size(), 1u);
+  EXPECT_NE(c.sent[0].find(R"("status":200)"), std::string::npos) << c.sent[0];
+  venue->on_ws_api_text(p, signed_frame("order.place", {{"symbol", "BTCUSDT"},
+                                                        {"side", "BUY"},
+                                                        {"type", "LIMIT"},
+                                                        {"timeInForce", "GTC"},
+                                                        {"quantity", "1"},
+                                                        {"price", "90"}}));
+  ASSERT_EQ(c.sent.size(), 2u);
+  EXPECT_NE(c.sent[1].find(R"("status":400,"error":{"code":-2010,"msg":"NEW_ORDER_REJECTED"})"), std::string::npos)
+      << c.sent[1];
+  EXPECT_EQ(ex.open_orders("k", Product::kSpot, "BTCUSDT").size(), 0u);
+  venue->on_ws_api_text(p, R"({"id":3,"method":"ping"})");
+  venue->on_ws_api_text(p, R"({"id":4,"method":"ping"})");  // over weight-limit=3: 429
+  ASSERT_EQ(c.sent.size(), 4u);
+  EXPECT_NE(c.sent[3].find(R"({"id":4,"status":429,"error":{"code":-1003)"), std::string::npos) << c.sent[3];
+  venue->on_ws_api_close(p);
 }
 
 }  // namespace
