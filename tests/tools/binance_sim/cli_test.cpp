@@ -153,7 +153,7 @@ TEST(BinanceSimOptions, ParsesEveryFlagIntoTheStructs) {
   EXPECT_EQ(f.weight_limit, 100);
   ASSERT_EQ(o.exchange.accounts.size(), 2u);
   EXPECT_EQ(o.exchange.accounts[0].secret, "s3cr:et");  // a secret may contain ':'
-  EXPECT_EQ(o.exchange.accounts[1].key_type, Account::KeyType::kEd25519);
+  EXPECT_EQ(o.exchange.accounts[1].key_type, AccountFlag::KeyType::kEd25519);
   EXPECT_EQ(o.exchange.accounts[1].public_key_pem, "/keys/k2.pem");
   ASSERT_EQ(o.exchange.balances.size(), 2u);
   EXPECT_EQ(o.exchange.balances[1].asset, "BTC");
