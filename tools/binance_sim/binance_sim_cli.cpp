@@ -88,8 +88,8 @@ int run_binance_sim(int argc, char** argv) {
   }
   if (opt.server.plain_http)
     std::fprintf(stderr,
-                 "warning: binance-sim: --plain-http serves without TLS (debugging only; Binance's official "
-                 "connectors refuse http:// base URLs)\n");
+                 "warning: binance-sim: --plain-http serves without TLS (debugging only; tests and real "
+                 "clients should use https:// and wss:// with the generated CA)\n");
 
   // Official connectors open a keep-alive connection per REST call: allow as many descriptors as the
   // hard limit permits (the server also evicts idle keep-alive connections when full).

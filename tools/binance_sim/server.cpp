@@ -511,7 +511,7 @@ class WsSession final : public WsSessionBase {
   }
 
   void on_read(beast::error_code ec) {
-    if (ec) return finish();  // closed by the peer, cut, oversized (Beast sent 1009), or a protocol error
+    if (ec || finished_) return finish();  // closed by the peer, cut, oversized (Beast sent 1009), or a protocol error
     if (!ws_.got_text()) {
       rbuf_.consume(rbuf_.size());
       closing_ = true;
@@ -555,7 +555,7 @@ class WsSession final : public WsSessionBase {
   void write_front() {
     ws_.text(true);
     ws_.async_write(asio::buffer(queue_.front().text), [self = shared(), this](beast::error_code ec, std::size_t) {
-      if (ec) return finish();
+      if (ec || finished_) return finish();  // finished_: cut meanwhile; the queue stays as it is
       queued_bytes_ -= queue_.front().text.size();
       queue_.pop_front();
       write_next();
@@ -613,7 +613,8 @@ class WsSession final : public WsSessionBase {
         core::log_warn("binance-sim: venue on_ws_api_close threw: ", e.what());
       }
     }
-    queue_.clear();
+    // queue_ is left alone: a pending async_write may still reference its front element; the
+    // destructor frees it.
   }
 
   websocket::stream<Stream> ws_;

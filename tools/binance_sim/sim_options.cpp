@@ -28,7 +28,7 @@ const char* const kBinanceSimHelp =
     "{\"spot_port\":N,\"futures_port\":N,\"ca_file\":\"PATH\"}\n"
     "  --tls-dir DIR                where the generated CA goes (ca.pem; default a fresh temp dir)\n"
     "  --tls-cert PEM --tls-key PEM serve this certificate instead of generating a CA\n"
-    "  --plain-http                 no TLS (debugging only; official connectors refuse http://)\n"
+    "  --plain-http                 no TLS (debugging only)\n"
     "limits (tests shrink them):\n"
     "  --max-connections N          per listener (default 1024)\n"
     "  --request-timeout-ms N       a whole HTTP request must arrive within it (default 10000)\n"

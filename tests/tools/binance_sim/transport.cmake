@@ -3,3 +3,8 @@ dmabot_test(NAME binance_sim_transport_test
   SRCS ${CMAKE_CURRENT_LIST_DIR}/transport_test.cpp
   DEPS dmabot::binance_sim
   LABELS integration)
+dmabot_test(NAME binance_sim_cli_test
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/cli_test.cpp
+  DEPS dmabot::binance_sim
+  LABELS integration)
+add_dependencies(binance_sim_cli_test dmabot)
