@@ -2,5 +2,6 @@
 dmabot_test(NAME binance_sim_venue_test
   SRCS
     ${CMAKE_CURRENT_SOURCE_DIR}/security_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/rest_api_test.cpp
   DEPS dmabot::binance_sim
   LABELS unit)
