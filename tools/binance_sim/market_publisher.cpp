@@ -132,10 +132,13 @@ void MarketPublisher::publish_symbol(Product p, const binance::InstrumentSpec& s
   }
   const StreamRoute book_route = p == Product::kSpot ? StreamRoute::kSpot : StreamRoute::kPublic;
   const std::string bt = lower + "@bookTicker";
-  if (changed && hub_.has_subscribers(p, book_route, bt)) {
+  // USD-M also has the all-market !bookTicker on /public (same payload per symbol).
+  const bool all = p == Product::kUsdmFutures && changed && hub_.has_subscribers(p, book_route, "!bookTicker");
+  if (changed && (all || hub_.has_subscribers(p, book_route, bt))) {
     const std::string payload = p == Product::kSpot ? spot_book_ticker(spec.symbol, top, st.update_id)
                                                     : futures_book_ticker(spec, top, st.update_id, now);
     hub_.publish(p, book_route, bt, payload);
+    if (all) hub_.publish(p, book_route, "!bookTicker", payload);
   }
 
   // Partial depth: spot 1000 ms / @100ms; USD-M 250 ms (no suffix) / @100ms / @500ms.

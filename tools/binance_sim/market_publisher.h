@@ -5,7 +5,7 @@
 //
 //   spot    kSpot    <sym>@bookTicker             {"u","s","b","B","a","A"} on every change
 //                    <sym>@depth5|10|20[@100ms]   {"lastUpdateId","bids","asks"} each 1000 ms / 100 ms
-//   USD-M   kPublic  <sym>@bookTicker             {"e":"bookTicker","u","E","T","s","b","B","a","A"}
+//   USD-M   kPublic  <sym>@bookTicker, !bookTicker {"e":"bookTicker","u","E","T","s","b","B","a","A"}
 //                    <sym>@depth5|10|20[@100ms|@500ms]  {"e":"depthUpdate","E","T","s","U","u","pu",
 //                                                 "b","a"} each 250 ms / 100 ms / 500 ms
 //           kMarket  <sym>@markPrice[@1s]         {"e":"markPriceUpdate","E","s","p","i","P","r","T"}

@@ -624,6 +624,15 @@ TEST(MarketPublisherPoll, PublishesOnlyToListenersAndOnlyChanges) {
   auto mark = hub.events.back().ms;
   EXPECT_NE(mark.find(R"("p":"100.50000000","i":"100.40000000")"), std::string::npos) << mark;
   EXPECT_EQ(hub.events.back().route, StreamRoute::kMarket);
+  // USD-M !bookTicker carries every symbol's futures bookTicker on /public.
+  hub.subscribe(StreamRoute::kPublic, "!bookTicker");
+  hub.events.clear();
+  ex.set_market_top(Product::kUsdmFutures, "BTCUSDT", top("100", "3", "101", "2"), kT0 + 1010 * kNsPerMs);
+  mp.poll(kT0 + 1020 * kNsPerMs);
+  ASSERT_EQ(hub.events.size(), 2u);
+  EXPECT_EQ(hub.events[1].stream, "!bookTicker");
+  EXPECT_EQ(hub.events[1].ms, hub.events[0].ms);
+  EXPECT_NE(hub.events[1].ms.find(R"("e":"bookTicker","u":2,"E":)"), std::string::npos) << hub.events[1].ms;
 }
 
 }  // namespace
