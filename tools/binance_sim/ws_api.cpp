@@ -27,6 +27,19 @@ void append_dec(std::string& out, int64_t raw, int decimals) {
   out.push_back('"');
 }
 
+// The weights of web-socket-api.md (spot) and the USD-M WebSocket API pages for the methods the
+// limiter's table (rate_limiter.h, shared with REST) does not list; the rest from that table.
+int method_weight(Product p, std::string_view m, const WeightParams& wp) {
+  const bool spot = p == Product::kSpot;
+  if (m == "exchangeInfo") return spot ? 20 : 1;
+  if (m == "ticker.book") return wp.has_symbol ? 2 : (spot ? 4 : 5);
+  if (m == "account.balance" || m == "account.position") return 5;
+  if (m == "session.status" || m == "session.logout" || m == "session.subscriptions" ||
+      m == "userDataStream.unsubscribe")
+    return 2;
+  return ws_method_weight(p, m, wp);
+}
+
 }  // namespace
 
 struct WsApi::Call {
@@ -150,7 +163,7 @@ void WsApi::on_text(const WsConnectionPtr& conn, std::string_view text, UnixNano
   if (m->signed_request && !authorize(c)) return;
   WeightParams wp;
   wp.has_symbol = params_.has("symbol");
-  const int weight = ws_method_weight(c.product, params_.ws_method(), wp);
+  const int weight = method_weight(c.product, params_.ws_method(), wp);
   if (ExchangeError e = host_.charge(c.product, c.api_key, weight, m->order, now, c.limits); !e.ok()) {
     fail(c, e);
     return;

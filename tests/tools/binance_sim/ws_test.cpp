@@ -307,7 +307,10 @@ TEST_F(WsApiTest, ExchangeInfoAndTickerBook) {
   EXPECT_EQ(std::string_view(doc["result"]["symbols"].at(0)["status"]), "TRADING");
   r = call(spot, R"({"id":"e2","method":"exchangeInfo","params":{"symbol":"NOPE"}})");
   EXPECT_NE(r.find(R"("code":-1121)"), std::string::npos) << r;
+  // Weights as web-socket-api.md lists them: exchangeInfo 20 (then 20 for the failed one), ticker.book 2.
+  EXPECT_EQ(host.weights, (std::vector<int>{20, 20}));
   r = call(spot, R"({"id":"t","method":"ticker.book","params":{"symbol":"BTCUSDT"}})");
+  EXPECT_EQ(host.weights.back(), 2);
   EXPECT_NE(
       r.find(
           R"("result":{"symbol":"BTCUSDT","bidPrice":"60000.00000000","bidQty":"1.00000000","askPrice":"60000.01000000","askQty":"1.00000000"})"),
