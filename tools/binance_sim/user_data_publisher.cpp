@@ -26,6 +26,8 @@ ListenKeyStore::ListenKeyStore(StreamHub& hub, UnixNanos validity, uint64_t seed
 ExchangeError ListenKeyStore::not_found() { return ExchangeError::make(-1125, "This listenKey does not exist."); }
 
 std::string ListenKeyStore::create(const std::string& api_key, UnixNanos now) {
+  // A key that lapsed since the last tick announces its expiry before a new one replaces it.
+  expire(now);
   auto it = by_api_key_.find(api_key);
   if (it != by_api_key_.end() && it->second.expires > now) {
     it->second.expires = now + validity_;
@@ -40,6 +42,7 @@ std::string ListenKeyStore::create(const std::string& api_key, UnixNanos now) {
 }
 
 std::optional<std::string> ListenKeyStore::keepalive(const std::string& api_key, UnixNanos now) {
+  expire(now);
   auto it = by_api_key_.find(api_key);
   if (it == by_api_key_.end() || it->second.expires <= now) return std::nullopt;
   it->second.expires = now + validity_;

@@ -524,7 +524,7 @@ TEST(ListenKeyStoreTest, SameKeyWhileValidKeepaliveExtendsExpiryPublishesThenClo
   ListenKeyStore keys(hub, 60 * kNsPerSec);
   const std::string k = keys.create("A", kT0);
   EXPECT_EQ(keys.create("A", kT0 + 10 * kNsPerSec), k);  // same key, extended to t+70 s
-  EXPECT_NE(keys.create("B", kT0 + 70 * kNsPerSec), k);  // valid until t+130 s
+  EXPECT_NE(keys.create("B", kT0 + 65 * kNsPerSec), k);  // valid until t+125 s
   EXPECT_TRUE(keys.valid(k, kT0 + 69 * kNsPerSec));
   ASSERT_TRUE(keys.keepalive("A", kT0 + 60 * kNsPerSec).has_value());  // now until t+120 s
   EXPECT_FALSE(keys.keepalive("nobody", kT0).has_value());
@@ -540,6 +540,12 @@ TEST(ListenKeyStoreTest, SameKeyWhileValidKeepaliveExtendsExpiryPublishesThenClo
   EXPECT_FALSE(keys.valid(k, kT0 + 120 * kNsPerSec));
   EXPECT_FALSE(keys.keepalive("A", kT0 + 121 * kNsPerSec).has_value());
   EXPECT_NE(keys.create("A", kT0 + 121 * kNsPerSec), k);  // a fresh one after expiry
+  // B lapsed at t+125 s with no tick since: a new POST announces that before replacing it.
+  const std::string kb = *keys.key_of("B");
+  hub.subscribe(StreamRoute::kPrivate, kb);
+  EXPECT_NE(keys.create("B", kT0 + 131 * kNsPerSec), kb);
+  ASSERT_EQ(hub.events.size(), 2u);
+  EXPECT_NE(hub.events[1].ms.find(kb), std::string::npos);
 }
 
 // ---- market streams -----------------------------------------------------------------------------------
