@@ -47,7 +47,8 @@ struct WsApi::Call {
   Session& session;
   binance::RequestParams& params;
   Product product;
-  UnixNanos now;
+  UnixNanos now;  // the venue's clock: authentication applies the clock skew itself
+  UnixNanos t;    // the server's clock (clock-skew-ms applied): exchange, listenKeys, limits, times shown
   std::string api_key;  // set by authorize()
   bool return_rate_limits = true;
   std::vector<binance::RateLimitStatus> limits;
@@ -141,7 +142,7 @@ void WsApi::fail(Call& c, const ExchangeError& e, std::string_view data_json) {
 
 void WsApi::on_text(const WsConnectionPtr& conn, std::string_view text, UnixNanos now) {
   Session& s = session(conn, now);
-  Call c{conn, s, params_, conn->product(), now, {}, true, {}, false};
+  Call c{conn, s, params_, conn->product(), now, host_.server_time(now), {}, true, {}, false};
   if (binance::ApiError e = params_.parse_ws_request(text); !e.ok()) {
     fail(c, from_api(e));
     return;
@@ -164,7 +165,7 @@ void WsApi::on_text(const WsConnectionPtr& conn, std::string_view text, UnixNano
   WeightParams wp;
   wp.has_symbol = params_.has("symbol");
   const int weight = method_weight(c.product, params_.ws_method(), wp);
-  if (ExchangeError e = host_.charge(c.product, c.api_key, weight, m->order, now, c.limits); !e.ok()) {
+  if (ExchangeError e = host_.charge(c.product, c.api_key, weight, m->order, c.t, c.limits); !e.ok()) {
     fail(c, e);
     return;
   }
@@ -218,14 +219,14 @@ void WsApi::m_ping(Call& c) { finish(c, "{}"); }
 
 void WsApi::m_time(Call& c) {
   std::string r;
-  binance::encode_server_time(host_.server_time(c.now) / kMs, r);
+  binance::encode_server_time(c.t / kMs, r);
   finish(c, r);
 }
 
 void WsApi::m_exchange_info(Call& c) {
   binance::ExchangeInfo info;
   info.product = c.product;
-  info.server_time_ms = host_.server_time(c.now) / kMs;
+  info.server_time_ms = c.t / kMs;
   info.rate_limits = host_.rate_limits(c.product);
   if (c.product == Product::kUsdmFutures) {
     info.futures_type = "U_MARGINED";
@@ -296,7 +297,7 @@ void WsApi::m_ticker_book(Call& c) {
     append_dec(r, top.ask.raw, pd);
     r += ",\"askQty\":";
     append_dec(r, top.ask_qty.raw, qd);
-    if (!spot) core::str_append(r, ",\"time\":", host_.server_time(c.now) / kMs);
+    if (!spot) core::str_append(r, ",\"time\":", c.t / kMs);
     r += '}';
   }
   if (symbol.empty()) r += ']';
@@ -309,7 +310,7 @@ void WsApi::status_result(Call& c) {
   st.authorized_since_ms = c.session.authorized_since / kMs;
   st.connected_since_ms = c.session.connected_since / kMs;
   st.return_rate_limits = true;
-  st.server_time_ms = host_.server_time(c.now) / kMs;
+  st.server_time_ms = c.t / kMs;
   st.user_data_stream = !uds_.subscriptions(c.conn->id()).empty();
   std::string r;
   binance::encode_session_status(st, r);
@@ -325,7 +326,7 @@ void WsApi::m_session_logon(Call& c) {
     return fail(c, ExchangeError::make(-4056, "HMAC_SHA256 API key is not supported."));
   if (c.session.logon_key != key) uds_.unsubscribe_logon(c.conn->id());
   c.session.logon_key = key;
-  c.session.authorized_since = c.now;
+  c.session.authorized_since = c.t;
   status_result(c);
 }
 
@@ -346,7 +347,7 @@ bool WsApi::order_fault(Call& c, bool creates_order, std::string_view request, c
   applied = f == OrderFault::kHttp5xxApplied;
   if (f == OrderFault::kNone || applied) return false;
   const ExchangeError e = fault_error(f);
-  ex_.record_reject(c.api_key, c.product, request, symbol, side, client_id, 0, e, c.now);
+  ex_.record_reject(c.api_key, c.product, request, symbol, side, client_id, 0, e, c.t);
   fail(c, e);
   return true;
 }
@@ -356,7 +357,7 @@ void WsApi::m_order_place(Call& c) {
   if (ExchangeError e = read_new_order(c.params, c.product, req); !e.ok()) return fail(c, e);
   bool applied = false;
   if (order_fault(c, true, "order.new", req.symbol, req.side, req.new_client_order_id.value_or(""), applied)) return;
-  const OrderResult res = ex_.new_order(c.api_key, c.product, req, c.now);
+  const OrderResult res = ex_.new_order(c.api_key, c.product, req, c.t);
   if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (!res.ok()) return fail(c, res.error);
   const binance::DecimalStyle st = style(c.product, req.symbol);
@@ -381,7 +382,7 @@ void WsApi::m_order_cancel(Call& c) {
   bool applied = false;
   if (order_fault(c, false, "order.cancel", symbol, std::nullopt, ref.orig_client_order_id.value_or(""), applied))
     return;
-  const OrderResult res = ex_.cancel_order(c.api_key, c.product, symbol, ref, new_cid, c.now);
+  const OrderResult res = ex_.cancel_order(c.api_key, c.product, symbol, ref, new_cid, c.t);
   if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (!res.ok()) return fail(c, res.error);
   std::string r;
@@ -414,7 +415,7 @@ void WsApi::m_order_cancel_replace(Call& c) {
   if (order_fault(c, true, "order.cancelReplace", symbol, req.new_order.side,
                   req.new_order.new_client_order_id.value_or(""), applied))
     return;
-  const CancelReplaceResult res = ex_.cancel_replace(c.api_key, symbol, req, c.now);
+  const CancelReplaceResult res = ex_.cancel_replace(c.api_key, symbol, req, c.t);
   if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (res.http_status == 400 && res.cancel_result == StepResult::kNotAttempted) return fail(c, res.error);
   const binance::OrderResult cancel = to_wire(res.cancel_response.order);
@@ -465,7 +466,7 @@ void WsApi::m_open_orders_cancel_all(Call& c) {
     return fail(c, from_api(e));
   bool applied = false;
   if (order_fault(c, false, "openOrders.cancelAll", std::string(symbol), std::nullopt, "", applied)) return;
-  const CancelAllResult res = ex_.cancel_open_orders(c.api_key, c.product, std::string(symbol), c.now);
+  const CancelAllResult res = ex_.cancel_open_orders(c.api_key, c.product, std::string(symbol), c.t);
   if (applied) return fail(c, fault_error(OrderFault::kHttp5xxApplied));
   if (!res.error.ok()) return fail(c, res.error);
   std::vector<binance::OrderResult> wire;
@@ -482,7 +483,7 @@ void WsApi::m_account_status(Call& c) {
     if (!a) return fail(c, ExchangeError::make(-2015, "Invalid API-key, IP, or permissions for action.", 401));
     binance::SpotAccount acct;
     std::vector<binance::SpotAssetBalance> balances;
-    spot_account_to_wire(*a, host_.server_time(c.now), acct, balances);
+    spot_account_to_wire(*a, c.t, acct, balances);
     binance::encode_spot_account(acct, balances, r);
     return finish(c, r);
   }
@@ -490,7 +491,7 @@ void WsApi::m_account_status(Call& c) {
   if (!v.error.ok()) return fail(c, v.error);
   binance::FuturesAccount acct;
   std::vector<binance::FuturesAssetBalance> assets;
-  futures_account_to_wire(v, host_.server_time(c.now), acct, assets);
+  futures_account_to_wire(v, c.t, acct, assets);
   std::vector<binance::FuturesPositionInfo> positions;
   for (const PositionSnapshot& p : v.positions) positions.push_back(to_wire(p));
   binance::encode_futures_account(acct, assets, positions, 2, r);
@@ -502,7 +503,7 @@ void WsApi::m_account_balance(Call& c) {
   if (!v.error.ok()) return fail(c, v.error);
   binance::FuturesAccount acct;
   std::vector<binance::FuturesAssetBalance> assets;
-  futures_account_to_wire(v, host_.server_time(c.now), acct, assets);
+  futures_account_to_wire(v, c.t, acct, assets);
   std::string r;
   binance::encode_futures_balances(assets, r);
   finish(c, r);
@@ -577,7 +578,7 @@ void WsApi::m_uds_start(Call& c) {
   if (host_.key_kind(key) == WsApiHost::KeyKind::kUnknown)
     return fail(c, ExchangeError::make(-2015, "Invalid API-key, IP, or permissions for action.", 401));
   std::string r;
-  binance::encode_listen_key(keys_.create(std::string(key), c.now), r);
+  binance::encode_listen_key(keys_.create(std::string(key), c.t), r);
   finish(c, r);
 }
 
@@ -587,7 +588,7 @@ void WsApi::m_uds_ping(Call& c) {
     return fail(c, from_api(e));
   std::string_view lk;
   (void)c.params.get_string("listenKey", lk, binance::Need::kOptional);
-  const std::optional<std::string> live = keys_.keepalive(std::string(key), c.now);
+  const std::optional<std::string> live = keys_.keepalive(std::string(key), c.t);
   if (!live) return fail(c, ListenKeyStore::not_found());
   std::string r;
   binance::encode_listen_key(*live, r);
@@ -600,7 +601,7 @@ void WsApi::m_uds_stop(Call& c) {
     return fail(c, from_api(e));
   std::string_view lk;
   (void)c.params.get_string("listenKey", lk, binance::Need::kOptional);
-  if (!keys_.remove(std::string(key), c.now)) return fail(c, ListenKeyStore::not_found());
+  if (!keys_.remove(std::string(key), c.t)) return fail(c, ListenKeyStore::not_found());
   finish(c, "{}");
 }
 

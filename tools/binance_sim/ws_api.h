@@ -21,7 +21,9 @@
 // -1135 / -1102 with the id when one was readable; nothing a client sends ends the sim or the connection.
 //
 // The venue supplies key checks and rate limits through WsApiHost (security.h and the rate limiter
-// behind SimVenue); the clock is passed in (`now`, Unix ns), so tests inject it.
+// behind SimVenue); the clock is passed in (`now`, Unix ns, the venue's clock), so tests inject it.
+// The exchange, the listenKeys and the times shown run on host.server_time(now) (clock-skew-ms), as
+// the REST side does.
 //
 // Threads: the sim's io thread (Venue callbacks). Allocation: per request (a test venue).
 // Errors: Binance's error answers on the connection; never exceptions.
@@ -55,7 +57,7 @@ class WsApiHost {
   [[nodiscard]] virtual ExchangeError verify_signed(Product p, binance::RequestParams& params, UnixNanos now) = 0;
   // A SIGNED request on a logged-on session: timestamp / recvWindow only (-1021, -1102).
   [[nodiscard]] virtual ExchangeError check_timestamp(Product p, binance::RequestParams& params, UnixNanos now) = 0;
-  // Counts one request of `weight` (and one new order of api_key when `order`); refuses with
+  // Counts (at server time) one request of `weight` (and one new order of api_key when `order`); refuses with
   // 429/418 (-1003 / -1015). Fills `limits` with the answer's rateLimits either way.
   [[nodiscard]] virtual ExchangeError charge(Product p, std::string_view api_key, int weight, bool order, UnixNanos now,
                                              std::vector<binance::RateLimitStatus>& limits) = 0;

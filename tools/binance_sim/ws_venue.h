@@ -5,7 +5,7 @@
 //
 //   SimVenue venue(...);  Server server(ioc, opts, venue);
 //   WsVenue ws(venue, server, listen_key_validity);   // after both, before serving
-//   timer every 10-100 ms:  driver.poll(now); ws.tick(now);
+//   timer every 10-100 ms:  now = venue.server_now(); driver.poll(now); ws.tick(now);
 //   SIGTERM:                ws.announce_shutdown(now); server.stop();
 //
 // Threads: the sim's io thread only. Allocation: per request and event. Errors: none raised; every
@@ -30,7 +30,8 @@ class WsVenue final : public WsApiHandler, private WsApiHost {
   WsVenue(const WsVenue&) = delete;
   WsVenue& operator=(const WsVenue&) = delete;
 
-  // Market streams due at `now`, listenKey expiry, coalesced account events.
+  // Market streams due at `now` (the server's clock, SimVenue::server_now()), listenKey expiry,
+  // coalesced account events.
   void tick(UnixNanos now);
   // serverShutdown to every spot WebSocket API connection.
   void announce_shutdown(UnixNanos now) { ws_api_.announce_shutdown(now); }
