@@ -47,8 +47,8 @@ struct WsApi::Call {
   Session& session;
   binance::RequestParams& params;
   Product product;
-  UnixNanos now;  // the venue's clock: authentication applies the clock skew itself
-  UnixNanos t;    // the server's clock (clock-skew-ms applied): exchange, listenKeys, limits, times shown
+  UnixNanos now;        // the venue's clock: authentication applies the clock skew itself
+  UnixNanos t;          // the server's clock (clock-skew-ms applied): exchange, listenKeys, limits, times shown
   std::string api_key;  // set by authorize()
   bool return_rate_limits = true;
   std::vector<binance::RateLimitStatus> limits;
