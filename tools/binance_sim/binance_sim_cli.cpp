@@ -54,15 +54,16 @@ ExchangeFaults exchange_faults(const Faults& f, uint64_t seed) {
   return x;
 }
 
-// Moves the sim's market every 20 ms on the io thread.
+// Moves the sim's market every 20 ms on the io thread, on the server's clock.
 class MarketTimer {
  public:
-  MarketTimer(boost::asio::io_context& ioc, MarketDriver& driver) : timer_(ioc), driver_(driver) {}
+  MarketTimer(boost::asio::io_context& ioc, MarketDriver& driver, const SimVenue& venue)
+      : timer_(ioc), driver_(driver), venue_(venue) {}
   void start() {
     timer_.expires_after(std::chrono::milliseconds(20));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      (void)driver_.poll(core::wall_clock_ns());
+      (void)driver_.poll(venue_.server_now());
       start();
     });
   }
@@ -71,6 +72,7 @@ class MarketTimer {
  private:
   boost::asio::steady_timer timer_;
   MarketDriver& driver_;
+  const SimVenue& venue_;
 };
 
 }  // namespace
@@ -116,18 +118,20 @@ int run_binance_sim(int argc, char** argv) {
     exchange.add_listener(&ledger);
   }
   MarketDriver driver(exchange);
-  if (absl::Status st = setup_market(opt.exchange, exchange, driver, core::wall_clock_ns()); !st.ok()) {
+  // The server's clock, clock-skew-ms applied (SimVenue::server_now() from here on).
+  const UnixNanos start = core::wall_clock_ns() + static_cast<int64_t>(opt.server.faults.clock_skew_ms) * kNsPerMs;
+  if (absl::Status st = setup_market(opt.exchange, exchange, driver, start); !st.ok()) {
     std::fprintf(stderr, "error: binance-sim: --market: %s\n", std::string(st.message()).c_str());
     return 1;
   }
-  (void)driver.poll(core::wall_clock_ns());  // a first top before the first request
+  (void)driver.poll(start);  // a first top before the first request
 
   boost::asio::io_context ioc(1);
   SimVenueOptions venue_opt;
   venue_opt.faults = exchange_faults(opt.server.faults, opt.exchange.seed);
   SimVenue venue(exchange, keys, venue_opt);
   Server server(ioc, opt.server, venue);
-  MarketTimer market_timer(ioc, driver);
+  MarketTimer market_timer(ioc, driver, venue);
   market_timer.start();
   if (std::string err = server.start(); !err.empty()) {
     std::fprintf(stderr, "error: binance-sim: %s\n", err.c_str());

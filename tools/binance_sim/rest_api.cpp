@@ -49,13 +49,13 @@ struct RestApi::Call {
   Product product;
   const HttpRequest& req;
   RequestParams& params;
-  UnixNanos now;
+  UnixNanos now;  // the server's clock (SimVenue::server_now)
   int64_t& book_update_id;
   std::string api_key;  // authenticated (USER_STREAM / SIGNED)
   std::vector<std::pair<std::string, std::string>> headers;
 
   [[nodiscard]] bool spot() const { return product == Product::kSpot; }
-  [[nodiscard]] int64_t server_ms() const { return venue.security().server_time_ms(now); }
+  [[nodiscard]] int64_t server_ms() const { return now / kNsPerMs; }  // now is the server clock
   [[nodiscard]] binance::DecimalStyle style(std::string_view symbol) const {
     if (spot()) return {};
     const binance::InstrumentSpec* s = ex.find_symbol(product, symbol);
@@ -676,7 +676,7 @@ HttpResponse RestApi::handle(Product product, const HttpRequest& request) {
   }
   if (!path_known) return not_found_response();
 
-  const UnixNanos now = venue_.now();
+  const UnixNanos now = venue_.server_now();  // authentication takes venue_.now() and skews it itself
   RateLimiter& limiter = venue_.rate_limiter(product);
   // Parameters first: the weight of some endpoints depends on them.
   const binance::ApiError parse_error = params_.parse_rest(request.query, form_body(request) ? request.body : "");
@@ -717,7 +717,7 @@ HttpResponse RestApi::handle(Product product, const HttpRequest& request) {
     if (auto e = venue_.security().check_api_key(request.api_key); !e.ok()) return finish(error_of(e), {});
     c.api_key = request.api_key;
   } else if (ep->security == Security::kSigned) {
-    if (auto e = venue_.security().authenticate_rest(request.api_key, params_, now); !e.ok())
+    if (auto e = venue_.security().authenticate_rest(request.api_key, params_, venue_.now()); !e.ok())
       return finish(error_of(e), {});
     c.api_key = request.api_key;
   }

@@ -203,6 +203,12 @@ TEST_F(VenueTest, ClockSkewFaultShiftsServerTime) {
   // A request stamped with the client's (true) clock is now 2.5 s ahead: more than Binance's 1 s.
   expect_error(signed_plain(Product::kSpot, binance::kSpotAccount), 400, -1021,
                "Timestamp for this request was 1000ms ahead of the server's time.");
+  // A client synced to the server's clock gets through, and the answer's times are the server's.
+  ParamList l;
+  l.add_int("timestamp", now_ms() - 2500);
+  r = signed_send(Product::kSpot, binance::kSpotAccount, l);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(int64_t(parse(r)["updateTime"].get_int64().value()), now_ms() - 2500);
 }
 
 TEST_F(VenueTest, ExchangeInfoServesTheEnforcedRulesAndLimits) {
