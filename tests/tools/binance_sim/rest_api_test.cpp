@@ -487,6 +487,28 @@ TEST_F(VenueTest, WeightLimitThen429Then418WithRetryAfter) {
   EXPECT_EQ(info.rate_limits.front().limit, 3);
 }
 
+TEST_F(VenueTest, OrderCountLimitIs429With1015) {
+  // Spot ORDERS: 100 per 10 s (exchangeInfo rateLimits). kT0 is 10 s into its minute: a 10 s window
+  // starts there, so the 101st order waits the full 10 s.
+  for (int i = 0; i < 100; ++i) {
+    auto r = place(Product::kSpot, "61000.00", "0.001", core::str_cat("n", i), Key::kHmac, binance::TimeInForce::kGtc,
+                   binance::OrderSide::kSell);
+    ASSERT_EQ(r.status, 200) << i << " " << r.body;
+  }
+  auto r = place(Product::kSpot, "61000.00", "0.001", "n100", Key::kHmac, binance::TimeInForce::kGtc,
+                 binance::OrderSide::kSell);
+  expect_error(r, 429, -1015);
+  EXPECT_EQ(header(r, "Retry-After"), "10");
+  EXPECT_EQ(header(r, "x-mbx-order-count-10s"), "100");
+  // The other account counts its own orders.
+  EXPECT_EQ(place(Product::kSpot, "59000.00", "0.001", "ed-n", Key::kEd25519).status, 200);
+  clock.advance(10 * kNsPerSec);
+  EXPECT_EQ(place(Product::kSpot, "61000.00", "0.001", "n101", Key::kHmac, binance::TimeInForce::kGtc,
+                  binance::OrderSide::kSell)
+                .status,
+            200);
+}
+
 TEST_F(VenueTest, Http5xxBeforeTakesNothing) {
   ExchangeFaults f;
   f.http_5xx_rate = 1;
