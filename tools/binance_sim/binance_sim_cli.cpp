@@ -55,17 +55,18 @@ ExchangeFaults exchange_faults(const Faults& f, uint64_t seed) {
   return x;
 }
 
-// Moves the sim's market every 20 ms on the io thread, then publishes what is due on the streams
-// (bookTicker, depth, markPrice), expires listenKeys and sends coalesced account events.
+// Moves the sim's market every 20 ms on the io thread, on the server's clock, then publishes what is
+// due on the streams (bookTicker, depth, markPrice), expires listenKeys and sends coalesced account
+// events.
 class MarketTimer {
  public:
-  MarketTimer(boost::asio::io_context& ioc, MarketDriver& driver, WsVenue& ws)
-      : timer_(ioc), driver_(driver), ws_(ws) {}
+  MarketTimer(boost::asio::io_context& ioc, MarketDriver& driver, const SimVenue& venue, WsVenue& ws)
+      : timer_(ioc), driver_(driver), venue_(venue), ws_(ws) {}
   void start() {
     timer_.expires_after(std::chrono::milliseconds(20));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      const UnixNanos now = core::wall_clock_ns();
+      const UnixNanos now = venue_.server_now();
       (void)driver_.poll(now);
       ws_.tick(now);
       start();
@@ -76,6 +77,7 @@ class MarketTimer {
  private:
   boost::asio::steady_timer timer_;
   MarketDriver& driver_;
+  const SimVenue& venue_;
   WsVenue& ws_;
 };
 
@@ -122,11 +124,13 @@ int run_binance_sim(int argc, char** argv) {
     exchange.add_listener(&ledger);
   }
   MarketDriver driver(exchange);
-  if (absl::Status st = setup_market(opt.exchange, exchange, driver, core::wall_clock_ns()); !st.ok()) {
+  // The server's clock, clock-skew-ms applied (SimVenue::server_now() from here on).
+  const UnixNanos start = core::wall_clock_ns() + static_cast<int64_t>(opt.server.faults.clock_skew_ms) * kNsPerMs;
+  if (absl::Status st = setup_market(opt.exchange, exchange, driver, start); !st.ok()) {
     std::fprintf(stderr, "error: binance-sim: --market: %s\n", std::string(st.message()).c_str());
     return 1;
   }
-  (void)driver.poll(core::wall_clock_ns());  // a first top before the first request
+  (void)driver.poll(start);  // a first top before the first request
 
   boost::asio::io_context ioc(1);
   SimVenueOptions venue_opt;
@@ -136,7 +140,7 @@ int run_binance_sim(int argc, char** argv) {
   // The WebSocket API, user data and market streams (ws_venue.h) on the same venue and clock.
   const double lk_s = opt.server.faults.listenkey_expire_s;
   WsVenue ws(venue, server, lk_s > 0 ? static_cast<UnixNanos>(lk_s * 1e9) : ListenKeyStore::kDefaultValidity);
-  MarketTimer market_timer(ioc, driver, ws);
+  MarketTimer market_timer(ioc, driver, venue, ws);
   market_timer.start();
   if (std::string err = server.start(); !err.empty()) {
     std::fprintf(stderr, "error: binance-sim: %s\n", err.c_str());
@@ -163,7 +167,7 @@ int run_binance_sim(int argc, char** argv) {
     if (!ec) {
       market_timer.stop();
       // Binance announces a shutdown on the WebSocket API (BINANCE.md); the close follows.
-      ws.announce_shutdown(core::wall_clock_ns());
+      ws.announce_shutdown(venue.server_now());
       server.stop();
     }
   });

@@ -49,13 +49,13 @@ struct RestApi::Call {
   Product product;
   const HttpRequest& req;
   RequestParams& params;
-  UnixNanos now;
+  UnixNanos now;  // the server's clock (SimVenue::server_now)
   int64_t& book_update_id;
   std::string api_key;  // authenticated (USER_STREAM / SIGNED)
   std::vector<std::pair<std::string, std::string>> headers;
 
   [[nodiscard]] bool spot() const { return product == Product::kSpot; }
-  [[nodiscard]] int64_t server_ms() const { return venue.security().server_time_ms(now); }
+  [[nodiscard]] int64_t server_ms() const { return now / kNsPerMs; }  // now is the server clock
   [[nodiscard]] binance::DecimalStyle style(std::string_view symbol) const {
     if (spot()) return {};
     const binance::InstrumentSpec* s = ex.find_symbol(product, symbol);
@@ -136,7 +136,9 @@ bool parse_symbol_list(std::string_view s, std::vector<std::string>& out) {
 ExchangeError named_symbols(Call& c, std::vector<std::string>& out, bool& named) {
   std::string_view one, many;
   if (auto e = c.params.get_string("symbol", one, Need::kOptional); !e.ok()) return from_api(e);
-  if (auto e = c.params.get_string("symbols", many, Need::kOptional); !e.ok()) return from_api(e);
+  // USD-M takes `symbol` only (its docs list no `symbols`).
+  if (c.spot())
+    if (auto e = c.params.get_string("symbols", many, Need::kOptional); !e.ok()) return from_api(e);
   if (!one.empty() && !many.empty()) return ExchangeError::make(-1128, "Combination of optional parameters invalid.");
   named = !one.empty() || !many.empty();
   if (!one.empty()) out.emplace_back(one);
@@ -154,9 +156,10 @@ HttpResponse exchange_info(Call& c) {
   info.product = c.product;
   std::vector<std::string> wanted;
   bool named = false;
-  if (auto e = named_symbols(c, wanted, named); !e.ok()) return error_of(e);
   std::string_view permissions, status;
+  // USD-M's exchangeInfo takes no parameters (all symbols, always).
   if (c.spot()) {
+    if (auto e = named_symbols(c, wanted, named); !e.ok()) return error_of(e);
     bool show = false;
     if (auto e = c.params.get_string("permissions", permissions, Need::kOptional); !e.ok())
       return error_of(from_api(e));
@@ -251,9 +254,6 @@ HttpResponse book_ticker(Call& c) {
   std::vector<std::string> wanted;
   bool named = false;
   if (auto e = named_symbols(c, wanted, named); !e.ok()) return error_of(e);
-  if (!c.spot() && wanted.size() > 1)
-    return error_of(
-        ExchangeError::make(-1104, "Not all sent parameters were read; read '0' parameter(s) but was sent '1'."));
   if (auto e = c.all_read(); !e.ok()) return error_of(e);
   std::string out;
   const bool single = !c.params.peek("symbol").empty();
@@ -387,9 +387,7 @@ HttpResponse cancel_order(Call& c) {
       const auto q = c.ex.query_order(c.api_key, c.product, symbol, ref);
       if (q.ok() && ((restrictions == "ONLY_NEW" && q.order.status != OrderStatus::kNew) ||
                      (restrictions == "ONLY_PARTIALLY_FILLED" && q.order.status != OrderStatus::kPartiallyFilled)))
-        return error_of(ExchangeError::make(-2011, restrictions == "ONLY_NEW"
-                                                       ? "Order was not canceled due to cancel restrictions."
-                                                       : "Order was not canceled due to cancel restrictions."));
+        return error_of(ExchangeError::make(-2011, "Order was not canceled due to cancel restrictions."));
     }
   }
   if (auto e = c.all_read(); !e.ok()) return error_of(e);
@@ -676,7 +674,7 @@ HttpResponse RestApi::handle(Product product, const HttpRequest& request) {
   }
   if (!path_known) return not_found_response();
 
-  const UnixNanos now = venue_.now();
+  const UnixNanos now = venue_.server_now();  // authentication takes venue_.now() and skews it itself
   RateLimiter& limiter = venue_.rate_limiter(product);
   // Parameters first: the weight of some endpoints depends on them.
   const binance::ApiError parse_error = params_.parse_rest(request.query, form_body(request) ? request.body : "");
@@ -717,7 +715,7 @@ HttpResponse RestApi::handle(Product product, const HttpRequest& request) {
     if (auto e = venue_.security().check_api_key(request.api_key); !e.ok()) return finish(error_of(e), {});
     c.api_key = request.api_key;
   } else if (ep->security == Security::kSigned) {
-    if (auto e = venue_.security().authenticate_rest(request.api_key, params_, now); !e.ok())
+    if (auto e = venue_.security().authenticate_rest(request.api_key, params_, venue_.now()); !e.ok())
       return finish(error_of(e), {});
     c.api_key = request.api_key;
   }

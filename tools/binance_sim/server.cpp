@@ -1,5 +1,6 @@
 #include "tools/binance_sim/server.h"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -673,10 +674,7 @@ class HttpSession final : public ConnBase {
     idle_ = true;
     stream_.async_read_some(buffer_.prepare(4096), [self = shared(), this](beast::error_code ec, std::size_t n) {
       idle_ = false;
-      if (ec) {
-        if (ec == beast::error::timeout) srv_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
-        return cut();
-      }
+      if (ec) return cut();  // peer closed, or idle past idle_timeout (normal keep-alive expiry)
       buffer_.commit(n);
       read_request();
     });
@@ -713,6 +711,7 @@ class HttpSession final : public ConnBase {
                            str_cat("Request header too large (limit ", srv_->opt.limits.header_limit, " bytes)."));
       else
         r = error_response(400, -1000, "Malformed HTTP request.");
+      drain_after_write_ = true;
       return respond(std::move(r), 11, false);
     }
     http::request<http::string_body> req = parser_->release();
@@ -799,8 +798,29 @@ class HttpSession final : public ConnBase {
   void write(std::shared_ptr<http::response<http::string_body>> res) {
     beast::get_lowest_layer(stream_).expires_after(srv_->opt.limits.request_timeout);
     http::async_write(stream_, *res, [self = shared(), this, res](beast::error_code ec, std::size_t) {
+      if (!ec && drain_after_write_) return drain_then_close();
       if (ec || !res->keep_alive()) return close_gracefully();
       wait_request();
+    });
+  }
+
+  // After an early error answer (oversized, malformed) the client may still be sending: closing with
+  // unread bytes would make the kernel send a reset that can destroy our answer before the client
+  // reads it. So read and discard what comes, bounded (1 s, 1 MiB), then close.
+  void drain_then_close() {
+    if (done_) return;
+    if constexpr (std::is_same_v<Stream, PlainStream>) {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    drain_more();
+  }
+  void drain_more() {
+    stream_.async_read_some(asio::buffer(drain_buf_), [self = shared(), this](beast::error_code ec, std::size_t n) {
+      drained_ += n;
+      if (ec || done_ || drained_ > (1u << 20)) return cut();
+      drain_more();
     });
   }
 
@@ -822,6 +842,9 @@ class HttpSession final : public ConnBase {
   asio::steady_timer delay_timer_;
   bool done_ = false;
   bool idle_ = false;
+  bool drain_after_write_ = false;
+  std::size_t drained_ = 0;
+  std::array<char, 4096> drain_buf_{};
 };
 
 // ------------------------------------------ Listener -----------------------------------------------

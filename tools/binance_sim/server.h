@@ -68,7 +68,7 @@ class Server final : public StreamHub {
   struct Stats {
     std::atomic<uint64_t> http_requests{0};      // requests answered (any status)
     std::atomic<uint64_t> http_rejected{0};      // 4xx from the transport: oversized, malformed
-    std::atomic<uint64_t> timeouts{0};           // connections cut at the request deadline (slowloris)
+    std::atomic<uint64_t> timeouts{0};           // cut at the request or handshake deadline (slowloris)
     std::atomic<uint64_t> refused{0};            // connections over max_connections
     std::atomic<uint64_t> ws_opened{0};          // WebSocket handshakes completed
     std::atomic<uint64_t> ws_open_now{0};        // WebSocket connections open now

@@ -92,6 +92,8 @@ void SimVenue::on_ws_api_close(const WsConnectionPtr& conn) {
   if (ws_api_) ws_api_->on_close(conn);
 }
 
-bool SimVenue::validate_listen_key(std::string_view listen_key) { return listen_keys_->valid(listen_key, now()); }
+bool SimVenue::validate_listen_key(std::string_view listen_key) {
+  return listen_keys_->valid(listen_key, server_now());
+}
 
 }  // namespace dmabot::binance_sim

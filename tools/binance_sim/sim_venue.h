@@ -130,8 +130,12 @@ class SimVenue final : public Venue {
   [[nodiscard]] RateLimiter& rate_limiter(Product p) { return p == Product::kSpot ? spot_limits_ : futures_limits_; }
   [[nodiscard]] FaultInjector& fault_injector() { return faults_; }
   [[nodiscard]] ListenKeys& listen_keys() { return *listen_keys_; }
+  // The clock as given (authentication takes it and applies the skew itself).
   [[nodiscard]] UnixNanos now() const { return clock_->now(); }
-  [[nodiscard]] int64_t server_time_ms() const { return security_.server_time_ms(now()); }
+  // The server's clock (clock-skew-ms applied): what the exchange, the rate-limit windows, listenKey
+  // expiry and every timestamp in an answer use, as on a Binance whose clock is off.
+  [[nodiscard]] UnixNanos server_now() const { return security_.server_time(now()); }
+  [[nodiscard]] int64_t server_time_ms() const { return server_now() / kNsPerMs; }
   // exchangeInfo's rateLimits: what the limiter of that product enforces.
   [[nodiscard]] std::vector<binance::RateLimit> advertised_rate_limits(Product p) {
     return rate_limiter(p).limits().to_exchange_info();

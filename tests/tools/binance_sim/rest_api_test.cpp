@@ -203,6 +203,12 @@ TEST_F(VenueTest, ClockSkewFaultShiftsServerTime) {
   // A request stamped with the client's (true) clock is now 2.5 s ahead: more than Binance's 1 s.
   expect_error(signed_plain(Product::kSpot, binance::kSpotAccount), 400, -1021,
                "Timestamp for this request was 1000ms ahead of the server's time.");
+  // A client synced to the server's clock gets through, and the answer's times are the server's.
+  ParamList l;
+  l.add_int("timestamp", now_ms() - 2500);
+  r = signed_send(Product::kSpot, binance::kSpotAccount, l);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(int64_t(parse(r)["updateTime"].get_int64().value()), now_ms() - 2500);
 }
 
 TEST_F(VenueTest, ExchangeInfoServesTheEnforcedRulesAndLimits) {
@@ -479,6 +485,28 @@ TEST_F(VenueTest, WeightLimitThen429Then418WithRetryAfter) {
   r = send(Product::kUsdmFutures, "GET", "/fapi/v1/exchangeInfo");
   ASSERT_TRUE(binance::parse_exchange_info(r.body, Product::kUsdmFutures, info).ok()) << r.body;
   EXPECT_EQ(info.rate_limits.front().limit, 3);
+}
+
+TEST_F(VenueTest, OrderCountLimitIs429With1015) {
+  // Spot ORDERS: 100 per 10 s (exchangeInfo rateLimits). kT0 is 10 s into its minute: a 10 s window
+  // starts there, so the 101st order waits the full 10 s.
+  for (int i = 0; i < 100; ++i) {
+    auto r = place(Product::kSpot, "61000.00", "0.001", core::str_cat("n", i), Key::kHmac, binance::TimeInForce::kGtc,
+                   binance::OrderSide::kSell);
+    ASSERT_EQ(r.status, 200) << i << " " << r.body;
+  }
+  auto r = place(Product::kSpot, "61000.00", "0.001", "n100", Key::kHmac, binance::TimeInForce::kGtc,
+                 binance::OrderSide::kSell);
+  expect_error(r, 429, -1015);
+  EXPECT_EQ(header(r, "Retry-After"), "10");
+  EXPECT_EQ(header(r, "x-mbx-order-count-10s"), "100");
+  // The other account counts its own orders.
+  EXPECT_EQ(place(Product::kSpot, "59000.00", "0.001", "ed-n", Key::kEd25519).status, 200);
+  clock.advance(10 * kNsPerSec);
+  EXPECT_EQ(place(Product::kSpot, "61000.00", "0.001", "n101", Key::kHmac, binance::TimeInForce::kGtc,
+                  binance::OrderSide::kSell)
+                .status,
+            200);
 }
 
 TEST_F(VenueTest, Http5xxBeforeTakesNothing) {

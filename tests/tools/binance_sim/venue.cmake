@@ -5,3 +5,8 @@ dmabot_test(NAME binance_sim_venue_test
     ${CMAKE_CURRENT_SOURCE_DIR}/rest_api_test.cpp
   DEPS dmabot::binance_sim
   LABELS unit)
+dmabot_test(NAME binance_sim_venue_cli_test
+  SRCS ${CMAKE_CURRENT_SOURCE_DIR}/venue_cli_test.cpp
+  DEPS dmabot::binance_sim
+  LABELS integration)
+add_dependencies(binance_sim_venue_cli_test dmabot)
