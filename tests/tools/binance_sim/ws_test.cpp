@@ -517,6 +517,28 @@ TEST_F(WsApiTest, FuturesOrderAndUserDataOnTheListenKey) {
   EXPECT_EQ(int64_t(doc["status"]), 200) << r;
 }
 
+TEST_F(WsApiTest, FuturesFillIsNewThenTradeLiteThenTradeThenAccountUpdate) {
+  auto doc = parse(jp, call(fut, R"({"id":"k","method":"userDataStream.start","params":{"apiKey":"hmac-key"}})"));
+  const std::string key{std::string_view(doc["result"]["listenKey"])};
+  hub.subscribe(StreamRoute::kPrivate, key);
+  std::map<std::string, std::string> p = limit_buy("ft1", "60000.01");
+  const std::string r = call(fut, frame("\"fb\"", "order.place", p, kHmacKey));
+  ASSERT_NE(r.find("\"FILLED\""), std::string::npos) << r;
+  std::vector<std::string> kinds;
+  for (const Published& e : hub.events) {
+    auto d = parse(jp, e.ms);
+    std::string k{std::string_view(d["e"])};
+    if (k == "ORDER_TRADE_UPDATE") k += core::str_cat(" ", std::string_view(d["o"]["x"]));
+    if (k == "ACCOUNT_UPDATE") {
+      EXPECT_EQ(std::string_view(d["a"]["m"]), "ORDER");
+      EXPECT_EQ(std::string_view(d["a"]["P"].at(0)["pa"]), "0.001") << e.ms;
+    }
+    kinds.push_back(k);
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"ORDER_TRADE_UPDATE NEW", "TRADE_LITE", "ORDER_TRADE_UPDATE TRADE",
+                                             "ACCOUNT_UPDATE"}));
+}
+
 // ---- listenKey store --------------------------------------------------------------------------------
 
 TEST(ListenKeyStoreTest, SameKeyWhileValidKeepaliveExtendsExpiryPublishesThenCloses) {
