@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "tools/as2008.h"
+#include "tools/binance_sim/binance_sim_cli.h"
 #include "tools/cli_common.h"
 #include "tools/config_cli.h"
 #include "tools/convert_cli.h"
@@ -38,14 +39,15 @@ constexpr const char* kMainHelp =
     "usage: dmabot <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run      run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
-    "  replay   re-run a recording or a raw Binance capture; --diff checks the decisions\n"
-    "  backtest replay market data through one strategy on the simulated exchange\n"
-    "  convert  turn a capture or recording into a binary event cache (fast replays/backtests)\n"
-    "  sweep    parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
-    "  sim      re-run a published market-making experiment (sim as2008)\n"
-    "  config   list every configuration key with its default and meaning (config --list)\n"
-    "  sign     sign a Binance request payload (HMAC or Ed25519) to debug -1022 signature errors\n"
+    "  run          run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
+    "  replay       re-run a recording or a raw Binance capture; --diff checks the decisions\n"
+    "  backtest     replay market data through one strategy on the simulated exchange\n"
+    "  convert      turn a capture or recording into a binary event cache (fast replays/backtests)\n"
+    "  sweep        parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
+    "  sim          re-run a published market-making experiment (sim as2008)\n"
+    "  config       list every configuration key with its default and meaning (config --list)\n"
+    "  sign         sign a Binance request payload (HMAC or Ed25519) to debug -1022 signature errors\n"
+    "  binance-sim  a local Binance Spot + USD-M Futures venue on loopback (TLS), for tests\n"
     "\n"
     "Run 'dmabot <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 2 bad usage or configuration, 1 runtime failure.\n";
@@ -286,6 +288,7 @@ int main(int argc, char** argv) {
   if (cmd == "convert") return dmabot::tools::convert_command(argc - 2, argv + 2);
   if (cmd == "config") return dmabot::tools::config_command(argc - 2, argv + 2);
   if (cmd == "sign") return dmabot::tools::sign_command(argc - 2, argv + 2);
+  if (cmd == "binance-sim") return dmabot::binance_sim::run_binance_sim(argc - 2, argv + 2);
   if (cmd == "sweep") {
     // Children are this very binary: resolve it now, so a relative argv[0] or PATH lookup cannot pick another.
     char self[PATH_MAX];

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   echo "tests/binance_clients/install.sh: node and npm are required to install Binance's official" \
-    "connectors for the binance-sim client tests (docs/BINANCE_SIM_CLIENTS.md); install Node.js 20+" \
+    "connectors for the binance-sim client tests (docs/BINANCE_SIM.md ("Official connectors")); install Node.js 20+" \
     "with npm (Debian: apt-get install nodejs npm)" >&2
   exit 1
 fi

@@ -1,8 +1,8 @@
 # Binance's official Node connectors against binance-sim (tests/binance_clients, see
-# docs/BINANCE_SIM_CLIENTS.md). Not active yet: the sim is being built. To enable, rename this file to
-# clients.cmake (tests/tools/binance_sim/CMakeLists.txt includes it OPTIONAL) and drop from
-# kBinanceClientScenarios whatever the sim cannot do yet; each entry is one ctest test with its own
-# sim on free loopback ports.
+# docs/BINANCE_SIM.md "Official connectors"). Each entry is one ctest test with its own sim on free
+# loopback ports. Every scenario is active: REST (spot_rest, futures_rest), the spot WebSocket API
+# (spot_ws_api), market streams (spot_streams, futures_streams) and user data (spot_user_data over the
+# WebSocket API, futures_user_data on /private), with both key types where keys are used.
 #
 # Needs node and `npm ci` in tests/binance_clients (.ci/run does it). Without them the tests fail
 # with that instruction rather than skip: a green run must mean the connectors were really used.
