@@ -123,10 +123,12 @@ int cmd_run(int argc, char** argv) {
     return 0;
   }
   if (ec->feed_mode == "binance" || (ec->venue_mode != "mock" && ec->venue_mode != "sim")) {
+    // The configuration (URLs, CA, credentials' origin) passed its checks; only the connection is missing.
     std::fprintf(stderr,
                  "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance feed and gateways are not built yet; "
-                 "only the mock preset runs in this version\n",
-                 ec->feed_mode.c_str(), ec->venue_mode.c_str());
+                 "only the mock preset runs in this version (the BINANCE_ENV=%s configuration itself is valid; "
+                 "nothing was sent)\n",
+                 ec->feed_mode.c_str(), ec->venue_mode.c_str(), ec->binance.env.c_str());
     return 1;
   }
 
