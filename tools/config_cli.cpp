@@ -60,7 +60,8 @@ std::string render_md() {
       "`tools/engine_config.cpp` (`config_keys()`); do not edit by hand: a test regenerates this file\n"
       "and compares. `build/dmabot config --list` prints the same as a complete `.env` file.\n"
       "\n"
-      "A key is set in a preset (`--env FILE`: `.env.mock`, `.env.sandbox`, `.env.mainnet`), in the\n"
+      "A key is set in a preset (`--env FILE`: `.env.mock`, `.env.local`, `.env.sandbox`,\n"
+      "`.env.mainnet`), in the\n"
       "process environment, or with `--set KEY=VALUE`; the environment overrides the file and `--set`\n"
       "overrides both. Every key is validated at start; an unknown key is an error (exit code 2).\n"
       "`.env.mock` lists every key; where its value differs from the default below, its comment says\n"
@@ -71,8 +72,11 @@ std::string render_md() {
       "0.02% / taker 0.05% (2/5 bps). The simulators do not guess the market from the data: set\n"
       "`MARKET_TYPE=usdm` for a USD-M capture. `dmabot run` states the fees in use at start.\n"
       "\n"
-      "Secret keys are never printed, logged, recorded or exported as metrics; put them in the\n"
-      "environment rather than in a file.\n";
+      "Secret keys are never printed, logged, recorded or exported as metrics. They are read from the\n"
+      "process environment only: a non-empty secret in a `.env` file or `--set` is refused (exit 2),\n"
+      "except with `BINANCE_ENV=local` (binance-sim's published test key in `.env.local`). The\n"
+      "Binance URLs, their defaults per `BINANCE_ENV` and the safety rules are in docs/LIVE.md;\n"
+      "`dmabot config --env FILE` validates a preset and prints what it resolves to.\n";
   std::string_view group;
   for (const ConfigKey& k : config_keys()) {
     if (k.group != group) {

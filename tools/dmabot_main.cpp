@@ -39,7 +39,7 @@ constexpr const char* kMainHelp =
     "usage: dmabot <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run          run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
+    "  run          run the engine from a preset (.env.mock, .env.local, .env.sandbox, .env.mainnet)\n"
     "  replay       re-run a recording or a raw Binance capture; --diff checks the decisions\n"
     "  backtest     replay market data through one strategy on the simulated exchange\n"
     "  convert      turn a capture or recording into a binary event cache (fast replays/backtests)\n"
