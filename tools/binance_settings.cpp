@@ -124,6 +124,7 @@ std::string check_binance_url(std::string_view url, bool ws, bool needs_path, bo
     if (port.empty()) return "has an empty port";
   }
   if (host.empty() || host == "[]") return "has no host";
+  if (host.front() != '[' && host.find(':') != std::string_view::npos) return "an IPv6 host goes in brackets: [::1]";
   if (!port.empty()) {
     int p = 0;
     for (char c : port) {

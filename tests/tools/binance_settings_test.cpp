@@ -147,6 +147,8 @@ TEST_F(BinanceSettingsTest, EveryUrlKeyRefusesPlaintextAndMalformedUrls) {
     EXPECT_NE(e.find("is not loopback"), std::string::npos) << e;
   }
   EXPECT_NE(check_set("BINANCE_SPOT_REST_URL=https://a b").find("spaces"), std::string::npos);
+  EXPECT_NE(check_set("BINANCE_SPOT_REST_URL=https://::1:443").find("in brackets"), std::string::npos);
+  EXPECT_NE(check_set("BINANCE_SPOT_REST_URL=https://[::1").find("unterminated"), std::string::npos);
 }
 
 TEST_F(BinanceSettingsTest, CaFileMustBeAReadablePemCertificate) {
