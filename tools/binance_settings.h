@@ -26,6 +26,7 @@
 // Threads: start-up only. Allocation: yes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
