@@ -7,7 +7,7 @@ DEPS = cmake make g++ ccache libboost-dev libboost-system-dev libssl-dev libsimd
 FUZZ_DEPS = clang libclang-rt-14-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps install-missing configure build run test bench clean asan tsan fuzz fuzz-build
+.PHONY: deps install-missing configure build run run-local test bench clean asan tsan fuzz fuzz-build
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -25,6 +25,11 @@ build: configure
 
 run: build
 	$(BUILD_DIR)/dmabot run --env .env.mock
+
+# binance-sim on the ports of .env.local, then the engine with .env.local; Ctrl-C stops the engine,
+# then the sim (tools/run_local.sh; docs/LIVE.md).
+run-local: build
+	DMABOT=$(BUILD_DIR)/dmabot RUN_LOCAL_DIR=$(BUILD_DIR)/binance-sim tools/run_local.sh
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string_view>
+#include <vector>
 
 #include "core/strings.h"
 #include "tools/cli_common.h"
@@ -12,13 +13,18 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: dmabot config --list [--format env|md]\n"
+    "       dmabot config --env FILE [--set KEY=VALUE ...]\n"
     "\n"
-    "Lists every configuration key with its built-in default, type/range and meaning, from the key\n"
-    "table the engine validates against.\n"
+    "--list lists every configuration key with its built-in default, type/range and meaning, from the\n"
+    "key table the engine validates against. --env loads a preset (with the process environment and\n"
+    "--set on top), validates it as `dmabot run` would, and prints the effective values (secrets as\n"
+    "***) and the Binance endpoints they resolve to; exit 2 with one line naming the key if invalid.\n"
     "\n"
     "  --list          print the keys\n"
     "  --format env    (default) one .env line per key, grouped by section: a complete preset\n"
     "  --format md     Markdown tables; docs/CONFIG.md is this output\n"
+    "  --env FILE      check a preset and print its effective configuration\n"
+    "  --set KEY=VALUE override one key (repeatable, with --env)\n"
     "  --help          this text\n";
 
 // A Markdown table cell: '|' would end the cell.
@@ -54,7 +60,8 @@ std::string render_md() {
       "`tools/engine_config.cpp` (`config_keys()`); do not edit by hand: a test regenerates this file\n"
       "and compares. `build/dmabot config --list` prints the same as a complete `.env` file.\n"
       "\n"
-      "A key is set in a preset (`--env FILE`: `.env.mock`, `.env.sandbox`, `.env.mainnet`), in the\n"
+      "A key is set in a preset (`--env FILE`: `.env.mock`, `.env.local`, `.env.sandbox`,\n"
+      "`.env.mainnet`), in the\n"
       "process environment, or with `--set KEY=VALUE`; the environment overrides the file and `--set`\n"
       "overrides both. Every key is validated at start; an unknown key is an error (exit code 2).\n"
       "`.env.mock` lists every key; where its value differs from the default below, its comment says\n"
@@ -65,8 +72,11 @@ std::string render_md() {
       "0.02% / taker 0.05% (2/5 bps). The simulators do not guess the market from the data: set\n"
       "`MARKET_TYPE=usdm` for a USD-M capture. `dmabot run` states the fees in use at start.\n"
       "\n"
-      "Secret keys are never printed, logged, recorded or exported as metrics; put them in the\n"
-      "environment rather than in a file.\n";
+      "Secret keys are never printed, logged, recorded or exported as metrics. They are read from the\n"
+      "process environment only: a non-empty secret in a `.env` file or `--set` is refused (exit 2),\n"
+      "except with `BINANCE_ENV=local` (binance-sim's published test key in `.env.local`). The\n"
+      "Binance URLs, their defaults per `BINANCE_ENV` and the safety rules are in docs/LIVE.md;\n"
+      "`dmabot config --env FILE` validates a preset and prints what it resolves to.\n";
   std::string_view group;
   for (const ConfigKey& k : config_keys()) {
     if (k.group != group) {
@@ -80,6 +90,30 @@ std::string render_md() {
   return out;
 }
 
+// `config --env`: the same checks as `dmabot run`, then what the run would use. Secrets appear only
+// as "***" (EngineConfig::effective is masked by core::Config) and BinanceSettings holds none.
+int print_effective(const std::string& env_file, const std::vector<std::string>& sets) {
+  if (std::string err = check_readable_file("--env", env_file); !err.empty()) return usage_error(err);
+  auto cfg = core::Config::load(env_file, sets);
+  if (!cfg.ok()) return usage_error(std::string(cfg.status().message()));
+  auto ec = EngineConfig::from_config(*cfg);
+  if (!ec.ok()) return usage_error(std::string(ec.status().message()));
+  std::string out = core::str_cat("# ", env_file, ": valid. Effective configuration (secrets as ***):\n");
+  for (const auto& [k, v] : ec->effective) core::str_append(out, k, "=", v, "\n");
+  const BinanceSettings& b = ec->binance;
+  core::str_append(out, "\n# Binance endpoints (BINANCE_ENV=", b.env, "):\n", "#   spot REST     ", b.spot_rest_url,
+                   "\n#   spot WS API   ", b.spot_ws_api_url, "\n#   spot streams  ", b.spot_stream_url,
+                   "\n#   USD-M REST    ", b.futures_rest_url, "\n#   USD-M WS API  ", b.futures_ws_api_url,
+                   "\n#   USD-M streams ", b.futures_stream_url, " (+ /public, /market, /private)\n#   CA file       ",
+                   b.ca_file.empty() ? "(system trust store)" : b.ca_file, "\n# credentials: spot ",
+                   b.spot.has_api_key ? "key set" : "no key", ", signing ", to_string(b.spot.signing), "; USD-M ",
+                   b.futures.has_api_key ? "key set" : "no key", ", signing ", to_string(b.futures.signing),
+                   b.futures.from_futures_keys ? " (BINANCE_FUTURES_* keys)" : " (shared keys)",
+                   "\n# DRY_RUN=", b.dry_run ? "true" : "false", " (not built yet)\n");
+  std::fputs(out.c_str(), stdout);
+  return kExitOk;
+}
+
 }  // namespace
 
 std::string render_config_keys(ConfigListFormat format) {
@@ -89,6 +123,8 @@ std::string render_config_keys(ConfigListFormat format) {
 int config_command(int argc, char** argv) {
   bool list = false;
   ConfigListFormat format = ConfigListFormat::kEnv;
+  std::string env_file;
+  std::vector<std::string> sets;
   ArgCursor args(argc, argv);
   while (!args.done()) {
     const std::string_view a = args.next();
@@ -107,11 +143,20 @@ int config_command(int argc, char** argv) {
       } else {
         return usage_error(core::str_cat("--format '", v, "': expected env or md"));
       }
+    } else if (a == "--env") {
+      if (!args.take_value(env_file)) return usage_error("--env needs a file");
+    } else if (a == "--set") {
+      std::string v;
+      if (!args.take_value(v)) return usage_error("--set needs KEY=VALUE");
+      sets.push_back(std::move(v));
     } else {
       return usage_error(core::str_cat("config: unknown option '", a, "' (see dmabot config --help)"));
     }
   }
-  if (!list) return usage_error("config: nothing to do; use --list (see dmabot config --help)");
+  if (list && !env_file.empty()) return usage_error("config: --list and --env are separate uses; give one");
+  if (!env_file.empty()) return print_effective(env_file, sets);
+  if (!sets.empty()) return usage_error("config: --set goes with --env FILE");
+  if (!list) return usage_error("config: nothing to do; use --list or --env FILE (see dmabot config --help)");
   std::fputs(render_config_keys(format).c_str(), stdout);
   return kExitOk;
 }

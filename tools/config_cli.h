@@ -3,6 +3,8 @@
 //
 //   dmabot config --list               every key as a .env line: KEY=default  # type. meaning
 //   dmabot config --list --format md   the same as Markdown: docs/CONFIG.md is exactly this output
+//   dmabot config --env FILE [--set K=V] validate a preset as `run` would; print the effective values
+//                                      (secrets as ***) and the Binance endpoints they resolve to
 //
 // Threads: the main thread. Allocation: freely (cold path).
 #pragma once

@@ -39,7 +39,7 @@ constexpr const char* kMainHelp =
     "usage: dmabot <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run          run the engine from a preset (.env.mock, .env.sandbox, .env.mainnet)\n"
+    "  run          run the engine from a preset (.env.mock, .env.local, .env.sandbox, .env.mainnet)\n"
     "  replay       re-run a recording or a raw Binance capture; --diff checks the decisions\n"
     "  backtest     replay market data through one strategy on the simulated exchange\n"
     "  convert      turn a capture or recording into a binary event cache (fast replays/backtests)\n"
@@ -123,10 +123,12 @@ int cmd_run(int argc, char** argv) {
     return 0;
   }
   if (ec->feed_mode == "binance" || (ec->venue_mode != "mock" && ec->venue_mode != "sim")) {
+    // The configuration (URLs, CA, credentials' origin) passed its checks; only the connection is missing.
     std::fprintf(stderr,
                  "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance feed and gateways are not built yet; "
-                 "only the mock preset runs in this version\n",
-                 ec->feed_mode.c_str(), ec->venue_mode.c_str());
+                 "only the mock preset runs in this version (the BINANCE_ENV=%s configuration itself is valid; "
+                 "nothing was sent)\n",
+                 ec->feed_mode.c_str(), ec->venue_mode.c_str(), ec->binance.env.c_str());
     return 1;
   }
 

@@ -56,15 +56,53 @@ constexpr ConfigKey kConfigKeys[] = {
     {"STRATEGY_WORKERS", "1", "integer 1..64, one or one per strategy",
      "Workers per strategy; symbols are sharded over them.", "what runs"},
     // --- Binance account ---
-    {"BINANCE_ENV", "testnet", "testnet | mainnet", "Which Binance environment the binance venues use.",
+    {"BINANCE_ENV", "testnet", "local | testnet | mainnet",
+     "Which Binance the binance feed and venues use; picks the default URLs (docs/LIVE.md). local = binance-sim on "
+     "this machine (every URL must be loopback).",
      "Binance account"},
-    {"BINANCE_API_KEY", "", "string (secret)",
-     "API key; required by the binance venues. Never printed, logged, recorded or exported.", "Binance account", true},
-    {"BINANCE_API_SECRET", "", "string (secret)",
-     "API secret; required by the binance venues. Never printed, logged, recorded or exported.", "Binance account",
+    {"BINANCE_API_KEY", "", "string (secret, environment only)",
+     "API key; required by the binance venues. From the environment only (a file or --set is refused, except with "
+     "BINANCE_ENV=local). Never printed, logged, recorded or exported.",
+     "Binance account", true},
+    {"BINANCE_API_SECRET", "", "string (secret, environment only)",
+     "HMAC API secret (or use BINANCE_PRIVATE_KEY_FILE, not both). Environment only; never printed, logged, recorded "
+     "or exported.",
+     "Binance account", true},
+    {"BINANCE_PRIVATE_KEY_FILE", "", "path to a PEM private key (secret, environment only)",
+     "Ed25519 private key (PKCS#8 PEM) for the API key, instead of BINANCE_API_SECRET. Environment only; the path "
+     "is masked like a secret.",
+     "Binance account", true},
+    {"BINANCE_FUTURES_API_KEY", "", "string (secret, environment only)",
+     "USD-M API key, when it differs from BINANCE_API_KEY (Binance's testnets issue separate keys). Setting any "
+     "BINANCE_FUTURES_ credential makes futures use these three keys only.",
+     "Binance account", true},
+    {"BINANCE_FUTURES_API_SECRET", "", "string (secret, environment only)",
+     "HMAC secret of BINANCE_FUTURES_API_KEY (or BINANCE_FUTURES_PRIVATE_KEY_FILE, not both).", "Binance account",
      true},
+    {"BINANCE_FUTURES_PRIVATE_KEY_FILE", "", "path to a PEM private key (secret, environment only)",
+     "Ed25519 private key of BINANCE_FUTURES_API_KEY.", "Binance account", true},
     {"CONFIRM_LIVE", "no", "string",
      "Must be yes to trade on mainnet (set it with --set, as a deliberate act each time).", "Binance account"},
+    {"DRY_RUN", "false", "true | false",
+     "Everything live except orders, which are logged as they would be sent and never sent. Not built yet: the "
+     "Binance gateways that honour it are still to come (mock and sim venues ignore it).",
+     "Binance account"},
+    // --- Binance endpoints ---
+    {"BINANCE_SPOT_REST_URL", "", "https:// base URL, no path (empty = BINANCE_ENV's)",
+     "Spot REST base (the client adds /api/v3/...). Plain http:// is refused.", "Binance endpoints"},
+    {"BINANCE_SPOT_WS_API_URL", "", "wss:// URL with path (empty = BINANCE_ENV's)",
+     "Spot WebSocket API (ending in /ws-api/v3).", "Binance endpoints"},
+    {"BINANCE_SPOT_STREAM_URL", "", "wss:// base URL, no path (empty = BINANCE_ENV's)",
+     "Spot market streams base (the client adds /ws or /stream).", "Binance endpoints"},
+    {"BINANCE_FUTURES_REST_URL", "", "https:// base URL, no path (empty = BINANCE_ENV's)",
+     "USD-M REST base (the client adds /fapi/...).", "Binance endpoints"},
+    {"BINANCE_FUTURES_WS_API_URL", "", "wss:// URL with path (empty = BINANCE_ENV's)",
+     "USD-M WebSocket API (ending in /ws-fapi/v1).", "Binance endpoints"},
+    {"BINANCE_FUTURES_STREAM_URL", "", "wss:// base URL, no path (empty = BINANCE_ENV's)",
+     "USD-M streams base: the client adds the routes /public, /market and /private.", "Binance endpoints"},
+    {"BINANCE_CA_FILE", "", "path to a PEM certificate file (empty = system trust store)",
+     "Extra CA to trust, e.g. binance-sim's generated CA. Certificate and host-name checks stay on.",
+     "Binance endpoints"},
     // --- replay ---
     {"REPLAY_FILE", "", "path", "FEED_MODE=replay: a raw Binance capture, a dmabot recording or an event cache.",
      "replay"},
@@ -336,21 +374,8 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   DMABOT_ASSIGN(ec.replay_max_line_bytes,
                 cfg.get_int("REPLAY_MAX_LINE_BYTES", int64_t{64} << 20, kMinReplayLineBytes, kMaxReplayLineBytes));
 
-  // Safety first: live presets must carry credentials and, for mainnet, an explicit confirmation.
-  std::string binance_env;
-  DMABOT_ASSIGN(binance_env, cfg.get_choice("BINANCE_ENV", "testnet", {"testnet", "mainnet"}));
-  std::string api_key, api_secret, confirm;
-  DMABOT_ASSIGN(api_key, cfg.get_string("BINANCE_API_KEY", ""));
-  DMABOT_ASSIGN(api_secret, cfg.get_string("BINANCE_API_SECRET", ""));
-  DMABOT_ASSIGN(confirm, cfg.get_string("CONFIRM_LIVE", "no"));
-  const bool binance_venue = ec.venue_mode == "binance_spot" || ec.venue_mode == "binance_futures";
-  if (binance_venue) {
-    if (api_key.empty()) return cfg.error("BINANCE_API_KEY", "is empty; the Binance venue needs an API key");
-    if (api_secret.empty()) return cfg.error("BINANCE_API_SECRET", "is empty; the Binance venue needs an API secret");
-    if (binance_env == "mainnet" && confirm != "yes") {
-      return cfg.error("CONFIRM_LIVE", "live trading on mainnet requires CONFIRM_LIVE=yes");
-    }
-  }
+  // Safety first: URLs, TLS, where credentials come from, and for mainnet an explicit confirmation.
+  DMABOT_ASSIGN(ec.binance, BinanceSettings::from_config(cfg, ec.venue_mode));
 
   std::vector<std::string> symbols;
   DMABOT_ASSIGN(symbols, cfg.get_list("SYMBOLS", "BTCUSDT"));

@@ -3,8 +3,8 @@
 // EngineConfig::from_config() reads each module's keys through its own from_config(), adds the
 // wiring keys (SYMBOLS, STRATEGIES, threads, recorder, metrics, presets' safety keys), then rejects
 // any key nobody read. The first problem found is returned as one line naming the key and the file
-// (exit code 2 in the CLI). Secrets (BINANCE_API_KEY/SECRET) are checked for presence only and
-// never copied into anything printable.
+// (exit code 2 in the CLI). Secrets (BINANCE_API_KEY/SECRET, ...) are checked for presence and
+// origin only (tools/binance_settings.h) and never copied into anything printable.
 //
 // Threads: start-up only. Allocation: yes.
 #pragma once
@@ -28,6 +28,7 @@
 #include "gateway/sim_exchange.h"
 #include "risk/risk_limits.h"
 #include "tools/backtest_report.h"
+#include "tools/binance_settings.h"
 
 namespace dmabot::tools {
 
@@ -46,6 +47,7 @@ inline constexpr int64_t kMaxReplayLineBytes = int64_t{1} << 30;
 struct EngineConfig {
   std::string feed_mode;   // mock | replay | synthetic | binance (binance: not built yet)
   std::string venue_mode;  // mock | sim | binance_spot | binance_futures (binance: not built yet)
+  BinanceSettings binance;  // BINANCE_* URLs, CA, which credentials are present (no secret values), DRY_RUN
   // FEED_MODE=replay: REPLAY_FILE (a raw capture or a dmabot recording) and the window of ts_local
   // to replay, REPLAY_FROM_NS <= ts < REPLAY_UNTIL_NS (0 = open end).
   std::string replay_file;

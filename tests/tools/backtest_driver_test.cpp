@@ -29,9 +29,9 @@ struct Outcome {
   std::string html;
 };
 
-Outcome backtest(const std::vector<std::string>& sets) {
+Outcome backtest(const std::vector<std::string>& sets, core::Config::EnvLookup env = &core::Config::no_env) {
   Outcome out;
-  auto cfg = core::Config::parse("", "test", sets, &core::Config::no_env);
+  auto cfg = core::Config::parse("", "test", sets, env);
   EXPECT_TRUE(cfg.ok()) << cfg.status();
   if (!cfg.ok()) return out;
   auto engine = build_test_engine(*cfg, core::Clock::simulated(kTestEngineStart), EngineOptions{true});
@@ -113,8 +113,13 @@ TEST(BacktestDriver, RejectsByReasonWithATinyQpsLimit) {
 }
 
 TEST(BacktestDriver, ReportsTheParametersUsedWithoutSecrets) {
-  const Outcome o = backtest(with(kSynthetic, {"BINANCE_API_KEY=key-abc-123", "BINANCE_API_SECRET=s3cr3t-xyz",
-                                               "SIM_MAKER_FEE_BPS=1.5", "SIM_TAKER_FEE_BPS=5", "AS_GAMMA=0.002"}));
+  // Credentials come from the environment only (a --set one is refused).
+  auto env = [](const char* key) -> std::optional<std::string> {
+    if (std::string_view(key) == "BINANCE_API_KEY") return "key-abc-123";
+    if (std::string_view(key) == "BINANCE_API_SECRET") return "s3cr3t-xyz";
+    return std::nullopt;
+  };
+  const Outcome o = backtest(with(kSynthetic, {"SIM_MAKER_FEE_BPS=1.5", "SIM_TAKER_FEE_BPS=5", "AS_GAMMA=0.002"}), env);
   const BacktestSummary& s = o.summary;
   EXPECT_EQ(s.maker_fee_bps, 1.5);
   EXPECT_EQ(s.taker_fee_bps, 5.0);

@@ -4,8 +4,8 @@
 //   - each table default is what the modules apply when the key is absent;
 //   - docs/CONFIG.md is exactly what `dmabot config --list --format md` generates;
 //   - .env.mock lists every key, no unknown ones, and each value equal to the default unless its
-//     comment says why it differs ("preset: ..."); .env.sandbox / .env.mainnet hold no unknown keys
-//     and no secret values.
+//     comment says why it differs ("preset: ..."); .env.sandbox / .env.mainnet / .env.local hold no
+//     unknown keys and no secret values (.env.local: only binance-sim's published test key).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -212,15 +212,27 @@ TEST(ConfigKeys, EnvMockListsEveryKeyAtItsDefaultUnlessItSaysWhy) {
   }
 }
 
+// .env.local may hold exactly binance-sim's published test account (tools/binance_sim/security.h),
+// and only because it says BINANCE_ENV=local; every other secret in every preset is empty.
 TEST(ConfigKeys, LivePresetsHoldOnlyKnownKeysAndNoSecrets) {
-  for (const char* name : {".env.sandbox", ".env.mainnet"}) {
+  for (const char* name : {".env.sandbox", ".env.mainnet", ".env.local"}) {
     const std::map<std::string, EnvLine> env = parse_env(source_dir() + "/" + name);
     ASSERT_FALSE(env.empty()) << name;
+    const bool local = std::string(name) == ".env.local";
+    ASSERT_EQ(env.at("BINANCE_ENV").value,
+              local ? "local" : (std::string(name) == ".env.sandbox" ? "testnet" : "mainnet"));
+    EXPECT_EQ(env.at("CONFIRM_LIVE").value, "no") << name;
     for (const auto& [key, e] : env) {
       const ConfigKey* k = find_config_key(key);
       EXPECT_NE(k, nullptr) << name << ":" << e.line << ": unknown key " << key;
-      if (k != nullptr && k->secret)
+      if (k == nullptr || !k->secret) continue;
+      if (local && key == "BINANCE_API_KEY") {
+        EXPECT_EQ(e.value, "dmabot-local-key");
+      } else if (local && key == "BINANCE_API_SECRET") {
+        EXPECT_EQ(e.value, "dmabot-local-secret");
+      } else {
         EXPECT_TRUE(e.value.empty()) << name << ":" << e.line << ": " << key << " holds a value";
+      }
     }
   }
 }
