@@ -52,7 +52,7 @@ struct RestApi::Call {
   RequestParams& params;
   UnixNanos now;  // the server's clock (SimVenue::server_now)
   int64_t& book_update_id;
-  std::string api_key;  // authenticated (USER_STREAM / SIGNED)
+  std::string api_key;            // authenticated (USER_STREAM / SIGNED)
   bool reached_exchange = false;  // the order request got to the faults / the exchange (which log it)
   std::vector<std::pair<std::string, std::string>> headers;
 
