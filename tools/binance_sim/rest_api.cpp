@@ -1,6 +1,7 @@
 #include "tools/binance_sim/rest_api.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <span>
 #include <vector>
 
@@ -51,7 +52,8 @@ struct RestApi::Call {
   RequestParams& params;
   UnixNanos now;  // the server's clock (SimVenue::server_now)
   int64_t& book_update_id;
-  std::string api_key;  // authenticated (USER_STREAM / SIGNED)
+  std::string api_key;            // authenticated (USER_STREAM / SIGNED)
+  bool reached_exchange = false;  // the order request got to the faults / the exchange (which log it)
   std::vector<std::pair<std::string, std::string>> headers;
 
   [[nodiscard]] bool spot() const { return product == Product::kSpot; }
@@ -86,6 +88,7 @@ struct RestApi::Call {
   // answered through `refused`.
   OrderFault draw_fault(bool creates_order, std::string_view request, const std::string& symbol,
                         std::optional<OrderSide> side, const std::string& client_id, ExchangeError& refused) {
+    reached_exchange = true;
     const OrderFault f = venue.fault_injector().decide_order(creates_order);
     if (f == OrderFault::kHttp5xxBefore || f == OrderFault::kReject) {
       refused = fault_error(f);
@@ -607,6 +610,9 @@ struct Endpoint {
   std::string_view path;
   RestApi::Security security;
   Handler handler;
+  // Order requests: the ledger's request name for a refusal before the exchange (rate limit,
+  // parameters, authentication); "" for the others.
+  std::string_view ledger_request = {};
 };
 
 using S = RestApi::Security;
@@ -620,13 +626,13 @@ const Endpoint kEndpoints[] = {
     {kSpot, "GET", "/api/v3/depth", S::kNone, depth},
     {kSpot, "GET", "/api/v3/ticker/bookTicker", S::kNone, book_ticker},
     {kSpot, "GET", "/api/v3/account", S::kSigned, spot_account},
-    {kSpot, "POST", "/api/v3/order", S::kSigned, new_order},
+    {kSpot, "POST", "/api/v3/order", S::kSigned, new_order, "order.new"},
     {kSpot, "GET", "/api/v3/order", S::kSigned, query_order},
-    {kSpot, "DELETE", "/api/v3/order", S::kSigned, cancel_order},
+    {kSpot, "DELETE", "/api/v3/order", S::kSigned, cancel_order, "order.cancel"},
     {kSpot, "POST", "/api/v3/order/test", S::kSigned, test_order},
-    {kSpot, "POST", "/api/v3/order/cancelReplace", S::kSigned, cancel_replace},
+    {kSpot, "POST", "/api/v3/order/cancelReplace", S::kSigned, cancel_replace, "order.cancelReplace"},
     {kSpot, "GET", "/api/v3/openOrders", S::kSigned, open_orders},
-    {kSpot, "DELETE", "/api/v3/openOrders", S::kSigned, cancel_all},
+    {kSpot, "DELETE", "/api/v3/openOrders", S::kSigned, cancel_all, "openOrders.cancelAll"},
     {kSpot, "GET", "/api/v3/myTrades", S::kSigned, trades},
     {kFut, "GET", "/fapi/v1/ping", S::kNone, ping},
     {kFut, "GET", "/fapi/v1/time", S::kNone, server_time},
@@ -639,10 +645,10 @@ const Endpoint kEndpoints[] = {
     {kFut, "GET", "/fapi/v3/balance", S::kSigned, futures_balance},
     {kFut, "GET", "/fapi/v2/positionRisk", S::kSigned, position_risk},
     {kFut, "GET", "/fapi/v3/positionRisk", S::kSigned, position_risk},
-    {kFut, "POST", "/fapi/v1/order", S::kSigned, new_order},
+    {kFut, "POST", "/fapi/v1/order", S::kSigned, new_order, "order.new"},
     {kFut, "GET", "/fapi/v1/order", S::kSigned, query_order},
-    {kFut, "DELETE", "/fapi/v1/order", S::kSigned, cancel_order},
-    {kFut, "DELETE", "/fapi/v1/allOpenOrders", S::kSigned, cancel_all},
+    {kFut, "DELETE", "/fapi/v1/order", S::kSigned, cancel_order, "order.cancel"},
+    {kFut, "DELETE", "/fapi/v1/allOpenOrders", S::kSigned, cancel_all, "openOrders.cancelAll"},
     {kFut, "GET", "/fapi/v1/openOrders", S::kSigned, open_orders},
     {kFut, "GET", "/fapi/v1/userTrades", S::kSigned, trades},
     {kFut, "POST", "/fapi/v1/leverage", S::kSigned, leverage},
@@ -652,6 +658,21 @@ const Endpoint kEndpoints[] = {
     {kFut, "PUT", "/fapi/v1/listenKey", S::kUserStream, listen_key},
     {kFut, "DELETE", "/fapi/v1/listenKey", S::kUserStream, listen_key},
 };
+
+// {"code":C,"msg":"M"...} as written by error_response / encode_error (M left JSON-escaped).
+ExchangeError error_of_body(const HttpResponse& r) {
+  ExchangeError e;
+  e.http_status = r.status;
+  const auto c = r.body.find("\"code\":");
+  if (c != std::string::npos) e.code = static_cast<int>(std::strtol(r.body.c_str() + c + 7, nullptr, 10));
+  const auto m = r.body.find("\"msg\":\"");
+  if (m != std::string::npos) {
+    std::size_t end = m + 7;
+    while (end < r.body.size() && !(r.body[end] == '"' && r.body[end - 1] != '\\')) ++end;
+    e.msg = r.body.substr(m + 7, end - (m + 7));
+  }
+  return e;
+}
 
 bool form_body(const HttpRequest& r) {
   if (r.body.empty()) return false;
@@ -702,24 +723,41 @@ HttpResponse RestApi::handle(Product product, const HttpRequest& request) {
     for (const auto& h : extra) r.headers.push_back(h);
     return r;
   };
+  // An order request refused before the exchange saw it still goes to the ledger (order_rejected).
+  auto record = [&](const HttpResponse& r) {
+    if (!ep || ep->ledger_request.empty()) return;
+    OrderSide side;
+    std::optional<OrderSide> side_opt;
+    if (binance::parse_order_side(params_.peek("side"), side)) side_opt = side;
+    std::string cid(params_.peek("newClientOrderId"));
+    if (cid.empty()) cid = params_.peek("origClientOrderId");
+    const int64_t order_id = std::strtoll(std::string(params_.peek("orderId")).c_str(), nullptr, 10);
+    venue_.exchange().record_reject(request.api_key, product, ep->ledger_request, std::string(params_.peek("symbol")),
+                                    side_opt, cid, order_id, error_of_body(r), now);
+  };
+  auto refuse = [&](HttpResponse r) {
+    record(r);
+    return finish(std::move(r), {});
+  };
   if (!d.allowed()) {
     HttpResponse r = error_response(d.http_status, d.code, d.msg);
     r.headers.emplace_back("Retry-After", std::to_string(d.retry_after_s));
-    return finish(std::move(r), {});
+    return refuse(std::move(r));
   }
   if (!ep) return finish(error_response(405, -1020, "This operation is not supported."), {});
-  if (!parse_error.ok()) return finish(error_response(400, parse_error.code, parse_error.msg), {});
+  if (!parse_error.ok()) return refuse(error_response(400, parse_error.code, parse_error.msg));
 
-  Call c{venue_, venue_.exchange(), product, request, params_, now, book_update_id_, {}, {}};
+  Call c{venue_, venue_.exchange(), product, request, params_, now, book_update_id_, {}, false, {}};
   if (ep->security == Security::kUserStream) {
-    if (auto e = venue_.security().check_api_key(request.api_key); !e.ok()) return finish(error_of(e), {});
+    if (auto e = venue_.security().check_api_key(request.api_key); !e.ok()) return refuse(error_of(e));
     c.api_key = request.api_key;
   } else if (ep->security == Security::kSigned) {
     if (auto e = venue_.security().authenticate_rest(request.api_key, params_, venue_.now()); !e.ok())
-      return finish(error_of(e), {});
+      return refuse(error_of(e));
     c.api_key = request.api_key;
   }
   HttpResponse r = ep->handler(c);
+  if (r.status >= 400 && !c.reached_exchange) record(r);
   return finish(std::move(r), c.headers);
 }
 

@@ -125,8 +125,8 @@ std::string parse_fault(std::string_view s, Faults& faults) {
     if (spec.name != name) continue;
     double v = 0;
     if (!parse_number(value, v) || v < spec.min || v > spec.max)
-      return str_cat("--fault ", name, ": '", value, "' is not a number in [", core::format_double(spec.min), ", ",
-                     core::format_double(spec.max), "]");
+      return str_cat("--fault ", name, ": '", value, "' is not a number in [", core::format_decimal(spec.min, 8), ", ",
+                     core::format_decimal(spec.max, 8), "]");
     faults.*spec.field = v;
     return "";
   }

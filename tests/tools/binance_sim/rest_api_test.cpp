@@ -460,6 +460,44 @@ TEST_F(VenueTest, AuthenticationErrors) {
   EXPECT_EQ(signed_send(Product::kUsdmFutures, binance::kFuturesAccountV3, l, Key::kEd25519).status, 200);
 }
 
+TEST_F(VenueTest, RefusedOrderRequestsReachTheLedgerOnce) {
+  struct Rejects : ExchangeListener {
+    std::vector<RejectEvent> seen;
+    void on_reject(const RejectEvent& e) override { seen.push_back(e); }
+  } rejects;
+  ex.add_listener(&rejects);
+  // Accepted: nothing refused.
+  ASSERT_EQ(place(Product::kSpot, "59000.00", "0.001", "ok-1").status, 200);
+  EXPECT_TRUE(rejects.seen.empty());
+  // Stale timestamp: refused by the venue before the exchange.
+  clock.advance(10 * kNsPerSec);
+  binance::NewOrder o;
+  o.symbol = "BTCUSDT";
+  o.side = binance::OrderSide::kSell;
+  o.time_in_force = binance::TimeInForce::kGtc;
+  o.quantity = qty("0.001");
+  o.price = px("61000");
+  o.new_client_order_id = "late-1";
+  o.timestamp_ms = now_ms() - 10'000;
+  ParamList l;
+  ASSERT_TRUE(binance::build_new_order(o, l));
+  expect_error(signed_send(Product::kSpot, binance::kSpotNewOrder, l), 400, -1021);
+  ASSERT_EQ(rejects.seen.size(), 1u);
+  EXPECT_EQ(rejects.seen[0].request, "order.new");
+  EXPECT_EQ(rejects.seen[0].symbol, "BTCUSDT");
+  EXPECT_EQ(rejects.seen[0].client_order_id, "late-1");
+  EXPECT_EQ(rejects.seen[0].side, OrderSide::kSell);
+  EXPECT_EQ(rejects.seen[0].error.code, -1021);
+  EXPECT_EQ(rejects.seen[0].error.msg, "Timestamp for this request is outside of the recvWindow.");
+  // Refused by the exchange (insufficient balance): the exchange's own record, not a second one.
+  expect_error(place(Product::kSpot, "59000.00", "1", "big-1"), 400, -2010);
+  ASSERT_EQ(rejects.seen.size(), 2u);
+  EXPECT_EQ(rejects.seen[1].client_order_id, "big-1");
+  // Not an order request: not recorded.
+  expect_error(send(Product::kSpot, "GET", "/api/v3/account", "timestamp=1&signature=00", "who"), 401, -2015);
+  EXPECT_EQ(rejects.seen.size(), 2u);
+}
+
 // ---------------------------------------------------------------- limits and faults
 
 TEST_F(VenueTest, WeightLimitThen429Then418WithRetryAfter) {

@@ -26,7 +26,7 @@ std::string ed25519_private_path() {
   return testdata::source_dir() + "/tests/binance_clients/keys/test-ed25519-private.pem";
 }
 
-struct Fixture : ::testing::Test {
+struct SecurityTest : ::testing::Test {
   KeyRegistry keys;
   void SetUp() override {
     ASSERT_TRUE(keys.add_hmac(std::string(kDocKey), kDocSecret).ok());
@@ -42,18 +42,18 @@ struct Fixture : ::testing::Test {
   }
 };
 
-TEST_F(Fixture, DocsHmacExampleVerifies) {
+TEST_F(SecurityTest, DocsHmacExampleVerifies) {
   auto e = rest(kDocKey, core::str_cat(kDocQuery, "&signature=", kDocSig), kDocNow);
   EXPECT_TRUE(e.ok()) << e.code << " " << e.msg;
 }
 
-TEST_F(Fixture, HmacHexIsCaseInsensitive) {
+TEST_F(SecurityTest, HmacHexIsCaseInsensitive) {
   std::string upper(kDocSig);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_TRUE(rest(kDocKey, core::str_cat(kDocQuery, "&signature=", upper), kDocNow).ok());
 }
 
-TEST_F(Fixture, QueryPlusBodyIsThePayload) {
+TEST_F(SecurityTest, QueryPlusBodyIsThePayload) {
   // The query and the form body: the signature covers their concatenation, no separator.
   auto signer = binance::HmacSha256Signer::create(kDocSecret);
   ASSERT_TRUE(signer.ok());
@@ -64,7 +64,7 @@ TEST_F(Fixture, QueryPlusBodyIsThePayload) {
                   .ok());
 }
 
-TEST_F(Fixture, ErrorsAndCodes) {
+TEST_F(SecurityTest, ErrorsAndCodes) {
   const std::string good = core::str_cat(kDocQuery, "&signature=", kDocSig);
   auto e = rest("", good, kDocNow);
   EXPECT_EQ(e.code, -2014);
@@ -88,7 +88,7 @@ TEST_F(Fixture, ErrorsAndCodes) {
   EXPECT_EQ(rest("ed", good, kDocNow).code, -1022);
 }
 
-TEST_F(Fixture, TimestampWindow) {
+TEST_F(SecurityTest, TimestampWindow) {
   const std::string good = core::str_cat(kDocQuery, "&signature=", kDocSig);
   // recvWindow=5000: 5000 ms late is still in, 5001 ms is out.
   EXPECT_TRUE(rest(kDocKey, good, kDocNow + 5000 * kNsPerMs).ok());
@@ -105,7 +105,7 @@ TEST_F(Fixture, TimestampWindow) {
   EXPECT_TRUE(rest(kDocKey, good, kDocNow - 3000 * kNsPerMs, {}, 3000).ok());
 }
 
-TEST_F(Fixture, RecvWindowRulesAndMicroseconds) {
+TEST_F(SecurityTest, RecvWindowRulesAndMicroseconds) {
   auto signer = binance::HmacSha256Signer::create(kDocSecret);
   ASSERT_TRUE(signer.ok());
   auto signed_q = [&](std::string q) {
@@ -124,7 +124,7 @@ TEST_F(Fixture, RecvWindowRulesAndMicroseconds) {
   EXPECT_EQ(rest(kDocKey, q, kDocNow + 1'501'000).code, -1021);
 }
 
-TEST_F(Fixture, ConnectorUriComponentFormAccepted) {
+TEST_F(SecurityTest, ConnectorUriComponentFormAccepted) {
   // connectors.md 3: the Node connectors sign `a%20b~!` but send `a+b%7E%21`.
   auto signer = binance::HmacSha256Signer::create(kDocSecret);
   ASSERT_TRUE(signer.ok());
@@ -157,7 +157,7 @@ std::string pct_encode_b64(std::string_view s) {
   return out;
 }
 
-TEST_F(Fixture, Ed25519RestSignaturePercentDecoded) {
+TEST_F(SecurityTest, Ed25519RestSignaturePercentDecoded) {
   auto signer = binance::Ed25519Signer::from_pem_file(ed25519_private_path());
   ASSERT_TRUE(signer.ok()) << signer.status();
   const std::string q = "symbol=BTCUSDT&timestamp=1499827319559";
@@ -172,7 +172,7 @@ TEST_F(Fixture, Ed25519RestSignaturePercentDecoded) {
       -1022);
 }
 
-TEST_F(Fixture, WsApiSignatureAndLogon) {
+TEST_F(SecurityTest, WsApiSignatureAndLogon) {
   auto ed = binance::Ed25519Signer::from_pem_file(ed25519_private_path());
   ASSERT_TRUE(ed.ok());
   // web-socket-api.md: sorted params, raw values.
