@@ -1,15 +1,16 @@
 // binance-sim's order round trip on loopback, as a client sees it: request written → response read.
 //
 //   sim_rest/ping                    baseline: GET /api/v3/ping on the same keep-alive TLS connection
-//   sim_rest/order_place_cancel      POST /api/v3/order (LIMIT GTC far below the touch, encoded with
+//   sim_rest/order_place             POST /api/v3/order (LIMIT GTC far below the touch, encoded with
 //                                    gateway/binance/order_messages.h and signed with signer.h, the
-//                                    engine's own encoder and signer) then DELETE /api/v3/order
+//                                    engine's own encoder and signer), timed; then DELETE it, untimed
+//   sim_rest/order_cancel            the same pair, the DELETE /api/v3/order timed
 //   sim_ws/ping                      baseline: {"method":"ping"} on one TLS WebSocket (/ws-api/v3)
-//   sim_ws/order_place_cancel        order.place then order.cancel on that WebSocket, each signed per
-//                                    request (HMAC, apiKey in params)
-// Time per item is per request (a place+cancel iteration counts 2 items), so the ratio to the group's
-// ping is what the order path costs over the bare TLS round trip. Counters: p50/p99 of each request
-// kind in microseconds, over every request of the run.
+//   sim_ws/order_place, order_cancel order.place / order.cancel on that WebSocket, each signed per
+//                                    request (HMAC, apiKey in params), timed as above
+// Time per item is one timed request, so the ratio to the group's ping is what the order path costs
+// over the bare TLS round trip. Counters: p50_us / p99_us of the timed request over the whole run;
+// req_per_s = every request sent (timed or not) per second of wall time on the one connection.
 //
 // The sim runs in this process on its own thread (Server + SimVenue + WsVenue, as `dmabot binance-sim`
 // assembles them, port 0): no binary to locate, the bench runs alone from run_benchmarks.sh, and the
@@ -290,42 +291,42 @@ double timed_ns(F&& f) {
   return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
 }
 
-void report(benchmark::State& state, std::vector<double>& a, const char* a_name, std::vector<double>* b,
-            const char* b_name, int64_t items_per_iter) {
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * items_per_iter);
-  state.counters[std::string("p50_") + a_name + "_us"] = percentile_us(a, 0.50);
-  state.counters[std::string("p99_") + a_name + "_us"] = percentile_us(a, 0.99);
-  if (b) {
-    state.counters[std::string("p50_") + b_name + "_us"] = percentile_us(*b, 0.50);
-    state.counters[std::string("p99_") + b_name + "_us"] = percentile_us(*b, 0.99);
-  }
+// What one benchmark row times. kPlace and kCancel both place and cancel an order per iteration (so
+// the book stays empty); each times its own request only.
+enum class Timed { kPing, kPlace, kCancel };
+
+// Counters, the same names in every row (Google Benchmark's CSV wants that): p50/p99 latency of the
+// timed request, and req_per_s = every request the loop sent (timed or not) per second of wall time
+// on this one connection.
+void report(benchmark::State& state, std::vector<double>& lat, int64_t requests, Clock::time_point start) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["p50_us"] = percentile_us(lat, 0.50);
+  state.counters["p99_us"] = percentile_us(lat, 0.99);
+  const double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  state.counters["req_per_s"] = wall_s > 0 ? static_cast<double>(requests) / wall_s : 0;
 }
 
-void BM_RestPing(benchmark::State& state) {
-  RestClient c;
-  std::vector<double> lat;
-  lat.reserve(1 << 16);
-  for (auto _ : state) {
-    int status = 0;
-    const double ns = timed_ns([&] { status = c.round_trip(http::verb::get, "/api/v3/ping"); });
-    if (status != 200) {
-      state.SkipWithError("ping failed");
-      break;
-    }
-    lat.push_back(ns);
-    state.SetIterationTime(ns / 1e9);
-  }
-  report(state, lat, "ping", nullptr, "", 1);
-}
-
-void BM_RestOrderPlaceCancel(benchmark::State& state) {
+void BM_Rest(benchmark::State& state, Timed what) {
   RestClient c;
   Orders orders;
   WarpClock& clock = sim()->clock();
-  std::vector<double> place, cancel;
-  place.reserve(1 << 16);
-  cancel.reserve(1 << 16);
+  std::vector<double> lat;
+  lat.reserve(1 << 16);
+  int64_t requests = 0;
+  const auto start = Clock::now();
   for (auto _ : state) {
+    if (what == Timed::kPing) {
+      int status = 0;
+      const double ns = timed_ns([&] { status = c.round_trip(http::verb::get, "/api/v3/ping"); });
+      ++requests;
+      if (status != 200) {
+        state.SkipWithError("ping failed");
+        break;
+      }
+      lat.push_back(ns);
+      state.SetIterationTime(ns / 1e9);
+      continue;
+    }
     orders.next_id();
     clock.on_order();
     const std::string_view body = orders.rest_place(clock.now_ms());
@@ -337,42 +338,39 @@ void BM_RestOrderPlaceCancel(benchmark::State& state) {
     }
     const std::string target = std::string("/api/v3/order?") + std::string(orders.rest_cancel(clock.now_ms()));
     const double t2 = timed_ns([&] { s2 = c.round_trip(http::verb::delete_, target); });
+    requests += 2;
     if (s2 != 200) {
       state.SkipWithError(("cancel: " + c.last_body()).c_str());
       break;
     }
-    place.push_back(t1);
-    cancel.push_back(t2);
-    state.SetIterationTime((t1 + t2) / 1e9);
-  }
-  report(state, place, "place", &cancel, "cancel", 2);
-}
-
-void BM_WsPing(benchmark::State& state) {
-  WsClient c;
-  std::vector<double> lat;
-  lat.reserve(1 << 16);
-  for (auto _ : state) {
-    bool ok = false;
-    const double ns = timed_ns([&] { ok = c.round_trip(R"({"id":"p","method":"ping"})"); });
-    if (!ok) {
-      state.SkipWithError(("ping: " + c.last()).c_str());
-      break;
-    }
+    const double ns = what == Timed::kPlace ? t1 : t2;
     lat.push_back(ns);
     state.SetIterationTime(ns / 1e9);
   }
-  report(state, lat, "ping", nullptr, "", 1);
+  report(state, lat, requests, start);
 }
 
-void BM_WsOrderPlaceCancel(benchmark::State& state) {
+void BM_Ws(benchmark::State& state, Timed what) {
   WsClient c;
   Orders orders;
   WarpClock& clock = sim()->clock();
-  std::vector<double> place, cancel;
-  place.reserve(1 << 16);
-  cancel.reserve(1 << 16);
+  std::vector<double> lat;
+  lat.reserve(1 << 16);
+  int64_t requests = 0;
+  const auto start = Clock::now();
   for (auto _ : state) {
+    if (what == Timed::kPing) {
+      bool ok = false;
+      const double ns = timed_ns([&] { ok = c.round_trip(R"({"id":"p","method":"ping"})"); });
+      ++requests;
+      if (!ok) {
+        state.SkipWithError(("ping: " + c.last()).c_str());
+        break;
+      }
+      lat.push_back(ns);
+      state.SetIterationTime(ns / 1e9);
+      continue;
+    }
     orders.next_id();
     clock.on_order();
     bool ok1 = false, ok2 = false;
@@ -384,22 +382,25 @@ void BM_WsOrderPlaceCancel(benchmark::State& state) {
     }
     const std::string_view f2 = orders.ws_cancel(clock.now_ms());
     const double t2 = timed_ns([&] { ok2 = c.round_trip(f2); });
+    requests += 2;
     if (!ok2) {
       state.SkipWithError(("order.cancel: " + c.last()).c_str());
       break;
     }
-    place.push_back(t1);
-    cancel.push_back(t2);
-    state.SetIterationTime((t1 + t2) / 1e9);
+    const double ns = what == Timed::kPlace ? t1 : t2;
+    lat.push_back(ns);
+    state.SetIterationTime(ns / 1e9);
   }
-  report(state, place, "place", &cancel, "cancel", 2);
+  report(state, lat, requests, start);
 }
 
 }  // namespace
 
-BENCHMARK(BM_RestPing)->Name("sim_rest/ping")->UseManualTime();
-BENCHMARK(BM_RestOrderPlaceCancel)->Name("sim_rest/order_place_cancel")->UseManualTime();
-BENCHMARK(BM_WsPing)->Name("sim_ws/ping")->UseManualTime();
-BENCHMARK(BM_WsOrderPlaceCancel)->Name("sim_ws/order_place_cancel")->UseManualTime();
+BENCHMARK_CAPTURE(BM_Rest, ping, Timed::kPing)->Name("sim_rest/ping")->UseManualTime();
+BENCHMARK_CAPTURE(BM_Rest, place, Timed::kPlace)->Name("sim_rest/order_place")->UseManualTime();
+BENCHMARK_CAPTURE(BM_Rest, cancel, Timed::kCancel)->Name("sim_rest/order_cancel")->UseManualTime();
+BENCHMARK_CAPTURE(BM_Ws, ping, Timed::kPing)->Name("sim_ws/ping")->UseManualTime();
+BENCHMARK_CAPTURE(BM_Ws, place, Timed::kPlace)->Name("sim_ws/order_place")->UseManualTime();
+BENCHMARK_CAPTURE(BM_Ws, cancel, Timed::kCancel)->Name("sim_ws/order_cancel")->UseManualTime();
 
 BENCHMARK_MAIN();
