@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -31,7 +33,10 @@ std::size_t replay(std::string_view kind) {
     std::ifstream in(f, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    EXPECT_EQ(check_binance_sim(ss.str()), "") << f.string();
+    std::string trace;
+    EXPECT_EQ(check_binance_sim(ss.str(), &trace), "") << f.string();
+    // DMABOT_FUZZ_TRACE=1: print every answer, to see how far a seed gets.
+    if (std::getenv("DMABOT_FUZZ_TRACE")) std::printf("== %s\n%s", f.filename().c_str(), trace.c_str());
   }
   return files.size();
 }
