@@ -81,3 +81,25 @@ namespace dmabot::fuzz {
 // replay test (binance_order_messages_replay_test.cpp) so the shared lists stay untouched.
 std::string check_binance_order_messages(std::string_view input);
 }  // namespace dmabot::fuzz
+
+namespace dmabot::fuzz {
+// tools/binance_sim (target "binance_sim"; appended lines in tests/fuzz/CMakeLists.txt, replayed by
+// fuzz_binance_sim_replay_test): a real SimVenue + WsVenue on a fixed ManualClock, no sockets. The
+// input is operations separated by the byte 0x1E; each starts with one op byte:
+//   op & 3 == 0  REST: "method\npath\nquery\nbody"; bit 0x04 USD-M (else spot), 0x08 the harness appends
+//                timestamp and a correct signature, 0x10 the Ed25519 account (else HMAC), 0x20 no api key
+//   op & 3 == 1  a raw WebSocket API text frame (0x04 USD-M connection)
+//   op & 3 == 2  "method\nk=v&k=v": a WebSocket API frame built from the pairs (0x08 signed with apiKey
+//                and timestamp added, 0x10 Ed25519)
+//   op & 3 == 3  two bytes: symbol, signed step: the market top moves (resting orders may fill)
+// Properties: nothing throws; every REST answer has a 2xx-5xx status and a JSON body, with Binance's
+// {"code","msg"} shape when >= 400, or is the 404 HTML page; every WebSocket API frame is answered
+// with JSON (a response with id and status, Binance's error object when >= 400, or a user-data
+// event); every published stream event is JSON; afterwards no balance is negative, every open order
+// is live with 0 <= executed < orig, an asset no open order locks has nothing locked, and a base
+// asset's lock equals its open sells' unfilled quantity.
+std::string check_binance_sim(std::string_view input);
+// The same, appending each answer's first bytes (REST: status and body; WS: the frame) to *trace,
+// one line each: lets a test prove the seeds get past authentication.
+std::string check_binance_sim(std::string_view input, std::string* trace);
+}  // namespace dmabot::fuzz

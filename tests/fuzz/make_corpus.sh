@@ -84,3 +84,51 @@ printf '%s' '{"e":"TRADE_LITE","E":1,"T":2,"s":"BTCUSDT","q":"1","p":"2","m":tru
   > "$out/user_data/trade_lite_big_ids.json"
 printf '%s' '{"subscriptionId":0,"event":{"e":"executionReport","E":1499405658658,"s":"ETHBTC","c":"mUvoqJ' \
   > "$out/user_data/truncated_execution_report.json"
+
+# binance_sim (tools/binance_sim driven in process; input form in fuzz_checks.h): operations joined by
+# the byte 0x1E. Op bytes: 0x08 signed HMAC REST spot, 0x18 signed Ed25519 REST spot, 0x0c/0x1c the
+# same on USD-M, 0x00 unsigned, 0x01/0x05 raw WS frame spot/USD-M, 0x0a/0x1a/0x0e/0x1e built signed WS
+# frame, 0x03/0x07 market move. The harness adds timestamp and signature, so the seeds carry none.
+mkdir -p "$out/binance_sim"
+sim_seed() {  # name, then operations
+  local name=$1 first=1
+  shift
+  for op in "$@"; do
+    [ $first -eq 1 ] || printf '\x1e'
+    first=0
+    printf "$op"
+  done > "$out/binance_sim/$name"
+}
+lim='symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000'
+sim_seed rest_place_cancel_hmac "\x08POST\n/api/v3/order\n\n$lim" '\x08GET\n/api/v3/openOrders\nsymbol=BTCUSDT\n' \
+  '\x08DELETE\n/api/v3/order\nsymbol=BTCUSDT&orderId=1\n'
+sim_seed rest_place_cancel_ed25519 "\x18POST\n/api/v3/order\n$lim\n" '\x18DELETE\n/api/v3/order\nsymbol=BTCUSDT&orderId=1\n' \
+  '\x18GET\n/api/v3/account\n\n'
+sim_seed rest_sell_fills '\x08POST\n/api/v3/order\n\nsymbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=60100' \
+  '\x03\x00\x02' '\x08GET\n/api/v3/myTrades\nsymbol=BTCUSDT\n' '\x08GET\n/api/v3/account\n\n'
+sim_seed rest_market_and_quote '\x08POST\n/api/v3/order\n\nsymbol=ETHUSDT&side=BUY&type=MARKET&quoteOrderQty=100' \
+  '\x18POST\n/api/v3/order\n\nsymbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.002&newOrderRespType=FULL'
+sim_seed rest_cancel_replace "\x08POST\n/api/v3/order\n\n$lim&newClientOrderId=a1" \
+  '\x08POST\n/api/v3/order/cancelReplace\n\nsymbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.002&price=49000&cancelReplaceMode=STOP_ON_FAILURE&cancelOrigClientOrderId=a1' \
+  '\x08DELETE\n/api/v3/openOrders\nsymbol=BTCUSDT\n'
+sim_seed rest_public '\x00GET\n/api/v3/ping\n\n' '\x00GET\n/api/v3/time\n\n' '\x00GET\n/api/v3/exchangeInfo\nsymbol=BTCUSDT\n' \
+  '\x00GET\n/api/v3/depth\nsymbol=BTCUSDT&limit=5\n' '\x00GET\n/api/v3/ticker/bookTicker\nsymbol=ETHUSDT\n' \
+  '\x20POST\n/api/v3/order\nsymbol=BTCUSDT\n' '\x00GET\n/api/v3/nope\n\n'
+sim_seed futures_orders '\x0cPOST\n/fapi/v1/order\n\nsymbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=55000' \
+  '\x0cPOST\n/fapi/v1/order\n\nsymbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.002' '\x07\x00\xfe' \
+  '\x0cGET\n/fapi/v2/positionRisk\n\n' '\x1cPOST\n/fapi/v1/leverage\n\nsymbol=BTCUSDT&leverage=5' \
+  '\x0cDELETE\n/fapi/v1/allOpenOrders\nsymbol=BTCUSDT\n' '\x0cGET\n/fapi/v2/account\n\n'
+sim_seed futures_modes '\x0cPOST\n/fapi/v1/positionSide/dual\n\ndualSidePosition=true' \
+  '\x0cPOST\n/fapi/v1/order\n\nsymbol=ETHUSDT&side=BUY&positionSide=LONG&type=LIMIT&timeInForce=GTX&quantity=0.1&price=2900' \
+  '\x04POST\n/fapi/v1/listenKey\n\n' '\x04PUT\n/fapi/v1/listenKey\n\n' '\x0cGET\n/fapi/v1/openOrders\n\n'
+sim_seed ws_place_cancel_hmac "\x0aorder.place\n$lim&newClientOrderId=w1" '\x0aorder.status\nsymbol=BTCUSDT&origClientOrderId=w1' \
+  '\x0aorder.cancel\nsymbol=BTCUSDT&origClientOrderId=w1'
+sim_seed ws_place_cancel_ed25519 "\x1aorder.place\n$lim" '\x1aopenOrders.status\nsymbol=BTCUSDT' \
+  '\x1aopenOrders.cancelAll\nsymbol=BTCUSDT'
+sim_seed ws_logon_subscribe '\x1asession.logon\n' '\x01{"id":"s1","method":"userDataStream.subscribe"}' \
+  "\x01{\"id\":\"p1\",\"method\":\"order.place\",\"params\":{\"symbol\":\"BTCUSDT\",\"side\":\"SELL\",\"type\":\"LIMIT\",\"timeInForce\":\"GTC\",\"quantity\":\"0.01\",\"price\":\"60050\",\"timestamp\":1700000000000}}" \
+  '\x03\x00\x01' '\x01{"id":"s2","method":"session.status"}' '\x01{"id":"s3","method":"session.logout"}'
+sim_seed ws_futures '\x0eorder.place\nsymbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=55000' \
+  '\x0eaccount.status\n' '\x0ev2/account.position\n' '\x05{"id":1,"method":"ping"}' '\x0eorder.cancel\nsymbol=BTCUSDT&orderId=1'
+sim_seed ws_raw_odd '\x01{"id":1,"method":"ping"}' '\x01{"id":2,"method":"time"}' '\x01not json' '\x01{"id":[1],"method":3}' \
+  '\x01{"id":"x","method":"exchangeInfo","params":{"symbols":["BTCUSDT"]}}' '\x01{"method":"depth","params":{"symbol":"BTCUSDT"}}'

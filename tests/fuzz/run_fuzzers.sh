@@ -12,7 +12,7 @@ build=${1:?usage: run_fuzzers.sh BUILD_DIR SECONDS [TARGET...]}
 seconds=${2:?usage: run_fuzzers.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(binance_parser capture_reader jsonl_recording decimal config event_cache user_data binance_order_messages)
+[ ${#targets[@]} -gt 0 ] || targets=(binance_parser capture_reader jsonl_recording decimal config event_cache user_data binance_order_messages binance_sim)
 
 # Longest input each target is given: room for several messages / lines / edits, small enough to be fast.
 max_len() {

@@ -478,7 +478,9 @@ HttpResponse open_orders(Call& c) {
   std::string out;
   // Decimals follow each order's symbol; with no symbol given, spot prints 8 anyway and futures
   // answers mixed symbols with the first one's style (the default pair shares it).
-  const std::string_view style_sym = !symbol.empty() ? symbol : (snaps.empty() ? "" : snaps.front().symbol);
+  // (Not one ?: expression: its std::string branch would make the view dangle — found by fuzz_binance_sim.)
+  std::string_view style_sym = symbol;
+  if (style_sym.empty() && !snaps.empty()) style_sym = snaps.front().symbol;
   if (c.spot())
     binance::encode_spot_open_orders(orders, c.style(style_sym), out);
   else
