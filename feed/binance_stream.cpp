@@ -508,6 +508,7 @@ struct BinanceStreamIo::Impl {
   std::vector<std::weak_ptr<Conn>> closing;  // replaced connections still saying goodbye
   core::SplitMix64 rng;
   uint64_t next_conn_id = 1;
+  uint64_t oversized_logged = 0;
   bool stopping = false;
   mutable std::mutex error_mu;
   std::string last_error;
@@ -606,9 +607,11 @@ struct BinanceStreamIo::Impl {
     flush_markers();
     if (n > StreamFrame::kMaxPayload) {
       if (s.m && s.m->oversized_frames) s.m->oversized_frames->inc();
-      core::log_warn("binance_stream ", to_string(s.kind), ": dropped a ", n, "-byte frame: a ring slot holds ",
-                     StreamFrame::kMaxPayload, " bytes (", StreamFrame::kSlotBytes,
-                     "-byte slots keep the I/O thread allocation-free; no market-data frame is near that size)");
+      // The first one and then every 1000th: a feed sending only such frames must not flood the log.
+      if (oversized_logged++ % 1000 == 0)
+        core::log_warn("binance_stream ", to_string(s.kind), ": dropped a ", n, "-byte frame: a ring slot holds ",
+                       StreamFrame::kMaxPayload, " bytes (", StreamFrame::kSlotBytes,
+                       "-byte slots keep the I/O thread allocation-free; no market-data frame is near that size)");
       return;
     }
     if (!ring.try_emplace(core::wall_clock_ns(), s.kind, StreamFrame::kData, core::StaleReason::kNone, p,
