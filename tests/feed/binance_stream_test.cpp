@@ -49,10 +49,11 @@ std::string temp_dir() {
 // BTCUSDT with u = n, bid = 1000+n + 0.5, ask = bid + 1; every 50 ms a markPrice with E = n ms.
 class Sim {
  public:
-  Sim(sim::Faults faults, bool real_market) : real_(real_market) {
+  Sim(sim::Faults faults, bool real_market, sim::Limits limits = {}) : real_(real_market) {
     sim::ServerOptions so;
     so.tls_dir = temp_dir() + "/tls";
     so.faults = faults;
+    so.limits = limits;
     if (real_) {
       sim::ExchangeOptions eo;
       eo.symbols = {"BTCUSDT", "ETHUSDT"};
@@ -428,7 +429,9 @@ TEST(BinanceStream, SilentStreamIsDetectedAndReconnected) {
 }
 
 TEST(BinanceStream, RotationIsMakeBeforeBreakWithoutAStaleBook) {
-  Sim s({}, false);
+  sim::Limits limits;
+  limits.ws_max_age = 1000ms;  // the sim cuts connections at 1 s, as Binance at 24 h
+  Sim s({}, false, limits);
   ASSERT_EQ(s.start_error(), "");
   Fixture fx;
   BinanceStreamOptions o = fx.options(s);
@@ -444,6 +447,7 @@ TEST(BinanceStream, RotationIsMakeBeforeBreakWithoutAStaleBook) {
   fx.feed->io().request_rotation(StreamKind::kFuturesMark);
   ASSERT_TRUE(fx.pump([&] { return fx.m(StreamKind::kFuturesMark).rotations->value() > r; }));
   EXPECT_TRUE(fx.sink.statuses.empty());  // never stale: the new connection delivered before the old closed
+  EXPECT_EQ(s.server().stats().ws_aged_out.load(), 0u);  // rotated before the server's cut
   EXPECT_EQ(fx.m(StreamKind::kSpotBook).reconnects->value(), 0u);
   EXPECT_EQ(fx.m(StreamKind::kSpotBook).connected->value(), 1.0);
   expect_increasing_u(fx.sink.ticks);  // the overlap's duplicates were dropped
@@ -456,6 +460,26 @@ TEST(BinanceStream, RotationIsMakeBeforeBreakWithoutAStaleBook) {
     }
     prev = t.update_id;
   }
+  fx.feed->stop();
+}
+
+TEST(BinanceStream, ServerPingsAreAnswered) {
+  sim::Limits limits;
+  limits.ws_ping_interval = 50ms;
+  limits.ws_pong_timeout = 200ms;  // a client that does not answer is cut after 200 ms
+  Sim s({}, false, limits);
+  ASSERT_EQ(s.start_error(), "");
+  Fixture fx;
+  fx.make(fx.options(s));
+  ASSERT_TRUE(fx.feed->start().ok());
+  // Ticks spanning 1.5 s (7 pong timeouts) from one connection each.
+  ASSERT_TRUE(fx.pump([&] {
+    return fx.sink.ticks.size() >= 2 && fx.sink.ticks.back().ts_local - fx.sink.ticks.front().ts_local > 1'500'000'000;
+  }));
+  EXPECT_EQ(s.server().stats().ws_pong_timeouts.load(), 0u);
+  for (StreamKind k : {StreamKind::kSpotBook, StreamKind::kFuturesBook, StreamKind::kFuturesMark})
+    EXPECT_EQ(fx.m(k).reconnects->value(), 0u) << to_string(k);
+  EXPECT_TRUE(fx.sink.statuses.empty());
   fx.feed->stop();
 }
 
