@@ -228,7 +228,8 @@ class BinanceStreamIo {
 };
 
 // Ring + I/O + stage + metrics. Metrics are registered in `registry` (labels {stream="..."}), or in a
-// private registry when null.
+// private registry when null. md_stream_last_message_age_seconds is a callback gauge reading this
+// object: a registry given here must not render after the feed is destroyed.
 class BinanceStreamFeed {
  public:
   BinanceStreamFeed(BinanceStreamOptions options, core::SymbolTable& symbols, const core::Clock& clock,
