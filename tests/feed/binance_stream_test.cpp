@@ -323,6 +323,33 @@ TEST(BinanceStream, ExactValuesStaleUpdatesAndOversizedFrames) {
   fx.feed->stop();
 }
 
+TEST(BinanceStream, AFullRingDropsAndCountsFrames) {
+  Sim s({}, false);
+  ASSERT_EQ(s.start_error(), "");
+  Fixture fx;
+  BinanceStreamOptions o = fx.options(s);
+  o.ring_slots = 4;
+  fx.make(o);
+  ASSERT_TRUE(fx.feed->start().ok());
+  auto sum = [&](core::Counter* StreamMetrics::*field) {
+    uint64_t n = 0;
+    for (StreamKind k : {StreamKind::kSpotBook, StreamKind::kFuturesBook, StreamKind::kFuturesMark})
+      n += (fx.m(k).*field)->value();
+    return n;
+  };
+  // The stage is not polled: after 4 frames the ring is full and the rest are dropped.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (sum(&StreamMetrics::messages) < 30 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);  // polling a counter, bounded
+  fx.feed->stop();                     // the I/O thread is joined: the counters are final
+  const uint64_t messages = sum(&StreamMetrics::messages);
+  ASSERT_GE(messages, 30u);
+  EXPECT_EQ(sum(&StreamMetrics::ring_full_drops), messages - 4);
+  while (fx.feed->stage().poll() > 0) fx.sink.drain();
+  fx.sink.drain();
+  EXPECT_EQ(fx.sink.ticks.size() + fx.sink.marks.size(), 4u);
+}
+
 TEST(BinanceStream, WrongCaIsRefusedWithAClearErrorAndNoData) {
   Sim s({}, false);
   Sim other({}, false);  // a different generated CA
