@@ -35,8 +35,11 @@
 //
 // Threads: construct, start(), stop() on one control thread; BinanceStreamStage::poll() on the feed
 // stage's thread; metrics from the exporter thread. Allocation: at construction and start() (ring,
-// parser, buffers, connections); per connection attempt on the I/O thread (cold); none per frame on
-// the feed stage (tests/feed/binance_stream_noalloc_test.cpp).
+// parser, buffers, connections); per connection attempt on the I/O thread (cold); none per frame,
+// on either thread (tests/feed/binance_stream_noalloc_test.cpp for the stage,
+// binance_stream_io_alloc_test.cpp for the I/O thread: Asio recycles its handler memory per thread
+// and the flat_buffer is reused, so no custom allocator is needed), except log lines (oversized
+// frames, connection events).
 // Errors: start()/validate() return InvalidArgument naming the option (URL, symbol); connection
 // errors are logged with the step that failed ("tls_handshake: certificate verify failed") and
 // counted (connect_failures_total); they never stop the feed, which keeps retrying.
