@@ -124,7 +124,7 @@ struct StreamFrame {
   StreamKind stream;
   Kind kind;
   core::StaleReason reason;
-  uint8_t pad_ = 0;
+  uint8_t pad = 0;  // keeps the header at kHeaderBytes
   char data[kDataBytes];
 };
 static_assert(sizeof(StreamFrame) == StreamFrame::kSlotBytes);
