@@ -99,4 +99,16 @@ std::string_view to_string(KillCause c) {
   return "?";
 }
 
+std::string_view to_string(StaleReason r) {
+  switch (r) {
+    case StaleReason::kNone:
+      return "none";
+    case StaleReason::kDisconnected:
+      return "disconnected";
+    case StaleReason::kSilent:
+      return "silent";
+  }
+  return "?";
+}
+
 }  // namespace dmabot::core

@@ -187,6 +187,20 @@ struct Control {
   SymbolId symbol = kNoSymbol;  // kNoSymbol = all
 };
 
+// Book freshness (feed -> strategy workers, risk): a live feed marks a symbol's book stale while its
+// stream is down or silent (stale = true) and says so again when the first fresh update arrives
+// (stale = false). Strategies should not quote and risk should block new orders on a stale book.
+enum class StaleReason : uint8_t { kNone, kDisconnected, kSilent };
+std::string_view to_string(StaleReason r);  // "none", "disconnected", "silent"
+struct BookStatus {
+  UnixNanos ts_local = 0;     // when the feed decided it
+  UnixNanos stale_since = 0;  // ts_local of the stale event this one ends (recovered); = ts_local when stale
+  SymbolId symbol = kNoSymbol;
+  uint8_t feed = 0;
+  bool stale = true;
+  StaleReason reason = StaleReason::kNone;  // why it went stale (also on the recovery)
+};
+
 template <class E>
 inline constexpr bool kIsBusEvent = std::is_trivially_copyable_v<E> && sizeof(E) <= 64;
 static_assert(kIsBusEvent<MdTick>);
@@ -196,6 +210,7 @@ static_assert(kIsBusEvent<Signal>);
 static_assert(kIsBusEvent<Order>);
 static_assert(kIsBusEvent<ExecReport>);
 static_assert(kIsBusEvent<Control>);
+static_assert(kIsBusEvent<BookStatus>);
 
 // Client ids: [slot:8][counter:52][split:4]. slot 0 is reserved for orders the engine creates itself.
 inline constexpr int kSplitBits = 4;
