@@ -101,6 +101,13 @@ struct RestResponse {
   [[nodiscard]] std::string_view body_view() const { return {body, body_len}; }
 };
 
+// Binance's rule for an order request: a 5xx, a timeout or a dropped connection means the execution
+// status is UNKNOWN (it may have succeeded): query by client order id, never resend blindly.
+[[nodiscard]] inline bool outcome_unknown(const RestResponse& r) {
+  return r.outcome == Outcome::kTimeout || r.outcome == Outcome::kUnknownOutcome ||
+         (r.outcome == Outcome::kResponse && r.status >= 500);
+}
+
 class RestClient {
  public:
   struct Options {
