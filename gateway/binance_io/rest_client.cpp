@@ -85,10 +85,19 @@ RestResponse& RestResponse::operator=(const RestResponse& o) {
 struct RestClient::Impl {
   using Stream = beast::ssl_stream<beast::tcp_stream>;
 
+  // One TLS connection's objects. Every handler holds the shared_ptr, so a connection replaced while
+  // its aborted operations are still queued stays alive until they have run.
+  struct Session {
+    Session(asio::io_context& ioc, ssl::context& tls) : stream(ioc, tls) {}
+    Stream stream;
+    beast::flat_buffer buf;
+    std::optional<http::response_parser<http::string_body>> parser;
+    std::string wire;
+  };
   struct Conn {
     enum class State : uint8_t { kClosed, kIdle, kBusy };
     Impl* impl = nullptr;
-    std::unique_ptr<Stream> stream;
+    std::shared_ptr<Session> sess;
     State state = State::kClosed;
     bool write_started = false;
     bool open = false;  // TLS established and not failed since
@@ -97,9 +106,6 @@ struct RestClient::Impl {
     uint64_t generation = 0;  // bumps on every request: stale completions are ignored
     std::unique_ptr<RestRequest> req = std::make_unique<RestRequest>();
     std::unique_ptr<RestResponse> resp = std::make_unique<RestResponse>();
-    std::string wire;
-    beast::flat_buffer buf;
-    std::optional<http::response_parser<http::string_body>> parser;
   };
 
   RestClient& c;
@@ -118,7 +124,6 @@ struct RestClient::Impl {
     for (int i = 0; i < std::max(1, c.opt_.connections); ++i) {
       auto conn = std::make_unique<Conn>();
       conn->impl = this;
-      conn->wire.reserve(RestRequest::kMaxPath + RestRequest::kMaxQuery + RestRequest::kMaxBody + 512);
       conns.push_back(std::move(conn));
     }
     arm_wake();
@@ -130,7 +135,7 @@ struct RestClient::Impl {
       wake.close(ec);
       for (auto& conn : conns) {
         ++conn->generation;
-        if (conn->stream) beast::get_lowest_layer(*conn->stream).close();
+        if (conn->sess) beast::get_lowest_layer(conn->sess->stream).close();
       }
       ioc.stop();
     });
@@ -209,9 +214,9 @@ struct RestClient::Impl {
   }
 
   void close(Conn& conn) {
-    if (conn.stream) {
+    if (conn.sess) {
       beast::error_code ec;
-      beast::get_lowest_layer(*conn.stream).socket().close(ec);
+      beast::get_lowest_layer(conn.sess->stream).socket().close(ec);
     }
     // The stream object is kept until a new connection replaces it: handlers still pending on it
     // complete with operation_aborted and are ignored by generation.
@@ -237,8 +242,8 @@ struct RestClient::Impl {
     const uint64_t gen = ++conn.generation;
     const int timeout_ms = req.timeout_ms > 0 ? req.timeout_ms : c.opt_.default_timeout_ms;
     const auto deadline = std::chrono::milliseconds(timeout_ms);
-    if (conn.stream && conn.was_open_and_fresh(c.opt_.max_idle_ms)) {
-      beast::get_lowest_layer(*conn.stream).expires_after(deadline);
+    if (conn.sess && conn.was_open_and_fresh(c.opt_.max_idle_ms)) {
+      beast::get_lowest_layer(conn.sess->stream).expires_after(deadline);
       write(conn, gen);
       return;
     }
@@ -246,32 +251,32 @@ struct RestClient::Impl {
   }
 
   void connect(Conn& conn, uint64_t gen, std::chrono::milliseconds deadline) {
-    if (conn.stream) {
+    if (conn.sess) {
       beast::error_code ec;
-      beast::get_lowest_layer(*conn.stream).socket().close(ec);
+      beast::get_lowest_layer(conn.sess->stream).socket().close(ec);
     }
-    conn.stream = std::make_unique<Stream>(ioc, *tls);
-    conn.buf.clear();
+    conn.sess = std::make_shared<Session>(ioc, *tls);
+    conn.sess->wire.reserve(RestRequest::kMaxPath + RestRequest::kMaxQuery + RestRequest::kMaxBody + 512);
     conn.open = false;
-    set_sni(conn.stream->native_handle(), c.url_.host);
-    beast::get_lowest_layer(*conn.stream).expires_after(deadline);
-    Stream* s = conn.stream.get();
+    set_sni(conn.sess->stream.native_handle(), c.url_.host);
+    beast::get_lowest_layer(conn.sess->stream).expires_after(deadline);
+    std::shared_ptr<Session> s = conn.sess;
     resolver.async_resolve(c.url_.host, std::to_string(c.url_.port),
                            [this, &conn, gen, s](const beast::error_code& ec, tcp::resolver::results_type results) {
                              if (gen != conn.generation) return;
                              if (ec) return fail_before_send(conn, "resolve", ec);
-                             beast::get_lowest_layer(*s).async_connect(
+                             beast::get_lowest_layer(s->stream).async_connect(
                                  results, [this, &conn, gen, s](const beast::error_code& ec2, const tcp::endpoint&) {
                                    if (gen != conn.generation) return;
                                    if (ec2) return fail_before_send(conn, "connect", ec2);
-                                   s->async_handshake(ssl::stream_base::client,
-                                                      [this, &conn, gen](const beast::error_code& ec3) {
-                                                        if (gen != conn.generation) return;
-                                                        if (ec3) return fail_before_send(conn, "TLS handshake", ec3);
-                                                        conn.open = true;
-                                                        c.stats_.connects.fetch_add(1, std::memory_order_relaxed);
-                                                        write(conn, gen);
-                                                      });
+                                   s->stream.async_handshake(
+                                       ssl::stream_base::client, [this, &conn, gen, s](const beast::error_code& ec3) {
+                                         if (gen != conn.generation) return;
+                                         if (ec3) return fail_before_send(conn, "TLS handshake", ec3);
+                                         conn.open = true;
+                                         c.stats_.connects.fetch_add(1, std::memory_order_relaxed);
+                                         write(conn, gen);
+                                       });
                                  });
                            });
   }
@@ -287,7 +292,8 @@ struct RestClient::Impl {
 
   void write(Conn& conn, uint64_t gen) {
     const RestRequest& req = *conn.req;
-    std::string& w = conn.wire;
+    std::shared_ptr<Session> s = conn.sess;
+    std::string& w = s->wire;
     w.clear();
     w.append(req.method.view()).append(" ").append(req.path.view());
     if (req.query_len) w.append("?").append(req.query_view());
@@ -301,7 +307,7 @@ struct RestClient::Impl {
     conn.write_started = true;
     conn.resp->sent_wall_ns = core::wall_clock_ns();
     c.stats_.submitted.fetch_add(1, std::memory_order_relaxed);
-    asio::async_write(*conn.stream, asio::buffer(w), [this, &conn, gen](const beast::error_code& ec, std::size_t) {
+    asio::async_write(s->stream, asio::buffer(w), [this, &conn, gen, s](const beast::error_code& ec, std::size_t) {
       if (gen != conn.generation) return;
       if (ec) return fail_after_send(conn, "write", ec);
       read(conn, gen);
@@ -314,32 +320,32 @@ struct RestClient::Impl {
   }
 
   void read(Conn& conn, uint64_t gen) {
-    conn.parser.emplace();
-    conn.parser->body_limit(64 * 1024 * 1024);
-    conn.parser->header_limit(64 * 1024);
-    if (conn.req->method.view() == "HEAD") conn.parser->skip(true);
-    http::async_read(*conn.stream, conn.buf, *conn.parser,
-                     [this, &conn, gen](const beast::error_code& ec, std::size_t) {
-                       if (gen != conn.generation) return;
-                       if (ec) return fail_after_send(conn, "read", ec);
-                       auto& msg = conn.parser->get();
-                       RestResponse& resp = *conn.resp;
-                       resp.status = static_cast<int>(msg.result_int());
-                       for (const auto& f : msg) {
-                         const auto name = f.name_string();
-                         const auto value = f.value();
-                         (void)parse_usage_header(std::string_view(name.data(), name.size()),
-                                                  std::string_view(value.data(), value.size()), resp.usage);
-                       }
-                       const std::string& body = msg.body();
-                       resp.truncated = body.size() > RestResponse::kMaxBody;
-                       resp.body_len = static_cast<uint32_t>(std::min(body.size(), RestResponse::kMaxBody));
-                       std::memcpy(resp.body, body.data(), resp.body_len);
-                       const bool keep = msg.keep_alive();
-                       beast::get_lowest_layer(*conn.stream).expires_never();
-                       finish(conn, Outcome::kResponse);
-                       if (!keep) close(conn);
-                     });
+    std::shared_ptr<Session> s = conn.sess;
+    s->parser.emplace();
+    s->parser->body_limit(64 * 1024 * 1024);
+    s->parser->header_limit(64 * 1024);
+    if (conn.req->method.view() == "HEAD") s->parser->skip(true);
+    http::async_read(s->stream, s->buf, *s->parser, [this, &conn, gen, s](const beast::error_code& ec, std::size_t) {
+      if (gen != conn.generation) return;
+      if (ec) return fail_after_send(conn, "read", ec);
+      auto& msg = s->parser->get();
+      RestResponse& resp = *conn.resp;
+      resp.status = static_cast<int>(msg.result_int());
+      for (const auto& f : msg) {
+        const auto name = f.name_string();
+        const auto value = f.value();
+        (void)parse_usage_header(std::string_view(name.data(), name.size()),
+                                 std::string_view(value.data(), value.size()), resp.usage);
+      }
+      const std::string& body = msg.body();
+      resp.truncated = body.size() > RestResponse::kMaxBody;
+      resp.body_len = static_cast<uint32_t>(std::min(body.size(), RestResponse::kMaxBody));
+      std::memcpy(resp.body, body.data(), resp.body_len);
+      const bool keep = msg.keep_alive();
+      beast::get_lowest_layer(s->stream).expires_never();
+      finish(conn, Outcome::kResponse);
+      if (!keep) close(conn);
+    });
   }
 };
 

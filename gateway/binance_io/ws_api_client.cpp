@@ -89,14 +89,20 @@ struct WsApiClient::Impl {
   asio::steady_timer tick{ioc};
   asio::steady_timer reconnect_timer{ioc};
   std::unique_ptr<ssl::context> tls;
-  std::unique_ptr<Ws> ws;
+  // One connection's objects. Handlers hold the shared_ptr, so a connection replaced while its
+  // aborted operations are still queued stays alive until they have run.
+  struct Session {
+    Session(asio::io_context& ioc, ssl::context& tls) : ws(ioc, tls) {}
+    Ws ws;
+    beast::flat_buffer in;
+    std::string out;  // the frame being written
+  };
+  std::shared_ptr<Session> sess;
   uint64_t gen = 0;  // bumps per connection: handlers of an old one are ignored
   Phase phase = Phase::kDown;
   bool writing = false;
-  std::string out;                   // the frame being written
   std::deque<std::string> internal;  // session set-up frames, ahead of gateway requests
   std::vector<Pending> pending;
-  beast::flat_buffer in;
   simdjson::dom::parser parser;
   int backoff_ms = 0;
   uint64_t jitter = 0x9e3779b97f4a7c15ULL;
@@ -124,7 +130,7 @@ struct WsApiClient::Impl {
       tick.cancel();
       reconnect_timer.cancel();
       ++gen;
-      if (ws) beast::get_lowest_layer(*ws).close();
+      if (sess) beast::get_lowest_layer(sess->ws).close();
       ioc.stop();
     });
     if (thread.joinable()) thread.join();
@@ -230,39 +236,38 @@ struct WsApiClient::Impl {
     phase = Phase::kConnecting;
     writing = false;
     internal.clear();
-    in.clear();
-    ws = std::make_unique<Ws>(ioc, *tls);
-    set_sni(ws->next_layer().native_handle(), c.url_.host);
-    beast::get_lowest_layer(*ws).expires_after(std::chrono::milliseconds(c.opt_.connect_timeout_ms));
+    sess = std::make_shared<Session>(ioc, *tls);
+    std::shared_ptr<Session> s = sess;
+    set_sni(sess->ws.next_layer().native_handle(), c.url_.host);
+    beast::get_lowest_layer(sess->ws).expires_after(std::chrono::milliseconds(c.opt_.connect_timeout_ms));
     resolver.async_resolve(c.url_.host, std::to_string(c.url_.port),
-                           [this, g](const beast::error_code& ec, tcp::resolver::results_type results) {
+                           [this, g, s](const beast::error_code& ec, tcp::resolver::results_type results) {
                              if (g != gen) return;
                              if (ec) return drop("resolve: " + ec.message());
-                             beast::get_lowest_layer(*ws).async_connect(
-                                 results, [this, g](const beast::error_code& ec2, const tcp::endpoint&) {
+                             beast::get_lowest_layer(s->ws).async_connect(
+                                 results, [this, g, s](const beast::error_code& ec2, const tcp::endpoint&) {
                                    if (g != gen) return;
                                    if (ec2) return drop("connect: " + ec2.message());
-                                   ws->next_layer().async_handshake(ssl::stream_base::client,
-                                                                    [this, g](const beast::error_code& ec3) {
-                                                                      if (g != gen) return;
-                                                                      if (ec3)
-                                                                        return drop("TLS handshake: " + ec3.message());
-                                                                      ws_handshake(g);
-                                                                    });
+                                   s->ws.next_layer().async_handshake(
+                                       ssl::stream_base::client, [this, g, s](const beast::error_code& ec3) {
+                                         if (g != gen) return;
+                                         if (ec3) return drop("TLS handshake: " + ec3.message());
+                                         ws_handshake(g);
+                                       });
                                  });
                            });
   }
 
   void ws_handshake(uint64_t g) {
-    beast::get_lowest_layer(*ws).expires_never();
+    beast::get_lowest_layer(sess->ws).expires_never();
     websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::client);
     t.handshake_timeout = std::chrono::milliseconds(c.opt_.connect_timeout_ms);
-    ws->set_option(t);
-    ws->read_message_max(4 * 1024 * 1024);
+    sess->ws.set_option(t);
+    sess->ws.read_message_max(4 * 1024 * 1024);
     std::string host = c.url_.host.find(':') != std::string::npos ? "[" + c.url_.host + "]" : c.url_.host;
     host += ":" + std::to_string(c.url_.port);
     const std::string path = c.url_.path.empty() ? "/" : c.url_.path;
-    ws->async_handshake(host, path, [this, g](const beast::error_code& ec) {
+    sess->ws.async_handshake(host, path, [this, g, s = sess](const beast::error_code& ec) {
       if (g != gen) return;
       if (ec) return drop("WebSocket handshake: " + ec.message());
       read(g);
@@ -337,9 +342,9 @@ struct WsApiClient::Impl {
     phase = Phase::kDown;
     writing = false;
     c.ready_.store(false, std::memory_order_release);
-    if (ws) {
+    if (sess) {
       beast::error_code ec;
-      beast::get_lowest_layer(*ws).socket().close(ec);
+      beast::get_lowest_layer(sess->ws).socket().close(ec);
     }
     for (const Pending& p : pending) push_response(p.id, Outcome::kUnknownOutcome, 0, "", "connection dropped: " + why);
     pending.clear();
@@ -360,9 +365,9 @@ struct WsApiClient::Impl {
 
   // ---- writing ----------------------------------------------------------------------------------
   void pump() {
-    if (writing || !ws || phase == Phase::kDown || phase == Phase::kConnecting) return;
+    if (writing || !sess || phase == Phase::kDown || phase == Phase::kConnecting) return;
     if (!internal.empty()) {
-      out = std::move(internal.front());
+      sess->out = std::move(internal.front());
       internal.pop_front();
       write();
       return;
@@ -371,7 +376,7 @@ struct WsApiClient::Impl {
     if (c.responses_->free_slots() <= pending.size()) return;
     WsRequest* r = c.requests_->front();
     if (!r) return;
-    out.assign(r->json, r->len);
+    sess->out.assign(r->json, r->len);
     const int t = r->timeout_ms > 0 ? r->timeout_ms : c.opt_.default_timeout_ms;
     pending.push_back({r->id, core::monotonic_ns() + int64_t{t} * 1'000'000});
     c.requests_->pop();
@@ -381,8 +386,8 @@ struct WsApiClient::Impl {
   void write() {
     writing = true;
     const uint64_t g = gen;
-    ws->text(true);
-    ws->async_write(asio::buffer(out), [this, g](const beast::error_code& ec, std::size_t) {
+    sess->ws.text(true);
+    sess->ws.async_write(asio::buffer(sess->out), [this, g, s = sess](const beast::error_code& ec, std::size_t) {
       if (g != gen) return;
       writing = false;
       if (ec) return drop("write: " + ec.message());
@@ -392,16 +397,17 @@ struct WsApiClient::Impl {
 
   // ---- reading ----------------------------------------------------------------------------------
   void read(uint64_t g) {
-    ws->async_read(in, [this, g](const beast::error_code& ec, std::size_t) {
+    sess->ws.async_read(sess->in, [this, g, s = sess](const beast::error_code& ec, std::size_t) {
       if (g != gen) return;
       if (ec) {
         std::string why = "read: " + ec.message();
-        if (ec == websocket::error::closed) why = "closed by the server (" + std::to_string(ws->reason().code) + ")";
+        if (ec == websocket::error::closed)
+          why = "closed by the server (" + std::to_string(sess->ws.reason().code) + ")";
         return drop(why);
       }
-      const auto data = in.cdata();
+      const auto data = s->in.cdata();
       on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
-      in.consume(in.size());
+      s->in.consume(s->in.size());
       if (g == gen) read(g);
     });
   }

@@ -373,7 +373,9 @@ uint64_t ws_submit(WsApiClient& ws, std::string_view method, binance::ParamList&
   char idbuf[24];
   binance::FixedBuffer<4096> json;
   binance::FixedBuffer<2048> payload;
-  if (signer) EXPECT_TRUE(params.add("apiKey", testing::kHmacKey));
+  if (signer) {
+    EXPECT_TRUE(params.add("apiKey", testing::kHmacKey));
+  }
   EXPECT_TRUE(binance::encode_ws_request(WsApiClient::format_id(id, idbuf), method, params, json, payload));
   char sig[binance::kHmacSha256HexSize];
   std::string_view s;
