@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "gateway/binance/instruments.h"
 #include "gateway/binance/order_messages.h"
@@ -251,6 +252,131 @@ TEST(BinanceIoRest, After429TheGovernorRefusesEverythingUntilRetryAfter) {
   EXPECT_EQ(v.wait_until_ms, until);
   EXPECT_FALSE(g.check_order(1, at + 1).allowed);
   EXPECT_TRUE(g.check_request(1, until).allowed);
+}
+
+TEST(BinanceIoRest, PlaceAndCancelSignedWithEd25519) {
+  SimHarness sim;
+  ASSERT_EQ(sim.start({}), "");
+  auto rest = make_rest(sim, testing::kEdKey);
+  ASSERT_NE(rest, nullptr);
+  auto signer = testing::test_ed25519();
+  auto ed_signed = [&](uint64_t tag, const binance::RestTarget& t, const binance::ParamList& p) {
+    binance::FixedBuffer<4096> q;
+    EXPECT_TRUE(binance::encode_query(p, q));
+    char sig[binance::kEd25519Base64Size];
+    EXPECT_TRUE(signer.sign(q.view(), sig));  // REST payload: query + body (no body here)
+    EXPECT_TRUE(binance::append_signature(q, std::string_view(sig, sizeof sig)));
+    RestRequest r;
+    EXPECT_TRUE(r.set(tag, t, q.view()));
+    return r;
+  };
+  binance::ParamList p;
+  ASSERT_TRUE(binance::build_new_order(resting_buy("binio-rest-ed-1", wall_ms()), p));
+  auto r = call(*rest, ed_signed(1, binance::kSpotNewOrder, p));
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->status, 200) << r->body_view();
+  binance::OrderRef ref;
+  ref.symbol = "BTCUSDT";
+  ref.orig_client_order_id = "binio-rest-ed-1";
+  ref.timestamp_ms = wall_ms();
+  ASSERT_TRUE(binance::build_order_ref(ref, p));
+  r = call(*rest, ed_signed(2, binance::kSpotCancelOrder, p));
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->status, 200) << r->body_view();
+  binance::ResponseDecoder dec;
+  binance::OrderResult o;
+  ASSERT_TRUE(dec.decode_order(r->body_view(), binance::Product::kSpot, o).ok());
+  EXPECT_EQ(o.status, OrderStatus::kCanceled);
+}
+
+TEST(BinanceIoRest, AVenueGoneMidRequestIsUnknownAndTheNextIsNotSent) {
+  SimHarness sim;
+  ASSERT_EQ(sim.start({"--fault", "latency-ms=300"}), "");
+  auto rest = make_rest(sim);
+  ASSERT_NE(rest, nullptr);
+  RestRequest req;
+  ASSERT_TRUE(req.set(1, binance::kSpotServerTime, ""));
+  auto r = call(*rest, req);  // opens the connection
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->status, 200);
+  ASSERT_TRUE(req.set(2, binance::kSpotServerTime, ""));
+  ASSERT_TRUE(rest->submit(req));
+  // Once the I/O thread has started writing it, the venue goes away (its answer waits 300 ms).
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (rest->stats().submitted.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_EQ(rest->stats().submitted.load(), 2u);
+  sim.stop();
+  ASSERT_TRUE(rest->wait_response(kWait));
+  r = std::make_unique<RestResponse>(*rest->front());
+  rest->pop();
+  EXPECT_EQ(r->tag, 2u);
+  EXPECT_EQ(r->outcome, Outcome::kUnknownOutcome) << to_string(r->outcome) << " " << r->error.view();
+  EXPECT_TRUE(outcome_unknown(*r));
+  // Never resent by the client: the next request opens a new connection, which is refused.
+  ASSERT_TRUE(req.set(3, binance::kSpotServerTime, ""));
+  r = call(*rest, req);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->outcome, Outcome::kNotSent) << r->error.view();
+  EXPECT_EQ(rest->stats().submitted.load(), 2u);
+}
+
+TEST(BinanceIoRest, ConnectionsServeRequestsInParallel) {
+  SimHarness sim;
+  ASSERT_EQ(sim.start({"--fault", "latency-ms=400"}), "");
+  RestClient::Options o;
+  o.base_url = sim.spot_url();
+  o.ca_file = sim.ca_file();
+  o.connections = 3;
+  auto rest = RestClient::create(o);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  RestRequest req;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(req.set(i, binance::kSpotServerTime, ""));
+    ASSERT_TRUE((*rest)->submit(req));
+  }
+  int answered = 0;
+  while (answered < 3 && (*rest)->wait_response(kWait)) {
+    EXPECT_EQ((*rest)->front()->status, 200);
+    (*rest)->pop();
+    ++answered;
+  }
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(answered, 3);
+  // One connection would need 3 x 400 ms; three take about one latency (plus three handshakes).
+  EXPECT_LT(took, 1100ms);
+  EXPECT_EQ((*rest)->stats().connects.load(), 3u);
+}
+
+TEST(BinanceIoClock, FuturesTimeAndAFuturesOrderWithTheOffset) {
+  SimHarness sim;
+  ASSERT_EQ(sim.start({"--fault", "clock-skew-ms=2500"}), "");
+  RestClient::Options o;
+  o.base_url = sim.futures_url();
+  o.ca_file = sim.ca_file();
+  o.api_key = testing::kHmacKey;
+  auto rest = RestClient::create(o);
+  ASSERT_TRUE(rest.ok());
+  ClockOffset clock;
+  ASSERT_TRUE(clock.sync(**rest, binance::kFuturesServerTime).ok());
+  EXPECT_NEAR(static_cast<double>(clock.offset_ns()) / 1e6, 2500.0, 25.0);
+  binance::NewOrder n = resting_buy("binio-fut-1", clock.now_server_ms());
+  n.product = binance::Product::kUsdmFutures;
+  n.time_in_force = binance::TimeInForce::kGtx;  // post-only
+  n.quantity = core::Qty::from_raw(1'000'000);   // 0.01 BTC: 300 USDT notional >= MIN_NOTIONAL 100
+  binance::ParamList p;
+  ASSERT_TRUE(binance::build_new_order(n, p));
+  auto r = call(**rest, signed_rest(1, binance::kFuturesNewOrder, p, hmac()));
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->status, 200) << r->body_view();
+  binance::ResponseDecoder dec;
+  binance::OrderResult res;
+  ASSERT_TRUE(dec.decode_order(r->body_view(), binance::Product::kUsdmFutures, res).ok()) << r->body_view();
+  EXPECT_EQ(res.client_order_id.view(), "binio-fut-1");
+  EXPECT_EQ(res.status, OrderStatus::kNew);
+  bool weight = false;
+  for (const UsageCount& u : r->usage.view()) weight |= u.type == RateLimitType::kRequestWeight;
+  EXPECT_TRUE(weight);
 }
 
 TEST(BinanceIoClock, TheMeasuredOffsetMatchesTheSimsSkewAndFixesTimestamps) {

@@ -85,8 +85,10 @@ class SimHarness {
     thread_ = std::thread([this] { ioc_.run(); });
     return "";
   }
-  ~SimHarness() {
-    if (server_) {
+  ~SimHarness() { stop(); }
+  // Closes the listeners and every connection (a venue gone mid-request) and joins. Idempotent.
+  void stop() {
+    if (server_ && thread_.joinable()) {
       boost::asio::post(ioc_, [this] {
         timer_.cancel();
         server_->stop();
