@@ -644,5 +644,27 @@ TEST(BinanceIoWsApi, ARequestWithoutAnswerTimesOut) {
   EXPECT_TRUE((*ws)->ready());  // a slow answer does not cost the connection
 }
 
+TEST(BinanceIoWsApi, ServerPingsAreAnsweredSoTheConnectionStays) {
+  SimHarness sim;
+  // Pings every 50 ms; a connection with a ping unanswered for 200 ms is cut.
+  ASSERT_EQ(sim.start({"--ws-ping-interval-ms", "50", "--ws-pong-timeout-ms", "200"}), "");
+  WsApiClient::Options o;
+  o.url = sim.spot_ws_api_url();
+  o.ca_file = sim.ca_file();
+  auto ws = WsApiClient::create(std::move(o));
+  ASSERT_TRUE(ws.ok()) << ws.status();
+  ASSERT_TRUE(next_notice(**ws, WsEvent::Kind::kSessionReady));
+  // Nothing may arrive for 800 ms (16 pings): a kDisconnected notice would wake this wait.
+  EXPECT_FALSE((*ws)->wait(800ms));
+  EXPECT_TRUE((*ws)->ready());
+  EXPECT_EQ(sim.server_stats().ws_pong_timeouts.load(), 0u);
+  EXPECT_EQ((*ws)->stats().disconnects.load(), 0u);
+  binance::ParamList none;
+  const uint64_t id = ws_submit(**ws, "ping", none, nullptr);
+  auto r = ws_call(**ws, id);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->status, 200) << r->view();
+}
+
 }  // namespace
 }  // namespace dmabot::binance_io

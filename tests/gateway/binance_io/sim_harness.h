@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -82,7 +83,11 @@ class SimHarness {
     ws_ = std::make_unique<bs::WsVenue>(*venue_, *server_);
     if (std::string err = server_->start(); !err.empty()) return err;
     tick();
-    thread_ = std::thread([this] { ioc_.run(); });
+    stopped_ = ran_.get_future();
+    thread_ = std::thread([this] {
+      ioc_.run();
+      ran_.set_value();
+    });
     return "";
   }
   ~SimHarness() { stop(); }
@@ -93,6 +98,10 @@ class SimHarness {
         timer_.cancel();
         server_->stop();
       });
+      // Server::stop() should make run() return once its connections are gone; seen not to when a
+      // latency-delayed answer was pending on a connection the client had dropped (reported, left to
+      // the sim's owner). Bounded here so a test cannot hang in its teardown.
+      if (stopped_.wait_for(std::chrono::seconds(3)) != std::future_status::ready) ioc_.stop();
     }
     if (thread_.joinable()) thread_.join();
   }
@@ -103,6 +112,7 @@ class SimHarness {
     return "wss://127.0.0.1:" + std::to_string(server_->spot_port()) + "/ws-api/v3";
   }
   const std::string& ca_file() const { return server_->ca_file(); }
+  const bs::Server::Stats& server_stats() const { return server_->stats(); }
 
  private:
   void tick() {
@@ -126,6 +136,8 @@ class SimHarness {
   std::unique_ptr<bs::SimVenue> venue_;
   std::unique_ptr<bs::Server> server_;
   std::unique_ptr<bs::WsVenue> ws_;
+  std::promise<void> ran_;
+  std::future<void> stopped_;
   std::thread thread_;
 };
 
