@@ -20,8 +20,8 @@
 // pipelining); opened on demand (the first request, or the first after a failure), reopened when idle
 // longer than max_idle_ms (servers drop idle keep-alives; reusing one would turn a harmless close
 // into an unknown outcome). Requests wait in the ring while every connection is busy.
-// Timeout: from the moment a connection starts on the request (connect included when it has to
-// connect) until the whole response is read.
+// Timeout: from the moment a connection starts on the request (TCP connect and TLS handshake included
+// when it has to connect; DNS resolution is not bounded by it) until the whole response is read.
 //
 // Threads: submit/front/pop/wait_response/can_submit: one gateway thread. Everything else runs on the
 // client's own I/O thread. stats() from anywhere.
