@@ -16,13 +16,16 @@
 
 namespace {
 std::atomic<uint64_t> g_allocations{0};
+thread_local uint64_t t_allocations = 0;  // trivial type: no TLS constructor, safe inside operator new
 
 void* counted_or_null(std::size_t n) noexcept {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
+  ++t_allocations;
   return std::malloc(n == 0 ? 1 : n);
 }
 void* counted_aligned_or_null(std::size_t n, std::align_val_t a) noexcept {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
+  ++t_allocations;
   std::size_t al = static_cast<std::size_t>(a);
   if (al < sizeof(void*)) al = sizeof(void*);
   std::size_t size = (n + al - 1) / al * al;  // aligned_alloc wants a multiple of the alignment
@@ -41,6 +44,7 @@ void* counted_aligned(std::size_t n, std::align_val_t a) {
 
 namespace dmabot::testing {
 uint64_t allocation_count() { return g_allocations.load(std::memory_order_relaxed); }
+uint64_t thread_allocation_count() { return t_allocations; }
 }  // namespace dmabot::testing
 
 void* operator new(std::size_t n) { return counted(n); }

@@ -9,5 +9,8 @@ namespace dmabot::testing {
 
 // Allocations made by any thread since the program started.
 uint64_t allocation_count();
+// Allocations made by the calling thread (for a thread that shares its process with others that may
+// allocate, e.g. an I/O thread beside the gateway thread under test).
+uint64_t thread_allocation_count();
 
 }  // namespace dmabot::testing

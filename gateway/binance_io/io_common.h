@@ -1,0 +1,53 @@
+// gateway/binance_io/io_common.h — pieces the Binance I/O clients share: URL parsing, the TLS client
+// context (certificate and host-name verification always on), and Notifier, the eventfd that wakes a
+// thread without a lock or an allocation.
+//
+// Threads: Notifier::notify from any thread; wait/drain from the thread that owns the waiting side.
+// Allocation: parse_url and make_tls_context allocate (cold, at construction); Notifier never does.
+// Errors: parse_url / make_tls_context return a one-line message ("" on success).
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace dmabot::binance_io {
+
+// https://host[:port][/path] or wss://host[:port][/path]. http:// and ws:// are refused: TLS is always on.
+struct Url {
+  std::string host;  // as written (an IPv6 literal without its brackets)
+  uint16_t port = 443;
+  std::string path;  // "" or starting with '/'
+};
+[[nodiscard]] std::string parse_url(std::string_view text, std::string_view scheme, Url& out);
+
+// A client context that verifies the peer's chain (against ca_file when given, else the system's
+// trust store) and its name (host: DNS name or IP literal). TLS 1.2 minimum.
+[[nodiscard]] std::string make_tls_context(const std::string& ca_file, const std::string& host,
+                                           std::unique_ptr<boost::asio::ssl::context>& out);
+
+// Sets SNI on an SSL object when host is a DNS name (RFC 6066 forbids IP literals there).
+void set_sni(void* ssl_native_handle, const std::string& host);
+
+// An eventfd counter: notify() adds one and wakes a waiter; wait() blocks up to `timeout` for a
+// non-zero count and clears it. Both are single syscalls; neither allocates.
+class Notifier {
+ public:
+  Notifier();
+  ~Notifier();
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+  void notify() const noexcept;
+  // True if notified (since the last wait/drain) before the timeout.
+  bool wait(std::chrono::nanoseconds timeout) const noexcept;
+  void drain() const noexcept;
+  [[nodiscard]] int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace dmabot::binance_io
