@@ -46,6 +46,17 @@ class Notifier {
   // True if notified (since the last wait/drain) before the timeout.
   bool wait(std::chrono::nanoseconds timeout) const noexcept;
   void drain() const noexcept;
+  // Blocks up to `timeout` until ready() is true (checked first, and after each wake-up); its result.
+  template <class Ready>
+  bool wait_until(Ready ready, std::chrono::nanoseconds timeout) const noexcept {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (ready()) return true;
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::nanoseconds::zero()) return false;
+      (void)wait(left);
+    }
+  }
   [[nodiscard]] int fd() const { return fd_; }
 
  private:

@@ -310,13 +310,7 @@ ListenKeyStream::~ListenKeyStream() {
 const WsEvent* ListenKeyStream::event_front() noexcept { return events_->front(); }
 void ListenKeyStream::event_pop() noexcept { events_->pop(); }
 bool ListenKeyStream::wait(std::chrono::nanoseconds timeout) noexcept {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (events_->front() != nullptr) return true;
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::nanoseconds::zero()) return false;
-    (void)to_gateway_.wait(left);
-  }
+  return to_gateway_.wait_until([this] { return events_->front() != nullptr; }, timeout);
 }
 
 }  // namespace dmabot::binance_io

@@ -442,13 +442,8 @@ void WsApiClient::pop() noexcept { responses_->pop(); }
 const WsEvent* WsApiClient::event_front() noexcept { return events_->front(); }
 void WsApiClient::event_pop() noexcept { events_->pop(); }
 bool WsApiClient::wait(std::chrono::nanoseconds timeout) noexcept {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (responses_->front() != nullptr || events_->front() != nullptr) return true;
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::nanoseconds::zero()) return false;
-    (void)to_gateway_.wait(left);
-  }
+  return to_gateway_.wait_until([this] { return responses_->front() != nullptr || events_->front() != nullptr; },
+                                timeout);
 }
 
 }  // namespace dmabot::binance_io

@@ -52,16 +52,25 @@ binance::NewOrder order(std::string_view cid) {
   return o;
 }
 
-// One REST place + cancel; false on any failure. No allocation on this thread.
+// One REST place + cancel (spot, or USD-M futures: GTX, 300 USDT notional); false on any failure. No
+// allocation on this thread.
 bool rest_round(RestClient& rest, RestRequest& slot, GatewaySide& g, const binance::HmacSha256Signer& signer,
-                uint64_t n) {
+                uint64_t n, binance::Product product = binance::Product::kSpot) {
+  const bool futures = product == binance::Product::kUsdmFutures;
   const std::string_view cid = g.client_id(n);
   for (int step = 0; step < 2; ++step) {
     bool ok;
     if (step == 0) {
-      ok = binance::build_new_order(order(cid), g.params);
+      binance::NewOrder o = order(cid);
+      o.product = product;
+      if (futures) {
+        o.time_in_force = binance::TimeInForce::kGtx;
+        o.quantity = core::Qty::from_raw(1'000'000);  // above the futures MIN_NOTIONAL
+      }
+      ok = binance::build_new_order(o, g.params);
     } else {
       binance::OrderRef ref;
+      ref.product = product;
       ref.symbol = "BTCUSDT";
       ref.orig_client_order_id = cid;
       ref.timestamp_ms = core::wall_clock_ns() / 1'000'000;
@@ -72,8 +81,10 @@ bool rest_round(RestClient& rest, RestRequest& slot, GatewaySide& g, const binan
     if (!ok || !binance::encode_query(g.params, g.query)) return false;
     signer.sign(g.query.view(), "", sig);
     if (!binance::append_signature(g.query, std::string_view(sig, sizeof sig))) return false;
-    if (!slot.set(n * 2 + step, step == 0 ? binance::kSpotNewOrder : binance::kSpotCancelOrder, g.query.view()))
-      return false;
+    const binance::RestTarget& target = step == 0
+                                            ? (futures ? binance::kFuturesNewOrder : binance::kSpotNewOrder)
+                                            : (futures ? binance::kFuturesCancelOrder : binance::kSpotCancelOrder);
+    if (!slot.set(n * 2 + step, target, g.query.view())) return false;
     if (!rest.submit(slot)) return false;
     if (!rest.wait_response(10s)) return false;
     const RestResponse* r = rest.front();
@@ -186,36 +197,8 @@ TEST(BinanceIoNoAlloc, WsApiSubmitAndPollAllocateNothingOnTheGatewayThread) {
 // (NEW and CANCELED) with event_front/event_pop/wait. No allocation here.
 bool futures_round(RestClient& rest, ListenKeyStream& stream, RestRequest& slot, GatewaySide& g,
                    const binance::HmacSha256Signer& signer, uint64_t n, uint64_t& events) {
-  const std::string_view cid = g.client_id(n);
   const uint64_t want = events + 2;
-  for (int step = 0; step < 2; ++step) {
-    bool ok;
-    if (step == 0) {
-      binance::NewOrder o = order(cid);
-      o.product = binance::Product::kUsdmFutures;
-      o.time_in_force = binance::TimeInForce::kGtx;
-      o.quantity = core::Qty::from_raw(1'000'000);  // 300 USDT notional: above MIN_NOTIONAL
-      ok = binance::build_new_order(o, g.params);
-    } else {
-      binance::OrderRef ref;
-      ref.product = binance::Product::kUsdmFutures;
-      ref.symbol = "BTCUSDT";
-      ref.orig_client_order_id = cid;
-      ref.timestamp_ms = core::wall_clock_ns() / 1'000'000;
-      ok = binance::build_order_ref(ref, g.params);
-    }
-    g.query.clear();
-    char sig[binance::kHmacSha256HexSize];
-    if (!ok || !binance::encode_query(g.params, g.query)) return false;
-    signer.sign(g.query.view(), "", sig);
-    if (!binance::append_signature(g.query, std::string_view(sig, sizeof sig))) return false;
-    if (!slot.set(n * 2 + step, step == 0 ? binance::kFuturesNewOrder : binance::kFuturesCancelOrder, g.query.view()))
-      return false;
-    if (!rest.submit(slot) || !rest.wait_response(10s)) return false;
-    const bool good = rest.front()->status == 200;
-    rest.pop();
-    if (!good) return false;
-  }
+  if (!rest_round(rest, slot, g, signer, n, binance::Product::kUsdmFutures)) return false;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (events < want) {
     if (std::chrono::steady_clock::now() >= deadline || !stream.wait(deadline - std::chrono::steady_clock::now()))

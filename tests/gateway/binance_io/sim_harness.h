@@ -80,7 +80,11 @@ class SimHarness {
     vo.faults.seed = opt_.exchange.seed;
     venue_ = std::make_unique<bs::SimVenue>(*exchange_, keys_, vo);
     server_ = std::make_unique<bs::Server>(ioc_, opt_.server, *venue_);
-    ws_ = std::make_unique<bs::WsVenue>(*venue_, *server_);
+    // As the CLI: the listenkey-expire-s fault sets the validity of the store that publishes
+    // listenKeyExpired.
+    const double lk_s = f.listenkey_expire_s;
+    ws_ = std::make_unique<bs::WsVenue>(
+        *venue_, *server_, lk_s > 0 ? static_cast<bs::UnixNanos>(lk_s * 1e9) : bs::ListenKeyStore::kDefaultValidity);
     if (std::string err = server_->start(); !err.empty()) return err;
     tick();
     stopped_ = ran_.get_future();
