@@ -1,9 +1,9 @@
 // ListenKeyStream against binance-sim in process (sim_harness.h), over TLS verified against the sim's
 // CA: a futures order placed over REST shows up as ORDER_TRADE_UPDATE on the /private stream; short
-// keepalives keep a short-lived key alive; the sim's listenkey-expire-s → listenKeyExpired → a new key
-// and a new session that still carries events; drop-ws-every-s → kDisconnected then kSessionReady; a
-// full event ring → a resync notice instead of a silent loss; DELETE on destruction; a wrong CA → a
-// clear kDisconnected. Every wait is bounded and waits on the stream's own wake-up (no sleeps).
+// keepalives keep a short-lived key alive; pings are answered; the sim's listenkey-expire-s → listenKeyExpired → a new
+// key and a new session that still carries events; drop-ws-every-s → kDisconnected then kSessionReady; a full event
+// ring → a resync notice instead of a silent loss; DELETE on destruction; a wrong CA → a clear kDisconnected. Every
+// wait is bounded and waits on the stream's own wake-up (no sleeps).
 #include "gateway/binance_io/listen_key_stream.h"
 
 #include <gtest/gtest.h>
@@ -224,6 +224,20 @@ TEST(ListenKeyStream, ADroppedStreamIsReportedAndReconnected) {
   EXPECT_GE(stream->stats().reconnects.load(), 1u);
   EXPECT_GE(stream->stats().connects.load(), 2u);
   EXPECT_GE(stream->stats().keys_created.load(), 2u);  // each recovery POSTs (the live key comes back)
+}
+
+TEST(ListenKeyStream, ServerPingsAreAnsweredSoTheStreamStays) {
+  SimHarness sim;
+  // Pings every 50 ms; a connection with a ping unanswered for 200 ms is cut.
+  ASSERT_EQ(sim.start({"--ws-ping-interval-ms", "50", "--ws-pong-timeout-ms", "200"}), "");
+  auto stream = make_stream(stream_options(sim));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(next(*stream, kind_is(Kind::kSessionReady)));
+  // Nothing may arrive for 800 ms (16 pings): a kDisconnected notice would wake this wait.
+  EXPECT_FALSE(stream->wait(800ms));
+  EXPECT_TRUE(stream->ready());
+  EXPECT_EQ(sim.server_stats().ws_pong_timeouts.load(), 0u);
+  EXPECT_EQ(stream->stats().reconnects.load(), 0u);
 }
 
 TEST(ListenKeyStream, AFullRingEndsInAResyncNoticeNotASilentLoss) {
