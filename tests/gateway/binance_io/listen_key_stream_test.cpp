@@ -58,17 +58,7 @@ std::unique_ptr<ListenKeyStream> make_stream(ListenKeyStream::Options o) {
   return s.ok() ? std::move(*s) : nullptr;
 }
 
-// One REST call: submit, wait, copy the answer.
-std::unique_ptr<RestResponse> call(RestClient& c, const RestRequest& req) {
-  EXPECT_TRUE(c.submit(req));
-  if (!c.wait_response(kWait)) {
-    ADD_FAILURE() << "no REST answer";
-    return nullptr;
-  }
-  auto r = std::make_unique<RestResponse>(*c.front());
-  c.pop();
-  return r;
-}
+using testing::call;
 
 // A resting post-only futures buy (0.01 BTC at 30000: 300 USDT, above MIN_NOTIONAL), HMAC signed.
 bool place_futures_order(RestClient& rest, std::string_view cid) {
@@ -83,14 +73,9 @@ bool place_futures_order(RestClient& rest, std::string_view cid) {
   n.new_client_order_id = cid;
   n.timestamp_ms = core::wall_clock_ns() / 1'000'000;
   binance::ParamList p;
-  binance::FixedBuffer<4096> q;
-  if (!binance::build_new_order(n, p) || !binance::encode_query(p, q)) return false;
-  auto signer = binance::HmacSha256Signer::create(testing::kHmacSecret);
-  char sig[binance::kHmacSha256HexSize];
-  signer->sign(q.view(), "", sig);
-  if (!binance::append_signature(q, std::string_view(sig, sizeof sig))) return false;
-  RestRequest req;
-  if (!req.set(1, binance::kFuturesNewOrder, q.view())) return false;
+  if (!binance::build_new_order(n, p)) return false;
+  const RestRequest req =
+      testing::signed_rest(1, binance::kFuturesNewOrder, p, *binance::HmacSha256Signer::create(testing::kHmacSecret));
   auto r = call(rest, req);
   EXPECT_NE(r, nullptr);
   if (!r) return false;
