@@ -263,6 +263,28 @@ TEST(ListenKeyStream, AFullRingEndsInAResyncNoticeNotASilentLoss) {
   EXPECT_TRUE(next(*stream, order_update("lks-full-after")));
 }
 
+TEST(ListenKeyStream, AKeyDeletedElsewhereIsReplaced) {
+  SimHarness sim;
+  ASSERT_EQ(sim.start({}), "");
+  auto stream = make_stream(stream_options(sim));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(next(*stream, kind_is(Kind::kSessionReady)));
+  auto rest = futures_rest(sim);
+  const std::string first = live_key(*rest);
+  // Another client of the same API key DELETEs the key: the venue closes the stream.
+  RestRequest del;
+  ASSERT_TRUE(del.set(4, binance::kFuturesListenKeyClose, ""));
+  auto r = call(*rest, del);
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->status, 200) << r->body_view();
+  ASSERT_TRUE(next(*stream, kind_is(Kind::kDisconnected)));
+  ASSERT_TRUE(next(*stream, kind_is(Kind::kSessionReady)));
+  EXPECT_EQ(stream->stats().keys_created.load(), 2u);
+  ASSERT_TRUE(place_futures_order(*rest, "lks-deleted-1"));
+  EXPECT_TRUE(next(*stream, order_update("lks-deleted-1")));
+  EXPECT_NE(live_key(*rest), first);
+}
+
 TEST(ListenKeyStream, DestructionDeletesTheKey) {
   SimHarness sim;
   ASSERT_EQ(sim.start({}), "");
