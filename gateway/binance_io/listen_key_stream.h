@@ -23,7 +23,9 @@
 // connections on one listenKey would deliver every event of the overlap twice, and the
 // kDisconnected/kSessionReady pair tells the gateway to resync anyway. A failed keepalive (timeout,
 // 5xx) is retried after min(keepalive interval, backoff_max_ms); the key has 60 min of slack.
-// Pings are answered by Beast while reading.
+// Pings are answered by Beast while reading. One ListenKeyStream per API key: Binance keeps one
+// listenKey per API key (POST returns the same one), so the DELETE on destruction ends it for every
+// user of that key.
 //
 // Threads: event_front/event_pop/wait: one gateway thread. ready()/stats(): any thread. Construction
 // and destruction: the owning thread (the destructor stops the I/O thread, then DELETEs the key,
