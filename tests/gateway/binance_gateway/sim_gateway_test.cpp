@@ -1,0 +1,331 @@
+// BinanceSpotGateway / BinanceFuturesGateway against binance-sim in process: the venue contract
+// (place, ack, cancel, fills, post-only, local filter rejects) and Binance's failure rules (unknown
+// outcome → query, never resend; -1021 → resync + one retry; 429 → Retry-After). Duplicates are
+// checked in the sim's ledger by client id.
+#include <gtest/gtest.h>
+
+#include "tests/gateway/binance_gateway/gateway_rig.h"
+
+namespace dmabot::binance_gateway {
+namespace {
+
+using core::ExecStatus;
+using testing::Rig;
+using testing::RigOptions;
+
+core::Price ticks(const binance::InstrumentSpec& s, int64_t n) {
+  return core::Price::from_raw(s.price.tick_size.raw * n);
+}
+
+// A buy far enough below the bid to rest, inside the percent-price band.
+core::Price resting_bid(const Rig& rig, core::Price bid) { return bid - ticks(rig.spec(), 200); }
+
+void place_ack_cancel(RigOptions o, core::Qty qty) {
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); })) << rig.reports.size();
+  const core::ExecReport* ack = rig.last(o1.client_id);
+  EXPECT_EQ(ack->venue, 1);
+  EXPECT_EQ(ack->strategy, 3);
+  EXPECT_EQ(ack->cum_qty.raw, 0);
+  EXPECT_EQ(rig.core().live_orders(), 1u);
+  rig.send(rig.cancel_of(2, o1.client_id));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kCanceled); }));
+  EXPECT_EQ(rig.count(o1.client_id, ExecStatus::kNew), 1);  // user data's NEW did not ack twice
+  EXPECT_EQ(rig.count(o1.client_id, ExecStatus::kCanceled), 1);
+  EXPECT_EQ(rig.core().live_orders(), 0u);
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 1);
+  EXPECT_EQ(rig.stats().local(LocalReject::kNotional), 0u);
+}
+
+TEST(BinanceGatewaySim, SpotWsApiPlaceAckCancel) {
+  RigOptions o;
+  place_ack_cancel(o, core::Qty::from_raw(100'000));  // 0.001 BTC
+}
+
+TEST(BinanceGatewaySim, SpotRestFallbackPlaceAckCancel) {
+  RigOptions o;
+  o.ws = false;
+  place_ack_cancel(o, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, FuturesRestPlaceAckCancel) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  place_ack_cancel(o, core::Qty::from_raw(1'000'000));  // 0.01 BTC: above MIN_NOTIONAL 100
+}
+
+TEST(BinanceGatewaySim, SpotWsOrdersGoOverTheWsApi) {
+  Rig rig(RigOptions{});
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  EXPECT_EQ(rig.stats().sent_ws.load(), 1u);
+  EXPECT_EQ(rig.stats().sent_rest.load(), 0u);
+}
+
+void post_only_cross(RigOptions o, core::Qty qty) {
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, ask + ticks(rig.spec(), 5), qty, core::TimeInForce::kPostOnly);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  EXPECT_EQ(rig.last(o1.client_id)->status, ExecStatus::kExpired);
+  EXPECT_EQ(rig.last(o1.client_id)->reject_reason, core::RejectReason::kVenueReject);
+  EXPECT_EQ(rig.stats().orders_sent.load(), 1u);  // it went out: only the venue knows the book
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 0);
+  EXPECT_EQ(rig.core().live_orders(), 0u);
+}
+
+TEST(BinanceGatewaySim, SpotPostOnlyThatWouldCrossExpires) {
+  post_only_cross(RigOptions{}, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, FuturesGtxThatWouldCrossExpires) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  post_only_cross(o, core::Qty::from_raw(1'000'000));
+}
+
+// An IOC through the ask fills at once: the spot FULL response carries the fill and user data
+// brings the same trade again; one fill report per trade.
+TEST(BinanceGatewaySim, SpotCrossingFillReportedOnceAcrossResponseAndUserData) {
+  Rig rig(RigOptions{});
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, ask + ticks(rig.spec(), 20), core::Qty::from_raw(100'000),
+                                   core::TimeInForce::kIoc);
+  rig.send(o1);
+  auto done = [&] {
+    const core::ExecReport* r = rig.last(o1.client_id);
+    return r != nullptr && core::is_final(r->status);
+  };
+  ASSERT_TRUE(rig.poll_until(done));
+  // Wait until both sources have delivered: the answer and user data's NEW + TRADE.
+  ASSERT_TRUE(rig.poll_until([&] {
+    return rig.core().requests_in_flight() == 0 && rig.stats().user_events.load() >= 2 + rig.stats().fills.load();
+  })) << "fills "
+      << rig.stats().fills.load() << " events " << rig.stats().user_events.load();
+  // The second sight of the trade was dropped: as a duplicate trade id, or as an answer for an order
+  // already final.
+  EXPECT_GE(rig.stats().duplicate_fills.load() + rig.stats().stale_answers.load(), 1u);
+  core::Qty sum;
+  int fills = 0;
+  for (const auto& r : rig.reports) {
+    if (r.client_id != o1.client_id || r.last_qty.raw == 0) continue;
+    ++fills;
+    sum += r.last_qty;
+    EXPECT_FALSE(r.maker);
+    EXPECT_GT(r.fee_raw, 0);  // spot buy: commission in BTC, converted to USDT
+    EXPECT_EQ(r.cum_qty, sum);
+  }
+  EXPECT_GE(fills, 1);
+  EXPECT_EQ(static_cast<uint64_t>(fills), rig.stats().fills.load());
+  EXPECT_EQ(rig.last(o1.client_id)->cum_qty, sum);
+  EXPECT_EQ(rig.ledger_count("fill", o1.client_id), fills);
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 1);
+}
+
+// Futures without a user stream: the RESULT response has the executed quantity but no trade ids;
+// the fills come from userTrades after the grace period.
+TEST(BinanceGatewaySim, FuturesCrossingFillFromUserTrades) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  o.tweak = [](GatewayOptions& g) { g.fill_grace_ms = 100; };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, ask + ticks(rig.spec(), 20), core::Qty::from_raw(1'000'000),
+                                   core::TimeInForce::kIoc);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] {
+    const core::ExecReport* r = rig.last(o1.client_id);
+    return r != nullptr && core::is_final(r->status);
+  }));
+  int fills = 0;
+  for (const auto& r : rig.reports) fills += r.client_id == o1.client_id && r.last_qty.raw != 0;
+  EXPECT_GE(fills, 1);
+  EXPECT_GE(rig.stats().trade_queries_sent.load(), 1u);
+  EXPECT_EQ(rig.ledger_count("fill", o1.client_id), fills);
+  EXPECT_GT(rig.last(o1.client_id)->cum_qty.raw, 0);
+}
+
+TEST(BinanceGatewaySim, FilterFailureRejectedLocallyAndNeverSent) {
+  Rig rig(RigOptions{});
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(1'000));  // 0.00001
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  EXPECT_EQ(rig.last(o1.client_id)->status, ExecStatus::kRejected);
+  EXPECT_EQ(rig.last(o1.client_id)->reject_reason, core::RejectReason::kVenueReject);
+  EXPECT_EQ(rig.stats().local(LocalReject::kNotional), 1u);
+  EXPECT_EQ(rig.stats().orders_sent.load(), 0u);
+  EXPECT_EQ(rig.ledger_count("order_rejected", o1.client_id), 0);
+}
+
+// Every order request takes effect, then answers 503: unknown outcome. The gateway queries by client
+// id and learns the order exists — one order in the sim's ledger, never a resend.
+void five_xx_applied(RigOptions o, core::Qty qty) {
+  o.faults = {"--fault", "http-5xx-applied-rate=1"};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  EXPECT_GE(rig.stats().unknown_outcomes.load(), 1u);
+  EXPECT_GE(rig.stats().queries_sent.load(), 1u);
+  EXPECT_EQ(rig.stats().orders_sent.load(), 1u);
+  rig.send(rig.cancel_of(2, o1.client_id));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kCanceled); }));
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 1);
+  EXPECT_EQ(rig.count(o1.client_id, ExecStatus::kNew), 1);
+  EXPECT_EQ(rig.count(o1.client_id, ExecStatus::kCanceled), 1);
+}
+
+TEST(BinanceGatewaySim, SpotRest5xxWithEffectQueriedNotResent) {
+  RigOptions o;
+  o.ws = false;
+  five_xx_applied(o, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, SpotWs5xxWithEffectQueriedNotResent) {
+  five_xx_applied(RigOptions{}, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, Futures5xxWithEffectQueriedNotResent) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  five_xx_applied(o, core::Qty::from_raw(1'000'000));
+}
+
+// 503 before the effect: the query says "does not exist", which is conclusive only after the
+// request's timestamp + recvWindow (+ margin); then the order is rejected, never resent.
+TEST(BinanceGatewaySim, FiveXxWithoutEffectConclusiveAfterRecvWindow) {
+  RigOptions o;
+  o.ws = false;
+  o.faults = {"--fault", "http-5xx-rate=1"};
+  o.tweak = [](GatewayOptions& g) {
+    g.recv_window_ms = 1000;
+    g.conclusive_margin_ms = 500;
+  };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  const auto t0 = std::chrono::steady_clock::now();
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1400));
+  EXPECT_EQ(rig.last(o1.client_id)->status, ExecStatus::kRejected);
+  EXPECT_GE(rig.stats().queries_sent.load(), 2u);  // once at once, once after the window
+  EXPECT_EQ(rig.stats().orders_sent.load(), 1u);
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 0);
+}
+
+// The answer is late (latency 600 ms, order timeout 250 ms): outcome unknown; the query (longer
+// timeout) finds the order.
+TEST(BinanceGatewaySim, TimeoutIsUnknownThenQueried) {
+  RigOptions o;
+  o.ws = false;
+  o.faults = {"--fault", "latency-ms=600"};
+  o.tweak = [](GatewayOptions& g) {
+    g.order_timeout_ms = 250;
+    g.query_timeout_ms = 5000;
+  };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }, std::chrono::seconds(15)));
+  EXPECT_GE(rig.stats().unknown_outcomes.load(), 1u);
+  EXPECT_EQ(rig.stats().orders_sent.load(), 1u);
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 1);
+}
+
+// The sim's clock runs 8 s ahead and ours is not synced: -1021, a time sample, one retry with the
+// same client id.
+void clock_skew(RigOptions o, core::Qty qty) {
+  o.faults = {"--fault", "clock-skew-ms=8000"};
+  o.sync_clock = false;
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  EXPECT_EQ(rig.last(o1.client_id)->status, ExecStatus::kNew);
+  EXPECT_EQ(rig.stats().clock_resyncs.load(), 1u);
+  EXPECT_EQ(rig.stats().retries.load(), 1u);
+  EXPECT_EQ(rig.stats().orders_sent.load(), 2u);
+  EXPECT_GT(rig.clock_offset().offset_ns(), 7'000'000'000);
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 1);
+}
+
+TEST(BinanceGatewaySim, SpotRestClockSkewResyncAndOneRetry) {
+  RigOptions o;
+  o.ws = false;
+  clock_skew(o, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, FuturesClockSkewResyncAndOneRetry) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  clock_skew(o, core::Qty::from_raw(1'000'000));
+}
+
+// Weight limit tightened; the gateway is not told the limits, so the venue's 429 is what stops it.
+// After it: new orders are rejected locally (nothing sent) and a cancel waits for Retry-After.
+TEST(BinanceGatewaySim, RateLimit429RespectsRetryAfter) {
+  RigOptions o;
+  o.ws = false;
+  o.rate_limits = false;
+  o.faults = {"--fault", "weight-limit=60"};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  uint64_t first_live = 0;
+  uint64_t n = 0;
+  while (rig.stats().rate_limited.load() == 0 && n < 200) {
+    const core::Order o1 = rig.order(++n, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+    rig.send(o1);
+    ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+    if (first_live == 0 && rig.last(o1.client_id)->status == ExecStatus::kNew) first_live = o1.client_id;
+  }
+  ASSERT_GT(rig.stats().rate_limited.load(), 0u);
+  ASSERT_NE(first_live, 0u);
+  const uint64_t sent = rig.stats().orders_sent.load() + rig.stats().cancels_sent.load();
+  const core::Order late = rig.order(++n, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  rig.send(late);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(late.client_id) != nullptr; }));
+  EXPECT_EQ(rig.last(late.client_id)->status, ExecStatus::kRejected);
+  EXPECT_GE(rig.stats().local(LocalReject::kRateLimited), 1u);
+  rig.send(rig.cancel_of(++n, first_live));
+  rig.poll_until([&] { return rig.core().deferred_count() > 0; }, std::chrono::milliseconds(500));
+  rig.poll_until([] { return false; }, std::chrono::milliseconds(300));
+  EXPECT_EQ(rig.stats().orders_sent.load() + rig.stats().cancels_sent.load(), sent);  // nothing went out
+  EXPECT_GE(rig.core().deferred_count(), 1u);  // the cancel waits for Retry-After
+  EXPECT_FALSE(rig.has(first_live, ExecStatus::kCanceled));
+}
+
+}  // namespace
+}  // namespace dmabot::binance_gateway
