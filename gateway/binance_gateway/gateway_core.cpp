@@ -1,6 +1,7 @@
 // GatewayCore: the order table, the request bookkeeping and the Binance rules of binance_gateway.h.
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include "gateway/binance_gateway/binance_gateway.h"
 
@@ -44,6 +45,17 @@ GatewayCore::GatewayCore(GatewayOptions options, const core::Clock& clock, core:
       dec_(std::make_unique<binance::ResponseDecoder>()),
       ud_(std::make_unique<binance::UserDataDecoder>()) {
   governor_.set_limits(opt_.rate_limits);
+  // The decoders grow to the largest message they have seen; a message one byte longer than any
+  // before (order ids and counters gain digits) would allocate on the order path. Grow them now to the
+  // largest message the clients can hand over.
+  std::string big = "{\"code\":0,\"msg\":\"";
+  big.append(binance_io::WsResponse::kMaxFrame - 64, 'x');
+  big += "\"}";
+  binance::ErrorBody eb;
+  (void)dec_->decode_error(big, eb);
+  big.resize(binance_io::WsEvent::kMaxEvent - 4);
+  big += "\"}";
+  (void)ud_->decode(big);
 }
 
 GatewayCore::~GatewayCore() = default;
