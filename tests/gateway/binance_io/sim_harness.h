@@ -116,6 +116,8 @@ class SimHarness {
   std::string spot_ws_api_url() const {
     return "wss://127.0.0.1:" + std::to_string(server_->spot_port()) + "/ws-api/v3";
   }
+  // The futures stream base (the routes /public, /market, /private hang off it).
+  std::string futures_stream_url() const { return "wss://127.0.0.1:" + std::to_string(server_->futures_port()); }
   const std::string& ca_file() const { return server_->ca_file(); }
   const bs::Server::Stats& server_stats() const { return server_->stats(); }
 
