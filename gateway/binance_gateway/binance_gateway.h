@@ -39,9 +39,10 @@
 //     fills that make up the venue's executed quantity; if they have not come within fill_grace_ms,
 //     the trades are queried. After a user-data kSessionReady that follows a disconnect, every
 //     working order is queried (and its trades when its executed quantity is ahead of ours).
-//   * Replace = cancel, then the new order once the cancel is confirmed (Binance's cancelReplace
-//     STOP_ON_FAILURE semantics, as the mock and sim venues): if the cancel fails, kCancelRejected
-//     (old id) + kRejected (new id, kUnknownOrder).
+//   * Replace, STOP_ON_FAILURE semantics (as the mock and sim venues): spot with the WS session ready
+//     sends one order.cancelReplace; otherwise (REST, futures) the cancel goes first and the new order
+//     once the cancel is confirmed. If the cancel fails: kCancelRejected (old id) + kRejected (new id,
+//     kUnknownOrder). An unknown outcome of a cancelReplace queries both orders.
 //   * Fees: ExecReport::fee_raw is quote * 1e8. Commission in the quote asset: as is; in the base
 //     asset (spot buys): converted at the fill price; any other asset (BNB): 0, counted in
 //     stats().fees_other_asset (the balance events still show it).
@@ -177,7 +178,7 @@ class GatewayCore {
   [[nodiscard]] const std::string& name() const { return opt_.name; }
 
  private:
-  enum class Kind : uint8_t { kNew, kCancel, kQuery, kTrades, kTime };
+  enum class Kind : uint8_t { kNew, kCancel, kQuery, kTrades, kTime, kCancelReplace };
   enum class State : uint8_t { kPendingNew, kWorking, kUnknown };
   struct Entry {
     core::Order order;    // as sent: price and quantity quantized
@@ -195,6 +196,7 @@ class GatewayCore {
     bool has_final = false;
     bool acked = false;
     bool has_replace = false;
+    bool replace_unknown = false;  // the replace's cancel had an unknown outcome: the query decides
     uint8_t text_len = 0;
     char text[kClientIdTextMax];
     [[nodiscard]] std::string_view text_view() const { return {text, text_len}; }
@@ -205,7 +207,10 @@ class GatewayCore {
     bool ws = false;
     uint64_t client_id = 0;
     int64_t timestamp_ms = 0;
-    core::Order order;  // the order it is about (reports when its entry is gone)
+    core::Order order;       // the order it is about (reports when its entry is gone)
+    uint64_t target_id = 0;  // kCancelReplace: the order being canceled (client_id: the new one)
+    core::Order repl;        // kCancel of a two-step replace: the new half, placed once it is confirmed
+    bool for_replace = false;
   };
   struct Deferred {
     int64_t due_ms = 0;
@@ -241,6 +246,10 @@ class GatewayCore {
   bool send_cancel(Entry& e, uint8_t attempt);
   bool send_query(Entry& e, uint8_t attempt);
   bool send_trades(Entry& e, uint8_t attempt);
+  bool send_cancel_replace(Entry& old_entry, const core::Order& repl);
+  void on_cancel_replace(const Pending& p, bool answered);
+  void on_replace_cancel(const Pending& p, binance::DecodeInput body);
+  void place_or_reject_replace(const core::Order& repl, bool old_canceled);
   void send_time();
   bool submit(Kind kind, uint64_t client_id, uint8_t attempt, uint64_t ws_id, int64_t timestamp_ms);  // ws_id 0 = REST
   void defer(int64_t due_ms, uint64_t client_id, Kind kind, uint8_t attempt);

@@ -208,11 +208,116 @@ void GatewayCore::replace(const core::Order& o) {
     emit(o, ExecStatus::kRejected, {}, RejectReason::kUnknownOrder, 0);
     return;
   }
-  e->replace = o;
-  e->replace.action = core::OrderAction::kNew;
-  e->replace.target_id = 0;
+  core::Order repl = o;
+  repl.action = core::OrderAction::kNew;
+  repl.target_id = 0;
+  if (ws_usable()) {
+    if (!send_cancel_replace(*e, repl)) {
+      core::Order old = e->order;
+      emit(old, ExecStatus::kCancelRejected, e->cum, RejectReason::kVenueReject, 0);
+    }
+    return;
+  }
+  e->replace = repl;
   e->has_replace = true;
   if (!send_cancel(*e, 0)) defer(now_ms() + kRetryDelayMs, e->order.client_id, Kind::kCancel, 0);
+}
+
+// One WS order.cancelReplace (STOP_ON_FAILURE). The new order gets its entry now; a check failure of
+// the new half is answered locally and nothing is sent (as Binance checks it first). False: could not
+// be sent (the new half has been answered kRejected then).
+bool GatewayCore::send_cancel_replace(Entry& old_entry, const core::Order& repl) {
+  const uint64_t old_id = old_entry.order.client_id;
+  const binance::InstrumentSpec* spec = repl.symbol < opt_.symbols.size() ? opt_.symbols[repl.symbol] : nullptr;
+  if (spec == nullptr || table_.find(repl.client_id) != nullptr || table_.full()) {
+    reject_local(repl, spec == nullptr ? LocalReject::kUnknownSymbol
+                                       : (table_.full() ? LocalReject::kTableFull : LocalReject::kDuplicateId));
+    return false;
+  }
+  char text[kClientIdTextMax];
+  const std::size_t len = ids_.encode(repl.client_id, text);
+  NewOrderExtras extras;
+  extras.reduce_only = reduce_only_[repl.symbol] != 0;
+  extras.resp_type = binance::OrderRespType::kFull;
+  binance::CancelReplace cr;
+  const binance::CheckResult chk = prepare_new_order(repl, *spec, std::string_view(text, len), extras, cr.order);
+  if (!chk.ok()) {
+    reject_local(repl, classify(chk));
+    return false;
+  }
+  const int64_t ts = now_ms();
+  if (!governor_.check_order(1, ts).allowed) {
+    reject_local(repl, LocalReject::kRateLimited);
+    return false;
+  }
+  cr.order.timestamp_ms = ts;
+  cr.order.recv_window_ms = opt_.recv_window_ms;
+  char old_text[kClientIdTextMax];
+  const std::size_t old_len = old_entry.text_len;
+  std::copy(old_entry.text, old_entry.text + old_len, old_text);
+  cr.cancel_orig_client_order_id = std::string_view(old_text, old_len);
+  const uint64_t ws_id = links_.ws->next_id();
+  if (!enc_.encode_cancel_replace(cr, ws_id)) {
+    reject_local(repl, LocalReject::kEncode);
+    return false;
+  }
+  Entry* ne = table_.insert(repl.client_id);
+  ne->order = repl;
+  ne->order.price = *cr.order.price;
+  ne->order.qty = *cr.order.quantity;
+  std::copy(text, text + len, ne->text);
+  ne->text_len = static_cast<uint8_t>(len);
+  ne->sent_timestamp_ms = ts;
+  if (!submit(Kind::kCancelReplace, repl.client_id, 0, ws_id, ts)) {
+    const core::Order o = ne->order;
+    table_.erase(repl.client_id);
+    reject_local(o, LocalReject::kEncode);
+    return false;
+  }
+  if (Pending* p = pending_.find(ws_id); p != nullptr) p->target_id = old_id;
+  governor_.on_order_sent(1, ts);
+  stats_.orders_sent.fetch_add(1, std::memory_order_relaxed);
+  stats_.cancels_sent.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// The answer to an order.cancelReplace (answered: the frame was decoded as a result or an error with
+// `data`; false: unknown outcome — query both halves).
+void GatewayCore::on_cancel_replace(const Pending& p, bool answered) {
+  if (!answered) {
+    stats_.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
+    for (uint64_t id : {p.target_id, p.client_id}) {
+      Entry* e = table_.find(id);
+      if (e == nullptr) continue;
+      if (id == p.client_id) e->state = State::kUnknown;
+      if (!send_query(*e, 0)) defer(now_ms() + kRetryDelayMs, id, Kind::kQuery, 0);
+    }
+    return;
+  }
+  binance::CancelReplaceResult res;
+  if (!dec_->decode_cancel_replace(binance::kWsResult, res).ok()) {
+    stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+    return on_cancel_replace(p, false);
+  }
+  if (Entry* old = table_.find(p.target_id); old != nullptr) {
+    if (res.has_cancel) {
+      if (res.cancel.order_id != 0) old->order_id = res.cancel.order_id;
+      apply_status(*old, res.cancel.status, res.cancel.executed_qty, res.cancel.update_time_ms * 1'000'000);
+    } else if (res.cancel_error.code != 0) {
+      const core::Order o = old->order;
+      emit(o, ExecStatus::kCancelRejected, old->cum,
+           res.cancel_error.code == -2011 ? RejectReason::kUnknownOrder : RejectReason::kVenueReject, 0);
+    }
+  }
+  Entry* ne = table_.find(p.client_id);
+  if (ne == nullptr) return;
+  if (res.has_new_order) return apply_result(*ne, res.new_order, dec_->fills());
+  const core::Order o = ne->order;
+  table_.erase(p.client_id);
+  stats_.venue_rejects.fetch_add(1, std::memory_order_relaxed);
+  const bool crossed = is_spot_cross(res.new_order_error.code, res.new_order_error.msg);
+  emit(o, crossed ? ExecStatus::kExpired : ExecStatus::kRejected, {},
+       res.new_order_error.code == 0 ? RejectReason::kUnknownOrder : RejectReason::kVenueReject, 0);
 }
 
 // ---- sending ---------------------------------------------------------------------------------------
@@ -246,6 +351,8 @@ bool GatewayCore::submit(Kind kind, uint64_t client_id, uint8_t attempt, uint64_
       case Kind::kTime:
         t = spot ? binance::kSpotServerTime : binance::kFuturesServerTime;
         break;
+      case Kind::kCancelReplace:
+        return false;  // WebSocket API only
     }
     rest_slot_->timeout_ms = timeout;
     if (!rest_slot_->set(id, t, kind == Kind::kTime ? std::string_view() : enc_.view()) ||
@@ -259,7 +366,13 @@ bool GatewayCore::submit(Kind kind, uint64_t client_id, uint8_t attempt, uint64_
   p->ws = ws;
   p->client_id = client_id;
   p->timestamp_ms = timestamp_ms;
-  if (const Entry* e = table_.find(client_id); e != nullptr) p->order = e->order;
+  if (const Entry* e = table_.find(client_id); e != nullptr) {
+    p->order = e->order;
+    if (kind == Kind::kCancel && e->has_replace) {
+      p->for_replace = true;
+      p->repl = e->replace;
+    }
+  }
   return true;
 }
 
@@ -400,6 +513,7 @@ void GatewayCore::run_one(const Deferred& d) {
       }
       break;
     case Kind::kTime:
+    case Kind::kCancelReplace:
       break;
   }
   if (!ok) defer(now_ms() + kRetryDelayMs, d.client_id, d.kind, d.attempt);
@@ -442,8 +556,25 @@ void GatewayCore::on_ws_response(const binance_io::WsResponse& r) {
   if (pp == nullptr || !pp->ws) return;
   const Pending p = *pp;
   pending_.erase(r.id);
-  if (r.outcome == Outcome::kTimeout || r.outcome == Outcome::kUnknownOutcome) return on_unknown(p);
-  if (r.outcome != Outcome::kResponse) return on_not_sent(p);
+  if (r.outcome == Outcome::kTimeout || r.outcome == Outcome::kUnknownOutcome) {
+    return p.kind == Kind::kCancelReplace ? on_cancel_replace(p, false) : on_unknown(p);
+  }
+  if (r.outcome != Outcome::kResponse) {
+    if (p.kind != Kind::kCancelReplace) return on_not_sent(p);
+    // Never left: neither half happened. The replace goes again the two-step way.
+    Entry* ne = table_.find(p.client_id);
+    if (ne == nullptr) return;
+    const core::Order repl = ne->order;
+    table_.erase(p.client_id);
+    if (Entry* old = table_.find(p.target_id); old != nullptr) {
+      old->replace = repl;
+      old->has_replace = true;
+      if (!send_cancel(*old, 0)) defer(now_ms() + kRetryDelayMs, p.target_id, Kind::kCancel, 0);
+    } else {
+      emit(repl, ExecStatus::kRejected, {}, RejectReason::kUnknownOrder, 0);
+    }
+    return;
+  }
   binance::WsEnvelope env;
   if (!dec_->decode_ws_envelope(r.view(), env).ok()) {
     stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
@@ -452,12 +583,51 @@ void GatewayCore::on_ws_response(const binance_io::WsResponse& r) {
   const int64_t now = now_ms();
   governor_.on_ws_rate_limits(env.rate_limits, now);
   if (env.status == 429 || env.status == 418) governor_.on_response(env.status, binance_io::UsageHeaders{}, now);
+  if (p.kind == Kind::kCancelReplace) {
+    if (env.status == 429 || env.status == 418) {
+      stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+      if (Entry* old = table_.find(p.target_id); old != nullptr) {
+        emit(old->order, ExecStatus::kCancelRejected, old->cum, RejectReason::kVenueReject, 0);
+      }
+      if (Entry* ne = table_.find(p.client_id); ne != nullptr) {
+        const core::Order o = ne->order;
+        table_.erase(p.client_id);
+        reject_local(o, LocalReject::kRateLimited);
+      }
+      return;
+    }
+    return on_cancel_replace(p, env.status < 500 && (env.has_result || env.error_has_data));
+  }
   if (env.status >= 500) return on_unknown(p);
   if (env.has_result && env.status == 200) return on_success(p, binance::kWsResult);
   on_error(p, env.status, env.error.code, env.error.msg);
 }
 
+void GatewayCore::place_or_reject_replace(const core::Order& repl, bool old_canceled) {
+  if (old_canceled) return new_order(repl);
+  emit(repl, ExecStatus::kRejected, {}, RejectReason::kUnknownOrder, 0);
+}
+
+// The cancel half of a two-step replace answered: the old order's state, then the new half.
+void GatewayCore::on_replace_cancel(const Pending& p, binance::DecodeInput body) {
+  binance::OrderResult res;
+  if (!dec_->decode_order(body, opt_.product, res).ok()) {
+    stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+    return on_unknown(p);
+  }
+  if (Entry* e = table_.find(p.client_id); e != nullptr) {
+    e->has_replace = false;
+    e->replace_unknown = false;
+    if (res.order_id != 0) e->order_id = res.order_id;
+    apply_status(*e, res.status, res.executed_qty, res.update_time_ms * 1'000'000);
+  } else {
+    stats_.stale_answers.fetch_add(1, std::memory_order_relaxed);
+  }
+  place_or_reject_replace(p.repl, res.status == OrderStatus::kCanceled);
+}
+
 void GatewayCore::on_success(const Pending& p, binance::DecodeInput body) {
+  if (p.kind == Kind::kCancel && p.for_replace) return on_replace_cancel(p, body);
   Entry* e = table_.find(p.client_id);
   if (e == nullptr) {
     stats_.stale_answers.fetch_add(1, std::memory_order_relaxed);
@@ -501,7 +671,14 @@ void GatewayCore::on_success(const Pending& p, binance::DecodeInput body) {
     apply_status(*e, res.status, res.executed_qty, res.update_time_ms * 1'000'000);
     return;
   }
+  const bool replace_pending = p.kind == Kind::kQuery && e->has_replace && e->replace_unknown;
   apply_result(*e, res, fills);
+  if (replace_pending && !binance::is_final(res.status)) {
+    if (Entry* still = table_.find(p.client_id); still != nullptr) {
+      still->replace_unknown = false;  // the cancel did not happen: it goes again
+      if (!send_cancel(*still, 0)) defer(now_ms() + kRetryDelayMs, p.client_id, Kind::kCancel, 0);
+    }
+  }
 }
 
 void GatewayCore::on_error(const Pending& p, int http_status, int code, std::string_view msg) {
@@ -512,7 +689,10 @@ void GatewayCore::on_error(const Pending& p, int http_status, int code, std::str
     stats_.stale_answers.fetch_add(1, std::memory_order_relaxed);
     // The order finished meanwhile (filled, or canceled by an earlier attempt): the cancel has nothing
     // left to cancel, as MockGateway answers it.
-    if (p.kind == Kind::kCancel) emit(p.order, ExecStatus::kCancelRejected, {}, RejectReason::kUnknownOrder, 0);
+    if (p.kind == Kind::kCancel) {
+      emit(p.order, ExecStatus::kCancelRejected, {}, RejectReason::kUnknownOrder, 0);
+      if (p.for_replace) place_or_reject_replace(p.repl, false);
+    }
     return;
   }
   if (code == -1021) {
@@ -555,9 +735,9 @@ void GatewayCore::on_error(const Pending& p, int http_status, int code, std::str
       core::Order old = e->order;
       emit(old, ExecStatus::kCancelRejected, e->cum,
            code == -2011 ? RejectReason::kUnknownOrder : RejectReason::kVenueReject, 0);
-      if (e->has_replace) {
+      if (p.for_replace) {
         e->has_replace = false;
-        emit(e->replace, ExecStatus::kRejected, {}, RejectReason::kUnknownOrder, 0);
+        place_or_reject_replace(p.repl, false);
       }
       return;
     }
@@ -586,6 +766,7 @@ void GatewayCore::on_error(const Pending& p, int http_status, int code, std::str
       defer(std::max(governor_.blocked_until_ms(), now + kRetryDelayMs), p.client_id, Kind::kTrades, p.attempt);
       return;
     case Kind::kTime:
+    case Kind::kCancelReplace:
       return;
   }
 }
@@ -595,6 +776,7 @@ void GatewayCore::on_unknown(const Pending& p) {
   Entry* e = table_.find(p.client_id);
   if (e == nullptr) return;
   if (p.kind == Kind::kNew) e->state = State::kUnknown;
+  if (p.kind == Kind::kCancel && p.for_replace) e->replace_unknown = true;
   // New order or cancel: what happened is the order's state now — ask for it, never resend.
   if (p.kind == Kind::kTrades) {
     e->fill_deadline_ms = now_ms() + kRetryDelayMs;
@@ -699,19 +881,13 @@ void GatewayCore::finish(Entry& e, bool report) {
   }
   // A FILLED order's last fill report already said kFilled.
   if (st == ExecStatus::kFilled && cum >= o.qty) report = false;
-  const bool had_replace = e.has_replace;
+  // A pending replace is decided by the answer to its cancel (it travels in that request's Pending),
+  // or, after an unknown outcome, by the query.
+  const bool replace_by_query = e.has_replace && e.replace_unknown;
   const core::Order repl = e.replace;
   table_.erase(o.client_id);  // e is gone from here on
   if (report) emit(o, st, cum, st == ExecStatus::kRejected ? RejectReason::kVenueReject : RejectReason::kNone, 0);
-  if (had_replace) {
-    // The replace's cancel half: done if the old order ended canceled, otherwise it had nothing to
-    // cancel (filled or expired first) and the new half is not placed.
-    if (st == ExecStatus::kCanceled) {
-      new_order(repl);
-    } else {
-      emit(repl, ExecStatus::kRejected, {}, RejectReason::kUnknownOrder, 0);
-    }
-  }
+  if (replace_by_query) place_or_reject_replace(repl, st == ExecStatus::kCanceled);
 }
 
 int64_t GatewayCore::fee_raw(const binance::InstrumentSpec& spec, const Fill& f) {

@@ -20,6 +20,7 @@
 #include "core/spsc_ring.h"
 #include "gateway/binance/instruments.h"
 #include "gateway/binance_gateway/binance_gateway.h"
+#include "gateway/binance_io/listen_key_stream.h"
 #include "tests/gateway/binance_io/sim_harness.h"
 
 namespace dmabot::binance_gateway::testing {
@@ -29,7 +30,7 @@ namespace bt = dmabot::binance_io::testing;
 
 struct RigOptions {
   binance::Product product = binance::Product::kSpot;
-  bool ws = true;                   // spot: orders over the WS API (user data too)
+  bool ws = true;                   // spot: orders over the WS API (user data too); futures: a ListenKeyStream
   bool sync_clock = true;           // run a ClockOffset round before trading
   bool rate_limits = true;          // give the gateway the exchange's rate limits
   std::vector<std::string> faults;  // binance-sim flags
@@ -43,6 +44,8 @@ class Rig {
   ~Rig() {
     gw_.reset();
     futures_gw_.reset();
+    lk_gw_.reset();
+    lk_.reset();
     ws_.reset();
     rest_.reset();
     time_rest_.reset();
@@ -115,6 +118,24 @@ class Rig {
       gw_ = std::make_unique<BinanceSpotGateway>(go, clock_, &orders_, &execs_, links);
       stage_ = gw_.get();
       core_ = &gw_->core();
+    } else if (o_.ws) {
+      binance_io::ListenKeyStream::Options lo;
+      lo.rest_url = sim_.futures_url();
+      lo.stream_url = sim_.futures_stream_url();
+      lo.ca_file = sim_.ca_file();
+      lo.api_key = bt::kHmacKey;
+      auto lk = binance_io::ListenKeyStream::create(lo);
+      if (!lk.ok()) return std::string(lk.status().message());
+      lk_ = std::move(*lk);
+      lk_gw_ = std::make_unique<BinanceFuturesGateway>(go, clock_, &orders_, &execs_, links, lk_.get());
+      stage_ = lk_gw_.get();
+      core_ = &lk_gw_->core();
+      const auto deadline = std::chrono::steady_clock::now() + 10s;
+      while (!lk_->ready()) {
+        if (std::chrono::steady_clock::now() > deadline) return "listenKey stream not ready";
+        stage_->poll();
+        lk_->wait(10ms);
+      }
     } else {
       futures_gw_ = std::make_unique<BasicFuturesGateway<NoUserStream>>(go, clock_, &orders_, &execs_, links, nullptr);
       stage_ = futures_gw_.get();
@@ -170,6 +191,12 @@ class Rig {
     o.target_id = target;
     o.action = core::OrderAction::kCancel;
     o.venue = 1;
+    return o;
+  }
+  core::Order replace_of(uint64_t counter, uint64_t target, core::Side side, core::Price px, core::Qty qty) {
+    core::Order o = order(counter, side, px, qty);
+    o.target_id = target;
+    o.action = core::OrderAction::kReplace;
     return o;
   }
   void send(const core::Order& o) { ASSERT_TRUE(orders_.try_push(o)); }
@@ -237,6 +264,7 @@ class Rig {
   const binance::InstrumentSpec& spec() const { return *spec_; }
   binance_io::ClockOffset& clock_offset() { return clock_offset_; }
   core::Stage& stage() { return *stage_; }
+  binance_io::ListenKeyStream* listen_key_stream() { return lk_.get(); }
 
   std::vector<core::ExecReport> reports;
 
@@ -268,6 +296,8 @@ class Rig {
   core::SpscRing<core::ExecReport> execs_{1024};
   std::unique_ptr<BinanceSpotGateway> gw_;
   std::unique_ptr<BasicFuturesGateway<NoUserStream>> futures_gw_;
+  std::unique_ptr<binance_io::ListenKeyStream> lk_;
+  std::unique_ptr<BinanceFuturesGateway> lk_gw_;
   core::Stage* stage_ = nullptr;
   GatewayCore* core_ = nullptr;
 };

@@ -56,6 +56,7 @@ TEST(BinanceGatewaySim, SpotRestFallbackPlaceAckCancel) {
 TEST(BinanceGatewaySim, FuturesRestPlaceAckCancel) {
   RigOptions o;
   o.product = binance::Product::kUsdmFutures;
+  o.ws = false;
   place_ack_cancel(o, core::Qty::from_raw(1'000'000));  // 0.01 BTC: above MIN_NOTIONAL 100
 }
 
@@ -141,6 +142,7 @@ TEST(BinanceGatewaySim, SpotCrossingFillReportedOnceAcrossResponseAndUserData) {
 TEST(BinanceGatewaySim, FuturesCrossingFillFromUserTrades) {
   RigOptions o;
   o.product = binance::Product::kUsdmFutures;
+  o.ws = false;  // no user stream: userTrades is the only source of trade ids
   o.tweak = [](GatewayOptions& g) { g.fill_grace_ms = 100; };
   Rig rig(std::move(o));
   ASSERT_EQ(rig.start(), "");
@@ -325,6 +327,159 @@ TEST(BinanceGatewaySim, RateLimit429RespectsRetryAfter) {
   EXPECT_EQ(rig.stats().orders_sent.load() + rig.stats().cancels_sent.load(), sent);  // nothing went out
   EXPECT_GE(rig.core().deferred_count(), 1u);  // the cancel waits for Retry-After
   EXPECT_FALSE(rig.has(first_live, ExecStatus::kCanceled));
+}
+
+TEST(BinanceGatewaySim, FuturesWithListenKeyStreamPlaceAckCancel) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  place_ack_cancel(o, core::Qty::from_raw(1'000'000));
+}
+
+// Futures with the listenKey stream: ORDER_TRADE_UPDATE brings the trade ids; one fill report per
+// trade.
+TEST(BinanceGatewaySim, FuturesCrossingFillFromUserDataOnce) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, ask + ticks(rig.spec(), 20), core::Qty::from_raw(1'000'000),
+                                   core::TimeInForce::kIoc);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] {
+    const core::ExecReport* r = rig.last(o1.client_id);
+    return r != nullptr && core::is_final(r->status);
+  }));
+  // The rest of user data (TRADE_LITE, ORDER_TRADE_UPDATE, ACCOUNT_UPDATE) arrives too.
+  ASSERT_TRUE(rig.poll_until([&] { return rig.stats().user_events.load() >= 3; }));
+  int fills = 0;
+  for (const auto& r : rig.reports) {
+    if (r.client_id != o1.client_id || r.last_qty.raw == 0) continue;
+    ++fills;
+    EXPECT_GT(r.fee_raw, 0);  // USDT commission
+  }
+  EXPECT_GE(fills, 1);
+  EXPECT_EQ(rig.ledger_count("fill", o1.client_id), fills);
+  EXPECT_EQ(rig.stats().trade_queries_sent.load(), 0u);  // user data was in time
+}
+
+// The user-data connection drops every second: after each kSessionReady that follows a drop, the
+// gateway queries its working orders. Orders that fill meanwhile are still reported, once (the
+// ledger's fills equal the reported ones).
+void reconnect_no_lost_fill(RigOptions o, core::Qty qty) {
+  o.faults = {"--fault", "drop-ws-every-s=1"};
+  o.tweak = [](GatewayOptions& g) { g.fill_grace_ms = 200; };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  std::vector<uint64_t> ids;
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t n = 0;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(3500)) {
+    const core::Order x = rig.order(++n, core::Side::kBuy, ask + ticks(rig.spec(), 20), qty, core::TimeInForce::kIoc);
+    ids.push_back(x.client_id);
+    rig.send(x);
+    ASSERT_TRUE(rig.poll_until([&] {
+      const core::ExecReport* r = rig.last(x.client_id);
+      return r != nullptr && core::is_final(r->status);
+    }));
+    rig.poll_until([] { return false; }, std::chrono::milliseconds(100));  // spread orders over the drops
+    ASSERT_EQ(rig.touch(bid, ask), "");
+  }
+  EXPECT_GE(rig.stats().resyncs_after_reconnect.load(), 1u);
+  for (uint64_t id : ids) {
+    int fills = 0;
+    for (const auto& r : rig.reports) fills += r.client_id == id && r.last_qty.raw != 0;
+    EXPECT_EQ(fills, rig.ledger_count("fill", id)) << id;
+    EXPECT_EQ(rig.ledger_count("order_accepted", id), 1) << id;
+  }
+}
+
+TEST(BinanceGatewaySim, SpotWsReconnectLosesNoFill) {
+  reconnect_no_lost_fill(RigOptions{}, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, FuturesListenKeyReconnectLosesNoFill) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  reconnect_no_lost_fill(o, core::Qty::from_raw(1'000'000));
+}
+
+// Replace a resting order: the old one ends kCanceled, the new one is acknowledged; each exists once
+// in the ledger. Spot with the WS session: one order.cancelReplace; REST / futures: cancel, then new.
+void replace_resting(RigOptions o, core::Qty qty, bool expect_ws) {
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  const uint64_t ws_before = rig.stats().sent_ws.load();
+  const core::Order r =
+      rig.replace_of(2, o1.client_id, core::Side::kBuy, resting_bid(rig, bid) - ticks(rig.spec(), 3), qty);
+  rig.send(r);
+  ASSERT_TRUE(rig.poll_until(
+      [&] { return rig.has(o1.client_id, ExecStatus::kCanceled) && rig.has(r.client_id, ExecStatus::kNew); }));
+  EXPECT_EQ(rig.count(o1.client_id, ExecStatus::kCanceled), 1);
+  EXPECT_EQ(rig.count(r.client_id, ExecStatus::kNew), 1);
+  EXPECT_EQ(rig.last(r.client_id)->last_px, r.price);
+  EXPECT_EQ(rig.ledger_count("order_accepted", r.client_id), 1);
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 1);
+  if (expect_ws) {
+    EXPECT_EQ(rig.stats().sent_ws.load() - ws_before, 1u);  // one order.cancelReplace
+  }
+  EXPECT_EQ(rig.core().live_orders(), 1u);
+}
+
+TEST(BinanceGatewaySim, SpotWsReplaceIsOneCancelReplace) {
+  replace_resting(RigOptions{}, core::Qty::from_raw(100'000), true);
+}
+
+TEST(BinanceGatewaySim, SpotRestReplaceIsCancelThenNew) {
+  RigOptions o;
+  o.ws = false;
+  replace_resting(o, core::Qty::from_raw(100'000), false);
+}
+
+TEST(BinanceGatewaySim, FuturesReplaceIsCancelThenNew) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  replace_resting(o, core::Qty::from_raw(1'000'000), false);
+}
+
+// Replacing an order that is gone: STOP_ON_FAILURE — kCancelRejected (old) + kRejected (new), and the
+// new order never reaches the venue.
+void replace_gone(RigOptions o, core::Qty qty) {
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  rig.send(rig.cancel_of(2, o1.client_id));
+  const core::Order r = rig.replace_of(3, o1.client_id, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(r);  // races the cancel: the venue sees the cancel first
+  ASSERT_TRUE(
+      rig.poll_until([&] { return rig.last(r.client_id) != nullptr && rig.has(o1.client_id, ExecStatus::kCanceled); }));
+  EXPECT_EQ(rig.last(r.client_id)->status, ExecStatus::kRejected);
+  EXPECT_EQ(rig.last(r.client_id)->reject_reason, core::RejectReason::kUnknownOrder);
+  EXPECT_EQ(rig.ledger_count("order_accepted", r.client_id), 0);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.core().requests_in_flight() == 0; }));
+  EXPECT_EQ(rig.core().live_orders(), 0u);
+}
+
+TEST(BinanceGatewaySim, SpotWsReplaceOfAGoneOrderRejectsTheNewHalf) {
+  replace_gone(RigOptions{}, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, FuturesReplaceOfAGoneOrderRejectsTheNewHalf) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  replace_gone(o, core::Qty::from_raw(1'000'000));
 }
 
 }  // namespace
