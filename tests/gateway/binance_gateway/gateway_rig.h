@@ -30,9 +30,10 @@ namespace bt = dmabot::binance_io::testing;
 
 struct RigOptions {
   binance::Product product = binance::Product::kSpot;
-  bool ws = true;                   // spot: orders over the WS API (user data too); futures: a ListenKeyStream
-  bool sync_clock = true;           // run a ClockOffset round before trading
-  bool rate_limits = true;          // give the gateway the exchange's rate limits
+  bool ws = true;           // spot: orders over the WS API (user data too); futures: a ListenKeyStream
+  bool sync_clock = true;   // run a ClockOffset round before trading
+  bool rate_limits = true;  // give the gateway the exchange's rate limits
+  bool ed25519 = false;     // spot: the Ed25519 account (session.logon, unsigned WS orders, REST signed Ed25519)
   std::vector<std::string> faults;  // binance-sim flags
   int rest_timeout_ms = 5000;
   std::function<void(GatewayOptions&)> tweak;
@@ -62,7 +63,7 @@ class Rig {
     binance_io::RestClient::Options ro;
     ro.base_url = base;
     ro.ca_file = sim_.ca_file();
-    ro.api_key = bt::kHmacKey;
+    ro.api_key = o_.ed25519 ? bt::kEdKey : bt::kHmacKey;
     ro.default_timeout_ms = o_.rest_timeout_ms;
     auto rest = binance_io::RestClient::create(ro);
     if (!rest.ok()) return std::string(rest.status().message());
@@ -92,9 +93,15 @@ class Rig {
       binance_io::WsApiClient::Options wo;
       wo.url = sim_.spot_ws_api_url();
       wo.ca_file = sim_.ca_file();
-      wo.auth = binance_io::WsApiClient::Auth::kHmac;
-      wo.api_key = bt::kHmacKey;
-      wo.hmac = std::move(*binance::HmacSha256Signer::create(bt::kHmacSecret));
+      if (o_.ed25519) {
+        wo.auth = binance_io::WsApiClient::Auth::kEd25519Logon;
+        wo.api_key = bt::kEdKey;
+        wo.ed25519 = bt::test_ed25519();
+      } else {
+        wo.auth = binance_io::WsApiClient::Auth::kHmac;
+        wo.api_key = bt::kHmacKey;
+        wo.hmac = std::move(*binance::HmacSha256Signer::create(bt::kHmacSecret));
+      }
       wo.user_data = true;
       wo.clock = &clock_offset_;
       wo.default_timeout_ms = o_.rest_timeout_ms;
@@ -106,14 +113,20 @@ class Rig {
     go.name = spot ? "binance_spot" : "binance_futures";
     go.venue_id = 1;
     go.symbols = {spec_};
-    go.api_key = bt::kHmacKey;
+    go.api_key = o_.ed25519 ? bt::kEdKey : bt::kHmacKey;
+    go.ws_session_auth = o_.ed25519;
     if (o_.rate_limits) go.rate_limits = info_.rate_limits;
     if (o_.tweak) o_.tweak(go);
     GatewayLinks links;
     links.rest = rest_.get();
     links.ws = ws_.get();
     links.clock_offset = &clock_offset_;
-    links.hmac = &*hmac_;
+    if (o_.ed25519) {
+      ed_.emplace(bt::test_ed25519());
+      links.ed25519 = &*ed_;
+    } else {
+      links.hmac = &*hmac_;
+    }
     if (spot) {
       gw_ = std::make_unique<BinanceSpotGateway>(go, clock_, &orders_, &execs_, links);
       stage_ = gw_.get();
@@ -292,6 +305,7 @@ class Rig {
   binance::ExchangeInfo info_;
   const binance::InstrumentSpec* spec_ = nullptr;
   std::optional<binance::HmacSha256Signer> hmac_;
+  std::optional<binance::Ed25519Signer> ed_;
   core::SpscRing<core::Order> orders_{256};
   core::SpscRing<core::ExecReport> execs_{1024};
   std::unique_ptr<BinanceSpotGateway> gw_;

@@ -47,6 +47,21 @@ TEST(BinanceGatewaySim, SpotWsApiPlaceAckCancel) {
   place_ack_cancel(o, core::Qty::from_raw(100'000));  // 0.001 BTC
 }
 
+// Ed25519 account: the WS session is logged on, orders go unsigned; REST (queries, fallback) signs
+// with Ed25519.
+TEST(BinanceGatewaySim, SpotWsApiEd25519SessionPlaceAckCancel) {
+  RigOptions o;
+  o.ed25519 = true;
+  place_ack_cancel(o, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, SpotRestEd25519PlaceAckCancel) {
+  RigOptions o;
+  o.ed25519 = true;
+  o.ws = false;
+  place_ack_cancel(o, core::Qty::from_raw(100'000));
+}
+
 TEST(BinanceGatewaySim, SpotRestFallbackPlaceAckCancel) {
   RigOptions o;
   o.ws = false;
@@ -292,6 +307,27 @@ TEST(BinanceGatewaySim, FuturesClockSkewResyncAndOneRetry) {
   RigOptions o;
   o.product = binance::Product::kUsdmFutures;
   clock_skew(o, core::Qty::from_raw(1'000'000));
+}
+
+// Weight limit tightened and advertised in exchangeInfo; the governor, fed the limits and every
+// answer's x-mbx-used-weight-1m, stops new orders locally before the venue ever answers 429.
+TEST(BinanceGatewaySim, RateGovernorStopsBeforeThe429) {
+  RigOptions o;
+  o.ws = false;
+  o.faults = {"--fault", "weight-limit=60"};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  uint64_t n = 0;
+  while (rig.stats().local(LocalReject::kRateLimited) == 0 && n < 100) {
+    const core::Order o1 = rig.order(++n, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+    rig.send(o1);
+    ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  }
+  EXPECT_EQ(rig.stats().local(LocalReject::kRateLimited), 1u);
+  EXPECT_EQ(rig.stats().rate_limited.load(), 0u);  // no 429 / 418 seen
+  EXPECT_GE(rig.stats().orders_sent.load(), 1u);
 }
 
 // Weight limit tightened; the gateway is not told the limits, so the venue's 429 is what stops it.
