@@ -102,7 +102,7 @@ struct GatewayOptions {
   int32_t query_timeout_ms = 0;         // order status / trades / time (0 = the client's default)
   int64_t fill_grace_ms = 1000;         // a final status waits this long for its fills, then trades are queried
   int64_t conclusive_margin_ms = 1000;  // "does not exist" is conclusive after timestamp + recvWindow + this
-  bool dry_run = false;  // hook for DRY_RUN: orders are encoded and counted, not sent; answered kRejected (kDryRun)
+  bool dry_run = false;  // hook for DRY_RUN: orders are checked and counted, not sent; answered kRejected (kDryRun)
 };
 
 struct GatewayStats {

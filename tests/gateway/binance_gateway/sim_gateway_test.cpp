@@ -193,6 +193,24 @@ TEST(BinanceGatewaySim, FilterFailureRejectedLocallyAndNeverSent) {
   EXPECT_EQ(rig.ledger_count("order_rejected", o1.client_id), 0);
 }
 
+TEST(BinanceGatewaySim, DryRunChecksButNeverSends) {
+  RigOptions o;
+  o.tweak = [](GatewayOptions& g) { g.dry_run = true; };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  const core::Order bad = rig.order(2, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(1'000));
+  rig.send(o1);
+  rig.send(bad);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr && rig.last(bad.client_id) != nullptr; }));
+  EXPECT_EQ(rig.stats().local(LocalReject::kDryRun), 1u);
+  EXPECT_EQ(rig.stats().local(LocalReject::kNotional), 1u);  // the checks still run
+  EXPECT_EQ(rig.stats().orders_sent.load(), 0u);
+  EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 0);
+}
+
 // Every order request takes effect, then answers 503: unknown outcome. The gateway queries by client
 // id and learns the order exists — one order in the sim's ledger, never a resend.
 void five_xx_applied(RigOptions o, core::Qty qty) {
