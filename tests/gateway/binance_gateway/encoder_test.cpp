@@ -8,6 +8,7 @@
 #include "core/events.h"
 #include "gateway/binance/request_params.h"
 #include "gateway/binance/signer.h"
+#include "gateway/binance_gateway/binance_gateway.h"
 #include "gateway/binance_gateway/client_id.h"
 #include "gateway/binance_gateway/order_encoder.h"
 #include "tools/binance_sim/sim_setup.h"
@@ -161,6 +162,32 @@ TEST(OrderEncoder, WsRequestSignedPerRequestOrUnsignedOnALoggedOnSession) {
   ASSERT_TRUE(p.parse_ws_request(session_enc.view()).ok());
   EXPECT_FALSE(p.has("signature"));
   EXPECT_FALSE(p.has("apiKey"));
+}
+
+// Start-up reconciliation hook: open orders of this run become table entries; those of another run
+// or not placed by dmabot are left to the caller.
+TEST(GatewayCoreHooks, LoadOpenOrdersAdoptsThisRunsOrdersOnly) {
+  const auto s = spec(Product::kSpot);
+  GatewayOptions o;
+  o.symbols = {&s};
+  o.run_id = 77;
+  o.max_orders = 16;
+  core::SpscRing<core::Order> in(8);
+  core::SpscRing<core::ExecReport> out(8);
+  const core::Clock clock = core::Clock::live();
+  GatewayCore gw(o, clock, &in, &out, GatewayLinks{});
+  char buf[kClientIdTextMax];
+  std::vector<binance::OrderResult> open(3);
+  ASSERT_TRUE(open[0].client_order_id.assign(gw.client_text(core::make_client_id(1, 5), buf)));
+  ASSERT_TRUE(open[1].client_order_id.assign(std::string_view(buf, ClientIdCodec(78).encode(6, buf))));
+  ASSERT_TRUE(open[2].client_order_id.assign("web_abc"));
+  for (auto& r : open) {
+    r.orig_qty = core::Qty::from_raw(100'000);
+    r.price = core::Price::from_units(60'000);
+  }
+  EXPECT_EQ(gw.load_open_orders(open, 0), 2u);
+  EXPECT_EQ(gw.live_orders(), 1u);
+  EXPECT_EQ(gw.load_open_orders(open, 0), 3u);  // loading again adopts nothing twice
 }
 
 }  // namespace

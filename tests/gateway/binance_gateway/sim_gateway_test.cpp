@@ -421,8 +421,8 @@ TEST(BinanceGatewaySim, FuturesCrossingFillFromUserDataOnce) {
 // The user-data connection drops every second: after each kSessionReady that follows a drop, the
 // gateway queries its working orders. Orders that fill meanwhile are still reported, once (the
 // ledger's fills equal the reported ones).
-void reconnect_no_lost_fill(RigOptions o, core::Qty qty) {
-  o.faults = {"--fault", "drop-ws-every-s=1"};
+void reconnect_no_lost_fill(RigOptions o, core::Qty qty, std::string fault = "drop-ws-every-s=1") {
+  o.faults = {"--fault", fault};
   o.tweak = [](GatewayOptions& g) { g.fill_grace_ms = 200; };
   Rig rig(std::move(o));
   ASSERT_EQ(rig.start(), "");
@@ -442,7 +442,9 @@ void reconnect_no_lost_fill(RigOptions o, core::Qty qty) {
     rig.poll_until([] { return false; }, std::chrono::milliseconds(100));  // spread orders over the drops
     ASSERT_EQ(rig.touch(bid, ask), "");
   }
-  EXPECT_GE(rig.stats().resyncs_after_reconnect.load(), 1u);
+  EXPECT_GE(rig.stats().resyncs_after_reconnect.load(), 1u)
+      << (rig.listen_key_stream() ? rig.listen_key_stream()->stats().expired_events.load() : 0) << " expired, "
+      << (rig.listen_key_stream() ? rig.listen_key_stream()->stats().reconnects.load() : 0) << " reconnects";
   for (uint64_t id : ids) {
     int fills = 0;
     for (const auto& r : rig.reports) fills += r.client_id == id && r.last_qty.raw != 0;
@@ -534,6 +536,34 @@ TEST(BinanceGatewaySim, FuturesReplaceOfAGoneOrderRejectsTheNewHalf) {
   RigOptions o;
   o.product = binance::Product::kUsdmFutures;
   replace_gone(o, core::Qty::from_raw(1'000'000));
+}
+
+// The listenKey expires every second (listenKeyExpired, then the stream is re-created): same rule.
+TEST(BinanceGatewaySim, FuturesListenKeyExpiryLosesNoFill) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  reconnect_no_lost_fill(o, core::Qty::from_raw(1'000'000), "listenkey-expire-s=1");
+}
+
+// The venue rejects every new order (-2010): each is answered kRejected (kVenueReject) once, never
+// retried.
+TEST(BinanceGatewaySim, VenueRejectsAnsweredOnceNeverRetried) {
+  RigOptions o;
+  o.faults = {"--fault", "reject-rate=1"};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.core().requests_in_flight() == 0; }));
+  EXPECT_EQ(rig.count(o1.client_id, ExecStatus::kRejected), 1);
+  EXPECT_EQ(rig.last(o1.client_id)->reject_reason, core::RejectReason::kVenueReject);
+  EXPECT_EQ(rig.stats().venue_rejects.load(), 1u);
+  EXPECT_EQ(rig.stats().orders_sent.load(), 1u);
+  EXPECT_EQ(rig.ledger_count("order_rejected", o1.client_id), 1);
+  EXPECT_EQ(rig.core().live_orders(), 0u);
 }
 
 }  // namespace

@@ -85,7 +85,11 @@ class SimHarness {
     vo.faults.seed = opt_.exchange.seed;
     venue_ = std::make_unique<bs::SimVenue>(*exchange_, keys_, vo);
     server_ = std::make_unique<bs::Server>(ioc_, opt_.server, *venue_);
-    ws_ = std::make_unique<bs::WsVenue>(*venue_, *server_);
+    // listenkey-expire-s sets the listenKey validity, as binance_sim_cli.cpp wires it.
+    ws_ = std::make_unique<bs::WsVenue>(*venue_, *server_,
+                                        f.listenkey_expire_s > 0
+                                            ? static_cast<core::UnixNanos>(f.listenkey_expire_s * 1e9)
+                                            : bs::ListenKeyStore::kDefaultValidity);
     if (std::string err = server_->start(); !err.empty()) return err;
     tick();
     stopped_ = ran_.get_future();
