@@ -171,6 +171,8 @@ class GatewayCore {
   [[nodiscard]] std::size_t live_orders() const { return table_.size(); }
   [[nodiscard]] std::size_t requests_in_flight() const { return pending_.size(); }
   [[nodiscard]] std::size_t deferred_count() const { return deferred_n_; }
+  // After a 429/418: nothing is sent before this server time (ms); 0 = not blocked.
+  [[nodiscard]] int64_t rate_blocked_until_ms() const { return governor_.blocked_until_ms(); }
   // The client id text of an engine id (what Binance sees).
   [[nodiscard]] std::string_view client_text(uint64_t engine_id, char (&buf)[kClientIdTextMax]) const {
     return {buf, ids_.encode(engine_id, buf)};
