@@ -166,7 +166,7 @@ class Rig {
   }
 
   // The sim's best bid / ask (REST bookTicker).
-  std::string touch(core::Price& bid, core::Price& ask) {
+  std::string touch(core::Price& bid, core::Price& ask, core::Qty* bid_qty = nullptr) {
     const bool spot = o_.product == binance::Product::kSpot;
     binance_io::RestRequest req;
     if (!req.set(2, "GET", spot ? "/api/v3/ticker/bookTicker" : "/fapi/v1/ticker/bookTicker", "symbol=BTCUSDT"))
@@ -182,7 +182,34 @@ class Rig {
              core::DecimalError::kOk;
     };
     if (!field("bidPrice", bid) || !field("askPrice", ask)) return "bookTicker: " + body;
+    core::Price q;
+    if (bid_qty != nullptr) {
+      if (!field("bidQty", q)) return "bookTicker: " + body;
+      bid_qty->raw = q.raw;
+    }
     return "";
+  }
+
+  // Another account (the Ed25519 one) sends an IOC on the same symbol over REST, blocking: it trades
+  // with our resting order when it crosses it. Empty string on success.
+  std::string counterparty_ioc(core::Side side, core::Price px, core::Qty qty) {
+    const bool spot = o_.product == binance::Product::kSpot;
+    binance_io::RestClient::Options ro;
+    ro.base_url = spot ? sim_.spot_url() : sim_.futures_url();
+    ro.ca_file = sim_.ca_file();
+    ro.api_key = bt::kEdKey;
+    auto rest = binance_io::RestClient::create(ro);
+    if (!rest.ok()) return std::string(rest.status().message());
+    binance::Ed25519Signer ed = bt::test_ed25519();
+    OrderEncoder enc({o_.product, bt::kEdKey, false}, nullptr, &ed);
+    core::Order o = order(999'999, side, px, qty, core::TimeInForce::kIoc);
+    const binance::CheckResult r =
+        enc.encode_order(o, *spec_, "counterparty-1", {}, clock_offset_.now_server_ms(), 5000, Wire::kRest, 0);
+    if (!r.ok()) return std::string(r.msg());
+    binance_io::RestRequest req;
+    if (!req.set(3, spot ? binance::kSpotNewOrder : binance::kFuturesNewOrder, enc.view())) return "request";
+    std::string body;
+    return call(**rest, req, body);
   }
 
   core::Order order(uint64_t counter, core::Side side, core::Price px, core::Qty qty,

@@ -576,5 +576,52 @@ TEST(BinanceGatewaySim, VenueRejectsAnsweredOnceNeverRetried) {
   EXPECT_EQ(rig.core().live_orders(), 0u);
 }
 
+// A resting order fills while the gateway hears nothing of it (no user stream here); the user-data
+// notices of a reconnect (kDisconnected, kSessionReady) make it query its working orders, find the
+// fill and fetch its trades: the fill is reported once, as the ledger has it.
+void fill_found_after_reconnect(RigOptions o, core::Qty qty) {
+  o.ws = false;
+  o.faults = {"--balance", "USDT=10000000,BTC=10"};  // the counterparty sells the sim's top bid too
+  o.tweak = [](GatewayOptions& g) { g.fill_grace_ms = 50; };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  core::Qty bid_qty;
+  ASSERT_EQ(rig.touch(bid, ask, &bid_qty), "");
+  // Our buy joins the best bid (behind the sim's own size there, which trades first).
+  const core::Order o1 = rig.order(1, core::Side::kBuy, bid, qty, core::TimeInForce::kPostOnly);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  ASSERT_EQ(rig.last(o1.client_id)->status, ExecStatus::kNew);
+  // More than the sim's top can hold (0.5..1.5 BTC), so ours fills even if the bid moved up meanwhile.
+  ASSERT_EQ(rig.counterparty_ioc(core::Side::kSell, o1.price, std::max(bid_qty, core::Qty::from_units(2)) + qty), "");
+  ASSERT_EQ(rig.ledger_count("fill", o1.client_id), 1);  // it traded at the venue
+  rig.poll_until([] { return false; }, std::chrono::milliseconds(100));
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kFilled));  // and nobody told the gateway
+  binance_io::WsEvent notice;
+  notice.kind = binance_io::WsEvent::Kind::kDisconnected;
+  rig.core().on_user_event(notice);
+  notice.kind = binance_io::WsEvent::Kind::kSessionReady;
+  rig.core().on_user_event(notice);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kFilled); }));
+  EXPECT_EQ(rig.stats().resyncs_after_reconnect.load(), 1u);
+  EXPECT_GE(rig.stats().trade_queries_sent.load(), 1u);
+  int fills = 0;
+  for (const auto& r : rig.reports) fills += r.client_id == o1.client_id && r.last_qty.raw != 0;
+  EXPECT_EQ(fills, 1);
+  EXPECT_TRUE(rig.last(o1.client_id)->maker);
+  EXPECT_EQ(rig.last(o1.client_id)->cum_qty, o1.qty);
+}
+
+TEST(BinanceGatewaySim, SpotRestingFillFoundByTheResyncAfterReconnect) {
+  fill_found_after_reconnect(RigOptions{}, core::Qty::from_raw(100'000));
+}
+
+TEST(BinanceGatewaySim, FuturesRestingFillFoundByTheResyncAfterReconnect) {
+  RigOptions o;
+  o.product = binance::Product::kUsdmFutures;
+  fill_found_after_reconnect(o, core::Qty::from_raw(1'000'000));
+}
+
 }  // namespace
 }  // namespace dmabot::binance_gateway
