@@ -222,6 +222,9 @@ void five_xx_applied(RigOptions o, core::Qty qty) {
   const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
   rig.send(o1);
   ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  // User data may have acknowledged it before the 503 came: wait for the answer and its query too.
+  ASSERT_TRUE(
+      rig.poll_until([&] { return rig.stats().unknown_outcomes.load() >= 1 && rig.core().requests_in_flight() == 0; }));
   EXPECT_GE(rig.stats().unknown_outcomes.load(), 1u);
   EXPECT_GE(rig.stats().queries_sent.load(), 1u);
   EXPECT_EQ(rig.stats().orders_sent.load(), 1u);
