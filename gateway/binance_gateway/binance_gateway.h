@@ -18,7 +18,8 @@
 //     is answered kRejected (kVenueReject) locally and counted by LocalReject; nothing is sent.
 //   * Rate: RateGovernor (fed by every response's headers / rateLimits) gates each send. New orders it
 //     refuses (headroom, or after 429/418 until Retry-After) are rejected locally (kRateLimited):
-//     a delayed quote is a stale quote, the strategy re-decides. Cancels and queries are never
+//     a delayed quote is a stale quote, the strategy re-decides (a 429/418 answer to an order that
+//     went out: kRejected, counted the same). Cancels and queries are never
 //     dropped: they wait (a deferred list) and go when the governor allows — a cancel that goes late
 //     still removes risk.
 //   * Unknown outcome (HTTP 5xx, timeout, connection dropped with the request out): the entry goes
@@ -47,9 +48,14 @@
 //     asset (spot buys): converted at the fill price; any other asset (BNB): 0, counted in
 //     stats().fees_other_asset (the balance events still show it).
 //
+//   * Not here: balances and positions (outboundAccountPosition, ACCOUNT_UPDATE are decoded and left
+//     to start-up / periodic reconciliation, later work: load_open_orders() is its hook), DRY_RUN
+//     wiring (dry_run is its hook). A gateway without a user stream (NoUserStream) learns of a
+//     resting order's fills only from a resync.
+//
 // Threads: one gateway thread calls poll() (and the cold hooks); stats() from anywhere (relaxed
-// atomics). Allocation: construction (tables, slots, decoders); the decoders grow to the largest
-// message once (warm-up); none per order after that (tests/gateway/binance_gateway/noalloc_test.cpp).
+// atomics). Allocation: construction (tables, slots, decoders — grown there to the largest message
+// the clients hand over); none per order after that (tests/gateway/binance_gateway/noalloc_test.cpp).
 // No locks, no exceptions, no std::function on the order path.
 #pragma once
 
