@@ -22,6 +22,7 @@
 #include "gateway/binance/signer.h"
 #include "gateway/binance_io/rest_client.h"
 #include "tools/binance_sim/exchange.h"
+#include "tools/binance_sim/ledger.h"
 #include "tools/binance_sim/market_driver.h"
 #include "tools/binance_sim/server.h"
 #include "tools/binance_sim/sim_options.h"
@@ -93,6 +94,10 @@ class SimHarness {
     cfg.seed = opt_.exchange.seed;
     exchange_ = std::make_unique<bs::Exchange>(cfg);
     if (auto st = bs::setup_exchange(opt_.exchange, *exchange_, keys_); !st.ok()) return std::string(st.message());
+    if (!opt_.exchange.ledger.empty()) {  // `--ledger FILE`, as the CLI wires it
+      if (auto st = ledger_.open(opt_.exchange.ledger); !st.ok()) return std::string(st.message());
+      exchange_->add_listener(&ledger_);
+    }
     driver_ = std::make_unique<bs::MarketDriver>(*exchange_);
     if (auto st = bs::setup_market(opt_.exchange, *exchange_, *driver_, core::wall_clock_ns()); !st.ok())
       return std::string(st.message());
@@ -163,6 +168,7 @@ class SimHarness {
   std::string dir_;
   bs::SimOptions opt_;
   bs::KeyRegistry keys_;
+  bs::Ledger ledger_;  // outlives the exchange that calls it
   std::unique_ptr<bs::Exchange> exchange_;
   std::unique_ptr<bs::MarketDriver> driver_;
   boost::asio::io_context ioc_{1};
