@@ -14,9 +14,9 @@
 //     status TRADING, and on USD-M of a contract type in FUTURES_CONTRACT_TYPES (PERPETUAL by
 //     default). A symbol not TRADING (CANCEL_ONLY, HALT, BREAK, PENDING_TRADING, ...) is an error by
 //     default: a trader who names a symbol expects it quoted, and starting without it would go
-//     unnoticed. SYMBOLS_NOT_TRADING=skip starts without it instead (a note says so; refresh reports
-//     when it trades again). Its min notional above the order size is an error too (every order would
-//     be rejected); so is a grid the engine cannot reproduce (below).
+//     unnoticed. SYMBOLS_NOT_TRADING=skip starts without it instead (a note says so; it stays out
+//     until a restart, since refresh never adds symbols). Its min notional above the order size is
+//     an error too (every order would be rejected); so is a grid the engine cannot reproduce.
 //   - SYMBOLS=auto: the TRADING symbols whose quote asset is in QUOTE_ASSETS (USD-M: and whose contract
 //     type is in FUTURES_CONTRACT_TYPES), skipping those whose min notional exceeds the order size,
 //     those whose grid the engine cannot reproduce and names that are not ASCII letters and digits.
