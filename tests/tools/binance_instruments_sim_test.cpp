@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/strings.h"
+#include "gateway/binance_io/https_get.h"
+#include "gateway/binance_io/rest_client.h"
 #include "tests/gateway/binance_io/sim_harness.h"
 #include "tools/binance_instruments.h"
 
@@ -83,6 +86,35 @@ TEST(BinanceInstrumentsSim, FuturesAutoDiscoveryOverTls) {
   auto btc = load_instruments(source(sim, Product::kUsdmFutures), explicit_rules({"BTCUSDT"}, 100));
   ASSERT_TRUE(btc.ok()) << btc.status();
   EXPECT_EQ(btc->instruments[0].info.tick.raw, 10'000'000);  // 0.10
+}
+
+// A real exchangeInfo is megabytes; this one (100 symbols) is already more than a RestClient response
+// slot holds, which is why the loader fetches with https_get.
+TEST(BinanceInstrumentsSim, AnExchangeInfoLargerThanARestSlotLoadsWhole) {
+  std::string symbols;
+  for (int i = 0; i < 100; ++i) core::str_append(symbols, i ? "," : "", "C", 100 + i, "USDT");
+  SimHarness sim;
+  ASSERT_EQ(sim.start({"--symbols", symbols}), "");
+  binance_io::HttpsGetOptions o;
+  o.ca_file = sim.ca_file();
+  auto raw = binance_io::https_get(sim.spot_url(), "/api/v3/exchangeInfo", o);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  EXPECT_EQ(raw->status, 200);
+  EXPECT_GT(raw->body.size(), binance_io::RestResponse::kMaxBody);
+  InstrumentRules r = explicit_rules({}, 20);
+  r.auto_symbols = true;
+  r.max_symbols = 1000;
+  auto set = load_instruments(source(sim, Product::kSpot), r);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->instruments.size(), 100u);
+  EXPECT_EQ(set->instruments.front().info.name, "C100USDT");  // the sim's listing order
+  EXPECT_EQ(set->instruments.back().info.name, "C199USDT");
+  // A body over the caller's bound is refused, not cut.
+  o.max_body_bytes = 4096;
+  auto small = binance_io::https_get(sim.spot_url(), "/api/v3/exchangeInfo", o);
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(message(small.status()), "the body is longer than 4096 bytes");
 }
 
 TEST(BinanceInstrumentsSim, AnUnknownSymbolIsNamed) {
