@@ -4,7 +4,9 @@
 // verification always on, the CA file or the system trust store, SNI for DNS names.
 //
 // One call = one connection (resolve, connect, TLS, request, response, close) on a private
-// io_context run on the caller's thread; `timeout_ms` bounds all of it, DNS included.
+// io_context run on the caller's thread; `timeout_ms` bounds connect, TLS, request and response. A
+// DNS lookup that hangs is bounded by the system resolver's own timeout, not by timeout_ms:
+// getaddrinfo cannot be cancelled (the same holds for RestClient).
 //
 // Threads: any thread; nothing is shared between calls. Allocation: freely (cold path only — never
 // call it from a hot thread). Errors: a one-line absl::Status; an HTTP answer of any status is a
