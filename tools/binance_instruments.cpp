@@ -222,17 +222,22 @@ absl::StatusOr<InstrumentRules> InstrumentRules::from_config(core::Config& cfg, 
     }
   }
 
+  if (auto_symbols)
+    if (auto st = refuse_overrides_with_auto(cfg); !st.ok()) return st;
   r.tick_set = cfg.has("TICK_SIZE");
   r.step_set = cfg.has("STEP_SIZE");
   r.min_notional_set = cfg.has("MIN_NOTIONAL");
-  if (r.tick_set || r.step_set || r.min_notional_set) {
-    const char* key = r.tick_set ? "TICK_SIZE" : r.step_set ? "STEP_SIZE" : "MIN_NOTIONAL";
-    if (auto_symbols)
+  if (r.tick_set || r.step_set || r.min_notional_set) r.overrides.assign(configured.begin(), configured.end());
+  return r;
+}
+
+absl::Status refuse_overrides_with_auto(const core::Config& cfg) {
+  for (const char* key : {"TICK_SIZE", "STEP_SIZE", "MIN_NOTIONAL"}) {
+    if (cfg.has(key))
       return cfg.error(key,
                        "overrides need explicit SYMBOLS (with SYMBOLS=auto every symbol takes the exchange's values)");
-    r.overrides.assign(configured.begin(), configured.end());
   }
-  return r;
+  return absl::OkStatus();
 }
 
 InstrumentSource InstrumentSource::from_settings(const BinanceSettings& s, Product product) {

@@ -90,6 +90,10 @@ struct InstrumentRules {
                                                      std::span<const std::string> strategies);
 };
 
+// With SYMBOLS=auto: an error naming TICK_SIZE, STEP_SIZE or MIN_NOTIONAL when one is set (EngineConfig
+// calls it before it reads them, so a per-symbol list in a preset gets this message, not a count error).
+[[nodiscard]] absl::Status refuse_overrides_with_auto(const core::Config& cfg);
+
 // Where exchangeInfo comes from.
 struct InstrumentSource {
   binance::Product product = binance::Product::kSpot;

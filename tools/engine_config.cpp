@@ -413,7 +413,10 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
                      "auto picks symbols from Binance's exchangeInfo: it needs FEED_MODE=binance or "
                      "VENUE_MODE=binance_spot|binance_futures");
   }
-  if (auto_symbols) symbols.clear();
+  if (auto_symbols) {
+    if (auto st = refuse_overrides_with_auto(cfg); !st.ok()) return st;
+    symbols.clear();
+  }
   for (const std::string& s : symbols) {
     for (char c : s) {
       if (!std::isalnum(static_cast<unsigned char>(c))) {

@@ -395,6 +395,10 @@ TEST(BinanceInstrumentKeys, AutoNeedsABinanceModeAndRefusesOverrides) {
   EXPECT_EQ(config_error({"SYMBOLS=auto", "FEED_MODE=binance", "TICK_SIZE=0.1"}),
             "TICK_SIZE='0.1' (--set): overrides need explicit SYMBOLS (with SYMBOLS=auto every symbol takes the "
             "exchange's values)");
+  // A preset's per-symbol list gets the same message, not a count mismatch.
+  EXPECT_EQ(config_error({"SYMBOLS=auto", "FEED_MODE=binance", "STEP_SIZE=0.00001,0.0001"}),
+            "STEP_SIZE='0.00001,0.0001' (--set): overrides need explicit SYMBOLS (with SYMBOLS=auto every symbol takes "
+            "the exchange's values)");
 }
 
 TEST(BinanceInstrumentKeys, BadValuesNameTheKey) {
