@@ -7,7 +7,7 @@ DEPS = cmake make g++ ccache libboost-dev libboost-system-dev libssl-dev libsimd
 FUZZ_DEPS = clang libclang-rt-14-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps install-missing configure build run run-local test bench clean asan tsan fuzz fuzz-build
+.PHONY: deps install-missing configure build run run-local connectors test bench clean asan tsan fuzz fuzz-build
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -31,7 +31,12 @@ run: build
 run-local: build
 	DMABOT=$(BUILD_DIR)/dmabot RUN_LOCAL_DIR=$(BUILD_DIR)/binance-sim tools/run_local.sh
 
-test: build
+# The binance-sim client tests use Binance's official Node connectors, pinned by
+# tests/binance_clients/package-lock.json: installed here (a no-op when node_modules matches).
+connectors:
+	@bash tests/binance_clients/install.sh
+
+test: build connectors
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
 bench: build

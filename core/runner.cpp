@@ -32,12 +32,7 @@ absl::StatusOr<std::vector<int>> parse_cpu_list(std::string_view s) {
   std::vector<int> out;
   if (s.empty() || s == "none") return out;
   const int ncpu = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::size_t pos = 0;
-  while (pos <= s.size()) {
-    std::size_t comma = s.find(',', pos);
-    if (comma == std::string_view::npos) comma = s.size();
-    std::string_view item = s.substr(pos, comma - pos);
-    int cpu = -1;
+  auto number = [&](std::string_view item, int& cpu) -> absl::Status {
     auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), cpu);
     if (item.empty() || ec != std::errc() || p != item.data() + item.size() || cpu < 0) {
       return absl::InvalidArgumentError(str_cat("'", item, "' is not a CPU number"));
@@ -45,10 +40,43 @@ absl::StatusOr<std::vector<int>> parse_cpu_list(std::string_view s) {
     if (cpu >= ncpu) {
       return absl::InvalidArgumentError(str_cat("CPU ", cpu, " does not exist (this machine has ", ncpu, ")"));
     }
-    out.push_back(cpu);
-    pos = comma + 1;
+    return absl::OkStatus();
+  };
+  for (std::string_view item : split(s, ',')) {
+    const std::size_t dash = item.find('-');
+    int first = -1;
+    int last = -1;
+    if (auto st = number(item.substr(0, dash), first); !st.ok()) return st;
+    last = first;
+    if (dash != std::string_view::npos) {
+      if (auto st = number(item.substr(dash + 1), last); !st.ok()) return st;
+      if (last < first) return absl::InvalidArgumentError(str_cat("'", item, "' is an empty CPU range"));
+    }
+    for (int cpu = first; cpu <= last; ++cpu) out.push_back(cpu);
   }
   return out;
+}
+
+std::vector<int> usable_cpus() {
+  std::vector<int> out;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (pthread_getaffinity_np(pthread_self(), sizeof(set), &set) != 0) return out;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) out.push_back(cpu);
+  }
+  return out;
+}
+
+bool set_current_thread_cpus(const std::vector<int>& cpus) {
+  if (cpus.empty()) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
+    CPU_SET(cpu, &set);
+  }
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
 
 bool pin_current_thread(int cpu) {

@@ -50,8 +50,15 @@ enum class IdlePolicy : uint8_t { kSpin, kSpinYield, kSleep };
 absl::StatusOr<IdlePolicy> parse_idle_policy(std::string_view s);
 std::string_view to_string(IdlePolicy p);
 
-// Parses PIN_CPUS: "" or "none" = no pinning; "0,1" = thread i pinned to cpu list[i % n].
+// Parses PIN_CPUS: "" or "none" = no pinning; "0,1" = thread i pinned to cpu list[i % n]; ranges
+// ("0-3", "0,2-3") expand in order.
 absl::StatusOr<std::vector<int>> parse_cpu_list(std::string_view s);
+
+// The CPUs the calling thread may run on (sched_getaffinity), ascending; empty if the call fails.
+std::vector<int> usable_cpus();
+// The calling thread's CPU set, as a list (empty: unknown); and setting it (threads created by this
+// thread afterwards inherit it). False when the kernel refuses (e.g. a CPU outside the cpuset).
+bool set_current_thread_cpus(const std::vector<int>& cpus);
 
 struct ThreadGroup {
   std::string name;

@@ -322,6 +322,23 @@ std::vector<core::Stage*> Engine::all_stages() const {
 uint16_t Engine::metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
 
 absl::Status Engine::start() {
+  core::log_info(ec_.thread_plan);
+  // The threads started here other than the hot ones (recorder, metrics server) inherit this thread's
+  // CPU set: with THREAD_LAYOUT=auto, the CPUs the hot threads do not use. The caller's own set is
+  // restored before start() returns.
+  const std::vector<int> caller_cpus = core::usable_cpus();
+  const bool moved = !ec_.other_cpus.empty() && core::set_current_thread_cpus(ec_.other_cpus);
+  if (!ec_.other_cpus.empty() && !moved) {
+    core::log_warn("threads: could not move the recorder and metrics threads to CPUs ", cpu_list_text(ec_.other_cpus),
+                   "; they run anywhere");
+  }
+  struct RestoreCpus {
+    const std::vector<int>& cpus;
+    bool active;
+    ~RestoreCpus() {
+      if (active) core::set_current_thread_cpus(cpus);
+    }
+  } restore{caller_cpus, moved};
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
     recorder_->start();

@@ -1,5 +1,6 @@
 #include "tools/engine_config.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/strings.h"
@@ -307,8 +308,11 @@ constexpr ConfigKey kConfigKeys[] = {
     {"LOG_LEVEL", "info", "debug | info | warn | error | off", "Least severe log level printed.", "plumbing"},
     {"PIN_CPUS", "none", "none or a CPU list (0,1 or 0-3)", "Pin the hot threads to these CPUs.", "plumbing"},
     {"IDLE_POLICY", "spin_yield", "spin | spin_yield | sleep", "What an idle stage thread does.", "plumbing"},
-    {"THREAD_LAYOUT", "feed,strategy;risk,router,gateway", "groups of stages (; between threads, , within one)",
-     "Which stages share a thread; every stage exactly once.", "plumbing"},
+    {"THREAD_LAYOUT", "auto", "auto, or groups of stages (; between threads, , within one)",
+     "Which stages share a thread; every stage exactly once. auto: under 4 usable CPUs every hot stage on one "
+     "thread pinned to the last CPU, the recorder, metrics and I/O threads on the others; from 4 CPUs "
+     "feed,strategy;risk,router,gateway pinned to the last two. The start line says what it chose.",
+     "plumbing"},
     {"RING_CAPACITY", "4096", "integer 16..16777216", "Slots of every SPSC ring between stages.", "plumbing"},
 };
 
@@ -375,6 +379,66 @@ absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::str
     if (!seen[k]) return core::invalid("every stage must appear once (feed, strategy, risk, router, gateway)");
   }
   return layout;
+}
+
+std::string cpu_list_text(const std::vector<int>& cpus) {
+  std::string out;
+  for (std::size_t i = 0; i < cpus.size();) {
+    std::size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    if (!out.empty()) out += ",";
+    out += std::to_string(cpus[i]);
+    if (j > i) out += core::str_cat("-", cpus[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string layout_text(const std::vector<std::vector<StageKind>>& layout) {
+  static constexpr std::string_view kNames[] = {"feed", "strategy", "risk", "router", "gateway"};
+  std::string out;
+  for (const auto& group : layout) {
+    if (!out.empty()) out += ";";
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (i > 0) out += ",";
+      out += kNames[static_cast<int>(group[i])];
+    }
+  }
+  return out;
+}
+
+ThreadPlan auto_thread_plan(const std::vector<int>& usable, const std::vector<int>& pin_cpus) {
+  using K = StageKind;
+  ThreadPlan plan;
+  const bool small = usable.size() < 4;
+  if (small) {
+    plan.layout = {{K::kFeed, K::kStrategy, K::kRisk, K::kRouter, K::kGateway}};
+  } else {
+    plan.layout = {{K::kFeed, K::kStrategy}, {K::kRisk, K::kRouter, K::kGateway}};
+  }
+  const std::size_t hot = plan.layout.size();
+  if (!pin_cpus.empty()) {
+    plan.hot_cpus = pin_cpus;
+  } else if (usable.size() > hot) {
+    plan.hot_cpus.assign(usable.end() - static_cast<std::ptrdiff_t>(hot), usable.end());
+  }
+  for (int cpu : usable) {
+    if (std::find(plan.hot_cpus.begin(), plan.hot_cpus.end(), cpu) == plan.hot_cpus.end())
+      plan.other_cpus.push_back(cpu);
+  }
+  if (plan.hot_cpus.empty() || plan.other_cpus.empty()) plan.other_cpus.clear();
+  plan.description = core::str_cat(
+      "threads: THREAD_LAYOUT=auto on ", usable.size(), " usable CPU", usable.size() == 1 ? "" : "s",
+      usable.empty() ? std::string() : core::str_cat(" (", cpu_list_text(usable), ")"), ": ", hot, " hot thread",
+      hot == 1 ? "" : "s", " [", layout_text(plan.layout), "]",
+      plan.hot_cpus.empty() ? std::string(", unpinned")
+                            : core::str_cat(" pinned to CPU", plan.hot_cpus.size() == 1 ? " " : "s ",
+                                            cpu_list_text(plan.hot_cpus), pin_cpus.empty() ? "" : " (PIN_CPUS)"),
+      plan.other_cpus.empty()
+          ? std::string("; recorder, metrics and I/O threads anywhere")
+          : core::str_cat("; recorder, metrics and I/O threads on CPU", plan.other_cpus.size() == 1 ? " " : "s ",
+                          cpu_list_text(plan.other_cpus)));
+  return plan;
 }
 
 absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
@@ -507,9 +571,19 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   DMABOT_ASSIGN(idle, cfg.get_choice("IDLE_POLICY", "spin_yield", {"spin", "spin_yield", "sleep"}));
   ec.idle = *core::parse_idle_policy(idle);
   std::string layout;
-  DMABOT_ASSIGN(layout, cfg.get_string("THREAD_LAYOUT", "feed,strategy;risk,router,gateway"));
-  if (auto l = parse_thread_layout(layout); l.ok()) {
+  DMABOT_ASSIGN(layout, cfg.get_string("THREAD_LAYOUT", "auto"));
+  if (layout == "auto") {
+    ThreadPlan plan = auto_thread_plan(core::usable_cpus(), ec.pin_cpus);
+    ec.thread_layout = std::move(plan.layout);
+    ec.pin_cpus = std::move(plan.hot_cpus);
+    ec.other_cpus = std::move(plan.other_cpus);
+    ec.thread_plan = std::move(plan.description);
+  } else if (auto l = parse_thread_layout(layout); l.ok()) {
     ec.thread_layout = *l;
+    ec.thread_plan =
+        core::str_cat("threads: THREAD_LAYOUT=", layout, " (", ec.thread_layout.size(), " hot thread",
+                      ec.thread_layout.size() == 1 ? "" : "s",
+                      "), PIN_CPUS=", ec.pin_cpus.empty() ? std::string("none") : cpu_list_text(ec.pin_cpus));
   } else {
     return cfg.error("THREAD_LAYOUT", std::string(l.status().message()));
   }

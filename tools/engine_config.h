@@ -64,7 +64,9 @@ struct EngineConfig {
   int metrics_port = 9898;  // 0 = ephemeral; -1 = metrics server off
   std::string metrics_bind = "127.0.0.1";
   core::LogLevel log_level = core::LogLevel::kInfo;
-  std::vector<int> pin_cpus;
+  std::vector<int> pin_cpus;    // hot thread i runs on pin_cpus[i % n] (empty: unpinned)
+  std::vector<int> other_cpus;  // the recorder, metrics and I/O threads (empty: anywhere); THREAD_LAYOUT=auto
+  std::string thread_plan;      // "threads: ..." — what the layout and pinning are, for the start line
   core::IdlePolicy idle = core::IdlePolicy::kSpinYield;
   std::vector<std::vector<StageKind>> thread_layout;
   std::size_t ring_capacity = 4096;
@@ -84,6 +86,23 @@ struct EngineConfig {
 };
 
 absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::string_view spec);
+
+// THREAD_LAYOUT=auto for the CPUs this process may use (core::usable_cpus()) and PIN_CPUS (empty:
+// none given). Under 4 usable CPUs every hot stage shares one thread (the cross-thread hop and the
+// scheduler, not the work, set the live latency on a small machine; the rings stay, decoupling the
+// stages and the recorder), pinned to the last usable CPU; from 4 CPUs the two-thread split
+// feed,strategy;risk,router,gateway, pinned to the last two. The other CPUs take the recorder,
+// metrics and I/O threads. PIN_CPUS, when given, replaces the hot threads' CPUs.
+struct ThreadPlan {
+  std::vector<std::vector<StageKind>> layout;
+  std::vector<int> hot_cpus;    // becomes EngineConfig::pin_cpus
+  std::vector<int> other_cpus;  // becomes EngineConfig::other_cpus
+  std::string description;      // the start line ("threads: THREAD_LAYOUT=auto on 2 usable CPUs ...")
+};
+ThreadPlan auto_thread_plan(const std::vector<int>& usable, const std::vector<int>& pin_cpus);
+// "0-3,6" from {0,1,2,3,6}; "feed,strategy;risk,router,gateway" from a layout.
+std::string cpu_list_text(const std::vector<int>& cpus);
+std::string layout_text(const std::vector<std::vector<StageKind>>& layout);
 
 // One row of the key table: every key the engine reads, its built-in default, type/range, meaning
 // and whether its value is a secret. The single source of truth for docs/CONFIG.md, `dmabot config

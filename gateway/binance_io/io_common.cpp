@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <cerrno>
@@ -95,6 +96,16 @@ bool Notifier::wait(std::chrono::nanoseconds timeout) const noexcept {
   if (r <= 0) return false;
   drain();
   return true;
+}
+
+int Backoff::next_ms() noexcept {
+  jitter_ ^= jitter_ << 13;
+  jitter_ ^= jitter_ >> 7;
+  jitter_ ^= jitter_ << 17;
+  const int spread = std::max(1, current_ms_ / 5);
+  const int wait = current_ms_ - spread + static_cast<int>(jitter_ % static_cast<uint64_t>(2 * spread + 1));
+  current_ms_ = std::min(max_ms_, current_ms_ * 2);
+  return std::max(1, wait);
 }
 
 }  // namespace dmabot::binance_io

@@ -1,9 +1,11 @@
 // gateway/binance_io/io_common.h — pieces the Binance I/O clients share: URL parsing, the TLS client
-// context (certificate and host-name verification always on), and Notifier, the eventfd that wakes a
-// thread without a lock or an allocation.
+// context (certificate and host-name verification always on), Notifier, the eventfd that wakes a
+// thread without a lock or an allocation, and Backoff, the reconnect delays.
 //
 // Threads: Notifier::notify from any thread; wait/drain from the thread that owns the waiting side.
-// Allocation: parse_url and make_tls_context allocate (cold, at construction); Notifier never does.
+// Backoff: one thread (the client's I/O thread).
+// Allocation: parse_url and make_tls_context allocate (cold, at construction); Notifier and Backoff
+// never do.
 // Errors: parse_url / make_tls_context return a one-line message ("" on success).
 #pragma once
 
@@ -44,10 +46,37 @@ class Notifier {
   // True if notified (since the last wait/drain) before the timeout.
   bool wait(std::chrono::nanoseconds timeout) const noexcept;
   void drain() const noexcept;
+  // Blocks up to `timeout` until ready() is true (checked first, and after each wake-up); its result.
+  template <class Ready>
+  bool wait_until(Ready ready, std::chrono::nanoseconds timeout) const noexcept {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (ready()) return true;
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::nanoseconds::zero()) return false;
+      (void)wait(left);
+    }
+  }
   [[nodiscard]] int fd() const { return fd_; }
 
  private:
   int fd_ = -1;
+};
+
+// Exponential backoff with ±20% jitter (xorshift), so many clients do not reconnect in step:
+// next_ms() is the wait before the next attempt and doubles the one after (up to max_ms); reset()
+// after a success.
+class Backoff {
+ public:
+  Backoff(int initial_ms, int max_ms) : initial_ms_(initial_ms), max_ms_(max_ms), current_ms_(initial_ms) {}
+  [[nodiscard]] int next_ms() noexcept;
+  void reset() noexcept { current_ms_ = initial_ms_; }
+
+ private:
+  int initial_ms_;
+  int max_ms_;
+  int current_ms_;
+  uint64_t jitter_ = 0x9e3779b97f4a7c15ULL;
 };
 
 }  // namespace dmabot::binance_io

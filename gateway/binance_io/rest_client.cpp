@@ -389,13 +389,7 @@ bool RestClient::can_submit() noexcept { return requests_->can_push(); }
 const RestResponse* RestClient::front() noexcept { return responses_->front(); }
 void RestClient::pop() noexcept { responses_->pop(); }
 bool RestClient::wait_response(std::chrono::nanoseconds timeout) noexcept {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (responses_->front() != nullptr) return true;
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::nanoseconds::zero()) return false;
-    (void)to_gateway_.wait(left);
-  }
+  return to_gateway_.wait_until([this] { return responses_->front() != nullptr; }, timeout);
 }
 
 }  // namespace dmabot::binance_io

@@ -146,6 +146,9 @@ class RestClient {
 
   [[nodiscard]] const Stats& stats() const { return stats_; }
   [[nodiscard]] const Url& url() const { return url_; }
+  // The eventfd that turns readable when a response is queued, for an owner that polls front() from an
+  // event loop instead of wait_response() (ListenKeyStream); it reads the eventfd to clear it.
+  [[nodiscard]] int response_fd() const noexcept { return to_gateway_.fd(); }
 
  private:
   struct Impl;

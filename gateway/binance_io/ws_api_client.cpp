@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "gateway/binance_io/internal/ws_connect.h"
 #include "simdjson.h"
 
 namespace dmabot::binance_io {
@@ -54,18 +55,6 @@ WsResponse& WsResponse::operator=(const WsResponse& o) {
   std::memcpy(frame, o.frame, len);
   return *this;
 }
-WsEvent& WsEvent::operator=(const WsEvent& o) {
-  if (this == &o) return *this;
-  kind = o.kind;
-  subscription_id = o.subscription_id;
-  recv_wall_ns = o.recv_wall_ns;
-  truncated = o.truncated;
-  info = o.info;
-  len = o.len;
-  std::memcpy(json, o.json, len);
-  return *this;
-}
-
 std::string_view WsApiClient::format_id(uint64_t id, char (&buf)[24]) noexcept {
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, id);
   (void)ec;
@@ -75,7 +64,6 @@ std::string_view WsApiClient::format_id(uint64_t id, char (&buf)[24]) noexcept {
 // ---------------------------------------------------------------------------------------------------
 
 struct WsApiClient::Impl {
-  using Ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
   enum class Phase : uint8_t { kDown, kConnecting, kLogon, kSubscribe, kReady };
   struct Pending {
     uint64_t id;
@@ -89,14 +77,7 @@ struct WsApiClient::Impl {
   asio::steady_timer tick{ioc};
   asio::steady_timer reconnect_timer{ioc};
   std::unique_ptr<ssl::context> tls;
-  // One connection's objects. Handlers hold the shared_ptr, so a connection replaced while its
-  // aborted operations are still queued stays alive until they have run.
-  struct Session {
-    Session(asio::io_context& ioc, ssl::context& tls) : ws(ioc, tls) {}
-    Ws ws;
-    beast::flat_buffer in;
-    std::string out;  // the frame being written
-  };
+  using Session = internal::WsConn;
   std::shared_ptr<Session> sess;
   uint64_t gen = 0;  // bumps per connection: handlers of an old one are ignored
   Phase phase = Phase::kDown;
@@ -104,20 +85,18 @@ struct WsApiClient::Impl {
   std::deque<std::string> internal;  // session set-up frames, ahead of gateway requests
   std::vector<Pending> pending;
   simdjson::dom::parser parser;
-  int backoff_ms = 0;
-  uint64_t jitter = 0x9e3779b97f4a7c15ULL;
+  Backoff backoff{c.opt_.backoff_initial_ms, c.opt_.backoff_max_ms};
   uint64_t internal_seq = 0;
   std::string awaiting;  // the id of the set-up request in flight
   int64_t user_sub_id = -1;
   std::unique_ptr<WsResponse> resp = std::make_unique<WsResponse>();
-  std::unique_ptr<WsEvent> ev = std::make_unique<WsEvent>();
+  EventWriter events{*c.events_, c.stats_.events, c.stats_.events_dropped};
   std::thread thread;
 
   explicit Impl(WsApiClient& client) : c(client) {}
 
   void start() {
     wake.assign(::dup(c.to_io_.fd()));
-    backoff_ms = c.opt_.backoff_initial_ms;
     arm_wake();
     arm_tick();
     connect();
@@ -149,6 +128,7 @@ struct WsApiClient::Impl {
     tick.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       expire();
+      if (events.owes_notice() && events.flush(phase == Phase::kReady)) c.to_gateway_.notify();
       arm_tick();
     });
   }
@@ -189,20 +169,7 @@ struct WsApiClient::Impl {
   }
 
   void push_event(WsEvent::Kind kind, int64_t sub_id, std::string_view json, std::string_view info) {
-    WsEvent& e = *ev;
-    e.kind = kind;
-    e.subscription_id = sub_id;
-    e.recv_wall_ns = core::wall_clock_ns();
-    e.truncated = json.size() > WsEvent::kMaxEvent;
-    e.len = static_cast<uint32_t>(std::min(json.size(), WsEvent::kMaxEvent));
-    std::copy_n(json.begin(), e.len, e.json);
-    e.info.len = 0;
-    (void)e.info.assign(info.substr(0, 200));
-    if (c.events_->try_push(e)) {
-      if (kind == WsEvent::Kind::kEvent) c.stats_.events.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      c.stats_.events_dropped.fetch_add(1, std::memory_order_relaxed);
-    }
+    (void)events.push(kind, sub_id, json, info, phase == Phase::kReady);
     c.to_gateway_.notify();
   }
 
@@ -237,42 +204,13 @@ struct WsApiClient::Impl {
     writing = false;
     internal.clear();
     sess = std::make_shared<Session>(ioc, *tls);
-    std::shared_ptr<Session> s = sess;
-    set_sni(sess->ws.next_layer().native_handle(), c.url_.host);
-    beast::get_lowest_layer(sess->ws).expires_after(std::chrono::milliseconds(c.opt_.connect_timeout_ms));
-    resolver.async_resolve(c.url_.host, std::to_string(c.url_.port),
-                           [this, g, s](const beast::error_code& ec, tcp::resolver::results_type results) {
-                             if (g != gen) return;
-                             if (ec) return drop("resolve: " + ec.message());
-                             beast::get_lowest_layer(s->ws).async_connect(
-                                 results, [this, g, s](const beast::error_code& ec2, const tcp::endpoint&) {
-                                   if (g != gen) return;
-                                   if (ec2) return drop("connect: " + ec2.message());
-                                   s->ws.next_layer().async_handshake(
-                                       ssl::stream_base::client, [this, g, s](const beast::error_code& ec3) {
-                                         if (g != gen) return;
-                                         if (ec3) return drop("TLS handshake: " + ec3.message());
-                                         ws_handshake(g);
-                                       });
-                                 });
-                           });
-  }
-
-  void ws_handshake(uint64_t g) {
-    beast::get_lowest_layer(sess->ws).expires_never();
-    websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::client);
-    t.handshake_timeout = std::chrono::milliseconds(c.opt_.connect_timeout_ms);
-    sess->ws.set_option(t);
-    sess->ws.read_message_max(4 * 1024 * 1024);
-    std::string host = c.url_.host.find(':') != std::string::npos ? "[" + c.url_.host + "]" : c.url_.host;
-    host += ":" + std::to_string(c.url_.port);
-    const std::string path = c.url_.path.empty() ? "/" : c.url_.path;
-    sess->ws.async_handshake(host, path, [this, g, s = sess](const beast::error_code& ec) {
-      if (g != gen) return;
-      if (ec) return drop("WebSocket handshake: " + ec.message());
-      read(g);
-      start_session();
-    });
+    internal::async_open_ws(sess, resolver, c.url_, c.url_.path, c.opt_.connect_timeout_ms,
+                            [this, g](const std::string& err) {
+                              if (g != gen) return;
+                              if (!err.empty()) return drop(err);
+                              read(g);
+                              start_session();
+                            });
   }
 
   void start_session() {
@@ -296,7 +234,7 @@ struct WsApiClient::Impl {
   }
   void become_ready() {
     phase = Phase::kReady;
-    backoff_ms = c.opt_.backoff_initial_ms;
+    backoff.reset();
     c.ready_.store(true, std::memory_order_release);
     c.stats_.connects.fetch_add(1, std::memory_order_relaxed);
     push_event(WsEvent::Kind::kSessionReady, user_sub_id, "", "ready");
@@ -342,22 +280,12 @@ struct WsApiClient::Impl {
     phase = Phase::kDown;
     writing = false;
     c.ready_.store(false, std::memory_order_release);
-    if (sess) {
-      beast::error_code ec;
-      beast::get_lowest_layer(sess->ws).socket().close(ec);
-    }
+    if (sess) internal::close_socket(*sess);
     for (const Pending& p : pending) push_response(p.id, Outcome::kUnknownOutcome, 0, "", "connection dropped: " + why);
     pending.clear();
     if (was_ready) c.stats_.disconnects.fetch_add(1, std::memory_order_relaxed);
     push_event(WsEvent::Kind::kDisconnected, -1, "", why);
-    // Exponential backoff with ±20% jitter (xorshift), so many clients do not reconnect in step.
-    jitter ^= jitter << 13;
-    jitter ^= jitter >> 7;
-    jitter ^= jitter << 17;
-    const int spread = std::max(1, backoff_ms / 5);
-    const int wait = backoff_ms - spread + static_cast<int>(jitter % static_cast<uint64_t>(2 * spread + 1));
-    backoff_ms = std::min(c.opt_.backoff_max_ms, backoff_ms * 2);
-    reconnect_timer.expires_after(std::chrono::milliseconds(std::max(1, wait)));
+    reconnect_timer.expires_after(std::chrono::milliseconds(backoff.next_ms()));
     reconnect_timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) connect();
     });
@@ -490,7 +418,7 @@ absl::StatusOr<std::unique_ptr<WsApiClient>> WsApiClient::create(Options options
   c->opt_ = std::move(options);
   c->requests_ = std::make_unique<core::SpscRing<WsRequest>>(c->opt_.ring_capacity);
   c->responses_ = std::make_unique<core::SpscRing<WsResponse>>(c->opt_.ring_capacity);
-  c->events_ = std::make_unique<core::SpscRing<WsEvent>>(c->opt_.ring_capacity * 4);
+  c->events_ = std::make_unique<core::SpscRing<WsEvent>>(std::max<std::size_t>(8, c->opt_.ring_capacity * 4));
   if (c->to_io_.fd() < 0 || c->to_gateway_.fd() < 0) return absl::InternalError("ws api client: eventfd failed");
   c->impl_ = std::make_unique<Impl>(*c);
   if (std::string err = make_tls_context(c->opt_.ca_file, c->url_.host, c->impl_->tls); !err.empty())
@@ -514,13 +442,8 @@ void WsApiClient::pop() noexcept { responses_->pop(); }
 const WsEvent* WsApiClient::event_front() noexcept { return events_->front(); }
 void WsApiClient::event_pop() noexcept { events_->pop(); }
 bool WsApiClient::wait(std::chrono::nanoseconds timeout) noexcept {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (responses_->front() != nullptr || events_->front() != nullptr) return true;
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::nanoseconds::zero()) return false;
-    (void)to_gateway_.wait(left);
-  }
+  return to_gateway_.wait_until([this] { return responses_->front() != nullptr || events_->front() != nullptr; },
+                                timeout);
 }
 
 }  // namespace dmabot::binance_io

@@ -7,7 +7,8 @@
 // the whole frame, for binance::ResponseDecoder::decode_ws_envelope. Frames carrying
 // `{"subscriptionId":N,"event":{...}}` (user data, serverShutdown) go to a second ring (event_front/
 // event_pop) as the event object alone; the same ring carries the session notices kSessionReady and
-// kDisconnected, so the gateway knows when to resynchronise (open orders, balances) after a drop.
+// kDisconnected, so the gateway knows when to resynchronise (open orders, balances) after a drop (the
+// WsEvent rules, ws_event.h: a full event ring ends in a kDisconnected "events dropped" notice too).
 //
 // Session: after each (re)connect the client itself signs in before any gateway request goes out:
 //   Auth::kEd25519Logon  session.logon signed with the Ed25519 key (then requests need no signature);
@@ -47,6 +48,7 @@
 #include "gateway/binance_io/clock_offset.h"
 #include "gateway/binance_io/io_common.h"
 #include "gateway/binance_io/rest_client.h"
+#include "gateway/binance_io/ws_event.h"
 
 namespace dmabot::binance_io {
 
@@ -82,27 +84,6 @@ struct WsResponse {
   [[nodiscard]] std::string_view view() const { return {frame, len}; }
 };
 
-struct WsEvent {
-  static constexpr std::size_t kMaxEvent = 16 * 1024;
-  enum class Kind : uint8_t {
-    kEvent,         // `event` of a {"subscriptionId":N,"event":{...}} frame (or one without subscriptionId)
-    kSessionReady,  // connected, logged on and subscribed: gateway requests flow from now on
-    kDisconnected,  // the connection dropped or the session set-up failed (info says why)
-  };
-  Kind kind = Kind::kEvent;
-  int64_t subscription_id = -1;  // kEvent from a subscription; kSessionReady: the user-data one (-1: none)
-  int64_t recv_wall_ns = 0;
-  bool truncated = false;
-  binance::InlineString<200> info;
-  uint32_t len = 0;
-  char json[kMaxEvent];
-
-  WsEvent() = default;
-  WsEvent(const WsEvent& o) { *this = o; }
-  WsEvent& operator=(const WsEvent& o);
-  [[nodiscard]] std::string_view view() const { return {json, len}; }
-};
-
 class WsApiClient {
  public:
   enum class Auth : uint8_t { kNone, kEd25519Logon, kHmac };
@@ -131,7 +112,7 @@ class WsApiClient {
     std::atomic<uint64_t> unknown_outcomes{0};
     std::atomic<uint64_t> not_sent{0};
     std::atomic<uint64_t> events{0};
-    std::atomic<uint64_t> events_dropped{0};  // the event ring was full (the gateway must drain it)
+    std::atomic<uint64_t> events_dropped{0};  // the event ring was full (then a resync notice follows)
     std::atomic<uint64_t> late_answers{0};    // answers to no pending id (after a timeout)
   };
 

@@ -174,6 +174,38 @@ TEST(RunnerParse, CpuList) {
   for (const char* bad : {"a", "0,", ",0", "0,,1", "-1", " 0", "0 ", "1.5", "+1", "99999999999999999999", "None"}) {
     EXPECT_FALSE(parse_cpu_list(bad).ok()) << "'" << bad << "'";
   }
+  // Ranges (the key table documents "0-3").
+  EXPECT_EQ(*parse_cpu_list("0-0"), std::vector<int>{0});
+  std::vector<int> all;
+  for (int c = 0; c < ncpu; ++c) all.push_back(c);
+  EXPECT_EQ(*parse_cpu_list(str_cat("0-", last)), all);
+  EXPECT_EQ(*parse_cpu_list(str_cat(last, ",0-0")), (std::vector<int>{last, 0}));
+  for (const char* bad : {"0-", "-", "0-a", "0--1", "0-1-2"}) {
+    EXPECT_FALSE(parse_cpu_list(bad).ok()) << "'" << bad << "'";
+  }
+  if (ncpu >= 2) {
+    auto backwards = parse_cpu_list("1-0");
+    ASSERT_FALSE(backwards.ok());
+    EXPECT_EQ(std::string(backwards.status().message()), "'1-0' is an empty CPU range");
+  }
+  EXPECT_FALSE(parse_cpu_list(str_cat("0-", ncpu)).ok());
+}
+
+TEST(RunnerAffinity, UsableCpusRoundTripThroughSetCurrentThreadCpus) {
+  const std::vector<int> before = usable_cpus();
+  ASSERT_FALSE(before.empty());
+  EXPECT_TRUE(std::is_sorted(before.begin(), before.end()));
+  std::thread t([&] {
+    // A thread of its own, so the test's main thread keeps its mask whatever happens here.
+    ASSERT_TRUE(set_current_thread_cpus({before.back()}));
+    EXPECT_EQ(usable_cpus(), std::vector<int>{before.back()});
+    ASSERT_TRUE(set_current_thread_cpus(before));
+    EXPECT_EQ(usable_cpus(), before);
+    EXPECT_FALSE(set_current_thread_cpus({}));
+    EXPECT_FALSE(set_current_thread_cpus({-1}));
+  });
+  t.join();
+  EXPECT_EQ(usable_cpus(), before);
 }
 
 // ---- fused ----------------------------------------------------------------------------------

@@ -43,31 +43,8 @@ std::unique_ptr<RestClient> make_rest(const SimHarness& sim, std::string api_key
   return c.ok() ? std::move(*c) : nullptr;
 }
 
-// One round trip: submit, wait for the answer, copy it out.
-std::unique_ptr<RestResponse> call(RestClient& c, const RestRequest& req) {
-  EXPECT_TRUE(c.submit(req));
-  if (!c.wait_response(kWait)) {
-    ADD_FAILURE() << "no answer";
-    return nullptr;
-  }
-  auto r = std::make_unique<RestResponse>(*c.front());
-  c.pop();
-  EXPECT_EQ(r->tag, req.tag);
-  return r;
-}
-
-// A REST SIGNED request: params encoded, HMAC over the query, signature appended.
-RestRequest signed_rest(uint64_t tag, const binance::RestTarget& t, const binance::ParamList& params,
-                        const binance::HmacSha256Signer& signer) {
-  binance::FixedBuffer<4096> q;
-  EXPECT_TRUE(binance::encode_query(params, q));
-  char sig[binance::kHmacSha256HexSize];
-  signer.sign(q.view(), "", sig);
-  EXPECT_TRUE(binance::append_signature(q, std::string_view(sig, sizeof sig)));
-  RestRequest r;
-  EXPECT_TRUE(r.set(tag, t, q.view()));
-  return r;
-}
+using testing::call;
+using testing::signed_rest;
 
 binance::NewOrder resting_buy(std::string_view client_id, int64_t ts_ms) {
   binance::NewOrder o;

@@ -1,7 +1,7 @@
 // binance-sim in process for the binance_io tests: the same pieces binance_sim_cli.cpp wires (Exchange,
 // keys, market, SimVenue, Server, WsVenue and the 20 ms market timer) on an io thread of their own,
 // started with `dmabot binance-sim` flags (faults included). start() returns once both listeners are
-// up; the destructor stops the server and joins.
+// up; the destructor stops the server and joins. Also the REST round trip and HMAC signing the tests share.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "gateway/binance/order_messages.h"
 #include "gateway/binance/signer.h"
+#include "gateway/binance_io/rest_client.h"
 #include "tools/binance_sim/exchange.h"
 #include "tools/binance_sim/market_driver.h"
 #include "tools/binance_sim/server.h"
@@ -43,6 +45,32 @@ inline binance::Ed25519Signer test_ed25519() {
                                         0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
   auto s = binance::Ed25519Signer::from_raw(std::span<const uint8_t, 32>(kSeed, 32));
   return std::move(*s);
+}
+
+// One round trip: submit, wait for the answer, copy it out.
+inline std::unique_ptr<RestResponse> call(RestClient& c, const RestRequest& req) {
+  EXPECT_TRUE(c.submit(req));
+  if (!c.wait_response(std::chrono::seconds(10))) {
+    ADD_FAILURE() << "no answer";
+    return nullptr;
+  }
+  auto r = std::make_unique<RestResponse>(*c.front());
+  c.pop();
+  EXPECT_EQ(r->tag, req.tag);
+  return r;
+}
+
+// A REST SIGNED request: params encoded, HMAC over the query, signature appended.
+inline RestRequest signed_rest(uint64_t tag, const binance::RestTarget& t, const binance::ParamList& params,
+                               const binance::HmacSha256Signer& signer) {
+  binance::FixedBuffer<4096> q;
+  EXPECT_TRUE(binance::encode_query(params, q));
+  char sig[binance::kHmacSha256HexSize];
+  signer.sign(q.view(), "", sig);
+  EXPECT_TRUE(binance::append_signature(q, std::string_view(sig, sizeof sig)));
+  RestRequest r;
+  EXPECT_TRUE(r.set(tag, t, q.view()));
+  return r;
 }
 
 class SimHarness {
@@ -80,7 +108,11 @@ class SimHarness {
     vo.faults.seed = opt_.exchange.seed;
     venue_ = std::make_unique<bs::SimVenue>(*exchange_, keys_, vo);
     server_ = std::make_unique<bs::Server>(ioc_, opt_.server, *venue_);
-    ws_ = std::make_unique<bs::WsVenue>(*venue_, *server_);
+    // As the CLI: the listenkey-expire-s fault sets the validity of the store that publishes
+    // listenKeyExpired.
+    const double lk_s = f.listenkey_expire_s;
+    ws_ = std::make_unique<bs::WsVenue>(
+        *venue_, *server_, lk_s > 0 ? static_cast<bs::UnixNanos>(lk_s * 1e9) : bs::ListenKeyStore::kDefaultValidity);
     if (std::string err = server_->start(); !err.empty()) return err;
     tick();
     stopped_ = ran_.get_future();
@@ -111,6 +143,8 @@ class SimHarness {
   std::string spot_ws_api_url() const {
     return "wss://127.0.0.1:" + std::to_string(server_->spot_port()) + "/ws-api/v3";
   }
+  // The futures stream base (the routes /public, /market, /private hang off it).
+  std::string futures_stream_url() const { return "wss://127.0.0.1:" + std::to_string(server_->futures_port()); }
   const std::string& ca_file() const { return server_->ca_file(); }
   const bs::Server::Stats& server_stats() const { return server_->stats(); }
 

@@ -4,7 +4,7 @@
 # (spot_ws_api), market streams (spot_streams, futures_streams) and user data (spot_user_data over the
 # WebSocket API, futures_user_data on /private), with both key types where keys are used.
 #
-# Needs node and `npm ci` in tests/binance_clients (.ci/run does it). Without them the tests fail
+# Needs node and `npm ci` in tests/binance_clients (`make test` and .ci/run do it). Without them the tests fail
 # with that instruction rather than skip: a green run must mean the connectors were really used.
 set(kBinanceClientScenarios
     spot_rest:hmac spot_rest:ed25519
