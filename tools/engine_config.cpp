@@ -45,13 +45,39 @@ constexpr ConfigKey kConfigKeys[] = {
      "Binance market the mock venues and the simulated exchange imitate; picks their default fees (Binance base tier: "
      "spot maker 0.1% / taker 0.1%, USD-M maker 0.02% / taker 0.05%).",
      "what runs"},
-    {"SYMBOLS", "BTCUSDT", "list of symbols", "Symbols to trade, exchange spelling (letters and digits).", "what runs"},
-    {"TICK_SIZE", "0.01", "decimal > 0, one or one per symbol", "Price tick of each symbol (SYMBOLS order).",
+    {"SYMBOLS", "BTCUSDT", "list of symbols, or auto",
+     "Symbols to trade, exchange spelling (letters and digits). With Binance each must be listed and TRADING; auto "
+     "= picked from exchangeInfo (QUOTE_ASSETS, MAX_SYMBOLS; Binance modes only).",
+     "what runs"},
+    {"TICK_SIZE", "0.01", "decimal > 0, one or one per symbol",
+     "Price tick of each symbol (SYMBOLS order). With Binance: unset = the exchange's; set = an override, refused "
+     "when finer than the exchange's (a coarser multiple is allowed).",
      "what runs"},
     {"STEP_SIZE", "0.00001", "decimal > 0, one or one per symbol",
-     "Quantity step (lot size) of each symbol; also the minimum quantity.", "what runs"},
-    {"MIN_NOTIONAL", "5", "decimal >= 0, one or one per symbol", "Minimum price * quantity of an order, quote units.",
+     "Quantity step (lot size) of each symbol; also the minimum quantity. With Binance: unset = the exchange's step "
+     "and minQty; set = an override, refused when finer than the exchange's.",
      "what runs"},
+    {"MIN_NOTIONAL", "5", "decimal >= 0, one or one per symbol",
+     "Minimum price * quantity of an order, quote units. With Binance: unset = the exchange's; set = an override, "
+     "refused when below the exchange's.",
+     "what runs"},
+    {"QUOTE_ASSETS", "USDT", "list of assets",
+     "SYMBOLS=auto: quote assets whose symbols are picked, in this order (e.g. USDT,USDC,FDUSD).", "what runs"},
+    {"MAX_SYMBOLS", "10", "integer 1..1024",
+     "SYMBOLS=auto: at most this many symbols (QUOTE_ASSETS order, then exchangeInfo's listing order).", "what runs"},
+    {"ORDER_SIZE_USD", "auto", "auto or decimal > 0",
+     "Order size in quote units that a Binance symbol's minimum notional must not exceed (SYMBOLS=auto skips such a "
+     "symbol, an explicit one is an error); auto = the smallest of the running strategies' DYNMM_BASE_SIZE_USD, "
+     "MR_ORDER_USD, MAC_ORDER_USD, VB_ORDER_USD (as alone: no check).",
+     "what runs"},
+    {"FUTURES_CONTRACT_TYPES", "PERPETUAL", "list of PERPETUAL, CURRENT_QUARTER, NEXT_QUARTER, ...",
+     "USD-M contract types accepted (explicit SYMBOLS and auto).", "what runs"},
+    {"SYMBOLS_NOT_TRADING", "error", "error | skip",
+     "An explicit Binance symbol that is not TRADING at start (CANCEL_ONLY, HALT, ...): stop with an error, or start "
+     "without it.",
+     "what runs"},
+    {"INSTRUMENTS_REFRESH_S", "300", "integer 0..86400",
+     "How often exchangeInfo is fetched again to see status and filter changes, seconds (0 = never).", "what runs"},
     {"STRATEGIES", "dynmm", "list of dynmm, as, mean_reversion, ma_cross, vol_breakout",
      "Strategies to run, each on its own worker(s).", "what runs"},
     {"STRATEGY_WORKERS", "1", "integer 1..64, one or one per strategy",
@@ -444,6 +470,17 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   std::vector<std::string> symbols;
   DMABOT_ASSIGN(symbols, cfg.get_list("SYMBOLS", "BTCUSDT"));
   if (symbols.empty()) return cfg.error("SYMBOLS", "needs at least one symbol");
+  // SYMBOLS=auto: the symbols come from exchangeInfo at start (tools/binance_instruments.h).
+  const bool auto_symbols = symbols.size() == 1 && symbols[0] == "auto";
+  if (auto_symbols && ec.feed_mode != "binance" && !ec.venue_mode.starts_with("binance_")) {
+    return cfg.error("SYMBOLS",
+                     "auto picks symbols from Binance's exchangeInfo: it needs FEED_MODE=binance or "
+                     "VENUE_MODE=binance_spot|binance_futures");
+  }
+  if (auto_symbols) {
+    if (auto st = refuse_overrides_with_auto(cfg); !st.ok()) return st;
+    symbols.clear();
+  }
   for (const std::string& s : symbols) {
     for (char c : s) {
       if (!std::isalnum(static_cast<unsigned char>(c))) {
@@ -514,6 +551,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   if (total_workers > 254) return cfg.error("STRATEGY_WORKERS", "more than 254 strategy workers in total");
   if (total_workers + 1 > 63) return cfg.error("STRATEGY_WORKERS", "the feed fans out to at most 62 workers");
   if (auto st = strategy::read_all_strategy_params(cfg); !st.ok()) return st;
+  DMABOT_ASSIGN(ec.instrument_rules, InstrumentRules::from_config(cfg, auto_symbols, ec.instruments, strategies));
 
   DMABOT_ASSIGN(ec.record_file, cfg.get_string("RECORD_FILE", ""));
   int64_t port = 0;

@@ -28,6 +28,7 @@
 #include "gateway/sim_exchange.h"
 #include "risk/risk_limits.h"
 #include "tools/backtest_report.h"
+#include "tools/binance_instruments.h"
 #include "tools/binance_settings.h"
 
 namespace dmabot::tools {
@@ -54,7 +55,10 @@ struct EngineConfig {
   int64_t replay_from_ns = 0;
   int64_t replay_until_ns = 0;
   int64_t replay_max_line_bytes = int64_t{64} << 20;  // REPLAY_MAX_LINE_BYTES, kMin/kMaxReplayLineBytes
+  // Empty with SYMBOLS=auto (the engine fills it from exchangeInfo).
   std::vector<core::InstrumentInfo> instruments;
+  // Binance modes: how the instruments are resolved against exchangeInfo (tools/binance_instruments.h).
+  InstrumentRules instrument_rules;
   std::vector<StrategySpec> strategies;
   std::string record_file;  // empty = recorder off
   int metrics_port = 9898;  // 0 = ephemeral; -1 = metrics server off
