@@ -64,6 +64,8 @@ std::string_view to_string(RejectReason r) {
     case RejectReason::kUnknownOrder: return "unknown_order";
     case RejectReason::kDailyLoss:
       return "daily_loss";
+    case RejectReason::kStaleBook:
+      return "stale_book";
     case RejectReason::kCount: break;
   }
   return "?";

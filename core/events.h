@@ -134,6 +134,7 @@ enum class RejectReason : uint8_t {
   kVenueReject,   // venue refused (filters, post-only would cross, ...)
   kUnknownOrder,  // cancel of an unknown order
   kDailyLoss,     // kill switch engaged by MAX_DAILY_LOSS (kDrawdown: by MAX_DRAWDOWN)
+  kStaleBook,     // the symbol's book is stale (live feed down or silent: BookStatus); cancels pass
   kCount
 };
 std::string_view to_string(RejectReason r);
@@ -189,7 +190,8 @@ struct Control {
 
 // Book freshness (feed -> strategy workers, risk): a live feed marks a symbol's book stale while its
 // stream is down or silent (stale = true) and says so again when the first fresh update arrives
-// (stale = false). Strategies should not quote and risk should block new orders on a stale book.
+// (stale = false). Strategies should not quote and risk should block new orders on a stale book
+// (kStaleBook). The engine fans every status out to risk and to each strategy worker.
 enum class StaleReason : uint8_t { kNone, kDisconnected, kSilent };
 std::string_view to_string(StaleReason r);  // "none", "disconnected", "silent"
 struct BookStatus {

@@ -232,6 +232,8 @@ bool BinanceStreamStage::flush() noexcept {
     if (ok) pending_mask_ &= ~(uint64_t{1} << i);
   }
   if (pending_mask_ != 0) return false;
+  if (pending_ == Pending::kTick && tick_.symbol < ticks_by_symbol_.size() && ticks_by_symbol_[tick_.symbol] != nullptr)
+    ticks_by_symbol_[tick_.symbol]->inc();
   pending_ = Pending::kNone;
   return true;
 }

@@ -160,6 +160,9 @@ class BinanceStreamStage final : public core::Stage {
 
   int poll() override;
   std::string_view name() const override { return "binance_stream"; }
+  // Optional, before the stage runs: one counter per SymbolId (may hold nullptr), incremented per
+  // tick delivered (the engine's ticks_total{symbol}).
+  void count_ticks(std::vector<core::Counter*> by_symbol) { ticks_by_symbol_ = std::move(by_symbol); }
 
   struct Stats {
     uint64_t ticks = 0, marks = 0, stale = 0, unknown = 0, errors = 0, stale_events = 0, recovered_events = 0;
@@ -195,6 +198,7 @@ class BinanceStreamStage final : public core::Stage {
   std::array<std::vector<core::SymbolId>, kStreamKinds> stream_symbols_;  // what each stream carries
   std::array<std::vector<PerSymbol>, kStreamKinds> state_;                // indexed by SymbolId
   std::vector<uint64_t> md_masks_;                                        // symbol -> md outputs
+  std::vector<core::Counter*> ticks_by_symbol_;                           // count_ticks()
 
   Pending pending_ = Pending::kNone;
   uint64_t pending_mask_ = 0;

@@ -26,6 +26,7 @@ RiskChecker::RiskChecker(const RiskLimits& limits, std::size_t n_symbols, std::s
       orders_(limits.max_working_orders),
       working_qty_(2 * n_symbols, 0),
       working_notional_(n_symbols, 0),
+      stale_(n_symbols, 0),
       per_second_(limits.max_qps, kSecond),
       per_minute_(limits.max_qpm, 60 * kSecond) {
   cancel_queue_.reserve(orders_.capacity());
@@ -54,6 +55,7 @@ RejectReason RiskChecker::evaluate(const core::Signal& s, core::UnixNanos now) c
     case KillCause::kDailyLoss:
       return RejectReason::kDailyLoss;
   }
+  if (stale_[s.symbol] != 0) return RejectReason::kStaleBook;
 
   if (s.price < limits_.px_min || s.price > limits_.px_max) return RejectReason::kPriceBand;
   const bool has_mid = positions_.has_mid(s.symbol);

@@ -102,6 +102,13 @@ class RiskChecker {
   // A new mid for a symbol (bands, marks). Returns true when it tripped the kill switch.
   bool on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos now);
 
+  // Book freshness from the feed (core::BookStatus): while stale, new and replace orders on the
+  // symbol get kStaleBook; cancels pass. Unknown symbols are ignored.
+  void set_book_stale(core::SymbolId symbol, bool stale) {
+    if (symbol < stale_.size()) stale_[symbol] = stale ? 1 : 0;
+  }
+  [[nodiscard]] bool book_stale(core::SymbolId symbol) const { return symbol < stale_.size() && stale_[symbol] != 0; }
+
   // Manual kill switch. On also requests cancel-all; off re-bases the drawdown peak and the day
   // start to the current equity. Returns true when the switch changed state (on while already on
   // keeps the first cause, and still requests cancel-all).
@@ -150,6 +157,7 @@ class RiskChecker {
   OrderTable orders_;
   std::vector<int64_t> working_qty_;    // [2 * symbol + side], raw qty
   std::vector<Wide> working_notional_;  // [symbol], 1e-16 quote
+  std::vector<uint8_t> stale_;          // [symbol], 1 while the book is stale
   SlidingWindow per_second_;
   SlidingWindow per_minute_;
   KillCause kill_ = KillCause::kNone;

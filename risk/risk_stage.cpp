@@ -17,6 +17,7 @@ using core::RejectReason;
 constexpr int kMaxControls = 8;
 constexpr int kMdShare = 16;
 constexpr int kExecShare = 16;
+constexpr int kStatusShare = 16;
 
 // Quote amounts in a sentence: 2 decimals, truncated toward zero.
 std::string money(int64_t raw) {
@@ -124,6 +125,10 @@ RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::s
                                               {{{"symbol", sym}}}));
     fees_.push_back(
         &metrics->add_gauge("fees_paid", "Fees paid in quote units (negative = rebates).", {{{"symbol", sym}}}));
+    stale_gauges_.push_back(&metrics->add_gauge(
+        "book_stale", "1 while the symbol's book is stale (risk blocks new orders on it).", {{{"symbol", sym}}}));
+    stale_counters_.push_back(&metrics->add_counter(
+        "book_stale_events_total", "Times the live feed reported the symbol's book stale.", {{{"symbol", sym}}}));
   }
   equity_ = &metrics->add_gauge("equity", "Total realized + unrealized PnL - fees, quote units.");
   kill_gauge_ = &metrics->add_gauge("kill_switch", "1 while the kill switch blocks new orders.");
@@ -280,6 +285,24 @@ int RiskStage::emit_engine_cancels(int budget) {
   return n;
 }
 
+int RiskStage::poll_status(int budget) {
+  if (rings_.status_in == nullptr) return 0;
+  int n = 0;
+  while (n < budget) {
+    const core::BookStatus* st = rings_.status_in->front();
+    if (st == nullptr) break;
+    const core::SymbolId s = st->symbol;
+    checker_.set_book_stale(s, st->stale);
+    if (s < stale_gauges_.size()) {
+      stale_gauges_[s]->set(st->stale ? 1.0 : 0.0);
+      if (st->stale) stale_counters_[s]->inc();
+    }
+    rings_.status_in->pop();
+    ++n;
+  }
+  return n;
+}
+
 int RiskStage::poll_md(int budget) {
   if (rings_.md_in == nullptr) return 0;
   int n = 0;
@@ -343,7 +366,9 @@ int RiskStage::poll_signals(int budget) {
       const core::Signal* sp = in->front();
       if (sp == nullptr) break;
       const core::UnixNanos now = clock_.now();
-      const RejectReason r = checker_.evaluate(*sp, now);
+      RejectReason r = checker_.evaluate(*sp, now);
+      // A recovery pushed before the tick behind this signal may have arrived since poll_status.
+      if (r == RejectReason::kStaleBook && poll_status(kStatusShare) != 0) r = checker_.evaluate(*sp, now);
       if (r == RejectReason::kNone) {
         if (!rings_.order_out->can_push()) {
           out_full = true;  // every worker needs order_out: stop this poll
@@ -447,6 +472,7 @@ int RiskStage::poll() {
   n += flush_backlogs();  // bounded by kWorkerBacklog per worker
   n += flush_state_reports();
   auto left = [&n] { return n < kBatch ? kBatch - n : 0; };
+  n += poll_status(std::min(kStatusShare, left()));
   n += poll_md(std::min(kMdShare, left()));
   n += poll_exec(std::min(kExecShare, left()));
   n += emit_engine_cancels(left());  // before new signals: getting out comes first

@@ -6,6 +6,8 @@
 //                                  ├──────────▶ exec_to_worker[slot - 1]   (+ tap to record_exec)
 //   exec_in (router) ──ExecReport──┴─ positions, working orders ─▶ exec_to_worker[owner slot - 1]
 //   md_in ──MdTick──▶ mids (price bands, unrealized PnL, drawdown)
+//   status_in ──BookStatus──▶ stale books: new/replace orders on a stale symbol get kStaleBook
+//                             (cancels pass) until the feed reports the book recovered
 //   control (ops / shutdown) ──▶ kCancelAll, kKillSwitchOn (also cancels all), kKillSwitchOff
 //
 // Kill switch: every change of state — engaged by the operator or by MAX_DRAWDOWN / MAX_DAILY_LOSS,
@@ -33,8 +35,11 @@
 // go to the target's owner. Reports for slot 0 or an unknown slot are not forwarded
 // (unrouted_reports()).
 //
-// One poll handles at most kBatch (64) events — controls, md (<= 16), venue reports (<= 16), engine
-// cancels, then signals round-robin over the workers — plus whatever backlog it can flush.
+// One poll handles at most kBatch (64) events — controls, book statuses (<= 16), md (<= 16), venue
+// reports (<= 16), engine cancels, then signals round-robin over the workers — plus whatever backlog
+// it can flush. A signal about to be rejected as kStaleBook first drains status_in again: the feed
+// pushes "recovered" before the fresh tick a signal may come from, so a signal visible here is never
+// judged on an older status than the one its tick followed.
 //
 // Time: clock.now() stamps orders (Order::ts_local) and drives the rate windows and the UTC-day
 // rollover, so a simulated clock reproduces decisions exactly.
@@ -48,6 +53,7 @@
 //   kill_switch (0/1), working_orders
 //   kill_switch_trips_total{reason}       manual, drawdown, daily_loss
 //   kill_switch_resets_total
+//   book_stale{symbol} (0/1), book_stale_events_total{symbol}   from status_in
 // venue label: venue_names[i] when given, else the venue index.
 //
 // Threads: poll() on the risk thread only. The accessors after that thread stopped (shutdown
@@ -83,6 +89,7 @@ namespace dmabot::risk {
 struct RiskRings {
   std::vector<core::SpscRing<core::Signal>*> signals_in;          // one per strategy worker
   core::SpscRing<core::MdTick>* md_in = nullptr;                  // mids for bands + unrealized PnL (nullable)
+  core::SpscRing<core::BookStatus>* status_in = nullptr;          // stale/recovered books (nullable)
   core::SpscRing<core::ExecReport>* exec_in = nullptr;            // from the router (venue reports)
   core::SpscRing<core::Order>* order_out = nullptr;               // to the router
   std::vector<core::SpscRing<core::ExecReport>*> exec_to_worker;  // index = strategy slot - 1
@@ -157,6 +164,7 @@ class RiskStage final : public core::Stage {
   // After the kill switch changed state: record, log, count, tell the workers.
   void on_kill_change(core::UnixNanos now);
   int emit_engine_cancels(int budget);
+  int poll_status(int budget);
   int poll_md(int budget);
   int poll_exec(int budget);
   int poll_signals(int budget);
@@ -195,6 +203,8 @@ class RiskStage final : public core::Stage {
   core::Gauge* working_gauge_ = nullptr;
   std::array<core::Counter*, 4> trips_by_cause_{};  // index = KillCause
   core::Counter* resets_ = nullptr;
+  std::vector<core::Gauge*> stale_gauges_;      // [symbol]
+  std::vector<core::Counter*> stale_counters_;  // [symbol]
 };
 
 }  // namespace dmabot::risk

@@ -63,6 +63,10 @@ void AvellanedaStoikov::on_tick(const core::MdTick& t, SignalBuffer& out) {
     s.next_sample = t.ts_local + p_.sigma_sample_ms * kNsPerMs;
   }
   s.last_mid = mid;
+  if (s.stale) {  // a tick racing the stale status: keep the indicators, quote nothing
+    pull_quotes(core_, s.sides, t, out);
+    return;
+  }
   const double sig = sigma(t.symbol);
   if (sig < 0.0) return;
 
@@ -76,11 +80,19 @@ void AvellanedaStoikov::on_tick(const core::MdTick& t, SignalBuffer& out) {
   requote(core_, s.sides[1], t, core::Side::kSell, ask, p_.tolerance_bps, min_requote_ns, out);
 }
 
-void AvellanedaStoikov::on_exec(const core::ExecReport& r, SignalBuffer&) {
+void AvellanedaStoikov::on_exec(const core::ExecReport& r, SignalBuffer& out) {
   if (!core_.owns(r)) return;
   core_.apply_fill(r);
   PerSymbol& s = sym_[r.symbol];
   if (!s.sides[0].on_report(r)) s.sides[1].on_report(r);
+  if (s.stale) pull_quotes(core_, s.sides, signal_origin(r.symbol, r.ts_local), out);
+}
+
+void AvellanedaStoikov::on_book_status(const core::BookStatus& st, SignalBuffer& out) {
+  if (!core_.known(st.symbol)) return;
+  PerSymbol& s = sym_[st.symbol];
+  s.stale = st.stale;
+  if (s.stale) pull_quotes(core_, s.sides, signal_origin(st.symbol, st.ts_local), out);
 }
 
 }  // namespace dmabot::strategy

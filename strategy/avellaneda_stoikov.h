@@ -85,6 +85,10 @@ class AvellanedaStoikov {
 
   void on_tick(const core::MdTick& t, SignalBuffer& out);
   void on_exec(const core::ExecReport& r, SignalBuffer& out);
+  // Stale book: cancel both sides' quotes and quote nothing on the symbol until it recovered (the
+  // next tick after the recovery quotes again).
+  void on_book_status(const core::BookStatus& st, SignalBuffer& out);
+  [[nodiscard]] bool stale(core::SymbolId id) const { return core_.known(id) && sym_[id].stale; }
   [[nodiscard]] core::Qty inventory(core::SymbolId id) const { return core_.inventory(id); }
 
   // Volatility in use for a symbol (price per sqrt(second)); < 0 while it cannot be estimated.
@@ -102,6 +106,7 @@ class AvellanedaStoikov {
     double sample_mid = 0.0;          // mid at the last grid point
     core::UnixNanos next_sample = 0;  // the next grid point
     std::array<OrderTracker, 2> sides;
+    bool stale = false;  // the live feed says the book is stale
   };
   // Samples the grid points strictly before ts (their mid is known once a later tick arrives).
   void sample_until(PerSymbol& s, core::UnixNanos ts) const;

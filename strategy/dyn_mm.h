@@ -56,6 +56,10 @@ class DynMm {
 
   void on_tick(const core::MdTick& t, SignalBuffer& out);
   void on_exec(const core::ExecReport& r, SignalBuffer& out);
+  // Stale book: cancel both sides' quotes and quote nothing on the symbol until it recovered (the
+  // next tick after the recovery quotes again).
+  void on_book_status(const core::BookStatus& st, SignalBuffer& out);
+  [[nodiscard]] bool stale(core::SymbolId id) const { return core_.known(id) && sym_[id].stale; }
   [[nodiscard]] core::Qty inventory(core::SymbolId id) const { return core_.inventory(id); }
 
   // Introspection (tests, ops): volatility estimate in bps (< 0 before the window is full) and the
@@ -72,6 +76,7 @@ class DynMm {
     RollingStats returns;  // log-returns of the mid
     double last_mid = 0.0;
     std::array<OrderTracker, 2> sides;  // index = Side
+    bool stale = false;                 // the live feed says the book is stale
   };
   DynMmParams p_;
   StrategyCore core_;

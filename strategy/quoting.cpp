@@ -34,6 +34,15 @@ bool requote(StrategyCore& core, OrderTracker& tracker, const core::MdTick& t, c
   return tracker.send_replace(core, t, target.price, target.qty, out);
 }
 
+bool pull_quotes(StrategyCore& core, std::array<OrderTracker, 2>& sides, const core::MdTick& t,
+                 SignalBuffer& out) noexcept {
+  bool sent = false;
+  for (OrderTracker& tracker : sides) {
+    if (!tracker.in_flight() && tracker.has_order()) sent = tracker.send_cancel(core, t, out) || sent;
+  }
+  return sent;
+}
+
 bool take_toward(StrategyCore& core, OrderTracker& tracker, const core::MdTick& t, double target_qty,
                  SignalBuffer& out) noexcept {
   if (tracker.has_order() || tracker.in_flight()) return false;

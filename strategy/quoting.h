@@ -8,6 +8,7 @@
 // Threads: the owning worker's. Allocation: none. Functions return true when they emitted a signal.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "core/events.h"
@@ -40,6 +41,22 @@ struct QuoteTarget {
 //                             this side (tick time)
 bool requote(StrategyCore& core, OrderTracker& tracker, const core::MdTick& t, core::Side side,
              const QuoteTarget& target, double tolerance_bps, int64_t min_requote_ns, SignalBuffer& out) noexcept;
+
+// Market makers on a stale book (core::BookStatus): nothing new is quoted and what works is pulled.
+// pull_quotes() cancels each side's working order unless that side is in flight; the report that ends
+// the flight reaches on_exec, which calls it again while the book is stale, so an order acknowledged
+// after the book went stale is pulled too. Returns true when it emitted a cancel.
+bool pull_quotes(StrategyCore& core, std::array<OrderTracker, 2>& sides, const core::MdTick& t,
+                 SignalBuffer& out) noexcept;
+
+// The tick-shaped origin of a signal not caused by a tick (a book status, a report): the signal
+// builders read only its symbol and its time (Signal::ts_tick).
+[[nodiscard]] inline core::MdTick signal_origin(core::SymbolId symbol, core::UnixNanos ts) noexcept {
+  core::MdTick t;
+  t.symbol = symbol;
+  t.ts_local = ts;
+  return t;
+}
 
 // Sends an IOC limit order at the touch (buy at the ask, sell at the bid) for target - inventory
 // (base quantity, signed), unless the tracker has an order or anything in flight, or the

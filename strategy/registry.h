@@ -52,6 +52,14 @@ inline void on_tick(AnyStrategy& s, const core::MdTick& t, SignalBuffer& out) {
 inline void on_exec(AnyStrategy& s, const core::ExecReport& r, SignalBuffer& out) {
   std::visit([&](auto& x) { x.on_exec(r, out); }, s);
 }
+// A stale/recovered book: the strategy's hook when it has one (HasBookStatusHook), else nothing.
+inline void on_book_status(AnyStrategy& s, const core::BookStatus& st, SignalBuffer& out) {
+  std::visit(
+      [&](auto& x) {
+        if constexpr (HasBookStatusHook<std::decay_t<decltype(x)>>) x.on_book_status(st, out);
+      },
+      s);
+}
 [[nodiscard]] inline core::Qty inventory(const AnyStrategy& s, core::SymbolId id) {
   return std::visit([&](const auto& x) { return x.inventory(id); }, s);
 }

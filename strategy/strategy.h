@@ -7,7 +7,14 @@
 //     void on_exec(const core::ExecReport&, SignalBuffer&);  // own acks/fills/cancels/rejects
 //     core::Qty inventory(core::SymbolId) const;             // own position, from own fills
 //     static constexpr std::string_view kName;               // what STRATEGIES= accepts
-// and `static absl::StatusOr<XParams> XParams::from_config(core::Config&)`.
+// and `static absl::StatusOr<XParams> XParams::from_config(core::Config&)`. Optional:
+//     void on_book_status(const core::BookStatus&, SignalBuffer&);  // the live feed's book went
+//                                                                   // stale / recovered
+// A strategy without it ignores book statuses (the default: HasBookStatusHook below, dispatched by
+// strategy::on_book_status in registry.h). The worker holds new orders of a stale symbol back anyway
+// (SignalBuffer::hold_new_orders; cancels pass) and risk rejects them (kStaleBook); the hook is for a
+// strategy that must act, like the market makers pulling their quotes (quoting.h: pull_quotes).
+// Only the live Binance feed emits statuses: on mock, replay and backtest the hook is never called.
 //
 // Rules every strategy follows (the shared helpers here and in order_tracker.h enforce most):
 //  * Time comes only from event timestamps (tick.ts_local), never from a clock, so a replay on a
@@ -53,6 +60,12 @@ concept StrategyType = requires(S& s, const S& cs, const core::MdTick& t, const 
   { s.on_exec(r, b) } -> std::same_as<void>;
   { cs.inventory(id) } -> std::same_as<core::Qty>;
   { S::kName } -> std::convertible_to<std::string_view>;
+};
+
+// The optional hook (see the overview); without it a strategy's default is to do nothing.
+template <class S>
+concept HasBookStatusHook = requires(S& s, const core::BookStatus& st, SignalBuffer& b) {
+  { s.on_book_status(st, b) } -> std::same_as<void>;
 };
 
 inline constexpr int64_t kNsPerMs = 1'000'000;

@@ -15,10 +15,12 @@ StrategyWorker::StrategyWorker(std::string name, AnyStrategy strategy, const cor
       rings_(rings),
       metrics_(std::move(metrics)),
       policy_(backoff),
-      backoff_(core::SymbolTable::kMaxSymbols) {}
+      backoff_(core::SymbolTable::kMaxSymbols),
+      stale_(core::SymbolTable::kMaxSymbols, 0) {}
 
 bool StrategyWorker::holds(core::SymbolId s) const {
   if (halted_) return true;
+  if (s < stale_.size() && stale_[s] != 0) return true;
   if (backing_off_ == 0 || s >= backoff_.size()) return false;
   const Backoff& b = backoff_[s];
   return b.rejects != 0 && clock_.now() < b.until;
@@ -37,6 +39,7 @@ bool StrategyWorker::note_report(const core::ExecReport& r) {
       halted_ = true;
       return true;
     }
+    if (r.reject_reason == core::RejectReason::kStaleBook) return true;  // held until the book recovers
     if (b.rejects++ == 0) ++backing_off_;
     int64_t delay = policy_.first_ns;
     for (uint32_t i = 1; i < b.rejects && delay < policy_.max_ns; ++i) delay *= 2;
@@ -74,9 +77,25 @@ int StrategyWorker::drain() {
   return pushed;
 }
 
+void StrategyWorker::poll_statuses(int& consumed, int& work) {
+  while (pending_.empty()) {
+    const core::BookStatus* st = rings_.status_in->front();
+    if (st == nullptr) break;
+    if (st->symbol < stale_.size()) stale_[st->symbol] = st->stale ? 1 : 0;
+    pending_.hold_new_orders(holds(st->symbol));
+    on_book_status(strategy_, *st, pending_);
+    rings_.status_in->pop();
+    ++book_statuses_;
+    ++consumed;
+    stamp_pending();
+    work += drain();
+  }
+}
+
 int StrategyWorker::poll() {
   int work = drain();
   int consumed = 0;
+  if (rings_.status_in != nullptr) poll_statuses(consumed, work);
   if (rings_.exec_in != nullptr) {
     while (consumed < kBatch && pending_.empty()) {
       const core::ExecReport* r = rings_.exec_in->front();
@@ -95,6 +114,10 @@ int StrategyWorker::poll() {
     while (consumed < kBatch && pending_.empty()) {
       const core::MdTick* t = rings_.md_in->front();
       if (t == nullptr) break;
+      if (rings_.status_in != nullptr && rings_.status_in->front() != nullptr) {
+        poll_statuses(consumed, work);  // statuses the feed pushed before this tick
+        continue;
+      }
       pending_.hold_new_orders(holds(t->symbol));
       on_tick(strategy_, *t, pending_);
       rings_.md_in->pop();

@@ -3,9 +3,12 @@
 //
 // poll(), a bounded batch (at most kBatch input events):
 //   1. drain pending signals (left from an earlier event because signal_out was full);
-//   2. exec reports, as many as are available up to the batch — before ticks, so the strategy sees
+//   2. book statuses (status_in: the live feed's stale/recovered books), all that are there;
+//   3. exec reports, as many as are available up to the batch — before ticks, so the strategy sees
 //      its fills, acks and rejects as early as possible and decides on fresh state;
-//   3. ticks, for the rest of the batch.
+//   4. ticks, for the rest of the batch; statuses that arrived meanwhile go first, before each tick
+//      (the feed pushes a status before the tick that follows it, so a tick is never handled on an
+//      older status than the feed had when it sent the tick).
 // An input event is consumed only while the pending buffer is empty, and its signals are pushed
 // right away; whatever does not fit stays pending and blocks further input until it drains. So a
 // full output ring stops this stage instead of dropping a signal, and a consumer fused on the same
@@ -19,6 +22,9 @@
 //   * a halt reason (core::is_halt: kill switch, drawdown, daily loss), or risk's "halted" state
 //     report, stops new/replace orders on every symbol until risk's "resumed" state report
 //     (core::is_risk_state_report; state reports are not passed to the strategy).
+//   * a stale book (a BookStatus with stale = true) holds new/replace orders of its symbol until the
+//     status that says it recovered; the strategy hears both through its on_book_status hook (a
+//     market maker pulls its quotes). Risk's kStaleBook rejects start no back-off (the hold covers it).
 // The worker applies it through SignalBuffer::hold_new_orders before each event of a held symbol: the
 // strategy keeps its indicators up to date and simply finds the buffer full. Cancels always pass.
 // The clock is read only while some symbol backs off. held_signals() counts the refused pushes.
@@ -53,8 +59,9 @@ struct WorkerRings {
   core::SpscRing<core::MdTick>* md_in = nullptr;
   core::SpscRing<core::ExecReport>* exec_in = nullptr;
   core::SpscRing<core::Signal>* signal_out = nullptr;
-  core::SpscRing<core::Signal>* record_out = nullptr;  // nullable
-  core::Counter* recorder_waits = nullptr;             // nullable
+  core::SpscRing<core::Signal>* record_out = nullptr;     // nullable
+  core::Counter* recorder_waits = nullptr;                // nullable
+  core::SpscRing<core::BookStatus>* status_in = nullptr;  // nullable: no live feed, no statuses
 };
 
 struct WorkerMetrics {
@@ -86,8 +93,10 @@ class StrategyWorker final : public core::Stage {
   [[nodiscard]] uint64_t signals_emitted() const { return signals_emitted_; }
   [[nodiscard]] uint64_t held_signals() const { return pending_.held(); }
   [[nodiscard]] bool halted() const { return halted_; }
-  // True while new orders for the symbol are held back (halted, or backing off at clock.now()).
+  // True while new orders for the symbol are held back (halted, stale book, or backing off at clock.now()).
   [[nodiscard]] bool holds(core::SymbolId s) const;
+  [[nodiscard]] bool book_stale(core::SymbolId s) const { return s < stale_.size() && stale_[s] != 0; }
+  [[nodiscard]] uint64_t book_statuses() const { return book_statuses_; }
 
  private:
   // Pushes pending signals while signal_out has room; returns how many went out.
@@ -95,6 +104,9 @@ class StrategyWorker final : public core::Stage {
   void stamp_pending();
   // Updates halt/back-off state from a report; false for a risk state report (not for the strategy).
   bool note_report(const core::ExecReport& r);
+  // Hands waiting book statuses to the strategy while the pending buffer is empty; adds what it
+  // consumed and pushed to consumed / work.
+  void poll_statuses(int& consumed, int& work);
 
   struct Backoff {
     core::UnixNanos until = 0;
@@ -111,6 +123,8 @@ class StrategyWorker final : public core::Stage {
   BackoffPolicy policy_;
   std::vector<Backoff> backoff_;  // indexed by SymbolId, sized SymbolTable::kMaxSymbols
   std::size_t backing_off_ = 0;   // symbols with rejects != 0
+  std::vector<uint8_t> stale_;    // indexed by SymbolId: 1 while the book is stale
+  uint64_t book_statuses_ = 0;
   bool halted_ = false;
 };
 

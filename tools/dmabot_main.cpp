@@ -122,14 +122,19 @@ int cmd_run(int argc, char** argv) {
     for (const auto& [k, val] : ec->effective) std::printf("%s=%s\n", k.c_str(), val.c_str());
     return 0;
   }
-  if (ec->feed_mode == "binance" || (ec->venue_mode != "mock" && ec->venue_mode != "sim")) {
+  if (ec->venue_mode != "mock" && ec->venue_mode != "sim") {
     // The configuration (URLs, CA, credentials' origin) passed its checks; only the connection is missing.
     std::fprintf(stderr,
-                 "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance feed and gateways are not built yet; "
-                 "only the mock preset runs in this version (the BINANCE_ENV=%s configuration itself is valid; "
-                 "nothing was sent)\n",
+                 "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance order gateways are not built yet; "
+                 "orders go to VENUE_MODE=mock or sim in this version (FEED_MODE=binance works; the BINANCE_ENV=%s "
+                 "configuration itself is valid; nothing was sent)\n",
                  ec->feed_mode.c_str(), ec->venue_mode.c_str(), ec->binance.env.c_str());
     return 1;
+  }
+  if (fused && ec->feed_mode == "binance") {
+    return usage_error(
+        "--fused runs on simulated time until the feed ends; FEED_MODE=binance is live market data: "
+        "run it without --fused");
   }
 
   if (fused && ec->feed_mode == "mock" && ec->mock_feed.max_ticks == 0) {

@@ -90,6 +90,10 @@ absl::Status Engine::build(core::Config& cfg) {
   outputs.push_back(feed::FeedOutput{md_to_risk, 1, 0});
   std::vector<core::SpscRing<core::ExecReport>*> exec_to_worker;
   std::vector<core::SpscRing<core::Signal>*> signals_to_risk;
+  // Book statuses (stale / recovered) exist only with the live feed: one ring to risk, one per worker.
+  const bool live_feed = ec_.feed_mode == "binance";
+  core::SpscRing<core::BookStatus>* status_to_risk = live_feed ? make_ring(status_rings_, cap) : nullptr;
+  if (live_feed) status_out_.push_back(status_to_risk);
   int slot = 1;
   for (const StrategySpec& spec : ec_.strategies) {
     // signals_total{strategy,symbol}: one series per pair, owned by the worker whose shard has the symbol.
@@ -107,6 +111,8 @@ absl::Status Engine::build(core::Config& cfg) {
       rings.md_in = make_ring(md_rings_, cap);
       rings.exec_in = make_ring(exec_rings_, cap);
       rings.signal_out = make_ring(sig_rings_, cap);
+      rings.status_in = live_feed ? make_ring(status_rings_, cap) : nullptr;
+      if (live_feed) status_out_.push_back(rings.status_in);
       rings.record_out = recording ? make_ring(sig_rings_, cap) : nullptr;
       rings.recorder_waits = waits_for(wname);
       if (recording) recorder_->add_input(rings.record_out);
@@ -176,6 +182,7 @@ absl::Status Engine::build(core::Config& cfg) {
   risk::RiskRings rr;
   rr.signals_in = signals_to_risk;
   rr.md_in = md_to_risk;
+  rr.status_in = status_to_risk;
   rr.exec_in = make_ring(exec_rings_, cap);
   rr.order_out = make_ring(ord_rings_, cap);
   rr.exec_to_worker = exec_to_worker;
@@ -216,6 +223,7 @@ absl::Status Engine::build(core::Config& cfg) {
   add_counters(trade_rings_);
   add_counters(mark_rings_);
   add_counters(ctl_rings_);
+  add_counters(status_rings_);
   if (recording) {
     registry_.add_callback_gauge("recorder_backlog", "Events waiting in the recorder's rings.", {}, &ring_backlog,
                                  recorder_.get());
@@ -256,6 +264,10 @@ absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::Sps
     feed_ = replay_feed_.get();
     return absl::OkStatus();
   }
+  if (ec_.feed_mode == "binance") {
+    build_binance_feed(std::move(outputs), md_record);
+    return absl::OkStatus();
+  }
   if (ec_.feed_mode == "synthetic") {
     synthetic_feed_ = std::make_unique<feed::SyntheticFeed>(ec_.synthetic, symbols_, clock_, std::move(outputs),
                                                             sim_trades_, ticks_by_symbol_, md_record, feed_waits);
@@ -268,19 +280,42 @@ absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::Sps
   return absl::OkStatus();
 }
 
+// The live feed: its stage on the feed thread like the other feeds, its I/O thread started by
+// start(). The recorder's md and mark rings are outputs like any other (the stage waits for room,
+// as tap_blocking would: lossless). Marks (MARKET_TYPE=usdm) also reach the simulated exchange.
+void Engine::build_binance_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record) {
+  if (md_record != nullptr) outputs.push_back(feed::FeedOutput{md_record, 1, 0});
+  std::vector<core::SpscRing<core::MarkPrice>*> marks = sim_marks_;
+  if (recorder_) {
+    mark_rings_.push_back(std::make_unique<core::SpscRing<core::MarkPrice>>(ec_.ring_capacity));
+    marks.push_back(mark_rings_.back().get());
+    recorder_->add_input(marks.back());
+  }
+  binance_feed_ = std::make_unique<feed::BinanceStreamFeed>(ec_.binance_stream, symbols_, clock_, std::move(outputs),
+                                                            std::move(marks), status_out_, &registry_);
+  binance_feed_->stage().count_ticks(ticks_by_symbol_);
+  feed_ = &binance_feed_->stage();
+}
+
 bool Engine::feed_finished() const {
+  if (binance_feed_) return binance_stopped_;
   if (replay_feed_) return replay_feed_->finished();
   if (synthetic_feed_) return synthetic_feed_->finished();
   return mock_feed_->finished();
 }
 
 void Engine::stop_feed() {
+  if (binance_feed_) {
+    binance_feed_->stop();  // closes the connections, joins the I/O thread; the stage drains what came
+    binance_stopped_ = true;
+  }
   if (replay_feed_) replay_feed_->stop();
   if (synthetic_feed_) synthetic_feed_->stop();
   if (mock_feed_) mock_feed_->stop();
 }
 
 double Engine::feed_progress() const {
+  if (binance_feed_) return -1.0;
   if (replay_feed_) return replay_feed_->progress();
   if (synthetic_feed_) {
     return ec_.synthetic.steps == 0 ? -1.0 : feed::fraction(synthetic_feed_->steps_done(), ec_.synthetic.steps);
@@ -323,7 +358,7 @@ uint16_t Engine::metrics_port() const { return metrics_server_ ? metrics_server_
 
 absl::Status Engine::start() {
   core::log_info(ec_.thread_plan);
-  // The threads started here other than the hot ones (recorder, metrics server) inherit this thread's
+  // The threads started here other than the hot ones (recorder, metrics server, the live feed's I/O) inherit this thread's
   // CPU set: with THREAD_LAYOUT=auto, the CPUs the hot threads do not use. The caller's own set is
   // restored before start() returns.
   const std::vector<int> caller_cpus = core::usable_cpus();
@@ -347,6 +382,15 @@ absl::Status Engine::start() {
   if (ec_.metrics_port >= 0) {
     metrics_server_ = std::make_unique<MetricsServer>(registry_, ec_.metrics_bind, static_cast<uint16_t>(ec_.metrics_port));
     if (auto st = metrics_server_->start(); !st.ok()) {
+      if (recorder_) recorder_->stop();
+      return st;
+    }
+  }
+  if (binance_feed_) {
+    // Options (URLs, symbols) and the CA file are checked here; connection trouble later is the feed's
+    // to retry (logged, counted in md_stream_*), never a reason to stop.
+    if (auto st = binance_feed_->start(); !st.ok()) {
+      if (metrics_server_) metrics_server_->stop();
       if (recorder_) recorder_->stop();
       return st;
     }
@@ -447,6 +491,10 @@ void Engine::drain_until_quiet(bool threaded) {
 }
 
 absl::Status Engine::open_fused() {
+  if (binance_feed_) {
+    return absl::FailedPreconditionError(
+        "FEED_MODE=binance is live market data on wall time; it cannot run fused on simulated time");
+  }
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
   }

@@ -1,6 +1,7 @@
 // tools/engine.h — wires the stages into a running engine.
 //
-//   MockFeed | ReplayFeed ──md──▶ StrategyWorker × (strategies × workers) ──sig──▶ RiskStage ──ord──▶ RouterStage
+//   MockFeed | ReplayFeed | SyntheticFeed | BinanceStreamStage ──md──▶ StrategyWorker × (strategies × workers) ──sig──▶
+//   RiskStage ──ord──▶ RouterStage
 //      │                          ▲                                 ▲   │                 │  ▲
 //      └──md (mids)───────────────┼─────────────────────────────────┘   │          ord ▼  │ exec
 //                                 └────────────── exec ────────────────┘   MockGateway × venues | SimExchange
@@ -9,6 +10,10 @@
 //   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects),
 //   ctl (risk's kill-switch changes)
 //   MetricsServer (own thread) renders the Registry.
+//   FEED_MODE=binance (threaded runs only): BinanceStreamIo's own I/O thread (started by start(),
+//   stopped and joined by shutdown()) hands frames to the BinanceStreamStage, the feed stage; its
+//   BookStatus events (stale / recovered books) go to risk and to every strategy worker, each on a
+//   ring of its own. The other feeds create no status rings.
 //
 // Every arrow is its own SpscRing (one producer, one consumer). The stages are grouped onto threads
 // by THREAD_LAYOUT; or all run on the caller's thread with run_fused() (tests, replay, backtest).
@@ -33,6 +38,7 @@
 #include "core/runner.h"
 #include "core/spsc_ring.h"
 #include "core/symbol_table.h"
+#include "feed/binance_stream.h"
 #include "feed/mock_feed.h"
 #include "feed/replay_feed.h"
 #include "feed/synthetic_feed.h"
@@ -99,13 +105,15 @@ class Engine {
                                                         EngineOptions options = {});
   ~Engine();
 
-  // Opens the recorder, starts the metrics server and the stage threads.
+  // Opens the recorder, starts the metrics server, the live feed's I/O thread (FEED_MODE=binance) and
+  // the stage threads.
   absl::Status start();
   // Deterministic mode: runs every stage on this thread until the feed has finished and all rings are
   // empty, then cancels working orders and drains again. Recorder still runs on its own thread.
   absl::Status run_fused_to_completion();
   // The same, one pass at a time (tests, external drivers): open_fused() once, then step_fused()
   // until feed_finished(), then shutdown(). step_fused() allocates nothing after warm-up.
+  // FEED_MODE=binance is live data on wall time: both refuse it (FailedPrecondition).
   absl::Status open_fused();
   int step_fused();
   // Stops the feed, cancels every working order, waits (bounded) until all rings drain, stops threads,
@@ -133,6 +141,8 @@ class Engine {
   EngineSummary summary() const;
   // FEED_MODE=replay only (nullptr otherwise): the replay stage, for its stats() and status().
   const feed::ReplayFeed* replay_feed() const { return replay_feed_.get(); }
+  // FEED_MODE=binance only (nullptr otherwise): the live feed (its stage's stats, its I/O's last error).
+  feed::BinanceStreamFeed* binance_feed() { return binance_feed_.get(); }
   // Market events the feed has delivered: replay — ticks, trades and mark prices read from the file
   // and delivered; mock and synthetic — ticks (ticks_total).
   uint64_t market_events() const;
@@ -158,6 +168,7 @@ class Engine {
   Engine(EngineConfig ec, core::Clock clock, EngineOptions options);
   absl::Status build(core::Config& cfg);
   absl::Status build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
+  void build_binance_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
   void stop_feed();
   template <class T>
   core::SpscRing<T>* make_ring(std::vector<std::unique_ptr<core::SpscRing<T>>>& pool, std::size_t cap);
@@ -181,16 +192,21 @@ class Engine {
   std::vector<std::unique_ptr<core::SpscRing<core::Trade>>> trade_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::MarkPrice>>> mark_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::Control>>> ctl_rings_;
+  std::vector<std::unique_ptr<core::SpscRing<core::BookStatus>>> status_rings_;  // FEED_MODE=binance
 
   EngineOptions options_;
   ObserverRings observer_;
   core::SymbolTable source_symbols_;  // what a replayed file interns; mapped onto symbols_ by name
   std::vector<std::string> venue_names_;
   int64_t max_venue_latency_ns_ = 0;
-  core::Stage* feed_ = nullptr;  // one of the three below
+  core::Stage* feed_ = nullptr;  // one of the four below
   std::unique_ptr<feed::MockFeed> mock_feed_;
   std::unique_ptr<feed::ReplayFeed> replay_feed_;
   std::unique_ptr<feed::SyntheticFeed> synthetic_feed_;
+  std::unique_ptr<feed::BinanceStreamFeed> binance_feed_;
+  bool binance_stopped_ = false;
+  // FEED_MODE=binance: risk's and each worker's BookStatus ring (built with the workers).
+  std::vector<core::SpscRing<core::BookStatus>*> status_out_;
   // Rings the feed fills for the simulated exchanges and mock venues (built before the feed).
   std::vector<feed::FeedOutput> sim_md_;
   std::vector<core::SpscRing<core::Trade>*> sim_trades_;

@@ -38,12 +38,14 @@ absl::Status read_per_symbol(core::Config& cfg, std::string_view key, std::strin
 constexpr ConfigKey kConfigKeys[] = {
     // --- what runs ---
     {"FEED_MODE", "mock", "mock | replay | synthetic | binance",
-     "Where market data comes from (binance: not built yet).", "what runs"},
+     "Where market data comes from: binance = the live bookTicker (and, for MARKET_TYPE=usdm, markPrice@1s) streams "
+     "of BINANCE_ENV (threaded runs only, not run --fused).",
+     "what runs"},
     {"VENUE_MODE", "mock", "mock | sim | binance_spot | binance_futures",
      "Where orders go: mock venues, the simulated exchange, or Binance (binance: not built yet).", "what runs"},
     {"MARKET_TYPE", "spot", "spot | usdm",
      "Binance market the mock venues and the simulated exchange imitate; picks their default fees (Binance base tier: "
-     "spot maker 0.1% / taker 0.1%, USD-M maker 0.02% / taker 0.05%).",
+     "spot maker 0.1% / taker 0.1%, USD-M maker 0.02% / taker 0.05%). FEED_MODE=binance streams this market.",
      "what runs"},
     {"SYMBOLS", "BTCUSDT", "list of symbols, or auto",
      "Symbols to trade, exchange spelling (letters and digits). With Binance each must be listed and TRADING; auto "
@@ -130,6 +132,20 @@ constexpr ConfigKey kConfigKeys[] = {
     {"BINANCE_CA_FILE", "", "path to a PEM certificate file (empty = system trust store)",
      "Extra CA to trust, e.g. binance-sim's generated CA. Certificate and host-name checks stay on.",
      "Binance endpoints"},
+    // --- Binance market data ---
+    {"BINANCE_STREAM_SILENT_TIMEOUT_S", "10", "number 0.1..3600",
+     "FEED_MODE=binance: a stream with no data frame for this long marks its symbols' books stale (strategies pull "
+     "quotes, risk blocks new orders) and reconnects.",
+     "Binance market data"},
+    {"BINANCE_STREAM_CONNECT_TIMEOUT_S", "10", "number 0.1..600",
+     "Bound on each step of a stream connection (TCP connect, TLS handshake, WebSocket handshake).",
+     "Binance market data"},
+    {"BINANCE_STREAM_BACKOFF_MIN_S", "0.1", "number 0.001..60, at or below BINANCE_STREAM_BACKOFF_MAX_S",
+     "First reconnect delay after a drop; doubles per failed attempt, with seeded jitter.", "Binance market data"},
+    {"BINANCE_STREAM_BACKOFF_MAX_S", "30", "number 0.001..3600, at or above BINANCE_STREAM_BACKOFF_MIN_S",
+     "Longest reconnect delay.", "Binance market data"},
+    {"BINANCE_STREAM_ROTATION_AGE_S", "82800", "number 10..86400",
+     "Age at which a stream connection is replaced, make-before-break (Binance cuts at 24 h).", "Binance market data"},
     // --- replay ---
     {"REPLAY_FILE", "", "path", "FEED_MODE=replay: a raw Binance capture, a dmabot recording or an event cache.",
      "replay"},
@@ -350,6 +366,30 @@ std::vector<std::string> start_notes(const EngineConfig& ec) {
   return out;
 }
 
+// BINANCE_STREAM_* into the feed's options (URLs and symbols are the engine's business).
+absl::Status read_stream_options(core::Config& cfg, feed::BinanceStreamOptions& o) {
+  const struct {
+    std::string_view key;
+    double* field;
+    double min, max;
+  } keys[] = {
+      {"BINANCE_STREAM_SILENT_TIMEOUT_S", &o.silent_timeout_s, 0.1, 3600},
+      {"BINANCE_STREAM_CONNECT_TIMEOUT_S", &o.connect_timeout_s, 0.1, 600},
+      {"BINANCE_STREAM_BACKOFF_MIN_S", &o.backoff_min_s, 0.001, 60},
+      {"BINANCE_STREAM_BACKOFF_MAX_S", &o.backoff_max_s, 0.001, 3600},
+      {"BINANCE_STREAM_ROTATION_AGE_S", &o.rotation_age_s, 10, 86400},
+  };
+  for (const auto& k : keys) {
+    auto v = cfg.get_double(k.key, *k.field, k.min, k.max);
+    if (!v.ok()) return v.status();
+    *k.field = *v;
+  }
+  if (o.backoff_max_s < o.backoff_min_s) {
+    return cfg.error("BINANCE_STREAM_BACKOFF_MAX_S", "must not be below BINANCE_STREAM_BACKOFF_MIN_S");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::string_view spec) {
   std::vector<std::vector<StageKind>> layout;
   bool seen[5] = {};
@@ -466,6 +506,8 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
 
   // Safety first: URLs, TLS, where credentials come from, and for mainnet an explicit confirmation.
   DMABOT_ASSIGN(ec.binance, BinanceSettings::from_config(cfg, ec.venue_mode));
+  DMABOT_ASSIGN(ec.market, gateway::market_type_from_config(cfg));
+  if (auto st = read_stream_options(cfg, ec.binance_stream); !st.ok()) return st;
 
   std::vector<std::string> symbols;
   DMABOT_ASSIGN(symbols, cfg.get_list("SYMBOLS", "BTCUSDT"));
@@ -604,6 +646,19 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
                                                        " venue(s) exceed the feed's 64 outputs"));
   }
   DMABOT_ASSIGN(ec.backtest, BacktestReportParams::from_config(cfg));
+  if (ec.feed_mode == "binance") {
+    feed::BinanceStreamOptions& o = ec.binance_stream;
+    o.ca_file = ec.binance.ca_file;
+    std::vector<std::string> names;
+    for (const core::InstrumentInfo& i : ec.instruments) names.push_back(i.name);
+    if (ec.market == gateway::MarketType::kUsdm) {
+      o.futures_stream_url = ec.binance.futures_stream_url;
+      o.futures_symbols = std::move(names);
+    } else {
+      o.spot_stream_url = ec.binance.spot_stream_url;
+      o.spot_symbols = std::move(names);
+    }
+  }
 #undef DMABOT_ASSIGN
   if (auto st = cfg.check_unknown_keys(); !st.ok()) return st;
   ec.effective = cfg.dump();

@@ -21,8 +21,10 @@
 #include "core/log.h"
 #include "core/runner.h"
 #include "core/symbol_table.h"
+#include "feed/binance_stream.h"
 #include "feed/mock_feed.h"
 #include "feed/synthetic_feed.h"
+#include "gateway/fees.h"
 #include "gateway/mock_gateway.h"
 #include "gateway/router.h"
 #include "gateway/sim_exchange.h"
@@ -46,9 +48,14 @@ inline constexpr int64_t kMinReplayLineBytes = 4096;
 inline constexpr int64_t kMaxReplayLineBytes = int64_t{1} << 30;
 
 struct EngineConfig {
-  std::string feed_mode;   // mock | replay | synthetic | binance (binance: not built yet)
+  std::string feed_mode;   // mock | replay | synthetic | binance (live streams; threaded runs only)
   std::string venue_mode;  // mock | sim | binance_spot | binance_futures (binance: not built yet)
+  gateway::MarketType market = gateway::MarketType::kSpot;  // MARKET_TYPE
   BinanceSettings binance;  // BINANCE_* URLs, CA, which credentials are present (no secret values), DRY_RUN
+  // FEED_MODE=binance: URLs, CA and symbols from `binance`, MARKET_TYPE and SYMBOLS (spot: the spot
+  // bookTicker streams; usdm: futures bookTicker on /public and markPrice@1s on /market), the
+  // connection timings from BINANCE_STREAM_* (read in every mode, so they are checked and listed).
+  feed::BinanceStreamOptions binance_stream;
   // FEED_MODE=replay: REPLAY_FILE (a raw capture or a dmabot recording) and the window of ts_local
   // to replay, REPLAY_FROM_NS <= ts < REPLAY_UNTIL_NS (0 = open end).
   std::string replay_file;

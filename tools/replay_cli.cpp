@@ -346,8 +346,10 @@ int replay_command(int argc, char** argv) {
     out = temp_path("replay");
     if (out.empty()) return runtime_error("cannot create a temporary file for --diff (set TMPDIR)");
   }
+  // A replay connects to nothing: a live run's CA file (BINANCE_CA_FILE, e.g. a sim's temporary one)
+  // need not exist any more.
   for (std::string kv : {str_cat("FEED_MODE=replay"), str_cat("REPLAY_FILE=", file), str_cat("RECORD_FILE=", out),
-                         str_cat("METRICS_PORT=-1")}) {
+                         str_cat("METRICS_PORT=-1"), str_cat("BINANCE_CA_FILE=")}) {
     overrides.push_back(std::move(kv));
   }
 

@@ -183,6 +183,27 @@ TEST_F(CheckerTest, KillSwitchBlocksNewAndReplaceButNotCancels) {
   EXPECT_EQ(rc.check(new_order(id(4), 0, Side::kBuy, "1", "100"), 0), RejectReason::kNone);
 }
 
+TEST_F(CheckerTest, StaleBookBlocksNewAndReplaceOnThatSymbolOnlyButNotCancels) {
+  ASSERT_EQ(rc.check(new_order(id(1), 0, Side::kBuy, "1", "99"), 0), RejectReason::kNone);
+  (void)rc.on_mid(1, px("100"), 0);
+  rc.set_book_stale(0, true);
+  EXPECT_TRUE(rc.book_stale(0));
+  EXPECT_FALSE(rc.book_stale(1));
+  EXPECT_EQ(rc.check(new_order(id(2), 0, Side::kBuy, "1", "99"), 0), RejectReason::kStaleBook);
+  EXPECT_EQ(rc.check(replace(id(1), id(3), 0, Side::kBuy, "1", "98"), 0), RejectReason::kStaleBook);
+  EXPECT_EQ(rc.check(new_order(id(4), 1, Side::kBuy, "1", "99"), 0), RejectReason::kNone);  // other symbol
+  EXPECT_EQ(rc.check(cancel(id(1)), 0), RejectReason::kNone);
+  EXPECT_EQ(rc.rejects(RejectReason::kStaleBook), 2u);
+  // The kill switch outranks it (a halt reason tells the workers more).
+  rc.set_kill_switch(true);
+  EXPECT_EQ(rc.evaluate(new_order(id(5), 0, Side::kBuy, "1", "99"), 0), RejectReason::kKillSwitch);
+  rc.set_kill_switch(false);
+  rc.set_book_stale(0, false);
+  EXPECT_EQ(rc.check(new_order(id(6), 0, Side::kBuy, "1", "99"), 0), RejectReason::kNone);
+  rc.set_book_stale(200, true);  // unknown symbol: ignored
+  EXPECT_FALSE(rc.book_stale(200));
+}
+
 TEST_F(CheckerTest, ReplaceIsCheckedAtItsNewPriceAndQty) {
   ASSERT_EQ(rc.check(new_order(id(1), 0, Side::kBuy, "5", "100"), 0), RejectReason::kNone);
   // New price 111 is 11 % from mid 100.

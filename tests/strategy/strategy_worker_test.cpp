@@ -41,6 +41,7 @@ struct Rig {
         out(out_cap),
         rec(256) {
     WorkerRings rings{&md, &exec, &out, &rec, &waits};
+    rings.status_in = &status;
     WorkerMetrics m;
     for (int i = 0; i < n_symbols; ++i) m.signals_by_symbol.push_back(&per_symbol[i]);
     if (n_symbols > 1) m.signals_by_symbol[1] = nullptr;  // a symbol of another shard: no counter
@@ -64,6 +65,7 @@ struct Rig {
   core::SpscRing<core::ExecReport> exec;
   core::SpscRing<core::Signal> out;
   core::SpscRing<core::Signal> rec;
+  core::SpscRing<core::BookStatus> status{16};
   core::Counter waits;
   core::Counter per_symbol[4];
   core::Counter ticks;
@@ -297,6 +299,119 @@ TEST(StrategyWorkerBackoff, KillSwitchHaltsEveryNewOrderUntilRiskSaysResumed) {
   halted.reject_reason = core::RejectReason::kKillSwitch;
   deliver(rig, halted);
   EXPECT_TRUE(rig.worker->halted());
+}
+
+}  // namespace
+}  // namespace dmabot::strategy
+
+namespace dmabot::strategy {
+namespace {
+
+core::BookStatus book(core::SymbolId s, bool stale, int64_t ts_ms) {
+  core::BookStatus st;
+  st.symbol = s;
+  st.stale = stale;
+  st.ts_local = ts_ms * kMs;
+  st.stale_since = st.ts_local;
+  st.reason = core::StaleReason::kSilent;
+  return st;
+}
+
+// The live feed's stale book reaches the strategy (DynMm pulls both quotes), holds the symbol's new
+// orders in the worker until the recovery, and the next tick after it quotes again.
+TEST(StrategyWorkerBookStatus, StaleBookPullsTheQuotesAndHoldsNewOrdersUntilRecovery) {
+  Rig rig(16, 2);
+  const std::vector<core::Signal> q = first_quotes(rig);
+  ASSERT_EQ(q.size(), 2u);
+  deliver(rig, report(q[0], ExecStatus::kNew));
+  deliver(rig, report(q[1], ExecStatus::kNew));
+
+  ASSERT_TRUE(rig.status.try_push(book(0, true, 300)));
+  rig.worker->poll();
+  std::vector<core::Signal> pulled = rig.pop_out();
+  ASSERT_EQ(pulled.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(pulled[i].action, core::SignalAction::kCancel);
+    EXPECT_EQ(pulled[i].target_id, q[i].client_id);
+    EXPECT_EQ(pulled[i].ts_tick, 300 * kMs);  // the status's time is the signal's origin
+  }
+  EXPECT_TRUE(rig.worker->book_stale(0));
+  EXPECT_TRUE(rig.worker->holds(0));
+  EXPECT_FALSE(rig.worker->holds(1));
+  EXPECT_TRUE(rig.mm().stale(0));
+  EXPECT_EQ(rig.worker->book_statuses(), 1u);
+  deliver(rig, target_report(pulled[0], ExecStatus::kCanceled));
+  deliver(rig, target_report(pulled[1], ExecStatus::kCanceled));
+  // A tick racing the status (queued before the feed noticed) quotes nothing.
+  EXPECT_TRUE(tick_now(rig).empty());
+  EXPECT_FALSE(rig.mm().side(0, Side::kBuy).has_order());
+  EXPECT_FALSE(rig.mm().side(0, Side::kSell).has_order());
+
+  ASSERT_TRUE(rig.status.try_push(book(0, false, 400)));
+  rig.worker->poll();
+  EXPECT_FALSE(rig.worker->book_stale(0));
+  EXPECT_FALSE(rig.worker->holds(0));
+  EXPECT_TRUE(rig.out.empty_approx());  // a recovery alone sends nothing: the next tick decides
+  rig.clock.advance_to(500 * kMs);
+  const std::vector<core::Signal> back = tick_now(rig);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].action, core::SignalAction::kNew);
+  EXPECT_EQ(back[1].action, core::SignalAction::kNew);
+}
+
+// An order still awaiting its ack when the book went stale is pulled as soon as the ack arrives.
+TEST(StrategyWorkerBookStatus, AnOrderAckedAfterTheBookWentStaleIsCancelledOnItsAck) {
+  Rig rig(16, 1);
+  const std::vector<core::Signal> q = first_quotes(rig);
+  ASSERT_EQ(q.size(), 2u);
+  ASSERT_TRUE(rig.status.try_push(book(0, true, 300)));
+  rig.worker->poll();
+  EXPECT_TRUE(rig.pop_out().empty());  // both in flight: nothing to cancel yet
+  deliver(rig, report(q[1], ExecStatus::kNew));
+  const std::vector<core::Signal> c = rig.pop_out();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].action, core::SignalAction::kCancel);
+  EXPECT_EQ(c[0].target_id, q[1].client_id);
+  deliver(rig, report(q[0], ExecStatus::kRejected));  // gone by itself: nothing to pull
+  EXPECT_TRUE(rig.pop_out().empty());
+}
+
+// The feed pushes a status before the tick that follows it: a worker that finds both waiting
+// handles the status first, whatever order its own loop would take them in.
+TEST(StrategyWorkerBookStatus, StatusesGoBeforeTheTicksBehindThem) {
+  Rig rig(16, 1);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", i * 100)));
+  rig.worker->poll();
+  ASSERT_TRUE(rig.status.try_push(book(0, true, 150)));
+  ASSERT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", 200)));  // would fill the window and quote
+  rig.worker->poll();
+  EXPECT_TRUE(rig.pop_out().empty());
+  EXPECT_EQ(rig.ticks.value(), 3u);  // the tick was handed over (indicators stay current)
+  ASSERT_TRUE(rig.status.try_push(book(0, false, 250)));
+  ASSERT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", 300)));
+  rig.worker->poll();
+  EXPECT_EQ(rig.pop_out().size(), 2u);
+}
+
+// A strategy without the hook (the takers) is not called, yet the worker holds its symbol's new
+// orders while the book is stale; risk's stale_book reject starts no back-off (the hold covers it).
+TEST(StrategyWorkerBookStatus, StrategiesWithoutTheHookAreHeldAndStaleRejectsStartNoBackoff) {
+  static_assert(HasBookStatusHook<DynMm> && HasBookStatusHook<AvellanedaStoikov>);
+  static_assert(!HasBookStatusHook<MeanReversion> && !HasBookStatusHook<MaCrossover> &&
+                !HasBookStatusHook<VolBreakout>);
+  core::SymbolTable table = make_symbols(1);
+  AnyStrategy mr(std::in_place_type<MeanReversion>, MeanReversionParams{}, StrategyContext{&table, kSlot});
+  SignalBuffer b;
+  on_book_status(mr, book(0, true, 1), b);  // the default: nothing
+  EXPECT_TRUE(b.empty());
+
+  Rig rig(16, 1);
+  const std::vector<core::Signal> q = first_quotes(rig);
+  ASSERT_EQ(q.size(), 2u);
+  deliver(rig, risk_reject(q[0], core::RejectReason::kStaleBook));
+  EXPECT_FALSE(rig.worker->holds(0));  // no back-off
+  rig.clock.advance_to(1'000 * kMs);
+  EXPECT_EQ(tick_now(rig).size(), 1u);  // the bid again, at once
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ TEST(Presets, LocalLoadsOnceTheSimsCaExists) {
   // The engine checks it, then stops with the "not built" message.
   EXPECT_EQ(
       run({dmabot_bin(), "run", "--env", source_dir() + "/.env.local", "--set", "BINANCE_CA_FILE=" + ca}, dir, &c), 1);
-  EXPECT_NE(read_file(c.err_path).find("the Binance feed and gateways are not built yet"), std::string::npos);
+  EXPECT_NE(read_file(c.err_path).find("the Binance order gateways are not built yet"), std::string::npos);
 }
 
 TEST(Presets, SandboxAndMainnetLoadWithKeysFromTheEnvironmentOnly) {
@@ -203,7 +203,7 @@ TEST(RunLocal, TheEngineStoppingByItselfStopsTheSim) {
   RunLocal r = start_run_local("real");
   EXPECT_EQ(wait_exit(r.child, 30), 1) << read_file(r.child.err_path);
   const std::string err = read_file(r.child.err_path);
-  EXPECT_NE(err.find("the Binance feed and gateways are not built yet"), std::string::npos) << err;
+  EXPECT_NE(err.find("the Binance order gateways are not built yet"), std::string::npos) << err;
   EXPECT_NE(err.find("run-local: the engine exited by itself (code 1); stopping binance-sim"), std::string::npos)
       << err;
   EXPECT_EQ(read_file(r.log), "sim started\nsim stopped\n");
