@@ -19,10 +19,13 @@
 // Warm-up orders (--warmup, default samples/5 capped at 100k) are not recorded.
 //
 // Inputs: the bookTicker lines of the repo's real spot captures (tests/data/*.head.raw.gz), rewritten
-// into 65,536 price-moving variants (each message moves its bid or its ask by one tick, a seeded
-// random walk; quantities, key order and byte shape stay Binance's) so the strategy acts on most
-// ticks. DynMm runs with DYNMM_MIN_REQUOTE_MS=0 and DYNMM_TOLERANCE_BPS=0 (requote on every move);
-// risk limits are the defaults except the order-rate windows (sized to the run).
+// into 65,536 price-moving variants spread round-robin over --symbols markets (default 16; the "s"
+// and stream name rewritten): each message moves its symbol's bid or ask by one tick, a seeded
+// random walk; quantities, key order and byte shape stay Binance's. DynMm runs with
+// DYNMM_MIN_REQUOTE_MS=0 and DYNMM_TOLERANCE_BPS=0, so it requotes whenever a quote's target moves
+// and its side is not waiting for an answer (a strategy sends nothing for a side in flight: with
+// several symbols an answer has a few ticks to come back before that symbol's next tick). Risk
+// limits are the defaults except the order-rate windows (sized to the run).
 //
 // Configurations (--configs a,b selects by name):
 //   fused, fused_fixed      every stage polled round-robin on the calling thread (Runner::poll_once,
@@ -35,8 +38,9 @@
 // Baseline, same run: parse one bookTicker + HMAC-sign one ~200-byte order query, nothing else
 // (baseline_parse_sign_p50_ns).
 //
-// Usage: tick_to_order [--samples N (1000000)] [--rate TICKS_PER_S (100000)] [--warmup N]
-//                      [--configs a,b] [--strategy dynmm] [--wire rest|ws] [--json] [--list]
+// Usage: tick_to_order [--samples N (1000000)] [--rate TICKS_PER_S (50000)] [--warmup N]
+//                      [--symbols 1..64 (16)] [--configs a,b] [--strategy dynmm] [--wire rest|ws]
+//                      [--json] [--list]
 // --json prints exactly one JSON object on stdout:
 //   {"configs":[{"name","p50_ns","p90_ns","p99_ns","p999_ns","max_ns","events_per_s",...}...],
 //    "baseline_parse_sign_p50_ns":N}
@@ -137,47 +141,75 @@ struct Inputs {
   std::vector<std::pair<std::size_t, std::size_t>> msgs;  // (offset, size)
 };
 
-// Price-moving variants of the real messages: a seeded walk moves the bid or the ask by one tick per
-// message (spread kept within 1..8 ticks, mid pulled back toward where it started); everything else
+// Symbols the variants are spread over (round-robin), as a bot quoting several markets sees them:
+// real names first, then made-up ones ("X09USDT").
+constexpr std::string_view kRealSymbols[] = {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT",
+                                             "XRPUSDT", "ADAUSDT", "LTCUSDT", "DOGEUSDT"};
+constexpr std::size_t kMaxSymbols = 64;
+std::string symbol_name(std::size_t k) {
+  if (k < std::size(kRealSymbols)) return std::string(kRealSymbols[k]);
+  return "X" + std::to_string(10 + k) + "USDT";
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+// Price-moving variants of the real messages: message i is for symbol i % n_symbols (its "s" and
+// stream name rewritten), and a seeded walk per symbol moves that symbol's bid or ask by one tick
+// (spread kept within 1..8 ticks, mid pulled back beyond +-$20 of where it started); everything else
 // is the real message's bytes.
-Inputs make_inputs(const std::vector<std::string>& real, std::size_t n) {
+Inputs make_inputs(const std::vector<std::string>& real, std::size_t n, std::size_t n_symbols) {
   Inputs in;
+  if (real.empty()) return in;
   std::mt19937_64 rng(20261201);
   constexpr int64_t kTick = 1'000'000;  // 0.01
-  int64_t bid = 0, ask = 0;
-  if (!real.empty()) {
-    std::string_view m = real[0];
-    const auto field = [&](std::string_view key) {
-      const std::string pat = "\"" + std::string(key) + "\":\"";
-      const std::size_t b = m.find(pat) + pat.size();
-      int64_t raw = 0;
-      (void)core::parse_decimal(m.substr(b, m.find('"', b) - b), false, raw);
-      return raw;
-    };
-    bid = field("b");
-    ask = field("a");
-  }
-  const int64_t mid0 = bid + ask;  // twice the mid
-  for (std::size_t i = 0; i < n && !real.empty(); ++i) {
+  const std::string_view first = real[0];
+  const auto field = [&](std::string_view key) {
+    const std::string pat = "\"" + std::string(key) + "\":\"";
+    const std::size_t b = first.find(pat) + pat.size();
+    int64_t raw = 0;
+    (void)core::parse_decimal(first.substr(b, first.find('"', b) - b), false, raw);
+    return raw;
+  };
+  std::vector<int64_t> bid(n_symbols, field("b")), ask(n_symbols, field("a"));
+  const int64_t mid0 = bid[0] + ask[0];  // twice the mid
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t k = i % n_symbols;
     const bool move_bid = (rng() & 1) != 0;
-    const int64_t drift = (bid + ask) - mid0;  // pull back beyond +-$20
+    const int64_t drift = (bid[k] + ask[k]) - mid0;
     int64_t dir = (rng() & 1) != 0 ? 1 : -1;
     if (drift > 4000 * kTick) dir = -1;
     if (drift < -4000 * kTick) dir = 1;
-    int64_t& px = move_bid ? bid : ask;
-    px += dir * kTick;
-    if (ask - bid < kTick) (move_bid ? ask : bid) += (move_bid ? kTick : -kTick);
-    if (ask - bid > 8 * kTick) (move_bid ? ask : bid) += (move_bid ? -kTick : kTick);
+    (move_bid ? bid[k] : ask[k]) += dir * kTick;
+    if (ask[k] - bid[k] < kTick) (move_bid ? ask[k] : bid[k]) += (move_bid ? kTick : -kTick);
+    if (ask[k] - bid[k] > 8 * kTick) (move_bid ? ask[k] : bid[k]) += (move_bid ? -kTick : kTick);
     std::string msg = real[i % real.size()];
     char b[core::kDecimalBufSize], a[core::kDecimalBufSize];
-    const std::size_t bl = core::format_decimal(bid, b, 8), al = core::format_decimal(ask, a, 8);
+    const std::size_t bl = core::format_decimal(bid[k], b, 8), al = core::format_decimal(ask[k], a, 8);
     replace_value(msg, "b", std::string_view(b, bl));
     replace_value(msg, "a", std::string_view(a, al));
+    replace_value(msg, "s", symbol_name(k));
+    replace_value(msg, "stream", lower(symbol_name(k)) + "@bookTicker");
     in.msgs.emplace_back(in.bytes.size(), msg.size());
     in.bytes.insert(in.bytes.end(), msg.begin(), msg.end());
     in.bytes.insert(in.bytes.end(), feed::BinanceParser::kPadding, ' ');
   }
   return in;
+}
+
+// Every symbol the inputs may use, with BTCUSDT's filters (tick 0.01, step 0.00001).
+void add_symbols(core::SymbolTable& symbols) {
+  for (std::size_t k = 0; k < kMaxSymbols; ++k) {
+    core::InstrumentInfo info;
+    info.name = symbol_name(k);
+    info.tick = core::Price::from_raw(1'000'000);
+    info.step = core::Qty::from_raw(1'000);
+    info.min_qty = core::Qty::from_raw(1'000);
+    symbols.add(info);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -437,7 +469,8 @@ class OrderSink final : public core::Stage {
 struct Options {
   uint64_t samples = 1'000'000;
   uint64_t warmup = 0;  // 0 = samples / 5, at most 100k
-  double rate = 100'000;
+  double rate = 50'000;
+  std::size_t symbols = 16;
   std::string strategy = "dynmm";
   BinanceOrderEncoder::Wire wire = BinanceOrderEncoder::Wire::kRest;
   std::vector<std::string> only;
@@ -455,12 +488,7 @@ struct Pipeline {
         from_venue(kRingCapacity),
         exec_to_risk(kRingCapacity),
         exec_to_worker(kRingCapacity) {
-    core::InstrumentInfo btc;
-    btc.name = "BTCUSDT";
-    btc.tick = core::Price::from_raw(1'000'000);
-    btc.step = core::Qty::from_raw(1'000);
-    btc.min_qty = core::Qty::from_raw(1'000);
-    symbol = symbols.add(btc);
+    add_symbols(symbols);
     feed = std::make_unique<FeedStage>(in, symbols, tsc, rate, &md_strategy, &md_risk);
 
     auto cfg = core::Config::parse("", "tick_to_order", {"DYNMM_MIN_REQUOTE_MS=0", "DYNMM_TOLERANCE_BPS=0"},
@@ -520,7 +548,6 @@ struct Pipeline {
   std::string error;
   core::Clock clock = core::Clock::live();
   core::SymbolTable symbols;
-  core::SymbolId symbol = core::kNoSymbol;
   core::SpscRing<core::MdTick> md_strategy, md_risk;
   core::SpscRing<core::Signal> signals;
   core::SpscRing<core::Order> orders, to_venue;
@@ -593,10 +620,10 @@ Result run_config(const ConfigSpec& spec, const Inputs& in, const core::TscClock
     res.note = p.error;
     return res;
   }
-  // A generous bound: 4x the time the samples need at the fixed rate (at ~1 order per tick), plus 20 s.
+  // A generous bound: 10x the time the samples need at the fixed rate at one order per tick, + 20 s.
   const double expected_s = static_cast<double>(opt.samples + opt.warmup) / opt.rate;
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>((4 * expected_s + 20) * 1000));
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>((10 * expected_s + 20) * 1000));
   if (spec.layout.empty()) {
     cpu_set_t saved;
     CPU_ZERO(&saved);
@@ -666,9 +693,7 @@ Result run_config(const ConfigSpec& spec, const Inputs& in, const core::TscClock
 int64_t baseline_parse_sign_p50(const Inputs& in, const core::TscClock& tsc, const Options& opt,
                                 const std::vector<int>& cpus) {
   core::SymbolTable symbols;
-  core::InstrumentInfo btc;
-  btc.name = "BTCUSDT";
-  symbols.add(btc);
+  add_symbols(symbols);
   feed::BinanceParser parser(symbols, false, 0);
   auto signer = binance::HmacSha256Signer::create(kSecret);
   BinanceOrderEncoder enc(std::move(*signer), "BTCUSDT", BinanceOrderEncoder::Wire::kRest);
@@ -713,7 +738,7 @@ bool parse_u64(const char* s, uint64_t& out) {
 int usage() {
   std::fprintf(stderr,
                "usage: tick_to_order [--samples N] [--rate TICKS_PER_S] [--warmup N] [--configs a,b] "
-               "[--strategy NAME] [--wire rest|ws] [--json] [--list]\n");
+               "[--symbols 1..64] [--strategy NAME] [--wire rest|ws] [--json] [--list]\n");
   return 2;
 }
 
@@ -736,6 +761,10 @@ int main(int argc, char** argv) {
       uint64_t r = 0;
       if (!parse_u64(argv[++i], r) || r == 0) return usage();
       opt.rate = static_cast<double>(r);
+    } else if (a == "--symbols" && has_value) {
+      uint64_t k = 0;
+      if (!parse_u64(argv[++i], k) || k == 0 || k > kMaxSymbols) return usage();
+      opt.symbols = static_cast<std::size_t>(k);
     } else if (a == "--strategy" && has_value) {
       opt.strategy = argv[++i];
     } else if (a == "--wire" && has_value) {
@@ -780,7 +809,7 @@ int main(int argc, char** argv) {
                  root.c_str());
     return 1;
   }
-  const Inputs in = make_inputs(real, kVariants);
+  const Inputs in = make_inputs(real, kVariants, opt.symbols);
 
   core::TscClock tsc;
   tsc.calibrate();
