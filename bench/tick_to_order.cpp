@@ -24,8 +24,11 @@
 // random walk; quantities, key order and byte shape stay Binance's. DynMm runs with
 // DYNMM_MIN_REQUOTE_MS=0 and DYNMM_TOLERANCE_BPS=0, so it requotes whenever a quote's target moves
 // and its side is not waiting for an answer (a strategy sends nothing for a side in flight: with
-// several symbols an answer has a few ticks to come back before that symbol's next tick). Risk
-// limits are the defaults except the order-rate windows (sized to the run).
+// several symbols an answer has a few ticks to come back before that symbol's next tick).
+// --strategy picks any of the five (dynmm, as, mean_reversion, ma_cross, vol_breakout); each runs
+// without requote interval, tolerance or cooldown (A&S with a fixed AS_SIGMA) so it acts as often as
+// its rules allow; the takers send an IOC that the sink answers kExpired. Risk limits are the
+// defaults except the order-rate windows (sized to the run).
 //
 // Configurations (--configs a,b selects by name):
 //   fused, fused_fixed      every stage polled round-robin on the calling thread (Runner::poll_once,
@@ -491,7 +494,12 @@ struct Pipeline {
     add_symbols(symbols);
     feed = std::make_unique<FeedStage>(in, symbols, tsc, rate, &md_strategy, &md_risk);
 
-    auto cfg = core::Config::parse("", "tick_to_order", {"DYNMM_MIN_REQUOTE_MS=0", "DYNMM_TOLERANCE_BPS=0"},
+    // Every strategy acts as often as its rules allow (no requote interval, no tolerance, no
+    // cooldown, a fixed volatility for A&S): the harness times orders, so it wants many.
+    auto cfg = core::Config::parse("", "tick_to_order",
+                                   {"DYNMM_MIN_REQUOTE_MS=0", "DYNMM_TOLERANCE_BPS=0", "AS_MIN_REQUOTE_MS=0",
+                                    "AS_TOLERANCE_BPS=0", "AS_SIGMA=5", "MR_COOLDOWN_MS=0", "MR_MIN_EDGE_BPS=0",
+                                    "MAC_COOLDOWN_MS=0", "MAC_MIN_EDGE_BPS=0", "VB_COOLDOWN_MS=0", "VB_MIN_EDGE_BPS=0"},
                                    &core::Config::no_env);
     auto strat = strategy::make_strategy(opt.strategy, *cfg, strategy::StrategyContext{&symbols, 1});
     if (!strat.ok()) {
