@@ -6,6 +6,14 @@
 #
 # usage: run_benchmarks.sh BUILD_DIR [extra Google Benchmark flags, e.g. --benchmark_filter=spsc]
 # env:   BENCH_MIN_TIME  seconds per benchmark (default 0.2)
+#        T2O_SAMPLES     samples per configuration of the tick-to-order harness (default 100000 here,
+#                        so its 16 configurations take about a minute on a quiet 2-core box — more when
+#                        loaded, as cross-thread answers come back late and orders per tick drop; the
+#                        binary's own default is 1000000)
+#        T2O_ARGS        extra arguments for it (e.g. "--configs fused,t2_spin_fixed --rate 50000")
+# After the Google Benchmark suites, BUILD_DIR/bench/tick_to_order (when built) prints its own table:
+# tick-to-signed-order latency percentiles per configuration and the parse+sign baseline of the same
+# run (bench/tick_to_order.cpp). Its output goes to results/tick_to_order.txt too.
 # Raw CSV and logs go to BUILD_DIR/bench/results/. Exit status 1 if any benchmark binary fails.
 set -uo pipefail
 
@@ -76,5 +84,17 @@ awk -F, '
              names[i] == base_name[groups[i]] ? "  (baseline)" : ""
     }
   }' "${csvs[@]}"
+
+t2o="$bench_dir/tick_to_order"
+if [ -x "$t2o" ]; then
+  echo
+  # shellcheck disable=SC2086  # T2O_ARGS is a list of words on purpose
+  if ! "$t2o" --samples "${T2O_SAMPLES:-100000}" ${T2O_ARGS:-} >"$results/tick_to_order.txt" 2>"$results/tick_to_order.log"; then
+    echo "run_benchmarks.sh: tick_to_order failed; see $results/tick_to_order.log" >&2
+    tail -n 5 "$results/tick_to_order.log" >&2
+    status=1
+  fi
+  cat "$results/tick_to_order.txt"
+fi
 
 exit $status

@@ -124,9 +124,9 @@ std::vector<Registry::FamilyInfo> Registry::families() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<FamilyInfo> out;
   for (const Family& f : families_) {
-    out.push_back(FamilyInfo{f.name, f.type == Type::kCounter     ? "counter"
-                                     : f.type == Type::kHistogram ? "histogram"
-                                                                  : "gauge"});
+    out.push_back(FamilyInfo{f.name, f.type == Type::kCounter                                       ? "counter"
+                                     : f.type == Type::kHistogram || f.type == Type::kFineHistogram ? "histogram"
+                                                                                                    : "gauge"});
   }
   return out;
 }
@@ -167,6 +167,14 @@ LatencyHistogram& Registry::add_histogram(std::string name, std::string help, La
   return h;
 }
 
+HdrHistogram& Registry::add_fine_histogram(std::string name, std::string help, Labels labels) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::size_t f = family_index(name, help, Type::kFineHistogram);
+  HdrHistogram& h = fine_histograms_.emplace_back();
+  series_.push_back(Series{f, labels.render(), &h});
+  return h;
+}
+
 void Registry::add_callback_gauge(std::string name, std::string help, Labels labels, double (*fn)(const void*),
                                   const void* ctx) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -179,7 +187,9 @@ std::string Registry::render() const {
   std::string out;
   for (std::size_t f = 0; f < families_.size(); ++f) {
     const Family& fam = families_[f];
-    const char* type = fam.type == Type::kCounter ? "counter" : fam.type == Type::kHistogram ? "histogram" : "gauge";
+    const char* type = fam.type == Type::kCounter                                         ? "counter"
+                       : fam.type == Type::kHistogram || fam.type == Type::kFineHistogram ? "histogram"
+                                                                                          : "gauge";
     str_append(out, "# HELP ", fam.name, " ", escape_help(fam.help), "\n# TYPE ", fam.name, " ", type, "\n");
     for (const Series& s : series_) {
       if (s.family != f) continue;
@@ -215,6 +225,29 @@ std::string Registry::render() const {
           }
           str_append(out, fam.name, "_sum", s.labels, " ",
                      format_double(ns_to_seconds(static_cast<double>(h->sum_ns()))), "\n");
+          str_append(out, fam.name, "_count", s.labels, " ", cum, "\n");
+          break;
+        }
+        case Type::kFineHistogram: {
+          // Bounds 2^(k/8) ns; one pass over the fine buckets, each added once it lies wholly at or
+          // below the bound. count is derived from the buckets, so it equals the +Inf bucket.
+          const auto* h = static_cast<const HdrHistogram*>(s.metric);
+          uint64_t cum = 0;
+          std::size_t b = 0;
+          constexpr int kFirst = kFineExportFirstShift * kFineExportPerOctave;
+          constexpr int kLast = kFineExportLastShift * kFineExportPerOctave;
+          for (int k = kFirst; k <= kLast; ++k) {
+            const auto bound = static_cast<int64_t>(
+                std::llround(std::exp2(static_cast<double>(k) / static_cast<double>(kFineExportPerOctave))));
+            while (b < HdrHistogram::kBuckets && HdrHistogram::bucket_highest(b) <= bound) cum += h->bucket_count(b++);
+            str_append(out, fam.name, "_bucket",
+                       with_label(s.labels, "le", format_double(ns_to_seconds(static_cast<double>(bound)))), " ", cum,
+                       "\n");
+          }
+          while (b < HdrHistogram::kBuckets) cum += h->bucket_count(b++);
+          str_append(out, fam.name, "_bucket", with_label(s.labels, "le", "+Inf"), " ", cum, "\n");
+          str_append(out, fam.name, "_sum", s.labels, " ", format_double(ns_to_seconds(static_cast<double>(h->sum()))),
+                     "\n");
           str_append(out, fam.name, "_count", s.labels, " ", cum, "\n");
           break;
         }

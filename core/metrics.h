@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/hdr_histogram.h"
 #include "core/runner.h"
 #include "core/spsc_ring.h"
 
@@ -92,6 +93,15 @@ class Registry {
   Counter& add_counter(std::string name, std::string help, Labels labels = {});
   Gauge& add_gauge(std::string name, std::string help, Labels labels = {});
   LatencyHistogram& add_histogram(std::string name, std::string help, Labels labels = {});
+  // A latency whose tail matters (tick_to_order_seconds): recorded at ≤ 1% resolution
+  // (core::HdrHistogram, one writer) and exported as a Prometheus histogram whose `le` bounds are
+  // chosen at render time: kFineExportPerOctave (8) per power of two, ≈ 9% apart, from 256 ns to
+  // 2^30 ns (~1.07 s), then +Inf. Each bound's count is the sum of the fine buckets that lie wholly at
+  // or below it, so a sample within 1% below a bound may be counted in the next one.
+  HdrHistogram& add_fine_histogram(std::string name, std::string help, Labels labels = {});
+  static constexpr int kFineExportPerOctave = 8;
+  static constexpr int kFineExportFirstShift = 8;  // 256 ns
+  static constexpr int kFineExportLastShift = 30;  // ~1.07 s
   // Gauge whose value is computed at render time (e.g. ring backlog). Called on the render thread.
   void add_callback_gauge(std::string name, std::string help, Labels labels, double (*fn)(const void*),
                           const void* ctx);
@@ -112,7 +122,7 @@ class Registry {
   [[nodiscard]] std::vector<FamilyInfo> families() const;
 
  private:
-  enum class Type : uint8_t { kCounter, kGauge, kHistogram, kCallbackGauge };
+  enum class Type : uint8_t { kCounter, kGauge, kHistogram, kCallbackGauge, kFineHistogram };
   struct Family {
     std::string name, help;
     Type type;
@@ -131,6 +141,7 @@ class Registry {
   std::deque<Counter> counters_;
   std::deque<Gauge> gauges_;
   std::deque<LatencyHistogram> histograms_;
+  std::deque<HdrHistogram> fine_histograms_;
 };
 
 }  // namespace dmabot::core

@@ -170,6 +170,13 @@ RouterStage::RouterStage(RouterParams params, std::vector<VenueInfo> venues, con
     m.ack = &metrics->add_histogram("order_to_ack_seconds",
                                     "Router send to the venue's first report (kNew or kRejected), local clock.",
                                     {{{"venue", name}}});
+    // End of the hot path as far as the engine sees it: the order is on the venue gateway's ring
+    // (the gateway's encode + sign come after; bench/tick_to_order measures those too).
+    m.tick_to_order = &metrics->add_fine_histogram(
+        "tick_to_order_seconds",
+        "Tick receive (its ts_local) to the order handed to the venue's gateway by the router, local clock; "
+        "recorded at 1% resolution.",
+        {{{"venue", name}}});
     m.fill_rate = &metrics->add_gauge("venue_fill_rate", "Router's exponentially weighted fills per acked order.",
                                       {{{"venue", name}}});
     m.fill_rate->set(scorer_.fill_rate(v));
@@ -396,6 +403,10 @@ void RouterStage::commit(Plan& plan) {
     core::tap_blocking(rings_.observe_orders, s.order, rings_.recorder_waits);
     (void)rings_.to_venue[s.venue]->try_push(s.order);  // room checked in has_room
     if (vm_[s.venue].orders != nullptr) vm_[s.venue].orders->inc();
+    // Engine-made orders (cancel-all) have no tick: ts_tick == 0.
+    if (vm_[s.venue].tick_to_order != nullptr && s.order.ts_tick != 0) {
+      vm_[s.venue].tick_to_order->record(now - s.order.ts_tick);
+    }
   }
   for (int i = 0; i < plan.n_local; ++i) {
     core::tap_blocking(rings_.record_execs, plan.local[i], rings_.recorder_waits);

@@ -195,6 +195,7 @@ class RouterStage final : public core::Stage {
     core::Counter* orders = nullptr;
     std::array<core::Counter*, 7> reports{};  // by ExecStatus
     core::LatencyHistogram* ack = nullptr;
+    core::HdrHistogram* tick_to_order = nullptr;  // tick ts_local -> handed to this venue's ring
     core::Gauge* fill_rate = nullptr;
   };
 

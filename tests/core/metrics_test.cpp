@@ -141,6 +141,11 @@ struct Sample {
     h.record(1000);
     h.record(100'000'000'000);  // +Inf only
     reg.add_callback_gauge("dmabot_ring_backlog", "Events waiting.", Labels{{{"ring", "md"}}}, &backlog_fn, &backlog);
+    HdrHistogram& f = reg.add_fine_histogram("fine_lat_seconds", "Fine latency.", Labels{{{"venue", "mock"}}});
+    f.record_n(300, 2);       // fine bucket [300, 301]: first counted at the bound 304 ns (k = 66)
+    f.record(1000);           // [1000, 1003]: at 1024 ns (k = 80)
+    f.record(1100);           // [1096, 1103]: at round(1024 * 2^(1/8)) = 1117 ns (k = 81)
+    f.record(5'000'000'000);  // beyond the last bound (2^30 ns): +Inf only
   }
   int backlog = 17;
   Registry reg;
@@ -198,6 +203,42 @@ TEST(Registry, RendersCumulativeHistogram) {
     EXPECT_GE(v, prev) << b;
     prev = v;
   }
+}
+
+TEST(Registry, FineHistogramExportsEightBoundsPerOctave) {
+  Sample s;
+  std::vector<std::string> buckets;
+  std::string count_line, sum_line;
+  for (const std::string& l : lines_of(s.reg.render())) {
+    if (l.rfind("dmabot_fine_lat_seconds_bucket", 0) == 0) buckets.push_back(l);
+    if (l.rfind("dmabot_fine_lat_seconds_count", 0) == 0) count_line = l;
+    if (l.rfind("dmabot_fine_lat_seconds_sum", 0) == 0) sum_line = l;
+  }
+  // Bounds 2^(k/8) ns for k = 64 (256 ns) .. 240 (2^30 ns), then +Inf.
+  constexpr int kFirst = Registry::kFineExportFirstShift * Registry::kFineExportPerOctave;
+  constexpr int kLast = Registry::kFineExportLastShift * Registry::kFineExportPerOctave;
+  ASSERT_EQ(buckets.size(), static_cast<std::size_t>(kLast - kFirst + 2));
+  EXPECT_EQ(buckets[0], "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"2.56e-07\"} 0");
+  EXPECT_EQ(buckets[1], "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"2.79e-07\"} 0");
+  EXPECT_EQ(buckets[2], "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"3.04e-07\"} 2");
+  EXPECT_EQ(buckets[15], "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"9.39e-07\"} 2");
+  EXPECT_EQ(buckets[16], "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"1.024e-06\"} 3");
+  EXPECT_EQ(buckets[17], "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"1.117e-06\"} 4");
+  EXPECT_EQ(buckets[buckets.size() - 2], "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"1.073741824\"} 4");
+  EXPECT_EQ(buckets.back(), "dmabot_fine_lat_seconds_bucket{venue=\"mock\",le=\"+Inf\"} 5");
+  EXPECT_EQ(count_line, "dmabot_fine_lat_seconds_count{venue=\"mock\"} 5");
+  // (600 + 1000 + 1100 + 5e9) ns
+  EXPECT_EQ(sum_line, "dmabot_fine_lat_seconds_sum{venue=\"mock\"} 5.0000027");
+  uint64_t prev = 0;
+  for (const std::string& b : buckets) {
+    const uint64_t v = std::stoull(b.substr(b.rfind(' ') + 1));
+    EXPECT_GE(v, prev) << b;
+    prev = v;
+  }
+  bool listed = false;
+  for (const auto& f : s.reg.families())
+    listed = listed || (f.name == "dmabot_fine_lat_seconds" && f.type == "histogram");
+  EXPECT_TRUE(listed);
 }
 
 TEST(Registry, HistogramWithLabelsMergesLe) {

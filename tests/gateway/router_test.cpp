@@ -159,6 +159,27 @@ TEST(Router, CheapestVenueWinsWithFeeWeightOnly) {
   EXPECT_EQ(h.orders_total("b"), 1u);
 }
 
+TEST(Router, TickToOrderIsRecordedPerVenueForOrdersWithATick) {
+  Harness h(fee_only(), two_venues());  // simulated clock at 1'000'000 ns
+  Order o = new_order(kParent, "100", "1");
+  o.ts_tick = 400'000;  // 600 us before the router sends it
+  h.send(o);
+  Order engine_cancel = cancel_of(kParent);  // no tick behind it (cancel-all): not timed
+  engine_cancel.client_id = core::make_client_id(0, 1);
+  h.send(engine_cancel);
+  ASSERT_EQ(h.at_venue(1).size(), 2u);
+  const std::string text = h.registry.render();
+  EXPECT_NE(text.find("\ndmabot_tick_to_order_seconds_count{venue=\"b\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ndmabot_tick_to_order_seconds_count{venue=\"a\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ndmabot_tick_to_order_seconds_sum{venue=\"b\"} 6e-04\n"), std::string::npos) << text;
+  // 600 us (fine bucket [598016, 602111] ns) lies between the export bounds 2^(153/8) = 571740 ns
+  // and 2^(154/8) = 623487 ns.
+  EXPECT_NE(text.find("dmabot_tick_to_order_seconds_bucket{venue=\"b\",le=\"0.00057174\"} 0\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("dmabot_tick_to_order_seconds_bucket{venue=\"b\",le=\"0.000623487\"} 1\n"), std::string::npos)
+      << text;
+}
+
 TEST(Router, LatencyWeightFlipsTheChoice) {
   std::vector<VenueInfo> v = {{"a", 2.0, 2.0, 10'000}, {"b", 1.0, 1.0, 500'000}};  // 10 µs vs 500 µs
   RouterParams p = fee_only();
