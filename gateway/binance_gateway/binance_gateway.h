@@ -253,6 +253,8 @@ class GatewayCore {
   bool send_new(Entry& e, uint8_t attempt);
   bool send_cancel(Entry& e, uint8_t attempt);
   bool send_query(Entry& e, uint8_t attempt);
+  bool send_order_ref(Entry& e, uint8_t attempt, Kind kind, int64_t weight, std::string_view ws_method,
+                      std::atomic<uint64_t>& sent_counter);
   bool send_trades(Entry& e, uint8_t attempt);
   bool send_cancel_replace(Entry& old_entry, const core::Order& repl);
   void on_cancel_replace(const Pending& p, bool answered);

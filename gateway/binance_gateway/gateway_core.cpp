@@ -394,32 +394,22 @@ bool GatewayCore::send_new(Entry& e, uint8_t attempt) {
 }
 
 bool GatewayCore::send_cancel(Entry& e, uint8_t attempt) {
-  const int64_t ts = now_ms();
-  if (!governor_.check_request(1, ts).allowed) {
-    stats_.deferred.fetch_add(1, std::memory_order_relaxed);
-    defer(std::max(governor_.blocked_until_ms(), ts + kRetryDelayMs), e.order.client_id, Kind::kCancel, attempt);
-    return true;
-  }
-  const uint64_t ws_id = ws_usable() ? links_.ws->next_id() : 0;
-  binance::OrderRef ref;
-  ref.product = opt_.product;
-  ref.symbol = opt_.symbols[e.order.symbol]->symbol;
-  ref.orig_client_order_id = e.text_view();
-  ref.timestamp_ms = ts;
-  ref.recv_window_ms = opt_.recv_window_ms;
-  if (!enc_.encode_ref(ref, ws_id != 0 ? Wire::kWsApi : Wire::kRest, binance::kWsOrderCancel, ws_id)) return false;
-  if (!submit(Kind::kCancel, e.order.client_id, attempt, ws_id, ts)) return false;
-  governor_.on_request_sent(1, ts);
-  stats_.cancels_sent.fetch_add(1, std::memory_order_relaxed);
-  return true;
+  return send_order_ref(e, attempt, Kind::kCancel, 1, binance::kWsOrderCancel, stats_.cancels_sent);
 }
 
 bool GatewayCore::send_query(Entry& e, uint8_t attempt) {
+  return send_order_ref(e, attempt, Kind::kQuery, opt_.product == Product::kSpot ? 4 : 1, binance::kWsOrderStatus,
+                        stats_.queries_sent);
+}
+
+// A request about one order by its client id (cancel or status): deferred while the governor says
+// no, over the WS API when usable, else REST.
+bool GatewayCore::send_order_ref(Entry& e, uint8_t attempt, Kind kind, int64_t weight, std::string_view ws_method,
+                                 std::atomic<uint64_t>& sent_counter) {
   const int64_t ts = now_ms();
-  const int64_t weight = opt_.product == Product::kSpot ? 4 : 1;
   if (!governor_.check_request(weight, ts).allowed) {
     stats_.deferred.fetch_add(1, std::memory_order_relaxed);
-    defer(std::max(governor_.blocked_until_ms(), ts + kRetryDelayMs), e.order.client_id, Kind::kQuery, attempt);
+    defer(std::max(governor_.blocked_until_ms(), ts + kRetryDelayMs), e.order.client_id, kind, attempt);
     return true;
   }
   const uint64_t ws_id = ws_usable() ? links_.ws->next_id() : 0;
@@ -429,10 +419,10 @@ bool GatewayCore::send_query(Entry& e, uint8_t attempt) {
   ref.orig_client_order_id = e.text_view();
   ref.timestamp_ms = ts;
   ref.recv_window_ms = opt_.recv_window_ms;
-  if (!enc_.encode_ref(ref, ws_id != 0 ? Wire::kWsApi : Wire::kRest, binance::kWsOrderStatus, ws_id)) return false;
-  if (!submit(Kind::kQuery, e.order.client_id, attempt, ws_id, ts)) return false;
+  if (!enc_.encode_ref(ref, ws_id != 0 ? Wire::kWsApi : Wire::kRest, ws_method, ws_id)) return false;
+  if (!submit(kind, e.order.client_id, attempt, ws_id, ts)) return false;
   governor_.on_request_sent(weight, ts);
-  stats_.queries_sent.fetch_add(1, std::memory_order_relaxed);
+  sent_counter.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
