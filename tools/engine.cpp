@@ -358,9 +358,9 @@ uint16_t Engine::metrics_port() const { return metrics_server_ ? metrics_server_
 
 absl::Status Engine::start() {
   core::log_info(ec_.thread_plan);
-  // The threads started here other than the hot ones (recorder, metrics server, the live feed's I/O) inherit this thread's
-  // CPU set: with THREAD_LAYOUT=auto, the CPUs the hot threads do not use. The caller's own set is
-  // restored before start() returns.
+  // The threads started here other than the hot ones (recorder, metrics server, the live feed's I/O) inherit this
+  // thread's CPU set: with THREAD_LAYOUT=auto, the CPUs the hot threads do not use. The caller's own set is restored
+  // before start() returns.
   const std::vector<int> caller_cpus = core::usable_cpus();
   const bool moved = !ec_.other_cpus.empty() && core::set_current_thread_cpus(ec_.other_cpus);
   if (!ec_.other_cpus.empty() && !moved) {
