@@ -1,6 +1,6 @@
 // tools/binance_settings.h — the Binance connection settings: which environment, its URLs, the TLS
 // CA, where the API keys come from, and dry-run. Read and validated at start-up; the live feed and
-// the gateways (not built yet) take their endpoints from here.
+// the gateways (tools/binance_venue.h) take their endpoints from here.
 //
 // BINANCE_ENV=local|testnet|mainnet picks the default URLs (kBinanceEndpoints below, each with the
 // source it was taken from); every URL can be overridden by its own key. Rules, each an error of one
