@@ -241,7 +241,7 @@ TEST(BinanceVenueEngine, FusedRunsRefuseTheLiveVenue) {
 
 // `dmabot run` with the configuration as --set flags; returns the exit code (output in c's files).
 int run_dmabot(const std::vector<std::string>& sets, const std::vector<std::string>& extra, tp::Child& c,
-               double timeout_s) {
+               double timeout_s, const std::vector<std::string>& env_extra = {}) {
   const std::string dir = tp::temp_dir();
   const std::string env = dir + "/empty.env";
   { std::ofstream(env).close(); }
@@ -251,7 +251,7 @@ int run_dmabot(const std::vector<std::string>& sets, const std::vector<std::stri
     args.push_back(kv);
   }
   args.insert(args.end(), extra.begin(), extra.end());
-  return tp::run(args, dir, &c, {}, timeout_s);
+  return tp::run(args, dir, &c, env_extra, timeout_s);
 }
 
 std::vector<std::string> with(std::vector<std::string> sets, const std::vector<std::string>& more) {
@@ -322,6 +322,24 @@ TEST(BinanceVenueEngine, AnUnreachableVenueStopsTheStartWithOneLine) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
   EXPECT_NE(err.find("dmabot: exchangeInfo https://" + closed), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+// Mainnet (here: its checks, pointed at the sim) without CONFIRM_LIVE=yes stops before anything connects.
+TEST(BinanceVenueEngine, MainnetWithoutConfirmLiveStopsBeforeAnythingIsSent) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  std::vector<std::string> sets = with(venue_config(sim, false, ""), {"BINANCE_ENV=mainnet"});
+  std::erase_if(sets, [](const std::string& s) { return s.rfind("BINANCE_API_", 0) == 0; });
+  const std::vector<std::string> env = {"BINANCE_API_KEY=dmabot-local-key", "BINANCE_API_SECRET=dmabot-local-secret"};
+  tp::Child c;
+  EXPECT_EQ(run_dmabot(sets, {}, c, 30, env), 2) << tp::read_file(c.err_path);
+  EXPECT_NE(tp::read_file(c.err_path).find("live trading on mainnet requires CONFIRM_LIVE=yes"), std::string::npos)
+      << tp::read_file(c.err_path);
+  // The same with the confirmation connects and trades (the sim stands in for mainnet here).
+  EXPECT_EQ(run_dmabot(with(sets, {"CONFIRM_LIVE=yes"}), {"--duration", "3"}, c, 30, env), 0)
+      << tp::read_file(c.err_path);
+  EXPECT_GT(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(c.err_path);
 }
 
 }  // namespace
