@@ -69,6 +69,10 @@ struct BinanceSettings {
   BinanceCredentialsInfo spot, futures;
   bool dry_run = false;
   bool confirm_live = false;
+  // ON_START_OPEN_ORDERS: what the Binance venue does at start with orders resting on its symbols that
+  // earlier dmabot runs left (recognised by their client ids): cancel them (default) or leave them.
+  // Orders dmabot did not place are always left alone (a warning counts them).
+  bool cancel_stale_orders = true;
 
   // Reads BINANCE_*, CONFIRM_LIVE and DRY_RUN. `venue_mode` decides which credentials must be
   // present (binance_spot: the spot ones; binance_futures: the futures ones or, when no

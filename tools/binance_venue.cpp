@@ -84,7 +84,14 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
     return absl::UnavailableError(str_cat(where, ": clock sync failed: ", std::string(st.message())));
   }
 
-  // 4. Credentials and resting orders.
+  // 4. Credentials and resting orders. The run id is fixed here so that the gateway's client ids and
+  // the check's view of "this run" agree.
+  const uint64_t run_id = binance_gateway::ClientIdCodec::run_id_from_wall_ns(core::wall_clock_ns());
+  v->ids_ = binance_gateway::ClientIdCodec(run_id);
+  v->enc_ = std::make_unique<binance_gateway::OrderEncoder>(
+      binance_gateway::OrderEncoder::Options{p.product, p.api_key, false}, v->hmac_ ? &*v->hmac_ : nullptr,
+      v->ed25519_ ? &*v->ed25519_ : nullptr);
+  v->dec_ = std::make_unique<binance::ResponseDecoder>();
   if (auto st = v->check_account(); !st.ok()) return st;
 
   // 5. User data (and, on spot, the order session).
@@ -128,6 +135,7 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
   // 6. The gateway stage.
   binance_gateway::GatewayOptions go;
   go.name = p.name;
+  go.run_id = run_id;
   go.venue_id = p.venue_id;
   go.symbols = p.symbols;
   go.api_key = p.api_key;
@@ -164,55 +172,102 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
   return v;
 }
 
-// A signed GET openOrders per symbol on the control client: the first signed request, so a wrong key,
-// secret or permission shows here with Binance's own code and message.
+// A signed request on the control client, answered within 5 s. OK: the body of a 200 answer in `body`.
+// Else one line: `what`, then the transport failure or Binance's code and message (with a hint when it
+// is about the key).
+absl::Status BinanceVenue::signed_call(const binance::RestTarget& target, const std::string& what, std::string& body) {
+  binance_io::RestRequest req;
+  if (!req.set(++tag_, target, enc_->view())) return absl::InternalError(str_cat(what, ": request too large"));
+  int status = 0;
+  if (std::string err = call(*control_, req, 5000, status, body); !err.empty()) {
+    return absl::UnavailableError(str_cat(what, ": ", err));
+  }
+  if (status == 200) return absl::OkStatus();
+  binance::ErrorBody eb;
+  const bool decoded = dec_->decode_error(body, eb).ok();
+  const std::string text = decoded ? str_cat(eb.code, " ", eb.msg) : body.substr(0, 200);
+  const bool auth = status == 401 || (decoded && (eb.code == -2014 || eb.code == -2015 || eb.code == -1022));
+  last_code_ = decoded ? eb.code : 0;
+  return absl::PermissionDeniedError(
+      str_cat(what, ": HTTP ", status, ": ", text,
+              auth ? " (the API key, its secret/private key or its permissions: check BINANCE_API_KEY and "
+                     "BINANCE_API_SECRET / BINANCE_PRIVATE_KEY_FILE)"
+                   : ""));
+}
+
+// GET openOrders of one symbol: each order's client id and who placed it (by the id's shape).
+absl::Status BinanceVenue::open_orders(const binance::InstrumentSpec& spec, std::vector<OpenOrder>& out) {
+  const binance::RestTarget target =
+      p_.product == Product::kSpot ? binance::kSpotOpenOrders : binance::kFuturesOpenOrders;
+  const std::string what =
+      str_cat("Binance ", product_name(p_.product), " GET ", p_.rest_url, target.path, " (", spec.symbol, ")");
+  const binance::SymbolScope scope{p_.product, spec.symbol, clock_offset_.now_server_ms(), 5000};
+  if (!enc_->encode_scope(scope, binance_gateway::Wire::kRest, "", 0))
+    return absl::InternalError(str_cat(what, ": cannot encode"));
+  std::string body;
+  if (auto st = signed_call(target, what, body); !st.ok()) return st;
+  std::span<const binance::OrderResult> orders;
+  if (auto r = dec_->decode_orders(body, p_.product, orders); !r.ok()) {
+    return absl::DataLossError(str_cat(what, ": unparsable answer: ", binance::describe(r)));
+  }
+  out.clear();
+  for (const binance::OrderResult& o : orders) {
+    uint64_t id = 0;
+    out.push_back({std::string(o.client_order_id.view()), ids_.decode(o.client_order_id.view(), id)});
+  }
+  return absl::OkStatus();
+}
+
+// The first signed requests: a GET openOrders per symbol, so a wrong key, secret or permission shows
+// here with Binance's own code and message. Orders earlier dmabot runs left are canceled
+// (ON_START_OPEN_ORDERS=cancel: one DELETE each by client id, then openOrders again to be sure) or
+// left; orders dmabot did not place are left alone. Both cases are logged.
 absl::Status BinanceVenue::check_account() {
   const bool spot = p_.product == Product::kSpot;
-  binance_gateway::OrderEncoder enc({p_.product, p_.api_key, false}, hmac_ ? &*hmac_ : nullptr,
-                                    ed25519_ ? &*ed25519_ : nullptr);
-  const binance::RestTarget target = spot ? binance::kSpotOpenOrders : binance::kFuturesOpenOrders;
-  binance::ResponseDecoder dec;
-  binance_io::RestRequest req;
-  const binance_gateway::ClientIdCodec ids;
+  const binance::RestTarget cancel = spot ? binance::kSpotCancelOrder : binance::kFuturesCancelOrder;
+  std::vector<OpenOrder> open;
   for (const binance::InstrumentSpec* spec : p_.symbols) {
     if (spec == nullptr) continue;
-    binance::SymbolScope scope{p_.product, spec->symbol, clock_offset_.now_server_ms(), 5000};
-    if (!enc.encode_scope(scope, binance_gateway::Wire::kRest, "", 0) || !req.set(1, target, enc.view())) {
-      return absl::InternalError(str_cat("cannot encode GET ", target.path, " for ", spec->symbol));
+    if (auto st = open_orders(*spec, open); !st.ok()) return st;
+    std::size_t stale = 0;
+    for (const OpenOrder& o : open) stale += o.origin != binance_gateway::ClientIdCodec::Origin::kNotOurs;
+    open_at_start_ += open.size();
+    if (open.size() > stale) {
+      core::log_warn("venue ", p_.name, ": ", open.size() - stale, " open order(s) on ", spec->symbol,
+                     " not placed by dmabot: left alone");
     }
-    int status = 0;
-    std::string body;
-    const std::string what =
-        str_cat("Binance ", product_name(p_.product), " GET ", p_.rest_url, target.path, " (", spec->symbol, ")");
-    if (std::string err = call(*control_, req, 5000, status, body); !err.empty()) {
-      return absl::UnavailableError(str_cat(what, ": ", err));
+    if (stale == 0) continue;
+    if (!p_.cancel_stale_orders) {
+      core::log_warn("venue ", p_.name, ": ", stale, " open order(s) on ", spec->symbol,
+                     " from earlier dmabot runs: left alone and not tracked (ON_START_OPEN_ORDERS=leave)");
+      continue;
     }
-    if (status != 200) {
-      binance::ErrorBody eb;
-      const bool decoded = dec.decode_error(body, eb).ok();
-      const std::string text = decoded ? str_cat(eb.code, " ", eb.msg) : body.substr(0, 200);
-      const bool auth = status == 401 || (decoded && (eb.code == -2014 || eb.code == -2015 || eb.code == -1022));
-      return absl::PermissionDeniedError(
-          str_cat(what, ": HTTP ", status, ": ", text,
-                  auth ? " (the API key, its secret/private key or its permissions: check BINANCE_API_KEY and "
-                         "BINANCE_API_SECRET / BINANCE_PRIVATE_KEY_FILE)"
-                       : ""));
+    for (const OpenOrder& o : open) {
+      if (o.origin == binance_gateway::ClientIdCodec::Origin::kNotOurs) continue;
+      binance::OrderRef ref;
+      ref.product = p_.product;
+      ref.symbol = spec->symbol;
+      ref.orig_client_order_id = o.client_id;
+      ref.timestamp_ms = clock_offset_.now_server_ms();
+      ref.recv_window_ms = 5000;
+      const std::string what = str_cat("Binance ", product_name(p_.product), " DELETE ", p_.rest_url, cancel.path, " (",
+                                       spec->symbol, " ", o.client_id, ", ON_START_OPEN_ORDERS=cancel)");
+      if (!enc_->encode_ref(ref, binance_gateway::Wire::kRest, "", 0))
+        return absl::InternalError(str_cat(what, ": cannot encode"));
+      std::string body;
+      last_code_ = 0;
+      if (auto st = signed_call(cancel, what, body); !st.ok() && last_code_ != -2011) return st;  // -2011: gone
     }
-    std::span<const binance::OrderResult> orders;
-    if (auto r = dec.decode_orders(body, p_.product, orders); !r.ok()) {
-      return absl::DataLossError(str_cat(what, ": unparsable answer: ", binance::describe(r)));
-    }
-    if (!orders.empty()) {
-      std::size_t dmabot = 0;
-      for (const binance::OrderResult& o : orders) {
-        uint64_t id = 0;
-        dmabot += ids.decode(o.client_order_id.view(), id) != binance_gateway::ClientIdCodec::Origin::kNotOurs;
+    if (auto st = open_orders(*spec, open); !st.ok()) return st;
+    for (const OpenOrder& o : open) {
+      if (o.origin != binance_gateway::ClientIdCodec::Origin::kNotOurs) {
+        return absl::UnavailableError(str_cat("venue ", p_.name, ": ", o.client_id, " on ", spec->symbol,
+                                              " is still open after its cancel (ON_START_OPEN_ORDERS=cancel)"));
       }
-      open_at_start_ += orders.size();
-      core::log_warn("venue ", p_.name, ": ", orders.size(), " open order(s) on ", spec->symbol, " at start (", dmabot,
-                     " from earlier dmabot runs); left alone and not tracked (start-up reconciliation, "
-                     "ON_START_OPEN_ORDERS, is not built yet)");
     }
+    stale_canceled_ += stale;
+    core::log_info("venue ", p_.name, ": canceled ", stale, " open order(s) earlier dmabot runs left on ", spec->symbol,
+                   " (ON_START_OPEN_ORDERS=cancel)");
   }
   return absl::OkStatus();
 }

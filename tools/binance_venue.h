@@ -8,8 +8,10 @@
 //      thread's cold calls (the clock rounds, the start-up checks);
 //   3. ClockOffset::sync (GET time, 5 samples, 2 s each);
 //   4. a signed GET openOrders per symbol: proves the key and the signature (a bad key is Binance's
-//      -2014/-2015/-1022, reported as such) and says how many orders already rest there (not tracked:
-//      start-up reconciliation, ON_START_OPEN_ORDERS, is later work; a warning names them);
+//      -2014/-2015/-1022, reported as such). Orders earlier dmabot runs left there (their client ids
+//      say so) are canceled, one DELETE each, and openOrders is asked again to be sure
+//      (ON_START_OPEN_ORDERS=cancel, the default), or left alone untracked (=leave); orders dmabot did
+//      not place are never touched (a warning counts them). Adopting them is not built;
 //   5. the user-data side: spot — the WebSocket API session (logon or HMAC, user data subscribed),
 //      which also carries the orders; futures — a ListenKeyStream; both waited for up to
 //      connect_timeout_ms;
@@ -38,8 +40,10 @@
 #include "core/runner.h"
 #include "core/spsc_ring.h"
 #include "gateway/binance/instruments.h"
+#include "gateway/binance/response_decoder.h"
 #include "gateway/binance/signer.h"
 #include "gateway/binance_gateway/binance_gateway.h"
+#include "gateway/binance_gateway/order_encoder.h"
 #include "gateway/binance_io/clock_offset.h"
 #include "gateway/binance_io/listen_key_stream.h"
 #include "gateway/binance_io/rest_client.h"
@@ -63,6 +67,7 @@ struct BinanceVenueParams {
   std::vector<const binance::InstrumentSpec*> symbols;
   std::vector<binance::RateLimit> rate_limits;
   bool dry_run = false;
+  bool cancel_stale_orders = true;  // ON_START_OPEN_ORDERS=cancel
   int connect_timeout_ms = 10'000;  // the WS session / listenKey stream must be up within it
 };
 
@@ -79,15 +84,23 @@ class BinanceVenue {
   [[nodiscard]] binance_gateway::GatewayCore& core() const { return *core_; }
   // Nothing of the gateway's in flight (requests, deferred work, reports), as of its last poll.
   [[nodiscard]] bool idle() const { return core_->stats().outstanding.load(std::memory_order_relaxed) == 0; }
-  // Orders resting on the venue at start, per the openOrders check (any run's, or not dmabot's).
+  // Orders resting on the venue at start, per the openOrders check (any run's, or not dmabot's), and
+  // how many of them (earlier dmabot runs') were canceled.
   [[nodiscard]] std::size_t open_orders_at_start() const { return open_at_start_; }
+  [[nodiscard]] std::size_t stale_orders_canceled() const { return stale_canceled_; }
   // Control thread: logs the DRY_RUN orders queued since the last call (one line each); returns how many.
   std::size_t log_dry_run();
   [[nodiscard]] const BinanceVenueParams& params() const { return p_; }
 
  private:
   explicit BinanceVenue(BinanceVenueParams p) : p_(std::move(p)) {}
+  struct OpenOrder {
+    std::string client_id;
+    binance_gateway::ClientIdCodec::Origin origin;
+  };
   absl::Status check_account();
+  absl::Status open_orders(const binance::InstrumentSpec& spec, std::vector<OpenOrder>& out);
+  absl::Status signed_call(const binance::RestTarget& target, const std::string& what, std::string& body);
   absl::Status wait_user_stream();
 
   BinanceVenueParams p_;
@@ -100,6 +113,13 @@ class BinanceVenue {
   std::unique_ptr<binance_io::ListenKeyStream> lk_;   // futures
   std::unique_ptr<core::SpscRing<core::Order>> dry_;  // DRY_RUN orders to log
   std::size_t open_at_start_ = 0;
+  std::size_t stale_canceled_ = 0;
+  // The control thread's start-up requests.
+  binance_gateway::ClientIdCodec ids_;
+  std::unique_ptr<binance_gateway::OrderEncoder> enc_;
+  std::unique_ptr<binance::ResponseDecoder> dec_;
+  uint64_t tag_ = 0;
+  int last_code_ = 0;  // Binance's code of the last signed_call error (0: none / not decoded)
   // Declared last: destroyed first (it holds pointers to everything above).
   std::unique_ptr<binance_gateway::BinanceSpotGateway> spot_;
   std::unique_ptr<binance_gateway::BinanceFuturesGateway> futures_;

@@ -71,6 +71,7 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg) {
   p->ca_file = ec_.binance.ca_file;
   p->rate_limits = binance_instruments_->rate_limits;
   p->dry_run = ec_.binance.dry_run;
+  p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
   // Credentials: BinanceSettings checked their presence and origin; the values are read only here.
   const bool own = !spot && ec_.binance.futures.from_futures_keys;
   const std::string prefix = own ? "BINANCE_FUTURES_" : "BINANCE_";

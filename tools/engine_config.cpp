@@ -117,6 +117,10 @@ constexpr ConfigKey kConfigKeys[] = {
      "which are checked, logged as they would be sent (DRY_RUN: would send ...) and never sent; the strategy "
      "sees each one rejected. Mock and sim venues ignore it.",
      "Binance account"},
+    {"ON_START_OPEN_ORDERS", "cancel", "cancel | leave",
+     "Binance venues: orders an earlier dmabot run left open on the engine's symbols (found by their client "
+     "ids at start) are canceled before trading, or left alone. Orders dmabot did not place are never touched.",
+     "Binance account"},
     // --- Binance endpoints ---
     {"BINANCE_SPOT_REST_URL", "", "https:// base URL, no path (empty = BINANCE_ENV's)",
      "Spot REST base (the client adds /api/v3/...). Plain http:// is refused.", "Binance endpoints"},

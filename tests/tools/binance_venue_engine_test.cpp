@@ -26,7 +26,10 @@
 #include "core/config.h"
 #include "core/event_codec.h"
 #include "core/symbol_table.h"
+#include "gateway/binance/signer.h"
 #include "gateway/binance_gateway/binance_gateway.h"
+#include "gateway/binance_gateway/order_encoder.h"
+#include "gateway/binance_io/rest_client.h"
 #include "tests/tools/engine_test_util.h"
 #include "tests/tools/sim_process.h"
 #include "tests/tools/test_process.h"
@@ -340,6 +343,73 @@ TEST(BinanceVenueEngine, MainnetWithoutConfirmLiveStopsBeforeAnythingIsSent) {
   EXPECT_EQ(run_dmabot(with(sets, {"CONFIRM_LIVE=yes"}), {"--duration", "3"}, c, 30, env), 0)
       << tp::read_file(c.err_path);
   EXPECT_GT(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(c.err_path);
+}
+
+// Places one resting spot ETHUSDT BUY far below the market with this client id, as another process
+// would (REST, the sim's account, HMAC). Empty string on success.
+std::string place_resting(const SimProcess& sim, const std::string& client_id) {
+  binance_io::RestClient::Options ro;
+  ro.base_url = "https://" + sim.spot_base();
+  ro.ca_file = sim.ca;
+  ro.api_key = "dmabot-local-key";
+  auto rest = binance_io::RestClient::create(ro);
+  if (!rest.ok()) return std::string(rest.status().message());
+  auto hmac = binance::HmacSha256Signer::create("dmabot-local-secret");
+  if (!hmac.ok()) return "signer";
+  binance_gateway::OrderEncoder enc({binance::Product::kSpot, "dmabot-local-key", false}, &*hmac, nullptr);
+  binance::NewOrder o;
+  o.symbol = "ETHUSDT";
+  o.side = binance::OrderSide::kBuy;
+  o.time_in_force = binance::TimeInForce::kGtc;
+  o.quantity = core::Qty::from_raw(1'000'000);  // 0.01
+  o.price = core::Price::from_units(2900);      // the walk starts at 3000 and moves 0.01 per 100 ms
+  o.new_client_order_id = client_id;
+  o.timestamp_ms = core::wall_clock_ns() / 1'000'000;
+  o.recv_window_ms = 5000;
+  binance_io::RestRequest req;
+  if (!enc.encode_new(o, binance_gateway::Wire::kRest, 0) || !req.set(1, binance::kSpotNewOrder, enc.view()))
+    return "encode";
+  if (!(*rest)->submit(req) || !(*rest)->wait_response(10s)) return "no answer";
+  const binance_io::RestResponse* r = (*rest)->front();
+  std::string err = r->status == 200 ? "" : std::string(r->body_view());
+  (*rest)->pop();
+  return err;
+}
+
+// Orders an earlier dmabot run left (its client-id shape, another run id) are canceled at start by
+// default and left with ON_START_OPEN_ORDERS=leave; an order dmabot did not place is never touched.
+TEST(BinanceVenueEngine, OrdersEarlierRunsLeftAreCanceledAtStartOthersAreLeftAlone) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  const std::string stale = "dm00000001-1", stale2 = "dm00000002-2", manual = "by-hand-1";
+  for (const std::string& id : {stale, stale2, manual}) ASSERT_EQ(place_resting(sim, id), "") << id;
+  auto canceled = [&](const std::string& id) {
+    int n = 0;
+    std::istringstream in(tp::read_file(ledger));
+    for (std::string line; std::getline(in, line);)
+      n += field(line, "type") == "order_state" && field(line, "clientOrderId") == id &&
+           field(line, "status") == "CANCELED";
+    return n;
+  };
+  {
+    auto engine = venue_engine(with(venue_config(sim, false, ""), {"ON_START_OPEN_ORDERS=leave"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    ASSERT_TRUE((*engine)->start().ok());
+    EXPECT_EQ((*engine)->binance_venue()->open_orders_at_start(), 3u);
+    EXPECT_EQ((*engine)->binance_venue()->stale_orders_canceled(), 0u);
+  }
+  EXPECT_EQ(canceled(stale) + canceled(stale2) + canceled(manual), 0);
+  auto engine = venue_engine(venue_config(sim, false, ""));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const absl::Status st = (*engine)->start();
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ((*engine)->binance_venue()->open_orders_at_start(), 3u);
+  EXPECT_EQ((*engine)->binance_venue()->stale_orders_canceled(), 2u);
+  (*engine)->shutdown();
+  EXPECT_EQ(canceled(stale), 1);
+  EXPECT_EQ(canceled(stale2), 1);
+  EXPECT_EQ(canceled(manual), 0) << "the engine never touches an order it did not place";
 }
 
 }  // namespace
