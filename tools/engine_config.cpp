@@ -354,6 +354,11 @@ std::vector<std::string> start_notes(const EngineConfig& ec) {
   if (ec.venue_mode == "sim") {
     out.push_back(core::str_cat("fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.sim.market), "): sim ",
                                 bps(ec.sim.maker_fee_bps), "/", bps(ec.sim.taker_fee_bps)));
+  } else if (ec.venue_mode.starts_with("binance_")) {
+    const gateway::FeeSchedule f = gateway::binance_base_fees(ec.market);
+    out.push_back(core::str_cat("fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.market),
+                                "): ", ec.venue_mode, " ", bps(f.maker_bps), "/", bps(f.taker_bps),
+                                " (Binance base tier, for routing; each fill carries the venue's commission)"));
   } else if (ec.venue_mode == "mock" && !ec.mock_venues.empty()) {
     std::string fees;
     bool coins = false;

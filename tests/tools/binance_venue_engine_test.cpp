@@ -65,6 +65,16 @@ std::vector<std::string> venue_config(const SimProcess& sim, bool futures, const
   return c;
 }
 
+// `sets` with each of `more` replacing the value of its key (or added).
+std::vector<std::string> with(std::vector<std::string> sets, const std::vector<std::string>& more) {
+  for (const std::string& kv : more) {
+    const std::string key = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(sets, [&](const std::string& s) { return s.rfind(key, 0) == 0; });
+    sets.push_back(kv);
+  }
+  return sets;
+}
+
 absl::StatusOr<std::unique_ptr<Engine>> venue_engine(const std::vector<std::string>& sets) {
   auto cfg = core::Config::parse("", "venue.env", sets, &core::Config::no_env);
   if (!cfg.ok()) return cfg.status();
@@ -164,12 +174,15 @@ bool final_status(core::ExecStatus s) {
          s == core::ExecStatus::kRejected;
 }
 
-void trade_and_reconcile(bool futures) {
+// `sim_extra`: more binance-sim flags; `sets`: configuration replacing venue_config's.
+void trade_and_reconcile(bool futures, std::vector<std::string> sim_extra = {},
+                         const std::vector<std::string>& sets = {}) {
   const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
-  SimProcess sim({}, {"--ledger", ledger});
+  sim_extra.insert(sim_extra.end(), {"--ledger", ledger});
+  SimProcess sim({}, sim_extra);
   ASSERT_TRUE(sim.ok()) << sim.log();
   const std::string record = sim.dir + "/venue.jsonl";
-  auto engine = venue_engine(venue_config(sim, futures, record));
+  auto engine = venue_engine(with(venue_config(sim, futures, record), sets));
   ASSERT_TRUE(engine.ok()) << engine.status();
   Engine& e = **engine;
   const absl::Status started = e.start();
@@ -229,6 +242,23 @@ TEST(BinanceVenueEngine, SpotMarketMakerTradesAndTheLedgerAgreesWithTheEngine) {
 
 TEST(BinanceVenueEngine, FuturesMarketMakerTradesAndTheLedgerAgreesWithTheEngine) { trade_and_reconcile(true); }
 
+// Ed25519 keys (RFC 8032 test 1): spot logs the WS API session on (unsigned orders), REST and USD-M
+// sign each request with the private key file.
+TEST(BinanceVenueEngine, Ed25519KeysTradeOnBothProducts) {
+  const std::string dir = tp::temp_dir();
+  const std::string key = dir + "/ed25519.pem", pub = dir + "/ed25519.pub.pem";
+  std::ofstream(key)
+      << "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+         "-----END PRIVATE KEY-----\n";
+  std::ofstream(pub) << "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+                        "-----END PUBLIC KEY-----\n";
+  const std::vector<std::string> sim = {"--account", "dmabot-ed-key:ed25519:" + pub};
+  const std::vector<std::string> sets = {"BINANCE_API_KEY=dmabot-ed-key",
+                                         "BINANCE_API_SECRET=", "BINANCE_PRIVATE_KEY_FILE=" + key};
+  trade_and_reconcile(false, sim, sets);
+  trade_and_reconcile(true, sim, sets);
+}
+
 TEST(BinanceVenueEngine, FusedRunsRefuseTheLiveVenue) {
   SimProcess sim({});
   ASSERT_TRUE(sim.ok()) << sim.log();
@@ -255,15 +285,6 @@ int run_dmabot(const std::vector<std::string>& sets, const std::vector<std::stri
   }
   args.insert(args.end(), extra.begin(), extra.end());
   return tp::run(args, dir, &c, env_extra, timeout_s);
-}
-
-std::vector<std::string> with(std::vector<std::string> sets, const std::vector<std::string>& more) {
-  for (const std::string& kv : more) {
-    const std::string key = kv.substr(0, kv.find('=') + 1);
-    std::erase_if(sets, [&](const std::string& s) { return s.rfind(key, 0) == 0; });
-    sets.push_back(kv);
-  }
-  return sets;
 }
 
 TEST(BinanceVenueEngine, DryRunLogsOrdersAndSendsNone) {
@@ -339,10 +360,13 @@ TEST(BinanceVenueEngine, MainnetWithoutConfirmLiveStopsBeforeAnythingIsSent) {
   EXPECT_EQ(run_dmabot(sets, {}, c, 30, env), 2) << tp::read_file(c.err_path);
   EXPECT_NE(tp::read_file(c.err_path).find("live trading on mainnet requires CONFIRM_LIVE=yes"), std::string::npos)
       << tp::read_file(c.err_path);
-  // The same with the confirmation connects and trades (the sim stands in for mainnet here).
+  // The same with the confirmation connects and trades (the sim stands in for mainnet here); the
+  // program's stop (--duration, as SIGINT) cancels every order it placed before it exits.
   EXPECT_EQ(run_dmabot(with(sets, {"CONFIRM_LIVE=yes"}), {"--duration", "3"}, c, 30, env), 0)
       << tp::read_file(c.err_path);
-  EXPECT_GT(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(c.err_path);
+  const Ledger l = read_ledger(ledger, "dm");
+  EXPECT_GT(l.accepted.size(), 0u) << tp::read_file(c.err_path);
+  for (const std::string& id : l.accepted) EXPECT_EQ(l.closed.count(id), 1u) << id << " is still open";
 }
 
 // Places one resting spot ETHUSDT BUY far below the market with this client id, as another process
