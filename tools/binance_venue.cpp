@@ -299,6 +299,60 @@ absl::Status BinanceVenue::wait_user_stream() {
               " not ready within ", p_.connect_timeout_ms, " ms", last.empty() ? "" : str_cat(" (last: ", last, ")")));
 }
 
+void BinanceVenue::export_metrics(core::Registry& registry) const {
+  const binance_gateway::GatewayStats& s = core_->stats();
+  const core::Labels venue{{{"venue", p_.name}}};
+  using Counter = std::atomic<uint64_t>;
+  const struct {
+    const char* name;
+    const char* help;
+    const Counter* value;
+  } counters[] = {
+      {"binance_orders_sent", "New orders sent to Binance (REST or WS API).", &s.orders_sent},
+      {"binance_cancels_sent", "Cancels sent to Binance.", &s.cancels_sent},
+      {"binance_queries_sent", "Order status queries sent (unknown outcomes, resyncs).", &s.queries_sent},
+      {"binance_venue_rejects", "Requests Binance refused.", &s.venue_rejects},
+      {"binance_unknown_outcomes", "Requests whose outcome was unknown (5xx, timeout, dropped connection).",
+       &s.unknown_outcomes},
+      {"binance_rate_limited", "429/418 answers.", &s.rate_limited},
+      {"binance_clock_resyncs", "-1021 answers (timestamp outside recvWindow).", &s.clock_resyncs},
+      {"binance_fills", "Fills reported to the engine.", &s.fills},
+      {"binance_duplicate_fills", "Fills seen again (deduplicated by trade id).", &s.duplicate_fills},
+      {"binance_decode_errors", "Binance messages the gateway could not decode.", &s.decode_errors},
+      {"binance_resyncs_after_reconnect", "Working orders re-queried after a user-data reconnect.",
+       &s.resyncs_after_reconnect},
+      {"binance_dry_run_unlogged", "DRY_RUN orders not logged (log ring full).", &s.dry_run_unlogged},
+  };
+  auto read = [](const void* c) {
+    return static_cast<double>(static_cast<const Counter*>(c)->load(std::memory_order_relaxed));
+  };
+  for (const auto& c : counters) registry.add_callback_gauge(c.name, c.help, venue, read, c.value);
+  for (std::size_t i = 0; i < s.local_rejects.size(); ++i) {
+    const auto why = static_cast<binance_gateway::LocalReject>(i);
+    registry.add_callback_gauge("binance_local_rejects", "Orders answered by the gateway without sending, by reason.",
+                                {{{"venue", p_.name}, {"reason", std::string(binance_gateway::to_string(why))}}}, read,
+                                &s.local_rejects[i]);
+  }
+  registry.add_callback_gauge(
+      "binance_requests_outstanding", "Gateway requests in flight + deferred work + queued reports (last poll).", venue,
+      [](const void* c) { return static_cast<double>(static_cast<const std::atomic<uint32_t>*>(c)->load()); },
+      &s.outstanding);
+  registry.add_callback_gauge(
+      "binance_clock_offset_seconds", "Binance server time minus local wall time.", venue,
+      [](const void* c) {
+        return static_cast<double>(static_cast<const binance_io::ClockOffset*>(c)->offset_ns()) / 1e9;
+      },
+      &clock_offset_);
+  registry.add_callback_gauge(
+      "binance_user_stream_connected", "1 while the user-data stream (spot WS API session, USD-M listenKey) is up.",
+      venue,
+      [](const void* c) {
+        const auto* v = static_cast<const BinanceVenue*>(c);
+        return v->ws_ ? (v->ws_->ready() ? 1.0 : 0.0) : (v->lk_ && v->lk_->ready() ? 1.0 : 0.0);
+      },
+      this);
+}
+
 std::size_t BinanceVenue::log_dry_run() {
   if (!dry_) return 0;
   std::size_t n = 0;

@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "core/clock.h"
 #include "core/events.h"
+#include "core/metrics.h"
 #include "core/runner.h"
 #include "core/spsc_ring.h"
 #include "gateway/binance/instruments.h"
@@ -88,6 +89,11 @@ class BinanceVenue {
   // how many of them (earlier dmabot runs') were canceled.
   [[nodiscard]] std::size_t open_orders_at_start() const { return open_at_start_; }
   [[nodiscard]] std::size_t stale_orders_canceled() const { return stale_canceled_; }
+  // Cold, before the registry is rendered by another thread: the gateway's counters as callback gauges
+  // (dmabot_binance_<counter>{venue}, dmabot_binance_local_rejects{venue,reason}), the requests in
+  // flight, the clock offset and whether the user-data stream is up. They read the atomics; the venue
+  // must outlive the registry's renders.
+  void export_metrics(core::Registry& registry) const;
   // Control thread: logs the DRY_RUN orders queued since the last call (one line each); returns how many.
   std::size_t log_dry_run();
   [[nodiscard]] const BinanceVenueParams& params() const { return p_; }

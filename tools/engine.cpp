@@ -437,6 +437,7 @@ absl::Status Engine::start() {
     auto venue = BinanceVenue::connect(*binance_params_, clock_, binance_in_, binance_out_);
     if (!venue.ok()) return venue.status();
     binance_venue_ = std::move(*venue);
+    binance_venue_->export_metrics(registry_);  // before the metrics server renders it
     binance_params_->api_secret.clear();
   }
   if (recorder_) {

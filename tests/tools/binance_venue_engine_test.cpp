@@ -198,6 +198,15 @@ void trade_and_reconcile(bool futures, std::vector<std::string> sim_extra = {},
   const binance_gateway::GatewayCore& gw = e.binance_venue()->core();
   EXPECT_GE(gw.stats().orders_sent.load(), 20u);
   EXPECT_EQ(gw.stats().local(binance_gateway::LocalReject::kDryRun), 0u);
+  // The gateway's counters are exported; the recording's config header masks the secret.
+  const std::string metrics_text = e.metrics().render();
+  const std::string sent = "\ndmabot_binance_orders_sent{venue=\"" + venue + "\"} ";
+  ASSERT_NE(metrics_text.find(sent), std::string::npos) << metrics_text;
+  EXPECT_EQ(std::strtod(metrics_text.c_str() + metrics_text.find(sent) + sent.size(), nullptr),
+            static_cast<double>(gw.stats().orders_sent.load()));
+  EXPECT_NE(metrics_text.find("\ndmabot_binance_user_stream_connected{venue=\"" + venue + "\"} 1"), std::string::npos)
+      << metrics_text;
+  EXPECT_EQ(tp::read_file(record).find("dmabot-local-secret"), std::string::npos);
 
   const std::string prefix = "dm" + std::string(gw.ids().run_text()) + "-";
   int foreign = 0;
