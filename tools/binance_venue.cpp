@@ -237,9 +237,11 @@ absl::Status BinanceVenue::check_account() {
                      " not placed by dmabot: left alone");
     }
     if (stale == 0) continue;
-    if (!p_.cancel_stale_orders) {
-      core::log_warn("venue ", p_.name, ": ", stale, " open order(s) on ", spec->symbol,
-                     " from earlier dmabot runs: left alone and not tracked (ON_START_OPEN_ORDERS=leave)");
+    if (!p_.cancel_stale_orders || p_.dry_run) {
+      core::log_warn(
+          "venue ", p_.name, ": ", stale, " open order(s) on ", spec->symbol,
+          " from earlier dmabot runs: left alone and not tracked (",
+          p_.dry_run ? "DRY_RUN: would cancel them (ON_START_OPEN_ORDERS=cancel)" : "ON_START_OPEN_ORDERS=leave", ")");
       continue;
     }
     for (const OpenOrder& o : open) {

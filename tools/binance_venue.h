@@ -11,7 +11,8 @@
 //      -2014/-2015/-1022, reported as such). Orders earlier dmabot runs left there (their client ids
 //      say so) are canceled, one DELETE each, and openOrders is asked again to be sure
 //      (ON_START_OPEN_ORDERS=cancel, the default), or left alone untracked (=leave); orders dmabot did
-//      not place are never touched (a warning counts them). Adopting them is not built;
+//      not place are never touched (a warning counts them). DRY_RUN logs the cancels it would send
+//      and sends none. Adopting them is not built;
 //   5. the user-data side: spot — the WebSocket API session (logon or HMAC, user data subscribed),
 //      which also carries the orders; futures — a ListenKeyStream; both waited for up to
 //      connect_timeout_ms;

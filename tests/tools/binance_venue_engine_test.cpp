@@ -432,6 +432,12 @@ TEST(BinanceVenueEngine, OrdersEarlierRunsLeftAreCanceledAtStartOthersAreLeftAlo
     EXPECT_EQ((*engine)->binance_venue()->open_orders_at_start(), 3u);
     EXPECT_EQ((*engine)->binance_venue()->stale_orders_canceled(), 0u);
   }
+  {  // DRY_RUN sends no cancel either.
+    auto engine = venue_engine(with(venue_config(sim, false, ""), {"DRY_RUN=true"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    ASSERT_TRUE((*engine)->start().ok());
+    EXPECT_EQ((*engine)->binance_venue()->stale_orders_canceled(), 0u);
+  }
   EXPECT_EQ(canceled(stale) + canceled(stale2) + canceled(manual), 0);
   auto engine = venue_engine(venue_config(sim, false, ""));
   ASSERT_TRUE(engine.ok()) << engine.status();
