@@ -282,8 +282,9 @@ TEST(BinanceVenueEngine, FusedRunsRefuseTheLiveVenue) {
 }
 
 // `dmabot run` with the configuration as --set flags; returns the exit code (output in c's files).
-int run_dmabot(const std::vector<std::string>& sets, const std::vector<std::string>& extra, tp::Child& c,
-               double timeout_s, const std::vector<std::string>& env_extra = {}) {
+// `dmabot run` with the configuration as --set flags, started in a fresh directory (output in c's files).
+tp::Child spawn_dmabot(const std::vector<std::string>& sets, const std::vector<std::string>& extra,
+                       const std::vector<std::string>& env_extra = {}) {
   const std::string dir = tp::temp_dir();
   const std::string env = dir + "/empty.env";
   { std::ofstream(env).close(); }
@@ -293,7 +294,14 @@ int run_dmabot(const std::vector<std::string>& sets, const std::vector<std::stri
     args.push_back(kv);
   }
   args.insert(args.end(), extra.begin(), extra.end());
-  return tp::run(args, dir, &c, env_extra, timeout_s);
+  return tp::spawn(args, dir, env_extra);
+}
+
+// The same, run to completion: its exit code (-1 when it outlived timeout_s and was killed).
+int run_dmabot(const std::vector<std::string>& sets, const std::vector<std::string>& extra, tp::Child& c,
+               double timeout_s, const std::vector<std::string>& env_extra = {}) {
+  c = spawn_dmabot(sets, extra, env_extra);
+  return tp::wait_exit(c, timeout_s);
 }
 
 TEST(BinanceVenueEngine, DryRunLogsOrdersAndSendsNone) {
@@ -449,6 +457,31 @@ TEST(BinanceVenueEngine, OrdersEarlierRunsLeftAreCanceledAtStartOthersAreLeftAlo
   EXPECT_EQ(canceled(stale), 1);
   EXPECT_EQ(canceled(stale2), 1);
   EXPECT_EQ(canceled(manual), 0) << "the engine never touches an order it did not place";
+}
+
+// Ctrl-C while quoting: the program cancels every order it placed, waits for the answers, exits 0.
+TEST(BinanceVenueEngine, SigintCancelsEveryWorkingOrderBeforeTheProgramExits) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  for (bool futures : {false, true}) {
+    tp::Child c = spawn_dmabot(with(venue_config(sim, futures, ""), {"LOG_LEVEL=info"}), {});
+    const std::string product = futures ? "\"product\":\"usdm\"" : "\"product\":\"spot\"";
+    const bool quoting = poll_until(30, [&] {
+      const std::string text = tp::read_file(ledger);
+      std::size_t n = 0;
+      for (std::size_t at = 0; (at = text.find("\"type\":\"order_accepted\",", at)) != std::string::npos; ++at)
+        n += text.compare(text.find("\"product\":", at), product.size(), product) == 0;
+      return n >= 6;
+    });
+    kill(c.pid, SIGINT);
+    EXPECT_EQ(tp::wait_exit(c, 30), 0) << tp::read_file(c.err_path);
+    ASSERT_TRUE(quoting) << tp::read_file(c.err_path) << sim.log();
+    const Ledger l = read_ledger(ledger, "dm");
+    ASSERT_GE(l.accepted.size(), 6u);
+    for (const std::string& id : l.accepted) EXPECT_EQ(l.closed.count(id), 1u) << id << " is still open";
+    EXPECT_NE(tp::read_file(c.err_path).find("received SIGINT, shutting down"), std::string::npos);
+  }
 }
 
 }  // namespace
