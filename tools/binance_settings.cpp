@@ -239,6 +239,9 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
   DMABOT_ASSIGN(confirm, cfg.get_string("CONFIRM_LIVE", "no"));
   s.confirm_live = confirm == "yes";
   DMABOT_ASSIGN(s.dry_run, cfg.get_bool("DRY_RUN", false));
+  std::string on_start;
+  DMABOT_ASSIGN(on_start, cfg.get_choice("ON_START_OPEN_ORDERS", "cancel", {"cancel", "leave"}));
+  s.cancel_stale_orders = on_start == "cancel";
 
   const bool spot_venue = venue_mode == "binance_spot", futures_venue = venue_mode == "binance_futures";
   if (spot_venue || futures_venue) {

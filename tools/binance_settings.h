@@ -1,6 +1,6 @@
 // tools/binance_settings.h — the Binance connection settings: which environment, its URLs, the TLS
 // CA, where the API keys come from, and dry-run. Read and validated at start-up; the live feed and
-// the gateways (not built yet) take their endpoints from here.
+// the gateways (tools/binance_venue.h) take their endpoints from here.
 //
 // BINANCE_ENV=local|testnet|mainnet picks the default URLs (kBinanceEndpoints below, each with the
 // source it was taken from); every URL can be overridden by its own key. Rules, each an error of one
@@ -69,6 +69,10 @@ struct BinanceSettings {
   BinanceCredentialsInfo spot, futures;
   bool dry_run = false;
   bool confirm_live = false;
+  // ON_START_OPEN_ORDERS: what the Binance venue does at start with orders resting on its symbols that
+  // earlier dmabot runs left (recognised by their client ids): cancel them (default) or leave them.
+  // Orders dmabot did not place are always left alone (a warning counts them).
+  bool cancel_stale_orders = true;
 
   // Reads BINANCE_*, CONFIRM_LIVE and DRY_RUN. `venue_mode` decides which credentials must be
   // present (binance_spot: the spot ones; binance_futures: the futures ones or, when no

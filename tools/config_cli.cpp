@@ -109,7 +109,7 @@ int print_effective(const std::string& env_file, const std::vector<std::string>&
                    b.spot.has_api_key ? "key set" : "no key", ", signing ", to_string(b.spot.signing), "; USD-M ",
                    b.futures.has_api_key ? "key set" : "no key", ", signing ", to_string(b.futures.signing),
                    b.futures.from_futures_keys ? " (BINANCE_FUTURES_* keys)" : " (shared keys)",
-                   "\n# DRY_RUN=", b.dry_run ? "true" : "false", " (not built yet)\n");
+                   "\n# DRY_RUN=", b.dry_run ? "true" : "false", "\n");
   std::fputs(out.c_str(), stdout);
   return kExitOk;
 }

@@ -122,14 +122,11 @@ int cmd_run(int argc, char** argv) {
     for (const auto& [k, val] : ec->effective) std::printf("%s=%s\n", k.c_str(), val.c_str());
     return 0;
   }
-  if (ec->venue_mode != "mock" && ec->venue_mode != "sim") {
-    // The configuration (URLs, CA, credentials' origin) passed its checks; only the connection is missing.
-    std::fprintf(stderr,
-                 "dmabot: FEED_MODE=%s VENUE_MODE=%s: the Binance order gateways are not built yet; "
-                 "orders go to VENUE_MODE=mock or sim in this version (FEED_MODE=binance works; the BINANCE_ENV=%s "
-                 "configuration itself is valid; nothing was sent)\n",
-                 ec->feed_mode.c_str(), ec->venue_mode.c_str(), ec->binance.env.c_str());
-    return 1;
+  // VENUE_MODE=binance_*: BinanceSettings refused mainnet without CONFIRM_LIVE=yes above, before
+  // anything connects.
+  if (fused && ec->venue_mode.starts_with("binance_")) {
+    return usage_error(str_cat("--fused runs on simulated time; VENUE_MODE=", ec->venue_mode,
+                               " is a live venue: run it without --fused"));
   }
   if (fused && ec->feed_mode == "binance") {
     return usage_error(
@@ -157,7 +154,15 @@ int cmd_run(int argc, char** argv) {
   constexpr int64_t kSimulatedStart = 1'700'000'000'000'000'000;
   auto engine = dmabot::tools::Engine::create(
       std::move(*ec), *cfg, fused ? dmabot::core::Clock::simulated(kSimulatedStart) : dmabot::core::Clock::live());
-  if (!engine.ok()) return usage_error(std::string(engine.status().message()));
+  if (!engine.ok()) {
+    // A venue that cannot be reached is a runtime failure (1); everything else is configuration (2).
+    const absl::StatusCode code = engine.status().code();
+    if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
+      std::fprintf(stderr, "dmabot: %s\n", std::string(engine.status().message()).c_str());
+      return 1;
+    }
+    return usage_error(std::string(engine.status().message()));
+  }
   dmabot::tools::Engine& e = **engine;
   for (const std::string& note : dmabot::tools::start_notes(e.config())) dmabot::core::log_info(note);
 

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "strategy/registry.h"
+#include "tools/binance_venue.h"
 #include "tools/metrics_server.h"
 
 namespace dmabot::tools {
@@ -44,7 +45,50 @@ core::SpscRing<T>* Engine::make_ring(std::vector<std::unique_ptr<core::SpscRing<
   return pool.back().get();
 }
 
+// VENUE_MODE=binance_*: the symbols, their grids and the gateway's specs from exchangeInfo (the
+// configured TICK_SIZE/STEP_SIZE/MIN_NOTIONAL are checked overrides), and what start() connects with.
+absl::Status Engine::load_binance_instruments(core::Config& cfg) {
+  const bool spot = ec_.venue_mode == "binance_spot";
+  const binance::Product product = spot ? binance::Product::kSpot : binance::Product::kUsdmFutures;
+  auto set = load_instruments(InstrumentSource::from_settings(ec_.binance, product), ec_.instrument_rules);
+  if (!set.ok()) return set.status();
+  for (const std::string& note : set->notes) core::log_info(note);
+  binance_instruments_ = std::make_unique<InstrumentSet>(std::move(*set));
+  ec_.instruments.clear();
+  std::vector<std::string> names;
+  auto p = std::make_unique<BinanceVenueParams>();
+  for (const LoadedInstrument& li : binance_instruments_->instruments) {
+    ec_.instruments.push_back(li.info);
+    names.push_back(li.info.name);
+    p->symbols.push_back(&li.spec);
+  }
+  if (ec_.feed_mode == "binance") (spot ? ec_.binance_stream.spot_symbols : ec_.binance_stream.futures_symbols) = names;
+  p->name = ec_.venue_mode;
+  p->product = product;
+  p->rest_url = spot ? ec_.binance.spot_rest_url : ec_.binance.futures_rest_url;
+  p->ws_api_url = ec_.binance.spot_ws_api_url;
+  p->stream_url = ec_.binance.futures_stream_url;
+  p->ca_file = ec_.binance.ca_file;
+  p->rate_limits = binance_instruments_->rate_limits;
+  p->dry_run = ec_.binance.dry_run;
+  p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
+  // Credentials: BinanceSettings checked their presence and origin; the values are read only here.
+  const bool own = !spot && ec_.binance.futures.from_futures_keys;
+  const std::string prefix = own ? "BINANCE_FUTURES_" : "BINANCE_";
+  for (auto [key, field] : {std::pair{"API_KEY", &p->api_key}, std::pair{"API_SECRET", &p->api_secret},
+                            std::pair{"PRIVATE_KEY_FILE", &p->private_key_file}}) {
+    auto v = cfg.get_string(prefix + key, "");
+    if (!v.ok()) return v.status();
+    *field = std::move(*v);
+  }
+  binance_params_ = std::move(p);
+  return absl::OkStatus();
+}
+
 absl::Status Engine::build(core::Config& cfg) {
+  if (ec_.venue_mode == "binance_spot" || ec_.venue_mode == "binance_futures") {
+    if (auto st = load_binance_instruments(cfg); !st.ok()) return st;
+  }
   for (const core::InstrumentInfo& info : ec_.instruments) symbols_.add(info);
   const std::size_t n_symbols = symbols_.size();
   const std::size_t cap = ec_.ring_capacity;
@@ -157,6 +201,18 @@ absl::Status Engine::build(core::Config& cfg) {
     for (int64_t v : ec_.sim.latency_samples_ns) worst = std::max(worst, v + ec_.sim.ack_latency_ns);
     for (int64_t v : ec_.sim.ack_latency_samples_ns) worst = std::max(worst, v + ec_.sim.entry_latency_ns);
     max_venue_latency_ns_ = worst;
+  } else if (binance_params_) {
+    // The live venue: its stage is built by start() once connected; the router knows it from here.
+    binance_in_ = make_ring(ord_rings_, cap);
+    binance_out_ = make_ring(exec_rings_, cap);
+    binance_params_->venue_id = venue_id++;
+    const gateway::FeeSchedule fees = gateway::binance_base_fees(
+        binance_params_->product == binance::Product::kSpot ? gateway::MarketType::kSpot : gateway::MarketType::kUsdm);
+    venues.push_back(gateway::VenueInfo{binance_params_->name, fees.maker_bps, fees.taker_bps, 2'000'000});
+    venue_names_.push_back(binance_params_->name);
+    to_venue.push_back(binance_in_);
+    from_venue.push_back(binance_out_);
+    max_venue_latency_ns_ = 20'000'000;  // the drain also waits for the gateway's own idle flag
   } else {
     for (const auto& [name, params] : ec_.mock_venues) {
       core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
@@ -341,6 +397,7 @@ std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
     case StageKind::kGateway:
       for (const auto& g : gateways_) out.push_back(g.get());
       for (const auto& g : sims_) out.push_back(g.get());
+      if (binance_venue_) out.push_back(binance_venue_->stage());
       break;
   }
   return out;
@@ -374,13 +431,23 @@ absl::Status Engine::start() {
       if (active) core::set_current_thread_cpus(cpus);
     }
   } restore{caller_cpus, moved};
+  if (binance_params_ && !binance_venue_) {
+    // Before anything else starts, so a failure leaves nothing to stop. The clients' I/O threads take
+    // this thread's CPU set (the non-hot CPUs).
+    auto venue = BinanceVenue::connect(*binance_params_, clock_, binance_in_, binance_out_);
+    if (!venue.ok()) return venue.status();
+    binance_venue_ = std::move(*venue);
+    binance_venue_->export_metrics(registry_);  // before the metrics server renders it
+    binance_params_->api_secret.clear();
+  }
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
     recorder_->start();
     recorder_threaded_ = true;
   }
   if (ec_.metrics_port >= 0) {
-    metrics_server_ = std::make_unique<MetricsServer>(registry_, ec_.metrics_bind, static_cast<uint16_t>(ec_.metrics_port));
+    metrics_server_ =
+        std::make_unique<MetricsServer>(registry_, ec_.metrics_bind, static_cast<uint16_t>(ec_.metrics_port));
     if (auto st = metrics_server_->start(); !st.ok()) {
       if (recorder_) recorder_->stop();
       return st;
@@ -458,8 +525,9 @@ int Engine::fused_step(const std::vector<core::Stage*>& stages) {
 }
 
 // Waits until the pipeline is quiet. Simulated clock: until every ring is empty and no stage has
-// scheduled work. Live clock: until every ring has been empty for longer than any venue latency (so
-// acknowledgements and fills scheduled inside the mock venues have come out). Bounded: 5 s.
+// scheduled work. Live clock: until every ring has been empty (and the live Binance venue has no request
+// in flight) for longer than any venue latency (so acknowledgements and fills scheduled inside the mock
+// venues have come out). Bounded: 5 s.
 void Engine::drain_until_quiet(bool threaded) {
   const std::vector<core::Stage*> stages = all_stages();
   if (!threaded && clock_.is_simulated()) {
@@ -479,7 +547,7 @@ void Engine::drain_until_quiet(bool threaded) {
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling for quiescence, not synchronising data
     }
-    if (handled != 0 || !rings_empty()) {
+    if (handled != 0 || !rings_empty() || !venues_idle()) {
       quiet_since = -1;
       continue;
     }
@@ -490,7 +558,13 @@ void Engine::drain_until_quiet(bool threaded) {
   core::log_warn("shutdown: pipeline did not drain within 5 s");
 }
 
+bool Engine::venues_idle() const { return !binance_venue_ || binance_venue_->idle(); }
+
 absl::Status Engine::open_fused() {
+  if (binance_params_) {
+    return absl::FailedPreconditionError(core::str_cat(
+        "VENUE_MODE=", ec_.venue_mode, " is a live venue on wall time; it cannot run fused on simulated time"));
+  }
   if (binance_feed_) {
     return absl::FailedPreconditionError(
         "FEED_MODE=binance is live market data on wall time; it cannot run fused on simulated time");
@@ -531,6 +605,7 @@ void Engine::shutdown() {
 }
 
 void Engine::poll_events() {
+  if (binance_venue_) binance_venue_->log_dry_run();
   core::Control c;
   while (risk_->next_kill_event(c)) core::log_warn(risk::describe_kill_event(c));
 }

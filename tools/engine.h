@@ -5,6 +5,9 @@
 //      │                          ▲                                 ▲   │                 │  ▲
 //      └──md (mids)───────────────┼─────────────────────────────────┘   │          ord ▼  │ exec
 //                                 └────────────── exec ────────────────┘   MockGateway × venues | SimExchange
+//   VENUE_MODE=binance_spot|binance_futures: one live gateway stage (tools/binance_venue.h) on the
+//   same venue rings; the instruments come from exchangeInfo at create(), the network clients, the
+//   clock sync and the credentials check at start() (their I/O threads are the clients' own).
 //   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed;
 //   each MockGateway gets its own copy of md (it fills resting orders only by trade-through).
 //   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects),
@@ -52,6 +55,8 @@
 namespace dmabot::tools {
 
 class MetricsServer;
+class BinanceVenue;
+struct BinanceVenueParams;
 
 struct SymbolSummary {
   std::string symbol;
@@ -100,13 +105,15 @@ struct ObserverRings {
 class Engine {
  public:
   // cfg is read again for the strategies' parameters (already validated by EngineConfig).
-  // FEED_MODE=replay opens REPLAY_FILE here (errors name the file).
+  // FEED_MODE=replay opens REPLAY_FILE here (errors name the file). VENUE_MODE=binance_*: loads the
+  // instruments from exchangeInfo here (tools/binance_instruments.h; errors name the URL or the symbol).
   static absl::StatusOr<std::unique_ptr<Engine>> create(EngineConfig ec, core::Config& cfg, core::Clock clock,
                                                         EngineOptions options = {});
   ~Engine();
 
-  // Opens the recorder, starts the metrics server, the live feed's I/O thread (FEED_MODE=binance) and
-  // the stage threads.
+  // VENUE_MODE=binance_*: connects the venue first (clock, credentials, user data; bounded, one error
+  // line naming the endpoint). Then opens the recorder, starts the metrics server, the live feed's I/O
+  // thread (FEED_MODE=binance) and the stage threads.
   absl::Status start();
   // Deterministic mode: runs every stage on this thread until the feed has finished and all rings are
   // empty, then cancels working orders and drains again. Recorder still runs on its own thread.
@@ -163,10 +170,14 @@ class Engine {
   const core::SymbolTable& symbols() const { return symbols_; }
   uint16_t metrics_port() const;
   const EngineConfig& config() const { return ec_; }
+  // VENUE_MODE=binance_* after start() (nullptr otherwise): the live venue (its gateway's stats, ids).
+  BinanceVenue* binance_venue() { return binance_venue_.get(); }
 
  private:
   Engine(EngineConfig ec, core::Clock clock, EngineOptions options);
   absl::Status build(core::Config& cfg);
+  absl::Status load_binance_instruments(core::Config& cfg);
+  bool venues_idle() const;
   absl::Status build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
   void build_binance_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
   void stop_feed();
@@ -216,6 +227,13 @@ class Engine {
   std::unique_ptr<gateway::RouterStage> router_;
   std::vector<std::unique_ptr<gateway::MockGateway>> gateways_;
   std::vector<std::unique_ptr<gateway::SimExchange>> sims_;
+  // VENUE_MODE=binance_*: the exchange's instruments (the gateway points at their specs), what
+  // start() connects with, and the venue once connected.
+  std::unique_ptr<InstrumentSet> binance_instruments_;
+  std::unique_ptr<BinanceVenueParams> binance_params_;
+  core::SpscRing<core::Order>* binance_in_ = nullptr;
+  core::SpscRing<core::ExecReport>* binance_out_ = nullptr;
+  std::unique_ptr<BinanceVenue> binance_venue_;
   std::unique_ptr<core::Recorder> recorder_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<core::Runner> runner_;

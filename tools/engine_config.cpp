@@ -42,7 +42,7 @@ constexpr ConfigKey kConfigKeys[] = {
      "of BINANCE_ENV (threaded runs only, not run --fused).",
      "what runs"},
     {"VENUE_MODE", "mock", "mock | sim | binance_spot | binance_futures",
-     "Where orders go: mock venues, the simulated exchange, or Binance (binance: not built yet).", "what runs"},
+     "Where orders go: mock venues, the simulated exchange, or Binance (it sets MARKET_TYPE).", "what runs"},
     {"MARKET_TYPE", "spot", "spot | usdm",
      "Binance market the mock venues and the simulated exchange imitate; picks their default fees (Binance base tier: "
      "spot maker 0.1% / taker 0.1%, USD-M maker 0.02% / taker 0.05%). FEED_MODE=binance streams this market.",
@@ -113,8 +113,13 @@ constexpr ConfigKey kConfigKeys[] = {
     {"CONFIRM_LIVE", "no", "string",
      "Must be yes to trade on mainnet (set it with --set, as a deliberate act each time).", "Binance account"},
     {"DRY_RUN", "false", "true | false",
-     "Everything live except orders, which are logged as they would be sent and never sent. Not built yet: the "
-     "Binance gateways that honour it are still to come (mock and sim venues ignore it).",
+     "VENUE_MODE=binance_*: everything live (connection, clock, credentials check, user data) except orders, "
+     "which are checked, logged as they would be sent (DRY_RUN: would send ...) and never sent; the strategy "
+     "sees each one rejected. Mock and sim venues ignore it.",
+     "Binance account"},
+    {"ON_START_OPEN_ORDERS", "cancel", "cancel | leave",
+     "Binance venues: orders an earlier dmabot run left open on the engine's symbols (found by their client "
+     "ids at start) are canceled before trading, or left alone. Orders dmabot did not place are never touched.",
      "Binance account"},
     // --- Binance endpoints ---
     {"BINANCE_SPOT_REST_URL", "", "https:// base URL, no path (empty = BINANCE_ENV's)",
@@ -349,6 +354,11 @@ std::vector<std::string> start_notes(const EngineConfig& ec) {
   if (ec.venue_mode == "sim") {
     out.push_back(core::str_cat("fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.sim.market), "): sim ",
                                 bps(ec.sim.maker_fee_bps), "/", bps(ec.sim.taker_fee_bps)));
+  } else if (ec.venue_mode.starts_with("binance_")) {
+    const gateway::FeeSchedule f = gateway::binance_base_fees(ec.market);
+    out.push_back(core::str_cat("fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.market),
+                                "): ", ec.venue_mode, " ", bps(f.maker_bps), "/", bps(f.taker_bps),
+                                " (Binance base tier, for routing; each fill carries the venue's commission)"));
   } else if (ec.venue_mode == "mock" && !ec.mock_venues.empty()) {
     std::string fees;
     bool coins = false;
@@ -507,6 +517,18 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   // Safety first: URLs, TLS, where credentials come from, and for mainnet an explicit confirmation.
   DMABOT_ASSIGN(ec.binance, BinanceSettings::from_config(cfg, ec.venue_mode));
   DMABOT_ASSIGN(ec.market, gateway::market_type_from_config(cfg));
+  if (ec.venue_mode.starts_with("binance_")) {
+    // The venue decides the market; MARKET_TYPE, when set, must agree.
+    const gateway::MarketType venue_market =
+        ec.venue_mode == "binance_futures" ? gateway::MarketType::kUsdm : gateway::MarketType::kSpot;
+    if (cfg.has("MARKET_TYPE") && ec.market != venue_market) {
+      return cfg.error("MARKET_TYPE",
+                       core::str_cat("VENUE_MODE=", ec.venue_mode, " trades ",
+                                     venue_market == gateway::MarketType::kUsdm ? "USD-M futures (usdm)" : "spot",
+                                     "; set MARKET_TYPE to match or leave it out"));
+    }
+    ec.market = venue_market;
+  }
   if (auto st = read_stream_options(cfg, ec.binance_stream); !st.ok()) return st;
 
   std::vector<std::string> symbols;

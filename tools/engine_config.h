@@ -49,7 +49,7 @@ inline constexpr int64_t kMaxReplayLineBytes = int64_t{1} << 30;
 
 struct EngineConfig {
   std::string feed_mode;   // mock | replay | synthetic | binance (live streams; threaded runs only)
-  std::string venue_mode;  // mock | sim | binance_spot | binance_futures (binance: not built yet)
+  std::string venue_mode;  // mock | sim | binance_spot | binance_futures (live: tools/binance_venue.h)
   gateway::MarketType market = gateway::MarketType::kSpot;  // MARKET_TYPE
   BinanceSettings binance;  // BINANCE_* URLs, CA, which credentials are present (no secret values), DRY_RUN
   // FEED_MODE=binance: URLs, CA and symbols from `binance`, MARKET_TYPE and SYMBOLS (spot: the spot

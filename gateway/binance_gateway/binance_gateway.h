@@ -48,10 +48,12 @@
 //     asset (spot buys): converted at the fill price; any other asset (BNB): 0, counted in
 //     stats().fees_other_asset (the balance events still show it).
 //
+//   * DRY_RUN (dry_run): every new order is quantized and checked as above, then answered kRejected
+//     (LocalReject::kDryRun) instead of sent; with dry_run_out, a copy as it would have gone out is
+//     pushed there for a cold thread to log (tools/binance_venue.h does).
 //   * Not here: balances and positions (outboundAccountPosition, ACCOUNT_UPDATE are decoded and left
-//     to start-up / periodic reconciliation, later work: load_open_orders() is its hook), DRY_RUN
-//     wiring (dry_run is its hook). A gateway without a user stream (NoUserStream) learns of a
-//     resting order's fills only from a resync.
+//     to start-up / periodic reconciliation, later work: load_open_orders() is its hook). A gateway without a user
+//     stream (NoUserStream) learns of a resting order's fills only from a resync.
 //
 // Threads: one gateway thread calls poll() (and the cold hooks); stats() from anywhere (relaxed
 // atomics). Allocation: construction (tables, slots, decoders — grown there to the largest message
@@ -108,7 +110,10 @@ struct GatewayOptions {
   int32_t query_timeout_ms = 0;         // order status / trades / time (0 = the client's default)
   int64_t fill_grace_ms = 1000;         // a final status waits this long for its fills, then trades are queried
   int64_t conclusive_margin_ms = 1000;  // "does not exist" is conclusive after timestamp + recvWindow + this
-  bool dry_run = false;  // hook for DRY_RUN: orders are checked and counted, not sent; answered kRejected (kDryRun)
+  bool dry_run = false;  // DRY_RUN: orders are checked and counted, not sent; answered kRejected (kDryRun)
+  // DRY_RUN: each new order as it would have been sent (price and quantity quantized) is pushed here
+  // for a cold thread to log (the client id text: ids().encode); a full ring counts dry_run_unlogged.
+  core::SpscRing<core::Order>* dry_run_out = nullptr;
 };
 
 struct GatewayStats {
@@ -134,6 +139,10 @@ struct GatewayStats {
   std::atomic<uint64_t> decode_errors{0};
   std::atomic<uint64_t> fees_other_asset{0};
   std::atomic<uint64_t> resyncs_after_reconnect{0};
+  std::atomic<uint64_t> dry_run_unlogged{0};  // DRY_RUN orders not logged (dry_run_out full)
+  // Requests awaiting an answer + deferred work + reports waiting for ring room, as of the end of the
+  // last poll (published only when it changes): 0 = nothing of ours in flight (the engine's drain).
+  std::atomic<uint32_t> outstanding{0};
   [[nodiscard]] uint64_t local(LocalReject r) const {
     return local_rejects[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
   }
@@ -311,6 +320,7 @@ class GatewayCore {
   uint64_t rest_seq_ = 0;
   bool time_sync_in_flight_ = false;
   bool user_stream_dropped_ = false;
+  uint32_t outstanding_ = 0;  // last value published in stats_.outstanding
 };
 
 // Spot: orders over the WebSocket API when links.ws is ready, REST otherwise; user data from

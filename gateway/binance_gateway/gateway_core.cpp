@@ -142,7 +142,13 @@ int GatewayCore::poll_venue() {
     on_order(order);
     ++n;
   }
-  return n + flush_reports();
+  n += flush_reports();
+  const auto outstanding = static_cast<uint32_t>(pending_.size() + deferred_n_ + rep_n_);
+  if (outstanding != outstanding_) {
+    outstanding_ = outstanding;
+    stats_.outstanding.store(outstanding, std::memory_order_relaxed);
+  }
+  return n;
 }
 
 void GatewayCore::on_order(const core::Order& o) {
@@ -171,7 +177,15 @@ void GatewayCore::new_order(const core::Order& o) {
   binance::NewOrder msg;
   const binance::CheckResult chk = prepare_new_order(o, *spec, std::string_view(text, len), extras, msg);
   if (!chk.ok()) return reject_local(o, classify(chk));
-  if (opt_.dry_run) return reject_local(o, LocalReject::kDryRun);
+  if (opt_.dry_run) {
+    if (opt_.dry_run_out != nullptr) {
+      core::Order as_sent = o;
+      as_sent.price = *msg.price;
+      as_sent.qty = *msg.quantity;
+      if (!opt_.dry_run_out->try_push(as_sent)) stats_.dry_run_unlogged.fetch_add(1, std::memory_order_relaxed);
+    }
+    return reject_local(o, LocalReject::kDryRun);
+  }
   const binance_io::RateGovernor::Verdict v = governor_.check_order(1, now_ms());
   if (!v.allowed) return reject_local(o, LocalReject::kRateLimited);
   Entry* e = table_.insert(o.client_id);

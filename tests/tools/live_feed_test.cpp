@@ -21,6 +21,7 @@
 #include "core/event_codec.h"
 #include "core/symbol_table.h"
 #include "tests/tools/engine_test_util.h"
+#include "tests/tools/sim_process.h"
 #include "tests/tools/test_process.h"
 
 namespace dmabot::tools {
@@ -29,39 +30,7 @@ namespace {
 namespace tp = dmabot::testing;
 using namespace std::chrono_literals;
 
-// binance-sim as a child process; stopped (SIGTERM, bounded wait) when the test ends.
-struct SimProcess {
-  explicit SimProcess(const std::vector<std::string>& faults) {
-    dir = tp::temp_dir();
-    const std::string ready = dir + "/ready.json";
-    std::vector<std::string> args = {tp::dmabot_bin(),   "binance-sim", "--listen-spot", "127.0.0.1:0",
-                                     "--listen-futures", "127.0.0.1:0", "--ready-file",  ready,
-                                     "--tls-dir",        dir + "/tls",  "--symbols",     "BTCUSDT,ETHUSDT"};
-    for (const std::string& f : faults) {
-      args.push_back("--fault");
-      args.push_back(f);
-    }
-    child = tp::spawn(args, dir);
-    if (!tp::wait_for_size(child, ready, 10, 30)) return;
-    char ca_buf[4096] = {};
-    if (std::sscanf(tp::read_file(ready).c_str(), "{\"spot_port\":%u,\"futures_port\":%u,\"ca_file\":\"%4095[^\"]\"}",
-                    &spot_port, &futures_port, ca_buf) == 3) {
-      ca = ca_buf;
-    }
-  }
-  ~SimProcess() {
-    if (child.pid > 0) {
-      kill(child.pid, SIGTERM);
-      (void)tp::wait_exit(child, 10);
-    }
-  }
-  bool ok() const { return !ca.empty(); }
-  std::string log() const { return tp::read_file(child.err_path); }
-
-  std::string dir, ca;
-  unsigned spot_port = 0, futures_port = 0;
-  tp::Child child;
-};
+using tp::SimProcess;
 
 // The engine's configuration: the sim's streams, mock venues, a market maker that quotes early.
 std::vector<std::string> live_config(const SimProcess& sim, const std::string& market, const std::string& record) {

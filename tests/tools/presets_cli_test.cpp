@@ -54,10 +54,13 @@ TEST(Presets, LocalLoadsOnceTheSimsCaExists) {
                 dir, &c),
             0)
       << read_file(c.err_path);
-  // The engine checks it, then stops with the "not built" message.
+  // The engine checks it, then loads the instruments from the sim: none runs here, and this CA file is
+  // only PEM-shaped (a configuration error, exit 2). One line naming the URL.
   EXPECT_EQ(
-      run({dmabot_bin(), "run", "--env", source_dir() + "/.env.local", "--set", "BINANCE_CA_FILE=" + ca}, dir, &c), 1);
-  EXPECT_NE(read_file(c.err_path).find("the Binance order gateways are not built yet"), std::string::npos);
+      run({dmabot_bin(), "run", "--env", source_dir() + "/.env.local", "--set", "BINANCE_CA_FILE=" + ca}, dir, &c), 2);
+  EXPECT_NE(read_file(c.err_path).find("dmabot: exchangeInfo https://127.0.0.1:18443/api/v3/exchangeInfo"),
+            std::string::npos)
+      << read_file(c.err_path);
 }
 
 TEST(Presets, SandboxAndMainnetLoadWithKeysFromTheEnvironmentOnly) {
@@ -197,14 +200,15 @@ TEST(RunLocal, CtrlCStopsTheEngineFirstThenTheSim) {
   }
 }
 
-// Today's real engine: it checks .env.local, says the Binance side is not built, exits 1; the
-// script then stops the sim and passes the engine's code on.
+// The real engine against the fake sim (nothing listens, its CA is only PEM-shaped): it checks
+// .env.local, cannot load the instruments from the venue, exits 2; the script then stops the sim and
+// passes the engine's code on.
 TEST(RunLocal, TheEngineStoppingByItselfStopsTheSim) {
   RunLocal r = start_run_local("real");
-  EXPECT_EQ(wait_exit(r.child, 30), 1) << read_file(r.child.err_path);
+  EXPECT_EQ(wait_exit(r.child, 30), 2) << read_file(r.child.err_path);
   const std::string err = read_file(r.child.err_path);
-  EXPECT_NE(err.find("the Binance order gateways are not built yet"), std::string::npos) << err;
-  EXPECT_NE(err.find("run-local: the engine exited by itself (code 1); stopping binance-sim"), std::string::npos)
+  EXPECT_NE(err.find("dmabot: exchangeInfo https://127.0.0.1:18443/api/v3/exchangeInfo"), std::string::npos) << err;
+  EXPECT_NE(err.find("run-local: the engine exited by itself (code 2); stopping binance-sim"), std::string::npos)
       << err;
   EXPECT_EQ(read_file(r.log), "sim started\nsim stopped\n");
 }

@@ -1,0 +1,488 @@
+// VENUE_MODE=binance_spot|binance_futures end to end: the engine (in process, threaded, wall clock)
+// reads binance-sim's streams (FEED_MODE=binance) and trades on it through the Binance gateways, a
+// market maker (dynmm) quoting ETHUSDT. binance-sim runs as a child process with a JSONL ledger of
+// every order and fill. After the run (shutdown cancels what is working) the ledger is held against
+// the engine's own record (the recording's venue reports) and its positions:
+//   * no newClientOrderId was accepted twice, and every accepted order is one of this run's;
+//   * the orders the venue accepted are exactly the ones the engine saw acknowledged;
+//   * the orders still open on the venue are exactly the ones the engine thinks are working;
+//   * the engine's position is the sum of the venue's fills, fill for fill.
+// Then DRY_RUN (orders logged, the ledger has none), bad credentials and an unreachable venue (one
+// error line, non-zero exit, bounded) through the program itself. Every wait polls a condition
+// against a deadline.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/config.h"
+#include "core/event_codec.h"
+#include "core/symbol_table.h"
+#include "gateway/binance/signer.h"
+#include "gateway/binance_gateway/binance_gateway.h"
+#include "gateway/binance_gateway/order_encoder.h"
+#include "gateway/binance_io/rest_client.h"
+#include "tests/tools/engine_test_util.h"
+#include "tests/tools/sim_process.h"
+#include "tests/tools/test_process.h"
+#include "tools/binance_venue.h"
+
+namespace dmabot::tools {
+namespace {
+
+namespace tp = dmabot::testing;
+using namespace std::chrono_literals;
+using tp::SimProcess;
+
+std::vector<std::string> venue_config(const SimProcess& sim, bool futures, const std::string& record) {
+  std::vector<std::string> c = {
+      "FEED_MODE=binance", futures ? "VENUE_MODE=binance_futures" : "VENUE_MODE=binance_spot",
+      futures ? "MARKET_TYPE=usdm" : "MARKET_TYPE=spot", "BINANCE_ENV=local",
+      "BINANCE_SPOT_REST_URL=https://" + sim.spot_base(),
+      "BINANCE_SPOT_WS_API_URL=wss://" + sim.spot_base() + "/ws-api/v3",
+      "BINANCE_SPOT_STREAM_URL=wss://" + sim.spot_base(), "BINANCE_FUTURES_REST_URL=https://" + sim.futures_base(),
+      "BINANCE_FUTURES_WS_API_URL=wss://" + sim.futures_base() + "/ws-fapi/v1",
+      "BINANCE_FUTURES_STREAM_URL=wss://" + sim.futures_base(), "BINANCE_CA_FILE=" + sim.ca,
+      // The sim's published test account (BINANCE_ENV=local: allowed outside the environment).
+      "BINANCE_API_KEY=dmabot-local-key", "BINANCE_API_SECRET=dmabot-local-secret", "SYMBOLS=ETHUSDT",
+      "STRATEGIES=dynmm", "DYNMM_SIGMA_WINDOW=3",
+      // The sim's walk moves ETHUSDT (3000) one tick (0.01) per 100 ms: quote at the touch (the tightest
+      // spread, rounded outwards to the tick) and follow every move (at most every 300 ms: inside the
+      // sim's 100 orders / 10 s), so the walk fills a quote within seconds.
+      "DYNMM_MIN_REQUOTE_MS=300", "DYNMM_TOLERANCE_BPS=0", "DYNMM_A=0", "DYNMM_B=0", "DYNMM_FLOOR_BPS=0.01",
+      // USD-M ETHUSDT's minimum notional is 20 on the sim (as on Binance).
+      futures ? "DYNMM_BASE_SIZE_USD=40" : "DYNMM_BASE_SIZE_USD=20", "METRICS_PORT=-1", "IDLE_POLICY=sleep",
+      "LOG_LEVEL=warn"};
+  if (!record.empty()) c.push_back("RECORD_FILE=" + record);
+  return c;
+}
+
+// `sets` with each of `more` replacing the value of its key (or added).
+std::vector<std::string> with(std::vector<std::string> sets, const std::vector<std::string>& more) {
+  for (const std::string& kv : more) {
+    const std::string key = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(sets, [&](const std::string& s) { return s.rfind(key, 0) == 0; });
+    sets.push_back(kv);
+  }
+  return sets;
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> venue_engine(const std::vector<std::string>& sets) {
+  auto cfg = core::Config::parse("", "venue.env", sets, &core::Config::no_env);
+  if (!cfg.ok()) return cfg.status();
+  return build_test_engine(*cfg, core::Clock::live());
+}
+
+bool poll_until(double seconds, const std::function<bool()>& cond) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);  // polling a condition against a deadline
+  }
+  return false;
+}
+
+double reports(Engine& e, const std::string& venue, core::ExecStatus st) {
+  return static_cast<double>(e.metrics().counter_value(
+      "exec_reports_total", {{{"venue", venue}, {"status", std::string(core::to_string(st))}}}));
+}
+
+// One JSON field of a ledger line: a string's contents or a bare token; "" when absent.
+std::string field(const std::string& line, const std::string& key) {
+  const std::string k = "\"" + key + "\":";
+  const std::size_t at = line.find(k);
+  if (at == std::string::npos) return "";
+  std::size_t p = at + k.size();
+  if (p < line.size() && line[p] == '"') {
+    const std::size_t end = line.find('"', p + 1);
+    return line.substr(p + 1, end - p - 1);
+  }
+  const std::size_t end = line.find_first_of(",}", p);
+  return line.substr(p, end - p);
+}
+
+struct Ledger {
+  std::vector<std::string> accepted;        // clientOrderId of every order_accepted, in order
+  std::set<std::string> closed;             // reached a final state (order_state or a FILLED fill)
+  std::map<std::string, int64_t> fill_qty;  // signed (BUY +) quantity filled, per clientOrderId
+  int fills = 0;
+  int order_lines = 0;  // any line about an order (accepted, rejected, state, fill)
+};
+
+Ledger read_ledger(const std::string& path, const std::string& prefix, int* foreign = nullptr) {
+  Ledger l;
+  std::istringstream in(tp::read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string type = field(line, "type");
+    const std::string cid = field(line, "clientOrderId");
+    if (type == "order_accepted" || type == "order_rejected" || type == "order_state" || type == "fill")
+      ++l.order_lines;
+    if (cid.rfind(prefix, 0) != 0) {
+      if (foreign != nullptr && type == "order_accepted") ++*foreign;
+      continue;
+    }
+    if (type == "order_accepted") l.accepted.push_back(cid);
+    const std::string status = field(line, "status");
+    if (type == "order_state" && (status == "CANCELED" || status == "EXPIRED" || status == "EXPIRED_IN_MATCH" ||
+                                  status == "FILLED" || status == "REJECTED")) {
+      l.closed.insert(cid);
+    }
+    if (type == "fill") {
+      int64_t raw = 0;
+      EXPECT_EQ(core::parse_decimal(field(line, "qty"), false, raw), core::DecimalError::kOk) << line;
+      l.fill_qty[cid] += field(line, "side") == "SELL" ? -raw : raw;
+      ++l.fills;
+      if (status == "FILLED") l.closed.insert(cid);
+    }
+  }
+  return l;
+}
+
+// The engine's view from its recording: the last venue report per client id.
+std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& record, std::set<uint64_t>& acked,
+                                                   std::map<uint64_t, int64_t>& fill_qty) {
+  std::map<uint64_t, core::ExecStatus> last;
+  core::SymbolTable symbols;
+  core::EventDecoder dec(&symbols);
+  std::istringstream in(tp::read_file(record));
+  std::string line;
+  while (std::getline(in, line)) {
+    core::RecordedEvent ev;
+    if (dec.decode(line, ev) != core::DecodeResult::kOk) continue;
+    const auto* r = std::get_if<core::ExecReport>(&ev.event);
+    if (r == nullptr) continue;
+    // A refused cancel (the order had filled meanwhile) says nothing about the order's own state.
+    if (r->status != core::ExecStatus::kCancelRejected) last[r->client_id] = r->status;
+    if (r->status == core::ExecStatus::kNew) acked.insert(r->client_id);
+    if (r->last_qty.raw != 0)
+      fill_qty[r->client_id] += r->side == core::Side::kSell ? -r->last_qty.raw : r->last_qty.raw;
+  }
+  return last;
+}
+
+bool final_status(core::ExecStatus s) {
+  return s == core::ExecStatus::kFilled || s == core::ExecStatus::kCanceled || s == core::ExecStatus::kExpired ||
+         s == core::ExecStatus::kRejected;
+}
+
+// `sim_extra`: more binance-sim flags; `sets`: configuration replacing venue_config's.
+void trade_and_reconcile(bool futures, std::vector<std::string> sim_extra = {},
+                         const std::vector<std::string>& sets = {}) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  sim_extra.insert(sim_extra.end(), {"--ledger", ledger});
+  SimProcess sim({}, sim_extra);
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  const std::string record = sim.dir + "/venue.jsonl";
+  auto engine = venue_engine(with(venue_config(sim, futures, record), sets));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  const absl::Status started = e.start();
+  ASSERT_TRUE(started.ok()) << started << "\n" << sim.log();
+  ASSERT_NE(e.binance_venue(), nullptr);
+  const std::string venue = futures ? "binance_futures" : "binance_spot";
+  const bool traded = poll_until(90, [&] {
+    return reports(e, venue, core::ExecStatus::kNew) >= 20 &&
+           reports(e, venue, core::ExecStatus::kFilled) + reports(e, venue, core::ExecStatus::kPartiallyFilled) >= 3;
+  });
+  e.shutdown();
+  ASSERT_TRUE(traded) << e.metrics().render() << "\n" << sim.log();
+  const binance_gateway::GatewayCore& gw = e.binance_venue()->core();
+  EXPECT_GE(gw.stats().orders_sent.load(), 20u);
+  EXPECT_EQ(gw.stats().local(binance_gateway::LocalReject::kDryRun), 0u);
+  // The gateway's counters are exported; the recording's config header masks the secret.
+  const std::string metrics_text = e.metrics().render();
+  const std::string sent = "\ndmabot_binance_orders_sent{venue=\"" + venue + "\"} ";
+  ASSERT_NE(metrics_text.find(sent), std::string::npos) << metrics_text;
+  EXPECT_EQ(std::strtod(metrics_text.c_str() + metrics_text.find(sent) + sent.size(), nullptr),
+            static_cast<double>(gw.stats().orders_sent.load()));
+  EXPECT_NE(metrics_text.find("\ndmabot_binance_user_stream_connected{venue=\"" + venue + "\"} 1"), std::string::npos)
+      << metrics_text;
+  EXPECT_EQ(tp::read_file(record).find("dmabot-local-secret"), std::string::npos);
+
+  const std::string prefix = "dm" + std::string(gw.ids().run_text()) + "-";
+  int foreign = 0;
+  const Ledger l = read_ledger(ledger, prefix, &foreign);
+  EXPECT_EQ(foreign, 0) << "orders accepted that are not this run's";
+  ASSERT_GE(l.accepted.size(), 20u);
+  const std::set<std::string> accepted(l.accepted.begin(), l.accepted.end());
+  EXPECT_EQ(accepted.size(), l.accepted.size()) << "a newClientOrderId was accepted twice";
+
+  std::set<uint64_t> acked;
+  std::map<uint64_t, int64_t> engine_fills;
+  const std::map<uint64_t, core::ExecStatus> last = engine_orders(record, acked, engine_fills);
+  auto text = [&](uint64_t id) {
+    char buf[binance_gateway::kClientIdTextMax];
+    return std::string(gw.client_text(id, buf));
+  };
+  std::set<std::string> acked_text, working_engine, working_venue;
+  for (uint64_t id : acked) acked_text.insert(text(id));
+  for (const auto& [id, st] : last) {
+    if (acked.count(id) != 0 && !final_status(st)) working_engine.insert(text(id));
+  }
+  for (const std::string& cid : accepted) {
+    if (l.closed.count(cid) == 0) working_venue.insert(cid);
+  }
+  EXPECT_EQ(acked_text, accepted) << "the venue accepted what the engine saw acknowledged";
+  EXPECT_EQ(working_engine, working_venue) << "open on the venue = working for the engine";
+  EXPECT_TRUE(working_venue.empty()) << "shutdown cancels every working order";
+
+  // Fills: per order and in total.
+  std::map<std::string, int64_t> engine_fill_text;
+  for (const auto& [id, q] : engine_fills) engine_fill_text[text(id)] += q;
+  EXPECT_EQ(engine_fill_text, l.fill_qty);
+  int64_t venue_position = 0;
+  for (const auto& [cid, q] : l.fill_qty) venue_position += q;
+  EXPECT_EQ(e.positions().symbol_qty(0).raw, venue_position);
+  EXPECT_GE(l.fills, 3);
+  EXPECT_EQ(static_cast<double>(l.fills),
+            reports(e, venue, core::ExecStatus::kFilled) + reports(e, venue, core::ExecStatus::kPartiallyFilled));
+}
+
+TEST(BinanceVenueEngine, SpotMarketMakerTradesAndTheLedgerAgreesWithTheEngine) { trade_and_reconcile(false); }
+
+TEST(BinanceVenueEngine, FuturesMarketMakerTradesAndTheLedgerAgreesWithTheEngine) { trade_and_reconcile(true); }
+
+// Ed25519 keys (RFC 8032 test 1): spot logs the WS API session on (unsigned orders), REST and USD-M
+// sign each request with the private key file.
+TEST(BinanceVenueEngine, Ed25519KeysTradeOnBothProducts) {
+  const std::string dir = tp::temp_dir();
+  const std::string key = dir + "/ed25519.pem", pub = dir + "/ed25519.pub.pem";
+  std::ofstream(key)
+      << "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+         "-----END PRIVATE KEY-----\n";
+  std::ofstream(pub) << "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+                        "-----END PUBLIC KEY-----\n";
+  const std::vector<std::string> sim = {"--account", "dmabot-ed-key:ed25519:" + pub};
+  const std::vector<std::string> sets = {"BINANCE_API_KEY=dmabot-ed-key",
+                                         "BINANCE_API_SECRET=", "BINANCE_PRIVATE_KEY_FILE=" + key};
+  trade_and_reconcile(false, sim, sets);
+  trade_and_reconcile(true, sim, sets);
+}
+
+TEST(BinanceVenueEngine, FusedRunsRefuseTheLiveVenue) {
+  SimProcess sim({});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  std::vector<std::string> sets = venue_config(sim, false, "");
+  sets[0] = "FEED_MODE=mock";
+  sets.push_back("MOCK_MAX_TICKS=10");
+  auto engine = venue_engine(sets);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const absl::Status st = (*engine)->open_fused();
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(st.message().find("VENUE_MODE=binance_spot is a live venue"), std::string_view::npos) << st;
+}
+
+// `dmabot run` with the configuration as --set flags; returns the exit code (output in c's files).
+// `dmabot run` with the configuration as --set flags, started in a fresh directory (output in c's files).
+tp::Child spawn_dmabot(const std::vector<std::string>& sets, const std::vector<std::string>& extra,
+                       const std::vector<std::string>& env_extra = {}) {
+  const std::string dir = tp::temp_dir();
+  const std::string env = dir + "/empty.env";
+  { std::ofstream(env).close(); }
+  std::vector<std::string> args = {tp::dmabot_bin(), "run", "--env", env};
+  for (const std::string& kv : sets) {
+    args.push_back("--set");
+    args.push_back(kv);
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return tp::spawn(args, dir, env_extra);
+}
+
+// The same, run to completion: its exit code (-1 when it outlived timeout_s and was killed).
+int run_dmabot(const std::vector<std::string>& sets, const std::vector<std::string>& extra, tp::Child& c,
+               double timeout_s, const std::vector<std::string>& env_extra = {}) {
+  c = spawn_dmabot(sets, extra, env_extra);
+  return tp::wait_exit(c, timeout_s);
+}
+
+TEST(BinanceVenueEngine, DryRunLogsOrdersAndSendsNone) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  tp::Child c;
+  const int rc =
+      run_dmabot(with(venue_config(sim, false, ""), {"DRY_RUN=true", "LOG_LEVEL=info"}), {"--duration", "8"}, c, 60);
+  const std::string err = tp::read_file(c.err_path);
+  EXPECT_EQ(rc, 0) << err;
+  EXPECT_NE(err.find("DRY_RUN: orders are checked and logged, nothing is sent"), std::string::npos) << err;
+  const std::size_t line = err.find("DRY_RUN: would send binance_spot ETHUSDT ");
+  ASSERT_NE(line, std::string::npos) << err;
+  EXPECT_NE(err.find("newClientOrderId=dm", line), std::string::npos) << err;
+  EXPECT_EQ(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(ledger);
+}
+
+TEST(BinanceVenueEngine, BadCredentialsStopTheStartWithOneLine) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  for (bool futures : {false, true}) {
+    tp::Child c;
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = run_dmabot(with(venue_config(sim, futures, ""), {"BINANCE_API_SECRET=not-the-secret"}), {}, c, 60);
+    const std::string err = tp::read_file(c.err_path);
+    EXPECT_EQ(rc, 1) << err;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+    EXPECT_NE(err.find(futures ? "dmabot: Binance USD-M GET https://" : "dmabot: Binance spot GET https://"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("-1022 Signature for this request is not valid."), std::string::npos) << err;
+    EXPECT_EQ(err.find("not-the-secret"), std::string::npos) << "the secret is never echoed";
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+  tp::Child c;
+  const int rc = run_dmabot(with(venue_config(sim, false, ""), {"BINANCE_API_KEY=nobody"}), {}, c, 60);
+  const std::string err = tp::read_file(c.err_path);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("-2015"), std::string::npos) << err;
+  EXPECT_EQ(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(ledger);
+}
+
+TEST(BinanceVenueEngine, AnUnreachableVenueStopsTheStartWithOneLine) {
+  std::string closed;
+  {
+    SimProcess gone({});
+    ASSERT_TRUE(gone.ok()) << gone.log();
+    closed = gone.spot_base();
+  }  // stopped: nothing listens on its ports any more
+  SimProcess sim({});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  tp::Child c;
+  const auto t0 = std::chrono::steady_clock::now();
+  const int rc = run_dmabot(with(venue_config(sim, false, ""), {"BINANCE_SPOT_REST_URL=https://" + closed}), {}, c, 60);
+  const std::string err = tp::read_file(c.err_path);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+  EXPECT_NE(err.find("dmabot: exchangeInfo https://" + closed), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+// Mainnet (here: its checks, pointed at the sim) without CONFIRM_LIVE=yes stops before anything connects.
+TEST(BinanceVenueEngine, MainnetWithoutConfirmLiveStopsBeforeAnythingIsSent) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  std::vector<std::string> sets = with(venue_config(sim, false, ""), {"BINANCE_ENV=mainnet"});
+  std::erase_if(sets, [](const std::string& s) { return s.rfind("BINANCE_API_", 0) == 0; });
+  const std::vector<std::string> env = {"BINANCE_API_KEY=dmabot-local-key", "BINANCE_API_SECRET=dmabot-local-secret"};
+  tp::Child c;
+  EXPECT_EQ(run_dmabot(sets, {}, c, 30, env), 2) << tp::read_file(c.err_path);
+  EXPECT_NE(tp::read_file(c.err_path).find("live trading on mainnet requires CONFIRM_LIVE=yes"), std::string::npos)
+      << tp::read_file(c.err_path);
+  // The same with the confirmation connects and trades (the sim stands in for mainnet here); the
+  // program's stop (--duration, as SIGINT) cancels every order it placed before it exits.
+  EXPECT_EQ(run_dmabot(with(sets, {"CONFIRM_LIVE=yes"}), {"--duration", "3"}, c, 30, env), 0)
+      << tp::read_file(c.err_path);
+  const Ledger l = read_ledger(ledger, "dm");
+  EXPECT_GT(l.accepted.size(), 0u) << tp::read_file(c.err_path);
+  for (const std::string& id : l.accepted) EXPECT_EQ(l.closed.count(id), 1u) << id << " is still open";
+}
+
+// Places one resting spot ETHUSDT BUY far below the market with this client id, as another process
+// would (REST, the sim's account, HMAC). Empty string on success.
+std::string place_resting(const SimProcess& sim, const std::string& client_id) {
+  binance_io::RestClient::Options ro;
+  ro.base_url = "https://" + sim.spot_base();
+  ro.ca_file = sim.ca;
+  ro.api_key = "dmabot-local-key";
+  auto rest = binance_io::RestClient::create(ro);
+  if (!rest.ok()) return std::string(rest.status().message());
+  auto hmac = binance::HmacSha256Signer::create("dmabot-local-secret");
+  if (!hmac.ok()) return "signer";
+  binance_gateway::OrderEncoder enc({binance::Product::kSpot, "dmabot-local-key", false}, &*hmac, nullptr);
+  binance::NewOrder o;
+  o.symbol = "ETHUSDT";
+  o.side = binance::OrderSide::kBuy;
+  o.time_in_force = binance::TimeInForce::kGtc;
+  o.quantity = core::Qty::from_raw(1'000'000);  // 0.01
+  o.price = core::Price::from_units(2900);      // the walk starts at 3000 and moves 0.01 per 100 ms
+  o.new_client_order_id = client_id;
+  o.timestamp_ms = core::wall_clock_ns() / 1'000'000;
+  o.recv_window_ms = 5000;
+  binance_io::RestRequest req;
+  if (!enc.encode_new(o, binance_gateway::Wire::kRest, 0) || !req.set(1, binance::kSpotNewOrder, enc.view()))
+    return "encode";
+  if (!(*rest)->submit(req) || !(*rest)->wait_response(10s)) return "no answer";
+  const binance_io::RestResponse* r = (*rest)->front();
+  std::string err = r->status == 200 ? "" : std::string(r->body_view());
+  (*rest)->pop();
+  return err;
+}
+
+// Orders an earlier dmabot run left (its client-id shape, another run id) are canceled at start by
+// default and left with ON_START_OPEN_ORDERS=leave; an order dmabot did not place is never touched.
+TEST(BinanceVenueEngine, OrdersEarlierRunsLeftAreCanceledAtStartOthersAreLeftAlone) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  const std::string stale = "dm00000001-1", stale2 = "dm00000002-2", manual = "by-hand-1";
+  for (const std::string& id : {stale, stale2, manual}) ASSERT_EQ(place_resting(sim, id), "") << id;
+  auto canceled = [&](const std::string& id) {
+    int n = 0;
+    std::istringstream in(tp::read_file(ledger));
+    for (std::string line; std::getline(in, line);)
+      n += field(line, "type") == "order_state" && field(line, "clientOrderId") == id &&
+           field(line, "status") == "CANCELED";
+    return n;
+  };
+  {
+    auto engine = venue_engine(with(venue_config(sim, false, ""), {"ON_START_OPEN_ORDERS=leave"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    ASSERT_TRUE((*engine)->start().ok());
+    EXPECT_EQ((*engine)->binance_venue()->open_orders_at_start(), 3u);
+    EXPECT_EQ((*engine)->binance_venue()->stale_orders_canceled(), 0u);
+  }
+  {  // DRY_RUN sends no cancel either.
+    auto engine = venue_engine(with(venue_config(sim, false, ""), {"DRY_RUN=true"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    ASSERT_TRUE((*engine)->start().ok());
+    EXPECT_EQ((*engine)->binance_venue()->stale_orders_canceled(), 0u);
+  }
+  EXPECT_EQ(canceled(stale) + canceled(stale2) + canceled(manual), 0);
+  auto engine = venue_engine(venue_config(sim, false, ""));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const absl::Status st = (*engine)->start();
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ((*engine)->binance_venue()->open_orders_at_start(), 3u);
+  EXPECT_EQ((*engine)->binance_venue()->stale_orders_canceled(), 2u);
+  (*engine)->shutdown();
+  EXPECT_EQ(canceled(stale), 1);
+  EXPECT_EQ(canceled(stale2), 1);
+  EXPECT_EQ(canceled(manual), 0) << "the engine never touches an order it did not place";
+}
+
+// Ctrl-C while quoting: the program cancels every order it placed, waits for the answers, exits 0.
+TEST(BinanceVenueEngine, SigintCancelsEveryWorkingOrderBeforeTheProgramExits) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  for (bool futures : {false, true}) {
+    tp::Child c = spawn_dmabot(with(venue_config(sim, futures, ""), {"LOG_LEVEL=info"}), {});
+    const std::string product = futures ? "\"product\":\"usdm\"" : "\"product\":\"spot\"";
+    const bool quoting = poll_until(30, [&] {
+      const std::string text = tp::read_file(ledger);
+      std::size_t n = 0;
+      for (std::size_t at = 0; (at = text.find("\"type\":\"order_accepted\",", at)) != std::string::npos; ++at)
+        n += text.compare(text.find("\"product\":", at), product.size(), product) == 0;
+      return n >= 6;
+    });
+    kill(c.pid, SIGINT);
+    EXPECT_EQ(tp::wait_exit(c, 30), 0) << tp::read_file(c.err_path);
+    ASSERT_TRUE(quoting) << tp::read_file(c.err_path) << sim.log();
+    const Ledger l = read_ledger(ledger, "dm");
+    ASSERT_GE(l.accepted.size(), 6u);
+    for (const std::string& id : l.accepted) EXPECT_EQ(l.closed.count(id), 1u) << id << " is still open";
+    EXPECT_NE(tp::read_file(c.err_path).find("received SIGINT, shutting down"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace dmabot::tools

@@ -1,0 +1,137 @@
+// tools/binance_venue.h — VENUE_MODE=binance_spot|binance_futures for the engine: the network clients,
+// the clock offset, a credentials check and the gateway stage (gateway/binance_gateway), built and
+// connected at start, torn down in the right order.
+//
+// connect() (cold, the engine's control thread, Engine::start()) does, each step bounded:
+//   1. signers from the credentials (HMAC secret or Ed25519 PEM file; the values are never logged);
+//   2. two RestClients on the product's REST base: one for the gateway's orders, one for this
+//      thread's cold calls (the clock rounds, the start-up checks);
+//   3. ClockOffset::sync (GET time, 5 samples, 2 s each);
+//   4. a signed GET openOrders per symbol: proves the key and the signature (a bad key is Binance's
+//      -2014/-2015/-1022, reported as such). Orders earlier dmabot runs left there (their client ids
+//      say so) are canceled, one DELETE each, and openOrders is asked again to be sure
+//      (ON_START_OPEN_ORDERS=cancel, the default), or left alone untracked (=leave); orders dmabot did
+//      not place are never touched (a warning counts them). DRY_RUN logs the cancels it would send
+//      and sends none. Adopting them is not built;
+//   5. the user-data side: spot — the WebSocket API session (logon or HMAC, user data subscribed),
+//      which also carries the orders; futures — a ListenKeyStream; both waited for up to
+//      connect_timeout_ms;
+//   6. the gateway stage (BinanceSpotGateway / BinanceFuturesGateway) on the engine's venue rings.
+// Any failure is one line naming the endpoint and what went wrong; nothing is left running.
+//
+// DRY_RUN: the gateway checks and answers every new order locally (kRejected, kDryRun) and sends
+// nothing; each order as it would have been sent goes through a ring to log_dry_run(), which the
+// control thread calls (Engine::poll_events) to log "DRY_RUN: would send ...". Connecting, the clock
+// and the openOrders check are reads; they still happen, so a dry run proves the set-up.
+//
+// Threads: connect(), log_dry_run(), the destructor: the control thread. stage() is polled by the
+// engine's gateway thread (core::Runner). stats via core().stats() (atomics) from any thread.
+// Allocation: connect() and the clients' own I/O threads; none on the gateway's order path.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/events.h"
+#include "core/metrics.h"
+#include "core/runner.h"
+#include "core/spsc_ring.h"
+#include "gateway/binance/instruments.h"
+#include "gateway/binance/response_decoder.h"
+#include "gateway/binance/signer.h"
+#include "gateway/binance_gateway/binance_gateway.h"
+#include "gateway/binance_gateway/order_encoder.h"
+#include "gateway/binance_io/clock_offset.h"
+#include "gateway/binance_io/listen_key_stream.h"
+#include "gateway/binance_io/rest_client.h"
+#include "gateway/binance_io/ws_api_client.h"
+
+namespace dmabot::tools {
+
+struct BinanceVenueParams {
+  std::string name;  // "binance_spot" / "binance_futures" (metric label, log name)
+  uint8_t venue_id = 0;
+  binance::Product product = binance::Product::kSpot;
+  std::string rest_url;    // https://host[:port]
+  std::string ws_api_url;  // spot: wss://host[:port]/ws-api/v3
+  std::string stream_url;  // futures: the stream base (the listenKey stream's /private)
+  std::string ca_file;
+  // Credentials (from the environment, or with BINANCE_ENV=local from the config): never logged.
+  std::string api_key;
+  std::string api_secret;        // HMAC
+  std::string private_key_file;  // Ed25519 (PEM)
+  // By core::SymbolId; the specs must outlive the venue.
+  std::vector<const binance::InstrumentSpec*> symbols;
+  std::vector<binance::RateLimit> rate_limits;
+  bool dry_run = false;
+  bool cancel_stale_orders = true;  // ON_START_OPEN_ORDERS=cancel
+  int connect_timeout_ms = 10'000;  // the WS session / listenKey stream must be up within it
+};
+
+class BinanceVenue {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<BinanceVenue>> connect(
+      BinanceVenueParams params, const core::Clock& clock, core::SpscRing<core::Order>* orders_in,
+      core::SpscRing<core::ExecReport>* execs_out);
+  ~BinanceVenue();
+  BinanceVenue(const BinanceVenue&) = delete;
+  BinanceVenue& operator=(const BinanceVenue&) = delete;
+
+  [[nodiscard]] core::Stage* stage() const { return stage_; }
+  [[nodiscard]] binance_gateway::GatewayCore& core() const { return *core_; }
+  // Nothing of the gateway's in flight (requests, deferred work, reports), as of its last poll.
+  [[nodiscard]] bool idle() const { return core_->stats().outstanding.load(std::memory_order_relaxed) == 0; }
+  // Orders resting on the venue at start, per the openOrders check (any run's, or not dmabot's), and
+  // how many of them (earlier dmabot runs') were canceled.
+  [[nodiscard]] std::size_t open_orders_at_start() const { return open_at_start_; }
+  [[nodiscard]] std::size_t stale_orders_canceled() const { return stale_canceled_; }
+  // Cold, before the registry is rendered by another thread: the gateway's counters as callback gauges
+  // (dmabot_binance_<counter>{venue}, dmabot_binance_local_rejects{venue,reason}), the requests in
+  // flight, the clock offset and whether the user-data stream is up. They read the atomics; the venue
+  // must outlive the registry's renders.
+  void export_metrics(core::Registry& registry) const;
+  // Control thread: logs the DRY_RUN orders queued since the last call (one line each); returns how many.
+  std::size_t log_dry_run();
+  [[nodiscard]] const BinanceVenueParams& params() const { return p_; }
+
+ private:
+  explicit BinanceVenue(BinanceVenueParams p) : p_(std::move(p)) {}
+  struct OpenOrder {
+    std::string client_id;
+    binance_gateway::ClientIdCodec::Origin origin;
+  };
+  absl::Status check_account();
+  absl::Status open_orders(const binance::InstrumentSpec& spec, std::vector<OpenOrder>& out);
+  absl::Status signed_call(const binance::RestTarget& target, const std::string& what, std::string& body);
+  absl::Status wait_user_stream();
+
+  BinanceVenueParams p_;
+  std::optional<binance::HmacSha256Signer> hmac_;
+  std::optional<binance::Ed25519Signer> ed25519_;
+  std::unique_ptr<binance_io::RestClient> rest_;     // the gateway's
+  std::unique_ptr<binance_io::RestClient> control_;  // this thread's: clock rounds, checks
+  binance_io::ClockOffset clock_offset_;
+  std::unique_ptr<binance_io::WsApiClient> ws_;       // spot
+  std::unique_ptr<binance_io::ListenKeyStream> lk_;   // futures
+  std::unique_ptr<core::SpscRing<core::Order>> dry_;  // DRY_RUN orders to log
+  std::size_t open_at_start_ = 0;
+  std::size_t stale_canceled_ = 0;
+  // The control thread's start-up requests.
+  binance_gateway::ClientIdCodec ids_;
+  std::unique_ptr<binance_gateway::OrderEncoder> enc_;
+  std::unique_ptr<binance::ResponseDecoder> dec_;
+  uint64_t tag_ = 0;
+  int last_code_ = 0;  // Binance's code of the last signed_call error (0: none / not decoded)
+  // Declared last: destroyed first (it holds pointers to everything above).
+  std::unique_ptr<binance_gateway::BinanceSpotGateway> spot_;
+  std::unique_ptr<binance_gateway::BinanceFuturesGateway> futures_;
+  core::Stage* stage_ = nullptr;
+  binance_gateway::GatewayCore* core_ = nullptr;
+};
+
+}  // namespace dmabot::tools
