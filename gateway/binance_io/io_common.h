@@ -1,17 +1,20 @@
 // gateway/binance_io/io_common.h — pieces the Binance I/O clients share: URL parsing, the TLS client
 // context (certificate and host-name verification always on), Notifier, the eventfd that wakes a
-// thread without a lock or an allocation, and Backoff, the reconnect delays.
+// thread without a lock or an allocation, Backoff, the reconnect delays, and assign_slot, the copy of
+// a ring slot that moves only the used part of its payload buffers.
 //
 // Threads: Notifier::notify from any thread; wait/drain from the thread that owns the waiting side.
 // Backoff: one thread (the client's I/O thread).
-// Allocation: parse_url and make_tls_context allocate (cold, at construction); Notifier and Backoff
-// never do.
+// Allocation: parse_url and make_tls_context allocate (cold, at construction); Notifier, Backoff and
+// assign_slot never do.
 // Errors: parse_url / make_tls_context return a one-line message ("" on success).
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -78,5 +81,41 @@ class Backoff {
   int current_ms_;
   uint64_t jitter_ = 0x9e3779b97f4a7c15ULL;
 };
+
+// A ring slot's payload buffer with the member that counts its used bytes (see assign_slot).
+template <class Slot, std::size_t N>
+struct SlotPayload {
+  uint32_t Slot::*len;
+  char (Slot::*buf)[N];
+};
+template <class Slot, std::size_t N>
+constexpr SlotPayload<Slot, N> slot_payload(uint32_t Slot::*len, char (Slot::*buf)[N]) {
+  return {len, buf};
+}
+
+namespace internal {
+template <class Slot, class Member>
+void assign_member(Slot& to, const Slot& from, Member Slot::*m) {
+  to.*m = from.*m;
+}
+template <class Slot, std::size_t N>
+void assign_member(Slot& to, const Slot& from, SlotPayload<Slot, N> p) {
+  to.*p.len = from.*p.len;
+  std::memcpy(to.*p.buf, from.*p.buf, from.*p.len);
+}
+}  // namespace internal
+
+// The copy-assignment of a ring slot (requests, responses, events: KiBs of buffer, usually a short
+// message in it): each listed member is assigned, and of each slot_payload(&Slot::len, &Slot::buf)
+// only the first `len` bytes are copied. A buffer listed without slot_payload() does not compile.
+//   WsRequest& WsRequest::operator=(const WsRequest& o) {
+//     using R = WsRequest;
+//     return assign_slot(*this, o, &R::id, &R::timeout_ms, slot_payload(&R::len, &R::json));
+//   }
+template <class Slot, class... Parts>
+Slot& assign_slot(Slot& to, const Slot& from, Parts... parts) {
+  if (&to != &from) (internal::assign_member(to, from, parts), ...);
+  return to;
+}
 
 }  // namespace dmabot::binance_io

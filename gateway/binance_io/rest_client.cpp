@@ -40,16 +40,9 @@ std::string_view to_string(Outcome o) {
 }
 
 RestRequest& RestRequest::operator=(const RestRequest& o) {
-  if (this == &o) return *this;
-  tag = o.tag;
-  timeout_ms = o.timeout_ms;
-  method = o.method;
-  path = o.path;
-  query_len = o.query_len;
-  body_len = o.body_len;
-  std::memcpy(query, o.query, query_len);
-  std::memcpy(body, o.body, body_len);
-  return *this;
+  using R = RestRequest;
+  return assign_slot(*this, o, &R::tag, &R::timeout_ms, &R::method, &R::path, slot_payload(&R::query_len, &R::query),
+                     slot_payload(&R::body_len, &R::body));
 }
 
 bool RestRequest::set(uint64_t tag_, std::string_view method_, std::string_view path_, std::string_view query_,
@@ -65,18 +58,9 @@ bool RestRequest::set(uint64_t tag_, std::string_view method_, std::string_view 
 }
 
 RestResponse& RestResponse::operator=(const RestResponse& o) {
-  if (this == &o) return *this;
-  tag = o.tag;
-  outcome = o.outcome;
-  status = o.status;
-  usage = o.usage;
-  sent_wall_ns = o.sent_wall_ns;
-  done_wall_ns = o.done_wall_ns;
-  truncated = o.truncated;
-  error = o.error;
-  body_len = o.body_len;
-  std::memcpy(body, o.body, body_len);
-  return *this;
+  using R = RestResponse;
+  return assign_slot(*this, o, &R::tag, &R::outcome, &R::status, &R::usage, &R::sent_wall_ns, &R::done_wall_ns,
+                     &R::truncated, &R::error, slot_payload(&R::body_len, &R::body));
 }
 
 // ---------------------------------------------------------------------------------------------------

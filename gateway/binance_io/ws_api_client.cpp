@@ -28,13 +28,8 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 WsRequest& WsRequest::operator=(const WsRequest& o) {
-  if (this == &o) return *this;
-  id = o.id;
-  timeout_ms = o.timeout_ms;
-  submit_mono_ns = o.submit_mono_ns;
-  len = o.len;
-  std::memcpy(json, o.json, len);
-  return *this;
+  using R = WsRequest;
+  return assign_slot(*this, o, &R::id, &R::timeout_ms, &R::submit_mono_ns, slot_payload(&R::len, &R::json));
 }
 bool WsRequest::set(uint64_t id_, std::string_view json_) {
   if (json_.size() > kMaxJson) return false;
@@ -44,16 +39,9 @@ bool WsRequest::set(uint64_t id_, std::string_view json_) {
   return true;
 }
 WsResponse& WsResponse::operator=(const WsResponse& o) {
-  if (this == &o) return *this;
-  id = o.id;
-  outcome = o.outcome;
-  status = o.status;
-  done_wall_ns = o.done_wall_ns;
-  truncated = o.truncated;
-  error = o.error;
-  len = o.len;
-  std::memcpy(frame, o.frame, len);
-  return *this;
+  using R = WsResponse;
+  return assign_slot(*this, o, &R::id, &R::outcome, &R::status, &R::done_wall_ns, &R::truncated, &R::error,
+                     slot_payload(&R::len, &R::frame));
 }
 std::string_view WsApiClient::format_id(uint64_t id, char (&buf)[24]) noexcept {
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, id);

@@ -4,19 +4,14 @@
 #include <charconv>
 
 #include "core/clock.h"
+#include "gateway/binance_io/io_common.h"
 
 namespace dmabot::binance_io {
 
 WsEvent& WsEvent::operator=(const WsEvent& o) {
-  if (this == &o) return *this;
-  kind = o.kind;
-  subscription_id = o.subscription_id;
-  recv_wall_ns = o.recv_wall_ns;
-  truncated = o.truncated;
-  info = o.info;
-  len = o.len;
-  std::memcpy(json, o.json, len);
-  return *this;
+  using E = WsEvent;
+  return assign_slot(*this, o, &E::kind, &E::subscription_id, &E::recv_wall_ns, &E::truncated, &E::info,
+                     slot_payload(&E::len, &E::json));
 }
 
 void EventWriter::put(WsEvent::Kind kind, int64_t sub_id, std::string_view json, std::string_view info) {

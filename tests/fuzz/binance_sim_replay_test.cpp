@@ -3,42 +3,24 @@
 // check_binance_sim(), in every build — the same sweep fuzz_regression_test does for the other targets.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
-#include "tests/common/test_data.h"
 #include "tests/fuzz/fuzz_checks.h"
+#include "tests/fuzz/fuzz_replay.h"
 
 namespace dmabot::fuzz {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::size_t replay(std::string_view kind) {
-  const fs::path dir = fs::path(testdata::source_dir()) / "tests" / "fuzz" / kind / "binance_sim";
-  std::vector<fs::path> files;
-  if (fs::is_directory(dir)) {
-    for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
-      if (e.is_regular_file() && e.path().filename().string()[0] != '.') files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  for (const fs::path& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
+  return replay_inputs(kind, "binance_sim", [](const std::string& input, const std::filesystem::path& file) {
     std::string trace;
-    EXPECT_EQ(check_binance_sim(ss.str(), &trace), "") << f.string();
+    std::string finding = check_binance_sim(input, &trace);
     // DMABOT_FUZZ_TRACE=1: print every answer, to see how far a seed gets.
-    if (std::getenv("DMABOT_FUZZ_TRACE")) std::printf("== %s\n%s", f.filename().c_str(), trace.c_str());
-  }
-  return files.size();
+    if (std::getenv("DMABOT_FUZZ_TRACE")) std::printf("== %s\n%s", file.filename().c_str(), trace.c_str());
+    return finding;
+  });
 }
 
 TEST(FuzzReplayBinanceSim, CorpusAndRegressionsHoldEveryProperty) {
@@ -46,13 +28,7 @@ TEST(FuzzReplayBinanceSim, CorpusAndRegressionsHoldEveryProperty) {
   replay("regressions");
 }
 
-std::string read(const std::string& name) {
-  std::ifstream in(fs::path(testdata::source_dir()) / "tests" / "fuzz" / "corpus" / "binance_sim" / name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read(const std::string& name) { return read_bytes(fuzz_dir() / "corpus" / "binance_sim" / name); }
 
 // The seeds reach the exchange: the harness's signatures pass the venue's real checks, so the
 // fuzzer starts from orders that are placed and cancelled, not from -1022 answers.

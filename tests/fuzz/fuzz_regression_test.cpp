@@ -5,24 +5,20 @@
 // down) and FuzzReplay.DISABLED_Pending replays it (the line goes with the fix; docs/RELIABILITY.md).
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
+#include <stdexcept>
 #include <string>
-#include <vector>
 
-#include "tests/common/test_data.h"
 #include "tests/fuzz/fuzz_checks.h"
+#include "tests/fuzz/fuzz_replay.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace dmabot::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path fuzz_dir() { return fs::path(testdata::source_dir()) / "tests" / "fuzz"; }
 
 // Regression inputs of bugs still open: "<target>/<file>", the first word of each PENDING line.
 std::set<std::string> pending() {
@@ -36,13 +32,6 @@ std::set<std::string> pending() {
   return out;
 }
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 const Target& target(std::string_view name) {
   for (const Target& t : targets()) {
     if (t.name == name) return t;
@@ -50,28 +39,9 @@ const Target& target(std::string_view name) {
   throw std::runtime_error("no fuzz target " + std::string(name));
 }
 
-// Runs every file of <kind>/<target>/ through the check; returns how many ran.
+// Runs every file of <kind>/<target>/ through the check, pending regressions left out; returns how many ran.
 std::size_t replay_dir(const Target& t, std::string_view kind) {
-  const fs::path dir = fuzz_dir() / kind / t.name;
-  std::vector<fs::path> files;
-  if (fs::is_directory(dir)) {
-    for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
-      if (e.is_regular_file() && e.path().filename().string()[0] != '.') files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  std::size_t ran = 0;
-  const std::set<std::string> skip = pending();
-  for (const fs::path& f : files) {
-    const std::string key = std::string(t.name) + "/" + f.filename().string();
-    if (kind == "regressions" && skip.count(key) != 0) {
-      std::printf("not replayed (pending fix, see its DISABLED_ test): %s\n", key.c_str());
-      continue;
-    }
-    EXPECT_EQ(t.check(read_bytes(f)), "") << f.string();
-    ++ran;
-  }
-  return ran;
+  return replay_inputs(kind, t.name, t.check, kind == "regressions" ? pending() : std::set<std::string>{});
 }
 
 class FuzzReplay : public ::testing::TestWithParam<std::string_view> {};

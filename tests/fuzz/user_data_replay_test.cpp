@@ -3,38 +3,13 @@
 // check_user_data(), in every build — the same sweep fuzz_regression_test does for the other targets.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <string>
-#include <vector>
-
-#include "tests/common/test_data.h"
 #include "tests/fuzz/fuzz_checks.h"
+#include "tests/fuzz/fuzz_replay.h"
 
 namespace dmabot::fuzz {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::size_t replay(std::string_view kind) {
-  const fs::path dir = fs::path(testdata::source_dir()) / "tests" / "fuzz" / kind / "user_data";
-  std::vector<fs::path> files;
-  if (fs::is_directory(dir)) {
-    for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
-      if (e.is_regular_file() && e.path().filename().string()[0] != '.') files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  for (const fs::path& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    EXPECT_EQ(check_user_data(ss.str()), "") << f.string();
-  }
-  return files.size();
-}
+std::size_t replay(std::string_view kind) { return replay_inputs(kind, "user_data", check_user_data); }
 
 TEST(FuzzReplayUserData, CorpusAndRegressionsHoldEveryProperty) {
   EXPECT_GT(replay("corpus"), 10u);

@@ -42,11 +42,11 @@ TEST(BinanceSimCli, ReadyFileThenTlsThenCleanExitOnSigterm) {
   EXPECT_NE(r.futures, 0u);
   EXPECT_EQ(r.ca_file, dir + "/tls/ca.pem");
   auto tls = testing::client_tls(r.ca_file);
-  auto ping = testing::http_request(static_cast<uint16_t>(r.spot), testing::http::verb::get, "/api/v3/ping", tls.get());
+  auto ping = testing::http_request(static_cast<uint16_t>(r.spot), testing::Method::kGet, "/api/v3/ping", tls.get());
   ASSERT_TRUE(ping.ok) << ping.error;
   EXPECT_EQ(ping.body, "{}");
   auto ftime =
-      testing::http_request(static_cast<uint16_t>(r.futures), testing::http::verb::get, "/fapi/v1/time", tls.get());
+      testing::http_request(static_cast<uint16_t>(r.futures), testing::Method::kGet, "/fapi/v1/time", tls.get());
   ASSERT_TRUE(ftime.ok) << ftime.error;
   EXPECT_EQ(ftime.body.rfind("{\"serverTime\":", 0), 0u);
   // An open WebSocket must not hold up the shutdown.
@@ -68,7 +68,7 @@ TEST(BinanceSimCli, PlainHttpWarnsAndSigintExitsZero) {
   ASSERT_EQ(
       std::sscanf(tp::read_file(ready).c_str(), "{\"spot_port\":%u,\"futures_port\":%u,\"ca_file\":\"\"}", &spot, &fut),
       2);
-  auto ping = testing::http_request(static_cast<uint16_t>(spot), testing::http::verb::get, "/api/v3/ping", nullptr);
+  auto ping = testing::http_request(static_cast<uint16_t>(spot), testing::Method::kGet, "/api/v3/ping", nullptr);
   EXPECT_TRUE(ping.ok && ping.body == "{}");
   kill(c.pid, SIGINT);
   EXPECT_EQ(tp::wait_exit(c, 10), 0);
@@ -104,9 +104,8 @@ TEST(BinanceSimCli, BadFlagsExit2NamingThem) {
     EXPECT_EQ(err.find("SECRETX"), std::string::npos) << err;
   }
   // A port already taken (we hold it): exit 1 naming the listener.
-  testing::asio::io_context ioc;
-  testing::tcp::acceptor taken(ioc, testing::tcp::endpoint(testing::asio::ip::make_address("127.0.0.1"), 0));
-  const std::string addr = "127.0.0.1:" + std::to_string(taken.local_endpoint().port());
+  testing::ListeningPort taken;
+  const std::string addr = "127.0.0.1:" + std::to_string(taken.port());
   tp::Child c;
   EXPECT_EQ(tp::run({tp::dmabot_bin(), "binance-sim", "--listen-futures", addr, "--plain-http"}, dir, &c, {}, 20), 1);
   EXPECT_NE(tp::read_file(c.err_path).find("--listen-futures " + addr + ": cannot listen"), std::string::npos)

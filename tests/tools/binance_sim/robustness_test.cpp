@@ -12,6 +12,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <cstdio>
 #include <functional>
 #include <random>
@@ -29,6 +34,10 @@ namespace {
 
 namespace tp = dmabot::testing;
 using namespace testing;  // NOLINT
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
 
 struct Ready {
   unsigned spot = 0, futures = 0;
@@ -63,10 +72,10 @@ struct Abuser : std::enable_shared_from_this<Abuser> {
     junk_ = std::move(junk);
     done_ = std::move(on_done);
     auto self = shared_from_this();
-    tcp_.async_connect(to, [self](beast::error_code ec) {
+    tcp_.async_connect(to, [self](error_code ec) {
       if (ec) return self->finish("connect: " + ec.message());
       if (!self->tls_) return self->write_then_read();
-      self->tls_->async_handshake(ssl::stream_base::client, [self](beast::error_code ec2) {
+      self->tls_->async_handshake(ssl::stream_base::client, [self](error_code ec2) {
         if (ec2) return self->finish("handshake: " + ec2.message());
         self->write_then_read();
       });
@@ -74,14 +83,14 @@ struct Abuser : std::enable_shared_from_this<Abuser> {
   }
   void write_then_read() {
     auto self = shared_from_this();
-    auto on_read = [self](beast::error_code ec, std::size_t n) {
+    auto on_read = [self](error_code ec, std::size_t n) {
       if (n > 0) {
         const std::string got(self->buf_, n);
         return self->finish("answer: " + got.substr(0, got.find('\r')));
       }
       self->finish("closed: " + ec.message());
     };
-    auto on_write = [](beast::error_code, std::size_t) {};  // a refused write shows in the read
+    auto on_write = [](error_code, std::size_t) {};  // a refused write shows in the read
     if (tls_) {
       asio::async_write(*tls_, asio::buffer(junk_), on_write);
       tls_->async_read_some(asio::buffer(buf_), on_read);
@@ -93,7 +102,7 @@ struct Abuser : std::enable_shared_from_this<Abuser> {
   void finish(std::string what) {
     if (!outcome.empty()) return;
     outcome = std::move(what);
-    beast::error_code ignored;
+    error_code ignored;
     tcp_.close(ignored);
     if (done_) done_();
   }
@@ -161,7 +170,7 @@ class BinanceSimRobustness : public ::testing::Test {
   std::string dir_;
   tp::Child child_;
   Ready r_;
-  std::unique_ptr<ssl::context> tls_;
+  TlsContextPtr tls_;
 };
 
 TEST_F(BinanceSimRobustness, SurvivesGarbageSlowlorisOversizeAndWsFloodThenTrades) {
@@ -197,8 +206,8 @@ TEST_F(BinanceSimRobustness, SurvivesGarbageSlowlorisOversizeAndWsFloodThenTrade
   // 2. Slowloris: one header byte per 100 ms is cut at the request deadline; meanwhile others are served.
   {
     asio::io_context ioc;
-    beast::ssl_stream<beast::tcp_stream> s(ioc, *tls_);
-    beast::get_lowest_layer(s).connect(ep(r_.spot));
+    ssl::stream<tcp::socket> s(ioc, *tls_);
+    s.lowest_layer().connect(ep(r_.spot));
     s.handshake(ssl::stream_base::client);
     const std::string req = "GET /api/v3/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
     std::size_t sent = 0;
@@ -207,10 +216,10 @@ TEST_F(BinanceSimRobustness, SurvivesGarbageSlowlorisOversizeAndWsFloodThenTrade
     std::function<void()> send_one = [&] {
       const char c = sent < req.size() ? req[sent] : 'x';
       ++sent;
-      asio::async_write(s, asio::buffer(&c, 1), [&](beast::error_code ec, std::size_t) {
+      asio::async_write(s, asio::buffer(&c, 1), [&](error_code ec, std::size_t) {
         if (ec || closed) return;
         drip.expires_after(100ms);  // the slow client's pace, not a synchronisation
-        drip.async_wait([&](beast::error_code e) {
+        drip.async_wait([&](error_code e) {
           if (!e && !closed) send_one();
         });
       });
@@ -218,14 +227,14 @@ TEST_F(BinanceSimRobustness, SurvivesGarbageSlowlorisOversizeAndWsFloodThenTrade
     char buf[256];
     std::size_t got = 0;
     const auto start = std::chrono::steady_clock::now();
-    s.async_read_some(asio::buffer(buf), [&](beast::error_code, std::size_t n) {
+    s.async_read_some(asio::buffer(buf), [&](error_code, std::size_t n) {
       got = n;
       closed = true;
       drip.cancel();
     });
     send_one();
     // While it drips: a normal request on another connection is answered.
-    auto ping = http_request(static_cast<uint16_t>(r_.spot), http::verb::get, "/api/v3/ping", tls_.get());
+    auto ping = http_request(static_cast<uint16_t>(r_.spot), Method::kGet, "/api/v3/ping", tls_.get());
     EXPECT_TRUE(ping.ok && ping.status == 200 && ping.body == "{}") << ping.error << ping.body;
     ASSERT_TRUE(run_until(ioc, closed, 15'000ms)) << "slowloris connection never cut";
     const auto took = std::chrono::steady_clock::now() - start;
@@ -236,27 +245,14 @@ TEST_F(BinanceSimRobustness, SurvivesGarbageSlowlorisOversizeAndWsFloodThenTrade
 
   // 3. An oversized body (Content-Length 10 MB, 256 KiB actually sent): 413 with Binance's error shape.
   {
-    asio::io_context ioc;
-    beast::ssl_stream<beast::tcp_stream> s(ioc, *tls_);
-    beast::get_lowest_layer(s).connect(ep(r_.spot));
-    s.handshake(ssl::stream_base::client);
     const std::string head =
         "POST /api/v3/order HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         "Content-Length: 10000000\r\n\r\n";
-    const std::string body = head + std::string(256 * 1024, 'a');
-    asio::async_write(s, asio::buffer(body), [](beast::error_code, std::size_t) {});
-    http::response<http::string_body> res;
-    beast::flat_buffer rb;
-    bool done = false;
-    beast::error_code read_ec;
-    http::async_read(s, rb, res, [&](beast::error_code ec, std::size_t) {
-      read_ec = ec;
-      done = true;
-    });
-    ASSERT_TRUE(run_until(ioc, done, 10'000ms));
-    ASSERT_FALSE(read_ec) << read_ec.message();
-    EXPECT_EQ(res.result_int(), 413u);
-    EXPECT_EQ(res.body().rfind("{\"code\":", 0), 0u) << res.body();
+    auto res =
+        raw_http_exchange(static_cast<uint16_t>(r_.spot), head + std::string(256 * 1024, 'a'), tls_.get(), 10'000ms);
+    ASSERT_TRUE(res.ok) << res.error;
+    EXPECT_EQ(res.status, 413);
+    EXPECT_EQ(res.body.rfind("{\"code\":", 0), 0u) << res.body;
   }
 
   // 4. WebSocket API flood of malformed frames: each is answered with an error (or the server ends the
@@ -309,14 +305,14 @@ TEST_F(BinanceSimRobustness, SurvivesGarbageSlowlorisOversizeAndWsFloodThenTrade
   // 5. The venue still trades: a signed order is placed and cancelled, and SIGTERM ends it cleanly.
   ASSERT_TRUE(alive(child_.pid)) << tp::read_file(child_.err_path);
   auto place =
-      http_request(static_cast<uint16_t>(r_.spot), http::verb::post, "/api/v3/order?" + signed_query(true, "robust-1"),
+      http_request(static_cast<uint16_t>(r_.spot), Method::kPost, "/api/v3/order?" + signed_query(true, "robust-1"),
                    tls_.get(), "", 5000ms, "X-MBX-APIKEY", std::string(kDefaultApiKey));
   ASSERT_TRUE(place.ok) << place.error;
   EXPECT_EQ(place.status, 200) << place.body;
   EXPECT_NE(place.body.find("\"status\":\"NEW\""), std::string::npos) << place.body;
-  auto cancel = http_request(static_cast<uint16_t>(r_.spot), http::verb::delete_,
-                             "/api/v3/order?" + signed_query(false, "robust-1"), tls_.get(), "", 5000ms, "X-MBX-APIKEY",
-                             std::string(kDefaultApiKey));
+  auto cancel =
+      http_request(static_cast<uint16_t>(r_.spot), Method::kDelete, "/api/v3/order?" + signed_query(false, "robust-1"),
+                   tls_.get(), "", 5000ms, "X-MBX-APIKEY", std::string(kDefaultApiKey));
   ASSERT_TRUE(cancel.ok) << cancel.error;
   EXPECT_EQ(cancel.status, 200) << cancel.body;
   EXPECT_NE(cancel.body.find("\"status\":\"CANCELED\""), std::string::npos) << cancel.body;

@@ -7,6 +7,6 @@ dmabot_test(NAME binance_sim_venue_test
   LABELS unit)
 dmabot_test(NAME binance_sim_venue_cli_test
   SRCS ${CMAKE_CURRENT_SOURCE_DIR}/venue_cli_test.cpp
-  DEPS dmabot::binance_sim
+  DEPS dmabot::binance_sim dmabot_sim_test_client
   LABELS integration)
 add_dependencies(binance_sim_venue_cli_test dmabot)

@@ -40,27 +40,27 @@ TEST(BinanceSimVenueCli, DefaultAccountTradesAndTheLedgerRecordsIt) {
   };
   // A resting buy far below the walk's price (it starts at 60000), on both products.
   auto r = testing::http_request(
-      static_cast<uint16_t>(spot), testing::http::verb::post,
+      static_cast<uint16_t>(spot), testing::Method::kPost,
       signed_target("/api/v3/order",
                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=30000&"
                     "newClientOrderId=cli-spot-1"),
       nullptr, "", std::chrono::milliseconds(5000), "X-MBX-APIKEY", std::string(kDefaultApiKey));
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.raw.result_int(), 200u) << r.raw.body();
-  EXPECT_NE(r.raw.body().find("\"clientOrderId\":\"cli-spot-1\""), std::string::npos) << r.raw.body();
-  r = testing::http_request(static_cast<uint16_t>(fut), testing::http::verb::post,
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"clientOrderId\":\"cli-spot-1\""), std::string::npos) << r.body;
+  r = testing::http_request(static_cast<uint16_t>(fut), testing::Method::kPost,
                             signed_target("/fapi/v1/order",
                                           "symbol=ETHUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.1&price=1500&"
                                           "newClientOrderId=cli-fut-1"),
                             nullptr, "", std::chrono::milliseconds(5000), "X-MBX-APIKEY", std::string(kDefaultApiKey));
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.raw.result_int(), 200u) << r.raw.body();
+  EXPECT_EQ(r.status, 200) << r.body;
   // A request signed with another secret is refused.
-  r = testing::http_request(static_cast<uint16_t>(spot), testing::http::verb::get,
+  r = testing::http_request(static_cast<uint16_t>(spot), testing::Method::kGet,
                             core::str_cat("/api/v3/account?timestamp=1&signature=", std::string(64, '0')), nullptr, "",
                             std::chrono::milliseconds(5000), "X-MBX-APIKEY", std::string(kDefaultApiKey));
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.raw.result_int(), 400u);
+  EXPECT_EQ(r.status, 400);
   kill(c.pid, SIGTERM);
   ASSERT_EQ(tp::wait_exit(c, 10), 0) << tp::read_file(c.err_path);
   const std::string lines = tp::read_file(ledger);
