@@ -72,6 +72,7 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg) {
   p->rate_limits = binance_instruments_->rate_limits;
   p->dry_run = ec_.binance.dry_run;
   p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
+  p->clock_refresh_ms = int64_t{ec_.binance.clock_refresh_s} * 1000;
   // Credentials: BinanceSettings checked their presence and origin; the values are read only here.
   const bool own = !spot && ec_.binance.futures.from_futures_keys;
   const std::string prefix = own ? "BINANCE_FUTURES_" : "BINANCE_";
@@ -605,7 +606,10 @@ void Engine::shutdown() {
 }
 
 void Engine::poll_events() {
-  if (binance_venue_) binance_venue_->log_dry_run();
+  if (binance_venue_) {
+    binance_venue_->log_dry_run();
+    if (!shut_down_) binance_venue_->maintain();  // the clock round when one is due (blocks this thread only)
+  }
   core::Control c;
   while (risk_->next_kill_event(c)) core::log_warn(risk::describe_kill_event(c));
 }

@@ -142,7 +142,9 @@ class Engine {
   // The flag's value when it stopped the feed (e.g. SIGINT), 0 if the run was not stopped early.
   int stopped_by() const { return stopped_by_; }
   bool feed_finished() const;
-  // Cold, control thread: logs kill-switch changes risk reported since the last call (one line each).
+  // Cold, control thread: logs kill-switch changes risk reported since the last call (one line each) and,
+  // with a live Binance venue, its DRY_RUN orders and its upkeep (BinanceVenue::maintain: the clock
+  // round when due; it may block this thread for a few seconds on a slow network, never the hot ones).
   // Fused runs call it after every pass and shutdown() at the end; a live driver calls it while it waits.
   void poll_events();
   EngineSummary summary() const;

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -29,6 +30,7 @@
 #include "gateway/binance/signer.h"
 #include "gateway/binance_gateway/binance_gateway.h"
 #include "gateway/binance_gateway/order_encoder.h"
+#include "gateway/binance_io/https_get.h"
 #include "gateway/binance_io/rest_client.h"
 #include "tests/tools/engine_test_util.h"
 #include "tests/tools/sim_process.h"
@@ -266,6 +268,63 @@ TEST(BinanceVenueEngine, Ed25519KeysTradeOnBothProducts) {
                                          "BINANCE_API_SECRET=", "BINANCE_PRIVATE_KEY_FILE=" + key};
   trade_and_reconcile(false, sim, sets);
   trade_and_reconcile(true, sim, sets);
+}
+
+// A gauge's value in the registry's text ("" venue label set to `venue`); NaN when absent.
+double gauge(Engine& e, const std::string& name, const std::string& venue) {
+  const std::string text = e.metrics().render();
+  const std::string key = "\n" + name + "{venue=\"" + venue + "\"} ";
+  const std::size_t at = text.find(key);
+  return at == std::string::npos ? std::nan("") : std::strtod(text.c_str() + at + key.size(), nullptr);
+}
+
+// binance-sim's --admin hook: GET https://<base>/sim/admin/<what>; "" when it answered 200.
+std::string sim_admin(const SimProcess& sim, bool futures, const std::string& target) {
+  binance_io::HttpsGetOptions o;
+  o.ca_file = sim.ca;
+  auto r = binance_io::https_get("https://" + (futures ? sim.futures_base() : sim.spot_base()), target, o);
+  if (!r.ok()) return std::string(r.status().message());
+  return r->status == 200 ? "" : r->body;
+}
+
+// BINANCE_CLOCK_REFRESH_S: the control thread (poll_events, as dmabot's main loop calls it) measures the
+// clock offset again every second while the gateway trades. The sim's clock is moved 2.5 s ahead while
+// running: the offset follows (periodic rounds, not a -1021: none is seen) and orders keep being accepted.
+TEST(BinanceVenueEngine, TheClockOffsetIsMeasuredAgainWhileTrading) {
+  for (bool futures : {false, true}) {
+    SCOPED_TRACE(futures ? "futures" : "spot");
+    SimProcess sim({}, {"--admin"});
+    ASSERT_TRUE(sim.ok()) << sim.log();
+    auto engine = venue_engine(with(venue_config(sim, futures, ""), {"BINANCE_CLOCK_REFRESH_S=1"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    Engine& e = **engine;
+    const absl::Status started = e.start();
+    ASSERT_TRUE(started.ok()) << started << "\n" << sim.log();
+    const std::string venue = futures ? "binance_futures" : "binance_spot";
+    const binance_io::ClockOffset& clock = e.binance_venue()->clock_offset();
+    EXPECT_EQ(clock.rounds(), 1u);
+    EXPECT_NEAR(gauge(e, "dmabot_binance_clock_offset_seconds", venue), 0.0, 0.25);
+    const bool traded = poll_until(30, [&] {
+      e.poll_events();
+      return reports(e, venue, core::ExecStatus::kNew) >= 3;
+    });
+    EXPECT_TRUE(traded) << e.metrics().render();
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/clock?skewMs=2500"), "");
+    const uint64_t rounds_before = clock.rounds();
+    const double acked_before = reports(e, venue, core::ExecStatus::kNew);
+    const bool followed = poll_until(30, [&] {
+      e.poll_events();
+      return std::abs(gauge(e, "dmabot_binance_clock_offset_seconds", venue) - 2.5) < 0.25 &&
+             reports(e, venue, core::ExecStatus::kNew) >= acked_before + 5;
+    });
+    const double rounds = gauge(e, "dmabot_binance_clock_rounds", venue);
+    e.shutdown();
+    ASSERT_TRUE(followed) << "rounds " << clock.rounds() << "\n" << e.metrics().render();
+    EXPECT_GT(rounds, static_cast<double>(rounds_before));
+    const binance_gateway::GatewayStats& s = e.binance_venue()->core().stats();
+    EXPECT_EQ(s.clock_resyncs.load(), 0u) << "a request was refused for its timestamp (-1021)";
+    EXPECT_EQ(gauge(e, "dmabot_binance_clock_round_failures", venue), 0.0);
+  }
 }
 
 TEST(BinanceVenueEngine, FusedRunsRefuseTheLiveVenue) {
