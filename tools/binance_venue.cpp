@@ -381,6 +381,15 @@ bool BinanceVenue::maintain() {
   return true;
 }
 
+bool BinanceVenue::update_spec(core::SymbolId symbol, const binance::InstrumentSpec& spec) {
+  spec_versions_.push_back(std::make_unique<binance::InstrumentSpec>(spec));
+  if (core_->update_spec(symbol, spec_versions_.back().get())) return true;
+  spec_versions_.pop_back();  // never handed over
+  core::log_warn("venue ", p_.name, ": ", spec.symbol, ": the new exchangeInfo spec did not reach the gateway (",
+                 "handoff full or not its symbol); it keeps the previous one until the next refresh");
+  return false;
+}
+
 std::size_t BinanceVenue::log_dry_run() {
   if (!dry_) return 0;
   std::size_t n = 0;

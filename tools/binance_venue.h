@@ -109,6 +109,11 @@ class BinanceVenue {
   // Control thread, cold: the clock round when one is due (see above). Returns true when one ran.
   bool maintain();
   [[nodiscard]] const binance_io::ClockOffset& clock_offset() const { return clock_offset_; }
+  // Control thread: the symbol's spec after an exchangeInfo refresh changed its status or filters. A
+  // copy is kept for the venue's life (the gateway may read the previous one until it swaps) and handed
+  // to the gateway, which checks and encodes new orders with it from its next poll. False (one warning
+  // line): the handoff ring was full; the next refresh tries again.
+  bool update_spec(core::SymbolId symbol, const binance::InstrumentSpec& spec);
   [[nodiscard]] const BinanceVenueParams& params() const { return p_; }
 
  private:
@@ -129,9 +134,10 @@ class BinanceVenue {
   std::unique_ptr<binance_io::RestClient> rest_;     // the gateway's
   std::unique_ptr<binance_io::RestClient> control_;  // this thread's: clock rounds, checks
   binance_io::ClockOffset clock_offset_;
-  std::unique_ptr<binance_io::WsApiClient> ws_;       // spot
-  std::unique_ptr<binance_io::ListenKeyStream> lk_;   // futures
-  std::unique_ptr<core::SpscRing<core::Order>> dry_;  // DRY_RUN orders to log
+  std::unique_ptr<binance_io::WsApiClient> ws_;                          // spot
+  std::unique_ptr<binance_io::ListenKeyStream> lk_;                      // futures
+  std::unique_ptr<core::SpscRing<core::Order>> dry_;                     // DRY_RUN orders to log
+  std::vector<std::unique_ptr<binance::InstrumentSpec>> spec_versions_;  // every spec update_spec handed over
   std::size_t open_at_start_ = 0;
   std::size_t stale_canceled_ = 0;
   // The control thread's start-up requests.

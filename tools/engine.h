@@ -236,6 +236,15 @@ class Engine {
   core::SpscRing<core::Order>* binance_in_ = nullptr;
   core::SpscRing<core::ExecReport>* binance_out_ = nullptr;
   std::unique_ptr<BinanceVenue> binance_venue_;
+  // INSTRUMENTS_REFRESH_S (control thread, poll_events): a copy of the instruments that each refresh
+  // updates in place (the gateway's specs above stay as they were; changes reach it through
+  // BinanceVenue::update_spec), the next refresh time, which symbols risk was told are not trading.
+  std::unique_ptr<InstrumentSet> instruments_now_;
+  int64_t next_instruments_refresh_ns_ = 0;
+  std::vector<uint8_t> symbol_halted_;
+  std::vector<core::Gauge*> symbol_trading_;
+  core::Counter* instrument_refresh_failures_ = nullptr;
+  void refresh_binance_instruments();
   std::unique_ptr<core::Recorder> recorder_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<core::Runner> runner_;

@@ -327,6 +327,74 @@ TEST(BinanceVenueEngine, TheClockOffsetIsMeasuredAgainWhileTrading) {
   }
 }
 
+// INSTRUMENTS_REFRESH_S: exchangeInfo is read again every second from the control thread. The sim puts
+// ETHUSDT in BREAK (USD-M: SETTLING): risk blocks new orders on it (not_trading rejects, the symbol's gauge 0) and the
+// sim accepts none; back to TRADING, quoting resumes. Then its minimum notional is raised above the
+// order size: the gateway's own check refuses the orders (local kNotional rejects), which it can only
+// do with the refreshed spec.
+TEST(BinanceVenueEngine, InstrumentRefreshHaltsResumesAndUpdatesTheGatewaysFilters) {
+  for (bool futures : {false, true}) {
+    SCOPED_TRACE(futures ? "futures" : "spot");
+    const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+    SimProcess sim({}, {"--admin", "--ledger", ledger});
+    ASSERT_TRUE(sim.ok()) << sim.log();
+    auto engine = venue_engine(with(venue_config(sim, futures, ""), {"INSTRUMENTS_REFRESH_S=1"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    Engine& e = **engine;
+    const absl::Status started = e.start();
+    ASSERT_TRUE(started.ok()) << started << "\n" << sim.log();
+    const std::string venue = futures ? "binance_futures" : "binance_spot";
+    const std::string trading = "dmabot_binance_symbol_trading{venue=\"" + venue + "\",symbol=\"ETHUSDT\"} ";
+    auto trading_gauge = [&] {
+      const std::string text = e.metrics().render();
+      const std::size_t at = text.find(trading);
+      return at == std::string::npos ? -1.0 : std::strtod(text.c_str() + at + trading.size(), nullptr);
+    };
+    EXPECT_EQ(trading_gauge(), 1.0) << e.metrics().render();
+    const binance_gateway::GatewayStats& gs = e.binance_venue()->core().stats();
+    ASSERT_TRUE(poll_until(30, [&] {
+      e.poll_events();
+      return reports(e, venue, core::ExecStatus::kNew) >= 3;
+    })) << e.metrics().render();
+
+    // BREAK (USD-M: SETTLING): halted in risk within a refresh or two.
+    const std::string stopped = futures ? "SETTLING" : "BREAK";
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/symbol?symbol=ETHUSDT&status=" + stopped), "");
+    const bool halted = poll_until(20, [&] {
+      e.poll_events();
+      return trading_gauge() == 0.0 && e.risk_rejects(core::RejectReason::kNotTrading) >= 3;
+    });
+    ASSERT_TRUE(halted) << e.metrics().render();
+    // From now on nothing new reaches the venue: what the gateway had sent so far is all it sends.
+    const uint64_t sent_at_halt = gs.orders_sent.load();
+    const uint64_t rejects_at_halt = e.risk_rejects(core::RejectReason::kNotTrading);
+    ASSERT_TRUE(poll_until(20, [&] {
+      e.poll_events();
+      return e.risk_rejects(core::RejectReason::kNotTrading) >= rejects_at_halt + 5;
+    }));
+    EXPECT_EQ(gs.orders_sent.load(), sent_at_halt);
+
+    // TRADING again: orders flow again.
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/symbol?symbol=ETHUSDT&status=TRADING"), "");
+    const double acked_before = reports(e, venue, core::ExecStatus::kNew);
+    const bool resumed = poll_until(30, [&] {
+      e.poll_events();
+      return trading_gauge() == 1.0 && reports(e, venue, core::ExecStatus::kNew) >= acked_before + 3;
+    });
+    ASSERT_TRUE(resumed) << e.metrics().render();
+
+    // A minimum notional above the order size (20 spot / 40 USD-M): the gateway refuses locally.
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/symbol?symbol=ETHUSDT&minNotional=1000"), "");
+    const bool filtered = poll_until(20, [&] {
+      e.poll_events();
+      return gs.local(binance_gateway::LocalReject::kNotional) >= 3;
+    });
+    e.shutdown();
+    EXPECT_TRUE(filtered) << e.metrics().render();
+    EXPECT_EQ(trading_gauge(), 1.0);
+  }
+}
+
 TEST(BinanceVenueEngine, FusedRunsRefuseTheLiveVenue) {
   SimProcess sim({});
   ASSERT_TRUE(sim.ok()) << sim.log();
