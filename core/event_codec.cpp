@@ -618,9 +618,10 @@ constexpr TimeInForce kTifs[] = {TimeInForce::kGtc, TimeInForce::kIoc, TimeInFor
 constexpr ExecStatus kStatuses[] = {ExecStatus::kNew,      ExecStatus::kPartiallyFilled, ExecStatus::kFilled,
                                     ExecStatus::kCanceled, ExecStatus::kRejected,        ExecStatus::kExpired,
                                     ExecStatus::kCancelRejected};
-constexpr ControlCommand kCommands[] = {ControlCommand::kNone, ControlCommand::kCancelAll,
+constexpr ControlCommand kCommands[] = {ControlCommand::kNone,         ControlCommand::kCancelAll,
                                         ControlCommand::kKillSwitchOn, ControlCommand::kKillSwitchOff,
-                                        ControlCommand::kShutdown};
+                                        ControlCommand::kShutdown,     ControlCommand::kSymbolHalt,
+                                        ControlCommand::kSymbolResume};
 constexpr KillCause kCauses[] = {KillCause::kNone, KillCause::kManual, KillCause::kDrawdown, KillCause::kDailyLoss};
 std::string_view cause_name(KillCause c) { return to_string(c); }
 std::string_view side_name(Side s) { return to_string(s); }

@@ -66,6 +66,8 @@ std::string_view to_string(RejectReason r) {
       return "daily_loss";
     case RejectReason::kStaleBook:
       return "stale_book";
+    case RejectReason::kNotTrading:
+      return "not_trading";
     case RejectReason::kCount: break;
   }
   return "?";
@@ -83,6 +85,10 @@ std::string_view to_string(ControlCommand c) {
       return "kill_off";
     case ControlCommand::kShutdown:
       return "shutdown";
+    case ControlCommand::kSymbolHalt:
+      return "symbol_halt";
+    case ControlCommand::kSymbolResume:
+      return "symbol_resume";
   }
   return "?";
 }

@@ -135,6 +135,7 @@ enum class RejectReason : uint8_t {
   kUnknownOrder,  // cancel of an unknown order
   kDailyLoss,     // kill switch engaged by MAX_DAILY_LOSS (kDrawdown: by MAX_DRAWDOWN)
   kStaleBook,     // the symbol's book is stale (live feed down or silent: BookStatus); cancels pass
+  kNotTrading,    // the venue stopped trading the symbol (exchangeInfo status: kSymbolHalt); cancels pass
   kCount
 };
 std::string_view to_string(RejectReason r);
@@ -168,10 +169,22 @@ struct ExecReport {
   return r.venue == kRiskVenue && r.client_id == 0;
 }
 
-enum class ControlCommand : uint8_t { kNone, kCancelAll, kKillSwitchOn, kKillSwitchOff, kShutdown };
+// kSymbolHalt / kSymbolResume (symbol set): the venue stopped / resumed trading the symbol (an
+// exchangeInfo refresh saw its status change); while halted risk rejects new and replace orders on it
+// (kNotTrading), cancels pass.
+enum class ControlCommand : uint8_t {
+  kNone,
+  kCancelAll,
+  kKillSwitchOn,
+  kKillSwitchOff,
+  kShutdown,
+  kSymbolHalt,
+  kSymbolResume
+};
 // What engaged the kill switch: the operator (ops API, control queue) or a loss limit.
 enum class KillCause : uint8_t { kNone, kManual, kDrawdown, kDailyLoss };
-std::string_view to_string(ControlCommand c);  // "none", "cancel_all", "kill_on", "kill_off", "shutdown"
+std::string_view to_string(ControlCommand c);  // "none", "cancel_all", "kill_on", "kill_off", "shutdown",
+                                               // "symbol_halt", "symbol_resume"
 std::string_view to_string(KillCause c);       // "none", "manual", "drawdown", "daily_loss"
 
 // A control command (ops / engine -> risk over the control queue) and, as recorded `ctl` events,

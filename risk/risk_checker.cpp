@@ -27,6 +27,7 @@ RiskChecker::RiskChecker(const RiskLimits& limits, std::size_t n_symbols, std::s
       working_qty_(2 * n_symbols, 0),
       working_notional_(n_symbols, 0),
       stale_(n_symbols, 0),
+      halted_(n_symbols, 0),
       per_second_(limits.max_qps, kSecond),
       per_minute_(limits.max_qpm, 60 * kSecond) {
   cancel_queue_.reserve(orders_.capacity());
@@ -55,6 +56,7 @@ RejectReason RiskChecker::evaluate(const core::Signal& s, core::UnixNanos now) c
     case KillCause::kDailyLoss:
       return RejectReason::kDailyLoss;
   }
+  if (halted_[s.symbol] != 0) return RejectReason::kNotTrading;
   if (stale_[s.symbol] != 0) return RejectReason::kStaleBook;
 
   if (s.price < limits_.px_min || s.price > limits_.px_max) return RejectReason::kPriceBand;

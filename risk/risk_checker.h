@@ -108,6 +108,14 @@ class RiskChecker {
     if (symbol < stale_.size()) stale_[symbol] = stale ? 1 : 0;
   }
   [[nodiscard]] bool book_stale(core::SymbolId symbol) const { return symbol < stale_.size() && stale_[symbol] != 0; }
+  // The venue stopped trading the symbol (ControlCommand::kSymbolHalt): while set, new and replace
+  // orders on it get kNotTrading; cancels pass. Unknown symbols are ignored.
+  void set_symbol_halted(core::SymbolId symbol, bool halted) {
+    if (symbol < halted_.size()) halted_[symbol] = halted ? 1 : 0;
+  }
+  [[nodiscard]] bool symbol_halted(core::SymbolId symbol) const {
+    return symbol < halted_.size() && halted_[symbol] != 0;
+  }
 
   // Manual kill switch. On also requests cancel-all; off re-bases the drawdown peak and the day
   // start to the current equity. Returns true when the switch changed state (on while already on
@@ -158,6 +166,7 @@ class RiskChecker {
   std::vector<int64_t> working_qty_;    // [2 * symbol + side], raw qty
   std::vector<Wide> working_notional_;  // [symbol], 1e-16 quote
   std::vector<uint8_t> stale_;          // [symbol], 1 while the book is stale
+  std::vector<uint8_t> halted_;         // [symbol], 1 while the venue does not trade it
   SlidingWindow per_second_;
   SlidingWindow per_minute_;
   KillCause kill_ = KillCause::kNone;

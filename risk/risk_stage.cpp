@@ -255,6 +255,10 @@ int RiskStage::drain_control() {
       case core::ControlCommand::kKillSwitchOff:
         if (checker_.set_kill_switch(false)) on_kill_change(clock_.now());
         break;
+      case core::ControlCommand::kSymbolHalt:
+      case core::ControlCommand::kSymbolResume:
+        checker_.set_symbol_halted(c.symbol, c.command == core::ControlCommand::kSymbolHalt);
+        break;
       case core::ControlCommand::kNone:
       case core::ControlCommand::kShutdown:
         break;  // the engine's business, not risk's

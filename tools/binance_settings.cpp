@@ -242,6 +242,9 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
   std::string on_start;
   DMABOT_ASSIGN(on_start, cfg.get_choice("ON_START_OPEN_ORDERS", "cancel", {"cancel", "leave"}));
   s.cancel_stale_orders = on_start == "cancel";
+  int64_t clock_refresh = 0;
+  DMABOT_ASSIGN(clock_refresh, cfg.get_int("BINANCE_CLOCK_REFRESH_S", 60, 1, 3600));
+  s.clock_refresh_s = static_cast<int>(clock_refresh);
 
   const bool spot_venue = venue_mode == "binance_spot", futures_venue = venue_mode == "binance_futures";
   if (spot_venue || futures_venue) {

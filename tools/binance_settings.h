@@ -73,6 +73,8 @@ struct BinanceSettings {
   // earlier dmabot runs left (recognised by their client ids): cancel them (default) or leave them.
   // Orders dmabot did not place are always left alone (a warning counts them).
   bool cancel_stale_orders = true;
+  // BINANCE_CLOCK_REFRESH_S: how often the live venue measures the clock offset again (GET time).
+  int clock_refresh_s = 60;
 
   // Reads BINANCE_*, CONFIRM_LIVE and DRY_RUN. `venue_mode` decides which credentials must be
   // present (binance_spot: the spot ones; binance_futures: the futures ones or, when no

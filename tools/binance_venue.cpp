@@ -346,6 +346,13 @@ void BinanceVenue::export_metrics(core::Registry& registry) const {
       },
       &clock_offset_);
   registry.add_callback_gauge(
+      "binance_clock_rounds", "Clock offset measurements committed (start, periodic, after -1021).", venue,
+      [](const void* c) { return static_cast<double>(static_cast<const binance_io::ClockOffset*>(c)->rounds()); },
+      &clock_offset_);
+  registry.add_callback_gauge(
+      "binance_clock_round_failures", "Periodic clock rounds that got no sample (the previous offset was kept).", venue,
+      [](const void* c) { return static_cast<double>(static_cast<const Counter*>(c)->load()); }, &clock_failures_);
+  registry.add_callback_gauge(
       "binance_user_stream_connected", "1 while the user-data stream (spot WS API session, USD-M listenKey) is up.",
       venue,
       [](const void* c) {
@@ -353,6 +360,34 @@ void BinanceVenue::export_metrics(core::Registry& registry) const {
         return v->ws_ ? (v->ws_->ready() ? 1.0 : 0.0) : (v->lk_ && v->lk_->ready() ? 1.0 : 0.0);
       },
       this);
+}
+
+bool BinanceVenue::maintain() {
+  if (!clock_offset_.needs_sync(core::wall_clock_ns()) || core::monotonic_ns() < clock_retry_at_ns_) return false;
+  const binance::RestTarget time =
+      p_.product == Product::kSpot ? binance::kSpotServerTime : binance::kFuturesServerTime;
+  const int64_t before = clock_offset_.offset_ns();
+  if (auto st = clock_offset_.sync(*control_, time); !st.ok()) {
+    clock_failures_.fetch_add(1, std::memory_order_relaxed);
+    clock_retry_at_ns_ = core::monotonic_ns() + 5'000'000'000;
+    core::log_warn("venue ", p_.name, ": clock round on ", p_.rest_url, time.path, " failed (",
+                   std::string(st.message()), "); keeping the offset ", before / 1'000'000, " ms, next try in 5 s");
+    return true;
+  }
+  clock_retry_at_ns_ = 0;
+  const int64_t after = clock_offset_.offset_ns();
+  core::log_debug("venue ", p_.name, ": clock offset ", after / 1'000'000, " ms (was ", before / 1'000'000, " ms, rtt ",
+                  clock_offset_.best_rtt_ns() / 1'000, " us)");
+  return true;
+}
+
+bool BinanceVenue::update_spec(core::SymbolId symbol, const binance::InstrumentSpec& spec) {
+  spec_versions_.push_back(std::make_unique<binance::InstrumentSpec>(spec));
+  if (core_->update_spec(symbol, spec_versions_.back().get())) return true;
+  spec_versions_.pop_back();  // never handed over
+  core::log_warn("venue ", p_.name, ": ", spec.symbol, ": the new exchangeInfo spec did not reach the gateway (",
+                 "handoff full or not its symbol); it keeps the previous one until the next refresh");
+  return false;
 }
 
 std::size_t BinanceVenue::log_dry_run() {

@@ -24,11 +24,19 @@
 // control thread calls (Engine::poll_events) to log "DRY_RUN: would send ...". Connecting, the clock
 // and the openOrders check are reads; they still happen, so a dry run proves the set-up.
 //
-// Threads: connect(), log_dry_run(), the destructor: the control thread. stage() is polled by the
+// Clock upkeep: maintain() (the control thread: Engine::poll_events, which dmabot's main loop calls every
+// 100 ms) runs a ClockOffset round on the control REST client whenever needs_sync() says so — every
+// clock_refresh_ms, or after the gateway saw a -1021 and its own one-sample round has not committed yet).
+// A round blocks the control thread only (5 GET time, each bounded); the gateway's hot thread keeps
+// signing with the previous offset meanwhile. A failed round is one warning line, the previous offset
+// stays, and the next try is 5 s later.
+//
+// Threads: connect(), log_dry_run(), maintain(), the destructor: the control thread. stage() is polled by the
 // engine's gateway thread (core::Runner). stats via core().stats() (atomics) from any thread.
 // Allocation: connect() and the clients' own I/O threads; none on the gateway's order path.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -69,8 +77,9 @@ struct BinanceVenueParams {
   std::vector<const binance::InstrumentSpec*> symbols;
   std::vector<binance::RateLimit> rate_limits;
   bool dry_run = false;
-  bool cancel_stale_orders = true;  // ON_START_OPEN_ORDERS=cancel
-  int connect_timeout_ms = 10'000;  // the WS session / listenKey stream must be up within it
+  bool cancel_stale_orders = true;    // ON_START_OPEN_ORDERS=cancel
+  int connect_timeout_ms = 10'000;    // the WS session / listenKey stream must be up within it
+  int64_t clock_refresh_ms = 60'000;  // BINANCE_CLOCK_REFRESH_S: maintain() measures the offset again
 };
 
 class BinanceVenue {
@@ -97,10 +106,19 @@ class BinanceVenue {
   void export_metrics(core::Registry& registry) const;
   // Control thread: logs the DRY_RUN orders queued since the last call (one line each); returns how many.
   std::size_t log_dry_run();
+  // Control thread, cold: the clock round when one is due (see above). Returns true when one ran.
+  bool maintain();
+  [[nodiscard]] const binance_io::ClockOffset& clock_offset() const { return clock_offset_; }
+  // Control thread: the symbol's spec after an exchangeInfo refresh changed its status or filters. A
+  // copy is kept for the venue's life (the gateway may read the previous one until it swaps) and handed
+  // to the gateway, which checks and encodes new orders with it from its next poll. False (one warning
+  // line): the handoff ring was full; the next refresh tries again.
+  bool update_spec(core::SymbolId symbol, const binance::InstrumentSpec& spec);
   [[nodiscard]] const BinanceVenueParams& params() const { return p_; }
 
  private:
-  explicit BinanceVenue(BinanceVenueParams p) : p_(std::move(p)) {}
+  explicit BinanceVenue(BinanceVenueParams p)
+      : p_(std::move(p)), clock_offset_(binance_io::ClockOffset::Options{5, p_.clock_refresh_ms}) {}
   struct OpenOrder {
     std::string client_id;
     binance_gateway::ClientIdCodec::Origin origin;
@@ -116,9 +134,10 @@ class BinanceVenue {
   std::unique_ptr<binance_io::RestClient> rest_;     // the gateway's
   std::unique_ptr<binance_io::RestClient> control_;  // this thread's: clock rounds, checks
   binance_io::ClockOffset clock_offset_;
-  std::unique_ptr<binance_io::WsApiClient> ws_;       // spot
-  std::unique_ptr<binance_io::ListenKeyStream> lk_;   // futures
-  std::unique_ptr<core::SpscRing<core::Order>> dry_;  // DRY_RUN orders to log
+  std::unique_ptr<binance_io::WsApiClient> ws_;                          // spot
+  std::unique_ptr<binance_io::ListenKeyStream> lk_;                      // futures
+  std::unique_ptr<core::SpscRing<core::Order>> dry_;                     // DRY_RUN orders to log
+  std::vector<std::unique_ptr<binance::InstrumentSpec>> spec_versions_;  // every spec update_spec handed over
   std::size_t open_at_start_ = 0;
   std::size_t stale_canceled_ = 0;
   // The control thread's start-up requests.
@@ -126,6 +145,8 @@ class BinanceVenue {
   std::unique_ptr<binance_gateway::OrderEncoder> enc_;
   std::unique_ptr<binance::ResponseDecoder> dec_;
   uint64_t tag_ = 0;
+  int64_t clock_retry_at_ns_ = 0;  // maintain(): no round before this (monotonic) after a failure
+  std::atomic<uint64_t> clock_failures_{0};
   int last_code_ = 0;  // Binance's code of the last signed_call error (0: none / not decoded)
   // Declared last: destroyed first (it holds pointers to everything above).
   std::unique_ptr<binance_gateway::BinanceSpotGateway> spot_;

@@ -72,6 +72,7 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg) {
   p->rate_limits = binance_instruments_->rate_limits;
   p->dry_run = ec_.binance.dry_run;
   p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
+  p->clock_refresh_ms = int64_t{ec_.binance.clock_refresh_s} * 1000;
   // Credentials: BinanceSettings checked their presence and origin; the values are read only here.
   const bool own = !spot && ec_.binance.futures.from_futures_keys;
   const std::string prefix = own ? "BINANCE_FUTURES_" : "BINANCE_";
@@ -439,6 +440,19 @@ absl::Status Engine::start() {
     binance_venue_ = std::move(*venue);
     binance_venue_->export_metrics(registry_);  // before the metrics server renders it
     binance_params_->api_secret.clear();
+    instruments_now_ = std::make_unique<InstrumentSet>(*binance_instruments_);
+    symbol_halted_.assign(instruments_now_->instruments.size(), 0);
+    for (const LoadedInstrument& li : instruments_now_->instruments) {
+      symbol_trading_.push_back(&registry_.add_gauge(
+          "binance_symbol_trading", "1 while exchangeInfo says the venue trades the symbol (INSTRUMENTS_REFRESH_S).",
+          {{{"venue", binance_params_->name}, {"symbol", li.info.name}}}));
+      symbol_trading_.back()->set(1);
+    }
+    instrument_refresh_failures_ = &registry_.add_counter(
+        "binance_instrument_refresh_failures_total", "exchangeInfo refreshes that failed (the previous specs stay).",
+        {{{"venue", binance_params_->name}}});
+    const int refresh_s = ec_.instrument_rules.refresh_s;
+    next_instruments_refresh_ns_ = refresh_s > 0 ? core::monotonic_ns() + int64_t{refresh_s} * 1'000'000'000 : 0;
   }
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
@@ -605,9 +619,62 @@ void Engine::shutdown() {
 }
 
 void Engine::poll_events() {
-  if (binance_venue_) binance_venue_->log_dry_run();
+  if (binance_venue_) {
+    binance_venue_->log_dry_run();
+    if (!shut_down_) {
+      binance_venue_->maintain();  // the clock round when one is due (blocks this thread only)
+      refresh_binance_instruments();
+    }
+  }
   core::Control c;
   while (risk_->next_kill_event(c)) core::log_warn(risk::describe_kill_event(c));
+}
+
+// INSTRUMENTS_REFRESH_S: exchangeInfo again (blocking this thread, bounded by the fetch's timeout).
+// Each change is one log line. A symbol with a change gets its new spec in the gateway (filters and
+// status are checked there from its next poll); one that stops trading (status, delisting, a grid the
+// engine cannot follow) is halted in risk (ControlCommand::kSymbolHalt: new orders rejected
+// kNotTrading, cancels pass) until a refresh sees it tradable again (kSymbolResume). The strategies'
+// grid (SymbolTable) keeps the start-up tick and step: a finer grid is refused by the gateway's check.
+void Engine::refresh_binance_instruments() {
+  if (!instruments_now_ || next_instruments_refresh_ns_ == 0 || core::monotonic_ns() < next_instruments_refresh_ns_)
+    return;
+  const bool spot = ec_.venue_mode == "binance_spot";
+  const std::string& venue = binance_params_->name;
+  auto changes = refresh_instruments(
+      InstrumentSource::from_settings(ec_.binance, spot ? binance::Product::kSpot : binance::Product::kUsdmFutures),
+      ec_.instrument_rules, *instruments_now_);
+  next_instruments_refresh_ns_ = core::monotonic_ns() + int64_t{ec_.instrument_rules.refresh_s} * 1'000'000'000;
+  if (!changes.ok()) {
+    instrument_refresh_failures_->inc();
+    core::log_warn("venue ", venue, ": exchangeInfo refresh failed (", std::string(changes.status().message()),
+                   "); the current specs stay, next try in ", ec_.instrument_rules.refresh_s, " s");
+    return;
+  }
+  for (std::size_t i = 0; i < instruments_now_->instruments.size(); ++i) {
+    const LoadedInstrument& li = instruments_now_->instruments[i];
+    bool changed = false, tradable = true;
+    for (const InstrumentChange& c : *changes) {
+      if (c.symbol != li.info.name) continue;
+      changed = true;
+      tradable = tradable && c.tradable;
+      core::log_warn("venue ", venue, ": exchangeInfo: ", c.what, c.tradable ? "" : " (not tradable)");
+    }
+    if (!changed) continue;
+    const auto id = static_cast<core::SymbolId>(i);
+    (void)binance_venue_->update_spec(id, li.spec);
+    if ((symbol_halted_[i] != 0) == !tradable) continue;
+    symbol_halted_[i] = tradable ? 0 : 1;
+    symbol_trading_[i]->set(tradable ? 1 : 0);
+    core::Control c;
+    c.ts_local = clock_.now();
+    c.command = tradable ? core::ControlCommand::kSymbolResume : core::ControlCommand::kSymbolHalt;
+    c.symbol = id;
+    control_.enqueue(c);
+    core::log_warn("venue ", venue, ": ", li.info.name,
+                   tradable ? ": trading again, risk lets new orders through"
+                            : ": not trading, risk blocks new orders on it (cancels pass)");
+  }
 }
 
 EngineSummary Engine::summary() const {

@@ -142,7 +142,9 @@ class Engine {
   // The flag's value when it stopped the feed (e.g. SIGINT), 0 if the run was not stopped early.
   int stopped_by() const { return stopped_by_; }
   bool feed_finished() const;
-  // Cold, control thread: logs kill-switch changes risk reported since the last call (one line each).
+  // Cold, control thread: logs kill-switch changes risk reported since the last call (one line each) and,
+  // with a live Binance venue, its DRY_RUN orders and its upkeep (BinanceVenue::maintain: the clock
+  // round when due; it may block this thread for a few seconds on a slow network, never the hot ones).
   // Fused runs call it after every pass and shutdown() at the end; a live driver calls it while it waits.
   void poll_events();
   EngineSummary summary() const;
@@ -234,6 +236,15 @@ class Engine {
   core::SpscRing<core::Order>* binance_in_ = nullptr;
   core::SpscRing<core::ExecReport>* binance_out_ = nullptr;
   std::unique_ptr<BinanceVenue> binance_venue_;
+  // INSTRUMENTS_REFRESH_S (control thread, poll_events): a copy of the instruments that each refresh
+  // updates in place (the gateway's specs above stay as they were; changes reach it through
+  // BinanceVenue::update_spec), the next refresh time, which symbols risk was told are not trading.
+  std::unique_ptr<InstrumentSet> instruments_now_;
+  int64_t next_instruments_refresh_ns_ = 0;
+  std::vector<uint8_t> symbol_halted_;
+  std::vector<core::Gauge*> symbol_trading_;
+  core::Counter* instrument_refresh_failures_ = nullptr;
+  void refresh_binance_instruments();
   std::unique_ptr<core::Recorder> recorder_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<core::Runner> runner_;

@@ -121,6 +121,10 @@ constexpr ConfigKey kConfigKeys[] = {
      "Binance venues: orders an earlier dmabot run left open on the engine's symbols (found by their client "
      "ids at start) are canceled before trading, or left alone. Orders dmabot did not place are never touched.",
      "Binance account"},
+    {"BINANCE_CLOCK_REFRESH_S", "60", "integer 1..3600",
+     "Binance venues: how often the clock offset (for signed requests' timestamp) is measured again "
+     "(GET time, from the control thread); a -1021 answer also triggers a measurement.",
+     "Binance account"},
     // --- Binance endpoints ---
     {"BINANCE_SPOT_REST_URL", "", "https:// base URL, no path (empty = BINANCE_ENV's)",
      "Spot REST base (the client adds /api/v3/...). Plain http:// is refused.", "Binance endpoints"},

@@ -176,6 +176,12 @@ class GatewayCore {
   // Cold hooks ---------------------------------------------------------------------------------
   // Futures reduceOnly: orders on this symbol are sent reduceOnly=true while set.
   void set_reduce_only(core::SymbolId symbol, bool on);
+  // One other thread (the venue's control thread): a new spec for `symbol` (an exchangeInfo refresh
+  // changed its status or filters). The gateway takes it at its next poll_venue(), before new orders,
+  // and checks and encodes with it from then on. `spec` must outlive the gateway (the caller keeps
+  // every version it hands over: the old one may still be read until the swap). False: the handoff
+  // ring (64) is full or the symbol is not this gateway's; nothing changed.
+  bool update_spec(core::SymbolId symbol, const binance::InstrumentSpec* spec);
   // Start-up reconciliation plugs in here: open orders loaded from the venue (GET openOrders). Orders
   // of this run become table entries (their events are then tracked); returns how many were of
   // another run or not ours at all (for the caller to cancel or adopt).
@@ -305,6 +311,11 @@ class GatewayCore {
   binance_io::RateGovernor governor_;
   GatewayStats stats_;
   std::vector<uint8_t> reduce_only_;
+  struct SpecUpdate {
+    core::SymbolId symbol = core::kNoSymbol;
+    const binance::InstrumentSpec* spec = nullptr;
+  };
+  core::SpscRing<SpecUpdate> spec_updates_{64};
 
   gateway::internal::IdMap<Entry> table_;
   gateway::internal::IdMap<Pending> pending_;

@@ -72,6 +72,11 @@ void GatewayCore::set_reduce_only(core::SymbolId symbol, bool on) {
   if (symbol < reduce_only_.size()) reduce_only_[symbol] = on ? 1 : 0;
 }
 
+bool GatewayCore::update_spec(core::SymbolId symbol, const binance::InstrumentSpec* spec) {
+  if (spec == nullptr || symbol >= opt_.symbols.size() || opt_.symbols[symbol] == nullptr) return false;
+  return spec_updates_.try_push(SpecUpdate{symbol, spec});
+}
+
 // ---- reports -------------------------------------------------------------------------------------
 
 int GatewayCore::flush_reports() {
@@ -120,6 +125,10 @@ void GatewayCore::reject_local(const core::Order& o, LocalReject why) {
 
 int GatewayCore::poll_venue() {
   int n = flush_reports();
+  for (const SpecUpdate* u; (u = spec_updates_.front()) != nullptr; spec_updates_.pop()) {
+    opt_.symbols[u->symbol] = u->spec;  // update_spec checked the id
+    ++n;
+  }
   if (links_.rest != nullptr) {
     for (const binance_io::RestResponse* r; n < kBatch && (r = links_.rest->front()) != nullptr; ++n) {
       on_rest_response(*r);

@@ -19,28 +19,29 @@ bool ClockOffset::needs_sync(int64_t local_wall_ns) const noexcept {
   return local_wall_ns - synced_at_ns_.load(std::memory_order_relaxed) >= opt_.refresh_ms * 1'000'000;
 }
 
-void ClockOffset::add_sample(int64_t send_wall_ns, int64_t recv_wall_ns, int64_t server_time_ms) noexcept {
+void ClockOffset::add(Round& round, int64_t send_wall_ns, int64_t recv_wall_ns, int64_t server_time_ms) noexcept {
   const int64_t rtt = recv_wall_ns - send_wall_ns;
   if (rtt < 0) return;  // the wall clock stepped back during the trip: the sample means nothing
-  if (round_best_rtt_ >= 0 && rtt >= round_best_rtt_) return;
-  round_best_rtt_ = rtt;
+  if (round.best_rtt_ns >= 0 && rtt >= round.best_rtt_ns) return;
+  round.best_rtt_ns = rtt;
   // serverTime is truncated to the ms: its true value is on average half a ms later.
   const int64_t server_ns = server_time_ms * 1'000'000 + 500'000;
-  round_offset_ns_ = server_ns - (send_wall_ns + rtt / 2);
+  round.offset_ns = server_ns - (send_wall_ns + rtt / 2);
 }
 
-bool ClockOffset::commit(int64_t local_wall_ns) noexcept {
-  if (round_best_rtt_ < 0) return false;
-  offset_ns_.store(round_offset_ns_, std::memory_order_relaxed);
-  rtt_ns_.store(round_best_rtt_, std::memory_order_relaxed);
+bool ClockOffset::publish(const Round& round, int64_t local_wall_ns) noexcept {
+  if (round.best_rtt_ns < 0) return false;
+  offset_ns_.store(round.offset_ns, std::memory_order_relaxed);
+  rtt_ns_.store(round.best_rtt_ns, std::memory_order_relaxed);
   synced_at_ns_.store(local_wall_ns, std::memory_order_relaxed);
   stale_.store(false, std::memory_order_relaxed);
+  rounds_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
 absl::Status ClockOffset::sync(RestClient& client, const binance::RestTarget& time_endpoint,
                                std::chrono::milliseconds timeout) {
-  begin_round();
+  Round round;
   binance::ResponseDecoder decoder;
   std::string last_error = "no request sent";
   RestRequest req;
@@ -68,13 +69,13 @@ absl::Status ClockOffset::sync(RestClient& client, const binance::RestTarget& ti
       int64_t server_ms = 0;
       const binance::DecodeResult d = decoder.decode_server_time(r->body_view(), server_ms);
       if (d.ok())
-        add_sample(r->sent_wall_ns, r->done_wall_ns, server_ms);
+        add(round, r->sent_wall_ns, r->done_wall_ns, server_ms);
       else
         last_error = "bad time response: " + binance::describe(d);
     }
     client.pop();
   }
-  if (!commit(core::wall_clock_ns())) return absl::UnavailableError("clock: no sample (" + last_error + ")");
+  if (!publish(round, core::wall_clock_ns())) return absl::UnavailableError("clock: no sample (" + last_error + ")");
   return absl::OkStatus();
 }
 

@@ -320,7 +320,9 @@ TEST_F(CodecTest, ControlRoundTrips) {
                                                               {ControlCommand::kCancelAll, "cancel_all"},
                                                               {ControlCommand::kKillSwitchOn, "kill_on"},
                                                               {ControlCommand::kKillSwitchOff, "kill_off"},
-                                                              {ControlCommand::kShutdown, "shutdown"}};
+                                                              {ControlCommand::kShutdown, "shutdown"},
+                                                              {ControlCommand::kSymbolHalt, "symbol_halt"},
+                                                              {ControlCommand::kSymbolResume, "symbol_resume"}};
   const std::pair<KillCause, std::string_view> causes[] = {{KillCause::kNone, "none"},
                                                            {KillCause::kManual, "manual"},
                                                            {KillCause::kDrawdown, "drawdown"},

@@ -204,6 +204,27 @@ TEST_F(CheckerTest, StaleBookBlocksNewAndReplaceOnThatSymbolOnlyButNotCancels) {
   EXPECT_FALSE(rc.book_stale(200));
 }
 
+// ControlCommand::kSymbolHalt (the venue stopped trading the symbol): like a stale book, but its own
+// reason and flag (a feed recovery does not lift it).
+TEST_F(CheckerTest, AHaltedSymbolBlocksNewAndReplaceOnItButNotCancels) {
+  ASSERT_EQ(rc.check(new_order(id(1), 0, Side::kBuy, "1", "99"), 0), RejectReason::kNone);
+  (void)rc.on_mid(1, px("100"), 0);
+  rc.set_symbol_halted(0, true);
+  rc.set_book_stale(0, true);
+  rc.set_book_stale(0, false);
+  EXPECT_TRUE(rc.symbol_halted(0));
+  EXPECT_FALSE(rc.symbol_halted(1));
+  EXPECT_EQ(rc.check(new_order(id(2), 0, Side::kBuy, "1", "99"), 0), RejectReason::kNotTrading);
+  EXPECT_EQ(rc.check(replace(id(1), id(3), 0, Side::kBuy, "1", "98"), 0), RejectReason::kNotTrading);
+  EXPECT_EQ(rc.check(new_order(id(4), 1, Side::kBuy, "1", "99"), 0), RejectReason::kNone);  // other symbol
+  EXPECT_EQ(rc.check(cancel(id(1)), 0), RejectReason::kNone);
+  EXPECT_EQ(rc.rejects(RejectReason::kNotTrading), 2u);
+  rc.set_symbol_halted(0, false);
+  EXPECT_EQ(rc.check(new_order(id(6), 0, Side::kBuy, "1", "99"), 0), RejectReason::kNone);
+  rc.set_symbol_halted(200, true);  // unknown symbol: ignored
+  EXPECT_FALSE(rc.symbol_halted(200));
+}
+
 TEST_F(CheckerTest, ReplaceIsCheckedAtItsNewPriceAndQty) {
   ASSERT_EQ(rc.check(new_order(id(1), 0, Side::kBuy, "5", "100"), 0), RejectReason::kNone);
   // New price 111 is 11 % from mid 100.

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -29,6 +30,7 @@
 #include "gateway/binance/signer.h"
 #include "gateway/binance_gateway/binance_gateway.h"
 #include "gateway/binance_gateway/order_encoder.h"
+#include "gateway/binance_io/https_get.h"
 #include "gateway/binance_io/rest_client.h"
 #include "tests/tools/engine_test_util.h"
 #include "tests/tools/sim_process.h"
@@ -266,6 +268,131 @@ TEST(BinanceVenueEngine, Ed25519KeysTradeOnBothProducts) {
                                          "BINANCE_API_SECRET=", "BINANCE_PRIVATE_KEY_FILE=" + key};
   trade_and_reconcile(false, sim, sets);
   trade_and_reconcile(true, sim, sets);
+}
+
+// A gauge's value in the registry's text ("" venue label set to `venue`); NaN when absent.
+double gauge(Engine& e, const std::string& name, const std::string& venue) {
+  const std::string text = e.metrics().render();
+  const std::string key = "\n" + name + "{venue=\"" + venue + "\"} ";
+  const std::size_t at = text.find(key);
+  return at == std::string::npos ? std::nan("") : std::strtod(text.c_str() + at + key.size(), nullptr);
+}
+
+// binance-sim's --admin hook: GET https://<base>/sim/admin/<what>; "" when it answered 200.
+std::string sim_admin(const SimProcess& sim, bool futures, const std::string& target) {
+  binance_io::HttpsGetOptions o;
+  o.ca_file = sim.ca;
+  auto r = binance_io::https_get("https://" + (futures ? sim.futures_base() : sim.spot_base()), target, o);
+  if (!r.ok()) return std::string(r.status().message());
+  return r->status == 200 ? "" : r->body;
+}
+
+// BINANCE_CLOCK_REFRESH_S: the control thread (poll_events, as dmabot's main loop calls it) measures the
+// clock offset again every second while the gateway trades. The sim's clock is moved 2.5 s ahead while
+// running: the offset follows (periodic rounds, not a -1021: none is seen) and orders keep being accepted.
+TEST(BinanceVenueEngine, TheClockOffsetIsMeasuredAgainWhileTrading) {
+  for (bool futures : {false, true}) {
+    SCOPED_TRACE(futures ? "futures" : "spot");
+    SimProcess sim({}, {"--admin"});
+    ASSERT_TRUE(sim.ok()) << sim.log();
+    auto engine = venue_engine(with(venue_config(sim, futures, ""), {"BINANCE_CLOCK_REFRESH_S=1"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    Engine& e = **engine;
+    const absl::Status started = e.start();
+    ASSERT_TRUE(started.ok()) << started << "\n" << sim.log();
+    const std::string venue = futures ? "binance_futures" : "binance_spot";
+    const binance_io::ClockOffset& clock = e.binance_venue()->clock_offset();
+    EXPECT_EQ(clock.rounds(), 1u);
+    EXPECT_NEAR(gauge(e, "dmabot_binance_clock_offset_seconds", venue), 0.0, 0.25);
+    const bool traded = poll_until(30, [&] {
+      e.poll_events();
+      return reports(e, venue, core::ExecStatus::kNew) >= 3;
+    });
+    EXPECT_TRUE(traded) << e.metrics().render();
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/clock?skewMs=2500"), "");
+    const uint64_t rounds_before = clock.rounds();
+    const double acked_before = reports(e, venue, core::ExecStatus::kNew);
+    const bool followed = poll_until(30, [&] {
+      e.poll_events();
+      return std::abs(gauge(e, "dmabot_binance_clock_offset_seconds", venue) - 2.5) < 0.25 &&
+             reports(e, venue, core::ExecStatus::kNew) >= acked_before + 5;
+    });
+    const double rounds = gauge(e, "dmabot_binance_clock_rounds", venue);
+    e.shutdown();
+    ASSERT_TRUE(followed) << "rounds " << clock.rounds() << "\n" << e.metrics().render();
+    EXPECT_GT(rounds, static_cast<double>(rounds_before));
+    const binance_gateway::GatewayStats& s = e.binance_venue()->core().stats();
+    EXPECT_EQ(s.clock_resyncs.load(), 0u) << "a request was refused for its timestamp (-1021)";
+    EXPECT_EQ(gauge(e, "dmabot_binance_clock_round_failures", venue), 0.0);
+  }
+}
+
+// INSTRUMENTS_REFRESH_S: exchangeInfo is read again every second from the control thread. The sim puts
+// ETHUSDT in BREAK (USD-M: SETTLING): risk blocks new orders on it (not_trading rejects, the symbol's gauge 0) and the
+// sim accepts none; back to TRADING, quoting resumes. Then its minimum notional is raised above the
+// order size: the gateway's own check refuses the orders (local kNotional rejects), which it can only
+// do with the refreshed spec.
+TEST(BinanceVenueEngine, InstrumentRefreshHaltsResumesAndUpdatesTheGatewaysFilters) {
+  for (bool futures : {false, true}) {
+    SCOPED_TRACE(futures ? "futures" : "spot");
+    const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+    SimProcess sim({}, {"--admin", "--ledger", ledger});
+    ASSERT_TRUE(sim.ok()) << sim.log();
+    auto engine = venue_engine(with(venue_config(sim, futures, ""), {"INSTRUMENTS_REFRESH_S=1"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    Engine& e = **engine;
+    const absl::Status started = e.start();
+    ASSERT_TRUE(started.ok()) << started << "\n" << sim.log();
+    const std::string venue = futures ? "binance_futures" : "binance_spot";
+    const std::string trading = "dmabot_binance_symbol_trading{venue=\"" + venue + "\",symbol=\"ETHUSDT\"} ";
+    auto trading_gauge = [&] {
+      const std::string text = e.metrics().render();
+      const std::size_t at = text.find(trading);
+      return at == std::string::npos ? -1.0 : std::strtod(text.c_str() + at + trading.size(), nullptr);
+    };
+    EXPECT_EQ(trading_gauge(), 1.0) << e.metrics().render();
+    const binance_gateway::GatewayStats& gs = e.binance_venue()->core().stats();
+    ASSERT_TRUE(poll_until(30, [&] {
+      e.poll_events();
+      return reports(e, venue, core::ExecStatus::kNew) >= 3;
+    })) << e.metrics().render();
+
+    // BREAK (USD-M: SETTLING): halted in risk within a refresh or two.
+    const std::string stopped = futures ? "SETTLING" : "BREAK";
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/symbol?symbol=ETHUSDT&status=" + stopped), "");
+    const bool halted = poll_until(20, [&] {
+      e.poll_events();
+      return trading_gauge() == 0.0 && e.risk_rejects(core::RejectReason::kNotTrading) >= 3;
+    });
+    ASSERT_TRUE(halted) << e.metrics().render();
+    // From now on nothing new reaches the venue: what the gateway had sent so far is all it sends.
+    const uint64_t sent_at_halt = gs.orders_sent.load();
+    const uint64_t rejects_at_halt = e.risk_rejects(core::RejectReason::kNotTrading);
+    ASSERT_TRUE(poll_until(20, [&] {
+      e.poll_events();
+      return e.risk_rejects(core::RejectReason::kNotTrading) >= rejects_at_halt + 5;
+    }));
+    EXPECT_EQ(gs.orders_sent.load(), sent_at_halt);
+
+    // TRADING again: orders flow again.
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/symbol?symbol=ETHUSDT&status=TRADING"), "");
+    const double acked_before = reports(e, venue, core::ExecStatus::kNew);
+    const bool resumed = poll_until(30, [&] {
+      e.poll_events();
+      return trading_gauge() == 1.0 && reports(e, venue, core::ExecStatus::kNew) >= acked_before + 3;
+    });
+    ASSERT_TRUE(resumed) << e.metrics().render();
+
+    // A minimum notional above the order size (20 spot / 40 USD-M): the gateway refuses locally.
+    ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/symbol?symbol=ETHUSDT&minNotional=1000"), "");
+    const bool filtered = poll_until(20, [&] {
+      e.poll_events();
+      return gs.local(binance_gateway::LocalReject::kNotional) >= 3;
+    });
+    e.shutdown();
+    EXPECT_TRUE(filtered) << e.metrics().render();
+    EXPECT_EQ(trading_gauge(), 1.0);
+  }
 }
 
 TEST(BinanceVenueEngine, FusedRunsRefuseTheLiveVenue) {

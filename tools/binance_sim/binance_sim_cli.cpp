@@ -135,6 +135,7 @@ int run_binance_sim(int argc, char** argv) {
   boost::asio::io_context ioc(1);
   SimVenueOptions venue_opt;
   venue_opt.faults = exchange_faults(opt.server.faults, opt.exchange.seed);
+  venue_opt.admin = opt.exchange.admin;
   SimVenue venue(exchange, keys, venue_opt);
   Server server(ioc, opt.server, venue);
   // The WebSocket API, user data and market streams (ws_venue.h) on the same venue and clock.

@@ -211,6 +211,17 @@ absl::Status Exchange::set_symbol_status(Product p, const std::string& symbol, S
   return absl::OkStatus();
 }
 
+absl::Status Exchange::set_symbol_min_notional(Product p, const std::string& symbol, core::Price min_notional) {
+  Market* m = market(p, symbol);
+  if (!m) return core::invalid("symbol ", symbol, ": unknown");
+  const bool notional = m->spec.has(binance::FilterType::kNotional);
+  const bool min = m->spec.has(binance::FilterType::kMinNotional);
+  if (!notional && !min) return core::invalid("symbol ", symbol, ": lists no NOTIONAL / MIN_NOTIONAL filter");
+  if (notional) m->spec.notional.min_notional = min_notional;
+  if (min) m->spec.min_notional.min_notional = min_notional;
+  return absl::OkStatus();
+}
+
 const Account* Exchange::find_account(std::string_view api_key) const {
   auto it = accounts_.find(api_key);
   return it == accounts_.end() ? nullptr : &it->second;

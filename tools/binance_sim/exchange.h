@@ -150,6 +150,9 @@ class Exchange {
   // Listeners are called in the order added; they must outlive the exchange's use.
   void add_listener(ExchangeListener* l) { listeners_.push_back(l); }
   [[nodiscard]] absl::Status set_symbol_status(Product p, const std::string& symbol, SymbolStatus st);
+  // The minimum notional of the symbol's NOTIONAL and MIN_NOTIONAL filters (whichever it lists), as
+  // exchangeInfo shows and the order checks enforce from now on (the admin hook; also before serving).
+  [[nodiscard]] absl::Status set_symbol_min_notional(Product p, const std::string& symbol, core::Price min_notional);
 
   // ---- look-ups for the transport (signature check, exchangeInfo, account endpoints) ----
   [[nodiscard]] const Account* find_account(std::string_view api_key) const;

@@ -684,7 +684,41 @@ bool form_body(const HttpRequest& r) {
 
 }  // namespace
 
+// The test hooks (--admin only; GET or POST, parameters in the query; no key, no weight). One change
+// per request; the answer echoes it: {"ok":true} or {"code":-1100,"msg":"..."} (HTTP 400).
+//   /sim/admin/symbol?symbol=S&status=BREAK      the symbol's status (exchangeInfo and order checks)
+//   /sim/admin/symbol?symbol=S&minNotional=25    its NOTIONAL / MIN_NOTIONAL minimum
+//   /sim/admin/clock?skewMs=-1500                the server clock's skew (as --fault clock-skew-ms)
+HttpResponse RestApi::admin(Product product, const HttpRequest& request) {
+  auto fail = [](std::string msg) { return error_response(400, -1100, msg); };
+  if (auto e = params_.parse_rest(request.query, ""); !e.ok()) return fail(e.msg);
+  if (request.path == "/sim/admin/clock") {
+    int64_t skew = 0;
+    if (auto e = params_.get_int64("skewMs", skew, Need::kRequired); !e.ok()) return fail(e.msg);
+    venue_.security().set_skew_ms(skew);
+    return ok(R"({"ok":true})");
+  }
+  if (request.path != "/sim/admin/symbol") return not_found_response();
+  std::string_view symbol;
+  if (auto e = params_.get_string("symbol", symbol, Need::kRequired); !e.ok()) return fail(e.msg);
+  if (params_.has("status")) {
+    SymbolStatus st;
+    if (!binance::parse_symbol_status(params_.peek("status"), st)) return fail("status: not a symbol status");
+    if (auto s = venue_.exchange().set_symbol_status(product, std::string(symbol), st); !s.ok())
+      return fail(std::string(s.message()));
+  }
+  if (params_.has("minNotional")) {
+    core::Price px;
+    if (core::Price::parse(params_.peek("minNotional"), px) != core::DecimalError::kOk)
+      return fail("minNotional: not a decimal");
+    if (auto s = venue_.exchange().set_symbol_min_notional(product, std::string(symbol), px); !s.ok())
+      return fail(std::string(s.message()));
+  }
+  return ok(R"({"ok":true})");
+}
+
 HttpResponse RestApi::handle(Product product, const HttpRequest& request) {
+  if (request.path.starts_with("/sim/admin/")) return venue_.admin() ? admin(product, request) : not_found_response();
   const Endpoint* ep = nullptr;
   bool path_known = false;
   for (const Endpoint& e : kEndpoints) {

@@ -36,6 +36,8 @@ class RestApi {
 
  private:
   SimVenue& venue_;
+  HttpResponse admin(Product product, const HttpRequest& request);  // --admin test hooks
+
   binance::RequestParams params_;  // reused from request to request
   int64_t book_update_id_ = 0;
 };

@@ -95,6 +95,8 @@ class Security {
   [[nodiscard]] const KeyRegistry& keys() const { return keys_; }
   // The server clock as clients see it (time endpoints, timestamp checks).
   [[nodiscard]] UnixNanos server_time(UnixNanos now) const { return now + skew_ms_ * kNsPerMs; }
+  // The admin hook (/sim/admin/clock): moves the server clock while running.
+  void set_skew_ms(int64_t ms) { skew_ms_ = ms; }
   [[nodiscard]] int64_t server_time_ms(UnixNanos now) const { return server_time(now) / kNsPerMs; }
 
   // USER_STREAM and other key-only endpoints (futures listenKey): the key must be registered.

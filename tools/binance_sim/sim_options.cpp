@@ -44,6 +44,7 @@ const char* const kBinanceSimHelp =
     "  --market walk|FILE           bookTicker source: a seeded random walk or a capture replayed\n"
     "  --symbols BTCUSDT,...        symbols listed (default BTCUSDT)\n"
     "  --ledger FILE                JSONL ledger of requests, order states and fills\n"
+    "  --admin                      serve /sim/admin/* (tests: symbol status, minNotional, clock skew)\n"
     "faults (repeatable --fault NAME=VALUE, 0 = off):\n"
     "  drop-ws-every-s=N  latency-ms=N  stall-stream-s=N  http-5xx-rate=P  http-5xx-applied-rate=P\n"
     "  clock-skew-ms=N  listenkey-expire-s=N  reject-rate=P  weight-limit=N\n"
@@ -245,6 +246,8 @@ std::string parse_sim_args(int argc, char** argv, SimOptions& out) {
         if (s.empty() || s.size() > 32) return str_cat("--symbols: '", s, "' is not a symbol");
         ex.symbols.emplace_back(s);
       }
+    } else if (a == "--admin") {
+      ex.admin = true;
     } else if (a == "--ledger") {
       if (!value()) return need("a file");
       ex.ledger = std::string(v);

@@ -91,6 +91,7 @@ struct ExchangeOptions {
   std::string market = "walk";  // "walk" or a capture file
   std::vector<std::string> symbols{"BTCUSDT"};
   std::string ledger;  // "" = no ledger
+  bool admin = false;  // --admin: the /sim/admin/* test hooks (docs/BINANCE_SIM.md "Admin hooks")
 };
 
 struct SimOptions {

@@ -61,6 +61,7 @@ bool InMemoryListenKeys::valid(std::string_view listen_key, UnixNanos now) const
 SimVenue::SimVenue(Exchange& exchange, const KeyRegistry& keys, const SimVenueOptions& options, const SimClock* clock)
     : exchange_(exchange),
       security_(keys, options.faults.clock_skew_ms),
+      admin_(options.admin),
       clock_(clock ? clock : &wall_clock_),
       spot_limits_(limits_for(Product::kSpot, options.faults)),
       futures_limits_(limits_for(Product::kUsdmFutures, options.faults)),

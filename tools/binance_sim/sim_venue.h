@@ -103,6 +103,7 @@ class WsApiHandler {
 
 struct SimVenueOptions {
   ExchangeFaults faults;  // http-5xx*, reject-rate, clock-skew-ms, listenkey-expire-s, weight-limit, seed
+  bool admin = false;     // serve the /sim/admin/* test hooks (rest_api.cpp)
 };
 
 class RestApi;
@@ -127,6 +128,8 @@ class SimVenue final : public Venue {
   // Shared with the WebSocket API: the same exchange, keys, limits, faults and clock.
   [[nodiscard]] Exchange& exchange() { return exchange_; }
   [[nodiscard]] const Security& security() const { return security_; }
+  [[nodiscard]] Security& security() { return security_; }
+  [[nodiscard]] bool admin() const { return admin_; }
   [[nodiscard]] RateLimiter& rate_limiter(Product p) { return p == Product::kSpot ? spot_limits_ : futures_limits_; }
   [[nodiscard]] FaultInjector& fault_injector() { return faults_; }
   [[nodiscard]] ListenKeys& listen_keys() { return *listen_keys_; }
@@ -144,6 +147,7 @@ class SimVenue final : public Venue {
  private:
   Exchange& exchange_;
   Security security_;
+  bool admin_ = false;
   WallClock wall_clock_;
   const SimClock* clock_;
   RateLimiter spot_limits_;
