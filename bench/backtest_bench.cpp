@@ -13,6 +13,8 @@
 //   backtest/cache_read_only, backtest/cache_<s>
 //                         read_only and <strategy> over a binary event cache (feed/event_cache.h)
 //                         of the same plain capture, converted once at start-up (not timed)
+//   backtest/cache_dynmm_record_{jsonl,journal}
+//                         cache_dynmm with the recorder on (RECORD_FORMAT), into a file in /tmp
 // Without the data directory every benchmark is skipped with a message.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -65,7 +67,8 @@ const std::string& input_path() {
       const std::string line = text.substr(pos, nl - pos);
       pos = nl + 1;
       const std::size_t sp = line.find(' ');
-      if (sp != std::string::npos && line.find("@bookTicker") != std::string::npos) lines.push_back(line.substr(sp + 1));
+      if (sp != std::string::npos && line.find("@bookTicker") != std::string::npos)
+        lines.push_back(line.substr(sp + 1));
     }
     const std::string out = "/tmp/dmabot_backtest_bench_" + std::to_string(::getpid()) + ".raw";
     std::ofstream f(out, std::ios::binary);
@@ -83,8 +86,8 @@ const std::string& input_path() {
 }
 
 std::vector<std::string> backtest_keys(const std::string& file, const char* strategy) {
-  return {"FEED_MODE=replay", "REPLAY_FILE=" + file, "VENUE_MODE=sim", "METRICS_PORT=-1", "LOG_LEVEL=warn",
-          std::string("STRATEGIES=") + strategy};
+  return {"FEED_MODE=replay", "REPLAY_FILE=" + file, "VENUE_MODE=sim",
+          "METRICS_PORT=-1",  "LOG_LEVEL=warn",      std::string("STRATEGIES=") + strategy};
 }
 
 // A recording of the capture's ticks (plus the run's own decisions), made once; "" on failure.
@@ -136,11 +139,20 @@ void read_only(benchmark::State& state, const std::string& file) {
   state.SetItemsProcessed(static_cast<int64_t>(events));
 }
 
-void run_backtests(benchmark::State& state, const std::string& file, const char* strategy) {
+// record_format: "" = recorder off, else RECORD_FORMAT (jsonl | journal) into a file in /tmp.
+void run_backtests(benchmark::State& state, const std::string& file, const char* strategy,
+                   const char* record_format = "") {
   if (file.empty()) return state.SkipWithError("no data file (shared/data/binance)");
   uint64_t events = 0, orders = 0;
+  std::vector<std::string> keys = backtest_keys(file, strategy);
+  std::string record_file;
+  if (*record_format != '\0') {
+    record_file = "/tmp/dmabot_backtest_bench_" + std::to_string(::getpid()) + "_rec." + record_format;
+    keys.push_back("RECORD_FILE=" + record_file);
+    keys.push_back(std::string("RECORD_FORMAT=") + record_format);
+  }
   for (auto _ : state) {
-    auto cfg = core::Config::parse("", "bench", backtest_keys(file, strategy), &core::Config::no_env);
+    auto cfg = core::Config::parse("", "bench", keys, &core::Config::no_env);
     auto ec = tools::EngineConfig::from_config(*cfg);
     if (!ec.ok()) return state.SkipWithError("bad config");
     auto engine = tools::Engine::create(std::move(*ec), *cfg, core::Clock::simulated(1'723'161'600'000'000'000),
@@ -153,6 +165,7 @@ void run_backtests(benchmark::State& state, const std::string& file, const char*
   }
   state.SetItemsProcessed(static_cast<int64_t>(events));
   state.counters["orders_per_run"] = static_cast<double>(orders) / static_cast<double>(state.iterations());
+  if (!record_file.empty()) ::unlink(record_file.c_str());
 }
 
 // The cost of the event cache's block check, per record, against the same block copied once
@@ -186,8 +199,7 @@ void BM_BlockMemcpy(benchmark::State& state) {
 void BM_BlockCrc32(benchmark::State& state) {
   const std::vector<char> b = block_bytes();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        ::crc32(0, reinterpret_cast<const Bytef*>(b.data()), static_cast<uInt>(b.size())));
+    benchmark::DoNotOptimize(::crc32(0, reinterpret_cast<const Bytef*>(b.data()), static_cast<uInt>(b.size())));
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * feed::cache::kBlockRecords));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * b.size()));
@@ -201,20 +213,45 @@ void BM_CacheReadOnly(benchmark::State& state) { read_only(state, cache_path());
 void BM_Backtest(benchmark::State& state, const char* strategy) { run_backtests(state, input_path(), strategy); }
 void BM_BacktestCache(benchmark::State& state, const char* strategy) { run_backtests(state, cache_path(), strategy); }
 void BM_BacktestJsonl(benchmark::State& state, const char* strategy) { run_backtests(state, jsonl_path(), strategy); }
+void BM_BacktestCacheRecorded(benchmark::State& state, const char* format) {
+  run_backtests(state, cache_path(), "dynmm", format);
+}
 
 BENCHMARK(BM_ReadOnly)->Name("backtest/read_only")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Backtest, dynmm, "dynmm")->Name("backtest/dynmm")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Backtest, as, "as")->Name("backtest/as")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Backtest, mean_reversion, "mean_reversion")
-    ->Name("backtest/mean_reversion")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_BacktestJsonl, dynmm, "dynmm")->Name("backtest/jsonl_dynmm")->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Name("backtest/mean_reversion")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestJsonl, dynmm, "dynmm")
+    ->Name("backtest/jsonl_dynmm")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_BacktestJsonl, mean_reversion, "mean_reversion")
-    ->Name("backtest/jsonl_mean_reversion")->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Name("backtest/jsonl_mean_reversion")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_CacheReadOnly)->Name("backtest/cache_read_only")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_BacktestCache, dynmm, "dynmm")->Name("backtest/cache_dynmm")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestCache, dynmm, "dynmm")
+    ->Name("backtest/cache_dynmm")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_BacktestCache, as, "as")->Name("backtest/cache_as")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_BacktestCache, mean_reversion, "mean_reversion")
-    ->Name("backtest/cache_mean_reversion")->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Name("backtest/cache_mean_reversion")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// The recorder's cost, fused (it drains on the driving thread after every pass): cache_dynmm with
+// every event recorded, as JSON lines and as journal slots (issue 12: recorder on <= 1.2x off).
+BENCHMARK_CAPTURE(BM_BacktestCacheRecorded, jsonl, "jsonl")
+    ->Name("backtest/cache_dynmm_record_jsonl")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_BacktestCacheRecorded, journal, "journal")
+    ->Name("backtest/cache_dynmm_record_journal")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -40,6 +40,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -63,6 +64,24 @@ inline constexpr std::size_t kEventKindCount = 7;  // EventKind values (md .. ct
 // ControlCommand names used in "ctl" lines: "none", "cancel_all", "kill_on", "kill_off", "shutdown",
 // "symbol_halt", "symbol_resume".
 [[nodiscard]] std::string_view control_command_name(ControlCommand c);
+
+// The bus events a recording holds, and their EventKind.
+template <class T>
+inline constexpr bool kRecordable =
+    std::is_same_v<T, MdTick> || std::is_same_v<T, Trade> || std::is_same_v<T, MarkPrice> ||
+    std::is_same_v<T, Signal> || std::is_same_v<T, Order> || std::is_same_v<T, ExecReport> ||
+    std::is_same_v<T, Control>;
+
+template <class T>
+constexpr EventKind event_kind_of() {
+  if constexpr (std::is_same_v<T, MdTick>) return EventKind::kMdTick;
+  if constexpr (std::is_same_v<T, Trade>) return EventKind::kTrade;
+  if constexpr (std::is_same_v<T, MarkPrice>) return EventKind::kMarkPrice;
+  if constexpr (std::is_same_v<T, Signal>) return EventKind::kSignal;
+  if constexpr (std::is_same_v<T, Order>) return EventKind::kOrder;
+  if constexpr (std::is_same_v<T, ExecReport>) return EventKind::kExecReport;
+  return EventKind::kControl;
+}
 
 // The "end" footer: lines written per event kind (indexed by EventKind) and their sum.
 struct RecordFooter {

@@ -23,7 +23,8 @@ Recorder::Recorder(std::string path, const SymbolTable& symbols,
     : path_(std::move(path)),
       symbols_(symbols),
       config_pairs_(std::move(config_pairs)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      journal_(options_.format == RecordFormat::kJournal) {
   buf_.resize(std::max<std::size_t>(options_.buffer_bytes, 4 * kLineReserve));
   for (std::size_t k = 0; k < kEventKindCount; ++k) lines_[k] = &own_lines_[k];
 }
@@ -39,7 +40,8 @@ absl::Status Recorder::open() {
     return absl::UnavailableError(str_cat("cannot open recording file '", path_, "': ", std::strerror(errno)));
   }
   state_ = State::kOpen;
-  const std::string header = encode_config_header(options_.program, config_pairs_);
+  std::string header = encode_config_header(options_.program, config_pairs_);
+  if (journal_) header = journal::encode_file_header(header);
   write_all(header.data(), header.size(), 1);
   if (io_errors() != 0) return status();
   return absl::OkStatus();
@@ -49,8 +51,8 @@ void Recorder::attach_metrics(Registry& registry) {
   for (std::size_t k = 0; k < kEventKindCount; ++k) {
     Labels labels;
     labels.pairs.emplace_back("kind", std::string(to_string(record_kind(static_cast<EventKind>(k)))));
-    lines_[k] = &registry.add_counter("recorder_lines_total", "Event lines written to the recording file.",
-                                      std::move(labels));
+    lines_[k] =
+        &registry.add_counter("recorder_lines_total", "Event lines written to the recording file.", std::move(labels));
   }
   bytes_ = &registry.add_counter("recorder_bytes_total", "Bytes written to the recording file.");
   io_errors_ = &registry.add_counter("recorder_io_errors_total", "Failed writes to the recording file.");
@@ -106,15 +108,27 @@ absl::Status Recorder::status() const {
 
 int Recorder::drain_inline() {
   if (state_ != State::kOpen) return 0;
-  now_ns_ = monotonic_ns();
+  // No clock read: inline mode flushes when the buffer fills and at stop, never by age. Producers are
+  // this thread's stages, so nothing arrives during a pass: another pass is needed only when one ring
+  // gave its whole budget (the common case, a pass finding a few events, is one walk over the rings).
   int total = 0;
-  for (int n = drain_pass(); n != 0; n = drain_pass()) total += n;
+  bool more = true;
+  while (more) {
+    const int n = drain_pass(&more);
+    total += n;
+  }
   return total;
 }
 
-int Recorder::drain_pass() {
+int Recorder::drain_pass(bool* budget_used) {
   std::size_t n = 0;
-  for (const Input& in : inputs_) n += in.drain(*this, in.ring, kBudget);
+  bool full = false;
+  for (const Input& in : inputs_) {
+    const std::size_t k = in.drain(*this, in.ring, kBudget);
+    n += k;
+    full |= k == kBudget;
+  }
+  if (budget_used != nullptr) *budget_used = full;
   return static_cast<int>(n);
 }
 
@@ -156,8 +170,13 @@ void Recorder::finish() {
     footer.counts[k] = lines_[k]->value();
     footer.events += footer.counts[k];
   }
-  if (buf_.size() - len_ < kLineReserve) flush();
-  len_ += encode_footer(footer, buf_.data() + len_, buf_.size() - len_);
+  if (journal_) {
+    if (buf_.size() - len_ < journal::kSlotBytes) flush();
+    len_ += journal::kSlotBytes * journal::write_footer(footer, slot_at(len_));
+  } else {
+    if (buf_.size() - len_ < kLineReserve) flush();
+    len_ += encode_footer(footer, buf_.data() + len_, buf_.size() - len_);
+  }
   ++pending_lines_;
   flush();
   if (fd_ >= 0) {
@@ -186,10 +205,12 @@ void Recorder::write_all(const char* data, std::size_t n, uint64_t lines) {
     if (w < 0) {
       if (errno == EINTR) continue;
       record_error(errno, "write");
-      // Keep the whole lines that made it; cut the partial one off so no later write continues it.
-      const char* nl = static_cast<const char*>(::memrchr(data, '\n', done));
-      const std::size_t keep = nl == nullptr ? 0 : static_cast<std::size_t>(nl - data) + 1;
-      const auto kept_lines = static_cast<uint64_t>(std::count(data, data + keep, '\n'));
+      // Keep the whole lines (slots) that made it; cut the partial one off so no later write continues it.
+      uint64_t kept_lines = 0;
+      const std::size_t keep = whole_prefix(data, done, kept_lines);
+      // Symbol records may have been among the lost slots: write them all again before the next
+      // event (a reader takes a repeated record of the same name and id as it is).
+      if (journal_) symbols_written_ = 0;
       lines_lost_->inc(lines - std::min(lines, kept_lines));
       file_bytes_ += keep;
       if (keep != done) {
@@ -206,6 +227,46 @@ void Recorder::write_all(const char* data, std::size_t n, uint64_t lines) {
     bytes_->inc(static_cast<uint64_t>(w));
   }
   file_bytes_ += n;
+}
+
+std::size_t Recorder::whole_prefix(const char* data, std::size_t done, uint64_t& lines) const {
+  if (!journal_ || file_bytes_ == 0) {  // JSONL, or the header (its one line) did not make it whole
+    const char* nl = static_cast<const char*>(::memrchr(data, '\n', done));
+    const std::size_t keep = nl == nullptr ? 0 : static_cast<std::size_t>(nl - data) + 1;
+    lines = static_cast<uint64_t>(std::count(data, data + keep, '\n'));
+    if (journal_) lines = 0;  // a header cut short is no header: nothing of it counts
+    return journal_ ? 0 : keep;
+  }
+  // The buffer starts at a slot boundary and holds whole slots; a symbol record's continuation slots
+  // are raw name bytes, so walk the records rather than look at every slot's tag.
+  const std::size_t keep = done - done % journal::kSlotBytes;
+  lines = 0;
+  for (std::size_t off = 0; off < keep;) {
+    journal::Slot s;
+    std::memcpy(&s, data + off, sizeof s);
+    const auto kind = static_cast<uint8_t>(s.tag & 0xFF);
+    std::size_t slots = 1;
+    if (kind == journal::kSymbolSlot) {
+      uint32_t len = 0;
+      std::memcpy(&len, s.bytes, sizeof len);
+      slots = journal::symbol_slots(len);
+    } else {
+      ++lines;
+    }
+    if (off + slots * journal::kSlotBytes > keep) return off;  // a symbol record cut in two: drop it whole
+    off += slots * journal::kSlotBytes;
+  }
+  return keep;
+}
+
+void Recorder::append_symbols() {
+  for (; symbols_written_ < symbols_.size(); ++symbols_written_) {
+    const std::string_view name = symbols_.name(static_cast<SymbolId>(symbols_written_));
+    const std::size_t bytes = journal::symbol_slots(name.size()) * journal::kSlotBytes;
+    if (buf_.size() - len_ < bytes) flush();
+    if (buf_.size() - len_ < bytes) buf_.resize(len_ + bytes);  // a name longer than the buffer (cold)
+    len_ += journal::kSlotBytes * journal::write_symbol(static_cast<SymbolId>(symbols_written_), name, slot_at(len_));
+  }
 }
 
 void Recorder::record_error(int err, std::string_view what) {
@@ -251,7 +312,115 @@ absl::Status JsonlReader::open(const std::string& path) {
   struct stat sb;
   file_size_ = ::fstat(fd_, &sb) == 0 ? static_cast<uint64_t>(sb.st_size) : 0;
   read_total_ = 0;
+  journal_.reset();
+  char magic[sizeof journal::kMagic];
+  if (::pread(fd_, magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) &&
+      journal::has_magic(std::string_view(magic, sizeof magic))) {
+    status_ = open_journal();
+    return status_;
+  }
   return absl::OkStatus();
+}
+
+absl::Status JsonlReader::open_journal() {
+  journal::FileHeader h;
+  if (::pread(fd_, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
+    return invalid("'", path_, "': journal header cut short (", file_size_, " bytes)");
+  }
+  if (absl::Status st = journal::JournalRenderer::check_header(h, path_); !st.ok()) return st;
+  const std::size_t header = journal::header_bytes(h.config_len);
+  if (h.config_len == 0 || file_size_ < header) {
+    return invalid("'", path_, "': journal header cut short (", file_size_, " of ", header, " bytes)");
+  }
+  config_line_.assign(h.config_len, '\0');
+  if (::pread(fd_, config_line_.data(), h.config_len, sizeof h) != static_cast<ssize_t>(h.config_len) ||
+      config_line_.back() != '\n') {
+    return invalid("'", path_, "': journal config line unreadable");
+  }
+  config_line_.pop_back();
+  if (::lseek(fd_, static_cast<off_t>(header), SEEK_SET) != static_cast<off_t>(header)) {
+    return absl::InternalError(str_cat("seeking in '", path_, "': ", std::strerror(errno)));
+  }
+  read_total_ = header;
+  raw_offset_ = header;
+  raw_.resize(cap_ / journal::kSlotBytes * journal::kSlotBytes);
+  raw_begin_ = raw_end_ = 0;
+  journal_ = std::make_unique<journal::JournalRenderer>();
+  return absl::OkStatus();
+}
+
+bool JsonlReader::read_into(char* buf, std::size_t cap, std::size_t& end) {
+  for (;;) {
+    const ssize_t n = ::read(fd_, buf + end, cap - end);
+    if (n > 0) {
+      end += static_cast<std::size_t>(n);
+      read_total_ += static_cast<uint64_t>(n);
+      return true;
+    }
+    if (n == 0) {
+      eof_ = true;
+      return false;
+    }
+    if (errno == EINTR) continue;
+    status_ = absl::InternalError(str_cat("reading '", path_, "' after line ", line_no_, ": ", std::strerror(errno)));
+    return false;
+  }
+}
+
+bool JsonlReader::fill_raw() {
+  if (raw_begin_ > 0) {
+    std::memmove(raw_.data(), raw_.data() + raw_begin_, raw_end_ - raw_begin_);
+    raw_end_ -= raw_begin_;
+    raw_begin_ = 0;
+  }
+  return read_into(raw_.data(), raw_.size(), raw_end_);
+}
+
+JsonlReader::Result JsonlReader::next_journal(std::string_view& line) {
+  if (line_no_ == 0) {
+    ++line_no_;
+    std::memcpy(buf_.data(), config_line_.data(), config_line_.size());
+    line = std::string_view(buf_.data(), config_line_.size());
+    return Result::kLine;
+  }
+  if (const std::size_t need = journal_->max_line_bytes(); need > cap_) {  // a long symbol name (cold)
+    cap_ = need;
+    buf_.resize(cap_ + kJsonPadding);
+  }
+  for (;;) {
+    if (raw_end_ - raw_begin_ < journal::kSlotBytes) {
+      if (!eof_ && fill_raw()) continue;
+      if (!status_.ok()) return Result::kError;
+      if (raw_end_ == raw_begin_) return Result::kEof;
+      // The writer died mid-slot: a line that does not parse, as a partial JSONL line would be.
+      const std::string text = str_cat("{\"journal\":\"last slot cut short at byte ", raw_offset_, ": ",
+                                       raw_end_ - raw_begin_, " of ", journal::kSlotBytes, " bytes\"");
+      std::memcpy(buf_.data(), text.data(), text.size());
+      std::memset(buf_.data() + text.size(), ' ', kJsonPadding);
+      line = std::string_view(buf_.data(), text.size());
+      raw_begin_ = raw_end_;
+      ++line_no_;
+      return Result::kTruncated;
+    }
+    journal::Slot slot;
+    std::memcpy(&slot, raw_.data() + raw_begin_, sizeof slot);
+    const uint64_t at = raw_offset_;
+    raw_begin_ += journal::kSlotBytes;
+    raw_offset_ += journal::kSlotBytes;
+    std::size_t len = 0;
+    switch (journal_->consume(slot, buf_.data(), cap_, len)) {
+      case journal::JournalRenderer::Step::kLine:
+        ++line_no_;
+        line = std::string_view(buf_.data(), len - 1);  // without its '\n'
+        return Result::kLine;
+      case journal::JournalRenderer::Step::kNoLine:
+      case journal::JournalRenderer::Step::kMoreSlots:
+        continue;
+      case journal::JournalRenderer::Step::kBadSlot:
+        status_ = invalid("'", path_, "': journal slot at byte ", at, ": ", journal_->error());
+        return Result::kError;
+    }
+  }
 }
 
 bool JsonlReader::fill() {
@@ -265,22 +434,7 @@ bool JsonlReader::fill() {
     cap_ = std::max(cap_ + 1, std::min(cap_ * 2, max_line_ + 1));
     buf_.resize(cap_ + kJsonPadding);
   }
-  for (;;) {
-    const ssize_t n = ::read(fd_, buf_.data() + end_, cap_ - end_);
-    if (n > 0) {
-      end_ += static_cast<std::size_t>(n);
-      read_total_ += static_cast<uint64_t>(n);
-      return true;
-    }
-    if (n == 0) {
-      eof_ = true;
-      return false;
-    }
-    if (errno == EINTR) continue;
-    status_ = absl::InternalError(
-        str_cat("reading '", path_, "' after line ", line_no_, ": ", std::strerror(errno)));
-    return false;
-  }
+  return read_into(buf_.data(), cap_, end_);
 }
 
 JsonlReader::Result JsonlReader::next(std::string_view& line) {
@@ -289,6 +443,7 @@ JsonlReader::Result JsonlReader::next(std::string_view& line) {
     status_ = absl::FailedPreconditionError("JsonlReader::next() before a successful open()");
     return Result::kError;
   }
+  if (journal_ != nullptr) return next_journal(line);
   for (;;) {
     const char* base = buf_.data() + begin_;
     const std::size_t avail = end_ - begin_;

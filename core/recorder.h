@@ -34,6 +34,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -45,42 +46,32 @@
 #include "absl/status/status.h"
 #include "core/event_codec.h"
 #include "core/events.h"
+#include "core/journal.h"
 #include "core/metrics.h"
 #include "core/spsc_ring.h"
 #include "core/symbol_table.h"
 
 namespace dmabot::core {
 
+// kJsonl: one JSON line per event (core/event_codec.h). kJournal: one fixed 72-byte slot per event
+// (core/journal.h), no text formatting on the recorder thread; every reader of recordings reads it
+// and `dmabot export` turns it into the same JSONL.
+enum class RecordFormat : uint8_t { kJsonl, kJournal };
+
 struct RecorderOptions {
-  std::string program = "dmabot";           // "program" in the config header (name and version)
-  std::size_t buffer_bytes = 1 << 20;       // encode buffer; one write() per fill
-  int64_t flush_interval_ns = 50'000'000;   // oldest buffered line waits at most this long
-  int64_t max_idle_sleep_ns = 200'000;      // back-off cap when all rings are empty
+  std::string program = "dmabot";  // "program" in the config header (name and version)
+  RecordFormat format = RecordFormat::kJsonl;
+  std::size_t buffer_bytes = 1 << 20;      // encode buffer; one write() per fill
+  int64_t flush_interval_ns = 50'000'000;  // oldest buffered line waits at most this long
+  int64_t max_idle_sleep_ns = 200'000;     // back-off cap when all rings are empty
   bool fsync_on_stop = true;
 };
-
-template <class T>
-inline constexpr bool kRecordable =
-    std::is_same_v<T, MdTick> || std::is_same_v<T, Trade> || std::is_same_v<T, MarkPrice> ||
-    std::is_same_v<T, Signal> || std::is_same_v<T, Order> || std::is_same_v<T, ExecReport> ||
-    std::is_same_v<T, Control>;
-
-template <class T>
-constexpr EventKind event_kind_of() {
-  if constexpr (std::is_same_v<T, MdTick>) return EventKind::kMdTick;
-  if constexpr (std::is_same_v<T, Trade>) return EventKind::kTrade;
-  if constexpr (std::is_same_v<T, MarkPrice>) return EventKind::kMarkPrice;
-  if constexpr (std::is_same_v<T, Signal>) return EventKind::kSignal;
-  if constexpr (std::is_same_v<T, Order>) return EventKind::kOrder;
-  if constexpr (std::is_same_v<T, ExecReport>) return EventKind::kExecReport;
-  return EventKind::kControl;
-}
 
 class Recorder {
  public:
   // symbols: read-only from the recorder thread; must not change after start().
-  Recorder(std::string path, const SymbolTable& symbols,
-           std::vector<std::pair<std::string, std::string>> config_pairs, RecorderOptions options = {});
+  Recorder(std::string path, const SymbolTable& symbols, std::vector<std::pair<std::string, std::string>> config_pairs,
+           RecorderOptions options = {});
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -148,29 +139,42 @@ class Recorder {
   template <class T>
   void append(const T& e) {
     constexpr auto k = static_cast<std::size_t>(event_kind_of<T>());
-    if (buf_.size() - len_ < kLineReserve) flush();
-    std::size_t n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
-    if (n == 0) {  // a symbol name too long for kLineReserve: give the line the whole buffer
-      flush();
-      n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
-      if (n == 0) return;  // longer than the whole buffer: cannot happen with sane names
+    if (journal_) {
+      if (symbols_.size() != symbols_written_) append_symbols();
+      if (buf_.size() - len_ < journal::kSlotBytes) flush();
+      len_ += journal::kSlotBytes * journal::write_event(e, next_seq_, slot_at(len_));
+    } else {
+      if (buf_.size() - len_ < kLineReserve) flush();
+      std::size_t n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
+      if (n == 0) {  // a symbol name too long for kLineReserve: give the line the whole buffer
+        flush();
+        n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
+        if (n == 0) return;  // longer than the whole buffer: cannot happen with sane names
+      }
+      len_ += n;
     }
-    if (len_ == 0) oldest_ns_ = now_ns_;
-    len_ += n;
+    if (pending_lines_ == 0) oldest_ns_ = now_ns_;
     ++next_seq_;
     ++pending_lines_;
     lines_[k]->inc();
   }
+  // Journal: the buffer holds whole slots from its start (len_ is a multiple of kSlotBytes).
+  journal::Slot* slot_at(std::size_t offset) { return reinterpret_cast<journal::Slot*>(buf_.data() + offset); }
+  void append_symbols();  // journal: symbol records for the ids not written yet (cold: once per symbol)
+  // Whole lines (JSONL) or whole event slots (journal) in data[0, n): what a failed write keeps.
+  [[nodiscard]] std::size_t whole_prefix(const char* data, std::size_t done, uint64_t& lines) const;
 
   void thread_main();
-  int drain_pass();  // one round-robin pass; returns events handled
-  void finish();     // drain to empty, footer, flush, fsync, close
-  void flush();      // write the whole buffer
+  // One round-robin pass; returns events handled. budget_used: whether some ring gave kBudget events
+  // (it may hold more).
+  int drain_pass(bool* budget_used = nullptr);
+  void finish();  // drain to empty, footer, flush, fsync, close
+  void flush();   // write the whole buffer
   void write_all(const char* data, std::size_t n, uint64_t lines);
   void record_error(int err, std::string_view what);
 
   static constexpr std::size_t kLineReserve = 1024;  // >= max_event_line_bytes() for names <= 100 chars
-  static constexpr std::size_t kBudget = 64;          // events per ring per pass
+  static constexpr std::size_t kBudget = 64;         // events per ring per pass
 
   const std::string path_;
   const SymbolTable& symbols_;
@@ -178,12 +182,14 @@ class Recorder {
   const RecorderOptions options_;
 
   std::vector<Input> inputs_;
+  const bool journal_;
+  std::size_t symbols_written_ = 0;  // journal: ids [0, symbols_written_) have their symbol record
   std::vector<char> buf_;
   std::size_t len_ = 0;
   uint64_t pending_lines_ = 0;
   uint64_t next_seq_ = 1;
-  int64_t now_ns_ = 0;      // monotonic time of the current pass
-  int64_t oldest_ns_ = 0;   // when the first buffered line was encoded
+  int64_t now_ns_ = 0;     // monotonic time of the current pass
+  int64_t oldest_ns_ = 0;  // when the first buffered line was encoded
   int fd_ = -1;
 
   enum class State : uint8_t { kNew, kOpen, kRunning, kClosed };
@@ -199,7 +205,7 @@ class Recorder {
   Counter own_lines_lost_;
   Counter* lines_lost_ = &own_lines_lost_;  // written by the recorder's thread only (inc_shared: open() too)
   uint64_t file_bytes_ = 0;                 // bytes of complete lines in the file (the write offset)
-  mutable std::mutex status_mu_;  // cold: taken only on an I/O error and by status()
+  mutable std::mutex status_mu_;            // cold: taken only on an I/O error and by status()
   absl::Status status_;
 };
 
@@ -209,6 +215,10 @@ class Recorder {
 // EventDecoder::decode_padded(). A line longer than max_line_bytes is skipped in bounded memory (its
 // bytes are read and dropped up to its '\n') and reported as kTooLong, so memory never exceeds
 // about max_line_bytes + buffer_bytes whatever the input.
+// A journal (RECORD_FORMAT=journal, core/journal.h) is read the same way: open() recognises its magic
+// bytes and next() hands out each slot rendered as the JSONL line the recorder would have written
+// (config header first, "end" footer last), so every reader of recordings reads both formats; a
+// partial last slot comes back as kTruncated (a line that does not parse), like a partial last line.
 // Threads: one reader per thread. Errors: open() and kError carry one line naming the file.
 class JsonlReader {
  public:
@@ -242,7 +252,13 @@ class JsonlReader {
   [[nodiscard]] std::size_t buffer_capacity() const { return cap_; }
 
  private:
-  bool fill();  // reads more after compacting; false at EOF or error
+  bool fill();                  // reads more after compacting; false at EOF or error
+  absl::Status open_journal();  // after open(): header checked, config line kept, file at the first slot
+  Result next_journal(std::string_view& line);
+  bool fill_raw();  // journal: more file bytes into raw_; false at EOF or error
+  // One read(2) into buf[end, cap), retried on EINTR: true with end advanced; false at EOF (eof_) or
+  // on an error (status_).
+  bool read_into(char* buf, std::size_t cap, std::size_t& end);
   Result skip_long_line();  // drops the current line's bytes up to its '\n' (or EOF)
   std::string path_;
   int fd_ = -1;
@@ -256,6 +272,12 @@ class JsonlReader {
   uint64_t read_total_ = 0;
   uint64_t file_size_ = 0;
   absl::Status status_;
+  // Journal mode: the file's bytes in raw_[raw_begin_, raw_end_), rendered line by line into buf_.
+  std::unique_ptr<journal::JournalRenderer> journal_;
+  std::string config_line_;  // the header's config line, handed out first
+  std::vector<char> raw_;
+  std::size_t raw_begin_ = 0, raw_end_ = 0;
+  uint64_t raw_offset_ = 0;  // file offset of raw_[raw_begin_]
 };
 
 }  // namespace dmabot::core

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/fnv.h"
 #include "core/input_file.h"
 #include "core/strings.h"
 
@@ -22,17 +23,7 @@ using core::str_cat;
 namespace cache {
 namespace {
 
-struct Fnv {
-  uint64_t h = 0xcbf29ce484222325ull;
-  void bytes(const void* p, std::size_t n) {
-    const auto* b = static_cast<const unsigned char*>(p);
-    for (std::size_t i = 0; i < n; ++i) {
-      h ^= b[i];
-      h *= 0x100000001b3ull;
-    }
-  }
-  void num(uint64_t v) { bytes(&v, sizeof v); }
-};
+using Fnv = core::Fnv1a;
 
 }  // namespace
 

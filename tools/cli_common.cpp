@@ -135,6 +135,14 @@ std::string check_market_data(std::string_view flag, const std::string& path, st
   const absl::Status st = rec.open(path);
   if (st.ok()) return "";
   const std::string line = first_line(path);
+  // A journal the reader refused (another build's layout, a cut header): its own message says why.
+  {
+    char magic[sizeof core::journal::kMagic] = {};
+    std::ifstream f(path, std::ios::binary);
+    if (f.read(magic, sizeof magic) && core::journal::has_magic(std::string_view(magic, sizeof magic))) {
+      return std::string(st.message());
+    }
+  }
   // A recording whose header outgrew the limit (it begins like one): name the limit, not the file.
   if (absl::IsOutOfRange(st) && line.find("\"kind\":\"config\"") != std::string::npos) {
     return prefixed(flag, path,

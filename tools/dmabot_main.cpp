@@ -25,6 +25,7 @@
 #include "tools/convert_cli.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
+#include "tools/export_cli.h"
 #include "tools/replay_cli.h"
 #include "tools/sign_cli.h"
 #include "tools/sweep_cli.h"
@@ -43,6 +44,7 @@ constexpr const char* kMainHelp =
     "  replay       re-run a recording or a raw Binance capture; --diff checks the decisions\n"
     "  backtest     replay market data through one strategy on the simulated exchange\n"
     "  convert      turn a capture or recording into a binary event cache (fast replays/backtests)\n"
+    "  export       write a journal recording (RECORD_FORMAT=journal) as JSONL\n"
     "  sweep        parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
     "  sim          re-run a published market-making experiment (sim as2008)\n"
     "  config       list every configuration key with its default and meaning (config --list)\n"
@@ -298,6 +300,7 @@ int main(int argc, char** argv) {
   if (cmd == "replay") return dmabot::tools::replay_command(argc - 2, argv + 2);
   if (cmd == "backtest") return dmabot::tools::backtest_command(argc - 2, argv + 2);
   if (cmd == "convert") return dmabot::tools::convert_command(argc - 2, argv + 2);
+  if (cmd == "export") return dmabot::tools::export_command(argc - 2, argv + 2);
   if (cmd == "config") return dmabot::tools::config_command(argc - 2, argv + 2);
   if (cmd == "sign") return dmabot::tools::sign_command(argc - 2, argv + 2);
   if (cmd == "binance-sim") return dmabot::binance_sim::run_binance_sim(argc - 2, argv + 2);

@@ -124,7 +124,9 @@ absl::Status Engine::build(core::Config& cfg) {
   };
 
   if (recording) {
-    recorder_ = std::make_unique<core::Recorder>(ec_.record_file, symbols_, ec_.effective);
+    core::RecorderOptions ro;
+    ro.format = ec_.record_format;
+    recorder_ = std::make_unique<core::Recorder>(ec_.record_file, symbols_, ec_.effective, ro);
     recorder_->attach_metrics(registry_);  // recorder_lines/bytes/io_errors/lines_lost_total
   }
 

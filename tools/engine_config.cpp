@@ -327,7 +327,11 @@ constexpr ConfigKey kConfigKeys[] = {
     {"BACKTEST_CHART_POINTS", "5000", "integer 100..1000000", "Most points per chart in the report.",
      "backtest report"},
     // --- plumbing ---
-    {"RECORD_FILE", "", "path", "JSONL recording of every event (empty = recorder off).", "plumbing"},
+    {"RECORD_FILE", "", "path", "Recording of every event (empty = recorder off).", "plumbing"},
+    {"RECORD_FORMAT", "jsonl", "jsonl | journal",
+     "jsonl: a JSON line per event; journal: fixed binary slots, cheaper to write (dmabot export gives the "
+     "same JSONL; replay reads both).",
+     "plumbing"},
     {"METRICS_PORT", "9898", "integer -1..65535",
      "Prometheus /metrics port on 127.0.0.1 (0 = any free port, -1 = off).", "plumbing"},
     {"LOG_LEVEL", "info", "debug | info | warn | error | off", "Least severe log level printed.", "plumbing"},
@@ -622,6 +626,9 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   DMABOT_ASSIGN(ec.instrument_rules, InstrumentRules::from_config(cfg, auto_symbols, ec.instruments, strategies));
 
   DMABOT_ASSIGN(ec.record_file, cfg.get_string("RECORD_FILE", ""));
+  std::string record_format;
+  DMABOT_ASSIGN(record_format, cfg.get_choice("RECORD_FORMAT", "jsonl", {"jsonl", "journal"}));
+  ec.record_format = record_format == "journal" ? core::RecordFormat::kJournal : core::RecordFormat::kJsonl;
   int64_t port = 0;
   DMABOT_ASSIGN(port, cfg.get_int("METRICS_PORT", 9898, -1, 65535));
   ec.metrics_port = static_cast<int>(port);

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/recorder.h"
 #include "core/runner.h"
 #include "core/symbol_table.h"
 #include "feed/binance_stream.h"
@@ -68,6 +69,7 @@ struct EngineConfig {
   InstrumentRules instrument_rules;
   std::vector<StrategySpec> strategies;
   std::string record_file;  // empty = recorder off
+  core::RecordFormat record_format = core::RecordFormat::kJsonl;
   int metrics_port = 9898;  // 0 = ephemeral; -1 = metrics server off
   std::string metrics_bind = "127.0.0.1";
   core::LogLevel log_level = core::LogLevel::kInfo;
