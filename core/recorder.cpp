@@ -40,9 +40,11 @@ absl::Status Recorder::open() {
     return absl::UnavailableError(str_cat("cannot open recording file '", path_, "': ", std::strerror(errno)));
   }
   state_ = State::kOpen;
-  std::string header = encode_config_header(options_.program, config_pairs_);
-  if (journal_) header = journal::encode_file_header(header);
-  write_all(header.data(), header.size(), 1);
+  header_ = encode_config_header(options_.program, config_pairs_);
+  if (journal_) header_ = journal::encode_file_header(header_);
+  segment_path_ = path_;
+  segment_start_ns_ = monotonic_ns();
+  write_all(header_.data(), header_.size(), 1);
   if (io_errors() != 0) return status();
   return absl::OkStatus();
 }
@@ -165,20 +167,8 @@ void Recorder::finish() {
   now_ns_ = monotonic_ns();
   while (drain_pass() != 0) {
   }
-  RecordFooter footer;
-  for (std::size_t k = 0; k < kEventKindCount; ++k) {
-    footer.counts[k] = lines_[k]->value();
-    footer.events += footer.counts[k];
-  }
-  if (journal_) {
-    if (buf_.size() - len_ < journal::kSlotBytes) flush();
-    len_ += journal::kSlotBytes * journal::write_footer(footer, slot_at(len_));
-  } else {
-    if (buf_.size() - len_ < kLineReserve) flush();
-    len_ += encode_footer(footer, buf_.data() + len_, buf_.size() - len_);
-  }
-  ++pending_lines_;
-  flush();
+  append_footer();
+  write_buffer();
   if (fd_ >= 0) {
     if (options_.fsync_on_stop && ::fsync(fd_) != 0) record_error(errno, "fsync");
     if (::close(fd_) != 0) record_error(errno, "close");
@@ -186,11 +176,64 @@ void Recorder::finish() {
   }
 }
 
+void Recorder::append_footer() {
+  RecordFooter footer;  // this file's lines (a rotated recording: this segment's)
+  for (std::size_t k = 0; k < kEventKindCount; ++k) {
+    footer.counts[k] = lines_[k]->value() - segment_base_[k];
+    footer.events += footer.counts[k];
+  }
+  if (journal_) {
+    if (buf_.size() - len_ < journal::kSlotBytes) write_buffer();
+    len_ += journal::kSlotBytes * journal::write_footer(footer, slot_at(len_));
+  } else {
+    if (buf_.size() - len_ < kLineReserve) write_buffer();
+    len_ += encode_footer(footer, buf_.data() + len_, buf_.size() - len_);
+  }
+  ++pending_lines_;
+}
+
 void Recorder::flush() {
+  write_buffer();
+  if (fd_ >= 0 && rotation_due()) rotate();
+}
+
+void Recorder::write_buffer() {
   if (len_ == 0) return;
   write_all(buf_.data(), len_, pending_lines_);
   len_ = 0;
   pending_lines_ = 0;
+}
+
+bool Recorder::rotation_due() const {
+  if (options_.rotate_bytes != 0 && file_bytes_ >= options_.rotate_bytes + rotate_retry_bytes_) return true;
+  return options_.rotate_interval_ns != 0 && monotonic_ns() - segment_start_ns_ >= options_.rotate_interval_ns;
+}
+
+void Recorder::rotate() {
+  // The next file first: if it cannot be created, the recording goes on in this one (nothing lost),
+  // and the next try waits for another rotate_bytes / rotate_interval.
+  const std::string next = str_cat(path_, ".", segment_ + 1);
+  const int fd = ::open(next.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  segment_start_ns_ = monotonic_ns();
+  if (fd < 0) {
+    log_warn("recording: cannot start the next file '", next, "': ", std::strerror(errno), "; continuing in '",
+             segment_path_, "'");
+    if (options_.rotate_bytes != 0) rotate_retry_bytes_ += options_.rotate_bytes;
+    return;
+  }
+  append_footer();
+  write_buffer();
+  if (options_.fsync_on_stop && ::fsync(fd_) != 0) record_error(errno, "fsync");
+  if (::close(fd_) != 0) record_error(errno, "close");
+  fd_ = fd;
+  ++segment_;
+  segment_path_ = next;
+  file_bytes_ = 0;
+  rotate_retry_bytes_ = 0;
+  for (std::size_t k = 0; k < kEventKindCount; ++k) segment_base_[k] = lines_[k]->value();
+  symbols_written_ = 0;  // a journal segment names its own symbols
+  write_all(header_.data(), header_.size(), 1);
+  log_info("recording: continues in '", next, "'");
 }
 
 void Recorder::write_all(const char* data, std::size_t n, uint64_t lines) {
@@ -263,7 +306,7 @@ void Recorder::append_symbols() {
   for (; symbols_written_ < symbols_.size(); ++symbols_written_) {
     const std::string_view name = symbols_.name(static_cast<SymbolId>(symbols_written_));
     const std::size_t bytes = journal::symbol_slots(name.size()) * journal::kSlotBytes;
-    if (buf_.size() - len_ < bytes) flush();
+    if (buf_.size() - len_ < bytes) write_buffer();
     if (buf_.size() - len_ < bytes) buf_.resize(len_ + bytes);  // a name longer than the buffer (cold)
     len_ += journal::kSlotBytes * journal::write_symbol(static_cast<SymbolId>(symbols_written_), name, slot_at(len_));
   }
@@ -273,7 +316,8 @@ void Recorder::record_error(int err, std::string_view what) {
   io_errors_->inc();
   std::lock_guard<std::mutex> lock(status_mu_);
   if (status_.ok()) {
-    status_ = absl::InternalError(str_cat("recording file '", path_, "': ", what, " failed: ", std::strerror(err)));
+    status_ =
+        absl::InternalError(str_cat("recording file '", segment_path_, "': ", what, " failed: ", std::strerror(err)));
     // Once, when the losses start (cold: an I/O error), on the recorder's thread.
     log_error(std::string(status_.message()), "; event lines are being lost (counted in recorder_lines_lost_total)");
   }

@@ -65,6 +65,12 @@ struct RecorderOptions {
   int64_t flush_interval_ns = 50'000'000;  // oldest buffered line waits at most this long
   int64_t max_idle_sleep_ns = 200'000;     // back-off cap when all rings are empty
   bool fsync_on_stop = true;
+  // Rotation (0 = off): when the file holds rotate_bytes, or rotate_interval_ns after it was started,
+  // the recorder closes it with its footer and goes on in PATH.1, PATH.2, ... Each file is a whole
+  // recording (config header; a journal names its own symbols; the footer counts that file's lines);
+  // seq runs on across files. Checked when the buffer is written, so files end on whole lines.
+  uint64_t rotate_bytes = 0;
+  int64_t rotate_interval_ns = 0;
 };
 
 class Recorder {
@@ -113,6 +119,10 @@ class Recorder {
   // Lines that were encoded but could not be written because write() failed.
   [[nodiscard]] uint64_t lines_lost() const { return lines_lost_->value(); }
   [[nodiscard]] const std::string& path() const { return path_; }
+  // The file being written now (path(), or PATH.N after N rotations) and how many rotations happened.
+  // The recorder's thread, or any thread after stop().
+  [[nodiscard]] const std::string& current_path() const { return segment_path_; }
+  [[nodiscard]] uint64_t rotations() const { return segment_; }
 
  private:
   struct Input {
@@ -139,15 +149,19 @@ class Recorder {
   template <class T>
   void append(const T& e) {
     constexpr auto k = static_cast<std::size_t>(event_kind_of<T>());
+    // A full buffer is written (and the file rotated when due) before the event, never inside it:
+    // the writes below (write_buffer) do not rotate, so a journal's symbols and the event that names
+    // them always land in the same file.
     if (journal_) {
-      if (symbols_.size() != symbols_written_) append_symbols();
       if (buf_.size() - len_ < journal::kSlotBytes) flush();
+      if (symbols_.size() != symbols_written_) append_symbols();
+      if (buf_.size() - len_ < journal::kSlotBytes) write_buffer();
       len_ += journal::kSlotBytes * journal::write_event(e, next_seq_, slot_at(len_));
     } else {
       if (buf_.size() - len_ < kLineReserve) flush();
       std::size_t n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
       if (n == 0) {  // a symbol name too long for kLineReserve: give the line the whole buffer
-        flush();
+        write_buffer();
         n = encode(e, next_seq_, symbols_, buf_.data() + len_, buf_.size() - len_);
         if (n == 0) return;  // longer than the whole buffer: cannot happen with sane names
       }
@@ -168,8 +182,12 @@ class Recorder {
   // One round-robin pass; returns events handled. budget_used: whether some ring gave kBudget events
   // (it may hold more).
   int drain_pass(bool* budget_used = nullptr);
-  void finish();  // drain to empty, footer, flush, fsync, close
-  void flush();   // write the whole buffer
+  void finish();         // drain to empty, footer, flush, fsync, close
+  void flush();          // write the whole buffer, then rotate when due
+  void write_buffer();   // write the whole buffer
+  void append_footer();  // the footer of the current file into the buffer
+  [[nodiscard]] bool rotation_due() const;
+  void rotate();  // footer, close, next file, header (cold: the recorder's thread)
   void write_all(const char* data, std::size_t n, uint64_t lines);
   void record_error(int err, std::string_view what);
 
@@ -205,7 +223,13 @@ class Recorder {
   Counter own_lines_lost_;
   Counter* lines_lost_ = &own_lines_lost_;  // written by the recorder's thread only (inc_shared: open() too)
   uint64_t file_bytes_ = 0;                 // bytes of complete lines in the file (the write offset)
-  mutable std::mutex status_mu_;            // cold: taken only on an I/O error and by status()
+  std::string header_;                      // the file header every file starts with (open(), rotate())
+  std::string segment_path_;                // the file being written
+  uint64_t segment_ = 0;                    // rotations so far
+  int64_t segment_start_ns_ = 0;
+  uint64_t rotate_retry_bytes_ = 0;                       // a failed rotation waits for this many more bytes
+  std::array<uint64_t, kEventKindCount> segment_base_{};  // lines_ when the current file started
+  mutable std::mutex status_mu_;                          // cold: taken only on an I/O error and by status()
   absl::Status status_;
 };
 

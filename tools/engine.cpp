@@ -126,6 +126,8 @@ absl::Status Engine::build(core::Config& cfg) {
   if (recording) {
     core::RecorderOptions ro;
     ro.format = ec_.record_format;
+    ro.rotate_bytes = ec_.record_rotate_bytes;
+    ro.rotate_interval_ns = ec_.record_rotate_ns;
     recorder_ = std::make_unique<core::Recorder>(ec_.record_file, symbols_, ec_.effective, ro);
     recorder_->attach_metrics(registry_);  // recorder_lines/bytes/io_errors/lines_lost_total
   }

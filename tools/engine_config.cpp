@@ -332,6 +332,11 @@ constexpr ConfigKey kConfigKeys[] = {
      "jsonl: a JSON line per event; journal: fixed binary slots, cheaper to write (dmabot export gives the "
      "same JSONL; replay reads both).",
      "plumbing"},
+    {"RECORD_ROTATE_MB", "0", "integer 0..1000000",
+     "Start the next recording file (RECORD_FILE.1, .2, ...) when this one holds this many MiB (0 = never).",
+     "plumbing"},
+    {"RECORD_ROTATE_S", "0", "integer 0..31536000",
+     "Start the next recording file after this many seconds (0 = never).", "plumbing"},
     {"METRICS_PORT", "9898", "integer -1..65535",
      "Prometheus /metrics port on 127.0.0.1 (0 = any free port, -1 = off).", "plumbing"},
     {"LOG_LEVEL", "info", "debug | info | warn | error | off", "Least severe log level printed.", "plumbing"},
@@ -629,6 +634,11 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   std::string record_format;
   DMABOT_ASSIGN(record_format, cfg.get_choice("RECORD_FORMAT", "jsonl", {"jsonl", "journal"}));
   ec.record_format = record_format == "journal" ? core::RecordFormat::kJournal : core::RecordFormat::kJsonl;
+  int64_t rotate_mb = 0, rotate_s = 0;
+  DMABOT_ASSIGN(rotate_mb, cfg.get_int("RECORD_ROTATE_MB", 0, 0, 1'000'000));
+  DMABOT_ASSIGN(rotate_s, cfg.get_int("RECORD_ROTATE_S", 0, 0, 31'536'000));
+  ec.record_rotate_bytes = static_cast<uint64_t>(rotate_mb) << 20;
+  ec.record_rotate_ns = rotate_s * 1'000'000'000;
   int64_t port = 0;
   DMABOT_ASSIGN(port, cfg.get_int("METRICS_PORT", 9898, -1, 65535));
   ec.metrics_port = static_cast<int>(port);

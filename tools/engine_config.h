@@ -70,6 +70,8 @@ struct EngineConfig {
   std::vector<StrategySpec> strategies;
   std::string record_file;  // empty = recorder off
   core::RecordFormat record_format = core::RecordFormat::kJsonl;
+  uint64_t record_rotate_bytes = 0;  // RECORD_ROTATE_MB (0 = never)
+  int64_t record_rotate_ns = 0;      // RECORD_ROTATE_S (0 = never)
   int metrics_port = 9898;  // 0 = ephemeral; -1 = metrics server off
   std::string metrics_bind = "127.0.0.1";
   core::LogLevel log_level = core::LogLevel::kInfo;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/recorder.h"
@@ -334,6 +335,116 @@ TEST_F(JournalTest, DiskFullKeepsWholeSlotsAndRewritesLostSymbols) {
   EXPECT_TRUE(footer);
   std::remove(jnl.c_str());
 }
+
+// Rotation, both formats: every file is a whole recording (header first, its own footer counting its
+// own lines, a journal naming its own symbols), seq runs on across files without a gap, and the files
+// together hold exactly what one unrotated recording holds.
+class RotationTest : public JournalTest, public ::testing::WithParamInterface<RecordFormat> {};
+
+TEST_P(RotationTest, BySizeEveryFileStandsAloneAndTogetherTheyAreTheWholeRecording) {
+  const std::string ext = GetParam() == RecordFormat::kJournal ? ".journal" : ".jsonl";
+  const std::string base = temp_path("rot_whole" + ext);
+  const std::string rotated = temp_path("rot" + ext);
+  SymbolTable a = symbols_, b = symbols_;
+  record(base, GetParam(), false, a);
+  {
+    SpscRing<MdTick> md(64);
+    RecorderOptions opt;
+    opt.format = GetParam();
+    opt.buffer_bytes = 4096;
+    opt.rotate_bytes = 6000;
+    Recorder rec(rotated, b, {{"SYMBOLS", "BTCUSDT,ETHUSDT"}}, opt);
+    rec.add_input(&md);
+    ASSERT_TRUE(rec.open().ok());
+    for (uint64_t i = 1; i <= 300; ++i) {
+      MdTick t;
+      t.update_id = i;
+      t.symbol = i % 2 == 0 ? btc_ : eth_;
+      ASSERT_TRUE(md.try_push(t));
+      if (i % 20 == 0) rec.drain_inline();
+    }
+    rec.stop();
+    ASSERT_TRUE(rec.status().ok()) << rec.status();
+    ASSERT_GE(rec.rotations(), 2u);
+    EXPECT_EQ(rec.current_path(), rotated + "." + std::to_string(rec.rotations()));
+    uint64_t next_seq = 1, md_total = 0;
+    for (uint64_t f = 0; f <= rec.rotations(); ++f) {
+      const std::string path = f == 0 ? rotated : rotated + "." + std::to_string(f);
+      JsonlReader r;
+      ASSERT_TRUE(r.open(path).ok()) << path;
+      SymbolTable fresh;  // each file names its own symbols
+      EventDecoder dec(&fresh);
+      std::string_view line;
+      RecordedEvent ev;
+      uint64_t lines = 0, events = 0;
+      bool footer = false;
+      JsonlReader::Result res;
+      while ((res = r.next(line)) == JsonlReader::Result::kLine) {
+        ASSERT_EQ(dec.decode_padded(line, ev), DecodeResult::kOk) << path << ": " << dec.error();
+        ++lines;
+        if (lines == 1) {
+          EXPECT_EQ(ev.kind, RecordKind::kConfig) << path;
+        } else if (ev.kind == RecordKind::kEnd) {
+          footer = true;
+          EXPECT_EQ(std::get<RecordFooter>(ev.event).events, events) << path;
+          EXPECT_EQ(std::get<RecordFooter>(ev.event).counts[0], events) << path;
+        } else {
+          ASSERT_FALSE(footer) << path << ": a line after the footer";
+          EXPECT_EQ(ev.seq, next_seq++) << path;
+          const MdTick& tick = std::get<MdTick>(ev.event);
+          EXPECT_EQ(fresh.name(tick.symbol), tick.update_id % 2 == 0 ? "BTCUSDT" : "ETHUSDT") << path;
+          ++events;
+        }
+      }
+      EXPECT_EQ(res, JsonlReader::Result::kEof) << path;
+      EXPECT_TRUE(footer) << path;
+      if (f < rec.rotations()) EXPECT_GE(r.file_offset(), opt.rotate_bytes) << path;
+      md_total += events;
+      std::remove(path.c_str());
+    }
+    EXPECT_EQ(md_total, 300u);
+    EXPECT_EQ(next_seq, 301u);
+  }
+  std::remove(base.c_str());
+}
+
+TEST_P(RotationTest, ByTimeTheNextFileStartsWhenTheIntervalIsOver) {
+  const std::string ext = GetParam() == RecordFormat::kJournal ? ".journal" : ".jsonl";
+  const std::string rotated = temp_path("rot_time" + ext);
+  SpscRing<Order> ords(64);
+  RecorderOptions opt;
+  opt.format = GetParam();
+  opt.flush_interval_ns = 0;   // every pass that took an event writes it...
+  opt.rotate_interval_ns = 1;  // ...and ends the file
+  Recorder rec(rotated, symbols_, {}, opt);
+  rec.add_input(&ords);
+  ASSERT_TRUE(rec.open().ok());
+  rec.start();
+  Counter waits;
+  for (uint64_t i = 1; i <= 50; ++i) {
+    Order o;
+    o.client_id = i;
+    tap_blocking(&ords, o, &waits);
+    // The next order is sent once this one was taken: they are written in different passes, so in
+    // different files.
+    while (rec.written_total() < i) std::this_thread::yield();
+  }
+  rec.stop();
+  EXPECT_GE(rec.rotations(), 49u);
+  uint64_t orders = 0;
+  for (uint64_t f = 0; f <= rec.rotations(); ++f) {
+    const std::string path = f == 0 ? rotated : rotated + "." + std::to_string(f);
+    const std::string text = lines_of(path);
+    EXPECT_EQ(text.rfind("{\"v\":1,\"kind\":\"config\"", 0), 0u) << path;
+    EXPECT_NE(text.find("\"kind\":\"end\""), std::string::npos) << path;
+    for (std::size_t at = 0; (at = text.find("\"kind\":\"ord\"", at)) != std::string::npos; ++at) ++orders;
+    std::remove(path.c_str());
+  }
+  EXPECT_EQ(orders, 50u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, RotationTest, ::testing::Values(RecordFormat::kJsonl, RecordFormat::kJournal),
+                         [](const auto& info) { return info.param == RecordFormat::kJournal ? "journal" : "jsonl"; });
 
 }  // namespace
 }  // namespace dmabot::core
