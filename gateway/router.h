@@ -25,6 +25,13 @@
 // parent | 2; an unsplit order keeps its id. Parent ids must have zero split bits
 // (core::make_client_id guarantees it); an id that has some is never split.
 //
+// Venue eligibility: set_symbol_venues() (cold, before the stage runs) limits a symbol to some of the
+// venues — with VENUE_MODE=binance a spot symbol trades on the spot venue only and a USD-M one on
+// the futures venue only. Ranking and splitting consider only those venues (one mask test per
+// venue; a single eligible venue never splits); a new order whose symbol has no eligible venue is
+// rejected locally (kRejected, kVenueReject; counted in no_venue_rejects()). Every symbol may use
+// every venue until told otherwise.
+//
 // Cancels go to every venue holding a non-final child. A replace of an unsplit order that would
 // not split goes to that order's venue as a venue-side replace (cancel + new, atomically); any
 // other replace becomes cancels of every child plus a fresh route of the new order.
@@ -74,12 +81,12 @@
 namespace dmabot::gateway {
 
 struct RouterParams {
-  double w_fee = 1.0;              // ROUTER_W_FEE        per bps of fee
-  double w_latency = 0.01;         // ROUTER_W_LATENCY    per µs of latency (100 µs ~ 1 bps)
-  double w_fill = 1.0;             // ROUTER_W_FILL       per unit of fill rate (0..1)
-  double w_inventory = 0.1;        // ROUTER_W_INVENTORY  per order-size of inventory skew
-  int64_t split_notional_raw = 0;  // ROUTER_SPLIT_NOTIONAL (quote units, decimal; 0 = never split)
-  double ewma_alpha = 0.1;         // ROUTER_EWMA_ALPHA   weight of the newest sample (0 < a <= 1)
+  double w_fee = 1.0;                   // ROUTER_W_FEE        per bps of fee
+  double w_latency = 0.01;              // ROUTER_W_LATENCY    per µs of latency (100 µs ~ 1 bps)
+  double w_fill = 1.0;                  // ROUTER_W_FILL       per unit of fill rate (0..1)
+  double w_inventory = 0.1;             // ROUTER_W_INVENTORY  per order-size of inventory skew
+  int64_t split_notional_raw = 0;       // ROUTER_SPLIT_NOTIONAL (quote units, decimal; 0 = never split)
+  double ewma_alpha = 0.1;              // ROUTER_EWMA_ALPHA   weight of the newest sample (0 < a <= 1)
   std::size_t max_live_orders = 16384;  // ROUTER_MAX_LIVE_ORDERS parents tracked at once
 
   static absl::StatusOr<RouterParams> from_config(core::Config& cfg);
@@ -106,7 +113,8 @@ class VenueScorer {
   void on_fill(std::size_t v, core::SymbolId symbol, core::Side side, core::Qty qty) noexcept;
 
   [[nodiscard]] double score(std::size_t v, const core::Order& o) const noexcept;
-  [[nodiscard]] Ranking rank(const core::Order& o) const noexcept;
+  // Only venues whose bit is set in `eligible` (bit v = venue v) are ranked; none: best = -1.
+  [[nodiscard]] Ranking rank(const core::Order& o, uint32_t eligible = ~uint32_t{0}) const noexcept;
 
   [[nodiscard]] std::size_t venue_count() const noexcept { return venues_.size(); }
   [[nodiscard]] const VenueInfo& venue(std::size_t v) const { return venues_[v]; }
@@ -130,13 +138,13 @@ class VenueScorer {
 };
 
 struct RouterRings {
-  core::SpscRing<core::Order>* orders_in = nullptr;  // from risk
-  std::vector<core::SpscRing<core::Order>*> to_venue;        // index = venue id
+  core::SpscRing<core::Order>* orders_in = nullptr;           // from risk
+  std::vector<core::SpscRing<core::Order>*> to_venue;         // index = venue id
   std::vector<core::SpscRing<core::ExecReport>*> from_venue;  // index = venue id
-  core::SpscRing<core::ExecReport>* exec_out = nullptr;  // to risk
-  core::SpscRing<core::Order>* record_orders = nullptr;  // nullable: every order sent to a venue
-  core::SpscRing<core::ExecReport>* record_execs = nullptr;  // nullable: every venue report, raw
-  core::Counter* recorder_waits = nullptr;                   // nullable
+  core::SpscRing<core::ExecReport>* exec_out = nullptr;       // to risk
+  core::SpscRing<core::Order>* record_orders = nullptr;       // nullable: every order sent to a venue
+  core::SpscRing<core::ExecReport>* record_execs = nullptr;   // nullable: every venue report, raw
+  core::Counter* recorder_waits = nullptr;                    // nullable
   // nullable: a second copy of the same streams for an in-process observer (backtest analytics),
   // handed off like the recorder taps (lossless).
   core::SpscRing<core::Order>* observe_orders = nullptr;
@@ -154,6 +162,14 @@ class RouterStage final : public core::Stage {
 
   int poll() override;
   std::string_view name() const override { return "router"; }
+
+  // Cold, before poll() runs: bit v set = `symbol` may trade on venue v (see the overview). Bits of
+  // venues that do not exist are dropped; an unknown symbol is ignored.
+  void set_symbol_venues(core::SymbolId symbol, uint32_t venue_mask);
+  [[nodiscard]] uint32_t symbol_venues(core::SymbolId symbol) const {
+    return symbol < symbol_venues_.size() ? symbol_venues_[symbol] : all_venues();
+  }
+  uint64_t no_venue_rejects() const { return no_venue_rejects_; }
 
   const VenueScorer& scorer() const { return scorer_; }
   std::size_t live_orders() const { return live_.size(); }
@@ -189,6 +205,7 @@ class RouterStage final : public core::Stage {
     int n_local = 0;
     bool insert = false;
     bool table_full = false;
+    bool no_venue = false;
     Parent parent;
   };
   struct VenueMetrics {
@@ -216,6 +233,10 @@ class RouterStage final : public core::Stage {
   RouterRings rings_;
   internal::IdMap<Parent> live_;  // key: client_id_parent(parent id)
   std::vector<VenueMetrics> vm_;
+  [[nodiscard]] uint32_t all_venues() const { return static_cast<uint32_t>((uint64_t{1} << vm_.size()) - 1); }
+  std::vector<uint32_t> symbol_venues_;  // by SymbolId: eligible venues (bit v = venue v)
+  uint64_t no_venue_rejects_ = 0;
+  core::Counter* no_venue_metric_ = nullptr;
   core::Counter* table_full_metric_ = nullptr;
   uint64_t table_full_rejects_ = 0;
   std::size_t next_venue_ = 0;  // round-robin start for draining venue reports
