@@ -56,8 +56,9 @@ constexpr ConfigKey kConfigKeys[] = {
      "what runs"},
     {"FUTURES_SYMBOLS", "", "list of symbols",
      "USD-M futures symbols traded next to SYMBOLS' spot ones (VENUE_MODE=binance; also mock/sim, e.g. replaying such "
-     "a run), exchange spelling. The engine names each UM:<symbol> (metrics, recordings, logs) so UM:BTCUSDT and "
-     "spot BTCUSDT are two instruments; refused with binance_spot and binance_futures.",
+     "a run), exchange spelling. The engine names each with the prefix UM: (BTCUSDT is UM:BTCUSDT in metrics, "
+     "recordings and logs; the exchange name goes on the wire), so it and spot BTCUSDT are two instruments; refused "
+     "with binance_spot and binance_futures.",
      "what runs"},
     {"TICK_SIZE", "0.01", "decimal > 0, one or one per symbol",
      "Price tick of each symbol (SYMBOLS then FUTURES_SYMBOLS order). With Binance: unset = the exchange's; set = an "
