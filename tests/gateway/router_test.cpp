@@ -41,6 +41,12 @@ Order cancel_of(uint64_t target) {
   o.symbol = 0;
   return o;
 }
+Order replace_of(uint64_t target, uint64_t id, const char* price) {
+  Order o = new_order(id, price, "1");
+  o.action = OrderAction::kReplace;
+  o.target_id = target;
+  return o;
+}
 ExecReport report_for(const Order& child, ExecStatus st, const char* last, const char* cum, int64_t fee = 0) {
   ExecReport r;
   r.client_id = child.client_id;
@@ -439,10 +445,7 @@ TEST(Router, ReplaceWhoseSymbolLostItsVenueCancelsTheOldAndRejectsTheNew) {
   h.send(new_order(kParent, "100", "1"));
   ASSERT_EQ(h.at_venue(1).size(), 1u);
   h.router->set_symbol_venues(0, 0);  // (a test hook: the engine sets masks before start)
-  Order rep = new_order(kParent + 16, "101", "1");
-  rep.action = OrderAction::kReplace;
-  rep.target_id = kParent;
-  h.send(rep);
+  h.send(replace_of(kParent, kParent + 16, "101"));
   auto b = h.at_venue(1);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].action, OrderAction::kCancel);
@@ -472,10 +475,7 @@ TEST(Router, ReplaceOfUnsplitOrderIsAVenueReplace) {
   Harness h(fee_only(), two_venues());
   h.send(new_order(kParent, "100", "1"));
   const Order old = h.at_venue(1)[0];
-  Order rep = new_order(kParent + 16, "101", "1");
-  rep.action = OrderAction::kReplace;
-  rep.target_id = kParent;
-  h.send(rep);
+  h.send(replace_of(kParent, kParent + 16, "101"));
   auto b = h.at_venue(1);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].action, OrderAction::kReplace);
@@ -497,10 +497,7 @@ TEST(Router, ReplaceOfSplitOrderCancelsChildrenAndRoutesAgain) {
   h.send(new_order(kParent, "1000000", "0.007"));
   h.at_venue(0);
   h.at_venue(1);
-  Order rep = new_order(kParent + 16, "100", "1");  // notional 100: not split, goes to b
-  rep.action = OrderAction::kReplace;
-  rep.target_id = kParent;
-  h.send(rep);
+  h.send(replace_of(kParent, kParent + 16, "100"));  // notional 100: not split, goes to b
   auto a = h.at_venue(0);
   auto b = h.at_venue(1);
   ASSERT_EQ(a.size(), 1u);
