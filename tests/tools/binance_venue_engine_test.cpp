@@ -735,8 +735,9 @@ TEST(BinanceVenueEngine, SpotAndUsdmAtOnceEachSymbolTradesOnItsProductsVenue) {
   EXPECT_NE(out.find("\n  ETHUSDT ticks="), std::string::npos) << out;
 }
 
-// Configuration mistakes of the two-product mode: one line, exit 2, nothing sent.
-TEST(BinanceVenueEngine, FuturesSymbolsMistakesAreOneLineExitTwo) {
+// Mistakes of the two-product mode: configuration ones exit 2, a refused USD-M key exits 1; one line
+// each, nothing sent.
+TEST(BinanceVenueEngine, TwoProductMistakesStopTheStartWithOneLine) {
   const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
   SimProcess sim({}, {"--ledger", ledger});
   ASSERT_TRUE(sim.ok()) << sim.log();
@@ -759,6 +760,18 @@ TEST(BinanceVenueEngine, FuturesSymbolsMistakesAreOneLineExitTwo) {
     EXPECT_NE(err.find(k.says), std::string::npos) << err;
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   }
+  // The USD-M venue's key is refused after the spot venue connected: one line naming USD-M, exit 1, and
+  // the spot venue torn down with nothing sent.
+  tp::Child c;
+  const int rc = run_dmabot(with(venue_config(sim, false, ""),
+                                 {"VENUE_MODE=binance", "FUTURES_SYMBOLS=ETHUSDT", "BINANCE_FUTURES_API_KEY=nobody",
+                                  "BINANCE_FUTURES_API_SECRET=not-the-secret"}),
+                            {}, c, 60);
+  const std::string err = tp::read_file(c.err_path);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("dmabot: Binance USD-M GET https://"), std::string::npos) << err;
+  EXPECT_NE(err.find("-2015"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_EQ(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(ledger);
 }
 
