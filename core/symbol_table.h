@@ -38,7 +38,7 @@ struct InstrumentInfo {
   Price tick = Price::from_raw(1'000'000);  // 0.01
   Qty step = Qty::from_raw(1'000);          // 0.00001
   Qty min_qty = Qty::from_raw(1'000);
-  int64_t min_notional_raw = 5 * kScale;  // 5 quote units
+  int64_t min_notional_raw = 5 * kScale;     // 5 quote units
 };
 
 class SymbolTable {

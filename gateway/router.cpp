@@ -22,8 +22,8 @@ using core::RejectReason;
 namespace {
 
 constexpr uint64_t kSplitMask = (uint64_t{1} << core::kSplitBits) - 1;
-constexpr ExecStatus kAllStatuses[] = {ExecStatus::kNew,           ExecStatus::kPartiallyFilled, ExecStatus::kFilled,
-                                       ExecStatus::kCanceled,      ExecStatus::kRejected,        ExecStatus::kExpired,
+constexpr ExecStatus kAllStatuses[] = {ExecStatus::kNew,      ExecStatus::kPartiallyFilled, ExecStatus::kFilled,
+                                       ExecStatus::kCanceled, ExecStatus::kRejected,        ExecStatus::kExpired,
                                        ExecStatus::kCancelRejected};
 static_assert(std::size(kAllStatuses) == 7);
 
@@ -71,8 +71,7 @@ VenueScorer::VenueScorer(std::vector<VenueInfo> venues, const RouterParams& para
       w_fill_(params.w_fill),
       w_inventory_(params.w_inventory),
       alpha_(params.ewma_alpha) {
-  for (std::size_t v = 0; v < venues_.size(); ++v)
-    stats_[v].latency_ns = static_cast<double>(venues_[v].expected_latency_ns);
+  for (std::size_t v = 0; v < venues_.size(); ++v) stats_[v].latency_ns = static_cast<double>(venues_[v].expected_latency_ns);
 }
 
 void VenueScorer::on_ack(std::size_t v, int64_t latency_ns, bool accepted) noexcept {
@@ -153,8 +152,8 @@ RouterStage::RouterStage(RouterParams params, std::vector<VenueInfo> venues, con
   if (nv == 0 || nv > kMaxVenues || rings_.to_venue.size() != nv || rings_.from_venue.size() != nv ||
       rings_.orders_in == nullptr || rings_.exec_out == nullptr) {
     // Wiring bug, not a user error: the engine builds these vectors from the same venue list.
-    std::fprintf(stderr, "RouterStage: %zu venues, %zu to_venue rings, %zu from_venue rings (need 1..%zu, equal)\n", nv,
-                 rings_.to_venue.size(), rings_.from_venue.size(), kMaxVenues);
+    std::fprintf(stderr, "RouterStage: %zu venues, %zu to_venue rings, %zu from_venue rings (need 1..%zu, equal)\n",
+                 nv, rings_.to_venue.size(), rings_.from_venue.size(), kMaxVenues);
     std::abort();
   }
   vm_.resize(nv);
@@ -289,8 +288,7 @@ void RouterStage::plan_new(const Order& o, Plan& plan) const {
       const double shift = rk.best_score > 0.0 ? 0.0 : 1.0 - rk.best_score;
       const double inv1 = 1.0 / (rk.best_score + shift);
       const double inv2 = 1.0 / (rk.second_score + shift);
-      const int64_t u1 =
-          std::clamp<int64_t>(std::llround(static_cast<double>(units) * inv1 / (inv1 + inv2)), 1, units - 1);
+      const int64_t u1 = std::clamp<int64_t>(std::llround(static_cast<double>(units) * inv1 / (inv1 + inv2)), 1, units - 1);
       const Qty a = Qty::from_raw(u1 * step);
       const Qty b = o.qty - a;
       const bool big_enough = std::min(a, b) >= info.min_qty &&

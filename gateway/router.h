@@ -81,12 +81,12 @@
 namespace dmabot::gateway {
 
 struct RouterParams {
-  double w_fee = 1.0;                   // ROUTER_W_FEE        per bps of fee
-  double w_latency = 0.01;              // ROUTER_W_LATENCY    per µs of latency (100 µs ~ 1 bps)
-  double w_fill = 1.0;                  // ROUTER_W_FILL       per unit of fill rate (0..1)
-  double w_inventory = 0.1;             // ROUTER_W_INVENTORY  per order-size of inventory skew
-  int64_t split_notional_raw = 0;       // ROUTER_SPLIT_NOTIONAL (quote units, decimal; 0 = never split)
-  double ewma_alpha = 0.1;              // ROUTER_EWMA_ALPHA   weight of the newest sample (0 < a <= 1)
+  double w_fee = 1.0;              // ROUTER_W_FEE        per bps of fee
+  double w_latency = 0.01;         // ROUTER_W_LATENCY    per µs of latency (100 µs ~ 1 bps)
+  double w_fill = 1.0;             // ROUTER_W_FILL       per unit of fill rate (0..1)
+  double w_inventory = 0.1;        // ROUTER_W_INVENTORY  per order-size of inventory skew
+  int64_t split_notional_raw = 0;  // ROUTER_SPLIT_NOTIONAL (quote units, decimal; 0 = never split)
+  double ewma_alpha = 0.1;         // ROUTER_EWMA_ALPHA   weight of the newest sample (0 < a <= 1)
   std::size_t max_live_orders = 16384;  // ROUTER_MAX_LIVE_ORDERS parents tracked at once
 
   static absl::StatusOr<RouterParams> from_config(core::Config& cfg);
@@ -138,13 +138,13 @@ class VenueScorer {
 };
 
 struct RouterRings {
-  core::SpscRing<core::Order>* orders_in = nullptr;           // from risk
-  std::vector<core::SpscRing<core::Order>*> to_venue;         // index = venue id
+  core::SpscRing<core::Order>* orders_in = nullptr;  // from risk
+  std::vector<core::SpscRing<core::Order>*> to_venue;        // index = venue id
   std::vector<core::SpscRing<core::ExecReport>*> from_venue;  // index = venue id
-  core::SpscRing<core::ExecReport>* exec_out = nullptr;       // to risk
-  core::SpscRing<core::Order>* record_orders = nullptr;       // nullable: every order sent to a venue
-  core::SpscRing<core::ExecReport>* record_execs = nullptr;   // nullable: every venue report, raw
-  core::Counter* recorder_waits = nullptr;                    // nullable
+  core::SpscRing<core::ExecReport>* exec_out = nullptr;  // to risk
+  core::SpscRing<core::Order>* record_orders = nullptr;  // nullable: every order sent to a venue
+  core::SpscRing<core::ExecReport>* record_execs = nullptr;  // nullable: every venue report, raw
+  core::Counter* recorder_waits = nullptr;                   // nullable
   // nullable: a second copy of the same streams for an in-process observer (backtest analytics),
   // handed off like the recorder taps (lossless).
   core::SpscRing<core::Order>* observe_orders = nullptr;

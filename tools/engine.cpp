@@ -12,7 +12,9 @@
 namespace dmabot::tools {
 namespace {
 
-double ring_backlog(const void* ctx) { return static_cast<double>(static_cast<const core::Recorder*>(ctx)->backlog()); }
+double ring_backlog(const void* ctx) {
+  return static_cast<double>(static_cast<const core::Recorder*>(ctx)->backlog());
+}
 
 // Summary numbers for people: money at a fixed 4 decimals (sub-cent for USDT quotes), quantities
 // exact to 1e-8 (Binance's step precision) without trailing zeros. Positions, PnL and fees come out
@@ -178,18 +180,18 @@ absl::Status Engine::build(core::Config& cfg) {
     registry_.add_gauge("dmabot_config_symbol", "Configured symbol (value 1).", {{{"symbol", info.name}}}).set(1);
   }
   for (const auto& s : ec_.strategies) {
-    registry_
-        .add_gauge("dmabot_config_strategy", "Configured strategy; value = worker count.", {{{"strategy", s.name}}})
+    registry_.add_gauge("dmabot_config_strategy", "Configured strategy; value = worker count.", {{{"strategy", s.name}}})
         .set(s.workers);
   }
   for (const auto& info : ec_.instruments) {
-    ticks_by_symbol_.push_back(
-        &registry_.add_counter("ticks_total", "Market-data ticks produced by the feed.", {{{"symbol", info.name}}}));
+    ticks_by_symbol_.push_back(&registry_.add_counter("ticks_total", "Market-data ticks produced by the feed.",
+                                                      {{{"symbol", info.name}}}));
   }
   auto waits_for = [&](const std::string& stage) -> core::Counter* {
     if (!recording) return nullptr;
-    core::Counter* c = &registry_.add_counter(
-        "recorder_waits_total", "Times a producer waited because its recorder ring was full.", {{{"stage", stage}}});
+    core::Counter* c = &registry_.add_counter("recorder_waits_total",
+                                              "Times a producer waited because its recorder ring was full.",
+                                              {{{"stage", stage}}});
     recorder_waits_.push_back(c);
     return c;
   };
@@ -235,8 +237,7 @@ absl::Status Engine::build(core::Config& cfg) {
       strategy::WorkerMetrics wm;
       wm.signals_by_symbol.assign(n_symbols, nullptr);
       for (std::size_t s = 0; s < n_symbols; ++s) {
-        if (s % static_cast<std::size_t>(spec.workers) == static_cast<std::size_t>(w))
-          wm.signals_by_symbol[s] = per_symbol[s];
+        if (s % static_cast<std::size_t>(spec.workers) == static_cast<std::size_t>(w)) wm.signals_by_symbol[s] = per_symbol[s];
       }
       core::Labels wl{{{"strategy", spec.name}, {"worker", std::to_string(w)}}};
       wm.tick_to_signal = &registry_.add_histogram("tick_to_signal_seconds", "Tick receive to signal emit.", wl);
@@ -375,8 +376,9 @@ absl::Status Engine::build(core::Config& cfg) {
 absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record) {
   core::Counter* feed_waits = nullptr;
   if (recorder_) {
-    feed_waits = &registry_.add_counter(
-        "recorder_waits_total", "Times a producer waited because its recorder ring was full.", {{{"stage", "feed"}}});
+    feed_waits = &registry_.add_counter("recorder_waits_total",
+                                        "Times a producer waited because its recorder ring was full.",
+                                        {{{"stage", "feed"}}});
     recorder_waits_.push_back(feed_waits);
   }
   if (ec_.feed_mode == "replay") {
@@ -474,18 +476,10 @@ uint64_t Engine::market_events() const {
 std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
   std::vector<core::Stage*> out;
   switch (k) {
-    case StageKind::kFeed:
-      out.push_back(feed_);
-      break;
-    case StageKind::kStrategy:
-      for (const auto& w : workers_) out.push_back(w.get());
-      break;
-    case StageKind::kRisk:
-      out.push_back(risk_.get());
-      break;
-    case StageKind::kRouter:
-      out.push_back(router_.get());
-      break;
+    case StageKind::kFeed: out.push_back(feed_); break;
+    case StageKind::kStrategy: for (const auto& w : workers_) out.push_back(w.get()); break;
+    case StageKind::kRisk: out.push_back(risk_.get()); break;
+    case StageKind::kRouter: out.push_back(router_.get()); break;
     case StageKind::kGateway:
       for (const auto& g : gateways_) out.push_back(g.get());
       for (const auto& g : sims_) out.push_back(g.get());
@@ -498,8 +492,7 @@ std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
 
 std::vector<core::Stage*> Engine::all_stages() const {
   std::vector<core::Stage*> out;
-  for (StageKind k :
-       {StageKind::kFeed, StageKind::kStrategy, StageKind::kRisk, StageKind::kRouter, StageKind::kGateway}) {
+  for (StageKind k : {StageKind::kFeed, StageKind::kStrategy, StageKind::kRisk, StageKind::kRouter, StageKind::kGateway}) {
     for (core::Stage* s : stages_of(k)) out.push_back(s);
   }
   return out;

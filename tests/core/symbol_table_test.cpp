@@ -23,7 +23,7 @@ TEST(SymbolTable, AddAndFindCaseInsensitive) {
   EXPECT_EQ(t.find("btcusdt"), btc);
   EXPECT_EQ(t.find("BtCuSdT"), btc);
   EXPECT_EQ(t.find("ethusdt"), eth);
-  EXPECT_EQ(t.find("BTCUSD"), kNoSymbol);  // prefix is not a match
+  EXPECT_EQ(t.find("BTCUSD"), kNoSymbol);   // prefix is not a match
   EXPECT_EQ(t.find("BTCUSDTX"), kNoSymbol);
   EXPECT_EQ(t.find(""), kNoSymbol);
   EXPECT_EQ(t.size(), 2u);

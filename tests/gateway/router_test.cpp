@@ -217,13 +217,13 @@ TEST(VenueScorer, LatencyAndFillRateAreExponentiallyWeighted) {
   EXPECT_DOUBLE_EQ(s.fill_rate(0), 1.0);  // optimistic before any ack
   s.on_ack(0, 100'000, true);             // latency 500 + 0.5 * (100 - 500) = 300 µs
   EXPECT_DOUBLE_EQ(s.latency_us(0), 300.0);
-  s.on_ack(0, 100'000, true);  // acks 1 -> 1 * 0.5 + 1 = 1.5, fills 0
+  s.on_ack(0, 100'000, true);             // acks 1 -> 1 * 0.5 + 1 = 1.5, fills 0
   EXPECT_DOUBLE_EQ(s.fill_rate(0), 0.0);
-  s.on_ack(1, 0, true);  // acks 1, fills 0
-  s.on_first_fill(1);    // fills 1
-  s.on_ack(1, 0, true);  // acks 1.5, fills 0.5
+  s.on_ack(1, 0, true);                   // acks 1, fills 0
+  s.on_first_fill(1);                     // fills 1
+  s.on_ack(1, 0, true);                   // acks 1.5, fills 0.5
   EXPECT_DOUBLE_EQ(s.fill_rate(1), 0.5 / 1.5);
-  s.on_ack(1, 0, false);  // a reject moves latency only
+  s.on_ack(1, 0, false);                  // a reject moves latency only
   EXPECT_DOUBLE_EQ(s.fill_rate(1), 0.5 / 1.5);
   const Order o = new_order(kParent, "100", "1");
   EXPECT_DOUBLE_EQ(s.score(1, o), -(0.5 / 1.5));
