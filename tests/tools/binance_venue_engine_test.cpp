@@ -708,6 +708,7 @@ TEST(BinanceVenueEngine, SpotAndUsdmAtOnceEachSymbolTradesOnItsProductsVenue) {
     std::set<std::string> acked_text;
     for (uint64_t id : acked[p]) acked_text.insert(text(id));
     EXPECT_EQ(acked_text, accepted) << "the product's venue accepted what the engine saw acknowledged on it";
+    for (const std::string& cid : accepted) EXPECT_EQ(l.closed.count(cid), 1u) << cid << ": open after shutdown";
     std::map<std::string, int64_t> engine_fill_text;
     for (const auto& [id, q] : filled[p]) engine_fill_text[text(id)] += q;
     EXPECT_EQ(engine_fill_text, l.fill_qty);
