@@ -736,6 +736,28 @@ TEST(BinanceVenueEngine, SpotAndUsdmAtOnceEachSymbolTradesOnItsProductsVenue) {
   EXPECT_NE(out.find("\n  ETHUSDT ticks="), std::string::npos) << out;
 }
 
+// SYMBOLS=auto picks the spot symbols next to explicit FUTURES_SYMBOLS: spot instruments first, then
+// the USD-M ones, each with its own product's exchangeInfo filters.
+TEST(BinanceVenueEngine, AutoSpotSymbolsLoadNextToExplicitFuturesSymbols) {
+  SimProcess sim({});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  auto engine = venue_engine(with(venue_config(sim, false, ""), {"VENUE_MODE=binance", "SYMBOLS=auto",
+                                                                 "FUTURES_SYMBOLS=ETHUSDT", "DYNMM_BASE_SIZE_USD=40"}));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const core::SymbolTable& t = (*engine)->symbols();
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t.name(0), "BTCUSDT");
+  EXPECT_EQ(t.name(1), "ETHUSDT");
+  EXPECT_EQ(t.name(2), "UM:ETHUSDT");
+  EXPECT_EQ(t.info(1).product, core::Product::kSpot);
+  EXPECT_EQ(t.info(2).product, core::Product::kUsdm);
+  EXPECT_EQ(t.info(2).exchange_name, "ETHUSDT");
+  EXPECT_EQ(t.info(2).min_notional_raw, 20 * core::kScale);
+  EXPECT_NE(t.info(1).min_notional_raw, t.info(2).min_notional_raw) << "each product's own filters";
+  EXPECT_EQ((*engine)->config().binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  EXPECT_EQ((*engine)->config().binance_stream.futures_symbols, (std::vector<std::string>{"ETHUSDT"}));
+}
+
 // Mistakes of the two-product mode: configuration ones exit 2, a refused USD-M key exits 1; one line
 // each, nothing sent.
 TEST(BinanceVenueEngine, TwoProductMistakesStopTheStartWithOneLine) {
