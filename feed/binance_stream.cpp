@@ -132,13 +132,14 @@ absl::Status validate(const BinanceStreamOptions& o, const core::SymbolTable& sy
       return absl::InvalidArgumentError("binance stream: futures stream URL set but no futures symbols");
   }
   for (const auto* list : {&o.spot_symbols, &o.futures_symbols}) {
+    const core::Product product = list == &o.spot_symbols ? core::Product::kSpot : core::Product::kUsdm;
     for (const std::string& s : *list) {
       if (s.empty() || std::any_of(s.begin(), s.end(), [](char c) {
             return static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '@' || c == '?' || c == '&' || c == '#';
           }))
         return absl::InvalidArgumentError(
             core::str_cat("binance stream: symbol '", s, "' is not a Binance symbol name"));
-      if (symbols.find(s) == core::kNoSymbol)
+      if (symbols.find_exchange(product, s) == core::kNoSymbol)
         return absl::InvalidArgumentError(core::str_cat("binance stream: symbol '", s, "' is not in the symbol table"));
     }
   }
@@ -161,7 +162,6 @@ BinanceStreamStage::BinanceStreamStage(const BinanceStreamOptions& options, core
                                        std::array<StreamMetrics*, kStreamKinds> metrics)
     : clock_(clock),
       ring_(ring),
-      parser_(symbols, /*allow_new_symbols=*/false),
       md_outputs_(std::move(md_outputs)),
       mark_outputs_(std::move(mark_outputs)),
       status_outputs_(std::move(status_outputs)),
@@ -170,15 +170,26 @@ BinanceStreamStage::BinanceStreamStage(const BinanceStreamOptions& options, core
   if (mark_outputs_.size() > kMaxOutputs) mark_outputs_.resize(kMaxOutputs);
   if (status_outputs_.size() > kMaxOutputs) status_outputs_.resize(kMaxOutputs);
   feed_ids_ = {options.spot_feed_id, options.futures_feed_id, options.futures_feed_id};
-  auto ids = [&](const std::vector<std::string>& names) {
+  auto ids = [&](const std::vector<std::string>& names, core::Product product) {
+    ProductParser& pp = products_[static_cast<std::size_t>(product)];
     std::vector<core::SymbolId> out;
-    for (const std::string& n : names)
-      if (const core::SymbolId id = symbols.find(n); id != core::kNoSymbol) out.push_back(id);
+    for (const std::string& n : names) {
+      const core::SymbolId id = symbols.find_exchange(product, n);
+      if (id == core::kNoSymbol) continue;
+      out.push_back(id);
+      const core::SymbolId local = pp.names.add(n);
+      if (local == core::kNoSymbol) continue;
+      if (pp.to_engine.size() <= local) pp.to_engine.resize(local + 1, core::kNoSymbol);
+      pp.to_engine[local] = id;
+    }
     return out;
   };
-  stream_symbols_[idx(StreamKind::kSpotBook)] = ids(options.spot_symbols);
-  stream_symbols_[idx(StreamKind::kFuturesBook)] = ids(options.futures_symbols);
-  if (options.futures_mark_price) stream_symbols_[idx(StreamKind::kFuturesMark)] = ids(options.futures_symbols);
+  stream_symbols_[idx(StreamKind::kSpotBook)] = ids(options.spot_symbols, core::Product::kSpot);
+  stream_symbols_[idx(StreamKind::kFuturesBook)] = ids(options.futures_symbols, core::Product::kUsdm);
+  if (options.futures_mark_price)
+    stream_symbols_[idx(StreamKind::kFuturesMark)] = stream_symbols_[idx(StreamKind::kFuturesBook)];
+  for (ProductParser& pp : products_)
+    pp.parser = std::make_unique<BinanceParser>(pp.names, /*allow_new_symbols=*/false);
   std::size_t max_symbols = 0;
   for (std::size_t s = 0; s < kStreamKinds; ++s) {
     state_[s].assign(symbols.size(), PerSymbol{});
@@ -279,10 +290,15 @@ void BinanceStreamStage::handle(const StreamFrame& f) noexcept {
   if (f.kind == StreamFrame::kDown) return mark_down(f);
   const std::size_t s = idx(f.stream);
   if (s >= kStreamKinds) return;
-  const ParseResult r = parser_.parse_padded(f.data, f.size, StreamFrame::kDataBytes, f.ts_local);
+  ProductParser& pp = products_[f.stream == StreamKind::kSpotBook ? 0 : 1];
+  const ParseResult r = pp.parser->parse_padded(f.data, f.size, StreamFrame::kDataBytes, f.ts_local);
+  auto engine_id = [&pp](core::SymbolId local) {
+    return local < pp.to_engine.size() ? pp.to_engine[local] : core::kNoSymbol;
+  };
   switch (r.kind) {
     case MsgKind::kMdTick: {
-      const core::MdTick& t = parser_.tick();
+      core::MdTick t = pp.parser->tick();
+      t.symbol = engine_id(t.symbol);
       if (t.symbol >= state_[s].size() || f.stream == StreamKind::kFuturesMark) {
         ++stats_.unknown;
         return;
@@ -303,7 +319,8 @@ void BinanceStreamStage::handle(const StreamFrame& f) noexcept {
       return;
     }
     case MsgKind::kMarkPrice: {
-      const core::MarkPrice& m = parser_.mark_price();
+      core::MarkPrice m = pp.parser->mark_price();
+      m.symbol = engine_id(m.symbol);
       if (m.symbol >= state_[s].size()) {
         ++stats_.unknown;
         return;

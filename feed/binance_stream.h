@@ -78,7 +78,9 @@ struct BinanceStreamOptions {
   std::string spot_stream_url;
   std::string futures_stream_url;
   std::string ca_file;  // extra trust anchor (PEM); "" = system default verify paths only
-  // Upper-case exchange names, each present in the SymbolTable given to the feed.
+  // Upper-case exchange names (what is subscribed), each resolving in the SymbolTable given to the feed
+  // with SymbolTable::find_exchange(product, name): spot_symbols as spot, futures_symbols as USD-M
+  // instruments ("UM:BTCUSDT" when the engine trades both products, else the bare name).
   std::vector<std::string> spot_symbols;
   std::vector<std::string> futures_symbols;
   bool futures_mark_price = true;  // also <sym>@markPrice@1s on /market
@@ -189,7 +191,16 @@ class BinanceStreamStage final : public core::Stage {
 
   const core::Clock& clock_;
   FrameRing& ring_;
-  BinanceParser parser_;
+  // Per product ([0] spot: kSpotBook; [1] USD-M: kFuturesBook, kFuturesMark): the exchange names its
+  // streams carry, interned in a table of their own (the parser resolves "s" there), and those ids
+  // mapped to the engine's SymbolIds — so "BTCUSDT" on the futures stream is "UM:BTCUSDT" when the
+  // engine trades both products (SymbolTable::find_exchange).
+  struct ProductParser {
+    core::SymbolTable names;
+    std::vector<core::SymbolId> to_engine;  // by `names` id
+    std::unique_ptr<BinanceParser> parser;
+  };
+  std::array<ProductParser, 2> products_;
   std::vector<FeedOutput> md_outputs_;
   std::vector<core::SpscRing<core::MarkPrice>*> mark_outputs_;
   std::vector<core::SpscRing<core::BookStatus>*> status_outputs_;

@@ -118,9 +118,10 @@ double VenueScorer::score(std::size_t v, const Order& o) const noexcept {
          w_inventory_ * inventory_skew(v, o);
 }
 
-VenueScorer::Ranking VenueScorer::rank(const Order& o) const noexcept {
+VenueScorer::Ranking VenueScorer::rank(const Order& o, uint32_t eligible) const noexcept {
   Ranking r;
   for (std::size_t v = 0; v < venues_.size(); ++v) {
+    if ((eligible >> v & 1U) == 0) continue;
     const double s = score(v, o);
     const int iv = static_cast<int>(v);
     if (r.best < 0 || s < r.best_score) {
@@ -156,6 +157,7 @@ RouterStage::RouterStage(RouterParams params, std::vector<VenueInfo> venues, con
     std::abort();
   }
   vm_.resize(nv);
+  symbol_venues_.assign(symbols.size(), static_cast<uint32_t>((uint64_t{1} << nv) - 1));
   if (metrics == nullptr) return;
   for (std::size_t v = 0; v < nv; ++v) {
     const std::string& name = venues[v].name;
@@ -181,8 +183,10 @@ RouterStage::RouterStage(RouterParams params, std::vector<VenueInfo> venues, con
                                       {{{"venue", name}}});
     m.fill_rate->set(scorer_.fill_rate(v));
   }
-  table_full_metric_ = &metrics->add_counter(
-      "router_table_full_total", "New orders rejected because the router's live-order table was full.");
+  no_venue_metric_ = &metrics->add_counter(
+      "router_no_venue_total", "New orders rejected because no venue lists their symbol (set_symbol_venues).");
+  table_full_metric_ = &metrics->add_counter("router_table_full_total",
+                                             "New orders rejected because the router's live-order table was full.");
 }
 
 int RouterStage::poll() {
@@ -236,6 +240,10 @@ RouterStage::Parent* RouterStage::find_parent(uint64_t id, Child** child) {
   return nullptr;
 }
 
+void RouterStage::set_symbol_venues(core::SymbolId symbol, uint32_t venue_mask) {
+  if (symbol < symbol_venues_.size()) symbol_venues_[symbol] = venue_mask & all_venues();
+}
+
 void RouterStage::add_local(Plan& plan, const Order& o, uint64_t id, ExecStatus st, RejectReason why) const {
   ExecReport& r = plan.local[plan.n_local++];
   r = ExecReport{};
@@ -260,7 +268,14 @@ void RouterStage::plan_new(const Order& o, Plan& plan) const {
   p.order.target_id = 0;
   plan.insert = true;
 
-  const VenueScorer::Ranking rk = scorer_.rank(o);
+  const uint32_t eligible = o.symbol < symbol_venues_.size() ? symbol_venues_[o.symbol] : all_venues();
+  const VenueScorer::Ranking rk = scorer_.rank(o, eligible);
+  if (rk.best < 0) {  // no venue lists the symbol
+    plan.insert = false;
+    add_local(plan, o, o.client_id, ExecStatus::kRejected, RejectReason::kVenueReject);
+    plan.no_venue = true;
+    return;
+  }
   Qty q1 = o.qty, q2{};
   const bool try_split = p_.split_notional_raw > 0 && rk.second >= 0 && (o.client_id & kSplitMask) == 0 &&
                          o.symbol < symbols_.size() && core::notional_raw(o.price, o.qty) > p_.split_notional_raw;
@@ -352,7 +367,12 @@ bool RouterStage::handle_order(const Order& o) {
       } else {
         Plan fresh;
         plan_new(o, fresh);
-        if (t->n_children == 1 && fresh.parent.n_children == 1) {
+        if (fresh.n_sends == 0) {
+          // No venue for the new order's symbol: the old order is canceled, the new one rejected.
+          plan_cancel_children(*t, o, plan);
+          plan.local[plan.n_local++] = fresh.local[0];
+          plan.no_venue = true;
+        } else if (t->n_children == 1 && fresh.parent.n_children == 1) {
           // Venue-side replace: the venue cancels and places atomically, so the new order stays
           // where the old one was.
           const Child& old = t->child[0];
@@ -412,6 +432,10 @@ void RouterStage::commit(Plan& plan) {
     core::tap_blocking(rings_.record_execs, plan.local[i], rings_.recorder_waits);
     core::tap_blocking(rings_.observe_execs, plan.local[i], rings_.recorder_waits);
     (void)rings_.exec_out->try_push(plan.local[i]);  // room checked in has_room
+  }
+  if (plan.no_venue) {
+    ++no_venue_rejects_;
+    if (no_venue_metric_ != nullptr) no_venue_metric_->inc();
   }
   if (plan.table_full) {
     ++table_full_rejects_;

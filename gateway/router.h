@@ -25,6 +25,13 @@
 // parent | 2; an unsplit order keeps its id. Parent ids must have zero split bits
 // (core::make_client_id guarantees it); an id that has some is never split.
 //
+// Venue eligibility: set_symbol_venues() (cold, before the stage runs) limits a symbol to some of the
+// venues — with VENUE_MODE=binance a spot symbol trades on the spot venue only and a USD-M one on
+// the futures venue only. Ranking and splitting consider only those venues (one mask test per
+// venue; a single eligible venue never splits); a new order whose symbol has no eligible venue is
+// rejected locally (kRejected, kVenueReject; counted in no_venue_rejects()). Every symbol may use
+// every venue until told otherwise.
+//
 // Cancels go to every venue holding a non-final child. A replace of an unsplit order that would
 // not split goes to that order's venue as a venue-side replace (cancel + new, atomically); any
 // other replace becomes cancels of every child plus a fresh route of the new order.
@@ -106,7 +113,8 @@ class VenueScorer {
   void on_fill(std::size_t v, core::SymbolId symbol, core::Side side, core::Qty qty) noexcept;
 
   [[nodiscard]] double score(std::size_t v, const core::Order& o) const noexcept;
-  [[nodiscard]] Ranking rank(const core::Order& o) const noexcept;
+  // Only venues whose bit is set in `eligible` (bit v = venue v) are ranked; none: best = -1.
+  [[nodiscard]] Ranking rank(const core::Order& o, uint32_t eligible = ~uint32_t{0}) const noexcept;
 
   [[nodiscard]] std::size_t venue_count() const noexcept { return venues_.size(); }
   [[nodiscard]] const VenueInfo& venue(std::size_t v) const { return venues_[v]; }
@@ -155,6 +163,14 @@ class RouterStage final : public core::Stage {
   int poll() override;
   std::string_view name() const override { return "router"; }
 
+  // Cold, before poll() runs: bit v set = `symbol` may trade on venue v (see the overview). Bits of
+  // venues that do not exist are dropped; an unknown symbol is ignored.
+  void set_symbol_venues(core::SymbolId symbol, uint32_t venue_mask);
+  [[nodiscard]] uint32_t symbol_venues(core::SymbolId symbol) const {
+    return symbol < symbol_venues_.size() ? symbol_venues_[symbol] : all_venues();
+  }
+  uint64_t no_venue_rejects() const { return no_venue_rejects_; }
+
   const VenueScorer& scorer() const { return scorer_; }
   std::size_t live_orders() const { return live_.size(); }
   uint64_t table_full_rejects() const { return table_full_rejects_; }
@@ -189,6 +205,7 @@ class RouterStage final : public core::Stage {
     int n_local = 0;
     bool insert = false;
     bool table_full = false;
+    bool no_venue = false;
     Parent parent;
   };
   struct VenueMetrics {
@@ -216,6 +233,10 @@ class RouterStage final : public core::Stage {
   RouterRings rings_;
   internal::IdMap<Parent> live_;  // key: client_id_parent(parent id)
   std::vector<VenueMetrics> vm_;
+  [[nodiscard]] uint32_t all_venues() const { return static_cast<uint32_t>((uint64_t{1} << vm_.size()) - 1); }
+  std::vector<uint32_t> symbol_venues_;  // by SymbolId: eligible venues (bit v = venue v)
+  uint64_t no_venue_rejects_ = 0;
+  core::Counter* no_venue_metric_ = nullptr;
   core::Counter* table_full_metric_ = nullptr;
   uint64_t table_full_rejects_ = 0;
   std::size_t next_venue_ = 0;  // round-robin start for draining venue reports

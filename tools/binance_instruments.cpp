@@ -377,7 +377,7 @@ std::vector<InstrumentChange> apply_refresh(const binance::ExchangeInfo& fresh, 
                                             InstrumentSet& current) {
   std::vector<InstrumentChange> out;
   for (LoadedInstrument& li : current.instruments) {
-    const std::string& name = li.info.name;
+    const std::string name = li.spec.symbol;  // the exchange's name (li.info.name may be "UM:...")
     const binance::InstrumentSpec* s = fresh.find(name);
     if (s == nullptr) {
       out.push_back({InstrumentChange::Kind::kGone, name, str_cat(name, ": no longer listed by exchangeInfo"), false});
@@ -420,6 +420,9 @@ std::vector<InstrumentChange> apply_refresh(const binance::ExchangeInfo& fresh, 
                    decimal_to_string(next.min_notional_raw)),
            tradable});
     }
+    next.name = li.info.name;  // the engine's name and product stay
+    next.exchange_name = li.info.exchange_name;
+    next.product = li.info.product;
     li.info = std::move(next);
     li.spec = *s;
   }
@@ -432,7 +435,7 @@ absl::StatusOr<std::vector<InstrumentChange>> refresh_instruments(const Instrume
                                                                   const InstrumentRules& rules,
                                                                   InstrumentSet& current) {
   std::vector<std::string> names;
-  for (const auto& li : current.instruments) names.push_back(li.info.name);
+  for (const auto& li : current.instruments) names.push_back(li.spec.symbol);
   const bool narrow = source.product == Product::kSpot && !names.empty();
   auto info =
       fetch_exchange_info(source, narrow ? std::span<const std::string>(names) : std::span<const std::string>());

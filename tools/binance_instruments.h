@@ -105,7 +105,10 @@ struct InstrumentSource {
 };
 
 struct LoadedInstrument {
-  core::InstrumentInfo info;     // what the engine uses (exchange values, overrides applied)
+  // What the engine uses (exchange values, overrides applied). Its name is the exchange's as loaded;
+  // the engine may rename it ("UM:BTCUSDT", core/symbol_table.h): refresh matches by spec.symbol and
+  // keeps info's name, exchange name and product.
+  core::InstrumentInfo info;
   binance::InstrumentSpec spec;  // the exchange's full spec: status, filters, contract, precisions
 };
 

@@ -246,10 +246,13 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
   DMABOT_ASSIGN(clock_refresh, cfg.get_int("BINANCE_CLOCK_REFRESH_S", 60, 1, 3600));
   s.clock_refresh_s = static_cast<int>(clock_refresh);
 
-  const bool spot_venue = venue_mode == "binance_spot", futures_venue = venue_mode == "binance_futures";
-  if (spot_venue || futures_venue) {
-    const BinanceCredentialsInfo& c = spot_venue ? s.spot : s.futures;
-    const bool own = futures_venue && c.from_futures_keys;
+  // VENUE_MODE=binance trades both products: both sets of credentials must be there.
+  const bool spot_venue = venue_mode == "binance_spot" || venue_mode == "binance";
+  const bool futures_venue = venue_mode == "binance_futures" || venue_mode == "binance";
+  for (const bool futures : {false, true}) {
+    if (!(futures ? futures_venue : spot_venue)) continue;
+    const BinanceCredentialsInfo& c = futures ? s.futures : s.spot;
+    const bool own = futures && c.from_futures_keys;
     const std::string_view key_name = own ? "BINANCE_FUTURES_API_KEY" : "BINANCE_API_KEY";
     const std::string_view secret_name = own ? "BINANCE_FUTURES_API_SECRET" : "BINANCE_API_SECRET";
     const std::string_view file_name = own ? "BINANCE_FUTURES_PRIVATE_KEY_FILE" : "BINANCE_PRIVATE_KEY_FILE";
@@ -260,9 +263,9 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
       return cfg.error(secret_name, str_cat("is empty; the Binance venue needs an API secret (HMAC) or ", file_name,
                                             " (Ed25519), from the environment"));
     }
-    if (s.env == "mainnet" && !s.confirm_live) {
-      return cfg.error("CONFIRM_LIVE", "live trading on mainnet requires CONFIRM_LIVE=yes");
-    }
+  }
+  if ((spot_venue || futures_venue) && s.env == "mainnet" && !s.confirm_live) {
+    return cfg.error("CONFIRM_LIVE", "live trading on mainnet requires CONFIRM_LIVE=yes");
   }
 #undef DMABOT_ASSIGN
   return s;

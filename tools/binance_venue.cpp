@@ -1,5 +1,6 @@
 #include "tools/binance_venue.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/log.h"
@@ -166,8 +167,9 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
                  spot ? str_cat("orders over ", p.ws_api_url, " (REST fallback ", p.rest_url, ")")
                       : str_cat("orders over ", p.rest_url, ", user data ", p.stream_url),
                  "; clock offset ", v->clock_offset_.offset_ns() / 1'000'000, " ms (rtt ",
-                 v->clock_offset_.best_rtt_ns() / 1'000, " us); ", p.symbols.size(), " symbol(s); client ids dm",
-                 v->core_->ids().run_text(), "-...",
+                 v->clock_offset_.best_rtt_ns() / 1'000, " us); ",
+                 std::count_if(p.symbols.begin(), p.symbols.end(), [](const auto* s) { return s != nullptr; }),
+                 " symbol(s); client ids dm", v->core_->ids().run_text(), "-...",
                  p.dry_run ? "; DRY_RUN: orders are checked and logged, nothing is sent" : "");
   return v;
 }

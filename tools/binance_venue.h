@@ -1,4 +1,5 @@
-// tools/binance_venue.h — VENUE_MODE=binance_spot|binance_futures for the engine: the network clients,
+// tools/binance_venue.h — VENUE_MODE=binance_spot|binance_futures for the engine (VENUE_MODE=binance: one
+// BinanceVenue per product, each with its own venue id, rings and gateway stage): the network clients,
 // the clock offset, a credentials check and the gateway stage (gateway/binance_gateway), built and
 // connected at start, torn down in the right order.
 //
@@ -73,7 +74,8 @@ struct BinanceVenueParams {
   std::string api_key;
   std::string api_secret;        // HMAC
   std::string private_key_file;  // Ed25519 (PEM)
-  // By core::SymbolId; the specs must outlive the venue.
+  // By core::SymbolId, nullptr = not traded on this venue (VENUE_MODE=binance: the other product's
+  // symbols); the specs must outlive the venue.
   std::vector<const binance::InstrumentSpec*> symbols;
   std::vector<binance::RateLimit> rate_limits;
   bool dry_run = false;

@@ -126,7 +126,7 @@ int cmd_run(int argc, char** argv) {
   }
   // VENUE_MODE=binance_*: BinanceSettings refused mainnet without CONFIRM_LIVE=yes above, before
   // anything connects.
-  if (fused && ec->venue_mode.starts_with("binance_")) {
+  if (fused && ec->venue_mode.starts_with("binance")) {
     return usage_error(str_cat("--fused runs on simulated time; VENUE_MODE=", ec->venue_mode,
                                " is a live venue: run it without --fused"));
   }

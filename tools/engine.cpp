@@ -45,31 +45,93 @@ core::SpscRing<T>* Engine::make_ring(std::vector<std::unique_ptr<core::SpscRing<
   return pool.back().get();
 }
 
-// VENUE_MODE=binance_*: the symbols, their grids and the gateway's specs from exchangeInfo (the
-// configured TICK_SIZE/STEP_SIZE/MIN_NOTIONAL are checked overrides), and what start() connects with.
-absl::Status Engine::load_binance_instruments(core::Config& cfg) {
-  const bool spot = ec_.venue_mode == "binance_spot";
+// One live Binance venue (one per product with VENUE_MODE=binance).
+struct Engine::LiveVenue {
+  core::Product product = core::Product::kSpot;
+  InstrumentRules rules;                       // this product's symbols (exchange names) and overrides
+  std::unique_ptr<InstrumentSet> instruments;  // the gateway points at their specs
+  std::vector<core::SymbolId> ids;             // instruments->instruments[i] is the engine's ids[i]
+  std::unique_ptr<BinanceVenueParams> params;
+  core::SpscRing<core::Order>* in = nullptr;
+  core::SpscRing<core::ExecReport>* out = nullptr;
+  std::unique_ptr<BinanceVenue> venue;
+  // INSTRUMENTS_REFRESH_S (control thread, poll_events): a copy of the instruments that each refresh
+  // updates in place (the gateway's specs above stay as they were; changes reach it through
+  // BinanceVenue::update_spec), the next refresh time, which symbols risk was told are not trading.
+  std::unique_ptr<InstrumentSet> now;
+  int64_t next_refresh_ns = 0;
+  std::vector<uint8_t> halted;
+  std::vector<core::Gauge*> trading;
+  core::Counter* refresh_failures = nullptr;
+};
+
+BinanceVenue* Engine::binance_venue() { return live_.empty() ? nullptr : live_.front()->venue.get(); }
+
+BinanceVenue* Engine::binance_venue(core::Product product) {
+  for (const auto& lv : live_)
+    if (lv->product == product) return lv->venue.get();
+  return nullptr;
+}
+
+// VENUE_MODE=binance*: one product's symbols, their grids and the gateway's specs from exchangeInfo
+// (the configured TICK_SIZE/STEP_SIZE/MIN_NOTIONAL are checked overrides), and what start() connects
+// with. The product's instruments replace its configured ones in ec_.instruments (SYMBOLS=auto fills
+// them here); the engine's name of a USD-M instrument next to spot ones is "UM:<symbol>".
+absl::Status Engine::load_binance_instruments(core::Config& cfg, core::Product cp,
+                                              const std::vector<core::InstrumentInfo>& configured) {
+  const bool spot = cp == core::Product::kSpot;
   const binance::Product product = spot ? binance::Product::kSpot : binance::Product::kUsdmFutures;
-  auto set = load_instruments(InstrumentSource::from_settings(ec_.binance, product), ec_.instrument_rules);
+  const bool both = ec_.venue_mode == "binance";
+  auto lv = std::make_unique<LiveVenue>();
+  lv->product = cp;
+  // This product's share of the rules: its exchange names and their overrides (SYMBOLS then
+  // FUTURES_SYMBOLS order in the configuration).
+  lv->rules = ec_.instrument_rules;
+  lv->rules.auto_symbols = ec_.instrument_rules.auto_symbols && (spot || !both);
+  lv->rules.symbols.clear();
+  lv->rules.overrides.clear();
+  const std::vector<core::InstrumentInfo>& ov = ec_.instrument_rules.overrides;
+  for (std::size_t i = 0; i < configured.size(); ++i) {
+    const core::InstrumentInfo& info = configured[i];
+    if (both && info.product != cp) continue;
+    lv->rules.symbols.push_back(info.exchange_name.empty() ? info.name : info.exchange_name);
+    if (!ov.empty()) lv->rules.overrides.push_back(ov[ov.size() == 1 ? 0 : i]);
+  }
+  std::vector<core::InstrumentInfo> kept;  // the other product's instruments (as loaded or configured)
+  for (const core::InstrumentInfo& info : ec_.instruments)
+    if (both && info.product != cp) kept.push_back(info);
+  if (lv->rules.symbols.empty() && !lv->rules.auto_symbols) return absl::OkStatus();  // no venue for it
+  auto set = load_instruments(InstrumentSource::from_settings(ec_.binance, product), lv->rules);
   if (!set.ok()) return set.status();
   for (const std::string& note : set->notes) core::log_info(note);
-  binance_instruments_ = std::make_unique<InstrumentSet>(std::move(*set));
-  ec_.instruments.clear();
+  lv->instruments = std::make_unique<InstrumentSet>(std::move(*set));
   std::vector<std::string> names;
-  auto p = std::make_unique<BinanceVenueParams>();
-  for (const LoadedInstrument& li : binance_instruments_->instruments) {
-    ec_.instruments.push_back(li.info);
-    names.push_back(li.info.name);
-    p->symbols.push_back(&li.spec);
+  for (LoadedInstrument& li : lv->instruments->instruments) {
+    li.info.product = cp;
+    li.info.exchange_name = li.info.name;
+    if (both && !spot) li.info.name = core::str_cat(core::kUsdmPrefix, li.info.exchange_name);
+    names.push_back(li.info.exchange_name);
   }
+  // Spot's instruments first, then USD-M's: the SymbolIds follow ec_.instruments.
+  std::vector<core::InstrumentInfo> all = spot ? std::vector<core::InstrumentInfo>{} : kept;
+  for (const LoadedInstrument& li : lv->instruments->instruments) {
+    lv->ids.push_back(static_cast<core::SymbolId>(all.size()));
+    all.push_back(li.info);
+  }
+  if (spot)
+    for (core::InstrumentInfo& k : kept) all.push_back(std::move(k));
+  ec_.instruments = std::move(all);
   if (ec_.feed_mode == "binance") (spot ? ec_.binance_stream.spot_symbols : ec_.binance_stream.futures_symbols) = names;
-  p->name = ec_.venue_mode;
+  auto p = std::make_unique<BinanceVenueParams>();
+  // By SymbolId: nullptr for the other product's symbols (filled once every product is loaded).
+  for (const LoadedInstrument& li : lv->instruments->instruments) p->symbols.push_back(&li.spec);
+  p->name = spot ? "binance_spot" : "binance_futures";
   p->product = product;
   p->rest_url = spot ? ec_.binance.spot_rest_url : ec_.binance.futures_rest_url;
   p->ws_api_url = ec_.binance.spot_ws_api_url;
   p->stream_url = ec_.binance.futures_stream_url;
   p->ca_file = ec_.binance.ca_file;
-  p->rate_limits = binance_instruments_->rate_limits;
+  p->rate_limits = lv->instruments->rate_limits;
   p->dry_run = ec_.binance.dry_run;
   p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
   p->clock_refresh_ms = int64_t{ec_.binance.clock_refresh_s} * 1000;
@@ -82,15 +144,26 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg) {
     if (!v.ok()) return v.status();
     *field = std::move(*v);
   }
-  binance_params_ = std::move(p);
+  lv->params = std::move(p);
+  live_.push_back(std::move(lv));
   return absl::OkStatus();
 }
 
 absl::Status Engine::build(core::Config& cfg) {
-  if (ec_.venue_mode == "binance_spot" || ec_.venue_mode == "binance_futures") {
-    if (auto st = load_binance_instruments(cfg); !st.ok()) return st;
+  const std::vector<core::InstrumentInfo> configured = ec_.instruments;
+  if (ec_.venue_mode == "binance_spot" || ec_.venue_mode == "binance") {
+    if (auto st = load_binance_instruments(cfg, core::Product::kSpot, configured); !st.ok()) return st;
+  }
+  if (ec_.venue_mode == "binance_futures" || ec_.venue_mode == "binance") {
+    if (auto st = load_binance_instruments(cfg, core::Product::kUsdm, configured); !st.ok()) return st;
   }
   for (const core::InstrumentInfo& info : ec_.instruments) symbols_.add(info);
+  for (auto& lv : live_) {
+    // The gateway's specs by SymbolId: its own product's, nullptr for the others' (not traded there).
+    std::vector<const binance::InstrumentSpec*> by_id(symbols_.size(), nullptr);
+    for (std::size_t i = 0; i < lv->ids.size(); ++i) by_id[lv->ids[i]] = &lv->instruments->instruments[i].spec;
+    lv->params->symbols = std::move(by_id);
+  }
   const std::size_t n_symbols = symbols_.size();
   const std::size_t cap = ec_.ring_capacity;
   const bool recording = !ec_.record_file.empty();
@@ -206,18 +279,20 @@ absl::Status Engine::build(core::Config& cfg) {
     for (int64_t v : ec_.sim.latency_samples_ns) worst = std::max(worst, v + ec_.sim.ack_latency_ns);
     for (int64_t v : ec_.sim.ack_latency_samples_ns) worst = std::max(worst, v + ec_.sim.entry_latency_ns);
     max_venue_latency_ns_ = worst;
-  } else if (binance_params_) {
-    // The live venue: its stage is built by start() once connected; the router knows it from here.
-    binance_in_ = make_ring(ord_rings_, cap);
-    binance_out_ = make_ring(exec_rings_, cap);
-    binance_params_->venue_id = venue_id++;
-    const gateway::FeeSchedule fees = gateway::binance_base_fees(
-        binance_params_->product == binance::Product::kSpot ? gateway::MarketType::kSpot : gateway::MarketType::kUsdm);
-    venues.push_back(gateway::VenueInfo{binance_params_->name, fees.maker_bps, fees.taker_bps, 2'000'000});
-    venue_names_.push_back(binance_params_->name);
-    to_venue.push_back(binance_in_);
-    from_venue.push_back(binance_out_);
-    max_venue_latency_ns_ = 20'000'000;  // the drain also waits for the gateway's own idle flag
+  } else if (!live_.empty()) {
+    // The live venues: their stages are built by start() once connected; the router knows them from here.
+    for (auto& lv : live_) {
+      lv->in = make_ring(ord_rings_, cap);
+      lv->out = make_ring(exec_rings_, cap);
+      lv->params->venue_id = venue_id++;
+      const gateway::FeeSchedule fees = gateway::binance_base_fees(
+          lv->params->product == binance::Product::kSpot ? gateway::MarketType::kSpot : gateway::MarketType::kUsdm);
+      venues.push_back(gateway::VenueInfo{lv->params->name, fees.maker_bps, fees.taker_bps, 2'000'000});
+      venue_names_.push_back(lv->params->name);
+      to_venue.push_back(lv->in);
+      from_venue.push_back(lv->out);
+    }
+    max_venue_latency_ns_ = 20'000'000;  // the drain also waits for the gateways' own idle flags
   } else {
     for (const auto& [name, params] : ec_.mock_venues) {
       core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
@@ -272,6 +347,16 @@ absl::Status Engine::build(core::Config& cfg) {
     observer_.execs = gr.observe_execs = make_ring(exec_rings_, cap);
   }
   router_ = std::make_unique<gateway::RouterStage>(ec_.router, venues, symbols_, clock_, gr, &registry_);
+  if (live_.size() > 1) {
+    // Each symbol only to the venue that lists it (its product's).
+    for (std::size_t s = 0; s < symbols_.size(); ++s) {
+      uint32_t mask = 0;
+      for (const auto& lv : live_) {
+        if (lv->params->symbols[s] != nullptr) mask |= uint32_t{1} << lv->params->venue_id;
+      }
+      router_->set_symbol_venues(static_cast<core::SymbolId>(s), mask);
+    }
+  }
 
   stages_ = all_stages();
   auto add_counters = [this](const auto& pool) {
@@ -402,7 +487,8 @@ std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
     case StageKind::kGateway:
       for (const auto& g : gateways_) out.push_back(g.get());
       for (const auto& g : sims_) out.push_back(g.get());
-      if (binance_venue_) out.push_back(binance_venue_->stage());
+      for (const auto& lv : live_)
+        if (lv->venue) out.push_back(lv->venue->stage());
       break;
   }
   return out;
@@ -436,27 +522,34 @@ absl::Status Engine::start() {
       if (active) core::set_current_thread_cpus(cpus);
     }
   } restore{caller_cpus, moved};
-  if (binance_params_ && !binance_venue_) {
-    // Before anything else starts, so a failure leaves nothing to stop. The clients' I/O threads take
-    // this thread's CPU set (the non-hot CPUs).
-    auto venue = BinanceVenue::connect(*binance_params_, clock_, binance_in_, binance_out_);
-    if (!venue.ok()) return venue.status();
-    binance_venue_ = std::move(*venue);
-    binance_venue_->export_metrics(registry_);  // before the metrics server renders it
-    binance_params_->api_secret.clear();
-    instruments_now_ = std::make_unique<InstrumentSet>(*binance_instruments_);
-    symbol_halted_.assign(instruments_now_->instruments.size(), 0);
-    for (const LoadedInstrument& li : instruments_now_->instruments) {
-      symbol_trading_.push_back(&registry_.add_gauge(
-          "binance_symbol_trading", "1 while exchangeInfo says the venue trades the symbol (INSTRUMENTS_REFRESH_S).",
-          {{{"venue", binance_params_->name}, {"symbol", li.info.name}}}));
-      symbol_trading_.back()->set(1);
+  for (auto& lv : live_) {
+    if (lv->venue) continue;
+    // Before anything else starts, so a failure leaves nothing to stop (a venue connected before it is
+    // torn down by the destructor). The clients' I/O threads take this thread's CPU set (the non-hot CPUs).
+    auto venue = BinanceVenue::connect(*lv->params, clock_, lv->in, lv->out);
+    if (!venue.ok()) {
+      for (auto& other : live_) other->venue.reset();
+      return venue.status();
     }
-    instrument_refresh_failures_ = &registry_.add_counter(
-        "binance_instrument_refresh_failures_total", "exchangeInfo refreshes that failed (the previous specs stay).",
-        {{{"venue", binance_params_->name}}});
+    lv->venue = std::move(*venue);
+    lv->params->api_secret.clear();
+  }
+  for (auto& lv : live_) {
+    if (lv->now) continue;
+    lv->venue->export_metrics(registry_);  // before the metrics server renders it
+    lv->now = std::make_unique<InstrumentSet>(*lv->instruments);
+    lv->halted.assign(lv->now->instruments.size(), 0);
+    for (const LoadedInstrument& li : lv->now->instruments) {
+      lv->trading.push_back(&registry_.add_gauge(
+          "binance_symbol_trading", "1 while exchangeInfo says the venue trades the symbol (INSTRUMENTS_REFRESH_S).",
+          {{{"venue", lv->params->name}, {"symbol", li.info.name}}}));
+      lv->trading.back()->set(1);
+    }
+    lv->refresh_failures = &registry_.add_counter("binance_instrument_refresh_failures_total",
+                                                  "exchangeInfo refreshes that failed (the previous specs stay).",
+                                                  {{{"venue", lv->params->name}}});
     const int refresh_s = ec_.instrument_rules.refresh_s;
-    next_instruments_refresh_ns_ = refresh_s > 0 ? core::monotonic_ns() + int64_t{refresh_s} * 1'000'000'000 : 0;
+    lv->next_refresh_ns = refresh_s > 0 ? core::monotonic_ns() + int64_t{refresh_s} * 1'000'000'000 : 0;
   }
   if (recorder_) {
     if (auto st = recorder_->open(); !st.ok()) return st;
@@ -576,10 +669,14 @@ void Engine::drain_until_quiet(bool threaded) {
   core::log_warn("shutdown: pipeline did not drain within 5 s");
 }
 
-bool Engine::venues_idle() const { return !binance_venue_ || binance_venue_->idle(); }
+bool Engine::venues_idle() const {
+  for (const auto& lv : live_)
+    if (lv->venue && !lv->venue->idle()) return false;
+  return true;
+}
 
 absl::Status Engine::open_fused() {
-  if (binance_params_) {
+  if (!live_.empty()) {
     return absl::FailedPreconditionError(core::str_cat(
         "VENUE_MODE=", ec_.venue_mode, " is a live venue on wall time; it cannot run fused on simulated time"));
   }
@@ -623,11 +720,12 @@ void Engine::shutdown() {
 }
 
 void Engine::poll_events() {
-  if (binance_venue_) {
-    binance_venue_->log_dry_run();
+  for (auto& lv : live_) {
+    if (!lv->venue) continue;
+    lv->venue->log_dry_run();
     if (!shut_down_) {
-      binance_venue_->maintain();  // the clock round when one is due (blocks this thread only)
-      refresh_binance_instruments();
+      lv->venue->maintain();  // the clock round when one is due (blocks this thread only)
+      refresh_binance_instruments(*lv);
     }
   }
   core::Control c;
@@ -640,42 +738,39 @@ void Engine::poll_events() {
 // engine cannot follow) is halted in risk (ControlCommand::kSymbolHalt: new orders rejected
 // kNotTrading, cancels pass) until a refresh sees it tradable again (kSymbolResume). The strategies'
 // grid (SymbolTable) keeps the start-up tick and step: a finer grid is refused by the gateway's check.
-void Engine::refresh_binance_instruments() {
-  if (!instruments_now_ || next_instruments_refresh_ns_ == 0 || core::monotonic_ns() < next_instruments_refresh_ns_)
-    return;
-  const bool spot = ec_.venue_mode == "binance_spot";
-  const std::string& venue = binance_params_->name;
-  auto changes = refresh_instruments(
-      InstrumentSource::from_settings(ec_.binance, spot ? binance::Product::kSpot : binance::Product::kUsdmFutures),
-      ec_.instrument_rules, *instruments_now_);
-  next_instruments_refresh_ns_ = core::monotonic_ns() + int64_t{ec_.instrument_rules.refresh_s} * 1'000'000'000;
+void Engine::refresh_binance_instruments(LiveVenue& lv) {
+  if (!lv.now || lv.next_refresh_ns == 0 || core::monotonic_ns() < lv.next_refresh_ns) return;
+  const std::string& venue = lv.params->name;
+  auto changes =
+      refresh_instruments(InstrumentSource::from_settings(ec_.binance, lv.params->product), lv.rules, *lv.now);
+  lv.next_refresh_ns = core::monotonic_ns() + int64_t{ec_.instrument_rules.refresh_s} * 1'000'000'000;
   if (!changes.ok()) {
-    instrument_refresh_failures_->inc();
+    lv.refresh_failures->inc();
     core::log_warn("venue ", venue, ": exchangeInfo refresh failed (", std::string(changes.status().message()),
                    "); the current specs stay, next try in ", ec_.instrument_rules.refresh_s, " s");
     return;
   }
-  for (std::size_t i = 0; i < instruments_now_->instruments.size(); ++i) {
-    const LoadedInstrument& li = instruments_now_->instruments[i];
+  for (std::size_t i = 0; i < lv.now->instruments.size(); ++i) {
+    const LoadedInstrument& li = lv.now->instruments[i];
     bool changed = false, tradable = true;
     for (const InstrumentChange& c : *changes) {
-      if (c.symbol != li.info.name) continue;
+      if (c.symbol != li.spec.symbol) continue;
       changed = true;
       tradable = tradable && c.tradable;
       core::log_warn("venue ", venue, ": exchangeInfo: ", c.what, c.tradable ? "" : " (not tradable)");
     }
     if (!changed) continue;
-    const auto id = static_cast<core::SymbolId>(i);
-    (void)binance_venue_->update_spec(id, li.spec);
-    if ((symbol_halted_[i] != 0) == !tradable) continue;
-    symbol_halted_[i] = tradable ? 0 : 1;
-    symbol_trading_[i]->set(tradable ? 1 : 0);
+    const core::SymbolId id = lv.ids[i];
+    (void)lv.venue->update_spec(id, li.spec);
+    if ((lv.halted[i] != 0) == !tradable) continue;
+    lv.halted[i] = tradable ? 0 : 1;
+    lv.trading[i]->set(tradable ? 1 : 0);
     core::Control c;
     c.ts_local = clock_.now();
     c.command = tradable ? core::ControlCommand::kSymbolResume : core::ControlCommand::kSymbolHalt;
     c.symbol = id;
     control_.enqueue(c);
-    core::log_warn("venue ", venue, ": ", li.info.name,
+    core::log_warn("venue ", venue, ": ", symbols_.name(id),
                    tradable ? ": trading again, risk lets new orders through"
                             : ": not trading, risk blocks new orders on it (cancels pass)");
   }

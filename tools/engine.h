@@ -8,6 +8,11 @@
 //   VENUE_MODE=binance_spot|binance_futures: one live gateway stage (tools/binance_venue.h) on the
 //   same venue rings; the instruments come from exchangeInfo at create(), the network clients, the
 //   clock sync and the credentials check at start() (their I/O threads are the clients' own).
+//   VENUE_MODE=binance: two of them, venue 0 "binance_spot" (SYMBOLS) and venue 1 "binance_futures"
+//   (FUTURES_SYMBOLS, instruments "UM:<symbol>"), each with its own rings, gateway stage (both in the
+//   THREAD_LAYOUT's gateway slot), exchangeInfo and refresh; the router sends each symbol's orders
+//   only to the venue of its product (RouterStage::set_symbol_venues). A product without symbols
+//   gets no venue.
 //   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed;
 //   each MockGateway gets its own copy of md (it fills resting orders only by trade-through).
 //   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects),
@@ -172,13 +177,18 @@ class Engine {
   const core::SymbolTable& symbols() const { return symbols_; }
   uint16_t metrics_port() const;
   const EngineConfig& config() const { return ec_; }
-  // VENUE_MODE=binance_* after start() (nullptr otherwise): the live venue (its gateway's stats, ids).
-  BinanceVenue* binance_venue() { return binance_venue_.get(); }
+  // VENUE_MODE=binance* after start() (nullptr otherwise): the live venue (its gateway's stats, ids);
+  // with VENUE_MODE=binance the first (spot) one. binance_venue(product): that product's, or nullptr.
+  BinanceVenue* binance_venue();
+  BinanceVenue* binance_venue(core::Product product);
+  [[nodiscard]] std::size_t binance_venue_count() const { return live_.size(); }
 
  private:
   Engine(EngineConfig ec, core::Clock clock, EngineOptions options);
   absl::Status build(core::Config& cfg);
-  absl::Status load_binance_instruments(core::Config& cfg);
+  struct LiveVenue;
+  absl::Status load_binance_instruments(core::Config& cfg, core::Product product,
+                                        const std::vector<core::InstrumentInfo>& configured);
   bool venues_idle() const;
   absl::Status build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
   void build_binance_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
@@ -229,22 +239,10 @@ class Engine {
   std::unique_ptr<gateway::RouterStage> router_;
   std::vector<std::unique_ptr<gateway::MockGateway>> gateways_;
   std::vector<std::unique_ptr<gateway::SimExchange>> sims_;
-  // VENUE_MODE=binance_*: the exchange's instruments (the gateway points at their specs), what
-  // start() connects with, and the venue once connected.
-  std::unique_ptr<InstrumentSet> binance_instruments_;
-  std::unique_ptr<BinanceVenueParams> binance_params_;
-  core::SpscRing<core::Order>* binance_in_ = nullptr;
-  core::SpscRing<core::ExecReport>* binance_out_ = nullptr;
-  std::unique_ptr<BinanceVenue> binance_venue_;
-  // INSTRUMENTS_REFRESH_S (control thread, poll_events): a copy of the instruments that each refresh
-  // updates in place (the gateway's specs above stay as they were; changes reach it through
-  // BinanceVenue::update_spec), the next refresh time, which symbols risk was told are not trading.
-  std::unique_ptr<InstrumentSet> instruments_now_;
-  int64_t next_instruments_refresh_ns_ = 0;
-  std::vector<uint8_t> symbol_halted_;
-  std::vector<core::Gauge*> symbol_trading_;
-  core::Counter* instrument_refresh_failures_ = nullptr;
-  void refresh_binance_instruments();
+  // VENUE_MODE=binance*: per live venue (one per product), its instruments, what start() connects with,
+  // the venue once connected and its exchangeInfo refresh state (engine.cpp).
+  std::vector<std::unique_ptr<LiveVenue>> live_;
+  void refresh_binance_instruments(LiveVenue& lv);
   std::unique_ptr<core::Recorder> recorder_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<core::Runner> runner_;

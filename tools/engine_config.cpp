@@ -16,8 +16,9 @@ absl::Status read_per_symbol(core::Config& cfg, std::string_view key, std::strin
   auto items = cfg.get_list(key, def);
   if (!items.ok()) return items.status();
   if (items->size() != 1 && items->size() != out.size()) {
-    return cfg.error(key, core::str_cat("has ", items->size(), " values for ", out.size(),
-                                        " symbols (give one, or one per symbol in SYMBOLS order)"));
+    return cfg.error(key,
+                     core::str_cat("has ", items->size(), " values for ", out.size(),
+                                   " symbols (give one, or one per symbol in SYMBOLS then FUTURES_SYMBOLS order)"));
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
     const std::string& s = (*items)[items->size() == 1 ? 0 : i];
@@ -41,8 +42,10 @@ constexpr ConfigKey kConfigKeys[] = {
      "Where market data comes from: binance = the live bookTicker (and, for MARKET_TYPE=usdm, markPrice@1s) streams "
      "of BINANCE_ENV (threaded runs only, not run --fused).",
      "what runs"},
-    {"VENUE_MODE", "mock", "mock | sim | binance_spot | binance_futures",
-     "Where orders go: mock venues, the simulated exchange, or Binance (it sets MARKET_TYPE).", "what runs"},
+    {"VENUE_MODE", "mock", "mock | sim | binance_spot | binance_futures | binance",
+     "Where orders go: mock venues, the simulated exchange, or Binance (it sets MARKET_TYPE). binance = Spot and "
+     "USD-M at once: SYMBOLS on the spot venue, FUTURES_SYMBOLS on the futures venue.",
+     "what runs"},
     {"MARKET_TYPE", "spot", "spot | usdm",
      "Binance market the mock venues and the simulated exchange imitate; picks their default fees (Binance base tier: "
      "spot maker 0.1% / taker 0.1%, USD-M maker 0.02% / taker 0.05%). FEED_MODE=binance streams this market.",
@@ -51,8 +54,15 @@ constexpr ConfigKey kConfigKeys[] = {
      "Symbols to trade, exchange spelling (letters and digits). With Binance each must be listed and TRADING; auto "
      "= picked from exchangeInfo (QUOTE_ASSETS, MAX_SYMBOLS; Binance modes only).",
      "what runs"},
+    {"FUTURES_SYMBOLS", "", "list of symbols",
+     "USD-M futures symbols traded next to SYMBOLS' spot ones (VENUE_MODE=binance; also mock/sim, e.g. replaying such "
+     "a run), exchange spelling. The engine names each with the prefix UM: (BTCUSDT is UM:BTCUSDT in metrics, "
+     "recordings and logs; the exchange name goes on the wire), so it and spot BTCUSDT are two instruments; refused "
+     "with binance_spot and binance_futures.",
+     "what runs"},
     {"TICK_SIZE", "0.01", "decimal > 0, one or one per symbol",
-     "Price tick of each symbol (SYMBOLS order). With Binance: unset = the exchange's; set = an override, refused "
+     "Price tick of each symbol (SYMBOLS then FUTURES_SYMBOLS order). With Binance: unset = the exchange's; set = an "
+     "override, refused "
      "when finer than the exchange's (a coarser multiple is allowed).",
      "what runs"},
     {"STEP_SIZE", "0.00001", "decimal > 0, one or one per symbol",
@@ -367,6 +377,12 @@ std::vector<std::string> start_notes(const EngineConfig& ec) {
   if (ec.venue_mode == "sim") {
     out.push_back(core::str_cat("fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.sim.market), "): sim ",
                                 bps(ec.sim.maker_fee_bps), "/", bps(ec.sim.taker_fee_bps)));
+  } else if (ec.venue_mode == "binance") {
+    const gateway::FeeSchedule s = gateway::binance_base_fees(gateway::MarketType::kSpot);
+    const gateway::FeeSchedule u = gateway::binance_base_fees(gateway::MarketType::kUsdm);
+    out.push_back(core::str_cat("fees (bps, maker/taker; VENUE_MODE=binance): binance_spot ", bps(s.maker_bps), "/",
+                                bps(s.taker_bps), ", binance_futures ", bps(u.maker_bps), "/", bps(u.taker_bps),
+                                " (Binance base tier, for routing; each fill carries the venue's commission)"));
   } else if (ec.venue_mode.starts_with("binance_")) {
     const gateway::FeeSchedule f = gateway::binance_base_fees(ec.market);
     out.push_back(core::str_cat("fees (bps, maker/taker; MARKET_TYPE=", gateway::to_string(ec.market),
@@ -514,7 +530,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   }
   DMABOT_ASSIGN(ec.feed_mode, cfg.get_choice("FEED_MODE", "mock", {"mock", "replay", "synthetic", "binance"}));
   DMABOT_ASSIGN(ec.venue_mode,
-                cfg.get_choice("VENUE_MODE", "mock", {"mock", "sim", "binance_spot", "binance_futures"}));
+                cfg.get_choice("VENUE_MODE", "mock", {"mock", "sim", "binance_spot", "binance_futures", "binance"}));
   DMABOT_ASSIGN(ec.replay_file, cfg.get_string("REPLAY_FILE", ""));
   if (ec.feed_mode == "replay" && ec.replay_file.empty()) {
     return cfg.error("REPLAY_FILE", "is empty; FEED_MODE=replay needs the file to replay");
@@ -530,14 +546,16 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   // Safety first: URLs, TLS, where credentials come from, and for mainnet an explicit confirmation.
   DMABOT_ASSIGN(ec.binance, BinanceSettings::from_config(cfg, ec.venue_mode));
   DMABOT_ASSIGN(ec.market, gateway::market_type_from_config(cfg));
-  if (ec.venue_mode.starts_with("binance_")) {
-    // The venue decides the market; MARKET_TYPE, when set, must agree.
+  if (ec.venue_mode.starts_with("binance")) {
+    // The venue decides the market (VENUE_MODE=binance: SYMBOLS' market, spot); MARKET_TYPE, when set,
+    // must agree.
     const gateway::MarketType venue_market =
         ec.venue_mode == "binance_futures" ? gateway::MarketType::kUsdm : gateway::MarketType::kSpot;
     if (cfg.has("MARKET_TYPE") && ec.market != venue_market) {
       return cfg.error("MARKET_TYPE",
                        core::str_cat("VENUE_MODE=", ec.venue_mode, " trades ",
                                      venue_market == gateway::MarketType::kUsdm ? "USD-M futures (usdm)" : "spot",
+                                     ec.venue_mode == "binance" ? " on SYMBOLS (USD-M on FUTURES_SYMBOLS)" : "",
                                      "; set MARKET_TYPE to match or leave it out"));
     }
     ec.market = venue_market;
@@ -546,13 +564,27 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
 
   std::vector<std::string> symbols;
   DMABOT_ASSIGN(symbols, cfg.get_list("SYMBOLS", "BTCUSDT"));
-  if (symbols.empty()) return cfg.error("SYMBOLS", "needs at least one symbol");
+  std::vector<std::string> futures_symbols;
+  DMABOT_ASSIGN(futures_symbols, cfg.get_list("FUTURES_SYMBOLS", ""));
+  if (!futures_symbols.empty() && (ec.venue_mode == "binance_spot" || ec.venue_mode == "binance_futures")) {
+    return cfg.error("FUTURES_SYMBOLS",
+                     core::str_cat("is set but VENUE_MODE=", ec.venue_mode,
+                                   " trades one market on SYMBOLS; VENUE_MODE=binance trades SYMBOLS on spot and "
+                                   "FUTURES_SYMBOLS on USD-M"));
+  }
+  if (!futures_symbols.empty() && ec.market == gateway::MarketType::kUsdm) {
+    return cfg.error("FUTURES_SYMBOLS", "is set but MARKET_TYPE=usdm makes SYMBOLS USD-M already; list them there");
+  }
+  if (symbols.empty() && futures_symbols.empty()) return cfg.error("SYMBOLS", "needs at least one symbol");
   // SYMBOLS=auto: the symbols come from exchangeInfo at start (tools/binance_instruments.h).
   const bool auto_symbols = symbols.size() == 1 && symbols[0] == "auto";
-  if (auto_symbols && ec.feed_mode != "binance" && !ec.venue_mode.starts_with("binance_")) {
+  if (auto_symbols && ec.feed_mode != "binance" && !ec.venue_mode.starts_with("binance")) {
     return cfg.error("SYMBOLS",
                      "auto picks symbols from Binance's exchangeInfo: it needs FEED_MODE=binance or "
-                     "VENUE_MODE=binance_spot|binance_futures");
+                     "VENUE_MODE=binance_spot|binance_futures|binance");
+  }
+  if (auto_symbols && !futures_symbols.empty() && ec.venue_mode != "binance") {
+    return cfg.error("FUTURES_SYMBOLS", "is set with SYMBOLS=auto; that needs VENUE_MODE=binance");
   }
   if (auto_symbols) {
     if (auto st = refuse_overrides_with_auto(cfg); !st.ok()) return st;
@@ -570,6 +602,26 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
     }
     core::InstrumentInfo info;
     info.name = core::to_upper(s);
+    info.exchange_name = info.name;
+    info.product = ec.market == gateway::MarketType::kUsdm ? core::Product::kUsdm : core::Product::kSpot;
+    ec.instruments.push_back(std::move(info));
+  }
+  // FUTURES_SYMBOLS: USD-M instruments named "UM:<symbol>" (core/symbol_table.h), after SYMBOLS'.
+  for (const std::string& s : futures_symbols) {
+    if (s == "auto") return cfg.error("FUTURES_SYMBOLS", "auto is not supported here; list the symbols");
+    for (char c : s) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) {
+        return cfg.error("FUTURES_SYMBOLS", core::str_cat("'", s, "' is not a symbol (letters and digits only)"));
+      }
+    }
+    if (s.size() > 20) return cfg.error("FUTURES_SYMBOLS", core::str_cat("'", s, "' is too long"));
+    core::InstrumentInfo info;
+    info.exchange_name = core::to_upper(s);
+    info.name = core::str_cat(core::kUsdmPrefix, info.exchange_name);
+    info.product = core::Product::kUsdm;
+    for (const auto& prev : ec.instruments) {
+      if (prev.name == info.name) return cfg.error("FUTURES_SYMBOLS", core::str_cat("'", s, "' is listed twice"));
+    }
     ec.instruments.push_back(std::move(info));
   }
   if (auto st = read_per_symbol(
@@ -690,17 +742,17 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   }
   DMABOT_ASSIGN(ec.backtest, BacktestReportParams::from_config(cfg));
   if (ec.feed_mode == "binance") {
+    // Each instrument on its product's streams, by exchange name (the stage maps them back:
+    // SymbolTable::find_exchange).
     feed::BinanceStreamOptions& o = ec.binance_stream;
     o.ca_file = ec.binance.ca_file;
-    std::vector<std::string> names;
-    for (const core::InstrumentInfo& i : ec.instruments) names.push_back(i.name);
-    if (ec.market == gateway::MarketType::kUsdm) {
-      o.futures_stream_url = ec.binance.futures_stream_url;
-      o.futures_symbols = std::move(names);
-    } else {
-      o.spot_stream_url = ec.binance.spot_stream_url;
-      o.spot_symbols = std::move(names);
+    for (const core::InstrumentInfo& i : ec.instruments) {
+      (i.product == core::Product::kUsdm ? o.futures_symbols : o.spot_symbols).push_back(i.exchange_name);
     }
+    if (!o.futures_symbols.empty() || (auto_symbols && ec.market == gateway::MarketType::kUsdm))
+      o.futures_stream_url = ec.binance.futures_stream_url;
+    if (!o.spot_symbols.empty() || (auto_symbols && ec.market != gateway::MarketType::kUsdm))
+      o.spot_stream_url = ec.binance.spot_stream_url;
   }
 #undef DMABOT_ASSIGN
   if (auto st = cfg.check_unknown_keys(); !st.ok()) return st;

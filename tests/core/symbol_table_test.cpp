@@ -82,5 +82,27 @@ TEST(SymbolTable, FullTableRejectsNewNamesButFindsOldOnes) {
   EXPECT_EQ(t.find("S1023"), 1023);
 }
 
+TEST(SymbolTable, UsdmPrefixNamesTheProductAndKeepsTheExchangeName) {
+  SymbolTable t;
+  const SymbolId spot = t.add("btcusdt");
+  const SymbolId um = t.add("um:btcusdt");
+  ASSERT_NE(spot, kNoSymbol);
+  ASSERT_NE(um, kNoSymbol);
+  EXPECT_NE(spot, um);
+  EXPECT_EQ(t.name(um), "UM:BTCUSDT");
+  EXPECT_EQ(t.info(um).exchange_name, "BTCUSDT");
+  EXPECT_EQ(t.info(um).product, Product::kUsdm);
+  EXPECT_EQ(t.info(spot).exchange_name, "BTCUSDT");
+  EXPECT_EQ(t.info(spot).product, Product::kSpot);
+  EXPECT_EQ(t.find_exchange(Product::kUsdm, "btcusdt"), um);
+  EXPECT_EQ(t.find_exchange(Product::kSpot, "BTCUSDT"), spot);
+  // No USD-M instrument with that exchange name: the one named so (a bare-named table).
+  EXPECT_EQ(t.find_exchange(Product::kUsdm, "ETHUSDT"), kNoSymbol);
+  const SymbolId eth = t.add("ETHUSDT");
+  EXPECT_EQ(t.find_exchange(Product::kUsdm, "ETHUSDT"), eth);
+  EXPECT_EQ(t.add("UM:"), kNoSymbol);
+  EXPECT_EQ(to_string(Product::kUsdm), "usdm");
+}
+
 }  // namespace
 }  // namespace dmabot::core

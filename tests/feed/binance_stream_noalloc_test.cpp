@@ -116,5 +116,66 @@ TEST(BinanceStreamNoAlloc, DrainAndParseAllocateNothingAfterWarmUp) {
   EXPECT_FALSE(stage.is_stale(StreamKind::kSpotBook, btc));
 }
 
+// Spot and USD-M at once (VENUE_MODE=binance): the same exchange name on the spot stream is the spot
+// instrument, on the futures streams the "UM:" one. (Not an allocation check; it lives here because
+// this executable builds the stage without a sim.)
+TEST(BinanceStreamProducts, FuturesFramesMapToTheUsdmInstrument) {
+  core::SymbolTable symbols;
+  const core::SymbolId spot_btc = symbols.add("BTCUSDT");
+  const core::SymbolId spot_eth = symbols.add("ETHUSDT");
+  const core::SymbolId um_btc = symbols.add("UM:BTCUSDT");
+  BinanceStreamOptions o;
+  o.spot_stream_url = "wss://127.0.0.1:1";
+  o.futures_stream_url = "wss://127.0.0.1:2";
+  o.spot_symbols = {"BTCUSDT", "ETHUSDT"};
+  o.futures_symbols = {"BTCUSDT"};
+  ASSERT_TRUE(validate(o, symbols).ok());
+  const core::Clock clock = core::Clock::live();
+  FrameRing ring(64);
+  core::SpscRing<core::MdTick> md(64);
+  core::SpscRing<core::MarkPrice> mark(64);
+  BinanceStreamStage stage(o, symbols, clock, ring, {{&md, 1, 0}}, {&mark}, {}, {});
+  auto push = [&](StreamKind k, const std::string& text) {
+    ASSERT_TRUE(ring.try_emplace(core::wall_clock_ns(), k, StreamFrame::kData, core::StaleReason::kNone, text.data(),
+                                 static_cast<uint32_t>(text.size())));
+  };
+  push(StreamKind::kSpotBook,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":7,"s":"BTCUSDT","b":"100.1","B":"1","a":"100.2","A":"2"}})");
+  push(
+      StreamKind::kFuturesBook,
+      R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":7,"E":7,"T":7,"s":"BTCUSDT","b":"99.1","B":"1","a":"99.2","A":"2"}})");
+  push(StreamKind::kSpotBook,
+       R"({"stream":"ethusdt@bookTicker","data":{"u":3,"s":"ETHUSDT","b":"10.1","B":"1","a":"10.2","A":"2"}})");
+  // ETHUSDT is not a futures symbol here: counted as unknown, not delivered as spot ETHUSDT.
+  push(
+      StreamKind::kFuturesBook,
+      R"({"stream":"ethusdt@bookTicker","data":{"e":"bookTicker","u":9,"E":9,"T":9,"s":"ETHUSDT","b":"9.1","B":"1","a":"9.2","A":"2"}})");
+  push(
+      StreamKind::kFuturesMark,
+      R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":5,"s":"BTCUSDT","p":"99.15","i":"99.1","P":"99.1","r":"0.0001","T":8}})");
+  while (stage.poll() > 0) {
+  }
+  core::MdTick t;
+  ASSERT_TRUE(md.try_pop(t));
+  EXPECT_EQ(t.symbol, spot_btc);
+  EXPECT_EQ(t.feed, o.spot_feed_id);
+  ASSERT_TRUE(md.try_pop(t));
+  EXPECT_EQ(t.symbol, um_btc);
+  EXPECT_EQ(t.feed, o.futures_feed_id);
+  EXPECT_EQ(t.bid.raw, 9'910'000'000);
+  ASSERT_TRUE(md.try_pop(t));
+  EXPECT_EQ(t.symbol, spot_eth);
+  EXPECT_FALSE(md.try_pop(t));
+  core::MarkPrice m;
+  ASSERT_TRUE(mark.try_pop(m));
+  EXPECT_EQ(m.symbol, um_btc);
+  EXPECT_EQ(stage.stats().ticks, 3u);
+  EXPECT_EQ(stage.stats().unknown, 1u);
+
+  BinanceStreamOptions bad = o;
+  bad.futures_symbols = {"SOLUSDT"};
+  EXPECT_FALSE(validate(bad, symbols).ok());
+}
+
 }  // namespace
 }  // namespace dmabot::feed

@@ -41,6 +41,12 @@ Order cancel_of(uint64_t target) {
   o.symbol = 0;
   return o;
 }
+Order replace_of(uint64_t target, uint64_t id, const char* price) {
+  Order o = new_order(id, price, "1");
+  o.action = OrderAction::kReplace;
+  o.target_id = target;
+  return o;
+}
 ExecReport report_for(const Order& child, ExecStatus st, const char* last, const char* cum, int64_t fee = 0) {
   ExecReport r;
   r.client_id = child.client_id;
@@ -71,7 +77,8 @@ RouterParams fee_only() {
 }
 
 struct Harness {
-  Harness(RouterParams p, std::vector<VenueInfo> venues, std::size_t venue_cap = 64, std::size_t exec_cap = 64)
+  Harness(RouterParams p, std::vector<VenueInfo> venues, std::size_t venue_cap = 64, std::size_t exec_cap = 64,
+          std::vector<std::string> more_symbols = {})
       : orders_in(64), exec_out(exec_cap), record_orders(256), record_execs(256) {
     core::InstrumentInfo btc;
     btc.name = "BTCUSDT";
@@ -80,6 +87,12 @@ struct Harness {
     btc.min_qty = qty("0.001");
     btc.min_notional_raw = 5 * core::kScale;
     symbols.add(btc);
+    for (const std::string& name : more_symbols) {
+      core::InstrumentInfo i = btc;
+      i.name = name;
+      i.exchange_name.clear();
+      symbols.add(i);
+    }
     RouterRings rings;
     rings.orders_in = &orders_in;
     rings.exec_out = &exec_out;
@@ -369,6 +382,82 @@ TEST(Router, SplitEndingShortReportsTheFillThenTheFinal) {
 
 // --- cancel / replace --------------------------------------------------------------------------
 
+// --- venue eligibility (VENUE_MODE=binance: a spot symbol on the spot venue, a USD-M one on futures) ---
+
+TEST(Router, EachSymbolGoesOnlyToItsEligibleVenues) {
+  Harness h(split_params(), two_venues(), 64, 64, {"UM:BTCUSDT"});
+  h.router->set_symbol_venues(0, 0b01);  // BTCUSDT: venue a only
+  h.router->set_symbol_venues(1, 0b10);  // UM:BTCUSDT: venue b only
+  EXPECT_EQ(h.router->symbol_venues(0), 0b01u);
+  // GTC: b is cheaper (maker 1 < 2 bps), but symbol 0 may only use a; large enough to split, but one
+  // eligible venue never splits.
+  h.send(new_order(kParent, "1000000", "0.007"));
+  auto a = h.at_venue(0);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].client_id, kParent);
+  EXPECT_EQ(a[0].qty, qty("0.007"));
+  EXPECT_EQ(a[0].venue, 0);
+  EXPECT_TRUE(h.at_venue(1).empty());
+  // IOC: a is cheaper (taker 1 < 3 bps), but symbol 1 may only use b.
+  Order um = new_order(kParent + 16, "100", "1", TimeInForce::kIoc);
+  um.symbol = 1;
+  h.send(um);
+  auto b = h.at_venue(1);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].symbol, 1);
+  EXPECT_EQ(b[0].venue, 1);
+  EXPECT_TRUE(h.at_venue(0).empty());
+  // Cancels follow the order to its venue.
+  Order c = cancel_of(kParent + 16);
+  c.client_id = kParent + 32;
+  c.symbol = 1;
+  h.send(c);
+  EXPECT_EQ(h.at_venue(1).size(), 1u);
+  EXPECT_TRUE(h.at_venue(0).empty());
+  EXPECT_EQ(h.router->no_venue_rejects(), 0u);
+}
+
+TEST(Router, SymbolWithoutAVenueIsRejectedLocally) {
+  Harness h(fee_only(), two_venues(), 64, 64, {"UM:BTCUSDT"});
+  h.router->set_symbol_venues(1, 0b100);  // a venue that does not exist: dropped, none left
+  EXPECT_EQ(h.router->symbol_venues(1), 0u);
+  Order o = new_order(kParent, "100", "1");
+  o.symbol = 1;
+  h.send(o);
+  EXPECT_TRUE(h.at_venue(0).empty());
+  EXPECT_TRUE(h.at_venue(1).empty());
+  auto out = h.out();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].status, ExecStatus::kRejected);
+  EXPECT_EQ(out[0].reject_reason, RejectReason::kVenueReject);
+  EXPECT_EQ(out[0].venue, core::kRiskVenue);
+  EXPECT_EQ(out[0].client_id, kParent);
+  EXPECT_EQ(h.router->live_orders(), 0u);
+  EXPECT_EQ(h.router->no_venue_rejects(), 1u);
+  EXPECT_NE(h.registry.render().find("dmabot_router_no_venue_total 1\n"), std::string::npos);
+  // Symbol 0 still uses both venues (untouched default): the cheaper b.
+  h.send(new_order(kParent + 16, "100", "1"));
+  EXPECT_EQ(h.at_venue(1).size(), 1u);
+}
+
+TEST(Router, ReplaceWhoseSymbolLostItsVenueCancelsTheOldAndRejectsTheNew) {
+  Harness h(fee_only(), two_venues());
+  h.send(new_order(kParent, "100", "1"));
+  ASSERT_EQ(h.at_venue(1).size(), 1u);
+  h.router->set_symbol_venues(0, 0);  // (a test hook: the engine sets masks before start)
+  h.send(replace_of(kParent, kParent + 16, "101"));
+  auto b = h.at_venue(1);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].action, OrderAction::kCancel);
+  EXPECT_EQ(b[0].target_id, kParent);
+  auto out = h.out();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].client_id, kParent + 16);
+  EXPECT_EQ(out[0].status, ExecStatus::kRejected);
+  EXPECT_EQ(out[0].reject_reason, RejectReason::kVenueReject);
+  EXPECT_EQ(h.router->no_venue_rejects(), 1u);
+}
+
 TEST(Router, CancelOfUnknownOrderIsAnsweredLocally) {
   Harness h(fee_only(), two_venues());
   h.send(cancel_of(kParent));
@@ -386,10 +475,7 @@ TEST(Router, ReplaceOfUnsplitOrderIsAVenueReplace) {
   Harness h(fee_only(), two_venues());
   h.send(new_order(kParent, "100", "1"));
   const Order old = h.at_venue(1)[0];
-  Order rep = new_order(kParent + 16, "101", "1");
-  rep.action = OrderAction::kReplace;
-  rep.target_id = kParent;
-  h.send(rep);
+  h.send(replace_of(kParent, kParent + 16, "101"));
   auto b = h.at_venue(1);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].action, OrderAction::kReplace);
@@ -411,10 +497,7 @@ TEST(Router, ReplaceOfSplitOrderCancelsChildrenAndRoutesAgain) {
   h.send(new_order(kParent, "1000000", "0.007"));
   h.at_venue(0);
   h.at_venue(1);
-  Order rep = new_order(kParent + 16, "100", "1");  // notional 100: not split, goes to b
-  rep.action = OrderAction::kReplace;
-  rep.target_id = kParent;
-  h.send(rep);
+  h.send(replace_of(kParent, kParent + 16, "100"));  // notional 100: not split, goes to b
   auto a = h.at_venue(0);
   auto b = h.at_venue(1);
   ASSERT_EQ(a.size(), 1u);

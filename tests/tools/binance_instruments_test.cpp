@@ -386,7 +386,7 @@ TEST(BinanceInstrumentKeys, OverridesAreRecordedPerSymbol) {
 TEST(BinanceInstrumentKeys, AutoNeedsABinanceModeAndRefusesOverrides) {
   EXPECT_EQ(config_error({"SYMBOLS=auto"}),
             "SYMBOLS='auto' (--set): auto picks symbols from Binance's exchangeInfo: it needs FEED_MODE=binance or "
-            "VENUE_MODE=binance_spot|binance_futures");
+            "VENUE_MODE=binance_spot|binance_futures|binance");
   auto ec = engine_config({"SYMBOLS=auto", "FEED_MODE=binance", "QUOTE_ASSETS=USDT,USDC", "MAX_SYMBOLS=3"});
   ASSERT_TRUE(ec.ok()) << ec.status();
   EXPECT_TRUE(ec->instrument_rules.auto_symbols);

@@ -236,6 +236,46 @@ TEST_F(BinanceSettingsTest, CredentialsFromTheEnvironmentAreAcceptedAndRequiredB
   EXPECT_EQ(check_set("FEED_MODE=binance"), "");
 }
 
+// VENUE_MODE=binance trades both products: both sets of credentials are required (USD-M's own when any
+// BINANCE_FUTURES_* is set); FUTURES_SYMBOLS become "UM:" instruments after SYMBOLS', streamed on the
+// futures streams by exchange name.
+TEST_F(BinanceSettingsTest, BothProductsNeedBothCredentialsAndNameUsdmInstruments) {
+  fake_env()["BINANCE_API_KEY"] = "k-123";
+  fake_env()["BINANCE_API_SECRET"] = "s-456";
+  fake_env()["BINANCE_FUTURES_API_SECRET"] = "fs-789";
+  const std::vector<std::string> both = {"VENUE_MODE=binance", "FEED_MODE=binance", "SYMBOLS=BTCUSDT,ethusdt",
+                                         "FUTURES_SYMBOLS=btcusdt"};
+  EXPECT_NE(check("", both).find("BINANCE_FUTURES_API_KEY='***' (default, not in t.env): is empty"), std::string::npos)
+      << "the spot keys alone are not enough once a futures credential is set";
+  fake_env()["BINANCE_FUTURES_API_KEY"] = "fk-000";
+  ASSERT_EQ(check("", both), "");
+  ASSERT_EQ(last_.instruments.size(), 3u);
+  EXPECT_EQ(last_.instruments[1].name, "ETHUSDT");
+  EXPECT_EQ(last_.instruments[1].product, core::Product::kSpot);
+  EXPECT_EQ(last_.instruments[2].name, "UM:BTCUSDT");
+  EXPECT_EQ(last_.instruments[2].exchange_name, "BTCUSDT");
+  EXPECT_EQ(last_.instruments[2].product, core::Product::kUsdm);
+  EXPECT_EQ(last_.binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  EXPECT_EQ(last_.binance_stream.futures_symbols, (std::vector<std::string>{"BTCUSDT"}));
+  EXPECT_FALSE(last_.binance_stream.spot_stream_url.empty());
+  EXPECT_FALSE(last_.binance_stream.futures_stream_url.empty());
+  // Mock venues (a replay of such a run) keep the instruments; the single-product Binance modes refuse them.
+  ASSERT_EQ(check("", {"VENUE_MODE=mock", "SYMBOLS=BTCUSDT", "FUTURES_SYMBOLS=BTCUSDT"}), "");
+  EXPECT_EQ(last_.instruments.back().name, "UM:BTCUSDT");
+  EXPECT_NE(check("", {"VENUE_MODE=binance_spot", "FUTURES_SYMBOLS=BTCUSDT"}).find("FUTURES_SYMBOLS='BTCUSDT'"),
+            std::string::npos);
+  EXPECT_NE(check("", {"VENUE_MODE=binance", "FUTURES_SYMBOLS=BTCUSDT,btcusdt"}).find("is listed twice"),
+            std::string::npos);
+  EXPECT_NE(check("", {"VENUE_MODE=binance", "MARKET_TYPE=usdm", "FUTURES_SYMBOLS=BTCUSDT"}).find("MARKET_TYPE"),
+            std::string::npos);
+  // Overrides count SYMBOLS then FUTURES_SYMBOLS.
+  EXPECT_NE(check("", {"VENUE_MODE=mock", "SYMBOLS=BTCUSDT", "FUTURES_SYMBOLS=BTCUSDT", "TICK_SIZE=0.01,0.1,1"})
+                .find("has 3 values for 2 symbols"),
+            std::string::npos);
+  ASSERT_EQ(check("", {"VENUE_MODE=mock", "SYMBOLS=BTCUSDT", "FUTURES_SYMBOLS=BTCUSDT", "TICK_SIZE=0.01,0.1"}), "");
+  EXPECT_EQ(last_.instruments[1].tick.raw, 10'000'000);
+}
+
 TEST_F(BinanceSettingsTest, Ed25519KeyFileIsCheckedAndExclusiveWithTheSecret) {
   const std::string key = write_temp("ed25519.pem", kPemKey);
   const std::string junk = write_temp("notakey.pem", "-----BEGIN PUBLIC KEY-----\nMCow\n");

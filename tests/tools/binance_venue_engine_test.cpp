@@ -611,5 +611,192 @@ TEST(BinanceVenueEngine, SigintCancelsEveryWorkingOrderBeforeTheProgramExits) {
   }
 }
 
+// --- VENUE_MODE=binance: Spot and USD-M at once ------------------------------------------------------
+
+// The ledger's lines of one product ("spot" / "usdm") in a file of their own, for read_ledger.
+std::string ledger_of(const std::string& ledger, const std::string& product) {
+  const std::string path = ledger + "." + product;
+  std::ofstream out(path);
+  std::istringstream in(tp::read_file(ledger));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (field(line, "product") == product) out << line << "\n";
+  }
+  return path;
+}
+
+// One dynmm quoting ETHUSDT on spot and UM:ETHUSDT on USD-M through two Binance venues. Every order
+// the router sent went to the venue of its symbol's product; each product's ledger holds exactly the
+// orders the engine saw acknowledged on that product (by the client ids of that venue's gateway);
+// each position is that product's fills; the recording replays (mock venues) with both instruments.
+TEST(BinanceVenueEngine, SpotAndUsdmAtOnceEachSymbolTradesOnItsProductsVenue) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  const std::string record = sim.dir + "/both.jsonl";
+  auto engine = venue_engine(with(venue_config(sim, false, record),
+                                  {"VENUE_MODE=binance", "FUTURES_SYMBOLS=ETHUSDT", "DYNMM_BASE_SIZE_USD=40"}));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  ASSERT_EQ(e.binance_venue_count(), 2u);
+  const core::SymbolId spot_id = e.symbols().find("ETHUSDT");
+  const core::SymbolId um_id = e.symbols().find("UM:ETHUSDT");
+  ASSERT_NE(spot_id, core::kNoSymbol);
+  ASSERT_NE(um_id, core::kNoSymbol);
+  EXPECT_EQ(e.symbols().info(um_id).exchange_name, "ETHUSDT");
+  EXPECT_EQ(e.symbols().info(um_id).product, core::Product::kUsdm);
+  // exchangeInfo's filters, not the configuration's: USD-M ETHUSDT's minimum notional is 20 on the sim.
+  EXPECT_EQ(e.symbols().info(um_id).min_notional_raw, 20 * core::kScale);
+  const absl::Status started = e.start();
+  ASSERT_TRUE(started.ok()) << started << "\n" << sim.log();
+  ASSERT_NE(e.binance_venue(core::Product::kSpot), nullptr);
+  ASSERT_NE(e.binance_venue(core::Product::kUsdm), nullptr);
+  auto fills = [&](const std::string& v) {
+    return reports(e, v, core::ExecStatus::kFilled) + reports(e, v, core::ExecStatus::kPartiallyFilled);
+  };
+  const bool traded = poll_until(120, [&] {
+    return reports(e, "binance_spot", core::ExecStatus::kNew) >= 10 &&
+           reports(e, "binance_futures", core::ExecStatus::kNew) >= 10 && fills("binance_spot") >= 2 &&
+           fills("binance_futures") >= 2;
+  });
+  e.shutdown();
+  ASSERT_TRUE(traded) << e.metrics().render() << "\n" << sim.log();
+
+  // The recording: every order the router sent went to its symbol's venue (0 spot, 1 USD-M); the venue
+  // reports, per product, which client ids were acknowledged and filled.
+  core::SymbolTable names;
+  core::EventDecoder dec(&names);
+  std::istringstream in(tp::read_file(record));
+  std::string line;
+  std::map<core::Product, std::set<uint64_t>> acked;
+  std::map<core::Product, std::map<uint64_t, int64_t>> filled;
+  std::map<core::Product, int> sent;
+  int wrong_venue = 0;
+  while (std::getline(in, line)) {
+    core::RecordedEvent ev;
+    if (dec.decode(line, ev) != core::DecodeResult::kOk) continue;
+    if (const auto* o = std::get_if<core::Order>(&ev.event)) {
+      const core::Product p = names.info(o->symbol).product;
+      ++sent[p];
+      wrong_venue += o->venue != (p == core::Product::kUsdm ? 1 : 0);
+    } else if (const auto* r = std::get_if<core::ExecReport>(&ev.event)) {
+      if (r->venue == core::kRiskVenue) continue;
+      const core::Product p = names.info(r->symbol).product;
+      EXPECT_EQ(r->venue, p == core::Product::kUsdm ? 1 : 0) << line;
+      if (r->status == core::ExecStatus::kNew) acked[p].insert(r->client_id);
+      if (r->last_qty.raw != 0)
+        filled[p][r->client_id] += r->side == core::Side::kSell ? -r->last_qty.raw : r->last_qty.raw;
+    }
+  }
+  EXPECT_EQ(wrong_venue, 0);
+  EXPECT_GE(sent[core::Product::kSpot], 10);
+  EXPECT_GE(sent[core::Product::kUsdm], 10);
+
+  for (const core::Product p : {core::Product::kSpot, core::Product::kUsdm}) {
+    SCOPED_TRACE(std::string(core::to_string(p)));
+    const binance_gateway::GatewayCore& gw = e.binance_venue(p)->core();
+    const std::string prefix = "dm" + std::string(gw.ids().run_text()) + "-";
+    int foreign = 0;
+    const Ledger l = read_ledger(ledger_of(ledger, std::string(core::to_string(p))), prefix, &foreign);
+    EXPECT_EQ(foreign, 0) << "orders on this product that are not its venue's";
+    const std::set<std::string> accepted(l.accepted.begin(), l.accepted.end());
+    EXPECT_EQ(accepted.size(), l.accepted.size()) << "a newClientOrderId was accepted twice";
+    auto text = [&](uint64_t id) {
+      char buf[binance_gateway::kClientIdTextMax];
+      return std::string(gw.client_text(id, buf));
+    };
+    std::set<std::string> acked_text;
+    for (uint64_t id : acked[p]) acked_text.insert(text(id));
+    EXPECT_EQ(acked_text, accepted) << "the product's venue accepted what the engine saw acknowledged on it";
+    for (const std::string& cid : accepted) EXPECT_EQ(l.closed.count(cid), 1u) << cid << ": open after shutdown";
+    std::map<std::string, int64_t> engine_fill_text;
+    for (const auto& [id, q] : filled[p]) engine_fill_text[text(id)] += q;
+    EXPECT_EQ(engine_fill_text, l.fill_qty);
+    int64_t venue_position = 0;
+    for (const auto& [cid, q] : l.fill_qty) venue_position += q;
+    EXPECT_EQ(e.positions().symbol_qty(p == core::Product::kUsdm ? um_id : spot_id).raw, venue_position);
+    EXPECT_GE(l.fills, 2);
+  }
+  // The two gateways' client ids differ (one run id each), so neither product's ledger holds the other's.
+  EXPECT_NE(std::string(e.binance_venue(core::Product::kSpot)->core().ids().run_text()),
+            std::string(e.binance_venue(core::Product::kUsdm)->core().ids().run_text()));
+  const std::string metrics_text = e.metrics().render();
+  EXPECT_NE(metrics_text.find("\ndmabot_ticks_total{symbol=\"UM:ETHUSDT\"} "), std::string::npos) << metrics_text;
+  EXPECT_NE(metrics_text.find("\ndmabot_router_no_venue_total 0\n"), std::string::npos) << metrics_text;
+
+  // The recording replays against mock venues: both instruments come back by name, with their ticks.
+  tp::Child c;
+  ASSERT_EQ(tp::run({tp::dmabot_bin(), "replay", record, "--set", "VENUE_MODE=mock", "--record", sim.dir + "/re.jsonl"},
+                    sim.dir, &c),
+            0)
+      << tp::read_file(c.err_path);
+  const std::string out = tp::read_file(c.out_path);
+  EXPECT_NE(out.find("\n  UM:ETHUSDT ticks="), std::string::npos) << out;
+  EXPECT_EQ(out.find("\n  UM:ETHUSDT ticks=0 "), std::string::npos) << out;
+  EXPECT_NE(out.find("\n  ETHUSDT ticks="), std::string::npos) << out;
+}
+
+// SYMBOLS=auto picks the spot symbols next to explicit FUTURES_SYMBOLS: spot instruments first, then
+// the USD-M ones, each with its own product's exchangeInfo filters.
+TEST(BinanceVenueEngine, AutoSpotSymbolsLoadNextToExplicitFuturesSymbols) {
+  SimProcess sim({});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  auto engine = venue_engine(with(venue_config(sim, false, ""), {"VENUE_MODE=binance", "SYMBOLS=auto",
+                                                                 "FUTURES_SYMBOLS=ETHUSDT", "DYNMM_BASE_SIZE_USD=40"}));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const core::SymbolTable& t = (*engine)->symbols();
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t.name(0), "BTCUSDT");
+  EXPECT_EQ(t.name(1), "ETHUSDT");
+  EXPECT_EQ(t.name(2), "UM:ETHUSDT");
+  EXPECT_EQ(t.info(1).product, core::Product::kSpot);
+  EXPECT_EQ(t.info(2).product, core::Product::kUsdm);
+  EXPECT_EQ(t.info(2).exchange_name, "ETHUSDT");
+  EXPECT_EQ(t.info(2).min_notional_raw, 20 * core::kScale);
+  EXPECT_NE(t.info(1).min_notional_raw, t.info(2).min_notional_raw) << "each product's own filters";
+  EXPECT_EQ((*engine)->config().binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  EXPECT_EQ((*engine)->config().binance_stream.futures_symbols, (std::vector<std::string>{"ETHUSDT"}));
+}
+
+// Mistakes of the two-product mode: configuration ones exit 2, a refused USD-M key exits 1; one line
+// each, nothing sent.
+TEST(BinanceVenueEngine, TwoProductMistakesStopTheStartWithOneLine) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  struct Case {
+    std::vector<std::string> sets;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"VENUE_MODE=binance_spot", "FUTURES_SYMBOLS=ETHUSDT"}, "FUTURES_SYMBOLS"},
+      {{"VENUE_MODE=binance_futures", "MARKET_TYPE=usdm", "FUTURES_SYMBOLS=ETHUSDT"}, "FUTURES_SYMBOLS"},
+      {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=NOPEUSDT"}, "NOPEUSDT"},
+      {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=ETH-USDT"}, "FUTURES_SYMBOLS"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.sets.back());
+    tp::Child c;
+    const int rc = run_dmabot(with(venue_config(sim, false, ""), k.sets), {}, c, 60);
+    const std::string err = tp::read_file(c.err_path);
+    EXPECT_EQ(rc, 2) << err;
+    EXPECT_NE(err.find(k.says), std::string::npos) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+  // The USD-M venue's key is refused after the spot venue connected: one line naming USD-M, exit 1, and
+  // the spot venue torn down with nothing sent.
+  tp::Child c;
+  const int rc = run_dmabot(with(venue_config(sim, false, ""),
+                                 {"VENUE_MODE=binance", "FUTURES_SYMBOLS=ETHUSDT", "BINANCE_FUTURES_API_KEY=nobody",
+                                  "BINANCE_FUTURES_API_SECRET=not-the-secret"}),
+                            {}, c, 60);
+  const std::string err = tp::read_file(c.err_path);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("dmabot: Binance USD-M GET https://"), std::string::npos) << err;
+  EXPECT_NE(err.find("-2015"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(ledger);
+}
+
 }  // namespace
 }  // namespace dmabot::tools

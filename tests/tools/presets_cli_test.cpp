@@ -48,12 +48,20 @@ TEST(Presets, LocalLoadsOnceTheSimsCaExists) {
   EXPECT_NE(out.find("#   spot REST     https://127.0.0.1:18443\n"), std::string::npos) << out;
   EXPECT_NE(out.find("#   USD-M WS API  wss://127.0.0.1:18444/ws-fapi/v1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("spot key set, signing hmac"), std::string::npos) << out;
-  // The sim serves both markets: the preset loads for USD-M too.
-  EXPECT_EQ(run({dmabot_bin(), "config", "--env", source_dir() + "/.env.local", "--set", "BINANCE_CA_FILE=" + ca,
-                 "--set", "VENUE_MODE=binance_futures"},
-                dir, &c),
-            0)
-      << read_file(c.err_path);
+  // Spot and USD-M at once, with the exchange's filters (no overrides in the preset).
+  EXPECT_NE(out.find("\nVENUE_MODE=binance\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\nFUTURES_SYMBOLS=BTCUSDT\n"), std::string::npos) << out;
+  const std::string preset = read_file(source_dir() + "/.env.local");
+  for (const char* key : {"\nTICK_SIZE=", "\nSTEP_SIZE=", "\nMIN_NOTIONAL="})
+    EXPECT_EQ(preset.find(key), std::string::npos) << key << " overrides exchangeInfo";
+  // The sim serves both markets: the preset loads for one of them too (without FUTURES_SYMBOLS).
+  for (const char* venue : {"VENUE_MODE=binance_futures", "VENUE_MODE=binance_spot"}) {
+    EXPECT_EQ(run({dmabot_bin(), "config", "--env", source_dir() + "/.env.local", "--set", "BINANCE_CA_FILE=" + ca,
+                   "--set", venue, "--set", "FUTURES_SYMBOLS="},
+                  dir, &c),
+              0)
+        << read_file(c.err_path);
+  }
   // The engine checks it, then loads the instruments from the sim: none runs here, and this CA file is
   // only PEM-shaped (a configuration error, exit 2). One line naming the URL.
   EXPECT_EQ(
