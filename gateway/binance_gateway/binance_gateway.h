@@ -311,6 +311,9 @@ class GatewayCore {
   binance_io::RateGovernor governor_;
   GatewayStats stats_;
   std::vector<uint8_t> reduce_only_;
+  // Which symbols have a spec, fixed at construction: update_spec() (another thread) reads this, never
+  // opt_.symbols, which the gateway's thread rewrites when it takes an update.
+  std::vector<uint8_t> has_spec_;
   struct SpecUpdate {
     core::SymbolId symbol = core::kNoSymbol;
     const binance::InstrumentSpec* spec = nullptr;

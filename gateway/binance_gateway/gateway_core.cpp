@@ -36,6 +36,7 @@ GatewayCore::GatewayCore(GatewayOptions options, const core::Clock& clock, core:
       enc_(OrderEncoder::Options{opt_.product, opt_.api_key, opt_.ws_session_auth}, links.hmac, links.ed25519),
       governor_(opt_.governor),
       reduce_only_(opt_.symbols.size(), 0),
+      has_spec_(opt_.symbols.size(), 0),
       table_(opt_.max_orders),
       pending_(opt_.max_orders + 64),
       deferred_(opt_.max_orders + 64),
@@ -45,6 +46,7 @@ GatewayCore::GatewayCore(GatewayOptions options, const core::Clock& clock, core:
       dec_(std::make_unique<binance::ResponseDecoder>()),
       ud_(std::make_unique<binance::UserDataDecoder>()) {
   governor_.set_limits(opt_.rate_limits);
+  for (std::size_t s = 0; s < opt_.symbols.size(); ++s) has_spec_[s] = opt_.symbols[s] != nullptr ? 1 : 0;
   // The decoders grow to the largest message they have seen; a message one byte longer than any
   // before (order ids and counters gain digits) would allocate on the order path. Grow them now to the
   // largest message the clients can hand over.
@@ -73,7 +75,7 @@ void GatewayCore::set_reduce_only(core::SymbolId symbol, bool on) {
 }
 
 bool GatewayCore::update_spec(core::SymbolId symbol, const binance::InstrumentSpec* spec) {
-  if (spec == nullptr || symbol >= opt_.symbols.size() || opt_.symbols[symbol] == nullptr) return false;
+  if (spec == nullptr || symbol >= has_spec_.size() || has_spec_[symbol] == 0) return false;
   return spec_updates_.try_push(SpecUpdate{symbol, spec});
 }
 

@@ -92,6 +92,12 @@ bool poll_until(double seconds, const std::function<bool()>& cond) {
   return false;
 }
 
+// Risk's rejects for a reason, from its counter (readable while the risk thread runs).
+uint64_t not_trading_rejects(Engine& e) {
+  return e.metrics().counter_value("risk_rejects_total",
+                                   {{{"reason", std::string(core::to_string(core::RejectReason::kNotTrading))}}});
+}
+
 double reports(Engine& e, const std::string& venue, core::ExecStatus st) {
   return static_cast<double>(e.metrics().counter_value(
       "exec_reports_total", {{{"venue", venue}, {"status", std::string(core::to_string(st))}}}));
@@ -362,15 +368,15 @@ TEST(BinanceVenueEngine, InstrumentRefreshHaltsResumesAndUpdatesTheGatewaysFilte
     ASSERT_EQ(sim_admin(sim, futures, "/sim/admin/symbol?symbol=ETHUSDT&status=" + stopped), "");
     const bool halted = poll_until(20, [&] {
       e.poll_events();
-      return trading_gauge() == 0.0 && e.risk_rejects(core::RejectReason::kNotTrading) >= 3;
+      return trading_gauge() == 0.0 && not_trading_rejects(e) >= 3;
     });
     ASSERT_TRUE(halted) << e.metrics().render();
     // From now on nothing new reaches the venue: what the gateway had sent so far is all it sends.
     const uint64_t sent_at_halt = gs.orders_sent.load();
-    const uint64_t rejects_at_halt = e.risk_rejects(core::RejectReason::kNotTrading);
+    const uint64_t rejects_at_halt = not_trading_rejects(e);
     ASSERT_TRUE(poll_until(20, [&] {
       e.poll_events();
-      return e.risk_rejects(core::RejectReason::kNotTrading) >= rejects_at_halt + 5;
+      return not_trading_rejects(e) >= rejects_at_halt + 5;
     }));
     EXPECT_EQ(gs.orders_sent.load(), sent_at_halt);
 
