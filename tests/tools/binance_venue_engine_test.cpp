@@ -45,10 +45,12 @@ namespace tp = dmabot::testing;
 using namespace std::chrono_literals;
 using tp::check_against_ledger;
 using tp::field;
+using tp::gauge;
 using tp::Ledger;
 using tp::poll_until;
 using tp::read_ledger;
 using tp::reports;
+using tp::sim_admin;
 using tp::SimProcess;
 using tp::venue_config;
 using tp::venue_engine;
@@ -110,23 +112,6 @@ TEST(BinanceVenueEngine, Ed25519KeysTradeOnBothProducts) {
                                          "BINANCE_API_SECRET=", "BINANCE_PRIVATE_KEY_FILE=" + key};
   trade_and_reconcile(false, sim, sets);
   trade_and_reconcile(true, sim, sets);
-}
-
-// A gauge's value in the registry's text ("" venue label set to `venue`); NaN when absent.
-double gauge(Engine& e, const std::string& name, const std::string& venue) {
-  const std::string text = e.metrics().render();
-  const std::string key = "\n" + name + "{venue=\"" + venue + "\"} ";
-  const std::size_t at = text.find(key);
-  return at == std::string::npos ? std::nan("") : std::strtod(text.c_str() + at + key.size(), nullptr);
-}
-
-// binance-sim's --admin hook: GET https://<base>/sim/admin/<what>; "" when it answered 200.
-std::string sim_admin(const SimProcess& sim, bool futures, const std::string& target) {
-  binance_io::HttpsGetOptions o;
-  o.ca_file = sim.ca;
-  auto r = binance_io::https_get("https://" + (futures ? sim.futures_base() : sim.spot_base()), target, o);
-  if (!r.ok()) return std::string(r.status().message());
-  return r->status == 200 ? "" : r->body;
 }
 
 // BINANCE_CLOCK_REFRESH_S: the control thread (poll_events, as dmabot's main loop calls it) measures the
