@@ -609,6 +609,27 @@ void GatewayCore::on_ws_response(const binance_io::WsResponse& r) {
       }
       return;
     }
+    if (env.status >= 400 && env.status < 500 && !env.has_result && !env.error_has_data) {
+      // Refused as a whole, before either half ran (Binance adds `data` only once the halves were
+      // tried): -1021, -1022, a parameter error. The old order stands, the new one was never placed:
+      // a conclusive answer, not an unknown outcome (which would query both and wait out the new
+      // one's recvWindow). -1021: the clock is measured again; the strategy re-decides the replace.
+      stats_.venue_rejects.fetch_add(1, std::memory_order_relaxed);
+      if (env.error.code == -1021) {
+        stats_.clock_resyncs.fetch_add(1, std::memory_order_relaxed);
+        if (links_.clock_offset != nullptr) links_.clock_offset->resync();
+        send_time();
+      }
+      if (Entry* old = table_.find(p.target_id); old != nullptr) {
+        emit(old->order, ExecStatus::kCancelRejected, old->cum, RejectReason::kVenueReject, 0);
+      }
+      if (Entry* ne = table_.find(p.client_id); ne != nullptr) {
+        const core::Order o = ne->order;
+        table_.erase(p.client_id);
+        emit(o, ExecStatus::kRejected, {}, RejectReason::kVenueReject, 0);
+      }
+      return;
+    }
     return on_cancel_replace(p, env.status < 500 && (env.has_result || env.error_has_data));
   }
   if (env.status >= 500) return on_unknown(p);

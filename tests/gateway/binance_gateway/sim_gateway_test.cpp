@@ -507,6 +507,40 @@ TEST(BinanceGatewaySim, SpotWsReplaceIsOneCancelReplace) {
   replace_resting(RigOptions{}, core::Qty::from_raw(100'000), true);
 }
 
+// A WS order.cancelReplace refused as a whole (-1021: our clock is made 8 s fast once the order
+// rests): the old order stands (kCancelRejected), the new one is rejected at once and never reaches
+// the venue, the clock is measured again — a conclusive answer, so no unknown outcome and no queries
+// (which would wait out the new order's recvWindow, 8 s late by our clock).
+TEST(BinanceGatewaySim, SpotWsCancelReplaceRefusedAsAWholeIsConclusive) {
+  Rig rig(RigOptions{});
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Qty qty = core::Qty::from_raw(100'000);
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  binance_io::ClockOffset& clock = rig.clock_offset();
+  const int64_t now = core::wall_clock_ns();
+  clock.begin_round();
+  clock.add_sample(now, now, now / 1'000'000 + 8000);
+  ASSERT_TRUE(clock.commit(now));
+  const uint64_t unknown_before = rig.stats().unknown_outcomes.load();
+  const uint64_t queries_before = rig.stats().queries_sent.load();
+  const core::Order r =
+      rig.replace_of(2, o1.client_id, core::Side::kBuy, resting_bid(rig, bid) - ticks(rig.spec(), 3), qty);
+  rig.send(r);
+  ASSERT_TRUE(rig.poll_until(
+      [&] { return rig.has(o1.client_id, ExecStatus::kCancelRejected) && rig.has(r.client_id, ExecStatus::kRejected); },
+      std::chrono::seconds(3)));
+  EXPECT_EQ(rig.stats().unknown_outcomes.load(), unknown_before);
+  EXPECT_EQ(rig.stats().queries_sent.load(), queries_before);
+  EXPECT_EQ(rig.stats().clock_resyncs.load(), 1u);
+  EXPECT_EQ(rig.ledger_count("order_accepted", r.client_id), 0);
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kCanceled));
+  EXPECT_EQ(rig.core().live_orders(), 1u);  // the old order still rests
+}
+
 TEST(BinanceGatewaySim, SpotRestReplaceIsCancelThenNew) {
   RigOptions o;
   o.ws = false;
