@@ -37,7 +37,7 @@ enum class Probe : uint8_t {
 // Something the test does to the running venue once the engine trades.
 enum class Action : uint8_t {
   kNone,
-  kClockJump,   // the sim's clock moves behind by 5 s (--admin): the engine's timestamps are ahead
+  kClockJump,   // the sim's clock jumps 6 s ahead (--admin): the engine's timestamps fall outside recvWindow
   kBurnWeight,  // another client on the same IP uses the request weight up and gets it banned (418)
 };
 
@@ -128,7 +128,7 @@ TEST_P(BinanceFaults, Survives) {
     e.poll_events();
     if (!acted && acked() >= 5) {
       acted = true;
-      if (c.action == Action::kClockJump) EXPECT_EQ(sim_admin(sim, c.futures, "/sim/admin/clock?skewMs=-5000"), "");
+      if (c.action == Action::kClockJump) EXPECT_EQ(sim_admin(sim, c.futures, "/sim/admin/clock?skewMs=9000"), "");
       if (c.action == Action::kBurnWeight) burned = burn_weight(sim, c.futures);
     }
     return acted && probe_value(e, c.probe) >= 1;
@@ -176,7 +176,8 @@ std::vector<FaultCase> cases() {
     out.push_back({"DroppedStreams" + p, futures, {"drop-ws-every-s=2"}, {}, Probe::kUserResync});
     out.push_back({"Http5xxNoEffect" + p, futures, {"http-5xx-rate=0.15"}, {}, Probe::kUnknownOutcome});
     out.push_back({"Http5xxApplied" + p, futures, {"http-5xx-applied-rate=0.15"}, {}, Probe::kUnknownOutcome});
-    // The sim's clock runs 3 s ahead from the start (the engine measures it), then jumps 5 s behind.
+    // The sim's clock runs 3 s ahead from the start (the engine measures it), then 9 s ahead (-1021: outside the 5 s
+    // recvWindow).
     out.push_back({"ClockSkew" + p, futures, {"clock-skew-ms=3000"}, {}, Probe::kClockResync, Action::kClockJump});
     out.push_back({"RateLimit" + p, futures, {"weight-limit=1500"}, {}, Probe::kRateLimited, Action::kBurnWeight});
     out.push_back({"RandomRejects" + p, futures, {"reject-rate=0.2"}, {}, Probe::kVenueReject});
