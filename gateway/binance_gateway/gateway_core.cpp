@@ -313,6 +313,9 @@ void GatewayCore::on_cancel_replace(const Pending& p, bool answered) {
       Entry* e = table_.find(id);
       if (e == nullptr) continue;
       if (id == p.client_id) e->state = State::kUnknown;
+      // The old half: if the query finds it still open, the cancel did not happen — say so
+      // (kCancelRejected), or the engine keeps it as cancel-pending and never cancels it again.
+      if (id == p.target_id) e->replace_unknown = true;
       if (!send_query(*e, 0)) defer(now_ms() + kRetryDelayMs, id, Kind::kQuery, 0);
     }
     return;
@@ -706,7 +709,15 @@ void GatewayCore::on_success(const Pending& p, binance::DecodeInput body) {
     return;
   }
   const bool replace_pending = p.kind == Kind::kQuery && e->has_replace && e->replace_unknown;
+  // The old half of an order.cancelReplace whose outcome was unknown (on_cancel_replace).
+  const bool cancel_replace_pending = p.kind == Kind::kQuery && !e->has_replace && e->replace_unknown;
   apply_result(*e, res, fills);
+  if (cancel_replace_pending && !binance::is_final(res.status)) {
+    if (Entry* still = table_.find(p.client_id); still != nullptr) {
+      still->replace_unknown = false;
+      emit(still->order, ExecStatus::kCancelRejected, still->cum, RejectReason::kVenueReject, 0);
+    }
+  }
   if (replace_pending && !binance::is_final(res.status)) {
     if (Entry* still = table_.find(p.client_id); still != nullptr) {
       still->replace_unknown = false;  // the cancel did not happen: it goes again

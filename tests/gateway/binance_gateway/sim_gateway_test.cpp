@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/gateway/binance_gateway/gateway_rig.h"
+#include "tools/binance_sim/exchange_faults.h"
 
 namespace dmabot::binance_gateway {
 namespace {
@@ -539,6 +540,45 @@ TEST(BinanceGatewaySim, SpotWsCancelReplaceRefusedAsAWholeIsConclusive) {
   EXPECT_EQ(rig.ledger_count("order_accepted", r.client_id), 0);
   EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kCanceled));
   EXPECT_EQ(rig.core().live_orders(), 1u);  // the old order still rests
+}
+
+// A WS order.cancelReplace answered 503 without effect (unknown outcome): both halves are queried;
+// the old order is still open, so it is reported kCancelRejected — else the engine's risk keeps it
+// cancel-pending and its cancel-all (shutdown) skips it, leaving it on the exchange — and the new one
+// ends kRejected once "does not exist" is conclusive. The seed is one whose first order draw is no
+// fault and second a 5xx (the sim's faults are one seeded draw per order request).
+TEST(BinanceGatewaySim, SpotWsCancelReplaceWithUnknownOutcomeReportsTheOldOrderStillOpen) {
+  uint64_t seed = 0;
+  for (uint64_t s = 1; s < 1000 && seed == 0; ++s) {
+    binance_sim::ExchangeFaults f;
+    f.http_5xx_rate = 0.5;
+    f.seed = s;
+    binance_sim::FaultInjector fi(f);
+    if (fi.decide_order(true) == binance_sim::OrderFault::kNone &&
+        fi.decide_order(true) == binance_sim::OrderFault::kHttp5xxBefore)
+      seed = s;
+  }
+  ASSERT_NE(seed, 0u);
+  RigOptions o;
+  o.faults = {"--fault", "http-5xx-rate=0.5", "--seed", std::to_string(seed)};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Qty qty = core::Qty::from_raw(100'000);
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  ASSERT_EQ(rig.stats().unknown_outcomes.load(), 0u);
+  const core::Order r =
+      rig.replace_of(2, o1.client_id, core::Side::kBuy, resting_bid(rig, bid) - ticks(rig.spec(), 3), qty);
+  rig.send(r);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kCancelRejected); }));
+  EXPECT_EQ(rig.stats().unknown_outcomes.load(), 1u);
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kCanceled));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(r.client_id, ExecStatus::kRejected); }, std::chrono::seconds(15)));
+  EXPECT_EQ(rig.ledger_count("order_accepted", r.client_id), 0);
+  EXPECT_EQ(rig.core().live_orders(), 1u);  // the old order, still resting and tracked
 }
 
 TEST(BinanceGatewaySim, SpotRestReplaceIsCancelThenNew) {
