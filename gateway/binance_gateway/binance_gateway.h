@@ -43,7 +43,10 @@
 //   * Replace, STOP_ON_FAILURE semantics (as the mock and sim venues): spot with the WS session ready
 //     sends one order.cancelReplace; otherwise (REST, futures) the cancel goes first and the new order
 //     once the cancel is confirmed. If the cancel fails: kCancelRejected (old id) + kRejected (new id,
-//     kUnknownOrder). An unknown outcome of a cancelReplace queries both orders.
+//     kUnknownOrder). A cancelReplace refused as a whole (4xx without `data`: -1021, -1022, a
+//     parameter error) is conclusive: kCancelRejected (old) + kRejected (new), -1021 also resyncs
+//     the clock. An unknown outcome of a cancelReplace queries both orders; the old one found still
+//     open is reported kCancelRejected (risk then tracks it as working again).
 //   * Fees: ExecReport::fee_raw is quote * 1e8. Commission in the quote asset: as is; in the base
 //     asset (spot buys): converted at the fill price; any other asset (BNB): 0, counted in
 //     stats().fees_other_asset (the balance events still show it).

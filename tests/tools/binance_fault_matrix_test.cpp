@@ -128,7 +128,9 @@ TEST_P(BinanceFaults, Survives) {
     e.poll_events();
     if (!acted && acked() >= 5) {
       acted = true;
-      if (c.action == Action::kClockJump) EXPECT_EQ(sim_admin(sim, c.futures, "/sim/admin/clock?skewMs=9000"), "");
+      if (c.action == Action::kClockJump) {
+        EXPECT_EQ(sim_admin(sim, c.futures, "/sim/admin/clock?skewMs=9000"), "");
+      }
       if (c.action == Action::kBurnWeight) burned = burn_weight(sim, c.futures);
     }
     return acted && probe_value(e, c.probe) >= 1;

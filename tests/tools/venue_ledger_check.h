@@ -53,9 +53,9 @@ inline std::vector<std::string> sim_binance_sets(const SimProcess& sim) {
 
 // The engine with the market maker on the sim (FEED_MODE=binance, VENUE_MODE=binance_*), recording to
 // `record` when not empty.
+// FEED_MODE comes first (a test may swap it: sets[0]).
 inline std::vector<std::string> venue_config(const SimProcess& sim, bool futures, const std::string& record) {
-  std::vector<std::string> c = sim_binance_sets(sim);
-  const std::vector<std::string> engine = {
+  std::vector<std::string> c = {
       "FEED_MODE=binance", futures ? "VENUE_MODE=binance_futures" : "VENUE_MODE=binance_spot",
       futures ? "MARKET_TYPE=usdm" : "MARKET_TYPE=spot", "SYMBOLS=ETHUSDT", "STRATEGIES=dynmm", "DYNMM_SIGMA_WINDOW=3",
       // The sim's walk moves ETHUSDT (3000) one tick (0.01) per 100 ms: quote at the touch (the tightest
@@ -65,7 +65,8 @@ inline std::vector<std::string> venue_config(const SimProcess& sim, bool futures
       // USD-M ETHUSDT's minimum notional is 20 on the sim (as on Binance).
       futures ? "DYNMM_BASE_SIZE_USD=40" : "DYNMM_BASE_SIZE_USD=20", "METRICS_PORT=-1", "IDLE_POLICY=sleep",
       "LOG_LEVEL=warn"};
-  c.insert(c.end(), engine.begin(), engine.end());
+  const std::vector<std::string> binance = sim_binance_sets(sim);
+  c.insert(c.end(), binance.begin(), binance.end());
   if (!record.empty()) c.push_back("RECORD_FILE=" + record);
   return c;
 }
@@ -249,7 +250,9 @@ inline int check_against_ledger(Engine& e, const std::string& ledger, const std:
   }
   EXPECT_EQ(acked_text, accepted) << "the venue accepted what the engine saw acknowledged";
   EXPECT_EQ(working_engine, working_venue) << "open on the venue = working for the engine";
-  if (expect.all_closed) EXPECT_TRUE(working_venue.empty()) << "shutdown cancels every working order";
+  if (expect.all_closed) {
+    EXPECT_TRUE(working_venue.empty()) << "shutdown cancels every working order";
+  }
 
   std::map<std::string, int64_t> engine_fill_text;
   for (const auto& [id, q] : engine_fills) engine_fill_text[text(id)] += q;
