@@ -711,7 +711,16 @@ void GatewayCore::on_success(const Pending& p, binance::DecodeInput body) {
   const bool replace_pending = p.kind == Kind::kQuery && e->has_replace && e->replace_unknown;
   // The old half of an order.cancelReplace whose outcome was unknown (on_cancel_replace).
   const bool cancel_replace_pending = p.kind == Kind::kQuery && !e->has_replace && e->replace_unknown;
+  const bool cancel_pending = p.kind == Kind::kQuery && e->cancel_unknown;
   apply_result(*e, res, fills);
+  if (cancel_pending && !binance::is_final(res.status)) {
+    // The cancel did not happen (or not yet): it goes again — risk still counts it cancel-pending, so
+    // nothing else would ever cancel this order (a shutdown's cancel-all skips it).
+    if (Entry* still = table_.find(p.client_id); still != nullptr) {
+      still->cancel_unknown = false;
+      if (!send_cancel(*still, 0)) defer(now_ms() + kRetryDelayMs, p.client_id, Kind::kCancel, 0);
+    }
+  }
   if (cancel_replace_pending && !binance::is_final(res.status)) {
     if (Entry* still = table_.find(p.client_id); still != nullptr) {
       still->replace_unknown = false;
@@ -822,6 +831,7 @@ void GatewayCore::on_unknown(const Pending& p) {
   if (e == nullptr) return;
   if (p.kind == Kind::kNew) e->state = State::kUnknown;
   if (p.kind == Kind::kCancel && p.for_replace) e->replace_unknown = true;
+  if (p.kind == Kind::kCancel && !p.for_replace) e->cancel_unknown = true;
   // New order or cancel: what happened is the order's state now — ask for it, never resend.
   if (p.kind == Kind::kTrades) {
     e->fill_deadline_ms = now_ms() + kRetryDelayMs;

@@ -581,6 +581,41 @@ TEST(BinanceGatewaySim, SpotWsCancelReplaceWithUnknownOutcomeReportsTheOldOrderS
   EXPECT_EQ(rig.core().live_orders(), 1u);  // the old order, still resting and tracked
 }
 
+// A cancel answered 503 without effect (unknown outcome): the order is queried, found still open, and
+// the cancel goes again — else risk keeps it cancel-pending forever and a shutdown's cancel-all skips
+// it (found by the fault matrix: a WebSocket drop under a cancel left the order on the exchange).
+// Seeded so that the order draws no fault, the first cancel a 5xx and the second none.
+TEST(BinanceGatewaySim, SpotWsCancelWithUnknownOutcomeIsSentAgainWhenTheOrderIsStillOpen) {
+  uint64_t seed = 0;
+  for (uint64_t s = 1; s < 1000 && seed == 0; ++s) {
+    binance_sim::ExchangeFaults f;
+    f.http_5xx_rate = 0.5;
+    f.seed = s;
+    binance_sim::FaultInjector fi(f);
+    if (fi.decide_order(true) == binance_sim::OrderFault::kNone &&
+        fi.decide_order(false) == binance_sim::OrderFault::kHttp5xxBefore &&
+        fi.decide_order(false) == binance_sim::OrderFault::kNone)
+      seed = s;
+  }
+  ASSERT_NE(seed, 0u);
+  RigOptions o;
+  o.faults = {"--fault", "http-5xx-rate=0.5", "--seed", std::to_string(seed)};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  ASSERT_EQ(rig.stats().unknown_outcomes.load(), 0u);
+  rig.send(rig.cancel_of(2, o1.client_id));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kCanceled); }, std::chrono::seconds(5)));
+  EXPECT_EQ(rig.stats().unknown_outcomes.load(), 1u);
+  EXPECT_EQ(rig.stats().cancels_sent.load(), 2u);
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kCancelRejected));
+  EXPECT_EQ(rig.core().live_orders(), 0u);
+}
+
 TEST(BinanceGatewaySim, SpotRestReplaceIsCancelThenNew) {
   RigOptions o;
   o.ws = false;
