@@ -7,7 +7,7 @@ DEPS = cmake make g++ ccache libboost-dev libboost-system-dev libssl-dev libsimd
 FUZZ_DEPS = clang libclang-rt-14-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps install-missing configure build run run-local connectors test bench clean asan tsan fuzz fuzz-build
+.PHONY: deps install-missing configure build run run-local connectors test bench soak clean asan tsan fuzz fuzz-build
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -41,6 +41,13 @@ test: build connectors
 
 bench: build
 	$(BUILD_DIR)/bench/run_benchmarks.sh $(BUILD_DIR)
+
+# Every binance-sim fault at once against the engine for SOAK_SECONDS (half Spot, half USD-M); prints
+# orders sent, faults injected and drift found (tests/tools/binance_soak.cpp). Not part of `make test`.
+SOAK_SECONDS ?= 300
+soak: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target dmabot tools_binance_soak
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BUILD_DIR)/tests/tools/tools_binance_soak
 
 # Sanitizers and fuzzers (docs/RELIABILITY.md; .ci/sanitizers.sh runs all three). Each has its own
 # build directory. `make tsan` runs the whole suite under TSan; TSAN_LABEL=x only the tests labelled x.

@@ -20,6 +20,7 @@
 #include "core/strings.h"
 #include "tools/as2008.h"
 #include "tools/binance_sim/binance_sim_cli.h"
+#include "tools/canary_cli.h"
 #include "tools/cli_common.h"
 #include "tools/config_cli.h"
 #include "tools/convert_cli.h"
@@ -50,6 +51,7 @@ constexpr const char* kMainHelp =
     "  config       list every configuration key with its default and meaning (config --list)\n"
     "  sign         sign a Binance request payload (HMAC or Ed25519) to debug -1022 signature errors\n"
     "  binance-sim  a local Binance Spot + USD-M Futures venue on loopback (TLS), for tests\n"
+    "  canary       place one far post-only order on Binance and cancel it: proves keys, streams, acks\n"
     "\n"
     "Run 'dmabot <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 2 bad usage or configuration, 1 runtime failure.\n";
@@ -303,6 +305,7 @@ int main(int argc, char** argv) {
   if (cmd == "export") return dmabot::tools::export_command(argc - 2, argv + 2);
   if (cmd == "config") return dmabot::tools::config_command(argc - 2, argv + 2);
   if (cmd == "sign") return dmabot::tools::sign_command(argc - 2, argv + 2);
+  if (cmd == "canary") return dmabot::tools::canary_command(argc - 2, argv + 2);
   if (cmd == "binance-sim") return dmabot::binance_sim::run_binance_sim(argc - 2, argv + 2);
   if (cmd == "sweep") {
     // Children are this very binary: resolve it now, so a relative argv[0] or PATH lookup cannot pick another.

@@ -43,7 +43,11 @@
 //   * Replace, STOP_ON_FAILURE semantics (as the mock and sim venues): spot with the WS session ready
 //     sends one order.cancelReplace; otherwise (REST, futures) the cancel goes first and the new order
 //     once the cancel is confirmed. If the cancel fails: kCancelRejected (old id) + kRejected (new id,
-//     kUnknownOrder). An unknown outcome of a cancelReplace queries both orders.
+//     kUnknownOrder). A cancelReplace refused as a whole (4xx without `data`: -1021, -1022, a
+//     parameter error) is conclusive: kCancelRejected (old) + kRejected (new), -1021 also resyncs
+//     the clock. An unknown outcome of a cancelReplace queries both orders; the old one found still
+//     open is reported kCancelRejected (risk then tracks it as working again). A plain cancel with an
+//     unknown outcome queries the order; still open, the cancel goes again (cancels never create).
 //   * Fees: ExecReport::fee_raw is quote * 1e8. Commission in the quote asset: as is; in the base
 //     asset (spot buys): converted at the fill price; any other asset (BNB): 0, counted in
 //     stats().fees_other_asset (the balance events still show it).
@@ -220,6 +224,7 @@ class GatewayCore {
     bool acked = false;
     bool has_replace = false;
     bool replace_unknown = false;  // the replace's cancel had an unknown outcome: the query decides
+    bool cancel_unknown = false;   // a cancel had an unknown outcome: still open per the query → again
     uint8_t text_len = 0;
     char text[kClientIdTextMax];
     [[nodiscard]] std::string_view text_view() const { return {text, text_len}; }

@@ -315,6 +315,9 @@ void GatewayCore::on_cancel_replace(const Pending& p, bool answered) {
       Entry* e = table_.find(id);
       if (e == nullptr) continue;
       if (id == p.client_id) e->state = State::kUnknown;
+      // The old half: if the query finds it still open, the cancel did not happen — say so
+      // (kCancelRejected), or the engine keeps it as cancel-pending and never cancels it again.
+      if (id == p.target_id) e->replace_unknown = true;
       if (!send_query(*e, 0)) defer(now_ms() + kRetryDelayMs, id, Kind::kQuery, 0);
     }
     return;
@@ -611,6 +614,27 @@ void GatewayCore::on_ws_response(const binance_io::WsResponse& r) {
       }
       return;
     }
+    if (env.status >= 400 && env.status < 500 && !env.has_result && !env.error_has_data) {
+      // Refused as a whole, before either half ran (Binance adds `data` only once the halves were
+      // tried): -1021, -1022, a parameter error. The old order stands, the new one was never placed:
+      // a conclusive answer, not an unknown outcome (which would query both and wait out the new
+      // one's recvWindow). -1021: the clock is measured again; the strategy re-decides the replace.
+      stats_.venue_rejects.fetch_add(1, std::memory_order_relaxed);
+      if (env.error.code == -1021) {
+        stats_.clock_resyncs.fetch_add(1, std::memory_order_relaxed);
+        if (links_.clock_offset != nullptr) links_.clock_offset->resync();
+        send_time();
+      }
+      if (Entry* old = table_.find(p.target_id); old != nullptr) {
+        emit(old->order, ExecStatus::kCancelRejected, old->cum, RejectReason::kVenueReject, 0);
+      }
+      if (Entry* ne = table_.find(p.client_id); ne != nullptr) {
+        const core::Order o = ne->order;
+        table_.erase(p.client_id);
+        emit(o, ExecStatus::kRejected, {}, RejectReason::kVenueReject, 0);
+      }
+      return;
+    }
     return on_cancel_replace(p, env.status < 500 && (env.has_result || env.error_has_data));
   }
   if (env.status >= 500) return on_unknown(p);
@@ -687,7 +711,24 @@ void GatewayCore::on_success(const Pending& p, binance::DecodeInput body) {
     return;
   }
   const bool replace_pending = p.kind == Kind::kQuery && e->has_replace && e->replace_unknown;
+  // The old half of an order.cancelReplace whose outcome was unknown (on_cancel_replace).
+  const bool cancel_replace_pending = p.kind == Kind::kQuery && !e->has_replace && e->replace_unknown;
+  const bool cancel_pending = p.kind == Kind::kQuery && e->cancel_unknown;
   apply_result(*e, res, fills);
+  if (cancel_pending && !binance::is_final(res.status)) {
+    // The cancel did not happen (or not yet): it goes again — risk still counts it cancel-pending, so
+    // nothing else would ever cancel this order (a shutdown's cancel-all skips it).
+    if (Entry* still = table_.find(p.client_id); still != nullptr) {
+      still->cancel_unknown = false;
+      if (!send_cancel(*still, 0)) defer(now_ms() + kRetryDelayMs, p.client_id, Kind::kCancel, 0);
+    }
+  }
+  if (cancel_replace_pending && !binance::is_final(res.status)) {
+    if (Entry* still = table_.find(p.client_id); still != nullptr) {
+      still->replace_unknown = false;
+      emit(still->order, ExecStatus::kCancelRejected, still->cum, RejectReason::kVenueReject, 0);
+    }
+  }
   if (replace_pending && !binance::is_final(res.status)) {
     if (Entry* still = table_.find(p.client_id); still != nullptr) {
       still->replace_unknown = false;  // the cancel did not happen: it goes again
@@ -792,6 +833,7 @@ void GatewayCore::on_unknown(const Pending& p) {
   if (e == nullptr) return;
   if (p.kind == Kind::kNew) e->state = State::kUnknown;
   if (p.kind == Kind::kCancel && p.for_replace) e->replace_unknown = true;
+  if (p.kind == Kind::kCancel && !p.for_replace) e->cancel_unknown = true;
   // New order or cancel: what happened is the order's state now — ask for it, never resend.
   if (p.kind == Kind::kTrades) {
     e->fill_deadline_ms = now_ms() + kRetryDelayMs;

@@ -35,6 +35,7 @@
 #include "tests/tools/engine_test_util.h"
 #include "tests/tools/sim_process.h"
 #include "tests/tools/test_process.h"
+#include "tests/tools/venue_ledger_check.h"
 #include "tools/binance_venue.h"
 
 namespace dmabot::tools {
@@ -42,144 +43,23 @@ namespace {
 
 namespace tp = dmabot::testing;
 using namespace std::chrono_literals;
+using tp::check_against_ledger;
+using tp::field;
+using tp::gauge;
+using tp::Ledger;
+using tp::poll_until;
+using tp::read_ledger;
+using tp::reports;
+using tp::sim_admin;
 using tp::SimProcess;
-
-std::vector<std::string> venue_config(const SimProcess& sim, bool futures, const std::string& record) {
-  std::vector<std::string> c = {
-      "FEED_MODE=binance", futures ? "VENUE_MODE=binance_futures" : "VENUE_MODE=binance_spot",
-      futures ? "MARKET_TYPE=usdm" : "MARKET_TYPE=spot", "BINANCE_ENV=local",
-      "BINANCE_SPOT_REST_URL=https://" + sim.spot_base(),
-      "BINANCE_SPOT_WS_API_URL=wss://" + sim.spot_base() + "/ws-api/v3",
-      "BINANCE_SPOT_STREAM_URL=wss://" + sim.spot_base(), "BINANCE_FUTURES_REST_URL=https://" + sim.futures_base(),
-      "BINANCE_FUTURES_WS_API_URL=wss://" + sim.futures_base() + "/ws-fapi/v1",
-      "BINANCE_FUTURES_STREAM_URL=wss://" + sim.futures_base(), "BINANCE_CA_FILE=" + sim.ca,
-      // The sim's published test account (BINANCE_ENV=local: allowed outside the environment).
-      "BINANCE_API_KEY=dmabot-local-key", "BINANCE_API_SECRET=dmabot-local-secret", "SYMBOLS=ETHUSDT",
-      "STRATEGIES=dynmm", "DYNMM_SIGMA_WINDOW=3",
-      // The sim's walk moves ETHUSDT (3000) one tick (0.01) per 100 ms: quote at the touch (the tightest
-      // spread, rounded outwards to the tick) and follow every move (at most every 300 ms: inside the
-      // sim's 100 orders / 10 s), so the walk fills a quote within seconds.
-      "DYNMM_MIN_REQUOTE_MS=300", "DYNMM_TOLERANCE_BPS=0", "DYNMM_A=0", "DYNMM_B=0", "DYNMM_FLOOR_BPS=0.01",
-      // USD-M ETHUSDT's minimum notional is 20 on the sim (as on Binance).
-      futures ? "DYNMM_BASE_SIZE_USD=40" : "DYNMM_BASE_SIZE_USD=20", "METRICS_PORT=-1", "IDLE_POLICY=sleep",
-      "LOG_LEVEL=warn"};
-  if (!record.empty()) c.push_back("RECORD_FILE=" + record);
-  return c;
-}
-
-// `sets` with each of `more` replacing the value of its key (or added).
-std::vector<std::string> with(std::vector<std::string> sets, const std::vector<std::string>& more) {
-  for (const std::string& kv : more) {
-    const std::string key = kv.substr(0, kv.find('=') + 1);
-    std::erase_if(sets, [&](const std::string& s) { return s.rfind(key, 0) == 0; });
-    sets.push_back(kv);
-  }
-  return sets;
-}
-
-absl::StatusOr<std::unique_ptr<Engine>> venue_engine(const std::vector<std::string>& sets) {
-  auto cfg = core::Config::parse("", "venue.env", sets, &core::Config::no_env);
-  if (!cfg.ok()) return cfg.status();
-  return build_test_engine(*cfg, core::Clock::live());
-}
-
-bool poll_until(double seconds, const std::function<bool()>& cond) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);  // polling a condition against a deadline
-  }
-  return false;
-}
+using tp::venue_config;
+using tp::venue_engine;
+using tp::with;
 
 // Risk's rejects for a reason, from its counter (readable while the risk thread runs).
 uint64_t not_trading_rejects(Engine& e) {
   return e.metrics().counter_value("risk_rejects_total",
                                    {{{"reason", std::string(core::to_string(core::RejectReason::kNotTrading))}}});
-}
-
-double reports(Engine& e, const std::string& venue, core::ExecStatus st) {
-  return static_cast<double>(e.metrics().counter_value(
-      "exec_reports_total", {{{"venue", venue}, {"status", std::string(core::to_string(st))}}}));
-}
-
-// One JSON field of a ledger line: a string's contents or a bare token; "" when absent.
-std::string field(const std::string& line, const std::string& key) {
-  const std::string k = "\"" + key + "\":";
-  const std::size_t at = line.find(k);
-  if (at == std::string::npos) return "";
-  std::size_t p = at + k.size();
-  if (p < line.size() && line[p] == '"') {
-    const std::size_t end = line.find('"', p + 1);
-    return line.substr(p + 1, end - p - 1);
-  }
-  const std::size_t end = line.find_first_of(",}", p);
-  return line.substr(p, end - p);
-}
-
-struct Ledger {
-  std::vector<std::string> accepted;        // clientOrderId of every order_accepted, in order
-  std::set<std::string> closed;             // reached a final state (order_state or a FILLED fill)
-  std::map<std::string, int64_t> fill_qty;  // signed (BUY +) quantity filled, per clientOrderId
-  int fills = 0;
-  int order_lines = 0;  // any line about an order (accepted, rejected, state, fill)
-};
-
-Ledger read_ledger(const std::string& path, const std::string& prefix, int* foreign = nullptr) {
-  Ledger l;
-  std::istringstream in(tp::read_file(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    const std::string type = field(line, "type");
-    const std::string cid = field(line, "clientOrderId");
-    if (type == "order_accepted" || type == "order_rejected" || type == "order_state" || type == "fill")
-      ++l.order_lines;
-    if (cid.rfind(prefix, 0) != 0) {
-      if (foreign != nullptr && type == "order_accepted") ++*foreign;
-      continue;
-    }
-    if (type == "order_accepted") l.accepted.push_back(cid);
-    const std::string status = field(line, "status");
-    if (type == "order_state" && (status == "CANCELED" || status == "EXPIRED" || status == "EXPIRED_IN_MATCH" ||
-                                  status == "FILLED" || status == "REJECTED")) {
-      l.closed.insert(cid);
-    }
-    if (type == "fill") {
-      int64_t raw = 0;
-      EXPECT_EQ(core::parse_decimal(field(line, "qty"), false, raw), core::DecimalError::kOk) << line;
-      l.fill_qty[cid] += field(line, "side") == "SELL" ? -raw : raw;
-      ++l.fills;
-      if (status == "FILLED") l.closed.insert(cid);
-    }
-  }
-  return l;
-}
-
-// The engine's view from its recording: the last venue report per client id.
-std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& record, std::set<uint64_t>& acked,
-                                                   std::map<uint64_t, int64_t>& fill_qty) {
-  std::map<uint64_t, core::ExecStatus> last;
-  core::SymbolTable symbols;
-  core::EventDecoder dec(&symbols);
-  std::istringstream in(tp::read_file(record));
-  std::string line;
-  while (std::getline(in, line)) {
-    core::RecordedEvent ev;
-    if (dec.decode(line, ev) != core::DecodeResult::kOk) continue;
-    const auto* r = std::get_if<core::ExecReport>(&ev.event);
-    if (r == nullptr) continue;
-    // A refused cancel (the order had filled meanwhile) says nothing about the order's own state.
-    if (r->status != core::ExecStatus::kCancelRejected) last[r->client_id] = r->status;
-    if (r->status == core::ExecStatus::kNew) acked.insert(r->client_id);
-    if (r->last_qty.raw != 0)
-      fill_qty[r->client_id] += r->side == core::Side::kSell ? -r->last_qty.raw : r->last_qty.raw;
-  }
-  return last;
-}
-
-bool final_status(core::ExecStatus s) {
-  return s == core::ExecStatus::kFilled || s == core::ExecStatus::kCanceled || s == core::ExecStatus::kExpired ||
-         s == core::ExecStatus::kRejected;
 }
 
 // `sim_extra`: more binance-sim flags; `sets`: configuration replacing venue_config's.
@@ -216,43 +96,7 @@ void trade_and_reconcile(bool futures, std::vector<std::string> sim_extra = {},
       << metrics_text;
   EXPECT_EQ(tp::read_file(record).find("dmabot-local-secret"), std::string::npos);
 
-  const std::string prefix = "dm" + std::string(gw.ids().run_text()) + "-";
-  int foreign = 0;
-  const Ledger l = read_ledger(ledger, prefix, &foreign);
-  EXPECT_EQ(foreign, 0) << "orders accepted that are not this run's";
-  ASSERT_GE(l.accepted.size(), 20u);
-  const std::set<std::string> accepted(l.accepted.begin(), l.accepted.end());
-  EXPECT_EQ(accepted.size(), l.accepted.size()) << "a newClientOrderId was accepted twice";
-
-  std::set<uint64_t> acked;
-  std::map<uint64_t, int64_t> engine_fills;
-  const std::map<uint64_t, core::ExecStatus> last = engine_orders(record, acked, engine_fills);
-  auto text = [&](uint64_t id) {
-    char buf[binance_gateway::kClientIdTextMax];
-    return std::string(gw.client_text(id, buf));
-  };
-  std::set<std::string> acked_text, working_engine, working_venue;
-  for (uint64_t id : acked) acked_text.insert(text(id));
-  for (const auto& [id, st] : last) {
-    if (acked.count(id) != 0 && !final_status(st)) working_engine.insert(text(id));
-  }
-  for (const std::string& cid : accepted) {
-    if (l.closed.count(cid) == 0) working_venue.insert(cid);
-  }
-  EXPECT_EQ(acked_text, accepted) << "the venue accepted what the engine saw acknowledged";
-  EXPECT_EQ(working_engine, working_venue) << "open on the venue = working for the engine";
-  EXPECT_TRUE(working_venue.empty()) << "shutdown cancels every working order";
-
-  // Fills: per order and in total.
-  std::map<std::string, int64_t> engine_fill_text;
-  for (const auto& [id, q] : engine_fills) engine_fill_text[text(id)] += q;
-  EXPECT_EQ(engine_fill_text, l.fill_qty);
-  int64_t venue_position = 0;
-  for (const auto& [cid, q] : l.fill_qty) venue_position += q;
-  EXPECT_EQ(e.positions().symbol_qty(0).raw, venue_position);
-  EXPECT_GE(l.fills, 3);
-  EXPECT_EQ(static_cast<double>(l.fills),
-            reports(e, venue, core::ExecStatus::kFilled) + reports(e, venue, core::ExecStatus::kPartiallyFilled));
+  check_against_ledger(e, ledger, record, venue, {.min_accepted = 20, .min_fills = 3});
 }
 
 TEST(BinanceVenueEngine, SpotMarketMakerTradesAndTheLedgerAgreesWithTheEngine) { trade_and_reconcile(false); }
@@ -274,23 +118,6 @@ TEST(BinanceVenueEngine, Ed25519KeysTradeOnBothProducts) {
                                          "BINANCE_API_SECRET=", "BINANCE_PRIVATE_KEY_FILE=" + key};
   trade_and_reconcile(false, sim, sets);
   trade_and_reconcile(true, sim, sets);
-}
-
-// A gauge's value in the registry's text ("" venue label set to `venue`); NaN when absent.
-double gauge(Engine& e, const std::string& name, const std::string& venue) {
-  const std::string text = e.metrics().render();
-  const std::string key = "\n" + name + "{venue=\"" + venue + "\"} ";
-  const std::size_t at = text.find(key);
-  return at == std::string::npos ? std::nan("") : std::strtod(text.c_str() + at + key.size(), nullptr);
-}
-
-// binance-sim's --admin hook: GET https://<base>/sim/admin/<what>; "" when it answered 200.
-std::string sim_admin(const SimProcess& sim, bool futures, const std::string& target) {
-  binance_io::HttpsGetOptions o;
-  o.ca_file = sim.ca;
-  auto r = binance_io::https_get("https://" + (futures ? sim.futures_base() : sim.spot_base()), target, o);
-  if (!r.ok()) return std::string(r.status().message());
-  return r->status == 200 ? "" : r->body;
 }
 
 // BINANCE_CLOCK_REFRESH_S: the control thread (poll_events, as dmabot's main loop calls it) measures the

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/gateway/binance_gateway/gateway_rig.h"
+#include "tools/binance_sim/exchange_faults.h"
 
 namespace dmabot::binance_gateway {
 namespace {
@@ -505,6 +506,114 @@ void replace_resting(RigOptions o, core::Qty qty, bool expect_ws) {
 
 TEST(BinanceGatewaySim, SpotWsReplaceIsOneCancelReplace) {
   replace_resting(RigOptions{}, core::Qty::from_raw(100'000), true);
+}
+
+// A WS order.cancelReplace refused as a whole (-1021: our clock is made 8 s fast once the order
+// rests): the old order stands (kCancelRejected), the new one is rejected at once and never reaches
+// the venue, the clock is measured again — a conclusive answer, so no unknown outcome and no queries
+// (which would wait out the new order's recvWindow, 8 s late by our clock).
+TEST(BinanceGatewaySim, SpotWsCancelReplaceRefusedAsAWholeIsConclusive) {
+  Rig rig(RigOptions{});
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Qty qty = core::Qty::from_raw(100'000);
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  binance_io::ClockOffset& clock = rig.clock_offset();
+  const int64_t now = core::wall_clock_ns();
+  clock.begin_round();
+  clock.add_sample(now, now, now / 1'000'000 + 8000);
+  ASSERT_TRUE(clock.commit(now));
+  const uint64_t unknown_before = rig.stats().unknown_outcomes.load();
+  const uint64_t queries_before = rig.stats().queries_sent.load();
+  const core::Order r =
+      rig.replace_of(2, o1.client_id, core::Side::kBuy, resting_bid(rig, bid) - ticks(rig.spec(), 3), qty);
+  rig.send(r);
+  ASSERT_TRUE(rig.poll_until(
+      [&] { return rig.has(o1.client_id, ExecStatus::kCancelRejected) && rig.has(r.client_id, ExecStatus::kRejected); },
+      std::chrono::seconds(3)));
+  EXPECT_EQ(rig.stats().unknown_outcomes.load(), unknown_before);
+  EXPECT_EQ(rig.stats().queries_sent.load(), queries_before);
+  EXPECT_EQ(rig.stats().clock_resyncs.load(), 1u);
+  EXPECT_EQ(rig.ledger_count("order_accepted", r.client_id), 0);
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kCanceled));
+  EXPECT_EQ(rig.core().live_orders(), 1u);  // the old order still rests
+}
+
+// A WS order.cancelReplace answered 503 without effect (unknown outcome): both halves are queried;
+// the old order is still open, so it is reported kCancelRejected — else the engine's risk keeps it
+// cancel-pending and its cancel-all (shutdown) skips it, leaving it on the exchange — and the new one
+// ends kRejected once "does not exist" is conclusive. The seed is one whose first order draw is no
+// fault and second a 5xx (the sim's faults are one seeded draw per order request).
+TEST(BinanceGatewaySim, SpotWsCancelReplaceWithUnknownOutcomeReportsTheOldOrderStillOpen) {
+  uint64_t seed = 0;
+  for (uint64_t s = 1; s < 1000 && seed == 0; ++s) {
+    binance_sim::ExchangeFaults f;
+    f.http_5xx_rate = 0.5;
+    f.seed = s;
+    binance_sim::FaultInjector fi(f);
+    if (fi.decide_order(true) == binance_sim::OrderFault::kNone &&
+        fi.decide_order(true) == binance_sim::OrderFault::kHttp5xxBefore)
+      seed = s;
+  }
+  ASSERT_NE(seed, 0u);
+  RigOptions o;
+  o.faults = {"--fault", "http-5xx-rate=0.5", "--seed", std::to_string(seed)};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Qty qty = core::Qty::from_raw(100'000);
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), qty);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  ASSERT_EQ(rig.stats().unknown_outcomes.load(), 0u);
+  const core::Order r =
+      rig.replace_of(2, o1.client_id, core::Side::kBuy, resting_bid(rig, bid) - ticks(rig.spec(), 3), qty);
+  rig.send(r);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kCancelRejected); }));
+  EXPECT_EQ(rig.stats().unknown_outcomes.load(), 1u);
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kCanceled));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(r.client_id, ExecStatus::kRejected); }, std::chrono::seconds(15)));
+  EXPECT_EQ(rig.ledger_count("order_accepted", r.client_id), 0);
+  EXPECT_EQ(rig.core().live_orders(), 1u);  // the old order, still resting and tracked
+}
+
+// A cancel answered 503 without effect (unknown outcome): the order is queried, found still open, and
+// the cancel goes again — else risk keeps it cancel-pending forever and a shutdown's cancel-all skips
+// it (found by the fault matrix: a WebSocket drop under a cancel left the order on the exchange).
+// Seeded so that the order draws no fault, the first cancel a 5xx and the second none.
+TEST(BinanceGatewaySim, SpotWsCancelWithUnknownOutcomeIsSentAgainWhenTheOrderIsStillOpen) {
+  uint64_t seed = 0;
+  for (uint64_t s = 1; s < 1000 && seed == 0; ++s) {
+    binance_sim::ExchangeFaults f;
+    f.http_5xx_rate = 0.5;
+    f.seed = s;
+    binance_sim::FaultInjector fi(f);
+    if (fi.decide_order(true) == binance_sim::OrderFault::kNone &&
+        fi.decide_order(false) == binance_sim::OrderFault::kHttp5xxBefore &&
+        fi.decide_order(false) == binance_sim::OrderFault::kNone)
+      seed = s;
+  }
+  ASSERT_NE(seed, 0u);
+  RigOptions o;
+  o.faults = {"--fault", "http-5xx-rate=0.5", "--seed", std::to_string(seed)};
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, resting_bid(rig, bid), core::Qty::from_raw(100'000));
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kNew); }));
+  ASSERT_EQ(rig.stats().unknown_outcomes.load(), 0u);
+  rig.send(rig.cancel_of(2, o1.client_id));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kCanceled); }, std::chrono::seconds(5)));
+  EXPECT_EQ(rig.stats().unknown_outcomes.load(), 1u);
+  EXPECT_EQ(rig.stats().cancels_sent.load(), 2u);
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kCancelRejected));
+  EXPECT_EQ(rig.core().live_orders(), 0u);
 }
 
 TEST(BinanceGatewaySim, SpotRestReplaceIsCancelThenNew) {
