@@ -166,6 +166,13 @@ bool RiskChecker::on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos
   return after_equity_change();
 }
 
+bool RiskChecker::adjust_position(core::SymbolId symbol, uint8_t venue, int64_t delta_raw, core::Price px,
+                                  core::UnixNanos now, bool& applied) {
+  roll_day(now);
+  applied = positions_.adjust(symbol, venue, delta_raw, px);
+  return applied && after_equity_change();
+}
+
 void RiskChecker::roll_day(core::UnixNanos now) {
   const int64_t day = now >= 0 ? now / kDay : (now - kDay + 1) / kDay;
   if (day == day_) return;

@@ -101,6 +101,11 @@ class RiskChecker {
   bool on_exec(const core::ExecReport& r, core::UnixNanos now);
   // A new mid for a symbol (bands, marks). Returns true when it tripped the kill switch.
   bool on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos now);
+  // A position the engine did not trade (ControlCommand::kPositionAdjust: a live venue's start-up
+  // position or reconciliation): Positions::adjust. `applied` says whether it was in range. Returns true
+  // when it tripped the kill switch.
+  bool adjust_position(core::SymbolId symbol, uint8_t venue, int64_t delta_raw, core::Price px, core::UnixNanos now,
+                       bool& applied);
 
   // Book freshness from the feed (core::BookStatus): while stale, new and replace orders on the
   // symbol get kStaleBook; cancels pass. Unknown symbols are ignored.

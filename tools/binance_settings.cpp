@@ -245,6 +245,22 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
   int64_t clock_refresh = 0;
   DMABOT_ASSIGN(clock_refresh, cfg.get_int("BINANCE_CLOCK_REFRESH_S", 60, 1, 3600));
   s.clock_refresh_s = static_cast<int>(clock_refresh);
+  int64_t reconcile = 0;
+  DMABOT_ASSIGN(reconcile, cfg.get_int("RECONCILE_S", 30, 0, 86400));
+  s.reconcile_s = static_cast<int>(reconcile);
+  std::string neutral;
+  DMABOT_ASSIGN(neutral, cfg.get_string("BINANCE_SPOT_NEUTRAL_BALANCE", ""));
+  for (std::string_view item : core::split(neutral, ',')) {
+    if (item.empty()) continue;
+    const std::size_t colon = item.find(':');
+    int64_t raw = 0;
+    if (colon == std::string_view::npos || colon == 0 ||
+        core::parse_decimal(item.substr(colon + 1), false, raw) != core::DecimalError::kOk) {
+      return cfg.error("BINANCE_SPOT_NEUTRAL_BALANCE",
+                       str_cat("'", item, "' is not ASSET:AMOUNT (a non-negative decimal, e.g. ETH:10)"));
+    }
+    s.spot_neutral.emplace_back(std::string(item.substr(0, colon)), raw);
+  }
 
   const bool spot_venue = venue_mode == "binance_spot", futures_venue = venue_mode == "binance_futures";
   if (spot_venue || futures_venue) {

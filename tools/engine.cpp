@@ -73,6 +73,8 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg) {
   p->dry_run = ec_.binance.dry_run;
   p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
   p->clock_refresh_ms = int64_t{ec_.binance.clock_refresh_s} * 1000;
+  p->reconcile_ms = int64_t{ec_.binance.reconcile_s} * 1000;
+  p->spot_neutral = ec_.binance.spot_neutral;
   // Credentials: BinanceSettings checked their presence and origin; the values are read only here.
   const bool own = !spot && ec_.binance.futures.from_futures_keys;
   const std::string prefix = own ? "BINANCE_FUTURES_" : "BINANCE_";
@@ -439,6 +441,7 @@ absl::Status Engine::start() {
     if (!venue.ok()) return venue.status();
     binance_venue_ = std::move(*venue);
     binance_venue_->export_metrics(registry_);  // before the metrics server renders it
+    binance_venue_->attach(&control_, risk_.get(), &clock_);  // start positions into risk, reconciliation
     binance_params_->api_secret.clear();
     instruments_now_ = std::make_unique<InstrumentSet>(*binance_instruments_);
     symbol_halted_.assign(instruments_now_->instruments.size(), 0);

@@ -52,7 +52,8 @@
 //     (LocalReject::kDryRun) instead of sent; with dry_run_out, a copy as it would have gone out is
 //     pushed there for a cold thread to log (tools/binance_venue.h does).
 //   * Not here: balances and positions (outboundAccountPosition, ACCOUNT_UPDATE are decoded and left
-//     to start-up / periodic reconciliation, later work: load_open_orders() is its hook). A gateway without a user
+//     alone: tools/binance_venue.h reads the account by REST at start and every RECONCILE_S and
+//     hands positions to risk). A gateway without a user
 //     stream (NoUserStream) learns of a resting order's fills only from a resync.
 //
 // Threads: one gateway thread calls poll() (and the cold hooks); stats() from anywhere (relaxed

@@ -229,6 +229,45 @@ TEST(RiskStage, VenueReportsUpdatePositionsAndReachTheOwner) {
   EXPECT_NE(h.registry.render().find("unrealized_pnl{symbol=\"BTCUSDT\"} 5"), std::string::npos);
 }
 
+// kPositionAdjust (a live venue's start-up position): booked at its price, recorded as a ctl line,
+// published for other threads, and counted by the inventory limit.
+TEST(RiskStage, PositionAdjustIsBookedRecordedPublishedAndLimitsInventory) {
+  RiskLimits l = limits();
+  l.max_inventory_raw = quote_raw("500");  // 5 BTC at mid 100
+  Harness h(l);
+  core::Control c;
+  c.command = core::ControlCommand::kPositionAdjust;
+  c.symbol = 0;
+  c.venue = 1;
+  c.measured_raw = 4 * core::kScale;
+  c.limit_raw = px("90").raw;
+  h.control.enqueue(c);
+  h.run();
+  EXPECT_EQ(h.stage->adjusts_applied(), 1u);
+  EXPECT_EQ(h.stage->published_qty(0, 1), 4 * core::kScale);
+  EXPECT_EQ(h.stage->published_qty(0, 0), 0);
+  const Positions& p = h.stage->positions();
+  EXPECT_EQ(p.avg_price(0, 1), px("90"));
+  EXPECT_EQ(p.symbol_unrealized_raw(0), quote_raw("40"));  // marked at mid 100
+  auto rec = Harness::drain(h.ctl);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].command, core::ControlCommand::kPositionAdjust);
+  EXPECT_EQ(rec[0].measured_raw, 4 * core::kScale);
+  EXPECT_NE(h.registry.render().find("inventory_qty{symbol=\"BTCUSDT\",venue=\"beta\"} 4"), std::string::npos);
+  // Long 4: buying 2 more would hold 6 * 100 > 500; selling passes (reduces).
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "2", "100")));
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 0, Side::kSell, "2", "100")));
+  h.run();
+  EXPECT_EQ(h.stage->rejects(RejectReason::kInventory), 1u);
+  EXPECT_EQ(Harness::drain(h.order_out).size(), 1u);
+  // Out of range: counted as handled, nothing booked or recorded.
+  c.venue = 7;
+  h.control.enqueue(c);
+  h.run();
+  EXPECT_EQ(h.stage->adjusts_applied(), 2u);
+  EXPECT_TRUE(Harness::drain(h.ctl).empty());
+}
+
 TEST(RiskStage, CancelAllEmitsACancelForEveryWorkingOrder) {
   Harness h;
   ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "1", "99")));
