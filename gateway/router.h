@@ -155,6 +155,11 @@ class RouterStage final : public core::Stage {
   int poll() override;
   std::string_view name() const override { return "router"; }
 
+  // Cold, before the stage runs (Engine::start, ON_START_OPEN_ORDERS=adopt): an order already working
+  // on venue o.venue becomes a live unsplit parent, acknowledged, so cancels reach it and its reports
+  // pass through. False: bad venue, id already live, or the table is full.
+  bool adopt(const core::Order& o);
+
   const VenueScorer& scorer() const { return scorer_; }
   std::size_t live_orders() const { return live_.size(); }
   uint64_t table_full_rejects() const { return table_full_rejects_; }

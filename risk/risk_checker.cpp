@@ -166,6 +166,20 @@ bool RiskChecker::on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos
   return after_equity_change();
 }
 
+bool RiskChecker::adopt(const core::Order& o) {
+  if (o.symbol >= positions_.n_symbols() || o.qty.raw <= 0 || orders_.find(o.client_id) != nullptr) return false;
+  WorkingOrder* w = orders_.insert(o.client_id);
+  if (w == nullptr) return false;
+  w->price = o.price;
+  w->remaining = o.qty;
+  w->symbol = o.symbol;
+  w->strategy = o.strategy;
+  w->side = o.side;
+  w->acked = true;
+  add_working(*w, +1);
+  return true;
+}
+
 bool RiskChecker::adjust_position(core::SymbolId symbol, uint8_t venue, int64_t delta_raw, core::Price px,
                                   core::UnixNanos now, bool& applied) {
   roll_day(now);

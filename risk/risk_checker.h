@@ -101,6 +101,11 @@ class RiskChecker {
   bool on_exec(const core::ExecReport& r, core::UnixNanos now);
   // A new mid for a symbol (bands, marks). Returns true when it tripped the kill switch.
   bool on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos now);
+  // ON_START_OPEN_ORDERS=adopt: an order already working on a venue (an earlier run's) becomes a
+  // working order (acked, owner o.strategy, remaining o.qty): counted in the working exposure, canceled
+  // by cancel-all and the kill switch, its reports applied. False: bad id/symbol, already working, or
+  // the table is full.
+  bool adopt(const core::Order& o);
   // A position the engine did not trade (ControlCommand::kPositionAdjust: a live venue's start-up
   // position or reconciliation): Positions::adjust. `applied` says whether it was in range. Returns true
   // when it tripped the kill switch.

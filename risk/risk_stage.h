@@ -161,6 +161,13 @@ class RiskStage final : public core::Stage {
     return s < n_symbols_ && venue < n_venues_ ? published_qty_[i].load(std::memory_order_acquire) : 0;
   }
   [[nodiscard]] uint64_t adjusts_applied() const { return adjusts_applied_.load(std::memory_order_acquire); }
+  // Cold, before the risk thread runs (Engine::start, ON_START_OPEN_ORDERS=adopt): RiskChecker::adopt.
+  // Its reports go to no worker (slot 0: unrouted_reports()).
+  bool adopt_order(const core::Order& o) {
+    const bool ok = checker_.adopt(o);
+    if (ok) publish_state();
+    return ok;
+  }
 
  private:
   // Fixed ring of reports waiting for a worker's exec ring.

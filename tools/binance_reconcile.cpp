@@ -2,6 +2,8 @@
 // reconciliation rounds (tools/binance_venue.h, tools/binance_reconcile.h).
 #include "tools/binance_reconcile.h"
 
+#include <algorithm>
+
 #include "core/log.h"
 #include "core/strings.h"
 #include "gateway/binance/order_messages.h"
@@ -122,10 +124,10 @@ void BinanceVenue::reconcile() {
   if (risk_ == nullptr) return;
   rounds_.fetch_add(1, std::memory_order_relaxed);
   // Orders: an earlier run's order still open is drift (ON_START_OPEN_ORDERS=cancel took them all at
-  // start; =leave keeps them on purpose and they are not looked at).
+  // start, =adopt tracks them: those are skipped; =leave keeps them on purpose and none is looked at).
   std::vector<OpenOrder> open;
   for (const binance::InstrumentSpec* spec : p_.symbols) {
-    if (spec == nullptr || !p_.cancel_stale_orders) continue;
+    if (spec == nullptr || !(p_.cancel_stale_orders || p_.adopt_stale_orders)) continue;
     if (auto st = open_orders(*spec, open); !st.ok()) {
       core::log_warn("venue ", p_.name, ": reconciliation: ", std::string(st.message()), "; next round in ",
                      p_.reconcile_ms / 1000, " s");
@@ -133,6 +135,7 @@ void BinanceVenue::reconcile() {
     }
     for (const OpenOrder& o : open) {
       if (o.origin != binance_gateway::ClientIdCodec::Origin::kForeignRun) continue;
+      if (std::find(adopted_text_.begin(), adopted_text_.end(), o.client_id) != adopted_text_.end()) continue;
       count_drift(1);
       core::log_warn("venue ", p_.name, ": drift: ", spec->symbol, " order ", o.client_id,
                      " of an earlier dmabot run is open on the exchange and not tracked: ",

@@ -240,8 +240,9 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
   s.confirm_live = confirm == "yes";
   DMABOT_ASSIGN(s.dry_run, cfg.get_bool("DRY_RUN", false));
   std::string on_start;
-  DMABOT_ASSIGN(on_start, cfg.get_choice("ON_START_OPEN_ORDERS", "cancel", {"cancel", "leave"}));
+  DMABOT_ASSIGN(on_start, cfg.get_choice("ON_START_OPEN_ORDERS", "cancel", {"cancel", "leave", "adopt"}));
   s.cancel_stale_orders = on_start == "cancel";
+  s.adopt_stale_orders = on_start == "adopt";
   int64_t clock_refresh = 0;
   DMABOT_ASSIGN(clock_refresh, cfg.get_int("BINANCE_CLOCK_REFRESH_S", 60, 1, 3600));
   s.clock_refresh_s = static_cast<int>(clock_refresh);

@@ -163,6 +163,22 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
     v->stage_ = v->futures_.get();
     v->core_ = &v->futures_->core();
   }
+  // ON_START_OPEN_ORDERS=adopt: the earlier runs' orders become the gateway's (before it is polled).
+  for (const auto& [symbol, o] : v->to_adopt_) {
+    core::Order order;
+    const uint64_t engine_id = core::make_client_id(0, (uint64_t{1} << 40) + v->adopted_.size() + 1);
+    if (!v->core_->adopt_open_order(o.result, symbol, engine_id, order)) {
+      core::log_warn("venue ", p.name, ": ", o.client_id, " on ", p.symbols[symbol]->symbol,
+                     " could not be adopted (table full or not an earlier run's): left alone");
+      continue;
+    }
+    v->adopted_.push_back(order);
+    v->adopted_text_.push_back(o.client_id);
+    core::log_info("venue ", p.name, ": adopted ", o.client_id, " on ", p.symbols[symbol]->symbol, " (",
+                   order.side == core::Side::kBuy ? "BUY " : "SELL ", core::decimal_to_string(order.qty.raw), " @ ",
+                   core::decimal_to_string(order.price.raw), " left; ON_START_OPEN_ORDERS=adopt)");
+  }
+  v->to_adopt_.clear();
   core::log_info("venue ", p.name, ": ",
                  spot ? str_cat("orders over ", p.ws_api_url, " (REST fallback ", p.rest_url, ")")
                       : str_cat("orders over ", p.rest_url, ", user data ", p.stream_url),
@@ -214,7 +230,7 @@ absl::Status BinanceVenue::open_orders(const binance::InstrumentSpec& spec, std:
   out.clear();
   for (const binance::OrderResult& o : orders) {
     uint64_t id = 0;
-    out.push_back({std::string(o.client_order_id.view()), ids_.decode(o.client_order_id.view(), id)});
+    out.push_back({std::string(o.client_order_id.view()), ids_.decode(o.client_order_id.view(), id), o});
   }
   return absl::OkStatus();
 }
@@ -225,7 +241,7 @@ absl::Status BinanceVenue::open_orders(const binance::InstrumentSpec& spec, std:
 // left; orders dmabot did not place are left alone. Both cases are logged.
 absl::Status BinanceVenue::check_account() {
   std::vector<OpenOrder> open;
-  for (const binance::InstrumentSpec* spec : p_.symbols) {
+  for (const binance::InstrumentSpec* const& spec : p_.symbols) {
     if (spec == nullptr) continue;
     if (auto st = open_orders(*spec, open); !st.ok()) return st;
     std::size_t stale = 0;
@@ -236,11 +252,19 @@ absl::Status BinanceVenue::check_account() {
                      " not placed by dmabot: left alone");
     }
     if (stale == 0) continue;
+    if (p_.adopt_stale_orders && !p_.dry_run) {
+      for (const OpenOrder& o : open) {
+        if (o.origin == binance_gateway::ClientIdCodec::Origin::kForeignRun)
+          to_adopt_.emplace_back(static_cast<core::SymbolId>(&spec - p_.symbols.data()), o);
+      }
+      continue;
+    }
     if (!p_.cancel_stale_orders || p_.dry_run) {
       core::log_warn(
           "venue ", p_.name, ": ", stale, " open order(s) on ", spec->symbol,
           " from earlier dmabot runs: left alone and not tracked (",
-          p_.dry_run ? "DRY_RUN: would cancel them (ON_START_OPEN_ORDERS=cancel)" : "ON_START_OPEN_ORDERS=leave", ")");
+          p_.dry_run ? "DRY_RUN: would cancel or adopt them (ON_START_OPEN_ORDERS)" : "ON_START_OPEN_ORDERS=leave",
+          ")");
       continue;
     }
     for (const OpenOrder& o : open) {

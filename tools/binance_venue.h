@@ -10,9 +10,9 @@
 //   4. a signed GET openOrders per symbol: proves the key and the signature (a bad key is Binance's
 //      -2014/-2015/-1022, reported as such). Orders earlier dmabot runs left there (their client ids
 //      say so) are canceled, one DELETE each, and openOrders is asked again to be sure
-//      (ON_START_OPEN_ORDERS=cancel, the default), or left alone untracked (=leave); orders dmabot did
-//      not place are never touched (a warning counts them). DRY_RUN logs the cancels it would send
-//      and sends none. Adopting them is not built;
+//      (ON_START_OPEN_ORDERS=cancel, the default), left alone untracked (=leave), or adopted (=adopt,
+//      below); orders dmabot did not place are never touched (a warning counts them). DRY_RUN logs the
+//      cancels it would send and sends none, and adopts nothing;
 //   4b. the account (tools/binance_reconcile.h): spot GET account (base-asset balances minus
 //      BINANCE_SPOT_NEUTRAL_BALANCE), USD-M GET positionRisk (positionAmt, entryPrice; one-way mode):
 //      the exchange's position per symbol, which attach() hands to risk as the engine's start position;
@@ -33,6 +33,14 @@
 // A round blocks the control thread only (5 GET time, each bounded); the gateway's hot thread keeps
 // signing with the previous offset meanwhile. A failed round is one warning line, the previous offset
 // stays, and the next try is 5 s later.
+//
+// ON_START_OPEN_ORDERS=adopt: after step 6 each earlier run's open order becomes a gateway entry
+// (GatewayCore::adopt_open_order: its own client id on the wire, under a new engine id in slot 0,
+// make_client_id(0, 2^40 + n), clear of risk's engine cancels) and adopted_orders() lists them for the
+// engine, which hands each to risk (RiskStage::adopt_order) and the router (RouterStage::adopt) before
+// the stages run. So they count in the working exposure, their fills reach the positions, cancel-all
+// (Ctrl-C, kill switch) cancels them. No strategy owns them: adopting into a strategy's book would need
+// a strategy hook that does not exist; their reports go to no worker.
 //
 // Positions from the exchange (attach(), once, after connect(), before or after the stages started):
 // each non-zero start position becomes a ControlCommand::kPositionAdjust on the engine's control
@@ -110,6 +118,7 @@ struct BinanceVenueParams {
   std::vector<binance::RateLimit> rate_limits;
   bool dry_run = false;
   bool cancel_stale_orders = true;    // ON_START_OPEN_ORDERS=cancel
+  bool adopt_stale_orders = false;    // ON_START_OPEN_ORDERS=adopt
   int connect_timeout_ms = 10'000;    // the WS session / listenKey stream must be up within it
   int64_t clock_refresh_ms = 60'000;  // BINANCE_CLOCK_REFRESH_S: maintain() measures the offset again
   int64_t reconcile_ms = 30'000;      // RECONCILE_S: maintain() reconciles (0 = never)
@@ -142,6 +151,8 @@ class BinanceVenue {
   // use of them). Enqueues the start positions (see above) and enables reconciliation rounds.
   void attach(moodycamel::ConcurrentQueue<core::Control>* control, const risk::RiskStage* risk,
               const core::Clock* clock);
+  // ON_START_OPEN_ORDERS=adopt: the orders adopted at start, as the engine tracks them (see above).
+  [[nodiscard]] const std::vector<core::Order>& adopted_orders() const { return adopted_; }
   // The exchange's position per traded symbol as loaded by connect() (4b).
   [[nodiscard]] const std::vector<ExchangePosition>& start_positions() const { return start_positions_; }
   // Reconciliation: rounds run, drift found (kind position / order), rounds that failed.
@@ -169,6 +180,7 @@ class BinanceVenue {
   struct OpenOrder {
     std::string client_id;
     binance_gateway::ClientIdCodec::Origin origin;
+    binance::OrderResult result;
   };
   absl::Status check_account();
   absl::Status open_orders(const binance::InstrumentSpec& spec, std::vector<OpenOrder>& out);
@@ -192,6 +204,9 @@ class BinanceVenue {
   std::vector<std::unique_ptr<binance::InstrumentSpec>> spec_versions_;  // every spec update_spec handed over
   std::size_t open_at_start_ = 0;
   std::size_t stale_canceled_ = 0;
+  std::vector<std::pair<core::SymbolId, OpenOrder>> to_adopt_;  // check_account -> step 6
+  std::vector<core::Order> adopted_;
+  std::vector<std::string> adopted_text_;  // their client ids (reconciliation leaves them alone)
   // The control thread's start-up requests.
   binance_gateway::ClientIdCodec ids_;
   std::unique_ptr<binance_gateway::OrderEncoder> enc_;

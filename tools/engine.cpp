@@ -72,6 +72,7 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg) {
   p->rate_limits = binance_instruments_->rate_limits;
   p->dry_run = ec_.binance.dry_run;
   p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
+  p->adopt_stale_orders = ec_.binance.adopt_stale_orders;
   p->clock_refresh_ms = int64_t{ec_.binance.clock_refresh_s} * 1000;
   p->reconcile_ms = int64_t{ec_.binance.reconcile_s} * 1000;
   p->spot_neutral = ec_.binance.spot_neutral;
@@ -442,6 +443,9 @@ absl::Status Engine::start() {
     binance_venue_ = std::move(*venue);
     binance_venue_->export_metrics(registry_);  // before the metrics server renders it
     binance_venue_->attach(&control_, risk_.get(), &clock_);  // start positions into risk, reconciliation
+    for (const core::Order& o : binance_venue_->adopted_orders()) {  // ON_START_OPEN_ORDERS=adopt
+      if (!risk_->adopt_order(o) || !router_->adopt(o)) core::log_warn("adopt: risk or router table full");
+    }
     binance_params_->api_secret.clear();
     instruments_now_ = std::make_unique<InstrumentSet>(*binance_instruments_);
     symbol_halted_.assign(instruments_now_->instruments.size(), 0);

@@ -117,9 +117,11 @@ constexpr ConfigKey kConfigKeys[] = {
      "which are checked, logged as they would be sent (DRY_RUN: would send ...) and never sent; the strategy "
      "sees each one rejected. Mock and sim venues ignore it.",
      "Binance account"},
-    {"ON_START_OPEN_ORDERS", "cancel", "cancel | leave",
+    {"ON_START_OPEN_ORDERS", "cancel", "cancel | leave | adopt",
      "Binance venues: orders an earlier dmabot run left open on the engine's symbols (found by their client "
-     "ids at start) are canceled before trading, or left alone. Orders dmabot did not place are never touched.",
+     "ids at start) are canceled before trading, left alone, or adopted: tracked by risk and the gateway as "
+     "the engine's own (counted in the working exposure, their fills in the position, canceled at shutdown; "
+     "no strategy owns them). Orders dmabot did not place are never touched.",
      "Binance account"},
     {"BINANCE_SPOT_NEUTRAL_BALANCE", "", "ASSET:AMOUNT,... (empty = none)",
      "VENUE_MODE=binance_spot: per base asset, the spot balance that counts as flat. The engine's inventory of a "

@@ -187,6 +187,13 @@ class GatewayCore {
   // of this run become table entries (their events are then tracked); returns how many were of
   // another run or not ours at all (for the caller to cancel or adopt).
   std::size_t load_open_orders(std::span<const binance::OrderResult> orders, core::SymbolId symbol);
+  // ON_START_OPEN_ORDERS=adopt (cold, before the gateway is polled): an open order of an earlier dmabot
+  // run (its client id is kForeignRun) becomes a working entry under `engine_id`, keeping its own
+  // client id text on the wire (cancels, queries) and in user data; fills it had before are not
+  // reported (the exchange's position already holds them). `out` is the order as the engine should
+  // track it (risk, router): qty = the original quantity less what had filled, strategy 0. False: not an
+  // earlier run's order, already tracked, not this gateway's symbol, or the table is full.
+  bool adopt_open_order(const binance::OrderResult& r, core::SymbolId symbol, uint64_t engine_id, core::Order& out);
 
   [[nodiscard]] const GatewayStats& stats() const { return stats_; }
   [[nodiscard]] const ClientIdCodec& ids() const { return ids_; }
@@ -319,6 +326,12 @@ class GatewayCore {
   core::SpscRing<SpecUpdate> spec_updates_{64};
 
   gateway::internal::IdMap<Entry> table_;
+  struct Adopted {  // adopt_open_order: an earlier run's client id text -> the engine id it runs under
+    char text[kClientIdTextMax];
+    uint8_t len = 0;
+    uint64_t engine_id = 0;
+  };
+  std::vector<Adopted> adopted_;
   gateway::internal::IdMap<Pending> pending_;
   std::vector<Deferred> deferred_;
   std::size_t deferred_n_ = 0;

@@ -268,6 +268,37 @@ TEST(RiskStage, PositionAdjustIsBookedRecordedPublishedAndLimitsInventory) {
   EXPECT_TRUE(Harness::drain(h.ctl).empty());
 }
 
+// ON_START_OPEN_ORDERS=adopt: an adopted order is working (exposure, cancel-all) and owned by no worker.
+TEST(RiskStage, AdoptedOrderIsWorkingAndCancelAllCancelsIt) {
+  Harness h;
+  core::Order o;
+  o.client_id = core::make_client_id(0, (uint64_t{1} << 40) + 1);
+  o.symbol = 0;
+  o.side = Side::kSell;
+  o.price = px("101");
+  o.qty = qty("2");
+  o.venue = 1;
+  ASSERT_TRUE(h.stage->adopt_order(o));
+  EXPECT_FALSE(h.stage->adopt_order(o));  // already working
+  EXPECT_EQ(h.stage->working_orders(), 1u);
+  EXPECT_EQ(h.stage->checker().working_qty(0, Side::kSell), qty("2"));
+  // A fill of 0.5 reaches the position and the remaining qty; no worker gets it.
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kSell, "0.5", "101", 0, o.client_id, ExecStatus::kPartiallyFilled)));
+  h.run();
+  EXPECT_EQ(h.stage->positions().qty(0, 1).raw, -50'000'000);
+  EXPECT_EQ(h.stage->checker().working_qty(0, Side::kSell), qty("1.5"));
+  EXPECT_TRUE(h.w1.empty_approx());
+  EXPECT_TRUE(h.w2.empty_approx());
+  core::Control c;
+  c.command = core::ControlCommand::kCancelAll;
+  h.control.enqueue(c);
+  h.run();
+  const auto cancels = Harness::drain(h.order_out);
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].action, core::OrderAction::kCancel);
+  EXPECT_EQ(cancels[0].target_id, o.client_id);
+}
+
 TEST(RiskStage, CancelAllEmitsACancelForEveryWorkingOrder) {
   Harness h;
   ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "1", "99")));

@@ -612,6 +612,17 @@ TEST(BinanceVenueEngine, SigintCancelsEveryWorkingOrderBeforeTheProgramExits) {
   }
 }
 
+// Whether the sim's ledger shows the order with this client id CANCELED.
+bool ledger_canceled(const std::string& ledger, const std::string& id) {
+  std::istringstream in(tp::read_file(ledger));
+  for (std::string line; std::getline(in, line);) {
+    if (field(line, "type") == "order_state" && field(line, "clientOrderId") == id &&
+        field(line, "status") == "CANCELED")
+      return true;
+  }
+  return false;
+}
+
 // A signed GET on the sim's account (another client of the same account); the body, or "" with `err` set.
 std::string sim_signed_get(const SimProcess& sim, bool futures, const binance::RestTarget& target, std::string& err) {
   binance_io::RestClient::Options ro;
@@ -755,15 +766,7 @@ TEST(BinanceVenueEngine, AnEarlierRunsOrderFoundWhileRunningIsCanceled) {
   ASSERT_TRUE(e.start().ok()) << sim.log();
   ASSERT_EQ(place_resting(sim, "dm00000003-5"), "");
   ASSERT_EQ(place_resting(sim, "by-hand-2"), "");
-  auto canceled = [&](const std::string& id) {
-    std::istringstream in(tp::read_file(ledger));
-    for (std::string line; std::getline(in, line);) {
-      if (field(line, "type") == "order_state" && field(line, "clientOrderId") == id &&
-          field(line, "status") == "CANCELED")
-        return true;
-    }
-    return false;
-  };
+  auto canceled = [&](const std::string& id) { return ledger_canceled(ledger, id); };
   const bool gone = poll_until(30, [&] {
     e.poll_events();
     return canceled("dm00000003-5");
@@ -778,6 +781,46 @@ TEST(BinanceVenueEngine, AnEarlierRunsOrderFoundWhileRunningIsCanceled) {
   EXPECT_EQ(e.binance_venue()->order_drift(), 1u);
   EXPECT_EQ(metric(e, "dmabot_binance_drift_total{venue=\"binance_spot\",kind=\"order\"}"), 1.0);
   EXPECT_FALSE(canceled("by-hand-2")) << "never touches an order dmabot did not place";
+}
+
+// ON_START_OPEN_ORDERS=adopt: an order an earlier dmabot run left is taken over — the gateway, risk and
+// the router track it (reconciliation rounds leave it alone), and the shutdown's cancel-all (what
+// SIGINT runs) cancels it on the exchange. An order dmabot did not place is never touched.
+TEST(BinanceVenueEngine, AdoptTakesOverAnEarlierRunsOrderAndShutdownCancelsIt) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  const std::string left = "dm00000005-9", manual = "by-hand-3";
+  ASSERT_EQ(place_resting(sim, left), "");
+  ASSERT_EQ(place_resting(sim, manual), "");
+  auto canceled = [&](const std::string& id) { return ledger_canceled(ledger, id); };
+  auto engine = venue_engine(
+      with(venue_config(sim, false, ""), {"ON_START_OPEN_ORDERS=adopt", "RECONCILE_S=1", "MAX_NOTIONAL=1"}));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  ASSERT_TRUE(e.start().ok()) << sim.log();
+  BinanceVenue& v = *e.binance_venue();
+  ASSERT_EQ(v.adopted_orders().size(), 1u);
+  const core::Order& o = v.adopted_orders()[0];
+  EXPECT_EQ(o.side, core::Side::kBuy);
+  EXPECT_EQ(o.qty.raw, 1'000'000);
+  EXPECT_EQ(o.price, core::Price::from_units(2900));
+  EXPECT_EQ(core::client_id_slot(o.client_id), 0);
+  EXPECT_EQ(v.stale_orders_canceled(), 0u);
+  // Risk counts it as working (MAX_NOTIONAL=1 keeps the market maker's own orders out); two
+  // reconciliation rounds leave it alone.
+  EXPECT_TRUE(poll_until(10, [&] { return metric(e, "dmabot_working_orders") == 1.0; })) << e.metrics().render();
+  ASSERT_TRUE(poll_until(30, [&] {
+    e.poll_events();
+    return v.reconcile_rounds() >= 2;
+  }));
+  EXPECT_EQ(v.order_drift(), 0u);
+  EXPECT_FALSE(canceled(left));
+  e.shutdown();
+  EXPECT_TRUE(canceled(left)) << tp::read_file(ledger);
+  EXPECT_FALSE(canceled(manual)) << "never touches an order dmabot did not place";
+  EXPECT_EQ(e.binance_venue()->core().live_orders(), 0u);
+  EXPECT_EQ(reports(e, "binance_spot", core::ExecStatus::kCanceled), 1.0);
 }
 
 }  // namespace
