@@ -123,18 +123,72 @@ void BinanceVenue::count_drift(int kind) {
 void BinanceVenue::reconcile() {
   if (risk_ == nullptr) return;
   rounds_.fetch_add(1, std::memory_order_relaxed);
-  // Orders: an earlier run's order still open is drift (ON_START_OPEN_ORDERS=cancel took them all at
-  // start, =adopt tracks them: those are skipped; =leave keeps them on purpose and none is looked at).
+  // This run's orders: what the gateway found when it compared the previous rounds' snapshots.
+  const uint64_t missing = core_->stats().missing_orders.load(std::memory_order_relaxed);
+  if (missing > missing_seen_) {
+    core::log_warn("venue ", p_.name, ": drift: ", missing - missing_seen_,
+                   " working order(s) missing from the exchange's open orders two rounds in a row: queried by "
+                   "client id to settle them");
+    for (; missing_seen_ < missing; ++missing_seen_) count_drift(1);
+  }
+  std::vector<std::pair<uint64_t, core::SymbolId>> untracked;
+  for (std::pair<uint64_t, core::SymbolId> u; core_->next_untracked(u.first, u.second);) untracked.push_back(u);
+  std::vector<std::pair<uint64_t, core::SymbolId>> suspects;
+  for (const auto& u : untracked) {
+    if (std::find(untracked_suspects_.begin(), untracked_suspects_.end(), u) == untracked_suspects_.end()) {
+      suspects.push_back(u);
+      continue;
+    }
+    char text[binance_gateway::kClientIdTextMax];
+    const std::string id(text, ids_.encode(u.first, text));
+    const binance::InstrumentSpec* spec = u.second < p_.symbols.size() ? p_.symbols[u.second] : nullptr;
+    if (spec == nullptr) continue;
+    count_drift(1);
+    core::log_warn("venue ", p_.name, ": drift: ", spec->symbol, " order ", id,
+                   " of this run is open on the exchange but not tracked (two rounds in a row): ",
+                   p_.dry_run ? "DRY_RUN: would cancel it" : "canceling it");
+    if (p_.dry_run) continue;
+    if (auto st = cancel_order(*spec, id, "reconciliation"); !st.ok())
+      core::log_warn("venue ", p_.name, ": ", std::string(st.message()));
+  }
+  untracked_suspects_ = std::move(suspects);
+  // Open orders per symbol: this run's go to the gateway as a snapshot (compared on its thread); an
+  // earlier run's order still open is drift (ON_START_OPEN_ORDERS=cancel took them all at start,
+  // =adopt tracks them: those are skipped; =leave keeps them on purpose).
   std::vector<OpenOrder> open;
-  for (const binance::InstrumentSpec* spec : p_.symbols) {
-    if (spec == nullptr || !(p_.cancel_stale_orders || p_.adopt_stale_orders)) continue;
+  for (const binance::InstrumentSpec* const& spec : p_.symbols) {
+    if (spec == nullptr) continue;
+    const int64_t as_of = clock_offset_.now_server_ms();
     if (auto st = open_orders(*spec, open); !st.ok()) {
       core::log_warn("venue ", p_.name, ": reconciliation: ", std::string(st.message()), "; next round in ",
                      p_.reconcile_ms / 1000, " s");
       return;
     }
+    binance_gateway::OpenSnapshot snap;
+    snap.as_of_ms = as_of;
+    snap.symbol = static_cast<core::SymbolId>(&spec - p_.symbols.data());
+    bool fits = true;
+    for (const OpenOrder& o : open) {
+      uint64_t id = 0;
+      const auto origin = ids_.decode(o.client_id, id);
+      if (origin == binance_gateway::ClientIdCodec::Origin::kForeignRun) {  // adopted: under its engine id
+        const auto at = std::find(adopted_text_.begin(), adopted_text_.end(), o.client_id);
+        if (at == adopted_text_.end()) continue;
+        id = adopted_[static_cast<std::size_t>(at - adopted_text_.begin())].client_id;
+      } else if (origin != binance_gateway::ClientIdCodec::Origin::kOurs) {
+        continue;
+      }
+      if (snap.n == binance_gateway::OpenSnapshot::kMaxIds) {
+        fits = false;
+        break;
+      }
+      snap.ids[snap.n++] = id;
+    }
+    if (fits && !core_->post_open_snapshot(snap))
+      core::log_warn("venue ", p_.name, ": reconciliation: the gateway has not taken the last snapshots yet");
     for (const OpenOrder& o : open) {
       if (o.origin != binance_gateway::ClientIdCodec::Origin::kForeignRun) continue;
+      if (!(p_.cancel_stale_orders || p_.adopt_stale_orders)) continue;
       if (std::find(adopted_text_.begin(), adopted_text_.end(), o.client_id) != adopted_text_.end()) continue;
       count_drift(1);
       core::log_warn("venue ", p_.name, ": drift: ", spec->symbol, " order ", o.client_id,

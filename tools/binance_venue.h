@@ -55,10 +55,12 @@
 //     (dmabot_binance_drift_total{venue,kind="position"}), one warning line, and resynced — a
 //     kPositionAdjust of the difference at the mark (the exchange wins). Until risk has applied every
 //     adjustment sent, no comparison is made.
-//   * orders: GET openOrders per symbol; an open order of an earlier dmabot run (the engine never
-//     tracks those) is drift (kind="order"): one line, and it is canceled (not in DRY_RUN). Orders of
-//     this run and orders dmabot did not place are not compared here: the gateway follows this run's
-//     orders itself (user data, queries after a reconnect), others are never touched.
+//   * orders: GET openOrders per symbol. An open order of an earlier dmabot run that was not adopted is
+//     drift (kind="order"): one line, and it is canceled (not in DRY_RUN; not with =leave). This run's
+//     open orders go to the gateway as a snapshot (GatewayCore::post_open_snapshot, compared on its
+//     thread against its table): a working order missing from two snapshots in a row is drift, queried
+//     by client id to settle it; an order of this run the gateway does not track, reported by two
+//     snapshots in a row, is drift and canceled. Orders dmabot did not place are never touched.
 //   A round blocks the control thread only: 1 + one request per symbol, each bounded (5 s); a failed
 //   request is one warning line and the round ends (the next one is RECONCILE_S later).
 //
@@ -226,6 +228,8 @@ class BinanceVenue {
   std::atomic<uint64_t> rounds_{0};
   std::array<std::atomic<uint64_t>, 2> drift_{};  // position, order
   std::array<core::Counter*, 2> drift_counters_{};
+  uint64_t missing_seen_ = 0;  // gateway stats().missing_orders already counted
+  std::vector<std::pair<uint64_t, core::SymbolId>> untracked_suspects_;  // reported by the last snapshots
   // Declared last: destroyed first (it holds pointers to everything above).
   std::unique_ptr<binance_gateway::BinanceSpotGateway> spot_;
   std::unique_ptr<binance_gateway::BinanceFuturesGateway> futures_;

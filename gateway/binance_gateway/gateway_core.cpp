@@ -129,6 +129,10 @@ int GatewayCore::poll_venue() {
     opt_.symbols[u->symbol] = u->spec;  // update_spec checked the id
     ++n;
   }
+  for (const OpenSnapshot* s; (s = snapshots_.front()) != nullptr; snapshots_.pop()) {
+    check_snapshot(*s);  // cold: one per symbol per RECONCILE_S
+    ++n;
+  }
   if (links_.rest != nullptr) {
     for (const binance_io::RestResponse* r; n < kBatch && (r = links_.rest->front()) != nullptr; ++n) {
       on_rest_response(*r);
@@ -1033,6 +1037,28 @@ void GatewayCore::on_user_event(const binance_io::WsEvent& ev) {
   }
   // Balances and positions (outboundAccountPosition, ACCOUNT_UPDATE) belong to reconciliation (later
   // work): the engine's positions follow its fills.
+}
+
+void GatewayCore::check_snapshot(const OpenSnapshot& s) {
+  const auto begin = s.ids.begin(), end = s.ids.begin() + std::min<std::size_t>(s.n, OpenSnapshot::kMaxIds);
+  const int64_t now = now_ms();
+  const int64_t margin = opt_.recv_window_ms + opt_.conclusive_margin_ms;
+  table_.for_each([&](uint64_t id, Entry& e) {
+    if (e.order.symbol != s.symbol) return;
+    const bool settled_before = e.state == State::kWorking && e.acked && !e.has_final && !e.has_replace &&
+                                e.sent_timestamp_ms + margin < s.as_of_ms;
+    if (!settled_before || std::find(begin, end, id) != end) {
+      e.missing = 0;
+      return;
+    }
+    if (++e.missing < 2) return;
+    e.missing = 0;
+    stats_.missing_orders.fetch_add(1, std::memory_order_relaxed);
+    defer(now, id, Kind::kQuery, 0);  // the answer (FILLED, CANCELED, does not exist) settles it
+  });
+  for (auto it = begin; it != end; ++it) {
+    if (table_.find(*it) == nullptr) (void)untracked_.try_push(Untracked{*it, s.symbol});
+  }
 }
 
 void GatewayCore::resync_all() {
