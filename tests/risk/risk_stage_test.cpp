@@ -299,6 +299,28 @@ TEST(RiskStage, AdoptedOrderIsWorkingAndCancelAllCancelsIt) {
   EXPECT_EQ(cancels[0].target_id, o.client_id);
 }
 
+// A start position's PnL from before the engine started is not a drawdown of this run: the first mid
+// of an adjusted symbol re-bases the peak; later moves count as usual.
+TEST(RiskStage, StartPositionsPnlBeforeTheFirstMidIsNotADrawdown) {
+  RiskLimits l = limits();
+  l.max_drawdown_raw = quote_raw("5");
+  Harness h(l);
+  core::Control c;
+  c.command = core::ControlCommand::kPositionAdjust;
+  c.symbol = 1;  // ETHUSDT: no mid yet
+  c.measured_raw = core::kScale;
+  c.limit_raw = px("100").raw;  // long 1 at entry 100
+  h.control.enqueue(c);
+  h.run();
+  ASSERT_TRUE(h.md.try_push(tick(1, "89.5", "90.5")));  // mid 90: -10 since entry, before this run
+  h.run();
+  EXPECT_FALSE(h.stage->kill_switch());
+  EXPECT_EQ(h.stage->positions().symbol_unrealized_raw(1), quote_raw("-10"));
+  ASSERT_TRUE(h.md.try_push(tick(1, "83.5", "84.5")));  // mid 84: -6 in this run > 5
+  h.run();
+  EXPECT_TRUE(h.stage->kill_switch());
+}
+
 TEST(RiskStage, CancelAllEmitsACancelForEveryWorkingOrder) {
   Harness h;
   ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "1", "99")));
