@@ -621,7 +621,7 @@ constexpr ExecStatus kStatuses[] = {ExecStatus::kNew,      ExecStatus::kPartiall
 constexpr ControlCommand kCommands[] = {ControlCommand::kNone,         ControlCommand::kCancelAll,
                                         ControlCommand::kKillSwitchOn, ControlCommand::kKillSwitchOff,
                                         ControlCommand::kShutdown,     ControlCommand::kSymbolHalt,
-                                        ControlCommand::kSymbolResume};
+                                        ControlCommand::kSymbolResume, ControlCommand::kPositionAdjust};
 constexpr KillCause kCauses[] = {KillCause::kNone, KillCause::kManual, KillCause::kDrawdown, KillCause::kDailyLoss};
 std::string_view cause_name(KillCause c) { return to_string(c); }
 std::string_view side_name(Side s) { return to_string(s); }

@@ -62,7 +62,7 @@ inline constexpr std::size_t kEventKindCount = 7;  // EventKind values (md .. ct
 [[nodiscard]] constexpr EventKind event_kind(RecordKind k) { return static_cast<EventKind>(k); }
 [[nodiscard]] constexpr bool is_event(RecordKind k) { return static_cast<uint8_t>(k) < kEventKindCount; }
 // ControlCommand names used in "ctl" lines: "none", "cancel_all", "kill_on", "kill_off", "shutdown",
-// "symbol_halt", "symbol_resume".
+// "symbol_halt", "symbol_resume", "position_adjust".
 [[nodiscard]] std::string_view control_command_name(ControlCommand c);
 
 // The bus events a recording holds, and their EventKind.

@@ -89,6 +89,8 @@ std::string_view to_string(ControlCommand c) {
       return "symbol_halt";
     case ControlCommand::kSymbolResume:
       return "symbol_resume";
+    case ControlCommand::kPositionAdjust:
+      return "position_adjust";
   }
   return "?";
 }

@@ -172,6 +172,10 @@ struct ExecReport {
 // kSymbolHalt / kSymbolResume (symbol set): the venue stopped / resumed trading the symbol (an
 // exchangeInfo refresh saw its status change); while halted risk rejects new and replace orders on it
 // (kNotTrading), cancels pass.
+// kPositionAdjust (symbol, venue set): the exchange says the (symbol, venue) position differs from the
+// engine's by measured_raw (signed base qty * 1e8): risk books that quantity as a fee-less fill at
+// limit_raw (price * 1e8; 0 = at the symbol's mark, or at the first mid / fill price when it has
+// none). Sent by a live venue's start-up load and its reconciliation (tools/binance_venue.h).
 enum class ControlCommand : uint8_t {
   kNone,
   kCancelAll,
@@ -179,17 +183,19 @@ enum class ControlCommand : uint8_t {
   kKillSwitchOff,
   kShutdown,
   kSymbolHalt,
-  kSymbolResume
+  kSymbolResume,
+  kPositionAdjust
 };
 // What engaged the kill switch: the operator (ops API, control queue) or a loss limit.
 enum class KillCause : uint8_t { kNone, kManual, kDrawdown, kDailyLoss };
 std::string_view to_string(ControlCommand c);  // "none", "cancel_all", "kill_on", "kill_off", "shutdown",
-                                               // "symbol_halt", "symbol_resume"
+                                               // "symbol_halt", "symbol_resume", "position_adjust"
 std::string_view to_string(KillCause c);       // "none", "manual", "drawdown", "daily_loss"
 
 // A control command (ops / engine -> risk over the control queue) and, as recorded `ctl` events,
 // what risk did with the kill switch: kKillSwitchOn when it engaged (cause = why, and for a loss limit
-// the measured value that crossed it), kKillSwitchOff when it released (cause = what had engaged it).
+// the measured value that crossed it), kKillSwitchOff when it released (cause = what had engaged it),
+// kPositionAdjust as risk applied it (measured = the qty, limit = the price; see above).
 struct Control {
   UnixNanos ts_local = 0;
   int64_t measured_raw = 0;  // kill_on by a limit: drawdown from the peak (kDrawdown) or loss since the
@@ -199,6 +205,7 @@ struct Control {
   ControlCommand command = ControlCommand::kNone;
   KillCause cause = KillCause::kNone;
   SymbolId symbol = kNoSymbol;  // kNoSymbol = all
+  uint8_t venue = 0;            // kPositionAdjust: the venue (account) whose position it is
 };
 
 // Book freshness (feed -> strategy workers, risk): a live feed marks a symbol's book stale while its

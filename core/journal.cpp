@@ -88,6 +88,7 @@ uint64_t layout_fingerprint() {
   DMABOT_FIELD(Control, command);
   DMABOT_FIELD(Control, cause);
   DMABOT_FIELD(Control, symbol);
+  DMABOT_FIELD(Control, venue);
   DMABOT_TYPE(RecordFooter);
 #undef DMABOT_FIELD
 #undef DMABOT_TYPE

@@ -443,6 +443,21 @@ void RouterStage::commit(Plan& plan) {
   }
 }
 
+bool RouterStage::adopt(const core::Order& o) {
+  const uint64_t id = core::client_id_parent(o.client_id);
+  if (o.venue >= rings_.to_venue.size() || live_.full() || live_.find(id) != nullptr) return false;
+  Parent* p = live_.insert(id);
+  *p = Parent{};
+  p->order = o;
+  p->n_children = 1;
+  p->child[0].id = o.client_id;
+  p->child[0].venue = o.venue;
+  p->child[0].sent_ts = clock_.now();
+  p->child[0].acked = true;
+  p->ack_forwarded = true;
+  return true;
+}
+
 void RouterStage::forward(const ExecReport& r) { (void)rings_.exec_out->try_push(r); }  // room checked in poll
 
 void RouterStage::handle_exec(uint8_t v, const ExecReport& r) {

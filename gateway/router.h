@@ -170,6 +170,10 @@ class RouterStage final : public core::Stage {
     return symbol < symbol_venues_.size() ? symbol_venues_[symbol] : all_venues();
   }
   uint64_t no_venue_rejects() const { return no_venue_rejects_; }
+  // Cold, before the stage runs (Engine::start, ON_START_OPEN_ORDERS=adopt): an order already working
+  // on venue o.venue becomes a live unsplit parent, acknowledged, so cancels reach it and its reports
+  // pass through. False: bad venue, id already live, or the table is full.
+  bool adopt(const core::Order& o);
 
   const VenueScorer& scorer() const { return scorer_; }
   std::size_t live_orders() const { return live_.size(); }

@@ -46,10 +46,44 @@ void Positions::on_fill(const core::ExecReport& r) {
     return;
   }
   ++fills_;
-  Book& b = books_[r.symbol * n_venues_ + r.venue];
-  SymbolState& st = symbols_[r.symbol];
-  const int64_t px = r.last_px.raw;
-  const int64_t delta = core::side_sign(r.side) * r.last_qty.raw;  // signed qty of this fill
+  if (symbols_[r.symbol].pending) settle_pending(r.symbol, r.last_px.raw);
+  apply(r.symbol, r.venue, core::side_sign(r.side) * r.last_qty.raw, r.last_px.raw, r.fee_raw);
+}
+
+bool Positions::adjust(core::SymbolId s, uint8_t venue, int64_t delta_raw, core::Price px) {
+  if (s >= symbols_.size() || venue >= n_venues_ || delta_raw == 0 || px.raw < 0) return false;
+  SymbolState& st = symbols_[s];
+  const int64_t at = px.raw != 0 ? px.raw : st.mark;
+  if (at != 0) {
+    if (st.pending) settle_pending(s, at);
+    apply(s, venue, delta_raw, at, 0);
+    return true;
+  }
+  // No price and no mark yet: the quantity counts now, its cost basis comes with the first mark.
+  Book& b = books_[s * n_venues_ + venue];
+  b.qty += delta_raw;
+  b.pending += delta_raw;
+  st.qty += delta_raw;
+  st.pending = true;
+  return true;
+}
+
+void Positions::settle_pending(core::SymbolId s, int64_t px) {
+  SymbolState& st = symbols_[s];
+  for (std::size_t v = 0; v < n_venues_; ++v) {
+    Book& b = books_[s * n_venues_ + v];
+    const Wide cost = Wide{b.pending} * px;
+    b.cost += cost;
+    st.cost += cost;
+    b.pending = 0;
+  }
+  st.pending = false;
+  remark(st);
+}
+
+void Positions::apply(core::SymbolId s, uint8_t venue, int64_t delta, int64_t px, int64_t fee) {
+  Book& b = books_[s * n_venues_ + venue];
+  SymbolState& st = symbols_[s];
 
   Wide realized = 0;
   Wide cost_change = 0;
@@ -74,13 +108,13 @@ void Positions::on_fill(const core::ExecReport& r) {
   b.qty += delta;
   b.cost += cost_change;
   b.realized += realized;
-  b.fees += r.fee_raw;
+  b.fees += fee;
   st.qty += delta;
   st.cost += cost_change;
   st.realized += realized;
-  st.fees += r.fee_raw;
+  st.fees += fee;
   realized_total_ += realized;
-  fees_total_ += r.fee_raw;
+  fees_total_ += fee;
   if (!st.has_mid) st.mark = px;
   remark(st);
 }
@@ -88,6 +122,7 @@ void Positions::on_fill(const core::ExecReport& r) {
 void Positions::on_mid(core::SymbolId symbol, core::Price mid) {
   if (symbol >= symbols_.size() || mid.raw <= 0) return;
   SymbolState& st = symbols_[symbol];
+  if (st.pending) settle_pending(symbol, mid.raw);
   st.mark = mid.raw;
   st.has_mid = true;
   remark(st);

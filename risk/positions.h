@@ -11,6 +11,11 @@
 //   equity = realized + unrealized - fees.
 // Unrealized PnL is marked at the latest mid of the symbol (on_mid); before the first mid it is
 // marked at the symbol's last fill price.
+// adjust() books a quantity the engine did not trade itself (a live venue's position at start, or
+// the difference its reconciliation found): exactly like a fee-less fill at the given price (not
+// counted in fills()). Price 0 means "at the mark": the symbol's mark when it has one; otherwise the
+// quantity counts at once (inventory) and its cost basis is set at the first mid or fill price that
+// arrives (until then it adds nothing to unrealized PnL).
 //
 // Exactness: cost basis, realized and unrealized are kept as __int128 in units of 1e-16 quote
 // (price raw * qty raw), so opening, adding, marking and closing a whole position are exact. Only
@@ -45,6 +50,9 @@ class Positions {
   void on_fill(const core::ExecReport& r);
   // Marks the symbol at a new mid (ignored for an out-of-range symbol or a mid <= 0).
   void on_mid(core::SymbolId symbol, core::Price mid);
+  // Books delta_raw (signed base qty) at px (0: at the mark, see above). False: symbol or venue out of
+  // range, delta 0 or px < 0 (nothing changed).
+  bool adjust(core::SymbolId s, uint8_t venue, int64_t delta_raw, core::Price px);
 
   [[nodiscard]] std::size_t n_symbols() const { return symbols_.size(); }
   [[nodiscard]] std::size_t n_venues() const { return n_venues_; }
@@ -108,8 +116,9 @@ class Positions {
   struct Book {     // one (symbol, venue)
     Wide cost = 0;  // signed: qty * entry prices, positive for a long
     Wide realized = 0;
-    int64_t qty = 0;   // raw, signed
-    int64_t fees = 0;  // raw quote
+    int64_t qty = 0;      // raw, signed
+    int64_t fees = 0;     // raw quote
+    int64_t pending = 0;  // part of qty booked by adjust() whose cost basis waits for a mark
   };
   struct SymbolState {
     Wide cost = 0;  // sum over venues
@@ -119,6 +128,7 @@ class Positions {
     int64_t fees = 0;
     int64_t mark = 0;  // raw price
     bool has_mid = false;
+    bool pending = false;  // a Book of this symbol has pending qty
   };
   [[nodiscard]] const Book& at(core::SymbolId s, uint8_t venue) const { return books_[s * n_venues_ + venue]; }
   [[nodiscard]] Wide symbol_equity_wide(core::SymbolId s) const {
@@ -126,6 +136,10 @@ class Positions {
     return st.realized + st.unrealized - Wide{st.fees} * kWidePerRaw;
   }
   void remark(SymbolState& st);
+  // Signed qty delta at px into (symbol, venue), with a fee; the accounting of on_fill.
+  void apply(core::SymbolId s, uint8_t venue, int64_t delta, int64_t px, int64_t fee);
+  // Sets the cost basis of the symbol's pending qty at px (> 0).
+  void settle_pending(core::SymbolId s, int64_t px);
 
   std::size_t n_venues_;
   std::vector<Book> books_;  // [symbol * n_venues + venue]

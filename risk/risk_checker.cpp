@@ -28,6 +28,7 @@ RiskChecker::RiskChecker(const RiskLimits& limits, std::size_t n_symbols, std::s
       working_notional_(n_symbols, 0),
       stale_(n_symbols, 0),
       halted_(n_symbols, 0),
+      rebase_until_mid_(n_symbols, 0),
       per_second_(limits.max_qps, kSecond),
       per_minute_(limits.max_qpm, 60 * kSecond) {
   cancel_queue_.reserve(orders_.capacity());
@@ -163,7 +164,44 @@ bool RiskChecker::on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos
   if (symbol >= positions_.n_symbols() || mid.raw <= 0) return false;
   roll_day(now);
   positions_.on_mid(symbol, mid);
+  if (rebase_pending_ > 0) {  // start positions not all marked yet: their earlier PnL is no loss of ours
+    if (rebase_until_mid_[symbol] != 0) {
+      rebase_until_mid_[symbol] = 0;
+      --rebase_pending_;
+    }
+    peak_equity_ = day_start_equity_ = positions_.total_equity_wide();
+    return false;
+  }
   return after_equity_change();
+}
+
+bool RiskChecker::adopt(const core::Order& o) {
+  if (o.symbol >= positions_.n_symbols() || o.qty.raw <= 0 || orders_.find(o.client_id) != nullptr) return false;
+  WorkingOrder* w = orders_.insert(o.client_id);
+  if (w == nullptr) return false;
+  w->price = o.price;
+  w->remaining = o.qty;
+  w->symbol = o.symbol;
+  w->strategy = o.strategy;
+  w->side = o.side;
+  w->acked = true;
+  add_working(*w, +1);
+  return true;
+}
+
+bool RiskChecker::adjust_position(core::SymbolId symbol, uint8_t venue, int64_t delta_raw, core::Price px,
+                                  core::UnixNanos now, bool& applied) {
+  roll_day(now);
+  applied = positions_.adjust(symbol, venue, delta_raw, px);
+  if (applied && !positions_.has_mid(symbol) && rebase_until_mid_[symbol] == 0) {
+    rebase_until_mid_[symbol] = 1;
+    ++rebase_pending_;
+  }
+  if (rebase_pending_ > 0) {
+    peak_equity_ = day_start_equity_ = positions_.total_equity_wide();
+    return false;
+  }
+  return applied && after_equity_change();
 }
 
 void RiskChecker::roll_day(core::UnixNanos now) {

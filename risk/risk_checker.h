@@ -101,6 +101,19 @@ class RiskChecker {
   bool on_exec(const core::ExecReport& r, core::UnixNanos now);
   // A new mid for a symbol (bands, marks). Returns true when it tripped the kill switch.
   bool on_mid(core::SymbolId symbol, core::Price mid, core::UnixNanos now);
+  // ON_START_OPEN_ORDERS=adopt: an order already working on a venue (an earlier run's) becomes a
+  // working order (acked, owner o.strategy, remaining o.qty): counted in the working exposure, canceled
+  // by cancel-all and the kill switch, its reports applied. False: bad id/symbol, already working, or
+  // the table is full.
+  bool adopt(const core::Order& o);
+  // A position the engine did not trade (ControlCommand::kPositionAdjust: a live venue's start-up
+  // position or reconciliation): Positions::adjust. `applied` says whether it was in range. Returns true
+  // when it tripped the kill switch. An adjustment of a symbol that has no mid yet (a start position)
+  // re-bases the loss limits: until every such symbol has had its first mid, the drawdown peak and the
+  // day's start equity follow the equity, so PnL the position carried before the engine started (a
+  // futures position's unrealized loss at its entry price) does not count as a loss of this run.
+  bool adjust_position(core::SymbolId symbol, uint8_t venue, int64_t delta_raw, core::Price px, core::UnixNanos now,
+                       bool& applied);
 
   // Book freshness from the feed (core::BookStatus): while stale, new and replace orders on the
   // symbol get kStaleBook; cancels pass. Unknown symbols are ignored.
@@ -175,6 +188,8 @@ class RiskChecker {
   int64_t trip_limit_raw_ = 0;
   int64_t trip_equity_raw_ = 0;
   Wide peak_equity_ = 0;
+  std::vector<uint8_t> rebase_until_mid_;  // [symbol]: adjusted before its first mid (see adjust_position)
+  int rebase_pending_ = 0;
   Wide day_start_equity_ = 0;
   int64_t day_ = INT64_MIN;
   uint64_t accepted_ = 0;

@@ -102,7 +102,10 @@ RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::s
       rings_(std::move(rings)),
       control_(control),
       backlogs_(rings_.exec_to_worker.size()),
-      n_venues_(n_venues == 0 ? 1 : n_venues) {
+      n_venues_(n_venues == 0 ? 1 : n_venues),
+      n_symbols_(symbols.size()),
+      published_qty_(new std::atomic<int64_t>[symbols.size() * n_venues_]) {
+  for (std::size_t i = 0; i < n_symbols_ * n_venues_; ++i) published_qty_[i].store(0, std::memory_order_relaxed);
   for (Backlog& b : backlogs_) b.items.resize(kWorkerBacklog);
   state_pending_.assign(rings_.exec_to_worker.size(), 0);
   if (metrics == nullptr) return;
@@ -259,6 +262,9 @@ int RiskStage::drain_control() {
       case core::ControlCommand::kSymbolResume:
         checker_.set_symbol_halted(c.symbol, c.command == core::ControlCommand::kSymbolHalt);
         break;
+      case core::ControlCommand::kPositionAdjust:
+        on_position_adjust(c);
+        break;
       case core::ControlCommand::kNone:
       case core::ControlCommand::kShutdown:
         break;  // the engine's business, not risk's
@@ -266,6 +272,29 @@ int RiskStage::drain_control() {
   }
   if (n != 0) publish_state();
   return n;
+}
+
+// Cold (a live venue's start-up and reconciliation rounds): books the position, records what was
+// applied (ts_local = now), publishes it, then counts the command as handled.
+void RiskStage::on_position_adjust(const core::Control& c) {
+  const core::UnixNanos now = clock_.now();
+  bool applied = false;
+  const bool tripped =
+      checker_.adjust_position(c.symbol, c.venue, c.measured_raw, core::Price::from_raw(c.limit_raw), now, applied);
+  if (applied) {
+    core::Control rec = c;
+    rec.ts_local = now;
+    core::tap_blocking(rings_.record_ctl, rec, rings_.recorder_waits);
+    if (c.symbol < realized_.size()) publish_fill(c.symbol, c.venue);
+    publish_qty(c.symbol, c.venue);
+  }
+  adjusts_applied_.fetch_add(1, std::memory_order_release);
+  if (tripped) on_kill_change(now);
+}
+
+void RiskStage::publish_qty(core::SymbolId s, uint8_t venue) {
+  if (s >= n_symbols_ || venue >= n_venues_) return;
+  published_qty_[s * n_venues_ + venue].store(checker_.positions().qty(s, venue).raw, std::memory_order_release);
 }
 
 int RiskStage::emit_engine_cancels(int budget) {
@@ -344,7 +373,10 @@ int RiskStage::poll_exec(int budget) {
     rings_.exec_in->pop();
     ++n;
     const bool tripped = checker_.on_exec(report, now);
-    if (report.last_qty.raw > 0 && report.symbol < realized_.size()) publish_fill(report.symbol, report.venue);
+    if (report.last_qty.raw > 0) {
+      if (report.symbol < realized_.size()) publish_fill(report.symbol, report.venue);
+      publish_qty(report.symbol, report.venue);
+    }
     if (worker >= 0) {
       deliver(worker, report);
     } else {

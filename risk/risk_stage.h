@@ -9,6 +9,9 @@
 //   status_in ──BookStatus──▶ stale books: new/replace orders on a stale symbol get kStaleBook
 //                             (cancels pass) until the feed reports the book recovered
 //   control (ops / shutdown) ──▶ kCancelAll, kKillSwitchOn (also cancels all), kKillSwitchOff
+//   control (live venue)     ──▶ kPositionAdjust: Positions::adjust (the exchange's position at start,
+//                                a reconciliation's correction), tapped to record_ctl; then
+//                                adjusts_applied() counts it and published_qty() shows the result
 //
 // Kill switch: every change of state — engaged by the operator or by MAX_DRAWDOWN / MAX_DAILY_LOSS,
 // released by the operator — becomes one core::Control (RiskChecker::kill_event: command, cause,
@@ -64,6 +67,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -149,6 +153,21 @@ class RiskStage final : public core::Stage {
   [[nodiscard]] KillSwitchHistory kill_history() const;
   // True when nothing waits inside the stage (backlogs, queued engine cancels).
   [[nodiscard]] bool idle() const;
+  // Any thread (acquire): the (symbol, venue) position as of the last report or adjustment risk applied
+  // (raw base qty), and how many kPositionAdjust commands it has handled (applied or out of range). A
+  // reconciler that enqueued n adjustments reads published_qty() only once adjusts_applied() reached n.
+  [[nodiscard]] int64_t published_qty(core::SymbolId s, uint8_t venue) const {
+    const std::size_t i = s * n_venues_ + venue;
+    return s < n_symbols_ && venue < n_venues_ ? published_qty_[i].load(std::memory_order_acquire) : 0;
+  }
+  [[nodiscard]] uint64_t adjusts_applied() const { return adjusts_applied_.load(std::memory_order_acquire); }
+  // Cold, before the risk thread runs (Engine::start, ON_START_OPEN_ORDERS=adopt): RiskChecker::adopt.
+  // Its reports go to no worker (slot 0: unrouted_reports()).
+  bool adopt_order(const core::Order& o) {
+    const bool ok = checker_.adopt(o);
+    if (ok) publish_state();
+    return ok;
+  }
 
  private:
   // Fixed ring of reports waiting for a worker's exec ring.
@@ -173,6 +192,8 @@ class RiskStage final : public core::Stage {
   [[nodiscard]] bool can_deliver(int worker);
   void deliver(int worker, const core::ExecReport& r);
   void publish_fill(core::SymbolId s, uint8_t venue);
+  void publish_qty(core::SymbolId s, uint8_t venue);
+  void on_position_adjust(const core::Control& c);
   void publish_mark(core::SymbolId s);
   void publish_state();
 
@@ -182,6 +203,9 @@ class RiskStage final : public core::Stage {
   moodycamel::ConcurrentQueue<core::Control>* control_;
   std::vector<Backlog> backlogs_;  // one per exec_to_worker
   std::size_t n_venues_;
+  std::size_t n_symbols_;
+  std::unique_ptr<std::atomic<int64_t>[]> published_qty_;  // [symbol * n_venues + venue]
+  std::atomic<uint64_t> adjusts_applied_{0};
   std::size_t next_worker_ = 0;  // round-robin start for signals
   uint64_t engine_cancel_seq_ = 0;
   uint64_t unrouted_ = 0;

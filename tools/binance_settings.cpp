@@ -240,11 +240,28 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
   s.confirm_live = confirm == "yes";
   DMABOT_ASSIGN(s.dry_run, cfg.get_bool("DRY_RUN", false));
   std::string on_start;
-  DMABOT_ASSIGN(on_start, cfg.get_choice("ON_START_OPEN_ORDERS", "cancel", {"cancel", "leave"}));
+  DMABOT_ASSIGN(on_start, cfg.get_choice("ON_START_OPEN_ORDERS", "cancel", {"cancel", "leave", "adopt"}));
   s.cancel_stale_orders = on_start == "cancel";
+  s.adopt_stale_orders = on_start == "adopt";
   int64_t clock_refresh = 0;
   DMABOT_ASSIGN(clock_refresh, cfg.get_int("BINANCE_CLOCK_REFRESH_S", 60, 1, 3600));
   s.clock_refresh_s = static_cast<int>(clock_refresh);
+  int64_t reconcile = 0;
+  DMABOT_ASSIGN(reconcile, cfg.get_int("RECONCILE_S", 30, 0, 86400));
+  s.reconcile_s = static_cast<int>(reconcile);
+  std::string neutral;
+  DMABOT_ASSIGN(neutral, cfg.get_string("BINANCE_SPOT_NEUTRAL_BALANCE", ""));
+  for (std::string_view item : core::split(neutral, ',')) {
+    if (item.empty()) continue;
+    const std::size_t colon = item.find(':');
+    int64_t raw = 0;
+    if (colon == std::string_view::npos || colon == 0 ||
+        core::parse_decimal(item.substr(colon + 1), false, raw) != core::DecimalError::kOk) {
+      return cfg.error("BINANCE_SPOT_NEUTRAL_BALANCE",
+                       str_cat("'", item, "' is not ASSET:AMOUNT (a non-negative decimal, e.g. ETH:10)"));
+    }
+    s.spot_neutral.emplace_back(std::string(item.substr(0, colon)), raw);
+  }
 
   // VENUE_MODE=binance trades both products: both sets of credentials must be there.
   const bool spot_venue = venue_mode == "binance_spot" || venue_mode == "binance";

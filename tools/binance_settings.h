@@ -29,6 +29,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/config.h"
@@ -70,9 +72,17 @@ struct BinanceSettings {
   bool dry_run = false;
   bool confirm_live = false;
   // ON_START_OPEN_ORDERS: what the Binance venue does at start with orders resting on its symbols that
-  // earlier dmabot runs left (recognised by their client ids): cancel them (default) or leave them.
-  // Orders dmabot did not place are always left alone (a warning counts them).
+  // earlier dmabot runs left (recognised by their client ids): cancel them (default), leave them, or
+  // adopt them (tracked by risk, router and gateway as engine orders: canceled at shutdown, their
+  // fills counted). Orders dmabot did not place are always left alone (a warning counts them).
   bool cancel_stale_orders = true;
+  bool adopt_stale_orders = false;
+  // BINANCE_SPOT_NEUTRAL_BALANCE ("ETH:10,BTC:0.5"): per base asset, the spot balance that counts as
+  // flat; the engine's spot inventory is free + locked minus it (assets not listed: 0, the whole
+  // balance is inventory). Raw amounts (1e-8).
+  std::vector<std::pair<std::string, int64_t>> spot_neutral;
+  // RECONCILE_S: seconds between reconciliation rounds of a Binance venue (0 = off).
+  int reconcile_s = 30;
   // BINANCE_CLOCK_REFRESH_S: how often the live venue measures the clock offset again (GET time).
   int clock_refresh_s = 60;
 

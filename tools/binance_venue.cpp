@@ -94,6 +94,7 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
       v->ed25519_ ? &*v->ed25519_ : nullptr);
   v->dec_ = std::make_unique<binance::ResponseDecoder>();
   if (auto st = v->check_account(); !st.ok()) return st;
+  if (auto st = v->load_positions(v->start_positions_); !st.ok()) return st;
 
   // 5. User data (and, on spot, the order session).
   if (spot) {
@@ -163,6 +164,22 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
     v->stage_ = v->futures_.get();
     v->core_ = &v->futures_->core();
   }
+  // ON_START_OPEN_ORDERS=adopt: the earlier runs' orders become the gateway's (before it is polled).
+  for (const auto& [symbol, o] : v->to_adopt_) {
+    core::Order order;
+    const uint64_t engine_id = core::make_client_id(0, (uint64_t{1} << 40) + v->adopted_.size() + 1);
+    if (!v->core_->adopt_open_order(o.result, symbol, engine_id, order)) {
+      core::log_warn("venue ", p.name, ": ", o.client_id, " on ", p.symbols[symbol]->symbol,
+                     " could not be adopted (table full or not an earlier run's): left alone");
+      continue;
+    }
+    v->adopted_.push_back(order);
+    v->adopted_text_.push_back(o.client_id);
+    core::log_info("venue ", p.name, ": adopted ", o.client_id, " on ", p.symbols[symbol]->symbol, " (",
+                   order.side == core::Side::kBuy ? "BUY " : "SELL ", core::decimal_to_string(order.qty.raw), " @ ",
+                   core::decimal_to_string(order.price.raw), " left; ON_START_OPEN_ORDERS=adopt)");
+  }
+  v->to_adopt_.clear();
   core::log_info("venue ", p.name, ": ",
                  spot ? str_cat("orders over ", p.ws_api_url, " (REST fallback ", p.rest_url, ")")
                       : str_cat("orders over ", p.rest_url, ", user data ", p.stream_url),
@@ -215,7 +232,7 @@ absl::Status BinanceVenue::open_orders(const binance::InstrumentSpec& spec, std:
   out.clear();
   for (const binance::OrderResult& o : orders) {
     uint64_t id = 0;
-    out.push_back({std::string(o.client_order_id.view()), ids_.decode(o.client_order_id.view(), id)});
+    out.push_back({std::string(o.client_order_id.view()), ids_.decode(o.client_order_id.view(), id), o});
   }
   return absl::OkStatus();
 }
@@ -225,10 +242,8 @@ absl::Status BinanceVenue::open_orders(const binance::InstrumentSpec& spec, std:
 // (ON_START_OPEN_ORDERS=cancel: one DELETE each by client id, then openOrders again to be sure) or
 // left; orders dmabot did not place are left alone. Both cases are logged.
 absl::Status BinanceVenue::check_account() {
-  const bool spot = p_.product == Product::kSpot;
-  const binance::RestTarget cancel = spot ? binance::kSpotCancelOrder : binance::kFuturesCancelOrder;
   std::vector<OpenOrder> open;
-  for (const binance::InstrumentSpec* spec : p_.symbols) {
+  for (const binance::InstrumentSpec* const& spec : p_.symbols) {
     if (spec == nullptr) continue;
     if (auto st = open_orders(*spec, open); !st.ok()) return st;
     std::size_t stale = 0;
@@ -239,28 +254,24 @@ absl::Status BinanceVenue::check_account() {
                      " not placed by dmabot: left alone");
     }
     if (stale == 0) continue;
+    if (p_.adopt_stale_orders && !p_.dry_run) {
+      for (const OpenOrder& o : open) {
+        if (o.origin == binance_gateway::ClientIdCodec::Origin::kForeignRun)
+          to_adopt_.emplace_back(static_cast<core::SymbolId>(&spec - p_.symbols.data()), o);
+      }
+      continue;
+    }
     if (!p_.cancel_stale_orders || p_.dry_run) {
       core::log_warn(
           "venue ", p_.name, ": ", stale, " open order(s) on ", spec->symbol,
           " from earlier dmabot runs: left alone and not tracked (",
-          p_.dry_run ? "DRY_RUN: would cancel them (ON_START_OPEN_ORDERS=cancel)" : "ON_START_OPEN_ORDERS=leave", ")");
+          p_.dry_run ? "DRY_RUN: would cancel or adopt them (ON_START_OPEN_ORDERS)" : "ON_START_OPEN_ORDERS=leave",
+          ")");
       continue;
     }
     for (const OpenOrder& o : open) {
       if (o.origin == binance_gateway::ClientIdCodec::Origin::kNotOurs) continue;
-      binance::OrderRef ref;
-      ref.product = p_.product;
-      ref.symbol = spec->symbol;
-      ref.orig_client_order_id = o.client_id;
-      ref.timestamp_ms = clock_offset_.now_server_ms();
-      ref.recv_window_ms = 5000;
-      const std::string what = str_cat("Binance ", product_name(p_.product), " DELETE ", p_.rest_url, cancel.path, " (",
-                                       spec->symbol, " ", o.client_id, ", ON_START_OPEN_ORDERS=cancel)");
-      if (!enc_->encode_ref(ref, binance_gateway::Wire::kRest, "", 0))
-        return absl::InternalError(str_cat(what, ": cannot encode"));
-      std::string body;
-      last_code_ = 0;
-      if (auto st = signed_call(cancel, what, body); !st.ok() && last_code_ != -2011) return st;  // -2011: gone
+      if (auto st = cancel_order(*spec, o.client_id, "ON_START_OPEN_ORDERS=cancel"); !st.ok()) return st;
     }
     if (auto st = open_orders(*spec, open); !st.ok()) return st;
     for (const OpenOrder& o : open) {
@@ -273,6 +284,26 @@ absl::Status BinanceVenue::check_account() {
     core::log_info("venue ", p_.name, ": canceled ", stale, " open order(s) earlier dmabot runs left on ", spec->symbol,
                    " (ON_START_OPEN_ORDERS=cancel)");
   }
+  return absl::OkStatus();
+}
+
+absl::Status BinanceVenue::cancel_order(const binance::InstrumentSpec& spec, const std::string& client_id,
+                                        std::string_view why) {
+  const binance::RestTarget cancel =
+      p_.product == Product::kSpot ? binance::kSpotCancelOrder : binance::kFuturesCancelOrder;
+  binance::OrderRef ref;
+  ref.product = p_.product;
+  ref.symbol = spec.symbol;
+  ref.orig_client_order_id = client_id;
+  ref.timestamp_ms = clock_offset_.now_server_ms();
+  ref.recv_window_ms = 5000;
+  const std::string what = str_cat("Binance ", product_name(p_.product), " DELETE ", p_.rest_url, cancel.path, " (",
+                                   spec.symbol, " ", client_id, ", ", why, ")");
+  if (!enc_->encode_ref(ref, binance_gateway::Wire::kRest, "", 0))
+    return absl::InternalError(str_cat(what, ": cannot encode"));
+  std::string body;
+  last_code_ = 0;
+  if (auto st = signed_call(cancel, what, body); !st.ok() && last_code_ != -2011) return st;  // -2011: gone
   return absl::OkStatus();
 }
 
@@ -303,7 +334,13 @@ absl::Status BinanceVenue::wait_user_stream() {
               " not ready within ", p_.connect_timeout_ms, " ms", last.empty() ? "" : str_cat(" (last: ", last, ")")));
 }
 
-void BinanceVenue::export_metrics(core::Registry& registry) const {
+void BinanceVenue::export_metrics(core::Registry& registry) {
+  for (std::size_t k = 0; k < drift_counters_.size(); ++k) {
+    drift_counters_[k] = &registry.add_counter(
+        "binance_drift_total",
+        "Reconciliation: differences between the exchange and the engine seen twice in a row and resynced.",
+        {{{"venue", p_.name}, {"kind", k == 0 ? "position" : "order"}}});
+  }
   const binance_gateway::GatewayStats& s = core_->stats();
   const core::Labels venue{{{"venue", p_.name}}};
   using Counter = std::atomic<uint64_t>;
@@ -365,7 +402,13 @@ void BinanceVenue::export_metrics(core::Registry& registry) const {
 }
 
 bool BinanceVenue::maintain() {
-  if (!clock_offset_.needs_sync(core::wall_clock_ns()) || core::monotonic_ns() < clock_retry_at_ns_) return false;
+  bool ran = false;
+  if (next_reconcile_ns_ != 0 && core::monotonic_ns() >= next_reconcile_ns_) {
+    reconcile();
+    next_reconcile_ns_ = core::monotonic_ns() + p_.reconcile_ms * 1'000'000;
+    ran = true;
+  }
+  if (!clock_offset_.needs_sync(core::wall_clock_ns()) || core::monotonic_ns() < clock_retry_at_ns_) return ran;
   const binance::RestTarget time =
       p_.product == Product::kSpot ? binance::kSpotServerTime : binance::kFuturesServerTime;
   const int64_t before = clock_offset_.offset_ns();

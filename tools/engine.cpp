@@ -134,7 +134,10 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg, core::Product c
   p->rate_limits = lv->instruments->rate_limits;
   p->dry_run = ec_.binance.dry_run;
   p->cancel_stale_orders = ec_.binance.cancel_stale_orders;
+  p->adopt_stale_orders = ec_.binance.adopt_stale_orders;
   p->clock_refresh_ms = int64_t{ec_.binance.clock_refresh_s} * 1000;
+  p->reconcile_ms = int64_t{ec_.binance.reconcile_s} * 1000;
+  p->spot_neutral = ec_.binance.spot_neutral;
   // Credentials: BinanceSettings checked their presence and origin; the values are read only here.
   const bool own = !spot && ec_.binance.futures.from_futures_keys;
   const std::string prefix = own ? "BINANCE_FUTURES_" : "BINANCE_";
@@ -537,6 +540,10 @@ absl::Status Engine::start() {
   for (auto& lv : live_) {
     if (lv->now) continue;
     lv->venue->export_metrics(registry_);  // before the metrics server renders it
+    lv->venue->attach(&control_, risk_.get(), &clock_);  // start positions into risk, reconciliation
+    for (const core::Order& o : lv->venue->adopted_orders()) {  // ON_START_OPEN_ORDERS=adopt
+      if (!risk_->adopt_order(o) || !router_->adopt(o)) core::log_warn("adopt: risk or router table full");
+    }
     lv->now = std::make_unique<InstrumentSet>(*lv->instruments);
     lv->halted.assign(lv->now->instruments.size(), 0);
     for (const LoadedInstrument& li : lv->now->instruments) {

@@ -127,9 +127,21 @@ constexpr ConfigKey kConfigKeys[] = {
      "which are checked, logged as they would be sent (DRY_RUN: would send ...) and never sent; the strategy "
      "sees each one rejected. Mock and sim venues ignore it.",
      "Binance account"},
-    {"ON_START_OPEN_ORDERS", "cancel", "cancel | leave",
+    {"ON_START_OPEN_ORDERS", "cancel", "cancel | leave | adopt",
      "Binance venues: orders an earlier dmabot run left open on the engine's symbols (found by their client "
-     "ids at start) are canceled before trading, or left alone. Orders dmabot did not place are never touched.",
+     "ids at start) are canceled before trading, left alone, or adopted: tracked by risk and the gateway as "
+     "the engine's own (counted in the working exposure, their fills in the position, canceled at shutdown; "
+     "no strategy owns them). Orders dmabot did not place are never touched.",
+     "Binance account"},
+    {"BINANCE_SPOT_NEUTRAL_BALANCE", "", "ASSET:AMOUNT,... (empty = none)",
+     "VENUE_MODE=binance_spot: per base asset, the spot balance that counts as flat. The engine's inventory of a "
+     "symbol starts at (and reconciles to) its base asset's free + locked balance minus this (unlisted assets: "
+     "the whole balance).",
+     "Binance account"},
+    {"RECONCILE_S", "30", "integer 0..86400",
+     "Binance venues: seconds between reconciliation rounds (0 = off): the exchange's positions / balances and "
+     "open orders are compared with the engine's; a difference seen in two rounds in a row is drift "
+     "(dmabot_binance_drift_total{venue,kind}), logged and resynced (the exchange wins).",
      "Binance account"},
     {"BINANCE_CLOCK_REFRESH_S", "60", "integer 1..3600",
      "Binance venues: how often the clock offset (for signed requests' timestamp) is measured again "

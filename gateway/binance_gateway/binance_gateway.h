@@ -56,7 +56,8 @@
 //     (LocalReject::kDryRun) instead of sent; with dry_run_out, a copy as it would have gone out is
 //     pushed there for a cold thread to log (tools/binance_venue.h does).
 //   * Not here: balances and positions (outboundAccountPosition, ACCOUNT_UPDATE are decoded and left
-//     to start-up / periodic reconciliation, later work: load_open_orders() is its hook). A gateway without a user
+//     alone: tools/binance_venue.h reads the account by REST at start and every RECONCILE_S and
+//     hands positions to risk). A gateway without a user
 //     stream (NoUserStream) learns of a resting order's fills only from a resync.
 //
 // Threads: one gateway thread calls poll() (and the cold hooks); stats() from anywhere (relaxed
@@ -120,6 +121,16 @@ struct GatewayOptions {
   core::SpscRing<core::Order>* dry_run_out = nullptr;
 };
 
+// Reconciliation: this run's orders open on the exchange on one symbol, as of a server time (the
+// openOrders request's timestamp), for GatewayCore::post_open_snapshot.
+struct OpenSnapshot {
+  static constexpr std::size_t kMaxIds = 60;
+  int64_t as_of_ms = 0;
+  core::SymbolId symbol = core::kNoSymbol;
+  uint8_t n = 0;
+  std::array<uint64_t, kMaxIds> ids{};  // engine client ids
+};
+
 struct GatewayStats {
   std::array<std::atomic<uint64_t>, static_cast<std::size_t>(LocalReject::kCount)> local_rejects{};
   std::atomic<uint64_t> orders_sent{0};
@@ -144,6 +155,8 @@ struct GatewayStats {
   std::atomic<uint64_t> fees_other_asset{0};
   std::atomic<uint64_t> resyncs_after_reconnect{0};
   std::atomic<uint64_t> dry_run_unlogged{0};  // DRY_RUN orders not logged (dry_run_out full)
+  // Reconciliation: working orders missing from two open-order snapshots in a row (queried to settle).
+  std::atomic<uint64_t> missing_orders{0};
   // Requests awaiting an answer + deferred work + reports waiting for ring room, as of the end of the
   // last poll (published only when it changes): 0 = nothing of ours in flight (the engine's drain).
   std::atomic<uint32_t> outstanding{0};
@@ -190,6 +203,33 @@ class GatewayCore {
   // of this run become table entries (their events are then tracked); returns how many were of
   // another run or not ours at all (for the caller to cancel or adopt).
   std::size_t load_open_orders(std::span<const binance::OrderResult> orders, core::SymbolId symbol);
+  // ON_START_OPEN_ORDERS=adopt (cold, before the gateway is polled): an open order of an earlier dmabot
+  // run (its client id is kForeignRun) becomes a working entry under `engine_id`, keeping its own
+  // client id text on the wire (cancels, queries) and in user data; fills it had before are not
+  // reported (the exchange's position already holds them). `out` is the order as the engine should
+  // track it (risk, router): qty = the original quantity less what had filled, strategy 0. False: not an
+  // earlier run's order, already tracked, not this gateway's symbol, or the table is full.
+  bool adopt_open_order(const binance::OrderResult& r, core::SymbolId symbol, uint64_t engine_id, core::Order& out);
+
+  // Reconciliation (one other thread, the venue's control thread). post_open_snapshot hands over the
+  // exchange's view; at its next poll the gateway compares it with its table for that symbol:
+  //   * a working, acknowledged entry placed well before as_of_ms (its request timestamp + recvWindow
+  //     + conclusive_margin_ms) that is not in the snapshot is suspect; missing from two snapshots in
+  //     a row it is counted (stats().missing_orders) and queried by client id, whose answer settles it;
+  //   * an id in the snapshot the table does not hold (this run's order, but finished or never
+  //     tracked here) goes to next_untracked() for the control thread, which cancels it when two
+  //     snapshots in a row report it.
+  // False: the handoff ring (4) is full; nothing changed.
+  bool post_open_snapshot(const OpenSnapshot& s) { return snapshots_.try_push(s); }
+  // An (engine id, symbol) of the last snapshots the table does not hold; false when none (ring of 256:
+  // overflow drops, the next round reports them again).
+  bool next_untracked(uint64_t& engine_id, core::SymbolId& symbol) {
+    Untracked u;
+    if (!untracked_.try_pop(u)) return false;
+    engine_id = u.engine_id;
+    symbol = u.symbol;
+    return true;
+  }
 
   [[nodiscard]] const GatewayStats& stats() const { return stats_; }
   [[nodiscard]] const ClientIdCodec& ids() const { return ids_; }
@@ -225,6 +265,7 @@ class GatewayCore {
     bool has_replace = false;
     bool replace_unknown = false;  // the replace's cancel had an unknown outcome: the query decides
     bool cancel_unknown = false;   // a cancel had an unknown outcome: still open per the query → again
+    uint8_t missing = 0;           // consecutive open-order snapshots without it (reconciliation)
     uint8_t text_len = 0;
     char text[kClientIdTextMax];
     [[nodiscard]] std::string_view text_view() const { return {text, text_len}; }
@@ -302,6 +343,7 @@ class GatewayCore {
   void on_exec(std::string_view text, std::string_view orig_text, int64_t order_id, binance::ExecutionType x,
                binance::OrderStatus st, core::Qty cum, const Fill& f);
   void resync_all();
+  void check_snapshot(const OpenSnapshot& s);
 
   Entry* find_ours(std::string_view text);
   [[nodiscard]] int64_t fee_raw(const binance::InstrumentSpec& spec, const Fill& f);
@@ -324,8 +366,20 @@ class GatewayCore {
     const binance::InstrumentSpec* spec = nullptr;
   };
   core::SpscRing<SpecUpdate> spec_updates_{64};
+  struct Untracked {
+    uint64_t engine_id = 0;
+    core::SymbolId symbol = core::kNoSymbol;
+  };
+  core::SpscRing<OpenSnapshot> snapshots_{4};
+  core::SpscRing<Untracked> untracked_{256};
 
   gateway::internal::IdMap<Entry> table_;
+  struct Adopted {  // adopt_open_order: an earlier run's client id text -> the engine id it runs under
+    char text[kClientIdTextMax];
+    uint8_t len = 0;
+    uint64_t engine_id = 0;
+  };
+  std::vector<Adopted> adopted_;
   gateway::internal::IdMap<Pending> pending_;
   std::vector<Deferred> deferred_;
   std::size_t deferred_n_ = 0;

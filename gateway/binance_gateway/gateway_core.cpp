@@ -131,6 +131,10 @@ int GatewayCore::poll_venue() {
     opt_.symbols[u->symbol] = u->spec;  // update_spec checked the id
     ++n;
   }
+  for (const OpenSnapshot* s; (s = snapshots_.front()) != nullptr; snapshots_.pop()) {
+    check_snapshot(*s);  // cold: one per symbol per RECONCILE_S
+    ++n;
+  }
   if (links_.rest != nullptr) {
     for (const binance_io::RestResponse* r; n < kBatch && (r = links_.rest->front()) != nullptr; ++n) {
       on_rest_response(*r);
@@ -991,6 +995,11 @@ GatewayCore::Entry* GatewayCore::find_ours(std::string_view text) {
   switch (ids_.decode(text, id)) {
     case ClientIdCodec::Origin::kOurs:
       break;
+    case ClientIdCodec::Origin::kForeignRun:
+      for (const Adopted& a : adopted_) {
+        if (std::string_view(a.text, a.len) == text) return table_.find(a.engine_id);
+      }
+      [[fallthrough]];
     default:
       stats_.foreign_events.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
@@ -1074,6 +1083,28 @@ void GatewayCore::on_user_event(const binance_io::WsEvent& ev) {
   // work): the engine's positions follow its fills.
 }
 
+void GatewayCore::check_snapshot(const OpenSnapshot& s) {
+  const auto begin = s.ids.begin(), end = s.ids.begin() + std::min<std::size_t>(s.n, OpenSnapshot::kMaxIds);
+  const int64_t now = now_ms();
+  const int64_t margin = opt_.recv_window_ms + opt_.conclusive_margin_ms;
+  table_.for_each([&](uint64_t id, Entry& e) {
+    if (e.order.symbol != s.symbol) return;
+    const bool settled_before = e.state == State::kWorking && e.acked && !e.has_final && !e.has_replace &&
+                                e.sent_timestamp_ms + margin < s.as_of_ms;
+    if (!settled_before || std::find(begin, end, id) != end) {
+      e.missing = 0;
+      return;
+    }
+    if (++e.missing < 2) return;
+    e.missing = 0;
+    stats_.missing_orders.fetch_add(1, std::memory_order_relaxed);
+    defer(now, id, Kind::kQuery, 0);  // the answer (FILLED, CANCELED, does not exist) settles it
+  });
+  for (auto it = begin; it != end; ++it) {
+    if (table_.find(*it) == nullptr) (void)untracked_.try_push(Untracked{*it, s.symbol});
+  }
+}
+
 void GatewayCore::resync_all() {
   const int64_t now = now_ms();
   table_.for_each([&](uint64_t id, Entry&) { defer(now, id, Kind::kQuery, 0); });
@@ -1105,6 +1136,43 @@ std::size_t GatewayCore::load_open_orders(std::span<const binance::OrderResult> 
     e->text_len = static_cast<uint8_t>(ids_.encode(id, e->text));
   }
   return others;
+}
+
+bool GatewayCore::adopt_open_order(const binance::OrderResult& r, core::SymbolId symbol, uint64_t engine_id,
+                                   core::Order& out) {
+  uint64_t id = 0;
+  const std::string_view text = r.client_order_id.view();
+  if (ids_.decode(text, id) != ClientIdCodec::Origin::kForeignRun || text.size() > kClientIdTextMax ||
+      symbol >= opt_.symbols.size() || opt_.symbols[symbol] == nullptr || table_.find(engine_id) != nullptr)
+    return false;
+  Entry* e = table_.insert(engine_id);
+  if (e == nullptr) return false;
+  e->order = core::Order{};
+  e->order.client_id = engine_id;
+  e->order.symbol = symbol;
+  e->order.price = r.price;
+  e->order.qty = r.orig_qty;
+  e->order.side = r.side == binance::OrderSide::kBuy ? core::Side::kBuy : core::Side::kSell;
+  e->order.tif =
+      r.time_in_force == binance::TimeInForce::kGtx || r.type == binance::OrderType::kLimitMaker
+          ? core::TimeInForce::kPostOnly
+          : (r.time_in_force == binance::TimeInForce::kIoc ? core::TimeInForce::kIoc : core::TimeInForce::kGtc);
+  e->order.venue = opt_.venue_id;
+  e->order_id = r.order_id;
+  e->venue_cum = r.executed_qty;
+  e->cum = r.executed_qty;
+  e->acked = true;
+  e->state = State::kWorking;
+  std::copy(text.begin(), text.end(), e->text);
+  e->text_len = static_cast<uint8_t>(text.size());
+  Adopted a;
+  std::copy(text.begin(), text.end(), a.text);
+  a.len = static_cast<uint8_t>(text.size());
+  a.engine_id = engine_id;
+  adopted_.push_back(a);
+  out = e->order;
+  out.qty = core::Qty::from_raw(r.orig_qty.raw - r.executed_qty.raw);
+  return true;
 }
 
 }  // namespace dmabot::binance_gateway

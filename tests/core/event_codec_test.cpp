@@ -603,7 +603,7 @@ TEST_F(CodecTest, SchemaDocExamplesDecode) {
     RecordedEvent out;
     EXPECT_EQ(decoder_.decode(line, out), DecodeResult::kOk) << decoder_.error() << " in " << line;
   }
-  EXPECT_EQ(examples, 5);  // config, md, sig, end, ctl
+  EXPECT_EQ(examples, 6);  // config, md, sig, end, ctl (kill_on), ctl (position_adjust)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -471,6 +471,38 @@ TEST(Router, CancelOfUnknownOrderIsAnsweredLocally) {
   EXPECT_TRUE(h.at_venue(1).empty());
 }
 
+// ON_START_OPEN_ORDERS=adopt: an adopted order is live on its venue: a cancel goes there, and the
+// venue's report passes through.
+TEST(Router, AdoptedOrderIsLiveOnItsVenue) {
+  Harness h(fee_only(), two_venues());
+  Order o;
+  o.client_id = kParent;
+  o.symbol = 0;
+  o.price = px("100");
+  o.qty = qty("1");
+  o.venue = 1;
+  ASSERT_TRUE(h.router->adopt(o));
+  EXPECT_FALSE(h.router->adopt(o));  // already live
+  o.venue = 7;
+  EXPECT_FALSE(h.router->adopt(o));  // no such venue
+  EXPECT_EQ(h.router->live_orders(), 1u);
+  h.send(cancel_of(kParent));
+  EXPECT_TRUE(h.out().empty());
+  const auto sent = h.at_venue(1);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].action, core::OrderAction::kCancel);
+  EXPECT_EQ(sent[0].target_id, kParent);
+  ExecReport r;
+  r.client_id = kParent;
+  r.venue = 1;
+  r.status = ExecStatus::kCanceled;
+  h.report(1, r);
+  const auto out = h.out();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].status, ExecStatus::kCanceled);
+  EXPECT_EQ(h.router->live_orders(), 0u);
+}
+
 TEST(Router, ReplaceOfUnsplitOrderIsAVenueReplace) {
   Harness h(fee_only(), two_venues());
   h.send(new_order(kParent, "100", "1"));

@@ -128,5 +128,45 @@ TEST(Positions, IgnoresNonFillsAndOutOfRange) {
   EXPECT_EQ(p.symbol_qty(0).raw, core::kScale / 2);
 }
 
+// adjust(): a position the engine did not trade, booked like a fee-less fill at its price; price 0
+// waits for the first mark for its cost basis but counts as inventory at once.
+TEST(Positions, AdjustAtAPriceIsAFeeLessFillThatIsNotCounted) {
+  Positions p(2, 2);
+  ASSERT_TRUE(p.adjust(0, 1, -2 * core::kScale, px("100")));  // short 2 @ 100 on venue 1
+  EXPECT_EQ(p.qty(0, 1).raw, -2 * core::kScale);
+  EXPECT_EQ(p.avg_price(0, 1), px("100"));
+  EXPECT_EQ(p.fills(), 0u);
+  EXPECT_EQ(p.symbol_fees_raw(0), 0);
+  p.on_mid(0, px("90"));
+  EXPECT_EQ(p.symbol_unrealized_raw(0), quote_raw("20"));
+  // An adjustment back at the mark (price 0) realizes against the entry: buy 1 @ 90 -> +10.
+  ASSERT_TRUE(p.adjust(0, 1, core::kScale, core::Price{}));
+  EXPECT_EQ(p.symbol_realized_raw(0), quote_raw("10"));
+  EXPECT_EQ(p.qty(0, 1).raw, -core::kScale);
+  EXPECT_FALSE(p.adjust(0, 2, core::kScale, px("1")));  // no venue 2
+  EXPECT_FALSE(p.adjust(2, 0, core::kScale, px("1")));  // no symbol 2
+  EXPECT_FALSE(p.adjust(0, 0, 0, px("1")));
+}
+
+TEST(Positions, AdjustWithoutAMarkCountsNowAndTakesItsBasisFromTheFirstMid) {
+  Positions p(1, 1);
+  ASSERT_TRUE(p.adjust(0, 0, 3 * core::kScale, core::Price{}));
+  EXPECT_EQ(p.symbol_qty(0).raw, 3 * core::kScale);
+  EXPECT_EQ(p.symbol_unrealized_raw(0), 0);
+  p.on_mid(0, px("50"));
+  EXPECT_EQ(p.avg_price(0, 0), px("50"));
+  EXPECT_EQ(p.symbol_unrealized_raw(0), 0);
+  p.on_mid(0, px("52"));
+  EXPECT_EQ(p.symbol_unrealized_raw(0), quote_raw("6"));
+
+  // Before any mid, a fill is the first mark: the pending basis is set at its price first.
+  Positions q(1, 1);
+  ASSERT_TRUE(q.adjust(0, 0, 2 * core::kScale, core::Price{}));
+  q.on_fill(fill(0, 0, Side::kSell, "1", "40"));
+  EXPECT_EQ(q.symbol_realized_raw(0), 0);  // sold at the basis it just got
+  EXPECT_EQ(q.avg_price(0, 0), px("40"));
+  EXPECT_EQ(q.symbol_qty(0).raw, core::kScale);
+}
+
 }  // namespace
 }  // namespace dmabot::risk

@@ -229,6 +229,98 @@ TEST(RiskStage, VenueReportsUpdatePositionsAndReachTheOwner) {
   EXPECT_NE(h.registry.render().find("unrealized_pnl{symbol=\"BTCUSDT\"} 5"), std::string::npos);
 }
 
+// kPositionAdjust (a live venue's start-up position): booked at its price, recorded as a ctl line,
+// published for other threads, and counted by the inventory limit.
+TEST(RiskStage, PositionAdjustIsBookedRecordedPublishedAndLimitsInventory) {
+  RiskLimits l = limits();
+  l.max_inventory_raw = quote_raw("500");  // 5 BTC at mid 100
+  Harness h(l);
+  core::Control c;
+  c.command = core::ControlCommand::kPositionAdjust;
+  c.symbol = 0;
+  c.venue = 1;
+  c.measured_raw = 4 * core::kScale;
+  c.limit_raw = px("90").raw;
+  h.control.enqueue(c);
+  h.run();
+  EXPECT_EQ(h.stage->adjusts_applied(), 1u);
+  EXPECT_EQ(h.stage->published_qty(0, 1), 4 * core::kScale);
+  EXPECT_EQ(h.stage->published_qty(0, 0), 0);
+  const Positions& p = h.stage->positions();
+  EXPECT_EQ(p.avg_price(0, 1), px("90"));
+  EXPECT_EQ(p.symbol_unrealized_raw(0), quote_raw("40"));  // marked at mid 100
+  auto rec = Harness::drain(h.ctl);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].command, core::ControlCommand::kPositionAdjust);
+  EXPECT_EQ(rec[0].measured_raw, 4 * core::kScale);
+  EXPECT_NE(h.registry.render().find("inventory_qty{symbol=\"BTCUSDT\",venue=\"beta\"} 4"), std::string::npos);
+  // Long 4: buying 2 more would hold 6 * 100 > 500; selling passes (reduces).
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "2", "100")));
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 0, Side::kSell, "2", "100")));
+  h.run();
+  EXPECT_EQ(h.stage->rejects(RejectReason::kInventory), 1u);
+  EXPECT_EQ(Harness::drain(h.order_out).size(), 1u);
+  // Out of range: counted as handled, nothing booked or recorded.
+  c.venue = 7;
+  h.control.enqueue(c);
+  h.run();
+  EXPECT_EQ(h.stage->adjusts_applied(), 2u);
+  EXPECT_TRUE(Harness::drain(h.ctl).empty());
+}
+
+// ON_START_OPEN_ORDERS=adopt: an adopted order is working (exposure, cancel-all) and owned by no worker.
+TEST(RiskStage, AdoptedOrderIsWorkingAndCancelAllCancelsIt) {
+  Harness h;
+  core::Order o;
+  o.client_id = core::make_client_id(0, (uint64_t{1} << 40) + 1);
+  o.symbol = 0;
+  o.side = Side::kSell;
+  o.price = px("101");
+  o.qty = qty("2");
+  o.venue = 1;
+  ASSERT_TRUE(h.stage->adopt_order(o));
+  EXPECT_FALSE(h.stage->adopt_order(o));  // already working
+  EXPECT_EQ(h.stage->working_orders(), 1u);
+  EXPECT_EQ(h.stage->checker().working_qty(0, Side::kSell), qty("2"));
+  // A fill of 0.5 reaches the position and the remaining qty; no worker gets it.
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kSell, "0.5", "101", 0, o.client_id, ExecStatus::kPartiallyFilled)));
+  h.run();
+  EXPECT_EQ(h.stage->positions().qty(0, 1).raw, -50'000'000);
+  EXPECT_EQ(h.stage->checker().working_qty(0, Side::kSell), qty("1.5"));
+  EXPECT_TRUE(h.w1.empty_approx());
+  EXPECT_TRUE(h.w2.empty_approx());
+  core::Control c;
+  c.command = core::ControlCommand::kCancelAll;
+  h.control.enqueue(c);
+  h.run();
+  const auto cancels = Harness::drain(h.order_out);
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].action, core::OrderAction::kCancel);
+  EXPECT_EQ(cancels[0].target_id, o.client_id);
+}
+
+// A start position's PnL from before the engine started is not a drawdown of this run: the first mid
+// of an adjusted symbol re-bases the peak; later moves count as usual.
+TEST(RiskStage, StartPositionsPnlBeforeTheFirstMidIsNotADrawdown) {
+  RiskLimits l = limits();
+  l.max_drawdown_raw = quote_raw("5");
+  Harness h(l);
+  core::Control c;
+  c.command = core::ControlCommand::kPositionAdjust;
+  c.symbol = 1;  // ETHUSDT: no mid yet
+  c.measured_raw = core::kScale;
+  c.limit_raw = px("100").raw;  // long 1 at entry 100
+  h.control.enqueue(c);
+  h.run();
+  ASSERT_TRUE(h.md.try_push(tick(1, "89.5", "90.5")));  // mid 90: -10 since entry, before this run
+  h.run();
+  EXPECT_FALSE(h.stage->kill_switch());
+  EXPECT_EQ(h.stage->positions().symbol_unrealized_raw(1), quote_raw("-10"));
+  ASSERT_TRUE(h.md.try_push(tick(1, "83.5", "84.5")));  // mid 84: -6 in this run > 5
+  h.run();
+  EXPECT_TRUE(h.stage->kill_switch());
+}
+
 TEST(RiskStage, CancelAllEmitsACancelForEveryWorkingOrder) {
   Harness h;
   ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "1", "99")));

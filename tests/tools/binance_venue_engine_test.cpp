@@ -631,5 +631,221 @@ TEST(BinanceVenueEngine, TwoProductMistakesStopTheStartWithOneLine) {
   EXPECT_EQ(read_ledger(ledger, "dm").order_lines, 0) << tp::read_file(ledger);
 }
 
+// Whether the sim's ledger shows the order with this client id CANCELED.
+bool ledger_canceled(const std::string& ledger, const std::string& id) {
+  std::istringstream in(tp::read_file(ledger));
+  for (std::string line; std::getline(in, line);) {
+    if (field(line, "type") == "order_state" && field(line, "clientOrderId") == id &&
+        field(line, "status") == "CANCELED")
+      return true;
+  }
+  return false;
+}
+
+// A signed GET on the sim's account (another client of the same account); the body, or "" with `err` set.
+std::string sim_signed_get(const SimProcess& sim, bool futures, const binance::RestTarget& target, std::string& err) {
+  binance_io::RestClient::Options ro;
+  ro.base_url = "https://" + (futures ? sim.futures_base() : sim.spot_base());
+  ro.ca_file = sim.ca;
+  ro.api_key = "dmabot-local-key";
+  auto rest = binance_io::RestClient::create(ro);
+  if (!rest.ok()) return err = std::string(rest.status().message()), "";
+  auto hmac = binance::HmacSha256Signer::create("dmabot-local-secret");
+  const binance::Product product = futures ? binance::Product::kUsdmFutures : binance::Product::kSpot;
+  binance_gateway::OrderEncoder enc({product, "dmabot-local-key", false}, &*hmac, nullptr);
+  const binance::SymbolScope scope{product, "", core::wall_clock_ns() / 1'000'000, 5000};
+  binance_io::RestRequest req;
+  if (!enc.encode_scope(scope, binance_gateway::Wire::kRest, "", 0) || !req.set(1, target, enc.view()))
+    return err = "encode", "";
+  if (!(*rest)->submit(req) || !(*rest)->wait_response(10s)) return err = "no answer", "";
+  const binance_io::RestResponse* r = (*rest)->front();
+  std::string body(r->body_view());
+  if (r->status != 200) err = body;
+  (*rest)->pop();
+  return body;
+}
+
+// The sim's one-way USD-M ETHUSDT position (raw), as positionRisk reports it.
+int64_t sim_futures_position(const SimProcess& sim) {
+  std::string err;
+  const std::string body = sim_signed_get(sim, true, binance::kFuturesPositionRiskV3, err);
+  EXPECT_EQ(err, "");
+  binance::ResponseDecoder dec;
+  std::span<const binance::FuturesPositionInfo> rows;
+  EXPECT_TRUE(dec.decode_positions(body, rows).ok()) << body;
+  for (const auto& r : rows) {
+    if (r.symbol.view() == "ETHUSDT") return r.position_amt.raw;
+  }
+  return 0;
+}
+
+// A metric's value in the registry's text (labels exactly as rendered); NaN when absent.
+double metric(Engine& e, const std::string& series) {
+  const std::string text = e.metrics().render();
+  const std::size_t at = text.find("\n" + series + " ");
+  return at == std::string::npos ? std::nan("") : std::strtod(text.c_str() + at + series.size() + 2, nullptr);
+}
+
+// Positions come from the exchange: a USD-M position and a spot balance the account already holds are
+// the engine's inventory once it has started (risk's position, its inventory gauge, the recording's
+// ctl line), USD-M at the exchange's entry price, spot at the first mid. Risk then refuses what would
+// take the position past MAX_INVENTORY, which it would let through from flat (40 USDT orders, limit 80).
+TEST(BinanceVenueEngine, TheExchangesPositionIsTheEnginesStartInventory) {
+  for (bool futures : {true, false}) {
+    SCOPED_TRACE(futures ? "futures" : "spot");
+    SimProcess sim({}, {"--admin"});
+    ASSERT_TRUE(sim.ok()) << sim.log();
+    if (futures) {
+      ASSERT_EQ(sim_admin(sim, true, "/sim/admin/position?symbol=ETHUSDT&amount=0.02&entryPrice=2990"), "");
+    }
+    const std::string record = sim.dir + "/venue.jsonl";
+    // Spot: ETH 10 in the wallet, 9.98 of it neutral: 0.02 ETH of inventory.
+    auto engine =
+        venue_engine(with(venue_config(sim, futures, record),
+                          {"MAX_INVENTORY=80", "RECONCILE_S=0", "DYNMM_BASE_SIZE_USD=40",
+                           futures ? "BINANCE_SPOT_NEUTRAL_BALANCE=" : "BINANCE_SPOT_NEUTRAL_BALANCE=ETH:9.98"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    Engine& e = **engine;
+    const absl::Status started = e.start();
+    ASSERT_TRUE(started.ok()) << started << "\n" << sim.log();
+    const std::string venue = futures ? "binance_futures" : "binance_spot";
+    ASSERT_EQ(e.binance_venue()->start_positions().size(), 1u);
+    EXPECT_EQ(e.binance_venue()->start_positions()[0].qty_raw, 2'000'000);
+    const std::string inventory = "dmabot_inventory_qty{symbol=\"ETHUSDT\",venue=\"" + venue + "\"}";
+    const bool seeded = poll_until(10, [&] { return std::abs(metric(e, inventory) - 0.02) < 1e-12; });
+    // Long 0.02 (60 USDT): a 40 USDT buy would hold 100 > 80.
+    const bool refused =
+        poll_until(30, [&] { return metric(e, "dmabot_risk_rejects_total{reason=\"inventory\"}") >= 1; });
+    e.shutdown();
+    EXPECT_TRUE(seeded) << e.metrics().render();
+    EXPECT_TRUE(refused) << e.metrics().render();
+    if (futures) {
+      EXPECT_EQ(e.positions().avg_price(0, 0), core::Price::from_units(2990));
+    } else {
+      EXPECT_GT(e.positions().avg_price(0, 0).raw, core::Price::from_units(2900).raw);  // the first mid (~3000)
+      EXPECT_LT(e.positions().avg_price(0, 0).raw, core::Price::from_units(3100).raw);
+    }
+    const std::string rec = tp::read_file(record);
+    EXPECT_NE(rec.find("\"kind\":\"ctl\""), std::string::npos);
+    EXPECT_NE(rec.find("\"cmd\":\"position_adjust\""), std::string::npos) << rec.substr(0, 2000);
+    EXPECT_NE(rec.find("\"measured\":\"0.02\""), std::string::npos);
+  }
+}
+
+// RECONCILE_S: the USD-M position is changed behind the engine's back while it trades: two rounds
+// later it is counted as drift (once), logged and resynced, and after the run the engine's position
+// is the exchange's. Trading itself (orders and fills in flight at every round) is not drift.
+TEST(BinanceVenueEngine, APositionChangedBehindTheEnginesBackIsDriftCountedAndResynced) {
+  SimProcess sim({}, {"--admin"});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  auto engine = venue_engine(with(venue_config(sim, true, ""), {"RECONCILE_S=1"}));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  ASSERT_TRUE(e.start().ok()) << sim.log();
+  BinanceVenue& v = *e.binance_venue();
+  const std::string venue = "binance_futures";
+  // Trading, and several rounds with it: no drift.
+  ASSERT_TRUE(poll_until(60, [&] {
+    e.poll_events();
+    return reports(e, venue, core::ExecStatus::kNew) >= 5 && v.reconcile_rounds() >= 4;
+  })) << e.metrics().render();
+  EXPECT_EQ(v.position_drift(), 0u);
+  // Behind its back: 0.5 ETH more than whatever it holds now (the sim sets the amount).
+  const int64_t held = sim_futures_position(sim);
+  ASSERT_EQ(sim_admin(sim, true,
+                      "/sim/admin/position?symbol=ETHUSDT&amount=" + core::decimal_to_string(held + 50'000'000) +
+                          "&entryPrice=3000"),
+            "");
+  const bool found = poll_until(30, [&] {
+    e.poll_events();
+    return v.position_drift() >= 1;
+  });
+  ASSERT_TRUE(found) << e.metrics().render();
+  const uint64_t rounds = v.reconcile_rounds();
+  ASSERT_TRUE(poll_until(30, [&] {
+    e.poll_events();
+    return v.reconcile_rounds() >= rounds + 3;
+  }));
+  e.shutdown();
+  EXPECT_EQ(v.position_drift(), 1u) << "resynced once; later rounds agree";
+  EXPECT_EQ(v.order_drift(), 0u) << "orders in flight at every round are not drift";
+  EXPECT_EQ(metric(e, "dmabot_binance_drift_total{venue=\"binance_futures\",kind=\"position\"}"), 1.0);
+  EXPECT_EQ(e.positions().qty(0, 0).raw, sim_futures_position(sim)) << "the exchange wins";
+}
+
+// RECONCILE_S: an order of an earlier dmabot run that appears on the exchange while the engine runs
+// (it is never the engine's) is order drift: counted and canceled. So is an order with this run's
+// client id that the gateway does not track (reported by two snapshots in a row). An order dmabot did
+// not place is never touched.
+TEST(BinanceVenueEngine, AnEarlierRunsOrderFoundWhileRunningIsCanceled) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  auto engine = venue_engine(with(venue_config(sim, false, ""), {"RECONCILE_S=1"}));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  ASSERT_TRUE(e.start().ok()) << sim.log();
+  ASSERT_EQ(place_resting(sim, "dm00000003-5"), "");
+  ASSERT_EQ(place_resting(sim, "by-hand-2"), "");
+  char buf[binance_gateway::kClientIdTextMax];
+  const std::string ours(e.binance_venue()->core().client_text(core::make_client_id(9, 12345), buf));
+  ASSERT_EQ(place_resting(sim, ours), "");
+  auto canceled = [&](const std::string& id) { return ledger_canceled(ledger, id); };
+  const bool gone = poll_until(30, [&] {
+    e.poll_events();
+    return canceled("dm00000003-5") && canceled(ours);
+  });
+  const uint64_t rounds = e.binance_venue()->reconcile_rounds();
+  ASSERT_TRUE(poll_until(30, [&] {
+    e.poll_events();
+    return e.binance_venue()->reconcile_rounds() >= rounds + 2;
+  }));
+  e.shutdown();
+  EXPECT_TRUE(gone) << tp::read_file(ledger);
+  EXPECT_EQ(e.binance_venue()->order_drift(), 2u);
+  EXPECT_EQ(metric(e, "dmabot_binance_drift_total{venue=\"binance_spot\",kind=\"order\"}"), 2.0);
+  EXPECT_FALSE(canceled("by-hand-2")) << "never touches an order dmabot did not place";
+}
+
+// ON_START_OPEN_ORDERS=adopt: an order an earlier dmabot run left is taken over — the gateway, risk and
+// the router track it (reconciliation rounds leave it alone), and the shutdown's cancel-all (what
+// SIGINT runs) cancels it on the exchange. An order dmabot did not place is never touched.
+TEST(BinanceVenueEngine, AdoptTakesOverAnEarlierRunsOrderAndShutdownCancelsIt) {
+  const std::string ledger = tp::temp_dir() + "/ledger.jsonl";
+  SimProcess sim({}, {"--ledger", ledger});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  const std::string left = "dm00000005-9", manual = "by-hand-3";
+  ASSERT_EQ(place_resting(sim, left), "");
+  ASSERT_EQ(place_resting(sim, manual), "");
+  auto canceled = [&](const std::string& id) { return ledger_canceled(ledger, id); };
+  auto engine = venue_engine(
+      with(venue_config(sim, false, ""), {"ON_START_OPEN_ORDERS=adopt", "RECONCILE_S=1", "MAX_NOTIONAL=1"}));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  ASSERT_TRUE(e.start().ok()) << sim.log();
+  BinanceVenue& v = *e.binance_venue();
+  ASSERT_EQ(v.adopted_orders().size(), 1u);
+  const core::Order& o = v.adopted_orders()[0];
+  EXPECT_EQ(o.side, core::Side::kBuy);
+  EXPECT_EQ(o.qty.raw, 1'000'000);
+  EXPECT_EQ(o.price, core::Price::from_units(2900));
+  EXPECT_EQ(core::client_id_slot(o.client_id), 0);
+  EXPECT_EQ(v.stale_orders_canceled(), 0u);
+  // Risk counts it as working (MAX_NOTIONAL=1 keeps the market maker's own orders out); two
+  // reconciliation rounds leave it alone.
+  EXPECT_TRUE(poll_until(10, [&] { return metric(e, "dmabot_working_orders") == 1.0; })) << e.metrics().render();
+  ASSERT_TRUE(poll_until(30, [&] {
+    e.poll_events();
+    return v.reconcile_rounds() >= 2;
+  }));
+  EXPECT_EQ(v.order_drift(), 0u);
+  EXPECT_FALSE(canceled(left));
+  e.shutdown();
+  EXPECT_TRUE(canceled(left)) << tp::read_file(ledger);
+  EXPECT_FALSE(canceled(manual)) << "never touches an order dmabot did not place";
+  EXPECT_EQ(e.binance_venue()->core().live_orders(), 0u);
+  EXPECT_EQ(reports(e, "binance_spot", core::ExecStatus::kCanceled), 1.0);
+}
+
 }  // namespace
 }  // namespace dmabot::tools

@@ -57,7 +57,9 @@ inline std::vector<std::string> sim_binance_sets(const SimProcess& sim) {
 inline std::vector<std::string> venue_config(const SimProcess& sim, bool futures, const std::string& record) {
   std::vector<std::string> c = {
       "FEED_MODE=binance", futures ? "VENUE_MODE=binance_futures" : "VENUE_MODE=binance_spot",
-      futures ? "MARKET_TYPE=usdm" : "MARKET_TYPE=spot", "SYMBOLS=ETHUSDT", "STRATEGIES=dynmm", "DYNMM_SIGMA_WINDOW=3",
+      futures ? "MARKET_TYPE=usdm" : "MARKET_TYPE=spot", "SYMBOLS=ETHUSDT",
+      // The sim's default spot wallet (BTC 1, ETH 10) counts as flat: these runs start with no inventory.
+      "BINANCE_SPOT_NEUTRAL_BALANCE=BTC:1,ETH:10", "STRATEGIES=dynmm", "DYNMM_SIGMA_WINDOW=3",
       // The sim's walk moves ETHUSDT (3000) one tick (0.01) per 100 ms: quote at the touch (the tightest
       // spread, rounded outwards to the tick) and follow every move (at most every 300 ms: inside the
       // sim's 100 orders / 10 s), so the walk fills a quote within seconds.

@@ -222,6 +222,25 @@ absl::Status Exchange::set_symbol_min_notional(Product p, const std::string& sym
   return absl::OkStatus();
 }
 
+absl::Status Exchange::set_position(const std::string& api_key, const std::string& symbol, int64_t amount_raw,
+                                    Price entry, core::UnixNanos now) {
+  Account* a = account(api_key);
+  if (!a) return core::invalid("account ", api_key, ": unknown");
+  if (!market(Product::kUsdmFutures, symbol)) return core::invalid("symbol ", symbol, ": unknown");
+  Position& p = a->positions[std::make_pair(symbol, PositionSide::kBoth)];
+  p.amount_raw = amount_raw;
+  p.cost_raw = mul_div(amount_raw < 0 ? -amount_raw : amount_raw, entry.raw, core::kScale);
+  p.update_time = now;
+  return absl::OkStatus();
+}
+
+absl::Status Exchange::set_spot_balance(const std::string& api_key, const std::string& asset, int64_t free_raw) {
+  Account* a = account(api_key);
+  if (!a) return core::invalid("account ", api_key, ": unknown");
+  a->spot[asset].free = free_raw;
+  return absl::OkStatus();
+}
+
 const Account* Exchange::find_account(std::string_view api_key) const {
   auto it = accounts_.find(api_key);
   return it == accounts_.end() ? nullptr : &it->second;

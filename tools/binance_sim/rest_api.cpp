@@ -10,6 +10,7 @@
 #include "gateway/binance/response_encoders.h"
 #include "tools/binance_sim/exchange_requests.h"
 #include "tools/binance_sim/exchange_wire.h"
+#include "tools/binance_sim/security.h"
 #include "tools/binance_sim/sim_venue.h"
 
 namespace dmabot::binance_sim {
@@ -689,9 +690,33 @@ bool form_body(const HttpRequest& r) {
 //   /sim/admin/symbol?symbol=S&status=BREAK      the symbol's status (exchangeInfo and order checks)
 //   /sim/admin/symbol?symbol=S&minNotional=25    its NOTIONAL / MIN_NOTIONAL minimum
 //   /sim/admin/clock?skewMs=-1500                the server clock's skew (as --fault clock-skew-ms)
+//   /sim/admin/position?symbol=S&amount=-0.5&entryPrice=3000[&apiKey=K]   (USD-M listener) the account's
+//                                                one-way position, behind the client's back (no event)
+//   /sim/admin/balance?asset=ETH&free=2[&apiKey=K]   (spot listener) the account's free balance, likewise
 HttpResponse RestApi::admin(Product product, const HttpRequest& request) {
   auto fail = [](std::string msg) { return error_response(400, -1100, msg); };
   if (auto e = params_.parse_rest(request.query, ""); !e.ok()) return fail(e.msg);
+  if (request.path == "/sim/admin/position" || request.path == "/sim/admin/balance") {
+    const std::string key = params_.has("apiKey") ? std::string(params_.peek("apiKey")) : std::string(kDefaultApiKey);
+    const bool position = request.path == "/sim/admin/position";
+    if (position != (product == Product::kUsdmFutures)) return fail("position: USD-M listener; balance: spot listener");
+    std::string_view name;
+    if (auto e = params_.get_string(position ? "symbol" : "asset", name, Need::kRequired); !e.ok()) return fail(e.msg);
+    int64_t amount = 0;
+    if (core::parse_decimal(params_.peek(position ? "amount" : "free"), position, amount) != core::DecimalError::kOk)
+      return fail(position ? "amount: not a decimal" : "free: not a non-negative decimal");
+    absl::Status st;
+    if (position) {
+      core::Price entry;
+      if (core::Price::parse(params_.peek("entryPrice"), entry) != core::DecimalError::kOk)
+        return fail("entryPrice: not a decimal");
+      st = venue_.exchange().set_position(key, std::string(name), amount, entry, core::wall_clock_ns());
+    } else {
+      st = venue_.exchange().set_spot_balance(key, std::string(name), amount);
+    }
+    if (!st.ok()) return fail(std::string(st.message()));
+    return ok(R"({"ok":true})");
+  }
   if (request.path == "/sim/admin/clock") {
     int64_t skew = 0;
     if (auto e = params_.get_int64("skewMs", skew, Need::kRequired); !e.ok()) return fail(e.msg);

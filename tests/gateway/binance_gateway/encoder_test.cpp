@@ -190,5 +190,62 @@ TEST(GatewayCoreHooks, LoadOpenOrdersAdoptsThisRunsOrdersOnly) {
   EXPECT_EQ(gw.load_open_orders(open, 0), 3u);  // loading again adopts nothing twice
 }
 
+// ON_START_OPEN_ORDERS=adopt: an earlier run's order becomes an entry under a new engine id; user data
+// about it (its own client id text) reaches that entry, and its fills are reported under the engine id.
+// This run's orders and orders not placed by dmabot are refused.
+TEST(GatewayCoreHooks, AdoptedOrderKeepsItsTextAndReportsFillsUnderTheEngineId) {
+  const auto s = spec(Product::kSpot);
+  GatewayOptions o;
+  o.symbols = {&s};
+  o.run_id = 77;
+  o.max_orders = 16;
+  o.venue_id = 3;
+  core::SpscRing<core::Order> in(8);
+  core::SpscRing<core::ExecReport> out(8);
+  const core::Clock clock = core::Clock::live();
+  GatewayCore gw(o, clock, &in, &out, GatewayLinks{});
+  char buf[kClientIdTextMax];
+  binance::OrderResult r;
+  const std::string text(buf, ClientIdCodec(78).encode(6, buf));
+  ASSERT_TRUE(r.client_order_id.assign(text));
+  r.order_id = 4293153;
+  r.orig_qty = core::Qty::from_raw(100'000'000);
+  r.executed_qty = core::Qty::from_raw(25'000'000);
+  r.price = core::Price::from_units(60'000);
+  r.side = binance::OrderSide::kSell;
+  const uint64_t engine_id = core::make_client_id(0, (uint64_t{1} << 40) + 1);
+  core::Order adopted;
+  ASSERT_TRUE(gw.adopt_open_order(r, 0, engine_id, adopted));
+  EXPECT_EQ(adopted.client_id, engine_id);
+  EXPECT_EQ(adopted.qty.raw, 75'000'000);  // what is left
+  EXPECT_EQ(adopted.side, core::Side::kSell);
+  EXPECT_EQ(adopted.venue, 3);
+  EXPECT_EQ(gw.live_orders(), 1u);
+  EXPECT_FALSE(gw.adopt_open_order(r, 0, engine_id, adopted));  // already tracked
+  binance::OrderResult mine = r, manual = r;
+  ASSERT_TRUE(mine.client_order_id.assign(gw.client_text(core::make_client_id(1, 5), buf)));
+  ASSERT_TRUE(manual.client_order_id.assign("web_abc"));
+  EXPECT_FALSE(gw.adopt_open_order(mine, 0, engine_id + 16, adopted));
+  EXPECT_FALSE(gw.adopt_open_order(manual, 0, engine_id + 32, adopted));
+
+  // A partial fill of 0.25 more at 60000 (cumulative 0.5), as user data with the old text.
+  binance_io::WsEvent ev;
+  const std::string json =
+      R"({"subscriptionId":0,"event":{"e":"executionReport","E":1499405658658,"s":"BTCUSDT","c":")" + text +
+      R"(","S":"SELL","o":"LIMIT","f":"GTC","q":"1.00000000","p":"60000.00","P":"0.00000000","F":"0.00000000","g":-1,"C":"","x":"TRADE","X":"PARTIALLY_FILLED","r":"NONE","i":4293153,"l":"0.25000000","z":"0.50000000","L":"60000.00","n":"0","N":"USDT","T":1499405658657,"t":991,"v":3,"I":8641984,"w":false,"m":true,"M":true,"O":1499405658657,"Z":"30000.00","Y":"15000.00","Q":"0.00000000","W":1499405658657,"V":"NONE"}})";
+  std::copy(json.begin(), json.end(), ev.json);
+  ev.len = static_cast<uint32_t>(json.size());
+  gw.on_user_event(ev);
+  (void)gw.poll_venue();
+  core::ExecReport rep;
+  ASSERT_TRUE(out.try_pop(rep)) << "foreign " << gw.stats().foreign_events.load() << " stale "
+                                << gw.stats().stale_events.load() << " decode " << gw.stats().decode_errors.load();
+  EXPECT_EQ(rep.client_id, engine_id);
+  EXPECT_EQ(rep.status, core::ExecStatus::kPartiallyFilled);
+  EXPECT_EQ(rep.last_qty.raw, 25'000'000);
+  EXPECT_EQ(rep.cum_qty.raw, 50'000'000);
+  EXPECT_EQ(gw.stats().foreign_events.load(), 0u);
+}
+
 }  // namespace
 }  // namespace dmabot::binance_gateway

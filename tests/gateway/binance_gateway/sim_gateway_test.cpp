@@ -691,11 +691,17 @@ TEST(BinanceGatewaySim, VenueRejectsAnsweredOnceNeverRetried) {
 // A resting order fills while the gateway hears nothing of it (no user stream here); the user-data
 // notices of a reconnect (kDisconnected, kSessionReady) make it query its working orders, find the
 // fill and fetch its trades: the fill is reported once, as the ledger has it.
-void fill_found_after_reconnect(RigOptions o, core::Qty qty) {
+// No user stream (a resting order's fill is heard of only by asking), a counterparty with enough to
+// sell into the sim's top bid, and a short fill grace.
+RigOptions silent_fills(RigOptions o) {
   o.ws = false;
   o.faults = {"--balance", "USDT=10000000,BTC=10"};  // the counterparty sells the sim's top bid too
   o.tweak = [](GatewayOptions& g) { g.fill_grace_ms = 50; };
-  Rig rig(std::move(o));
+  return o;
+}
+
+void fill_found_after_reconnect(RigOptions o, core::Qty qty) {
+  Rig rig(silent_fills(std::move(o)));
   ASSERT_EQ(rig.start(), "");
   core::Price bid, ask;
   core::Qty bid_qty;
@@ -733,6 +739,55 @@ TEST(BinanceGatewaySim, FuturesRestingFillFoundByTheResyncAfterReconnect) {
   RigOptions o;
   o.product = binance::Product::kUsdmFutures;
   fill_found_after_reconnect(o, core::Qty::from_raw(1'000'000));
+}
+
+// Reconciliation: the same silent fill, found by comparing open-order snapshots instead (the control
+// thread's RECONCILE_S rounds post them). One snapshot without the order is not enough (it could be in
+// flight); the second makes it drift: counted, queried by client id, the fill reported once. An order
+// of this run the gateway does not track, in a snapshot, is handed back for the control thread.
+TEST(BinanceGatewaySim, WorkingOrderMissingFromTwoSnapshotsIsQueriedAndSettled) {
+  Rig rig(silent_fills(RigOptions{}));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  core::Qty bid_qty;
+  ASSERT_EQ(rig.touch(bid, ask, &bid_qty), "");
+  const core::Qty qty = core::Qty::from_raw(100'000);
+  const core::Order o1 = rig.order(1, core::Side::kBuy, bid, qty, core::TimeInForce::kPostOnly);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  ASSERT_EQ(rig.last(o1.client_id)->status, ExecStatus::kNew);
+  // Still open: a snapshot holding it changes nothing.
+  OpenSnapshot snap;
+  snap.symbol = o1.symbol;
+  snap.as_of_ms = core::wall_clock_ns() / 1'000'000 + 60'000;  // well after the order was placed
+  snap.n = 1;
+  snap.ids[0] = o1.client_id;
+  ASSERT_TRUE(rig.core().post_open_snapshot(snap));
+  rig.poll_until([] { return false; }, std::chrono::milliseconds(50));
+  ASSERT_EQ(rig.counterparty_ioc(core::Side::kSell, o1.price, std::max(bid_qty, core::Qty::from_units(2)) + qty), "");
+  ASSERT_EQ(rig.ledger_count("fill", o1.client_id), 1);
+  // Gone from the exchange's open orders: once is suspect, twice is drift.
+  snap.n = 1;
+  snap.ids[0] = core::make_client_id(1, 77);  // this run's id, not tracked by the gateway
+  ASSERT_TRUE(rig.core().post_open_snapshot(snap));
+  rig.poll_until([] { return false; }, std::chrono::milliseconds(100));
+  EXPECT_EQ(rig.stats().missing_orders.load(), 0u);
+  EXPECT_FALSE(rig.has(o1.client_id, ExecStatus::kFilled));
+  uint64_t untracked = 0;
+  core::SymbolId sym = core::kNoSymbol;
+  ASSERT_TRUE(rig.core().next_untracked(untracked, sym));
+  EXPECT_EQ(untracked, core::make_client_id(1, 77));
+  EXPECT_EQ(sym, o1.symbol);
+  EXPECT_FALSE(rig.core().next_untracked(untracked, sym));
+  snap.n = 0;
+  ASSERT_TRUE(rig.core().post_open_snapshot(snap));
+  ASSERT_TRUE(rig.poll_until([&] { return rig.has(o1.client_id, ExecStatus::kFilled); }));
+  EXPECT_EQ(rig.stats().missing_orders.load(), 1u);
+  EXPECT_GE(rig.stats().queries_sent.load(), 1u);
+  int fills = 0;
+  for (const auto& r : rig.reports) fills += r.client_id == o1.client_id && r.last_qty.raw != 0;
+  EXPECT_EQ(fills, 1);
+  EXPECT_EQ(rig.core().live_orders(), 0u);
 }
 
 }  // namespace
