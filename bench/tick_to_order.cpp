@@ -1,9 +1,10 @@
 // bench/tick_to_order.cpp — tick-to-signed-order latency of the whole hot path, end to end.
 //
 // Per event: real bookTicker bytes → feed::BinanceParser → strategy::StrategyWorker (DynMm by
-// default) → risk::RiskStage → gateway::RouterStage → an order encoded with the Binance protocol core
-// (gateway/binance/order_messages.h: build_* + encode_query, or encode_ws_request with --wire ws) and
-// signed with the pre-keyed HMAC (signer.h) into a send buffer. The sink then acknowledges the order
+// default) → risk::RiskStage → gateway::RouterStage → the Binance gateway's encoder
+// (binance_gateway::OrderEncoder: quantized and checked against the symbol's exchangeInfo filters,
+// rendered as a REST query, or a WebSocket API request with --wire ws, and signed with the pre-keyed
+// HMAC into its send buffer, with the gateway's client-id text). The sink then acknowledges the order
 // back through router → risk → strategy (kNew, kCanceled for a replaced order, kExpired for an IOC),
 // so the strategy's orders leave flight and it keeps quoting, as against a venue that answers at once.
 //
@@ -80,10 +81,13 @@
 #include "feed/binance_parser.h"
 #include "gateway/binance/order_messages.h"
 #include "gateway/binance/signer.h"
+#include "gateway/binance_gateway/client_id.h"
+#include "gateway/binance_gateway/order_encoder.h"
 #include "gateway/router.h"
 #include "risk/risk_stage.h"
 #include "strategy/registry.h"
 #include "strategy/strategy_worker.h"
+#include "tools/binance_sim/sim_setup.h"
 #include "tools/engine_config.h"
 
 namespace {
@@ -278,49 +282,56 @@ class FeedStage final : public core::Stage {
   std::atomic<uint64_t> ticks_{0};
 };
 
-// Encodes and signs one order the way the Binance gateway will send it. A stand-in: the real
-// gateway's encoder (gateway/binance_gateway, branch h/gateway) is being written; when it lands,
-// OrderSink::poll() should call it instead of this class, and nothing else here changes.
+// Encodes and signs one order with the Binance gateway's own encoder (binance_gateway::OrderEncoder:
+// quantize and check against the symbol's exchangeInfo spec, render, sign), its client-id text
+// (ClientIdCodec) and the request shapes GatewayCore sends: a new order; a cancel (REST DELETE or WS
+// order.cancel); a replace as WS order.cancelReplace (spot), or over REST as the cancel followed by
+// the new order (GatewayCore sends the new one when the cancel is answered; the sink answers at once,
+// so both are encoded here, the sample ending after the second signature). Specs: binance-sim's
+// BTCUSDT (tick 0.01, step 0.00001), renamed for each of the run's symbols.
 class BinanceOrderEncoder {
  public:
   enum class Wire : uint8_t { kRest, kWs };
-  BinanceOrderEncoder(binance::HmacSha256Signer signer, std::string symbol, Wire wire)
-      : signer_(std::move(signer)), symbol_(std::move(symbol)), wire_(wire) {}
+  BinanceOrderEncoder(binance::HmacSha256Signer signer, const core::SymbolTable& symbols, Wire wire)
+      : signer_(std::move(signer)),
+        wire_(wire),
+        ids_(1'733'000'000'000),
+        enc_({binance::Product::kSpot, std::string(kApiKey), false}, &signer_, nullptr) {
+    binance::InstrumentSpec base;
+    if (!binance_sim::default_instrument(binance::Product::kSpot, "BTCUSDT", base).ok()) return;
+    for (std::size_t s = 0; s < symbols.size(); ++s) {
+      specs_.push_back(base);
+      specs_.back().symbol = std::string(symbols.name(static_cast<core::SymbolId>(s)));
+    }
+  }
 
   // The request for `o` in send_buffer(), signed. False when it could not be encoded (counted).
   bool encode(const core::Order& o) {
+    if (o.symbol >= specs_.size()) return fail();
+    const binance::InstrumentSpec& spec = specs_[o.symbol];
     const int64_t ts_ms = o.ts_local / 1'000'000;
-    const std::string_view id = id_text(o.client_id, id_);
-    bool ok = false;
+    const binance_gateway::Wire wire =
+        wire_ == Wire::kRest ? binance_gateway::Wire::kRest : binance_gateway::Wire::kWsApi;
+    ++ws_id_;
     switch (o.action) {
       case core::OrderAction::kNew:
-        ok = binance::build_new_order(new_order(o, id, ts_ms), params_);
-        method_ = binance::kWsOrderPlace;
-        break;
+        return new_order(o, spec, ts_ms, wire);
+      case core::OrderAction::kCancel:
+        return cancel(o, spec, ts_ms, wire);
       case core::OrderAction::kReplace: {
+        if (wire == binance_gateway::Wire::kRest)
+          return cancel(o, spec, ts_ms, wire) && new_order(o, spec, ts_ms, wire);
         binance::CancelReplace c;
-        c.cancel_orig_client_order_id = id_text(o.target_id, target_);
-        c.order = new_order(o, id, ts_ms);
-        ok = binance::build_cancel_replace(c, params_);
-        method_ = binance::kWsOrderCancelReplace;
-        break;
-      }
-      case core::OrderAction::kCancel: {
-        binance::OrderRef r;
-        r.symbol = symbol_;
-        r.orig_client_order_id = id_text(o.target_id, target_);
-        r.timestamp_ms = ts_ms;
-        r.recv_window_ms = 5000;
-        ok = binance::build_order_ref(r, params_);
-        method_ = binance::kWsOrderCancel;
-        break;
+        if (!binance_gateway::prepare_new_order(o, spec, text(o.client_id, id_), {}, c.order).ok()) return fail();
+        c.order.timestamp_ms = ts_ms;
+        c.order.recv_window_ms = 5000;
+        c.cancel_orig_client_order_id = text(o.target_id, target_);
+        return enc_.encode_cancel_replace(c, ws_id_) || fail();
       }
     }
-    if (ok) ok = wire_ == Wire::kRest ? sign_rest() : sign_ws(id);
-    if (!ok) ++failures_;
-    return ok;
+    return fail();
   }
-  [[nodiscard]] std::string_view send_buffer() const { return wire_ == Wire::kRest ? query_.view() : json_.view(); }
+  [[nodiscard]] std::string_view send_buffer() const { return enc_.view(); }
   [[nodiscard]] uint64_t failures() const { return failures_; }
 
   // Parse + sign baseline: sign an already encoded payload.
@@ -329,55 +340,36 @@ class BinanceOrderEncoder {
   }
 
  private:
-  static std::string_view id_text(uint64_t id, char (&buf)[24]) {
-    buf[0] = 'd';
-    buf[1] = '-';
-    const auto r = std::to_chars(buf + 2, buf + sizeof(buf), id);
-    return {buf, static_cast<std::size_t>(r.ptr - buf)};
+  std::string_view text(uint64_t id, char (&buf)[binance_gateway::kClientIdTextMax]) const {
+    return {buf, ids_.encode(id, buf)};
   }
-  binance::NewOrder new_order(const core::Order& o, std::string_view id, int64_t ts_ms) const {
-    binance::NewOrder n;
-    n.symbol = symbol_;
-    n.side = o.side == core::Side::kBuy ? binance::OrderSide::kBuy : binance::OrderSide::kSell;
-    if (o.tif == core::TimeInForce::kPostOnly) {
-      n.type = binance::OrderType::kLimitMaker;  // spot post-only
-    } else {
-      n.type = binance::OrderType::kLimit;
-      n.time_in_force = o.tif == core::TimeInForce::kIoc ? binance::TimeInForce::kIoc : binance::TimeInForce::kGtc;
-    }
-    n.quantity = o.qty;
-    n.price = o.price;
-    n.new_client_order_id = id;
-    n.new_order_resp_type = binance::OrderRespType::kAck;
-    n.timestamp_ms = ts_ms;
-    n.recv_window_ms = 5000;
-    return n;
+  bool new_order(const core::Order& o, const binance::InstrumentSpec& spec, int64_t ts_ms, binance_gateway::Wire wire) {
+    binance_gateway::NewOrderExtras extras;
+    extras.resp_type = binance::OrderRespType::kAck;
+    return enc_.encode_order(o, spec, text(o.client_id, id_), extras, ts_ms, 5000, wire, ws_id_).ok() || fail();
   }
-  bool sign_rest() {
-    query_.clear();
-    if (!binance::encode_query(params_, query_)) return false;
-    char sig[binance::kHmacSha256HexSize];
-    signer_.sign(query_.view(), sig);
-    return binance::append_signature(query_, std::string_view(sig, sizeof(sig)));
+  bool cancel(const core::Order& o, const binance::InstrumentSpec& spec, int64_t ts_ms, binance_gateway::Wire wire) {
+    binance::OrderRef r;
+    r.product = spec.product;
+    r.symbol = spec.symbol;
+    r.orig_client_order_id = text(o.target_id, target_);
+    r.timestamp_ms = ts_ms;
+    r.recv_window_ms = 5000;
+    return enc_.encode_ref(r, wire, binance::kWsOrderCancel, ws_id_) || fail();
   }
-  bool sign_ws(std::string_view id) {
-    if (!params_.add("apiKey", kApiKey)) return false;
-    if (!binance::encode_ws_request(id, method_, params_, json_, payload_)) return false;
-    char sig[binance::kHmacSha256HexSize];
-    signer_.sign(payload_.view(), sig);
-    return binance::finish_ws_request(json_, params_, std::string_view(sig, sizeof(sig)));
+  bool fail() {
+    ++failures_;
+    return false;
   }
 
   binance::HmacSha256Signer signer_;
-  std::string symbol_;
   Wire wire_;
-  std::string_view method_;
-  char id_[24] = {};
-  char target_[24] = {};
-  binance::ParamList params_;
-  binance::FixedBuffer<2048> query_;
-  binance::FixedBuffer<2048> json_;
-  binance::FixedBuffer<2048> payload_;
+  binance_gateway::ClientIdCodec ids_;
+  binance_gateway::OrderEncoder enc_;
+  std::vector<binance::InstrumentSpec> specs_;
+  uint64_t ws_id_ = 0;
+  char id_[binance_gateway::kClientIdTextMax] = {};
+  char target_[binance_gateway::kClientIdTextMax] = {};
   uint64_t failures_ = 0;
 };
 
@@ -533,7 +525,7 @@ struct Pipeline {
                                                     std::vector<gateway::VenueInfo>{{"binance", 1.0, 1.0, 0}}, symbols,
                                                     clock, ro, nullptr);
     auto signer = binance::HmacSha256Signer::create(kSecret);
-    encoder = std::make_unique<BinanceOrderEncoder>(std::move(*signer), "BTCUSDT", opt.wire);
+    encoder = std::make_unique<BinanceOrderEncoder>(std::move(*signer), symbols, opt.wire);
     sink = std::make_unique<OrderSink>(*encoder, tsc, *feed, &to_venue, &from_venue, hist, opt.warmup, opt.samples);
   }
 
@@ -704,7 +696,7 @@ int64_t baseline_parse_sign_p50(const Inputs& in, const core::TscClock& tsc, con
   add_symbols(symbols);
   feed::BinanceParser parser(symbols, false, 0);
   auto signer = binance::HmacSha256Signer::create(kSecret);
-  BinanceOrderEncoder enc(std::move(*signer), "BTCUSDT", BinanceOrderEncoder::Wire::kRest);
+  BinanceOrderEncoder enc(std::move(*signer), symbols, BinanceOrderEncoder::Wire::kRest);
   // A typical order request: what the sink sends for a new post-only quote.
   core::Order o;
   o.ts_local = core::wall_clock_ns();
