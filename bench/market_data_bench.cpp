@@ -1,14 +1,20 @@
 // Market-data parsing and recording codecs, with a generic simdjson DOM parse of the same text as the
-// competing baseline in the same binary. Inputs are seeded Binance-like bookTicker messages.
+// competing baseline in the same binary. Inputs are seeded Binance-like bookTicker messages, and for
+// the real_bookticker group the real messages of a capture in tests/data (against bare simdjson
+// On-Demand field extraction and nlohmann::json, the latter when nlohmann-json3-dev is installed).
 #include <benchmark/benchmark.h>
-
 #include <simdjson.h>
+
+#ifdef DMABOT_HAVE_NLOHMANN
+#include <nlohmann/json.hpp>
+#endif
 
 #include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench/real_book_tickers.h"
 #include "core/event_codec.h"
 #include "core/prng.h"
 #include "core/symbol_table.h"
@@ -17,6 +23,12 @@
 namespace {
 
 using namespace dmabot;
+
+#ifdef DMABOT_BENCH_SOURCE_DIR
+constexpr const char* kSourceDir = DMABOT_BENCH_SOURCE_DIR;
+#else
+constexpr const char* kSourceDir = ".";
+#endif
 
 std::vector<std::string> book_tickers(std::size_t n) {
   core::SplitMix64 rng(2024);
@@ -27,9 +39,8 @@ std::vector<std::string> book_tickers(std::size_t n) {
     std::snprintf(buf, sizeof(buf),
                   "{\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":%llu,\"s\":\"BTCUSDT\",\"b\":\"%.8f\","
                   "\"B\":\"%.8f\",\"a\":\"%.8f\",\"A\":\"%.8f\"}}",
-                  static_cast<unsigned long long>(50093239212 + i), bid,
-                  static_cast<double>(rng.next() % 500000) / 1e5, bid + 0.01,
-                  static_cast<double>(rng.next() % 500000) / 1e5);
+                  static_cast<unsigned long long>(50093239212 + i), bid, static_cast<double>(rng.next() % 500000) / 1e5,
+                  bid + 0.01, static_cast<double>(rng.next() % 500000) / 1e5);
     out.emplace_back(buf);
   }
   return out;
@@ -76,9 +87,7 @@ void run_bookticker(benchmark::State& state, const std::vector<std::string>& msg
 // Baseline: spot shape, default (fast) path.
 void BM_bookticker_parse_dmabot(benchmark::State& state) { run_bookticker(state, book_tickers(1024), true); }
 BENCHMARK(BM_bookticker_parse_dmabot)->Name("bookticker_parse/dmabot_binance_parser");
-void BM_bookticker_parse_futures(benchmark::State& state) {
-  run_bookticker(state, futures_book_tickers(1024), true);
-}
+void BM_bookticker_parse_futures(benchmark::State& state) { run_bookticker(state, futures_book_tickers(1024), true); }
 BENCHMARK(BM_bookticker_parse_futures)->Name("bookticker_parse/dmabot_binance_parser_futures");
 void BM_bookticker_parse_generic(benchmark::State& state) { run_bookticker(state, book_tickers(1024), false); }
 BENCHMARK(BM_bookticker_parse_generic)->Name("bookticker_parse/dmabot_generic_simdjson");
@@ -110,6 +119,92 @@ void BM_bookticker_parse_simdjson_dom(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_bookticker_parse_simdjson_dom)->Name("bookticker_parse/simdjson_dom_strtod");
+
+// --- The same fields from real Binance messages: ours, bare simdjson On-Demand, nlohmann::json ----------
+// Input: the bookTicker messages of tests/data/spot_btcusdt_20240808.head.raw.gz, Binance's bytes. Group
+// baseline: our parser. Each competitor reads the same six fields (u, s, b, B, a, A); the bare On-Demand
+// one leaves the decimals as string views (the least any parser must do), nlohmann builds its DOM and
+// copies the strings out (how a typical C++ client reads a message).
+
+const std::vector<std::string>& real_messages() {
+  static const std::vector<std::string> msgs =
+      dmabot::bench::read_book_tickers(std::string(kSourceDir) + "/tests/data/spot_btcusdt_20240808.head.raw.gz");
+  return msgs;
+}
+
+void BM_real_parse_dmabot(benchmark::State& state) {
+  const auto& msgs = real_messages();
+  if (msgs.empty()) return state.SkipWithError("tests/data capture not found");
+  core::SymbolTable symbols;
+  symbols.add("BTCUSDT");
+  feed::BinanceParser parser(symbols);
+  std::vector<std::string> padded;
+  for (const auto& m : msgs) padded.push_back(m + std::string(feed::BinanceParser::kPadding, ' '));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::string& m = padded[i++ % padded.size()];
+    const auto r = parser.parse_padded(m.data(), m.size() - feed::BinanceParser::kPadding, m.size(), 1);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(parser.tick());
+  }
+  if (parser.counters().kind(feed::MsgKind::kMdTick) != static_cast<uint64_t>(state.iterations())) {
+    state.SkipWithError("a message did not parse");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_real_parse_dmabot)->Name("real_bookticker/dmabot_binance_parser");
+
+void BM_real_parse_ondemand_bare(benchmark::State& state) {
+  const auto& msgs = real_messages();
+  if (msgs.empty()) return state.SkipWithError("tests/data capture not found");
+  simdjson::ondemand::parser parser;
+  std::vector<simdjson::padded_string> padded;
+  for (const auto& m : msgs) padded.emplace_back(m);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    simdjson::ondemand::document doc;
+    if (parser.iterate(padded[i++ % padded.size()]).get(doc)) return state.SkipWithError("parse");
+    simdjson::ondemand::object data;
+    if (doc["data"].get_object().get(data)) return state.SkipWithError("data");
+    uint64_t u = 0;
+    std::string_view s, b, bq, a, aq;
+    if (data["u"].get_uint64().get(u) || data["s"].get_string().get(s) || data["b"].get_string().get(b) ||
+        data["B"].get_string().get(bq) || data["a"].get_string().get(a) || data["A"].get_string().get(aq)) {
+      return state.SkipWithError("field");
+    }
+    benchmark::DoNotOptimize(u);
+    benchmark::DoNotOptimize(s.data());
+    benchmark::DoNotOptimize(b.data());
+    benchmark::DoNotOptimize(bq.data());
+    benchmark::DoNotOptimize(a.data());
+    benchmark::DoNotOptimize(aq.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_real_parse_ondemand_bare)->Name("real_bookticker/simdjson_ondemand_bare_fields");
+
+#ifdef DMABOT_HAVE_NLOHMANN
+void BM_real_parse_nlohmann(benchmark::State& state) {
+  const auto& msgs = real_messages();
+  if (msgs.empty()) return state.SkipWithError("tests/data capture not found");
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const nlohmann::json j = nlohmann::json::parse(msgs[i++ % msgs.size()]);
+    const nlohmann::json& d = j.at("data");
+    const uint64_t u = d.at("u").get<uint64_t>();
+    std::string s = d.at("s").get<std::string>(), b = d.at("b").get<std::string>(), bq = d.at("B").get<std::string>(),
+                a = d.at("a").get<std::string>(), aq = d.at("A").get<std::string>();
+    benchmark::DoNotOptimize(u);
+    benchmark::DoNotOptimize(s.data());
+    benchmark::DoNotOptimize(b.data());
+    benchmark::DoNotOptimize(bq.data());
+    benchmark::DoNotOptimize(a.data());
+    benchmark::DoNotOptimize(aq.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_real_parse_nlohmann)->Name("real_bookticker/nlohmann_json");
+#endif
 
 core::MdTick sample_tick(core::SymbolId sym, uint64_t i) {
   core::MdTick t;

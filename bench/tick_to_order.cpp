@@ -69,6 +69,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/real_book_tickers.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/events.h"
@@ -107,28 +108,6 @@ constexpr const char* kSourceDir = ".";
 
 // ---------------------------------------------------------------------------------------------------
 // Inputs
-
-// The JSON of every bookTicker line of a capture ("<recv ns> <json>" per line); empty if unreadable.
-std::vector<std::string> read_book_tickers(const std::string& path) {
-  std::vector<std::string> out;
-  gzFile gz = gzopen(path.c_str(), "rb");
-  if (gz == nullptr) return out;
-  std::string text;
-  char buf[1 << 16];
-  for (int n; (n = gzread(gz, buf, sizeof(buf))) > 0;) text.append(buf, static_cast<std::size_t>(n));
-  gzclose(gz);
-  for (std::size_t pos = 0; pos < text.size();) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    const std::string_view line(text.data() + pos, nl - pos);
-    pos = nl + 1;
-    const std::size_t sp = line.find(' ');
-    if (sp != std::string_view::npos && line.find("@bookTicker") != std::string_view::npos) {
-      out.emplace_back(line.substr(sp + 1));
-    }
-  }
-  return out;
-}
 
 // Replaces the string value of `"key":"..."` with `value`; false when the key is absent.
 bool replace_value(std::string& msg, std::string_view key, std::string_view value) {
@@ -801,7 +780,7 @@ int main(int argc, char** argv) {
   const std::string root = src != nullptr ? src : kSourceDir;
   std::vector<std::string> real;
   for (const char* stem : {"spot_btcusdt_20240808", "spot_btcusdt_20240809"}) {
-    std::vector<std::string> r = read_book_tickers(root + "/tests/data/" + stem + ".head.raw.gz");
+    std::vector<std::string> r = bench::read_book_tickers(root + "/tests/data/" + stem + ".head.raw.gz");
     real.insert(real.end(), r.begin(), r.end());
   }
   if (real.empty()) {
