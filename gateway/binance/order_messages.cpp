@@ -79,9 +79,13 @@ bool add_order_body(const NewOrder& o, ParamList& out) {
 }  // namespace
 
 bool ParamList::add(std::string_view name, std::string_view value, Kind kind) {
+  return add_entry(name, value, kind, false);
+}
+
+bool ParamList::add_entry(std::string_view name, std::string_view value, Kind kind, bool plain) {
   if (!ok_ || n_ == kMaxParams || value.size() > kArenaBytes - used_) return ok_ = false;
   if (!value.empty()) std::memcpy(arena_ + used_, value.data(), value.size());
-  entries_[n_++] = Entry{name, static_cast<uint16_t>(used_), static_cast<uint16_t>(value.size()), kind};
+  entries_[n_++] = Entry{name, static_cast<uint16_t>(used_), static_cast<uint16_t>(value.size()), kind, plain};
   used_ += value.size();
   return true;
 }
@@ -89,21 +93,23 @@ bool ParamList::add(std::string_view name, std::string_view value, Kind kind) {
 bool ParamList::add_int(std::string_view name, int64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  return add(name, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)), Kind::kNumber);
+  return add_entry(name, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)), Kind::kNumber, true);
 }
 
 bool ParamList::add_uint(std::string_view name, uint64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  return add(name, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)), Kind::kNumber);
+  return add_entry(name, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)), Kind::kNumber, true);
 }
 
 bool ParamList::add_decimal(std::string_view name, int64_t raw) {
   char buf[core::kDecimalBufSize];
-  return add(name, std::string_view(buf, core::format_decimal_trimmed(raw, buf)));
+  return add_entry(name, std::string_view(buf, core::format_decimal_trimmed(raw, buf)), Kind::kString, true);
 }
 
-bool ParamList::add_bool(std::string_view name, bool v) { return add(name, v ? "true" : "false"); }
+bool ParamList::add_bool(std::string_view name, bool v) {
+  return add_entry(name, v ? "true" : "false", Kind::kString, true);
+}
 
 bool build_new_order(const NewOrder& o, ParamList& out) {
   out.clear();
@@ -152,7 +158,7 @@ bool encode_query(const ParamList& params, Buffer& out) {
   for (std::size_t i = 0; i < params.size(); ++i) {
     if ((i > 0 || !out.empty()) && !out.push_back('&')) return false;
     if (!append_percent_encoded(out, params.name(i)) || !out.push_back('=') ||
-        !append_percent_encoded(out, params.value(i))) {
+        !(params.plain(i) ? out.append(params.value(i)) : append_percent_encoded(out, params.value(i)))) {
       return false;
     }
   }

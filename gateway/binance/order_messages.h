@@ -136,6 +136,9 @@ class ParamList {
   [[nodiscard]] std::string_view name(std::size_t i) const { return entries_[i].name; }
   [[nodiscard]] std::string_view value(std::size_t i) const { return {arena_ + entries_[i].off, entries_[i].len}; }
   [[nodiscard]] Kind kind(std::size_t i) const { return entries_[i].kind; }
+  // True for values add_int / add_uint / add_decimal / add_bool wrote: only [0-9.-] or true/false,
+  // which percent-encoding leaves as they are (encode_query copies them without looking).
+  [[nodiscard]] bool plain(std::size_t i) const { return entries_[i].plain; }
   // False once any add() did not fit (too many params or too many bytes); the list is then unusable.
   [[nodiscard]] bool ok() const { return ok_; }
 
@@ -145,7 +148,9 @@ class ParamList {
     uint16_t off;
     uint16_t len;
     Kind kind;
+    bool plain;  // the value holds unreserved bytes only (numbers, decimals, booleans): sent as it is
   };
+  bool add_entry(std::string_view name, std::string_view value, Kind kind, bool plain);
   std::array<Entry, kMaxParams> entries_{};
   std::size_t n_ = 0;
   std::size_t used_ = 0;

@@ -75,6 +75,31 @@ TEST(OrderRequests, NonAsciiSymbolIsPercentEncodedAsTheDocsShow) {
             "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559");
 }
 
+// Numbers, decimals and booleans skip the percent-encoder (they cannot hold a reserved byte); strings
+// still go through it. The query must be what encoding every value would give.
+TEST(OrderRequests, PlainValuesAreCopiedStringsStillEncoded) {
+  ParamList p;
+  ASSERT_TRUE(p.add_int("i", -5));
+  ASSERT_TRUE(p.add_uint("u", ~uint64_t{0}));
+  ASSERT_TRUE(p.add_decimal("d", -1));
+  ASSERT_TRUE(p.add_decimal("e", 6183763000000));
+  ASSERT_TRUE(p.add_bool("b", true));
+  ASSERT_TRUE(p.add("s", "a b/c"));
+  EXPECT_TRUE(p.plain(0) && p.plain(1) && p.plain(2) && p.plain(3) && p.plain(4));
+  EXPECT_FALSE(p.plain(5));
+  FixedBuffer<256> q;
+  ASSERT_TRUE(encode_query(p, q));
+  EXPECT_EQ(q.view(), "i=-5&u=18446744073709551615&d=-0.00000001&e=61837.63&b=true&s=a%20b%2Fc");
+  // Every plain value the writers can make holds only unreserved bytes.
+  for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1}, INT64_MIN, INT64_MAX, int64_t{123456789}}) {
+    ParamList one;
+    ASSERT_TRUE(one.add_decimal("x", v) && one.add_int("y", v));
+    for (std::size_t k = 0; k < one.size(); ++k) {
+      for (char c : one.value(k)) EXPECT_TRUE((c >= '0' && c <= '9') || c == '-' || c == '.') << one.value(k);
+    }
+  }
+}
+
 TEST(OrderRequests, DecimalsAreExactAndTrimmedIdsAreExact) {
   NewOrder o;
   o.symbol = "BTCUSDT";
