@@ -14,17 +14,20 @@
 // Input: 256 seeded order payloads of ~200 bytes (a POST /api/v3/order query string: symbol, side,
 // LIMIT GTC, quantity, price, newClientOrderId, newOrderRespType, recvWindow, timestamp), cycled.
 // Ratios are to the one-shot HMAC measured in the same run (run_benchmarks.sh: first of the group).
+// A second group, binance_encode/*, renders the order itself (see below).
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "gateway/binance/order_messages.h"
 #include "gateway/binance/signer.h"
 
 namespace {
@@ -211,6 +214,92 @@ void BM_DmabotEd25519Verify(benchmark::State& state) {
 }
 
 }  // namespace
+
+// --- Encoding one order request from fixed-point values (no signature) ------------------------------
+//   binance_encode/rest_query     baseline: build_new_order + encode_query (the REST query string)
+//   binance_encode/ws_api_json    build_new_order + encode_ws_request (order.place JSON and, in the same
+//                                 pass, the sorted signature payload)
+// Input: 256 seeded orders (price and quantity as core::Price / core::Qty raw values, LIMIT GTC, a
+// 24-character client id, ACK, recvWindow 5000, a moving timestamp), cycled.
+
+struct EncodeInput {
+  dmabot::core::Price px;
+  dmabot::core::Qty qty;
+  int64_t ts_ms;
+  std::string id;
+};
+
+const std::vector<EncodeInput>& encode_inputs() {
+  static const std::vector<EncodeInput> v = [] {
+    std::vector<EncodeInput> r;
+    std::mt19937_64 rng(11);
+    int64_t ts = 1'764'581'234'567;
+    for (std::size_t i = 0; i < kInputs; ++i) {
+      char id[32];
+      std::snprintf(id, sizeof id, "dm0k3m9q2a-%013zu", i);
+      r.push_back({dmabot::core::Price::from_raw(6'000'000'000'000 + static_cast<int64_t>(rng() % 100'000) * 1'000'000),
+                   dmabot::core::Qty::from_raw(1'000 + static_cast<int64_t>(rng() % 100'000) * 1'000), ts, id});
+      ts += 1 + static_cast<int64_t>(rng() % 50);
+    }
+    return r;
+  }();
+  return v;
+}
+
+dmabot::binance::NewOrder new_order_of(const EncodeInput& in, std::size_t i) {
+  dmabot::binance::NewOrder o;
+  o.symbol = "BTCUSDT";
+  o.side = (i & 1) != 0 ? dmabot::binance::OrderSide::kSell : dmabot::binance::OrderSide::kBuy;
+  o.type = dmabot::binance::OrderType::kLimit;
+  o.time_in_force = dmabot::binance::TimeInForce::kGtc;
+  o.quantity = in.qty;
+  o.price = in.px;
+  o.new_client_order_id = in.id;
+  o.new_order_resp_type = dmabot::binance::OrderRespType::kAck;
+  o.timestamp_ms = in.ts_ms;
+  o.recv_window_ms = 5000;
+  return o;
+}
+
+void BM_EncodeRestQuery(benchmark::State& state) {
+  dmabot::binance::ParamList params;
+  dmabot::binance::FixedBuffer<2048> out;
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::size_t k = i++ & (kInputs - 1);
+    out.clear();
+    if (!dmabot::binance::build_new_order(new_order_of(encode_inputs()[k], k), params) ||
+        !dmabot::binance::encode_query(params, out)) {
+      return state.SkipWithError("encode");
+    }
+    bytes += out.view().size();
+    benchmark::DoNotOptimize(out.view().data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetLabel(std::to_string(bytes / std::max<std::size_t>(1, i)) + "-byte queries");
+}
+
+void BM_EncodeWsJson(benchmark::State& state) {
+  dmabot::binance::ParamList params;
+  dmabot::binance::FixedBuffer<2048> json, payload;
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::size_t k = i++ & (kInputs - 1);
+    if (!dmabot::binance::build_new_order(new_order_of(encode_inputs()[k], k), params) ||
+        !dmabot::binance::encode_ws_request(encode_inputs()[k].id, dmabot::binance::kWsOrderPlace, params, json,
+                                            payload)) {
+      return state.SkipWithError("encode");
+    }
+    bytes += json.view().size();
+    benchmark::DoNotOptimize(json.view().data());
+    benchmark::DoNotOptimize(payload.view().data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetLabel(std::to_string(bytes / std::max<std::size_t>(1, i)) + "-byte requests");
+}
+
+BENCHMARK(BM_EncodeRestQuery)->Name("binance_encode/rest_query");
+BENCHMARK(BM_EncodeWsJson)->Name("binance_encode/ws_api_json");
 
 BENCHMARK(BM_OpenSslHmacOneShot)->Name("binance_sign/openssl_hmac_oneshot");
 BENCHMARK(BM_DmabotHmacPrekeyed)->Name("binance_sign/dmabot_hmac_prekeyed");
