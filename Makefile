@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 DEPS = cmake make g++ ccache libboost-dev libboost-system-dev libssl-dev libsimdjson-dev \
        libconcurrentqueue-dev libabsl-dev libbenchmark-dev libgtest-dev libgmock-dev zlib1g-dev prometheus
 FUZZ_DEPS = clang libclang-rt-14-dev
-BENCH_DEPS = nlohmann-json3-dev
+BENCH_DEPS = nlohmann-json3-dev libreaderwriterqueue-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps install-missing configure build run run-local connectors test bench soak clean asan tsan fuzz fuzz-build
@@ -40,10 +40,11 @@ connectors:
 test: build connectors
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
-# nlohmann::json is a competitor in bench/market_data_bench.cpp only (found at configure time).
-bench: build
+# nlohmann::json and moodycamel::ReaderWriterQueue are competitors in bench/ only (found at compile
+# time, so they are installed before the build).
+bench:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(BENCH_DEPS)"
-	@cmake -S . -B $(BUILD_DIR) > /dev/null && cmake --build $(BUILD_DIR) -j$(JOBS) --target market_data_bench
+	@$(MAKE) --no-print-directory build
 	$(BUILD_DIR)/bench/run_benchmarks.sh $(BUILD_DIR)
 
 # Every binance-sim fault at once against the engine for SOAK_SECONDS (half Spot, half USD-M); prints

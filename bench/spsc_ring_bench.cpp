@@ -7,6 +7,10 @@
 //                          of the pair, reported by the consumer.
 //   spsc_roundtrip/<impl>  one thread: push one event then pop it; the uncontended cost of a pair
 //                          of operations including the cache traffic of a single core.
+//   spsc_pingpong/<impl>   two pinned threads, an event there through one queue and back through
+//                          another; baseline: raw_cache_line, the same round trip on two bare cache
+//                          lines (the floor). moodycamel::ReaderWriterQueue joins when its header is
+//                          installed (libreaderwriterqueue-dev; `make bench` installs it).
 //
 // The first benchmark of each group is the baseline that run_benchmarks.sh divides by.
 #include <benchmark/benchmark.h>
@@ -18,12 +22,20 @@
 #include <memory>
 #include <thread>
 #include <type_traits>
+#include <utility>
 
 #if __has_include(<concurrentqueue/moodycamel/concurrentqueue.h>)
 #include <concurrentqueue/moodycamel/concurrentqueue.h>
 #else
 #include <concurrentqueue/concurrentqueue.h>
 #endif
+
+#if __has_include(<readerwriterqueue/readerwriterqueue.h>)
+#include <readerwriterqueue/readerwriterqueue.h>
+#define DMABOT_HAVE_RWQ 1
+#endif
+
+#include <atomic>
 
 #include "core/spsc_ring.h"
 
@@ -127,6 +139,39 @@ struct MoodycamelQueue {
   };
 };
 
+#ifdef DMABOT_HAVE_RWQ
+// moodycamel::ReaderWriterQueue, the single-producer single-consumer one; consumed with peek()/pop()
+// (front/pop, as the engine consumes its rings), capacity pre-allocated so try_enqueue never allocates.
+struct MoodycamelRwq {
+  moodycamel::ReaderWriterQueue<Event64> q{kCapacity};
+  struct Producer {
+    MoodycamelRwq& r;
+    void push(const Event64& e) {
+      while (!r.q.try_enqueue(e)) {
+      }
+    }
+  };
+  struct Consumer {
+    MoodycamelRwq& r;
+    uint64_t pop() {
+      const Event64* e;
+      while ((e = r.q.peek()) == nullptr) {
+      }
+      const uint64_t s = e->seq;
+      r.q.pop();
+      return s;
+    }
+  };
+};
+#endif
+
+// The floor of any cross-thread round trip: one cache line each way, no queue. ping is written by
+// thread 0, pong by thread 1, each on its own line.
+struct RawPingPong {
+  alignas(64) std::atomic<uint64_t> ping{0};
+  alignas(64) std::atomic<uint64_t> pong{0};
+};
+
 // One queue per implementation for the whole process: both benchmark threads must see the same
 // object, and every run leaves it empty (producer and consumer do the same number of iterations).
 template <class Q>
@@ -176,6 +221,75 @@ void BM_RoundTrip(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
+
+// Round trip between two pinned threads: thread 0 sends event n through queue A and waits for it to
+// come back through queue B; thread 1 echoes. One iteration = one round trip (two hops).
+template <class Q>
+std::pair<Q, Q>& shared_pair() {
+  static auto* p = new std::pair<Q, Q>();
+  return *p;
+}
+
+template <class Q>
+void BM_PingPong(benchmark::State& state) {
+  auto& [a, b] = shared_pair<Q>();
+  if (state.thread_index() == 0) {
+    ScopedPin pin(0);
+    typename Q::Producer out{a};
+    typename Q::Consumer in{b};
+    Event64 e{};
+    uint64_t errors = 0;
+    for (auto _ : state) {
+      out.push(e);
+      errors += in.pop() != e.seq;
+      ++e.seq;
+    }
+    if (errors != 0) state.SkipWithError("an event came back changed");
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  } else {
+    ScopedPin pin(1);
+    typename Q::Consumer in{a};
+    typename Q::Producer out{b};
+    Event64 e{};
+    for (auto _ : state) {
+      e.seq = in.pop();
+      out.push(e);
+    }
+  }
+}
+
+void BM_RawPingPong(benchmark::State& state) {
+  static RawPingPong line;
+  if (state.thread_index() == 0) {
+    ScopedPin pin(0);
+    line.ping.store(0, std::memory_order_relaxed);
+    line.pong.store(0, std::memory_order_relaxed);
+    uint64_t n = 0;
+    for (auto _ : state) {
+      line.ping.store(++n, std::memory_order_release);
+      while (line.pong.load(std::memory_order_acquire) != n) {
+      }
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  } else {
+    ScopedPin pin(1);
+    uint64_t n = 0;
+    for (auto _ : state) {
+      ++n;
+      while (line.ping.load(std::memory_order_acquire) != n) {
+      }
+      line.pong.store(n, std::memory_order_release);
+    }
+  }
+}
+
+// Group baseline first: the raw floor.
+BENCHMARK(BM_RawPingPong)->Name("spsc_pingpong/raw_cache_line")->Threads(2)->UseRealTime();
+BENCHMARK(BM_PingPong<DmabotRing>)->Name("spsc_pingpong/dmabot_spsc_ring")->Threads(2)->UseRealTime();
+BENCHMARK(BM_PingPong<BoostRing>)->Name("spsc_pingpong/boost_lockfree_spsc")->Threads(2)->UseRealTime();
+#ifdef DMABOT_HAVE_RWQ
+BENCHMARK(BM_PingPong<MoodycamelRwq>)->Name("spsc_pingpong/moodycamel_reader_writer_queue")->Threads(2)->UseRealTime();
+#endif
 
 BENCHMARK(BM_TwoThread<DmabotRing>)->Name("spsc_2thread/dmabot_spsc_ring")->Threads(2)->UseRealTime();
 BENCHMARK(BM_TwoThread<BoostRing>)->Name("spsc_2thread/boost_lockfree_spsc")->Threads(2)->UseRealTime();
