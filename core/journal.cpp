@@ -162,6 +162,16 @@ std::size_t render(const Slot& s, const SymbolTable& names, char* buf, std::size
 
 }  // namespace
 
+JournalRenderer::Step JournalRenderer::define_symbol(SymbolId id) {
+  // A repeated record (written again after a failed write) names the same id: add() returns it.
+  if (names_.add(pending_) != id) {
+    error_ = str_cat("symbol record ", id, " ('", pending_, "') is out of order or invalid");
+    return Step::kBadSlot;
+  }
+  longest_name_ = std::max(longest_name_, pending_.size());
+  return Step::kNoLine;
+}
+
 JournalRenderer::Step JournalRenderer::consume(const Slot& slot, char* buf, std::size_t cap, std::size_t& line_len) {
   line_len = 0;
   if (pending_id_ != kNoSymbol) {  // a long symbol name continues
@@ -170,12 +180,7 @@ JournalRenderer::Step JournalRenderer::consume(const Slot& slot, char* buf, std:
     if (pending_.size() < pending_len_) return Step::kMoreSlots;
     const SymbolId want = pending_id_;
     pending_id_ = kNoSymbol;
-    if (names_.add(pending_) != want) {
-      error_ = str_cat("symbol record ", want, " ('", pending_, "') is out of order or invalid");
-      return Step::kBadSlot;
-    }
-    longest_name_ = std::max(longest_name_, pending_.size());
-    return Step::kNoLine;
+    return define_symbol(want);
   }
   const auto kind = static_cast<uint8_t>(slot.tag & 0xFF);
   std::size_t n = 0;
@@ -194,12 +199,7 @@ JournalRenderer::Step JournalRenderer::consume(const Slot& slot, char* buf, std:
         pending_id_ = id;
         return Step::kMoreSlots;
       }
-      if (names_.add(pending_) != id) {
-        error_ = str_cat("symbol record ", id, " ('", pending_, "') is out of order or invalid");
-        return Step::kBadSlot;
-      }
-      longest_name_ = std::max(longest_name_, pending_.size());
-      return Step::kNoLine;
+      return define_symbol(id);
     }
     case kFooterSlot: {
       RecordFooter f;

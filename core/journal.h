@@ -126,6 +126,8 @@ class JournalRenderer {
   [[nodiscard]] bool saw_footer() const { return footer_; }
 
  private:
+  Step define_symbol(SymbolId id);  // pending_ complete: the name of `id`
+
   SymbolTable names_;
   std::size_t longest_name_ = 16;
   std::string pending_;  // a symbol name still being read

@@ -273,12 +273,15 @@ void Recorder::write_all(const char* data, std::size_t n, uint64_t lines) {
 }
 
 std::size_t Recorder::whole_prefix(const char* data, std::size_t done, uint64_t& lines) const {
-  if (!journal_ || file_bytes_ == 0) {  // JSONL, or the header (its one line) did not make it whole
+  if (!journal_) {
     const char* nl = static_cast<const char*>(::memrchr(data, '\n', done));
     const std::size_t keep = nl == nullptr ? 0 : static_cast<std::size_t>(nl - data) + 1;
     lines = static_cast<uint64_t>(std::count(data, data + keep, '\n'));
-    if (journal_) lines = 0;  // a header cut short is no header: nothing of it counts
-    return journal_ ? 0 : keep;
+    return keep;
+  }
+  if (file_bytes_ == 0) {  // the journal's header did not make it whole: nothing of it counts
+    lines = 0;
+    return 0;
   }
   // The buffer starts at a slot boundary and holds whole slots; a symbol record's continuation slots
   // are raw name bytes, so walk the records rather than look at every slot's tag.

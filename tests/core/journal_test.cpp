@@ -17,6 +17,7 @@
 #include "core/spsc_ring.h"
 #include "core/tap.h"
 #include "gtest/gtest.h"
+#include "tests/core/disk_full.h"
 
 namespace dmabot::core {
 namespace {
@@ -283,12 +284,8 @@ TEST_F(JournalTest, DiskFullKeepsWholeSlotsAndRewritesLostSymbols) {
   Recorder rec(jnl, symbols_, {{"A", "1"}}, opt);
   rec.add_input(&ords);
   ASSERT_TRUE(rec.open().ok());
-  struct rlimit old_limit {};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old_limit;
-  small.rlim_cur = 50'001;  // not on a slot boundary
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  test_support::DiskFull disk_full(50'001);  // not on a slot boundary
+  ASSERT_TRUE(disk_full.active());
   Counter waits;
   uint64_t id = 0;
   auto push = [&](int n) {
@@ -303,8 +300,7 @@ TEST_F(JournalTest, DiskFullKeepsWholeSlotsAndRewritesLostSymbols) {
   };
   push(2000);  // 144 kB of slots
   const uint64_t lost_while_full = rec.lines_lost();
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);
-  ::signal(SIGXFSZ, old_handler);
+  disk_full.lift();  // space comes back
   push(100);
   rec.stop();
 

@@ -14,6 +14,7 @@
 
 #include "core/metrics.h"
 #include "core/tap.h"
+#include "tests/core/disk_full.h"
 
 namespace dmabot::core {
 namespace {
@@ -327,7 +328,7 @@ TEST_F(RecorderTest, StopWithoutStartDrainsOnTheCallersThread) {
 
 TEST_F(RecorderTest, TinyRingsTwoProducersNothingLostOrderKept) {
   const std::string path = temp_path("stress");
-  SpscRing<MdTick> md(4);       // rounded up to 4: the producer waits constantly
+  SpscRing<MdTick> md(4);  // rounded up to 4: the producer waits constantly
   SpscRing<ExecReport> execs(2);
   Registry registry;
   Counter& md_waits = registry.add_counter("recorder_waits_total", "", Labels{{{"stage", "md"}}});
@@ -471,8 +472,8 @@ TEST_F(RecorderTest, WriteErrorsAreCountedNeverFatalAndDoNotBlockProducers) {
   // /dev/full accepts open() but every write() fails with ENOSPC.
   if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "/dev/full not available";
   SpscRing<Order> ords(4);
-  Recorder rec("/dev/full", symbols_, {{"A", "1"}}, RecorderOptions{.buffer_bytes = 4096, .flush_interval_ns = 0,
-                                                                       .fsync_on_stop = false});
+  Recorder rec("/dev/full", symbols_, {{"A", "1"}},
+               RecorderOptions{.buffer_bytes = 4096, .flush_interval_ns = 0, .fsync_on_stop = false});
   rec.add_input(&ords);
   const absl::Status st = rec.open();  // the header write fails
   ASSERT_FALSE(st.ok());
@@ -486,8 +487,8 @@ TEST_F(RecorderTest, WriteErrorsAreCountedNeverFatalAndDoNotBlockProducers) {
   }
   rec.stop();
   EXPECT_EQ(rec.written(EventKind::kOrder), 1000u);
-  EXPECT_GE(rec.io_errors(), 2u);        // the header and at least the final flush
-  EXPECT_EQ(rec.lines_lost(), 1002u);    // header + 1000 orders + footer
+  EXPECT_GE(rec.io_errors(), 2u);      // the header and at least the final flush
+  EXPECT_EQ(rec.lines_lost(), 1002u);  // header + 1000 orders + footer
   EXPECT_FALSE(rec.status().ok());
 }
 
@@ -502,12 +503,8 @@ TEST_F(RecorderTest, DiskFullNeverLeavesAPartialLineAndCountsWhatWasLost) {
                RecorderOptions{.buffer_bytes = 4096, .flush_interval_ns = 0, .fsync_on_stop = false});
   rec.add_input(&ords);
   ASSERT_TRUE(rec.open().ok());
-  struct rlimit old_limit {};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old_limit;
-  small.rlim_cur = 50'001;  // not on a line boundary
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  test_support::DiskFull disk_full(50'001);  // not on a line boundary
+  ASSERT_TRUE(disk_full.active());
   Counter waits;
   uint64_t id = 0;
   auto push = [&](int n) {
@@ -521,8 +518,7 @@ TEST_F(RecorderTest, DiskFullNeverLeavesAPartialLineAndCountsWhatWasLost) {
   };
   push(2000);  // far more than 50 kB of lines
   const uint64_t lost_while_full = rec.lines_lost();
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);  // space comes back
-  ::signal(SIGXFSZ, old_handler);
+  disk_full.lift();  // space comes back
   push(100);
   rec.stop();
 
