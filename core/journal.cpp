@@ -98,6 +98,17 @@ uint64_t layout_fingerprint() {
   return f.h;
 }
 
+uint64_t take_layout() {
+  static const uint64_t layout = [] {
+    Fnv1a f;
+    f.num(sizeof(InputTake)), f.num(offsetof(InputTake, ts)), f.num(offsetof(InputTake, count));
+    f.num(offsetof(InputTake, stage)), f.num(offsetof(InputTake, input)), f.num(offsetof(InputTake, payload));
+    f.num(offsetof(InputTake, bytes)), f.num(sizeof(BookStatus)), f.num(sizeof(Control)), f.num(kByteOrderMark);
+    return f.h & ((uint64_t{1} << 56) - 1);  // the slot tag's upper 56 bits
+  }();
+  return layout;
+}
+
 std::string encode_file_header(std::string_view config_line) {
   FileHeader h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
@@ -200,6 +211,18 @@ JournalRenderer::Step JournalRenderer::consume(const Slot& slot, char* buf, std:
         return Step::kMoreSlots;
       }
       return define_symbol(id);
+    }
+    case kTakeSlot: {
+      if ((slot.tag >> 8) != take_layout()) {
+        error_ = "take record of another layout (written by another build)";
+        return Step::kBadSlot;
+      }
+      if (take_sink_ != nullptr) {
+        InputTake t;
+        std::memcpy(&t, slot.bytes, sizeof t);
+        take_sink_(take_ctx_, t);
+      }
+      return Step::kNoLine;
     }
     case kFooterSlot: {
       RecordFooter f;

@@ -18,6 +18,11 @@
 //                                           the event that needs them (names are read by id later).
 //     kFooterSlot                           bytes = RecordFooter (events, then per-kind counts): the
 //                                           "end" line of a clean stop
+//     kTakeSlot                             tag >> 8 = kTakeLayout; bytes = a core::InputTake (a decision
+//                                           stage's run of input takes, core/input_sequence.h). Not an
+//                                           event: no seq, not in the footer's counts, no JSONL line
+//                                           (export and every line reader skip it); read with a take
+//                                           sink (JournalRenderer::set_take_sink) by the exact replay.
 // Every write(2) carries whole slots (the recorder cuts a failed partial write back to the last whole
 // slot, as it does for lines), so a crash — kill -9 included — leaves whole slots plus at most one
 // partial last slot, which the reader reports as a truncated last line.
@@ -41,6 +46,7 @@
 #include "absl/status/status.h"
 #include "core/event_codec.h"
 #include "core/events.h"
+#include "core/input_sequence.h"
 #include "core/symbol_table.h"
 
 namespace dmabot::core::journal {
@@ -53,6 +59,10 @@ inline constexpr std::size_t kEventBytes = 64;
 inline constexpr std::size_t kSlotBytes = 8 + kEventBytes;
 inline constexpr uint8_t kSymbolSlot = 0xF0;
 inline constexpr uint8_t kFooterSlot = 0xFE;
+inline constexpr uint8_t kTakeSlot = 0xF1;
+// The InputTake layout a take slot holds (its own check: journals without takes keep the fingerprint
+// they always had, so they stay readable; a reader refuses a take slot of another layout).
+[[nodiscard]] uint64_t take_layout();
 inline constexpr std::size_t kSymbolFirstBytes = kEventBytes - 4;  // name bytes in a symbol's first slot
 
 struct FileHeader {
@@ -103,6 +113,11 @@ inline std::size_t write_event(const T& e, uint64_t seq, Slot* out) {
 }
 std::size_t write_symbol(SymbolId id, std::string_view name, Slot* out);
 std::size_t write_footer(const RecordFooter& f, Slot* out);
+inline std::size_t write_take(const InputTake& t, Slot* out) {
+  out->tag = kTakeSlot | (take_layout() << 8);
+  std::memcpy(out->bytes, &t, sizeof t);
+  return 1;
+}
 
 // Turns a journal's slots back into the JSONL lines they stand for. The caller feeds it the file's
 // bytes after the header, a slot at a time (consume()); it says how many more slots a symbol record
@@ -124,6 +139,12 @@ class JournalRenderer {
   [[nodiscard]] std::size_t max_line_bytes() const { return max_event_line_bytes(longest_name_) + 64; }
   [[nodiscard]] const std::string& error() const { return error_; }
   [[nodiscard]] bool saw_footer() const { return footer_; }
+  // Take slots give no line; with a sink each one is handed to it (in file order) instead.
+  using TakeSink = void (*)(void* ctx, const InputTake& take);
+  void set_take_sink(TakeSink fn, void* ctx) {
+    take_sink_ = fn;
+    take_ctx_ = ctx;
+  }
 
  private:
   Step define_symbol(SymbolId id);  // pending_ complete: the name of `id`
@@ -135,6 +156,8 @@ class JournalRenderer {
   SymbolId pending_id_ = kNoSymbol;
   bool footer_ = false;
   std::string error_;
+  TakeSink take_sink_ = nullptr;
+  void* take_ctx_ = nullptr;
 };
 
 }  // namespace dmabot::core::journal

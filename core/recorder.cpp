@@ -296,7 +296,7 @@ std::size_t Recorder::whole_prefix(const char* data, std::size_t done, uint64_t&
       uint32_t len = 0;
       std::memcpy(&len, s.bytes, sizeof len);
       slots = journal::symbol_slots(len);
-    } else {
+    } else if (kind != journal::kTakeSlot) {
       ++lines;
     }
     if (off + slots * journal::kSlotBytes > keep) return off;  // a symbol record cut in two: drop it whole
@@ -393,6 +393,7 @@ absl::Status JsonlReader::open_journal() {
   raw_.resize(cap_ / journal::kSlotBytes * journal::kSlotBytes);
   raw_begin_ = raw_end_ = 0;
   journal_ = std::make_unique<journal::JournalRenderer>();
+  journal_->set_take_sink(take_sink_, take_ctx_);
   return absl::OkStatus();
 }
 

@@ -46,6 +46,7 @@
 #include "absl/status/status.h"
 #include "core/event_codec.h"
 #include "core/events.h"
+#include "core/input_sequence.h"
 #include "core/journal.h"
 #include "core/metrics.h"
 #include "core/spsc_ring.h"
@@ -88,9 +89,12 @@ class Recorder {
 
   // Adds a tap ring to drain (this thread becomes its consumer). Before start(); ring must outlive
   // the recorder. T: MdTick, Trade, MarkPrice, Signal, Order, ExecReport or Control.
+  // Also SpscRing<InputTake> (a decision stage's input takes, core/input_sequence.h): journal take
+  // slots, no seq and no line; a JSONL recorder drains and drops them (the engine makes none then).
   template <class T>
   void add_input(SpscRing<T>* ring) {
-    static_assert(kRecordable<T>, "the recorder has no line format for this event type");
+    static_assert(kRecordable<T> || std::is_same_v<T, InputTake>,
+                  "the recorder has no line format for this event type");
     if (ring == nullptr) return;
     inputs_.push_back(Input{ring, &drain_ring<T>, &ring_size<T>});
   }
@@ -111,6 +115,8 @@ class Recorder {
   // Lines written (encoded into the file stream) per kind; relaxed reads, any thread.
   [[nodiscard]] uint64_t written(EventKind k) const { return lines_[static_cast<std::size_t>(k)]->value(); }
   [[nodiscard]] uint64_t written_total() const;
+  // Journal take slots written (the recorder's thread, or any thread after stop()).
+  [[nodiscard]] uint64_t takes_written() const { return takes_written_; }
   // Events waiting in the input rings (sum of size_approx); any thread.
   [[nodiscard]] std::size_t backlog() const;
   // OK, or the first I/O error (one line naming the file).
@@ -145,6 +151,12 @@ class Recorder {
   template <class T>
   static std::size_t ring_size(const void* ring) {
     return static_cast<const SpscRing<T>*>(ring)->size_approx();
+  }
+  void append(const InputTake& t) {
+    if (!journal_) return;
+    if (buf_.size() - len_ < journal::kSlotBytes) flush();
+    len_ += journal::kSlotBytes * journal::write_take(t, slot_at(len_));
+    ++takes_written_;
   }
   template <class T>
   void append(const T& e) {
@@ -206,6 +218,7 @@ class Recorder {
   std::size_t len_ = 0;
   uint64_t pending_lines_ = 0;
   uint64_t next_seq_ = 1;
+  uint64_t takes_written_ = 0;
   int64_t now_ns_ = 0;     // monotonic time of the current pass
   int64_t oldest_ns_ = 0;  // when the first buffered line was encoded
   int fd_ = -1;
@@ -274,6 +287,14 @@ class JsonlReader {
   [[nodiscard]] std::size_t max_line_bytes() const { return max_line_; }
   // The line buffer's size now: never more than max(buffer_bytes, max_line_bytes + 1).
   [[nodiscard]] std::size_t buffer_capacity() const { return cap_; }
+  // Journal: the take slots (core/input_sequence.h), which give no line, go to `fn` as they are read.
+  // Before open().
+  void set_take_sink(journal::JournalRenderer::TakeSink fn, void* ctx) {
+    take_sink_ = fn;
+    take_ctx_ = ctx;
+  }
+  // Journal: whether the file's "end" footer has been read (a clean stop).
+  [[nodiscard]] bool saw_footer() const { return journal_ != nullptr && journal_->saw_footer(); }
 
  private:
   bool fill();                  // reads more after compacting; false at EOF or error
@@ -298,6 +319,8 @@ class JsonlReader {
   absl::Status status_;
   // Journal mode: the file's bytes in raw_[raw_begin_, raw_end_), rendered line by line into buf_.
   std::unique_ptr<journal::JournalRenderer> journal_;
+  journal::JournalRenderer::TakeSink take_sink_ = nullptr;
+  void* take_ctx_ = nullptr;
   std::string config_line_;  // the header's config line, handed out first
   std::vector<char> raw_;
   std::size_t raw_begin_ = 0, raw_end_ = 0;

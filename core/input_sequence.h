@@ -1,0 +1,232 @@
+// core/input_sequence.h — what a decision stage took from its inputs, in which order and at what time:
+// recorded in a live run, followed exactly in a replay.
+//
+// A threaded run's decisions depend on thread timing: which of a stage's input rings had an event when
+// it looked, and what its clock said then. The decision stages (StrategyWorker, RiskStage,
+// RouterStage) therefore take every input through an InputSequence:
+//
+//   if (!seq.may_take(kInput, event.ts_local)) break;   // before taking an event that is there
+//   const UnixNanos now = seq.now();                    // the time the stage decides with
+//   ... handle the event, pop it ...
+//   seq.took();                                         // one event of the run taken
+//   seq.end_run();                                      // end of the stage's poll
+//
+// A *run* is consecutive takes from one input within one poll, all handled at one time (the clock is
+// read once when the run opens). A run also ends when an event is newer than the run's time (its
+// producer stamped it after the clock read), so an event is never handled at a time before its own.
+// Inputs whose content is not recorded anywhere else — control commands (a moodycamel queue fed by
+// the control thread) and book statuses (the live feed) — are taken with take_payload(): a run of one
+// that carries the event's bytes.
+//
+// Modes (a plain branch, no virtual call):
+//   kOff     no recording (JSONL or no RECORD_FILE): runs and times as in kRecord, nothing written.
+//   kRecord  RECORD_FORMAT=journal: each run becomes one InputTake (stage, input, count, time,
+//            payload), pushed through the stage's own tap ring with core::tap_blocking (lossless; one
+//            record per run, no formatting, no allocation). The recorder writes it as a journal
+//            "take" slot (core/journal.h).
+//   kReplay  exact replay: the stage's recorded InputTakes, in order. may_take() says yes only for the
+//            input the next record names and only for its count; now() is that record's time. The
+//            stage, asked about any other input, does nothing with it this pass, so it takes exactly
+//            what it took in the recorded run, in the same order, and decides at the same times.
+//            payload() hands the recorded control command or book status.
+//
+// Stage and input ids (InputTake::stage / ::input) are the engine's: see core::take_ids below.
+//
+// Threads: the stage's thread only (progress() any thread, approximate). Allocation: none (replay
+// reads records the driver owns).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "core/clock.h"
+#include "core/events.h"
+#include "core/metrics.h"
+#include "core/spsc_ring.h"
+#include "core/tap.h"
+
+namespace dmabot::core {
+
+// One run of takes. 64 bytes: a journal slot's payload.
+struct InputTake {
+  UnixNanos ts = 0;              // the stage's time for the run (its clock when the run opened)
+  uint32_t count = 0;            // events taken
+  uint16_t stage = 0;            // take_ids::k*Stage
+  uint8_t input = 0;             // the stage's input id
+  uint8_t payload = 0;           // TakePayload
+  unsigned char bytes[48] = {};  // the event, for payload runs (count = 1)
+};
+static_assert(std::is_trivially_copyable_v<InputTake> && sizeof(InputTake) == 64);
+
+enum class TakePayload : uint8_t { kNone = 0, kControl = 1, kBookStatus = 2 };
+template <class T>
+constexpr TakePayload take_payload_of() {
+  static_assert(std::is_same_v<T, Control> || std::is_same_v<T, BookStatus>);
+  return std::is_same_v<T, Control> ? TakePayload::kControl : TakePayload::kBookStatus;
+}
+static_assert(sizeof(Control) <= sizeof(InputTake::bytes) && sizeof(BookStatus) <= sizeof(InputTake::bytes));
+
+// The engine's stage and input ids.
+namespace take_ids {
+inline constexpr uint16_t kRiskStage = 0;
+inline constexpr uint16_t kRouterStage = 1;
+inline constexpr uint16_t kFirstWorkerStage = 2;  // worker k (engine order) is stage 2 + k
+// StrategyWorker inputs.
+inline constexpr uint8_t kWorkerMd = 0, kWorkerExec = 1, kWorkerStatus = 2;
+// RiskStage inputs: signals of worker i are kRiskSignals + i.
+inline constexpr uint8_t kRiskControl = 0, kRiskStatus = 1, kRiskMd = 2, kRiskExec = 3, kRiskEngineCancels = 4,
+                         kRiskSignals = 5;
+// RouterStage inputs: reports of venue v are kRouterVenue + v.
+inline constexpr uint8_t kRouterOrders = 0, kRouterVenue = 1;
+}  // namespace take_ids
+
+class InputSequence {
+ public:
+  enum class Mode : uint8_t { kOff, kRecord, kReplay };
+
+  explicit InputSequence(const Clock& clock) : clock_(&clock) {}
+
+  // Cold, before the stage runs: record runs to `ring` (through core::tap_blocking, waits counted).
+  void record_to(uint16_t stage, SpscRing<InputTake>* ring, Counter* waits) {
+    mode_ = ring != nullptr ? Mode::kRecord : Mode::kOff;
+    stage_ = stage;
+    ring_ = ring;
+    waits_ = waits;
+  }
+  // Cold, before the stage runs: follow takes[0, n) (owned by the caller, outliving the stage).
+  void replay_from(const InputTake* takes, std::size_t n) {
+    mode_ = Mode::kReplay;
+    takes_ = takes;
+    n_ = n;
+    pos_ = 0;
+    taken_ = 0;
+  }
+  [[nodiscard]] Mode mode() const { return mode_; }
+  [[nodiscard]] bool replaying() const { return mode_ == Mode::kReplay; }
+
+  // Before taking an event of `input` that is there (event_ts: its local time; INT64_MIN = none).
+  // kOff / kRecord: always true (opens a run when needed). kReplay: true when the next recorded take
+  // is from `input`.
+  [[nodiscard]] bool may_take(uint8_t input, UnixNanos event_ts = INT64_MIN) noexcept {
+    if (mode_ == Mode::kReplay) return replay_may_take(input);
+    if (open_ && input == run_.input && event_ts <= run_.ts) return true;
+    close_run();
+    open_ = true;
+    run_.input = input;
+    run_.count = 0;
+    run_.ts = clock_->now();
+    return true;
+  }
+  // One event of the run was taken.
+  void took() noexcept {
+    if (mode_ == Mode::kReplay) {
+      ++taken_;
+    } else {
+      ++run_.count;
+    }
+  }
+  // kOff / kRecord: a payload event was taken (a run of one with its bytes; now() is its time).
+  template <class T>
+  void take_payload(uint8_t input, const T& e) noexcept {
+    close_run();
+    run_.input = input;
+    run_.count = 1;
+    run_.ts = clock_->now();
+    if (mode_ == Mode::kRecord) {
+      InputTake t;
+      t.ts = run_.ts;
+      t.count = 1;
+      t.stage = stage_;
+      t.input = input;
+      t.payload = static_cast<uint8_t>(take_payload_of<T>());
+      std::memcpy(t.bytes, &e, sizeof e);
+      tap_blocking(ring_, t, waits_);
+    }
+    // now() is the payload's time until the run ends; the record is already written.
+    open_ = true;
+    run_.count = 0;
+    run_.input = kNoInput;
+  }
+  // kReplay, after may_take(input) said yes for a payload input: the recorded event (false when the
+  // record carries another kind; the take still counts).
+  template <class T>
+  [[nodiscard]] bool payload(T& out) const noexcept {
+    const InputTake& t = takes_[pos_];
+    if (t.payload != static_cast<uint8_t>(take_payload_of<T>())) return false;
+    std::memcpy(&out, t.bytes, sizeof out);
+    return true;
+  }
+  // kReplay: the next take is from `input` (without taking it).
+  [[nodiscard]] bool next_is(uint8_t input) const noexcept {
+    std::size_t p = pos_;
+    if (p < n_ && taken_ >= takes_[p].count) ++p;
+    return p < n_ && takes_[p].input == input;
+  }
+  // The stage's time for what it handles now: the current run's (kRecord / kOff: read when the run
+  // opened; kReplay: recorded). Outside any run (kOff / kRecord): the clock.
+  [[nodiscard]] UnixNanos now() const noexcept {
+    if (mode_ == Mode::kReplay || open_) return run_.ts;
+    return clock_->now();
+  }
+  // End of the stage's poll (or of a loop over one input): the open run is written.
+  void end_run() noexcept {
+    if (mode_ != Mode::kReplay) close_run();
+  }
+
+  // kReplay: records followed completely, the record now due (index into the replayed takes), and
+  // whether everything was followed.
+  [[nodiscard]] std::size_t position() const noexcept {
+    return pos_ < n_ && taken_ >= takes_[pos_].count ? pos_ + 1 : pos_;
+  }
+  [[nodiscard]] bool finished() const noexcept { return position() >= n_; }
+  [[nodiscard]] const InputTake* due() const noexcept { return finished() ? nullptr : &takes_[position()]; }
+  [[nodiscard]] uint64_t taken_of_due() const noexcept { return pos_ < n_ && taken_ < takes_[pos_].count ? taken_ : 0; }
+
+ private:
+  bool replay_may_take(uint8_t input) noexcept {
+    if (pos_ >= n_) return false;
+    if (taken_ >= takes_[pos_].count) {
+      if (pos_ + 1 >= n_ || takes_[pos_ + 1].input != input) return false;
+      ++pos_;
+      taken_ = 0;
+    } else if (takes_[pos_].input != input) {
+      return false;
+    }
+    run_.ts = takes_[pos_].ts;
+    return true;
+  }
+  void close_run() noexcept {
+    if (open_ && run_.count != 0 && mode_ == Mode::kRecord) {
+      InputTake t;
+      t.ts = run_.ts;
+      t.count = run_.count;
+      t.stage = stage_;
+      t.input = run_.input;
+      tap_blocking(ring_, t, waits_);
+    }
+    open_ = false;
+  }
+
+  static constexpr uint8_t kNoInput = 0xFF;
+  struct Run {
+    UnixNanos ts = 0;
+    uint32_t count = 0;
+    uint8_t input = 0;
+  };
+  const Clock* clock_;
+  Mode mode_ = Mode::kOff;
+  uint16_t stage_ = 0;
+  SpscRing<InputTake>* ring_ = nullptr;
+  Counter* waits_ = nullptr;
+  Run run_;
+  bool open_ = false;
+  // kReplay
+  const InputTake* takes_ = nullptr;
+  std::size_t n_ = 0;
+  std::size_t pos_ = 0;
+  uint64_t taken_ = 0;
+};
+
+}  // namespace dmabot::core
