@@ -22,8 +22,8 @@ using core::RejectReason;
 namespace {
 
 constexpr uint64_t kSplitMask = (uint64_t{1} << core::kSplitBits) - 1;
-constexpr ExecStatus kAllStatuses[] = {ExecStatus::kNew,      ExecStatus::kPartiallyFilled, ExecStatus::kFilled,
-                                       ExecStatus::kCanceled, ExecStatus::kRejected,        ExecStatus::kExpired,
+constexpr ExecStatus kAllStatuses[] = {ExecStatus::kNew,           ExecStatus::kPartiallyFilled, ExecStatus::kFilled,
+                                       ExecStatus::kCanceled,      ExecStatus::kRejected,        ExecStatus::kExpired,
                                        ExecStatus::kCancelRejected};
 static_assert(std::size(kAllStatuses) == 7);
 
@@ -71,7 +71,8 @@ VenueScorer::VenueScorer(std::vector<VenueInfo> venues, const RouterParams& para
       w_fill_(params.w_fill),
       w_inventory_(params.w_inventory),
       alpha_(params.ewma_alpha) {
-  for (std::size_t v = 0; v < venues_.size(); ++v) stats_[v].latency_ns = static_cast<double>(venues_[v].expected_latency_ns);
+  for (std::size_t v = 0; v < venues_.size(); ++v)
+    stats_[v].latency_ns = static_cast<double>(venues_[v].expected_latency_ns);
 }
 
 void VenueScorer::on_ack(std::size_t v, int64_t latency_ns, bool accepted) noexcept {
@@ -146,14 +147,15 @@ RouterStage::RouterStage(RouterParams params, std::vector<VenueInfo> venues, con
       scorer_(venues, params, symbols.size()),
       symbols_(symbols),
       clock_(clock),
+      seq_(clock),
       rings_(std::move(rings)),
       live_(std::max<std::size_t>(params.max_live_orders, 1)) {
   const std::size_t nv = venues.size();
   if (nv == 0 || nv > kMaxVenues || rings_.to_venue.size() != nv || rings_.from_venue.size() != nv ||
       rings_.orders_in == nullptr || rings_.exec_out == nullptr) {
     // Wiring bug, not a user error: the engine builds these vectors from the same venue list.
-    std::fprintf(stderr, "RouterStage: %zu venues, %zu to_venue rings, %zu from_venue rings (need 1..%zu, equal)\n",
-                 nv, rings_.to_venue.size(), rings_.from_venue.size(), kMaxVenues);
+    std::fprintf(stderr, "RouterStage: %zu venues, %zu to_venue rings, %zu from_venue rings (need 1..%zu, equal)\n", nv,
+                 rings_.to_venue.size(), rings_.from_venue.size(), kMaxVenues);
     std::abort();
   }
   vm_.resize(nv);
@@ -206,8 +208,10 @@ int RouterStage::poll() {
         progress = false;
         break;
       }
+      if (!seq_.may_take(static_cast<uint8_t>(core::take_ids::kRouterVenue + v), r->ts_local)) continue;
       const ExecReport copy = *r;
       rings_.from_venue[v]->pop();
+      seq_.took();
       handle_exec(static_cast<uint8_t>(v), copy);
       ++n;
       progress = true;
@@ -219,12 +223,14 @@ int RouterStage::poll() {
 
   while (n < kBatch) {
     const Order* o = rings_.orders_in->front();
-    if (o == nullptr) break;
+    if (o == nullptr || !seq_.may_take(core::take_ids::kRouterOrders, o->ts_local)) break;
     const Order copy = *o;
     if (!handle_order(copy)) break;  // a target ring is full: try again next poll
     rings_.orders_in->pop();
+    seq_.took();
     ++n;
   }
+  seq_.end_run();
   return n;
 }
 
@@ -247,7 +253,7 @@ void RouterStage::set_symbol_venues(core::SymbolId symbol, uint32_t venue_mask) 
 void RouterStage::add_local(Plan& plan, const Order& o, uint64_t id, ExecStatus st, RejectReason why) const {
   ExecReport& r = plan.local[plan.n_local++];
   r = ExecReport{};
-  r.ts_exchange = clock_.now();
+  r.ts_exchange = seq_.now();
   r.ts_local = r.ts_exchange;
   r.last_px = o.price;
   r.client_id = id;
@@ -288,7 +294,8 @@ void RouterStage::plan_new(const Order& o, Plan& plan) const {
       const double shift = rk.best_score > 0.0 ? 0.0 : 1.0 - rk.best_score;
       const double inv1 = 1.0 / (rk.best_score + shift);
       const double inv2 = 1.0 / (rk.second_score + shift);
-      const int64_t u1 = std::clamp<int64_t>(std::llround(static_cast<double>(units) * inv1 / (inv1 + inv2)), 1, units - 1);
+      const int64_t u1 =
+          std::clamp<int64_t>(std::llround(static_cast<double>(units) * inv1 / (inv1 + inv2)), 1, units - 1);
       const Qty a = Qty::from_raw(u1 * step);
       const Qty b = o.qty - a;
       const bool big_enough = std::min(a, b) >= info.min_qty &&
@@ -411,7 +418,7 @@ bool RouterStage::has_room(const Plan& plan) {
 }
 
 void RouterStage::commit(Plan& plan) {
-  const core::UnixNanos now = clock_.now();
+  const core::UnixNanos now = seq_.now();
   if (plan.insert) {
     Parent* p = live_.insert(core::client_id_parent(plan.parent.order.client_id));  // absent, not full: checked
     *p = plan.parent;
@@ -481,7 +488,7 @@ void RouterStage::handle_exec(uint8_t v, const ExecReport& r) {
   bool stats_changed = false;
   if (!c->acked && r.status != ExecStatus::kCancelRejected) {
     c->acked = true;
-    const int64_t latency = clock_.now() - c->sent_ts;
+    const int64_t latency = seq_.now() - c->sent_ts;
     if (m.ack != nullptr) m.ack->record(latency);
     scorer_.on_ack(v, latency, r.status != ExecStatus::kRejected);
     stats_changed = true;

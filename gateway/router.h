@@ -71,6 +71,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/events.h"
+#include "core/input_sequence.h"
 #include "core/metrics.h"
 #include "core/runner.h"
 #include "core/spsc_ring.h"
@@ -81,12 +82,12 @@
 namespace dmabot::gateway {
 
 struct RouterParams {
-  double w_fee = 1.0;              // ROUTER_W_FEE        per bps of fee
-  double w_latency = 0.01;         // ROUTER_W_LATENCY    per µs of latency (100 µs ~ 1 bps)
-  double w_fill = 1.0;             // ROUTER_W_FILL       per unit of fill rate (0..1)
-  double w_inventory = 0.1;        // ROUTER_W_INVENTORY  per order-size of inventory skew
-  int64_t split_notional_raw = 0;  // ROUTER_SPLIT_NOTIONAL (quote units, decimal; 0 = never split)
-  double ewma_alpha = 0.1;         // ROUTER_EWMA_ALPHA   weight of the newest sample (0 < a <= 1)
+  double w_fee = 1.0;                   // ROUTER_W_FEE        per bps of fee
+  double w_latency = 0.01;              // ROUTER_W_LATENCY    per µs of latency (100 µs ~ 1 bps)
+  double w_fill = 1.0;                  // ROUTER_W_FILL       per unit of fill rate (0..1)
+  double w_inventory = 0.1;             // ROUTER_W_INVENTORY  per order-size of inventory skew
+  int64_t split_notional_raw = 0;       // ROUTER_SPLIT_NOTIONAL (quote units, decimal; 0 = never split)
+  double ewma_alpha = 0.1;              // ROUTER_EWMA_ALPHA   weight of the newest sample (0 < a <= 1)
   std::size_t max_live_orders = 16384;  // ROUTER_MAX_LIVE_ORDERS parents tracked at once
 
   static absl::StatusOr<RouterParams> from_config(core::Config& cfg);
@@ -138,13 +139,13 @@ class VenueScorer {
 };
 
 struct RouterRings {
-  core::SpscRing<core::Order>* orders_in = nullptr;  // from risk
-  std::vector<core::SpscRing<core::Order>*> to_venue;        // index = venue id
+  core::SpscRing<core::Order>* orders_in = nullptr;           // from risk
+  std::vector<core::SpscRing<core::Order>*> to_venue;         // index = venue id
   std::vector<core::SpscRing<core::ExecReport>*> from_venue;  // index = venue id
-  core::SpscRing<core::ExecReport>* exec_out = nullptr;  // to risk
-  core::SpscRing<core::Order>* record_orders = nullptr;  // nullable: every order sent to a venue
-  core::SpscRing<core::ExecReport>* record_execs = nullptr;  // nullable: every venue report, raw
-  core::Counter* recorder_waits = nullptr;                   // nullable
+  core::SpscRing<core::ExecReport>* exec_out = nullptr;       // to risk
+  core::SpscRing<core::Order>* record_orders = nullptr;       // nullable: every order sent to a venue
+  core::SpscRing<core::ExecReport>* record_execs = nullptr;   // nullable: every venue report, raw
+  core::Counter* recorder_waits = nullptr;                    // nullable
   // nullable: a second copy of the same streams for an in-process observer (backtest analytics),
   // handed off like the recorder taps (lossless).
   core::SpscRing<core::Order>* observe_orders = nullptr;
@@ -175,6 +176,11 @@ class RouterStage final : public core::Stage {
   // pass through. False: bad venue, id already live, or the table is full.
   bool adopt(const core::Order& o);
 
+  // Cold, before the stage runs: record or replay its input takes (core/input_sequence.h; inputs
+  // take_ids::kRouterOrders and kRouterVenue + v). The router's clock reads (send times for the
+  // latency EWMA, local answers' times) go through it. Off by default.
+  [[nodiscard]] core::InputSequence& input_sequence() { return seq_; }
+  [[nodiscard]] const core::InputSequence& input_sequence() const { return seq_; }
   const VenueScorer& scorer() const { return scorer_; }
   std::size_t live_orders() const { return live_.size(); }
   uint64_t table_full_rejects() const { return table_full_rejects_; }
@@ -234,6 +240,7 @@ class RouterStage final : public core::Stage {
   VenueScorer scorer_;
   const core::SymbolTable& symbols_;
   const core::Clock& clock_;
+  core::InputSequence seq_;
   RouterRings rings_;
   internal::IdMap<Parent> live_;  // key: client_id_parent(parent id)
   std::vector<VenueMetrics> vm_;

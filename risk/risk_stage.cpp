@@ -99,6 +99,7 @@ RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::s
                      moodycamel::ConcurrentQueue<core::Control>* control, std::vector<std::string> venue_names)
     : checker_(limits, symbols.size(), n_venues == 0 ? 1 : n_venues),
       clock_(clock),
+      seq_(clock),
       rings_(std::move(rings)),
       control_(control),
       backlogs_(rings_.exec_to_worker.size()),
@@ -243,20 +244,27 @@ int RiskStage::flush_backlogs() {
 }
 
 int RiskStage::drain_control() {
-  if (control_ == nullptr) return 0;
   int n = 0;
   core::Control c;
-  while (n < kMaxControls && control_->try_dequeue(c)) {
+  while (n < kMaxControls) {
+    if (seq_.replaying()) {
+      if (!seq_.may_take(core::take_ids::kRiskControl)) break;
+      (void)seq_.payload(c);
+      seq_.took();
+    } else {
+      if (control_ == nullptr || !control_->try_dequeue(c)) break;
+      seq_.take_payload(core::take_ids::kRiskControl, c);
+    }
     ++n;
     switch (c.command) {
       case core::ControlCommand::kCancelAll:
         checker_.request_cancel_all(c.symbol);
         break;
       case core::ControlCommand::kKillSwitchOn:
-        if (checker_.set_kill_switch(true)) on_kill_change(clock_.now());
+        if (checker_.set_kill_switch(true)) on_kill_change(seq_.now());
         break;
       case core::ControlCommand::kKillSwitchOff:
-        if (checker_.set_kill_switch(false)) on_kill_change(clock_.now());
+        if (checker_.set_kill_switch(false)) on_kill_change(seq_.now());
         break;
       case core::ControlCommand::kSymbolHalt:
       case core::ControlCommand::kSymbolResume:
@@ -277,7 +285,7 @@ int RiskStage::drain_control() {
 // Cold (a live venue's start-up and reconciliation rounds): books the position, records what was
 // applied (ts_local = now), publishes it, then counts the command as handled.
 void RiskStage::on_position_adjust(const core::Control& c) {
-  const core::UnixNanos now = clock_.now();
+  const core::UnixNanos now = seq_.now();
   bool applied = false;
   const bool tripped =
       checker_.adjust_position(c.symbol, c.venue, c.measured_raw, core::Price::from_raw(c.limit_raw), now, applied);
@@ -299,11 +307,13 @@ void RiskStage::publish_qty(core::SymbolId s, uint8_t venue) {
 
 int RiskStage::emit_engine_cancels(int budget) {
   int n = 0;
-  while (n < budget && checker_.engine_cancels_queued() && rings_.order_out->can_push()) {
+  while (n < budget && checker_.engine_cancels_queued() && rings_.order_out->can_push() &&
+         seq_.may_take(core::take_ids::kRiskEngineCancels)) {
     const WorkingOrder* w = checker_.next_engine_cancel();
     if (w == nullptr) break;
+    seq_.took();
     core::Order o;
-    o.ts_local = clock_.now();
+    o.ts_local = seq_.now();
     o.price = w->price;
     o.qty = w->remaining;
     o.client_id = core::make_client_id(0, ++engine_cancel_seq_);
@@ -319,18 +329,26 @@ int RiskStage::emit_engine_cancels(int budget) {
 }
 
 int RiskStage::poll_status(int budget) {
-  if (rings_.status_in == nullptr) return 0;
   int n = 0;
   while (n < budget) {
-    const core::BookStatus* st = rings_.status_in->front();
-    if (st == nullptr) break;
-    const core::SymbolId s = st->symbol;
-    checker_.set_book_stale(s, st->stale);
-    if (s < stale_gauges_.size()) {
-      stale_gauges_[s]->set(st->stale ? 1.0 : 0.0);
-      if (st->stale) stale_counters_[s]->inc();
+    core::BookStatus st;
+    if (seq_.replaying()) {
+      if (!seq_.may_take(core::take_ids::kRiskStatus)) break;
+      (void)seq_.payload(st);
+      seq_.took();
+    } else {
+      const core::BookStatus* p = rings_.status_in != nullptr ? rings_.status_in->front() : nullptr;
+      if (p == nullptr) break;
+      st = *p;
+      rings_.status_in->pop();
+      seq_.take_payload(core::take_ids::kRiskStatus, st);
     }
-    rings_.status_in->pop();
+    const core::SymbolId s = st.symbol;
+    checker_.set_book_stale(s, st.stale);
+    if (s < stale_gauges_.size()) {
+      stale_gauges_[s]->set(st.stale ? 1.0 : 0.0);
+      if (st.stale) stale_counters_[s]->inc();
+    }
     ++n;
   }
   return n;
@@ -339,10 +357,10 @@ int RiskStage::poll_status(int budget) {
 int RiskStage::poll_md(int budget) {
   if (rings_.md_in == nullptr) return 0;
   int n = 0;
-  const core::UnixNanos now = clock_.now();
   while (n < budget) {
     const core::MdTick* t = rings_.md_in->front();
-    if (t == nullptr) break;
+    if (t == nullptr || !seq_.may_take(core::take_ids::kRiskMd, t->ts_local)) break;
+    const core::UnixNanos now = seq_.now();
     // An empty side has no mid; the tick is consumed and ignored.
     if (t->bid.raw > 0 && t->ask.raw > 0) {
       const core::SymbolId s = t->symbol;
@@ -351,6 +369,7 @@ int RiskStage::poll_md(int budget) {
       if (tripped) on_kill_change(now);
     }
     rings_.md_in->pop();
+    seq_.took();
     ++n;
   }
   return n;
@@ -359,10 +378,10 @@ int RiskStage::poll_md(int budget) {
 int RiskStage::poll_exec(int budget) {
   if (rings_.exec_in == nullptr) return 0;
   int n = 0;
-  const core::UnixNanos now = clock_.now();
   while (n < budget) {
     const ExecReport* r = rings_.exec_in->front();
-    if (r == nullptr) break;
+    if (r == nullptr || !seq_.may_take(core::take_ids::kRiskExec, r->ts_local)) break;
+    const core::UnixNanos now = seq_.now();
     const WorkingOrder* w = checker_.find_working(r->client_id);
     if (w == nullptr) w = checker_.find_working(core::client_id_parent(r->client_id));
     const uint8_t slot =
@@ -371,6 +390,7 @@ int RiskStage::poll_exec(int budget) {
     if (worker >= 0 && !can_deliver(worker)) break;  // head-of-line: keeps every worker's reports in order
     const ExecReport report = *r;
     rings_.exec_in->pop();
+    seq_.took();
     ++n;
     const bool tripped = checker_.on_exec(report, now);
     if (report.last_qty.raw > 0) {
@@ -400,11 +420,17 @@ int RiskStage::poll_signals(int budget) {
     if (in == nullptr) continue;
     while (n < budget) {
       const core::Signal* sp = in->front();
-      if (sp == nullptr) break;
-      const core::UnixNanos now = clock_.now();
+      const auto input = static_cast<uint8_t>(core::take_ids::kRiskSignals + i);
+      if (sp == nullptr || !seq_.may_take(input, sp->ts_local)) break;
+      core::UnixNanos now = seq_.now();
       RejectReason r = checker_.evaluate(*sp, now);
-      // A recovery pushed before the tick behind this signal may have arrived since poll_status.
-      if (r == RejectReason::kStaleBook && poll_status(kStatusShare) != 0) r = checker_.evaluate(*sp, now);
+      // A recovery pushed before the tick behind this signal may have arrived since poll_status: the
+      // status takes end the signal run, so the signal is judged again in a run (and at a time) of its own.
+      if (r == RejectReason::kStaleBook && !seq_.replaying() && poll_status(kStatusShare) != 0) {
+        (void)seq_.may_take(input, sp->ts_local);
+        now = seq_.now();
+        r = checker_.evaluate(*sp, now);
+      }
       if (r == RejectReason::kNone) {
         if (!rings_.order_out->can_push()) {
           out_full = true;  // every worker needs order_out: stop this poll
@@ -436,6 +462,7 @@ int RiskStage::poll_signals(int budget) {
         if (signal_to_order_ != nullptr && s.ts_local > 0 && now >= s.ts_local)
           signal_to_order_->record(now - s.ts_local);
         in->pop();
+        seq_.took();
         ++n;
         continue;
       }
@@ -472,6 +499,7 @@ int RiskStage::poll_signals(int budget) {
       core::tap_blocking(rings_.record_exec, rep, rings_.recorder_waits);
       if (core::Counter* c = reject_counters_[static_cast<std::size_t>(r)]; c != nullptr) c->inc();
       in->pop();
+      seq_.took();
       ++n;
     }
   }
@@ -513,6 +541,7 @@ int RiskStage::poll() {
   n += poll_exec(std::min(kExecShare, left()));
   n += emit_engine_cancels(left());  // before new signals: getting out comes first
   n += poll_signals(left());
+  seq_.end_run();
   return n;
 }
 

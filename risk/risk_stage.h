@@ -45,7 +45,11 @@
 // judged on an older status than the one its tick followed.
 //
 // Time: clock.now() stamps orders (Order::ts_local) and drives the rate windows and the UTC-day
-// rollover, so a simulated clock reproduces decisions exactly.
+// rollover, so a simulated clock reproduces decisions exactly. The clock is read through
+// input_sequence() (core/input_sequence.h), once per run of takes from one input; with
+// RECORD_FORMAT=journal each run is recorded (inputs take_ids::kRisk*: control commands and book
+// statuses with their payload; emitting queued engine cancels counts as an input too, since when it
+// happens decides which orders they cancel), and an exact replay follows the recorded runs.
 //
 // Metrics (registered in the constructor when metrics != nullptr; written by the risk thread only):
 //   risk_rejects_total{reason}            every RejectReason, including zeros
@@ -80,6 +84,7 @@
 
 #include "core/clock.h"
 #include "core/events.h"
+#include "core/input_sequence.h"
 #include "core/metrics.h"
 #include "core/runner.h"
 #include "core/spsc_ring.h"
@@ -163,6 +168,9 @@ class RiskStage final : public core::Stage {
   [[nodiscard]] uint64_t adjusts_applied() const { return adjusts_applied_.load(std::memory_order_acquire); }
   // Cold, before the risk thread runs (Engine::start, ON_START_OPEN_ORDERS=adopt): RiskChecker::adopt.
   // Its reports go to no worker (slot 0: unrouted_reports()).
+  // Cold, before the stage runs: record or replay its input takes. Off by default.
+  [[nodiscard]] core::InputSequence& input_sequence() { return seq_; }
+  [[nodiscard]] const core::InputSequence& input_sequence() const { return seq_; }
   bool adopt_order(const core::Order& o) {
     const bool ok = checker_.adopt(o);
     if (ok) publish_state();
@@ -199,6 +207,7 @@ class RiskStage final : public core::Stage {
 
   RiskChecker checker_;
   const core::Clock& clock_;
+  core::InputSequence seq_;
   RiskRings rings_;
   moodycamel::ConcurrentQueue<core::Control>* control_;
   std::vector<Backlog> backlogs_;  // one per exec_to_worker

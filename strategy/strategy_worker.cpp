@@ -12,6 +12,7 @@ StrategyWorker::StrategyWorker(std::string name, AnyStrategy strategy, const cor
     : name_(std::move(name)),
       strategy_(std::move(strategy)),
       clock_(clock),
+      seq_(clock),
       rings_(rings),
       metrics_(std::move(metrics)),
       policy_(backoff),
@@ -23,7 +24,7 @@ bool StrategyWorker::holds(core::SymbolId s) const {
   if (s < stale_.size() && stale_[s] != 0) return true;
   if (backing_off_ == 0 || s >= backoff_.size()) return false;
   const Backoff& b = backoff_[s];
-  return b.rejects != 0 && clock_.now() < b.until;
+  return b.rejects != 0 && seq_.now() < b.until;
 }
 
 bool StrategyWorker::note_report(const core::ExecReport& r) {
@@ -43,7 +44,7 @@ bool StrategyWorker::note_report(const core::ExecReport& r) {
     if (b.rejects++ == 0) ++backing_off_;
     int64_t delay = policy_.first_ns;
     for (uint32_t i = 1; i < b.rejects && delay < policy_.max_ns; ++i) delay *= 2;
-    b.until = clock_.now() + (delay < policy_.max_ns ? delay : policy_.max_ns);
+    b.until = seq_.now() + (delay < policy_.max_ns ? delay : policy_.max_ns);
     return true;
   }
   const bool accepted = r.status == core::ExecStatus::kNew || r.last_qty.raw > 0;
@@ -56,7 +57,7 @@ bool StrategyWorker::note_report(const core::ExecReport& r) {
 
 void StrategyWorker::stamp_pending() {
   if (pending_.empty()) return;
-  const core::UnixNanos now = clock_.now();
+  const core::UnixNanos now = seq_.now();
   for (core::Signal& s : pending_) s.ts_local = now;
 }
 
@@ -78,13 +79,23 @@ int StrategyWorker::drain() {
 }
 
 void StrategyWorker::poll_statuses(int& consumed, int& work) {
+  using namespace core::take_ids;
   while (pending_.empty()) {
-    const core::BookStatus* st = rings_.status_in->front();
-    if (st == nullptr) break;
-    if (st->symbol < stale_.size()) stale_[st->symbol] = st->stale ? 1 : 0;
-    pending_.hold_new_orders(holds(st->symbol));
-    on_book_status(strategy_, *st, pending_);
-    rings_.status_in->pop();
+    core::BookStatus st;
+    if (seq_.replaying()) {
+      if (!seq_.may_take(kWorkerStatus)) break;
+      (void)seq_.payload(st);
+      seq_.took();
+    } else {
+      const core::BookStatus* p = rings_.status_in != nullptr ? rings_.status_in->front() : nullptr;
+      if (p == nullptr) break;
+      st = *p;
+      rings_.status_in->pop();
+      seq_.take_payload(kWorkerStatus, st);
+    }
+    if (st.symbol < stale_.size()) stale_[st.symbol] = st.stale ? 1 : 0;
+    pending_.hold_new_orders(holds(st.symbol));
+    on_book_status(strategy_, st, pending_);
     ++book_statuses_;
     ++consumed;
     stamp_pending();
@@ -92,19 +103,26 @@ void StrategyWorker::poll_statuses(int& consumed, int& work) {
   }
 }
 
+bool StrategyWorker::status_waiting() const {
+  if (seq_.replaying()) return seq_.next_is(core::take_ids::kWorkerStatus);
+  return rings_.status_in != nullptr && rings_.status_in->front() != nullptr;
+}
+
 int StrategyWorker::poll() {
+  using namespace core::take_ids;
   int work = drain();
   int consumed = 0;
-  if (rings_.status_in != nullptr) poll_statuses(consumed, work);
+  poll_statuses(consumed, work);
   if (rings_.exec_in != nullptr) {
     while (consumed < kBatch && pending_.empty()) {
       const core::ExecReport* r = rings_.exec_in->front();
-      if (r == nullptr) break;
+      if (r == nullptr || !seq_.may_take(kWorkerExec, r->ts_local)) break;
       if (note_report(*r)) {
         pending_.hold_new_orders(holds(r->symbol));
         on_exec(strategy_, *r, pending_);
       }
       rings_.exec_in->pop();
+      seq_.took();
       ++consumed;
       stamp_pending();
       work += drain();
@@ -114,19 +132,22 @@ int StrategyWorker::poll() {
     while (consumed < kBatch && pending_.empty()) {
       const core::MdTick* t = rings_.md_in->front();
       if (t == nullptr) break;
-      if (rings_.status_in != nullptr && rings_.status_in->front() != nullptr) {
+      if (status_waiting()) {
         poll_statuses(consumed, work);  // statuses the feed pushed before this tick
         continue;
       }
+      if (!seq_.may_take(kWorkerMd, t->ts_local)) break;
       pending_.hold_new_orders(holds(t->symbol));
       on_tick(strategy_, *t, pending_);
       rings_.md_in->pop();
+      seq_.took();
       ++consumed;
       if (metrics_.ticks_seen != nullptr) metrics_.ticks_seen->inc();
       stamp_pending();
       work += drain();
     }
   }
+  seq_.end_run();
   return work + consumed;
 }
 

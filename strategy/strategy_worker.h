@@ -29,6 +29,11 @@
 // strategy keeps its indicators up to date and simply finds the buffer full. Cancels always pass.
 // The clock is read only while some symbol backs off. held_signals() counts the refused pushes.
 //
+// Time and input order (core/input_sequence.h): every take goes through input_sequence(), which
+// reads the clock once per run of takes (the time the signals of that run are stamped with and the
+// back-off is judged at) and, with RECORD_FORMAT=journal, records the run; in an exact replay it
+// lets the worker take exactly the recorded inputs, in order, at the recorded times.
+//
 // Each emitted signal gets ts_local = clock.now() (read once per event that produced signals) and,
 // when it is pushed: signals_by_symbol[symbol]->inc(), tick_to_signal->record(ts_local - ts_tick)
 // (signals with ts_tick == 0 are not timed), and a copy to record_out through core::tap_blocking
@@ -47,6 +52,7 @@
 
 #include "core/clock.h"
 #include "core/events.h"
+#include "core/input_sequence.h"
 #include "core/metrics.h"
 #include "core/runner.h"
 #include "core/spsc_ring.h"
@@ -65,7 +71,7 @@ struct WorkerRings {
 };
 
 struct WorkerMetrics {
-  std::vector<core::Counter*> signals_by_symbol;    // indexed by SymbolId, may hold nullptr
+  std::vector<core::Counter*> signals_by_symbol;     // indexed by SymbolId, may hold nullptr
   core::LatencyHistogram* tick_to_signal = nullptr;  // nullable
   core::Counter* ticks_seen = nullptr;               // nullable
 };
@@ -97,6 +103,10 @@ class StrategyWorker final : public core::Stage {
   [[nodiscard]] bool holds(core::SymbolId s) const;
   [[nodiscard]] bool book_stale(core::SymbolId s) const { return s < stale_.size() && stale_[s] != 0; }
   [[nodiscard]] uint64_t book_statuses() const { return book_statuses_; }
+  // Cold, before the stage runs: record or replay its input takes (core/input_sequence.h; inputs
+  // take_ids::kWorkerMd / kWorkerExec / kWorkerStatus). Off by default.
+  [[nodiscard]] core::InputSequence& input_sequence() { return seq_; }
+  [[nodiscard]] const core::InputSequence& input_sequence() const { return seq_; }
 
  private:
   // Pushes pending signals while signal_out has room; returns how many went out.
@@ -107,6 +117,8 @@ class StrategyWorker final : public core::Stage {
   // Hands waiting book statuses to the strategy while the pending buffer is empty; adds what it
   // consumed and pushed to consumed / work.
   void poll_statuses(int& consumed, int& work);
+  // A book status is due before the next tick: one waits in status_in (replay: the next take is one).
+  [[nodiscard]] bool status_waiting() const;
 
   struct Backoff {
     core::UnixNanos until = 0;
@@ -116,6 +128,7 @@ class StrategyWorker final : public core::Stage {
   std::string name_;
   AnyStrategy strategy_;
   const core::Clock& clock_;
+  core::InputSequence seq_;  // every input take and every clock read goes through it
   WorkerRings rings_;
   WorkerMetrics metrics_;
   SignalBuffer pending_;
