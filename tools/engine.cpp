@@ -12,9 +12,7 @@
 namespace dmabot::tools {
 namespace {
 
-double ring_backlog(const void* ctx) {
-  return static_cast<double>(static_cast<const core::Recorder*>(ctx)->backlog());
-}
+double ring_backlog(const void* ctx) { return static_cast<double>(static_cast<const core::Recorder*>(ctx)->backlog()); }
 
 // Summary numbers for people: money at a fixed 4 decimals (sub-cent for USDT quotes), quantities
 // exact to 1e-8 (Binance's step precision) without trailing zeros. Positions, PnL and fees come out
@@ -183,18 +181,18 @@ absl::Status Engine::build(core::Config& cfg) {
     registry_.add_gauge("dmabot_config_symbol", "Configured symbol (value 1).", {{{"symbol", info.name}}}).set(1);
   }
   for (const auto& s : ec_.strategies) {
-    registry_.add_gauge("dmabot_config_strategy", "Configured strategy; value = worker count.", {{{"strategy", s.name}}})
+    registry_
+        .add_gauge("dmabot_config_strategy", "Configured strategy; value = worker count.", {{{"strategy", s.name}}})
         .set(s.workers);
   }
   for (const auto& info : ec_.instruments) {
-    ticks_by_symbol_.push_back(&registry_.add_counter("ticks_total", "Market-data ticks produced by the feed.",
-                                                      {{{"symbol", info.name}}}));
+    ticks_by_symbol_.push_back(
+        &registry_.add_counter("ticks_total", "Market-data ticks produced by the feed.", {{{"symbol", info.name}}}));
   }
   auto waits_for = [&](const std::string& stage) -> core::Counter* {
     if (!recording) return nullptr;
-    core::Counter* c = &registry_.add_counter("recorder_waits_total",
-                                              "Times a producer waited because its recorder ring was full.",
-                                              {{{"stage", stage}}});
+    core::Counter* c = &registry_.add_counter(
+        "recorder_waits_total", "Times a producer waited because its recorder ring was full.", {{{"stage", stage}}});
     recorder_waits_.push_back(c);
     return c;
   };
@@ -244,7 +242,8 @@ absl::Status Engine::build(core::Config& cfg) {
       strategy::WorkerMetrics wm;
       wm.signals_by_symbol.assign(n_symbols, nullptr);
       for (std::size_t s = 0; s < n_symbols; ++s) {
-        if (s % static_cast<std::size_t>(spec.workers) == static_cast<std::size_t>(w)) wm.signals_by_symbol[s] = per_symbol[s];
+        if (s % static_cast<std::size_t>(spec.workers) == static_cast<std::size_t>(w))
+          wm.signals_by_symbol[s] = per_symbol[s];
       }
       core::Labels wl{{{"strategy", spec.name}, {"worker", std::to_string(w)}}};
       wm.tick_to_signal = &registry_.add_histogram("tick_to_signal_seconds", "Tick receive to signal emit.", wl);
@@ -350,6 +349,21 @@ absl::Status Engine::build(core::Config& cfg) {
     observer_.execs = gr.observe_execs = make_ring(exec_rings_, cap);
   }
   router_ = std::make_unique<gateway::RouterStage>(ec_.router, venues, symbols_, clock_, gr, &registry_);
+  // RECORD_FORMAT=journal: every decision stage records its input takes (core/input_sequence.h) on a
+  // tap ring of its own, so a threaded run's recording replays to the same decisions.
+  if (recording && ec_.record_format == core::RecordFormat::kJournal && options_.exact == nullptr) {
+    auto record_takes = [&](core::InputSequence& seq, uint16_t stage, const std::string& who) {
+      core::SpscRing<core::InputTake>* ring = make_ring(take_rings_, cap);
+      recorder_->add_input(ring);
+      seq.record_to(stage, ring, waits_for(core::str_cat(who, "/takes")));
+    };
+    record_takes(risk_->input_sequence(), core::take_ids::kRiskStage, "risk");
+    record_takes(router_->input_sequence(), core::take_ids::kRouterStage, "router");
+    for (std::size_t k = 0; k < workers_.size(); ++k) {
+      record_takes(workers_[k]->input_sequence(), static_cast<uint16_t>(core::take_ids::kFirstWorkerStage + k),
+                   std::string(workers_[k]->name()));
+    }
+  }
   if (live_.size() > 1) {
     // Each symbol only to the venue that lists it (its product's).
     for (std::size_t s = 0; s < symbols_.size(); ++s) {
@@ -361,6 +375,9 @@ absl::Status Engine::build(core::Config& cfg) {
     }
   }
 
+  if (options_.exact != nullptr) {
+    if (auto st = attach_exact(to_venue, from_venue); !st.ok()) return st;
+  }
   stages_ = all_stages();
   auto add_counters = [this](const auto& pool) {
     for (const auto& r : pool) ring_counters_.push_back(RingCounters{&r->written_counter(), &r->read_counter()});
@@ -373,6 +390,7 @@ absl::Status Engine::build(core::Config& cfg) {
   add_counters(mark_rings_);
   add_counters(ctl_rings_);
   add_counters(status_rings_);
+  add_counters(take_rings_);
   if (recording) {
     registry_.add_callback_gauge("recorder_backlog", "Events waiting in the recorder's rings.", {}, &ring_backlog,
                                  recorder_.get());
@@ -383,9 +401,8 @@ absl::Status Engine::build(core::Config& cfg) {
 absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record) {
   core::Counter* feed_waits = nullptr;
   if (recorder_) {
-    feed_waits = &registry_.add_counter("recorder_waits_total",
-                                        "Times a producer waited because its recorder ring was full.",
-                                        {{{"stage", "feed"}}});
+    feed_waits = &registry_.add_counter(
+        "recorder_waits_total", "Times a producer waited because its recorder ring was full.", {{{"stage", "feed"}}});
     recorder_waits_.push_back(feed_waits);
   }
   if (ec_.feed_mode == "replay") {
@@ -483,11 +500,23 @@ uint64_t Engine::market_events() const {
 std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
   std::vector<core::Stage*> out;
   switch (k) {
-    case StageKind::kFeed: out.push_back(feed_); break;
-    case StageKind::kStrategy: for (const auto& w : workers_) out.push_back(w.get()); break;
-    case StageKind::kRisk: out.push_back(risk_.get()); break;
-    case StageKind::kRouter: out.push_back(router_.get()); break;
+    case StageKind::kFeed:
+      out.push_back(feed_);
+      break;
+    case StageKind::kStrategy:
+      for (const auto& w : workers_) out.push_back(w.get());
+      break;
+    case StageKind::kRisk:
+      out.push_back(risk_.get());
+      break;
+    case StageKind::kRouter:
+      out.push_back(router_.get());
+      break;
     case StageKind::kGateway:
+      if (recorded_venues_) {
+        out.push_back(recorded_venues_.get());
+        break;
+      }
       for (const auto& g : gateways_) out.push_back(g.get());
       for (const auto& g : sims_) out.push_back(g.get());
       for (const auto& lv : live_)
@@ -499,7 +528,8 @@ std::vector<core::Stage*> Engine::stages_of(StageKind k) const {
 
 std::vector<core::Stage*> Engine::all_stages() const {
   std::vector<core::Stage*> out;
-  for (StageKind k : {StageKind::kFeed, StageKind::kStrategy, StageKind::kRisk, StageKind::kRouter, StageKind::kGateway}) {
+  for (StageKind k :
+       {StageKind::kFeed, StageKind::kStrategy, StageKind::kRisk, StageKind::kRouter, StageKind::kGateway}) {
     for (core::Stage* s : stages_of(k)) out.push_back(s);
   }
   return out;
@@ -539,8 +569,8 @@ absl::Status Engine::start() {
   }
   for (auto& lv : live_) {
     if (lv->now) continue;
-    lv->venue->export_metrics(registry_);  // before the metrics server renders it
-    lv->venue->attach(&control_, risk_.get(), &clock_);  // start positions into risk, reconciliation
+    lv->venue->export_metrics(registry_);                       // before the metrics server renders it
+    lv->venue->attach(&control_, risk_.get(), &clock_);         // start positions into risk, reconciliation
     for (const core::Order& o : lv->venue->adopted_orders()) {  // ON_START_OPEN_ORDERS=adopt
       if (!risk_->adopt_order(o) || !router_->adopt(o)) core::log_warn("adopt: risk or router table full");
     }
@@ -648,6 +678,11 @@ int Engine::fused_step(const std::vector<core::Stage*>& stages) {
 // venues have come out). Bounded: 5 s.
 void Engine::drain_until_quiet(bool threaded) {
   const std::vector<core::Stage*> stages = all_stages();
+  if (recorded_venues_) {  // exact replay: run_exact_to_completion() already ran to a standstill
+    for (int guard = 0; guard < 1000 && fused_step(stages) > 0; ++guard) {
+    }
+    return;
+  }
   if (!threaded && clock_.is_simulated()) {
     while (fused_step(stages) != -1 || !rings_empty() || !risk_->idle()) {
     }
@@ -699,6 +734,125 @@ absl::Status Engine::open_fused() {
 }
 
 int Engine::step_fused() { return fused_step(stages_); }
+
+// Exact replay: each decision stage follows its recorded takes (InputSequence::replay_from), the
+// venues are the recorded reports. Checked here: every record names a stage and an input this
+// configuration has, and every report a venue.
+absl::Status Engine::attach_exact(const std::vector<core::SpscRing<core::Order>*>& to_venue,
+                                  const std::vector<core::SpscRing<core::ExecReport>*>& from_venue) {
+  ExactReplay& ex = *options_.exact;
+  using namespace core::take_ids;
+  const std::string& file = ec_.replay_file;
+  if (ex.takes.size() > kFirstWorkerStage + workers_.size()) {
+    return core::invalid(file, ": input takes of stage ", ex.takes.size() - 1, ", but this configuration has ",
+                         workers_.size(), " strategy workers (stages 0..", kFirstWorkerStage + workers_.size() - 1,
+                         ")");
+  }
+  ex.takes.resize(kFirstWorkerStage + workers_.size());
+  std::vector<std::string> worker_names;
+  for (const auto& w : workers_) worker_names.emplace_back(w->name());
+  for (std::size_t stage = 0; stage < ex.takes.size(); ++stage) {
+    const std::size_t n_inputs = stage == kRiskStage     ? kRiskSignals + workers_.size()
+                                 : stage == kRouterStage ? kRouterVenue + to_venue.size()
+                                                         : std::size_t{kWorkerStatus} + 1;
+    for (std::size_t i = 0; i < ex.takes[stage].size(); ++i) {
+      if (ex.takes[stage][i].input >= n_inputs) {
+        return core::invalid(file, ": take record ", i + 1, " of stage ",
+                             take_stage_name(static_cast<uint16_t>(stage), worker_names), " names input ",
+                             int{ex.takes[stage][i].input}, ", which this configuration does not have");
+      }
+    }
+    core::InputSequence& seq = stage == kRiskStage     ? risk_->input_sequence()
+                               : stage == kRouterStage ? router_->input_sequence()
+                                                       : workers_[stage - kFirstWorkerStage]->input_sequence();
+    seq.replay_from(ex.takes[stage].data(), ex.takes[stage].size());
+  }
+  if (ex.venue_reports.size() > to_venue.size()) {
+    return core::invalid(file, ": reports of venue ", ex.venue_reports.size() - 1, ", but this configuration has ",
+                         to_venue.size(), " venues");
+  }
+  ex.venue_reports.resize(to_venue.size());
+  for (auto& reports : ex.venue_reports) {
+    for (core::ExecReport& r : reports) {
+      if (r.symbol == core::kNoSymbol) continue;
+      const core::SymbolId id =
+          r.symbol < ex.symbol_names.size() ? symbols_.find(ex.symbol_names[r.symbol]) : core::kNoSymbol;
+      if (id == core::kNoSymbol) return core::invalid(file, ": a venue report's symbol is not in SYMBOLS");
+      r.symbol = id;
+    }
+  }
+  std::vector<RecordedVenues::Venue> venues;
+  for (std::size_t v = 0; v < to_venue.size(); ++v) {
+    venues.push_back(RecordedVenues::Venue{to_venue[v], from_venue[v], &ex.venue_reports[v], 0});
+  }
+  std::vector<core::SpscRing<core::MdTick>*> md;
+  for (const feed::FeedOutput& o : sim_md_) md.push_back(o.ring);
+  recorded_venues_ = std::make_unique<RecordedVenues>(std::move(venues), std::move(md), sim_trades_, sim_marks_);
+  return absl::OkStatus();
+}
+
+absl::Status Engine::run_exact_to_completion() {
+  if (options_.exact == nullptr) return absl::FailedPreconditionError("not an exact replay");
+  if (auto st = open_fused(); !st.ok()) return st;
+  // A pass that handles nothing either ends the run (nothing scheduled: -1) or moved the clock to the
+  // feed's next event, which the next pass delivers — unless a ring it feeds is full because its
+  // stage waits for an input that never comes. So many idle passes in a row mean no progress.
+  constexpr int kStuckPasses = 10'000;
+  int idle = 0;
+  for (;;) {
+    const int h = fused_step(stages_);
+    if (h > 0) {
+      idle = 0;
+      continue;
+    }
+    if (h < 0 || ++idle > kStuckPasses) break;
+  }
+  absl::Status st = stopped_by_ != 0 ? absl::OkStatus() : exact_outcome();
+  shutdown();
+  return st;
+}
+
+absl::Status Engine::exact_outcome() const {
+  std::vector<std::string> workers, venues = venue_names_;
+  for (const auto& w : workers_) workers.emplace_back(w->name());
+  const core::InputSequence* stuck = nullptr;
+  uint16_t stuck_stage = 0;
+  for (std::size_t stage = 0; stage < core::take_ids::kFirstWorkerStage + workers_.size(); ++stage) {
+    const core::InputSequence& seq = stage == core::take_ids::kRiskStage     ? risk_->input_sequence()
+                                     : stage == core::take_ids::kRouterStage ? router_->input_sequence()
+                                                                             : workers_[stage - 2]->input_sequence();
+    if (seq.finished()) continue;
+    // The earliest record due is where the recording stopped making sense; later ones wait on it.
+    if (stuck == nullptr || seq.due()->ts < stuck->due()->ts) {
+      stuck = &seq;
+      stuck_stage = static_cast<uint16_t>(stage);
+    }
+  }
+  if (stuck != nullptr) {
+    const core::InputTake& t = *stuck->due();
+    return absl::FailedPreconditionError(
+        core::str_cat("exact replay of ", ec_.replay_file, ": stage ", take_stage_name(stuck_stage, workers),
+                      " cannot follow its take record ", stuck->position() + 1, " (input ",
+                      take_input_name(stuck_stage, t.input, workers, venues), ", ", stuck->taken_of_due(), " of ",
+                      t.count, " taken, t=", t.ts,
+                      "): that input has nothing more to give; the recording is damaged, cut short or "
+                      "not from this configuration"));
+  }
+  for (std::size_t v = 0; v < recorded_venues_->venue_count(); ++v) {
+    if (recorded_venues_->left(v) != 0) {
+      return absl::FailedPreconditionError(
+          core::str_cat("exact replay of ", ec_.replay_file, ": venue ", venues[v], ": ", recorded_venues_->left(v),
+                        " recorded reports were never taken by the router (the take records are missing some)"));
+    }
+  }
+  if (!rings_empty()) {
+    return absl::FailedPreconditionError(
+        core::str_cat("exact replay of ", ec_.replay_file,
+                      ": every stage followed all its take records, but events are left that no recorded take consumed "
+                      "(the take records are missing some)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Engine::run_fused_to_completion() {
   // The recorder is drained inline after every pass (no thread), so the file is byte-identical

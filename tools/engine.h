@@ -16,7 +16,8 @@
 //   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed;
 //   each MockGateway gets its own copy of md (it fills resting orders only by trade-through).
 //   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects),
-//   ctl (risk's kill-switch changes)
+//   ctl (risk's kill-switch changes); with RECORD_FORMAT=journal also each decision stage's input
+//   takes (worker, risk, router: core/input_sequence.h), which an exact replay follows
 //   MetricsServer (own thread) renders the Registry.
 //   FEED_MODE=binance (threaded runs only): BinanceStreamIo's own I/O thread (started by start(),
 //   stopped and joined by shutdown()) hands frames to the BinanceStreamStage, the feed stage; its
@@ -56,6 +57,7 @@
 #include "risk/risk_stage.h"
 #include "strategy/strategy_worker.h"
 #include "tools/engine_config.h"
+#include "tools/exact_replay.h"
 
 namespace dmabot::tools {
 
@@ -100,6 +102,10 @@ struct EngineOptions {
   // consumer (backtest analytics; market prices it reads from positions()). In fused mode the driver
   // must drain them after every step_fused() (they are handed off losslessly, like the recorder taps).
   bool observe = false;
+  // Exact replay (tools/exact_replay.h; FEED_MODE=replay of the same journal, fused only): the decision
+  // stages follow these recorded input takes and the venues are RecordedVenues. The engine maps the
+  // reports' symbols onto its table in place; the object must outlive the engine.
+  ExactReplay* exact = nullptr;
 };
 
 struct ObserverRings {
@@ -123,6 +129,11 @@ class Engine {
   // Deterministic mode: runs every stage on this thread until the feed has finished and all rings are
   // empty, then cancels working orders and drains again. Recorder still runs on its own thread.
   absl::Status run_fused_to_completion();
+  // EngineOptions::exact: the same, for an exact replay. Runs until no stage can do anything more,
+  // then checks that every stage followed all of its recorded takes and the router took every
+  // recorded venue report; if not, an error line naming the stage, its take record and the input it
+  // waited for (FailedPrecondition). Never hangs: a pass after which nothing can move ends the run.
+  absl::Status run_exact_to_completion();
   // The same, one pass at a time (tests, external drivers): open_fused() once, then step_fused()
   // until feed_finished(), then shutdown(). step_fused() allocates nothing after warm-up.
   // FEED_MODE=binance is live data on wall time: both refuse it (FailedPrecondition).
@@ -190,6 +201,9 @@ class Engine {
   absl::Status load_binance_instruments(core::Config& cfg, core::Product product,
                                         const std::vector<core::InstrumentInfo>& configured);
   bool venues_idle() const;
+  absl::Status attach_exact(const std::vector<core::SpscRing<core::Order>*>& to_venue,
+                            const std::vector<core::SpscRing<core::ExecReport>*>& from_venue);
+  absl::Status exact_outcome() const;
   absl::Status build_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
   void build_binance_feed(std::vector<feed::FeedOutput> outputs, core::SpscRing<core::MdTick>* md_record);
   void stop_feed();
@@ -216,6 +230,7 @@ class Engine {
   std::vector<std::unique_ptr<core::SpscRing<core::MarkPrice>>> mark_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::Control>>> ctl_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::BookStatus>>> status_rings_;  // FEED_MODE=binance
+  std::vector<std::unique_ptr<core::SpscRing<core::InputTake>>> take_rings_;     // RECORD_FORMAT=journal
 
   EngineOptions options_;
   ObserverRings observer_;
@@ -239,6 +254,7 @@ class Engine {
   std::unique_ptr<gateway::RouterStage> router_;
   std::vector<std::unique_ptr<gateway::MockGateway>> gateways_;
   std::vector<std::unique_ptr<gateway::SimExchange>> sims_;
+  std::unique_ptr<RecordedVenues> recorded_venues_;  // EngineOptions::exact: stands in for the venues
   // VENUE_MODE=binance*: per live venue (one per product), its instruments, what start() connects with,
   // the venue once connected and its exchangeInfo refresh state (engine.cpp).
   std::vector<std::unique_ptr<LiveVenue>> live_;

@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/journal.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "feed/capture_reader.h"
@@ -26,6 +27,7 @@
 #include "tools/cli_common.h"
 #include "tools/engine.h"
 #include "tools/engine_config.h"
+#include "tools/exact_replay.h"
 #include "tools/replay_diff.h"
 
 namespace dmabot::tools {
@@ -42,7 +44,10 @@ constexpr const char* kReplayHelp =
     "simulated clock. FILE is a recording (RECORD_FILE), a raw Binance capture (gzip or plain,\n"
     "'<local time> <combined-stream JSON>' lines) or an event cache ('dmabot convert'). A recording is\n"
     "replayed with the config in its header, so its Signal and Order decisions come out again; a\n"
-    "capture or cache with --env/--set (SYMBOLS, TICK_SIZE...).\n"
+    "capture or cache with --env/--set (SYMBOLS, TICK_SIZE...). A journal recorded with\n"
+    "RECORD_FORMAT=journal holds each stage's input takes and replays exactly: every stage takes the\n"
+    "same inputs in the same order at the same times, so a threaded live run's decisions come out\n"
+    "again; one that cannot be followed (damaged, cut short) ends with a line naming where, exit 1.\n"
     "Malformed or truncated lines are counted and reported with their line numbers.\n"
     "\n"
     "  --diff               compare the replayed decisions with the recorded ones; print the first\n"
@@ -296,6 +301,16 @@ std::string temp_path(std::string_view stem) {
   return tmpl;
 }
 
+// True when `path` starts with the journal's magic bytes.
+bool is_journal(const std::string& path) {
+  char head[sizeof core::journal::kMagic] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  const std::size_t n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  return core::journal::has_magic(std::string_view(head, n));
+}
+
 }  // namespace
 
 int replay_command(int argc, char** argv) {
@@ -394,11 +409,44 @@ int replay_command(int argc, char** argv) {
   }
   auto start = first_event_time(file, *ec);
   if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
-  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start));
+  // A journal with the decision stages' input takes replays exactly (tools/exact_replay.h): the same
+  // inputs in the same order at the same times, so a threaded live run's decisions come out again.
+  ExactReplay exact;
+  if (!capture && is_journal(file)) {
+    auto loaded = load_exact_replay(file);
+    if (!loaded.ok()) return cleanup(), usage_error(std::string(loaded.status().message()));
+    exact = std::move(*loaded);
+  }
+  const bool exact_mode = exact.take_records != 0;
+  if (exact_mode && (ec->replay_from_ns != 0 || ec->replay_until_ns != 0)) {
+    return cleanup(), usage_error(str_cat("--from/--until: ", file,
+                                          " replays exactly (input takes), which needs all of it; export it to "
+                                          "JSONL (dmabot export) for a market-data replay of a window"));
+  }
+  EngineOptions options;
+  if (exact_mode) options.exact = &exact;
+  auto engine = Engine::create(std::move(*ec), *cfg, core::Clock::simulated(*start), options);
   if (!engine.ok()) return cleanup(), usage_error(std::string(engine.status().message()));
   Engine& e = **engine;
   e.set_stop_flag(&install_stop_handler());
-  if (auto st = e.run_fused_to_completion(); !st.ok()) return cleanup(), runtime_error(std::string(st.message()));
+  if (exact_mode) {
+    core::log_info("replay: exact (", exact.take_records, " input take records)");
+    const absl::Status st = e.run_exact_to_completion();
+    // A recording cut short is the cause of whatever could not be followed at its end: say that first.
+    if (!exact.incomplete.empty() && e.stopped_by() == 0) {
+      std::string then(st.message());
+      if (const std::string prefix = str_cat("exact replay of ", file, ": "); then.rfind(prefix, 0) == 0) {
+        then.erase(0, prefix.size());
+      }
+      return cleanup(),
+             runtime_error(str_cat("exact replay of ", file, ": the recording is incomplete: ", exact.incomplete,
+                                   "; its decisions were followed up to there only",
+                                   st.ok() ? "" : str_cat(" (then: ", then, ")")));
+    }
+    if (!st.ok()) return cleanup(), runtime_error(std::string(st.message()));
+  } else if (auto st = e.run_fused_to_completion(); !st.ok()) {
+    return cleanup(), runtime_error(std::string(st.message()));
+  }
   if (e.stopped_by() != 0) {
     std::fputs(e.summary().to_text().c_str(), stdout);
     std::fflush(stdout);

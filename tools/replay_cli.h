@@ -3,7 +3,9 @@
 // replay FILE: re-runs a recording (or a raw Binance capture) through strategies, risk and router,
 // every stage fused on one thread on a simulated clock. A recording is replayed with the config in
 // its header (then --set), so its Signal and Order decisions come out again; --diff compares them
-// with the recorded ones (tools/replay_diff.h). A raw capture is replayed with --env / --set.
+// with the recorded ones (tools/replay_diff.h). A raw capture is replayed with --env / --set. A journal
+// with the decision stages' input takes (RECORD_FORMAT=journal) is replayed exactly
+// (tools/exact_replay.h): even a threaded live run's decisions come out again.
 //
 // backtest --data FILE --strategy NAME: the same fused replay against the simulated exchange
 // (VENUE_MODE=sim), observed by the backtest analytics; prints the summary and writes summary.json

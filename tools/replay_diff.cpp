@@ -1,7 +1,9 @@
 #include "tools/replay_diff.h"
 
+#include <map>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/recorder.h"
 #include "core/strings.h"
@@ -80,41 +82,86 @@ std::string DecisionDiff::to_text() const {
                        recorded_value, ", replayed ", replayed_value);
 }
 
-absl::StatusOr<DecisionDiff> diff_decisions(const std::string& recorded_path, const std::string& replayed_path) {
-  DecisionReader rec, rep;
-  if (auto st = rec.open(recorded_path); !st.ok()) return st;
-  if (auto st = rep.open(replayed_path); !st.ok()) return st;
-  DecisionDiff d;
+namespace {
+
+// One file's decisions split into streams, each in file order: the signals of each strategy slot
+// ("strat"), and the orders. Each stream has one producer (a worker's tap, the router's tap), so its
+// order is the run's; how the recorder interleaved the streams depends on thread timing.
+struct Decision {
+  Metrics m;
+  uint64_t line = 0;
+  bool signal = false;
+};
+using Streams = std::map<std::string, std::vector<Decision>>;
+
+absl::StatusOr<Streams> read_streams(const std::string& path) {
+  DecisionReader r;
+  if (auto st = r.open(path); !st.ok()) return st;
+  Streams out;
   for (;;) {
-    Metrics a, b;
-    bool a_sig = false, b_sig = false;
-    auto ha = rec.next(a, a_sig);
-    if (!ha.ok()) return ha.status();
-    auto hb = rep.next(b, b_sig);
-    if (!hb.ok()) return hb.status();
-    if (!*ha && !*hb) return d;
-    if (!*ha || !*hb) {
-      d.identical = false;
-      d.recorded_line = *ha ? rec.line() : 0;
-      d.replayed_line = *hb ? rep.line() : 0;
-      d.field = "<end>";
-      d.recorded_value = *ha ? (a_sig ? "a signal" : "an order") : "(none)";
-      d.replayed_value = *hb ? (b_sig ? "a signal" : "an order") : "(none)";
-      return d;
-    }
-    std::string va, vb;
-    const std::string field = first_difference(a, b, va, vb);
-    if (!field.empty()) {
-      d.identical = false;
-      d.recorded_line = rec.line();
-      d.replayed_line = rep.line();
-      d.field = field;
-      d.recorded_value = va;
-      d.replayed_value = vb;
-      return d;
-    }
-    ++(a_sig ? d.signals : d.orders);
+    Decision d;
+    auto has = r.next(d.m, d.signal);
+    if (!has.ok()) return has.status();
+    if (!*has) return out;
+    d.line = r.line();
+    const std::string* strat = d.m.find("strat");
+    std::string key = d.signal ? core::str_cat("sig/", strat != nullptr ? *strat : "") : std::string("ord");
+    out[key].push_back(std::move(d));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<DecisionDiff> diff_decisions(const std::string& recorded_path, const std::string& replayed_path) {
+  auto rec = read_streams(recorded_path);
+  if (!rec.ok()) return rec.status();
+  auto rep = read_streams(replayed_path);
+  if (!rep.ok()) return rep.status();
+  DecisionDiff d;
+  // Each stream's first difference; the one earliest in the recorded file is reported (a recorded
+  // stream that ran out sorts after every recorded line).
+  uint64_t best = UINT64_MAX;
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : *rec) keys.push_back(k);
+  for (const auto& [k, v] : *rep)
+    if (rec->find(k) == rec->end()) keys.push_back(k);
+  static const std::vector<Decision> kNone;
+  for (const std::string& k : keys) {
+    const auto ia = rec->find(k);
+    const auto ib = rep->find(k);
+    const std::vector<Decision>& a = ia == rec->end() ? kNone : ia->second;
+    const std::vector<Decision>& b = ib == rep->end() ? kNone : ib->second;
+    for (std::size_t i = 0; i < a.size() || i < b.size(); ++i) {
+      std::string va, vb, field;
+      if (i >= a.size() || i >= b.size()) {
+        field = "<end>";
+        va = i < a.size() ? (a[i].signal ? "a signal" : "an order") : "(none)";
+        vb = i < b.size() ? (b[i].signal ? "a signal" : "an order") : "(none)";
+      } else {
+        field = first_difference(a[i].m, b[i].m, va, vb);
+      }
+      if (field.empty()) continue;
+      const uint64_t at = i < a.size() ? a[i].line : UINT64_MAX - 1;
+      if (at < best || (d.identical && at == best)) {
+        best = at;
+        d.identical = false;
+        d.recorded_line = i < a.size() ? a[i].line : 0;
+        d.replayed_line = i < b.size() ? b[i].line : 0;
+        d.field = field;
+        d.recorded_value = va;
+        d.replayed_value = vb;
+      }
+      break;
+    }
+  }
+  // Decisions before the reported difference (all of them when identical).
+  for (const auto& [k, a] : *rec) {
+    for (const Decision& x : a) {
+      if (!d.identical && x.line >= best) break;
+      ++(x.signal ? d.signals : d.orders);
+    }
+  }
+  return d;
 }
 
 }  // namespace dmabot::tools

@@ -1,14 +1,17 @@
 // tools/replay_diff.h — compares the decisions of two recordings: what `dmabot replay --diff` prints.
 //
-// Decisions are the Signal ("sig") and Order ("ord") lines, taken in file order from each file and
-// compared pairwise, field by field, as flat JSON objects. "seq" is left out: it numbers every line of
+// Decisions are the Signal ("sig") and Order ("ord") lines, compared pairwise, field by field, as flat
+// JSON objects, per stream: the signals of each strategy slot ("strat") in file order, and the orders
+// in file order. Each stream has one producer (a worker, the router), so its order is the run's own;
+// how the recorder interleaved different streams depends on thread timing in a threaded run, and is
+// not a decision. Both files are held in memory (offline tool). "seq" is left out: it numbers every line of
 // a file (market data included), so it differs whenever the two files hold different market-data
 // lines, while the decisions themselves are the same. Everything else — timestamps, symbol, strategy
 // slot, side, price, quantity, client id — must match byte for byte.
 //
-// The first difference is reported with both line numbers, the field and the two values; a file that
-// runs out of decisions first is a difference in the pseudo-field "<end>". A line that is not a flat
-// JSON object (a truncated last line, say) is an error naming the file and line.
+// The difference earliest in the recorded file is reported with both line numbers, the field and the two values; a file
+// that runs out of decisions first is a difference in the pseudo-field "<end>". A line that is not a flat JSON object
+// (a truncated last line, say) is an error naming the file and line.
 //
 // Threads: any. Allocation: freely (offline tool).
 #pragma once

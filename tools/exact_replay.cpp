@@ -1,0 +1,136 @@
+#include "tools/exact_replay.h"
+
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "core/event_codec.h"
+#include "core/recorder.h"
+#include "core/strings.h"
+
+namespace dmabot::tools {
+namespace {
+
+struct Loader {
+  ExactReplay* out;
+  std::string bad;  // the first malformed take record
+};
+
+void on_take(void* ctx, const core::InputTake& t) {
+  auto* l = static_cast<Loader*>(ctx);
+  if (t.count == 0 && l->bad.empty()) l->bad = core::str_cat("take record ", l->out->take_records + 1, " has count 0");
+  if (l->out->takes.size() <= t.stage) l->out->takes.resize(t.stage + 1u);
+  l->out->takes[t.stage].push_back(t);
+  ++l->out->take_records;
+}
+
+}  // namespace
+
+absl::StatusOr<ExactReplay> load_exact_replay(const std::string& path) {
+  ExactReplay er;
+  Loader loader{&er, {}};
+  core::JsonlReader reader;
+  reader.set_take_sink(&on_take, &loader);
+  if (absl::Status st = reader.open(path); !st.ok()) return st;
+  core::SymbolTable scratch;
+  core::EventDecoder decoder(&scratch);
+  core::RecordedEvent rec;
+  std::string_view line;
+  for (;;) {
+    const core::JsonlReader::Result r = reader.next(line);
+    if (r == core::JsonlReader::Result::kEof) break;
+    if (r == core::JsonlReader::Result::kError) return reader.status();
+    if (r == core::JsonlReader::Result::kTruncated) {
+      // The reader's line for a cut slot says where: {"journal":"last slot cut short at byte N: k of 72 bytes"
+      const std::size_t from = line.find("last slot");
+      const std::size_t to = line.rfind('"');
+      er.incomplete = from != std::string_view::npos && to != std::string_view::npos && to > from
+                          ? std::string(line.substr(from, to - from))
+                          : core::str_cat("its last slot is cut short (line ", reader.line_number(), ")");
+      break;
+    }
+    if (r != core::JsonlReader::Result::kLine) continue;
+    if (line.find("\"kind\":\"exec\"") == std::string_view::npos) continue;
+    if (decoder.decode_padded(line, rec) != core::DecodeResult::kOk) {
+      return core::invalid(path, ":", reader.line_number(), ": ", decoder.error());
+    }
+    core::ExecReport e = std::get<core::ExecReport>(rec.event);
+    if (e.venue == core::kRiskVenue) continue;  // risk's and the router's own answers, not a venue's
+    if (er.venue_reports.size() <= e.venue) er.venue_reports.resize(e.venue + 1u);
+    er.venue_reports[e.venue].push_back(e);
+  }
+  for (std::size_t i = 0; i < scratch.size(); ++i)
+    er.symbol_names.emplace_back(scratch.name(static_cast<core::SymbolId>(i)));
+  if (!loader.bad.empty()) return core::invalid(path, ": ", loader.bad);
+  if (er.incomplete.empty() && !reader.saw_footer())
+    er.incomplete = "it has no end footer (the run did not stop cleanly)";
+  return er;
+}
+
+std::string take_stage_name(uint16_t stage, const std::vector<std::string>& workers) {
+  if (stage == core::take_ids::kRiskStage) return "risk";
+  if (stage == core::take_ids::kRouterStage) return "router";
+  const std::size_t k = stage - core::take_ids::kFirstWorkerStage;
+  return k < workers.size() ? workers[k] : core::str_cat("stage ", stage);
+}
+
+std::string take_input_name(uint16_t stage, uint8_t input, const std::vector<std::string>& workers,
+                            const std::vector<std::string>& venues) {
+  using namespace core::take_ids;
+  if (stage == kRiskStage) {
+    switch (input) {
+      case kRiskControl:
+        return "control commands";
+      case kRiskStatus:
+        return "book statuses";
+      case kRiskMd:
+        return "md";
+      case kRiskExec:
+        return "exec reports from the router";
+      case kRiskEngineCancels:
+        return "engine cancels";
+      default: {
+        const std::size_t w = input - kRiskSignals;
+        return w < workers.size() ? core::str_cat("signals of ", workers[w]) : core::str_cat("input ", input);
+      }
+    }
+  }
+  if (stage == kRouterStage) {
+    if (input == kRouterOrders) return "orders from risk";
+    const std::size_t v = input - kRouterVenue;
+    return v < venues.size() ? core::str_cat("reports of venue ", venues[v]) : core::str_cat("input ", input);
+  }
+  switch (input) {
+    case kWorkerMd:
+      return "md";
+    case kWorkerExec:
+      return "exec reports from risk";
+    case kWorkerStatus:
+      return "book statuses";
+    default:
+      return core::str_cat("input ", input);
+  }
+}
+
+int RecordedVenues::poll() {
+  int n = 0;
+  for (Venue& v : venues_) {
+    while (v.in->front() != nullptr) {  // what the router sends: already recorded as its ord lines
+      v.in->pop();
+      ++n;
+    }
+    while (v.next < v.reports->size() && v.out->try_push((*v.reports)[v.next])) {
+      ++v.next;
+      ++n;
+    }
+  }
+  for (auto* r : md_)
+    while (r->front() != nullptr) r->pop(), ++n;
+  for (auto* r : trades_)
+    while (r->front() != nullptr) r->pop(), ++n;
+  for (auto* r : marks_)
+    while (r->front() != nullptr) r->pop(), ++n;
+  return n;
+}
+
+}  // namespace dmabot::tools
