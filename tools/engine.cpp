@@ -350,12 +350,13 @@ absl::Status Engine::build(core::Config& cfg) {
   }
   router_ = std::make_unique<gateway::RouterStage>(ec_.router, venues, symbols_, clock_, gr, &registry_);
   // RECORD_FORMAT=journal: every decision stage records its input takes (core/input_sequence.h) on a
-  // tap ring of its own, so a threaded run's recording replays to the same decisions.
+  // tap ring of its own, so a threaded run's recording replays to the same decisions. Only threaded
+  // runs switch it on (start()): a fused run is deterministic, its recording replays exactly as it is.
   if (recording && ec_.record_format == core::RecordFormat::kJournal && options_.exact == nullptr) {
     auto record_takes = [&](core::InputSequence& seq, uint16_t stage, const std::string& who) {
       core::SpscRing<core::InputTake>* ring = make_ring(take_rings_, cap);
       recorder_->add_input(ring);
-      seq.record_to(stage, ring, waits_for(core::str_cat(who, "/takes")));
+      take_taps_.push_back(TakeTap{&seq, stage, ring, waits_for(core::str_cat(who, "/takes"))});
     };
     record_takes(risk_->input_sequence(), core::take_ids::kRiskStage, "risk");
     record_takes(router_->input_sequence(), core::take_ids::kRouterStage, "router");
@@ -610,6 +611,7 @@ absl::Status Engine::start() {
       return st;
     }
   }
+  for (const TakeTap& t : take_taps_) t.seq->record_to(t.stage, t.ring, t.waits);
   runner_ = std::make_unique<core::Runner>(ec_.idle, ec_.pin_cpus);
   for (std::size_t g = 0; g < ec_.thread_layout.size(); ++g) {
     core::ThreadGroup group;

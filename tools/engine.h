@@ -16,8 +16,8 @@
 //   SimExchange (VENUE_MODE=sim) also gets its own copy of md, trades and mark prices from the feed;
 //   each MockGateway gets its own copy of md (it fills resting orders only by trade-through).
 //   Recorder (own thread) taps: md (feed), sig (each worker), ord + exec (router), exec (risk rejects),
-//   ctl (risk's kill-switch changes); with RECORD_FORMAT=journal also each decision stage's input
-//   takes (worker, risk, router: core/input_sequence.h), which an exact replay follows
+//   ctl (risk's kill-switch changes); with RECORD_FORMAT=journal in a threaded run also each decision
+//   stage's input takes (worker, risk, router: core/input_sequence.h), which an exact replay follows
 //   MetricsServer (own thread) renders the Registry.
 //   FEED_MODE=binance (threaded runs only): BinanceStreamIo's own I/O thread (started by start(),
 //   stopped and joined by shutdown()) hands frames to the BinanceStreamStage, the feed stage; its
@@ -231,6 +231,13 @@ class Engine {
   std::vector<std::unique_ptr<core::SpscRing<core::Control>>> ctl_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::BookStatus>>> status_rings_;  // FEED_MODE=binance
   std::vector<std::unique_ptr<core::SpscRing<core::InputTake>>> take_rings_;     // RECORD_FORMAT=journal
+  struct TakeTap {  // a decision stage's take recording, switched on by start() (threaded runs only)
+    core::InputSequence* seq;
+    uint16_t stage;
+    core::SpscRing<core::InputTake>* ring;
+    core::Counter* waits;
+  };
+  std::vector<TakeTap> take_taps_;
 
   EngineOptions options_;
   ObserverRings observer_;
