@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/input_sequence.h"
 #include "core/journal.h"
@@ -31,7 +32,7 @@ struct Recorded {
 };
 
 // A threaded live run recorded as a journal, and its JSONL export (for counting decisions).
-Recorded record_threaded_run(int ticks) {
+Recorded record_threaded_run(int ticks, const std::vector<std::string>& extra = {}) {
   Recorded r;
   r.dir = temp_dir();
   r.rec = r.dir + "/live.journal";
@@ -68,6 +69,23 @@ TEST(DmabotExactReplay, ThreadedLiveRunReplaysToEverySignalAndOrder) {
   EXPECT_NE(out.find("diff: identical: " + std::to_string(sigs) + " signals and " + std::to_string(ords) + " orders"),
             std::string::npos)
       << out;
+}
+
+// Risk's rate windows and the workers' back-off after its rejects run on each stage's clock: a tight
+// MAX_QPS makes many rejects in a threaded run, and the replay rejects exactly the same signals.
+TEST(DmabotExactReplay, RateLimitRejectsAndBackOffReplayExactly) {
+  const Recorded r = record_threaded_run(20000, {"MOCK_RATE=20000", "MAX_QPS=5"});
+  const std::string text = read_file(r.jsonl);
+  const int rejects = count(text, "\"status\":\"REJECTED\"");
+  ASSERT_GT(rejects, 5) << "MAX_QPS=5 should reject signals";
+  const int sigs = count(text, "\"kind\":\"sig\""), ords = count(text, "\"kind\":\"ord\"");
+  ASSERT_GT(sigs, 10);
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "replay", r.rec, "--diff"}, r.dir, &c), 0) << read_file(c.err_path);
+  EXPECT_NE(read_file(c.out_path)
+                .find("diff: identical: " + std::to_string(sigs) + " signals and " + std::to_string(ords) + " orders"),
+            std::string::npos)
+      << read_file(c.out_path);
 }
 
 // Offsets of the journal's take slots (after the header: whole 72-byte slots; a symbol record's
