@@ -101,9 +101,11 @@ uint64_t layout_fingerprint() {
 uint64_t take_layout() {
   static const uint64_t layout = [] {
     Fnv1a f;
-    f.num(sizeof(InputTake)), f.num(offsetof(InputTake, ts)), f.num(offsetof(InputTake, count));
-    f.num(offsetof(InputTake, stage)), f.num(offsetof(InputTake, input)), f.num(offsetof(InputTake, payload));
-    f.num(offsetof(InputTake, bytes)), f.num(sizeof(BookStatus)), f.num(sizeof(Control)), f.num(kByteOrderMark);
+    f.num(sizeof(TakeBlock)), f.num(offsetof(TakeBlock, base_ts)), f.num(offsetof(TakeBlock, stage));
+    f.num(offsetof(TakeBlock, n)), f.num(offsetof(TakeBlock, payload)), f.num(offsetof(TakeBlock, input));
+    f.num(offsetof(TakeBlock, runs)), f.num(TakeBlock::kRunsPerBlock), f.num(sizeof(BookStatus)),
+        f.num(sizeof(Control));
+    f.num(kByteOrderMark), f.num(2);         // 2: the packed-run layout (input 8, count 16, time offset 40 bits)
     return f.h & ((uint64_t{1} << 56) - 1);  // the slot tag's upper 56 bits
   }();
   return layout;
@@ -217,11 +219,13 @@ JournalRenderer::Step JournalRenderer::consume(const Slot& slot, char* buf, std:
         error_ = "take record of another layout (written by another build)";
         return Step::kBadSlot;
       }
-      if (take_sink_ != nullptr) {
-        InputTake t;
-        std::memcpy(&t, slot.bytes, sizeof t);
-        take_sink_(take_ctx_, t);
+      TakeBlock b;
+      std::memcpy(&b, slot.bytes, sizeof b);
+      if (b.n == 0 || b.n > TakeBlock::kRunsPerBlock || (b.payload != 0 && b.n != 1)) {
+        error_ = str_cat("take record with ", int{b.n}, " runs is malformed");
+        return Step::kBadSlot;
       }
+      for (int i = 0; take_sink_ != nullptr && i < b.n; ++i) take_sink_(take_ctx_, b.take(i));
       return Step::kNoLine;
     }
     case kFooterSlot: {

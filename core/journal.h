@@ -18,8 +18,9 @@
 //                                           the event that needs them (names are read by id later).
 //     kFooterSlot                           bytes = RecordFooter (events, then per-kind counts): the
 //                                           "end" line of a clean stop
-//     kTakeSlot                             tag >> 8 = kTakeLayout; bytes = a core::InputTake (a decision
-//                                           stage's run of input takes, core/input_sequence.h). Not an
+//     kTakeSlot                             tag >> 8 = take_layout(); bytes = a core::TakeBlock (up to six
+//                                           runs of a decision stage's input takes, or one with its
+//                                           payload, core/input_sequence.h). Not an
 //                                           event: no seq, not in the footer's counts, no JSONL line
 //                                           (export and every line reader skip it); read with a take
 //                                           sink (JournalRenderer::set_take_sink) by the exact replay.
@@ -60,7 +61,7 @@ inline constexpr std::size_t kSlotBytes = 8 + kEventBytes;
 inline constexpr uint8_t kSymbolSlot = 0xF0;
 inline constexpr uint8_t kFooterSlot = 0xFE;
 inline constexpr uint8_t kTakeSlot = 0xF1;
-// The InputTake layout a take slot holds (its own check: journals without takes keep the fingerprint
+// The TakeBlock layout a take slot holds (its own check: journals without takes keep the fingerprint
 // they always had, so they stay readable; a reader refuses a take slot of another layout).
 [[nodiscard]] uint64_t take_layout();
 inline constexpr std::size_t kSymbolFirstBytes = kEventBytes - 4;  // name bytes in a symbol's first slot
@@ -113,7 +114,7 @@ inline std::size_t write_event(const T& e, uint64_t seq, Slot* out) {
 }
 std::size_t write_symbol(SymbolId id, std::string_view name, Slot* out);
 std::size_t write_footer(const RecordFooter& f, Slot* out);
-inline std::size_t write_take(const InputTake& t, Slot* out) {
+inline std::size_t write_take(const TakeBlock& t, Slot* out) {
   out->tag = kTakeSlot | (take_layout() << 8);
   std::memcpy(out->bytes, &t, sizeof t);
   return 1;
@@ -139,7 +140,7 @@ class JournalRenderer {
   [[nodiscard]] std::size_t max_line_bytes() const { return max_event_line_bytes(longest_name_) + 64; }
   [[nodiscard]] const std::string& error() const { return error_; }
   [[nodiscard]] bool saw_footer() const { return footer_; }
-  // Take slots give no line; with a sink each one is handed to it (in file order) instead.
+  // Take slots give no line; with a sink each run they hold is handed to it (in file order) instead.
   using TakeSink = void (*)(void* ctx, const InputTake& take);
   void set_take_sink(TakeSink fn, void* ctx) {
     take_sink_ = fn;

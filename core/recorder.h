@@ -89,11 +89,11 @@ class Recorder {
 
   // Adds a tap ring to drain (this thread becomes its consumer). Before start(); ring must outlive
   // the recorder. T: MdTick, Trade, MarkPrice, Signal, Order, ExecReport or Control.
-  // Also SpscRing<InputTake> (a decision stage's input takes, core/input_sequence.h): journal take
+  // Also SpscRing<TakeBlock> (a decision stage's input takes, core/input_sequence.h): journal take
   // slots, no seq and no line; a JSONL recorder drains and drops them (the engine makes none then).
   template <class T>
   void add_input(SpscRing<T>* ring) {
-    static_assert(kRecordable<T> || std::is_same_v<T, InputTake>,
+    static_assert(kRecordable<T> || std::is_same_v<T, TakeBlock>,
                   "the recorder has no line format for this event type");
     if (ring == nullptr) return;
     inputs_.push_back(Input{ring, &drain_ring<T>, &ring_size<T>});
@@ -152,7 +152,7 @@ class Recorder {
   static std::size_t ring_size(const void* ring) {
     return static_cast<const SpscRing<T>*>(ring)->size_approx();
   }
-  void append(const InputTake& t) {
+  void append(const TakeBlock& t) {
     if (!journal_) return;
     if (buf_.size() - len_ < journal::kSlotBytes) flush();
     len_ += journal::kSlotBytes * journal::write_take(t, slot_at(len_));

@@ -354,7 +354,7 @@ absl::Status Engine::build(core::Config& cfg) {
   // runs switch it on (start()): a fused run is deterministic, its recording replays exactly as it is.
   if (recording && ec_.record_format == core::RecordFormat::kJournal && options_.exact == nullptr) {
     auto record_takes = [&](core::InputSequence& seq, uint16_t stage, const std::string& who) {
-      core::SpscRing<core::InputTake>* ring = make_ring(take_rings_, cap);
+      core::SpscRing<core::TakeBlock>* ring = make_ring(take_rings_, cap);
       recorder_->add_input(ring);
       take_taps_.push_back(TakeTap{&seq, stage, ring, waits_for(core::str_cat(who, "/takes"))});
     };
@@ -702,7 +702,10 @@ void Engine::drain_until_quiet(bool threaded) {
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling for quiescence, not synchronising data
     }
-    if (handled != 0 || !rings_empty() || !venues_idle()) {
+    // A command still in the control queue (the cancel-all just sent) is not quiet either: on a loaded
+    // machine the risk thread may not have run for longer than quiet_needed, and the rings alone would
+    // look quiet before it took the command (seen: shutdown left orders working, none cancelled).
+    if (handled != 0 || !rings_empty() || !venues_idle() || control_.size_approx() != 0) {
       quiet_since = -1;
       continue;
     }
@@ -877,6 +880,7 @@ void Engine::shutdown() {
   control_.enqueue(c);
   drain_until_quiet(threaded);
   if (runner_) runner_->stop();
+  for (const TakeTap& t : take_taps_) t.seq->flush();  // the stage threads stopped: their last blocks
   if (recorder_) recorder_->stop();
   if (metrics_server_) metrics_server_->stop();
   poll_events();

@@ -230,11 +230,11 @@ class Engine {
   std::vector<std::unique_ptr<core::SpscRing<core::MarkPrice>>> mark_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::Control>>> ctl_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::BookStatus>>> status_rings_;  // FEED_MODE=binance
-  std::vector<std::unique_ptr<core::SpscRing<core::InputTake>>> take_rings_;     // RECORD_FORMAT=journal
+  std::vector<std::unique_ptr<core::SpscRing<core::TakeBlock>>> take_rings_;     // RECORD_FORMAT=journal
   struct TakeTap {  // a decision stage's take recording, switched on by start() (threaded runs only)
     core::InputSequence* seq;
     uint16_t stage;
-    core::SpscRing<core::InputTake>* ring;
+    core::SpscRing<core::TakeBlock>* ring;
     core::Counter* waits;
   };
   std::vector<TakeTap> take_taps_;

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,10 +16,11 @@
 namespace dmabot::core {
 namespace {
 
-std::vector<InputTake> drain(SpscRing<InputTake>& ring) {
+// The runs the blocks in `ring` hold, in order.
+std::vector<InputTake> drain(SpscRing<TakeBlock>& ring) {
   std::vector<InputTake> out;
-  while (const InputTake* t = ring.front()) {
-    out.push_back(*t);
+  while (const TakeBlock* b = ring.front()) {
+    for (int i = 0; i < b->n; ++i) out.push_back(b->take(i));
     ring.pop();
   }
   return out;
@@ -26,7 +28,7 @@ std::vector<InputTake> drain(SpscRing<InputTake>& ring) {
 
 TEST(InputSequence, RecordsOneRunPerInputAndTimeWithItsCount) {
   Clock clock = Clock::simulated(1000);
-  SpscRing<InputTake> ring(64);
+  SpscRing<TakeBlock> ring(64);
   InputSequence seq(clock);
   seq.record_to(7, &ring, nullptr);
   // Three events of input 0 older than the run's time: one run.
@@ -48,6 +50,9 @@ TEST(InputSequence, RecordsOneRunPerInputAndTimeWithItsCount) {
   // A may_take without a take writes nothing.
   ASSERT_TRUE(seq.may_take(2, 0));
   seq.end_run();
+  EXPECT_EQ(ring.size_approx(), 0u) << "three runs wait in the stage's block";
+  seq.flush();
+  EXPECT_EQ(ring.size_approx(), 1u) << "one slot for the three runs";
   const std::vector<InputTake> t = drain(ring);
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t[0].input, 0);
@@ -62,7 +67,7 @@ TEST(InputSequence, RecordsOneRunPerInputAndTimeWithItsCount) {
 
 TEST(InputSequence, PayloadTakesAreRunsOfOneWithTheEventsBytes) {
   Clock clock = Clock::simulated(50);
-  SpscRing<InputTake> ring(64);
+  SpscRing<TakeBlock> ring(64);
   InputSequence seq(clock);
   seq.record_to(0, &ring, nullptr);
   ASSERT_TRUE(seq.may_take(3, 10));
@@ -75,6 +80,8 @@ TEST(InputSequence, PayloadTakesAreRunsOfOneWithTheEventsBytes) {
   ASSERT_TRUE(seq.may_take(3, 10));  // a new run after the payload
   seq.took();
   seq.end_run();
+  seq.flush();
+  EXPECT_EQ(ring.size_approx(), 3u) << "the run before the payload is written before it";
   const std::vector<InputTake> t = drain(ring);
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t[1].payload, static_cast<uint8_t>(TakePayload::kControl));
@@ -97,6 +104,51 @@ TEST(InputSequence, OffModeWritesNothingAndReadsTheClockPerRun) {
   seq.took();
   seq.end_run();
   EXPECT_EQ(seq.now(), 9);
+}
+
+TEST(InputSequence, FullBlocksAndIdleStagesAreWrittenWithoutAFlush) {
+  Clock clock = Clock::simulated(1'000);
+  SpscRing<TakeBlock> ring(64);
+  InputSequence seq(clock);
+  seq.record_to(3, &ring, nullptr);
+  // Seven one-event polls: a full block of six goes out at once, the seventh run waits.
+  for (int i = 0; i < 7; ++i) {
+    clock.advance_to(clock.now() + 10);
+    ASSERT_TRUE(seq.may_take(static_cast<uint8_t>(i % 2), clock.now()));
+    seq.took();
+    seq.end_run();
+  }
+  EXPECT_EQ(ring.size_approx(), 1u);
+  // Idle polls: the block is written once the stage has been idle about a millisecond.
+  for (int i = 0; i < 64; ++i) seq.end_run();
+  EXPECT_EQ(ring.size_approx(), 1u) << "not yet: the block is only 0 ns old";
+  clock.advance_to(clock.now() + 2'000'000);
+  for (int i = 0; i < 64; ++i) seq.end_run();
+  EXPECT_EQ(ring.size_approx(), 2u);
+  const std::vector<InputTake> t = drain(ring);
+  ASSERT_EQ(t.size(), 7u);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(t[i].ts, 1'000 + 10 * (i + 1)) << i;
+    EXPECT_EQ(t[i].input, i % 2) << i;
+    EXPECT_EQ(t[i].count, 1u);
+    EXPECT_EQ(t[i].stage, 3);
+  }
+}
+
+TEST(InputSequence, LongRunsSplitIntoSeveralAtTheSameTime) {
+  Clock clock = Clock::simulated(5'000);
+  SpscRing<TakeBlock> ring(64);
+  InputSequence seq(clock);
+  seq.record_to(0, &ring, nullptr);
+  ASSERT_TRUE(seq.may_take(1));
+  for (int i = 0; i < 70'000; ++i) seq.took();  // more than a packed count holds
+  seq.end_run();
+  seq.flush();
+  const std::vector<InputTake> t = drain(ring);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].count + t[1].count, 70'000u);
+  EXPECT_EQ(t[0].ts, 5'000);
+  EXPECT_EQ(t[1].ts, 5'000);
 }
 
 InputTake take(uint8_t input, uint32_t count, UnixNanos ts) {
@@ -172,7 +224,7 @@ TEST(InputSequence, JournalTakeSlotsAreNoLinesAndReachTheTakeSink) {
     ro.fsync_on_stop = false;
     Recorder rec(path, symbols, {{"A", "1"}}, ro);
     SpscRing<MdTick> md(16);
-    SpscRing<InputTake> takes(16);
+    SpscRing<TakeBlock> takes(16);
     rec.add_input(&md);
     rec.add_input(&takes);
     ASSERT_TRUE(rec.open().ok());
@@ -181,12 +233,26 @@ TEST(InputSequence, JournalTakeSlotsAreNoLinesAndReachTheTakeSink) {
     tick.ts_local = 5;
     md.try_push(tick);
     if (with_takes) {
-      takes.try_push(take(2, 3, 40));
-      takes.try_push(take(0, 1, 41));
+      TakeBlock b;
+      b.base_ts = 40;
+      b.stage = 5;
+      b.n = 2;
+      b.runs[0] = TakeBlock::pack(2, 3, 0);
+      b.runs[1] = TakeBlock::pack(0, 1, 1);
+      takes.try_push(b);
+      TakeBlock p;
+      p.base_ts = 50;
+      p.n = 1;
+      p.payload = static_cast<uint8_t>(TakePayload::kControl);
+      p.input = take_ids::kRiskControl;
+      Control c;
+      c.command = ControlCommand::kKillSwitchOn;
+      std::memcpy(p.bytes, &c, sizeof c);
+      takes.try_push(p);
     }
     rec.drain_inline();
     rec.stop();
-    EXPECT_EQ(rec.takes_written(), with_takes ? 2u : 0u);
+    EXPECT_EQ(rec.takes_written(), with_takes ? 2u : 0u);  // slots
     std::vector<InputTake> got;
     JsonlReader r;
     r.set_take_sink(&collect, &got);
@@ -196,10 +262,15 @@ TEST(InputSequence, JournalTakeSlotsAreNoLinesAndReachTheTakeSink) {
     while (r.next(line) == JsonlReader::Result::kLine) text.append(line).push_back('\n');
     EXPECT_TRUE(r.saw_footer());
     texts.push_back(text);
-    ASSERT_EQ(got.size(), with_takes ? 2u : 0u);
+    ASSERT_EQ(got.size(), with_takes ? 3u : 0u);  // runs
     if (with_takes) {
       EXPECT_EQ(got[0].count, 3u);
+      EXPECT_EQ(got[0].stage, 5);
       EXPECT_EQ(got[1].ts, 41);
+      EXPECT_EQ(got[2].payload, static_cast<uint8_t>(TakePayload::kControl));
+      Control c;
+      std::memcpy(&c, got[2].bytes, sizeof c);
+      EXPECT_EQ(c.command, ControlCommand::kKillSwitchOn);
     }
     ::unlink(path.c_str());
   }

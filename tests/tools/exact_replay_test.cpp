@@ -118,12 +118,16 @@ TEST(DmabotExactReplay, TamperedTakeCountIsADivergenceOrAnError) {
   // One worker md run in the middle takes one tick more than it did.
   bool done = false;
   for (std::size_t i = takes.size() / 2; i < takes.size() && !done; ++i) {
-    core::InputTake t;
-    std::memcpy(&t, j.data() + takes[i] + 8, sizeof t);
-    if (t.stage < core::take_ids::kFirstWorkerStage || t.input != core::take_ids::kWorkerMd) continue;
-    t.count += 1;
-    std::memcpy(j.data() + takes[i] + 8, &t, sizeof t);
-    done = true;
+    core::TakeBlock b;
+    std::memcpy(&b, j.data() + takes[i] + 8, sizeof b);
+    if (b.stage < core::take_ids::kFirstWorkerStage || b.payload != 0) continue;
+    for (int k = 0; k < b.n && !done; ++k) {
+      const core::InputTake t = b.take(k);
+      if (t.input != core::take_ids::kWorkerMd) continue;
+      b.runs[k] = core::TakeBlock::pack(t.input, t.count + 1, static_cast<uint64_t>(t.ts - b.base_ts));
+      std::memcpy(j.data() + takes[i] + 8, &b, sizeof b);
+      done = true;
+    }
   }
   ASSERT_TRUE(done);
   const std::string bad = r.dir + "/tampered.journal";
