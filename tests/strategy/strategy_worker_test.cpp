@@ -1,5 +1,7 @@
 // StrategyWorker: drains in order without loss through a tiny output ring, exec reports before
 // ticks, stamping, metrics and the recorder tap.
+#include "strategy/strategy_worker.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -7,7 +9,6 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/spsc_ring.h"
-#include "strategy/strategy_worker.h"
 #include "tests/strategy/test_util.h"
 
 namespace dmabot::strategy {
@@ -34,12 +35,7 @@ DynMmParams flat_params() {
 
 struct Rig {
   explicit Rig(std::size_t out_cap, int n_symbols = 4, DynMmParams p = flat_params())
-      : table(make_symbols(n_symbols)),
-        clock(core::Clock::simulated(0)),
-        md(64),
-        exec(64),
-        out(out_cap),
-        rec(256) {
+      : table(make_symbols(n_symbols)), clock(core::Clock::simulated(0)), md(64), exec(64), out(out_cap), rec(256) {
     WorkerRings rings{&md, &exec, &out, &rec, &waits};
     rings.status_in = &status;
     WorkerMetrics m;
@@ -47,8 +43,8 @@ struct Rig {
     if (n_symbols > 1) m.signals_by_symbol[1] = nullptr;  // a symbol of another shard: no counter
     m.tick_to_signal = &latency;
     m.ticks_seen = &ticks;
-    worker = std::make_unique<StrategyWorker>("dynmm/0", AnyStrategy(std::in_place_type<DynMm>, p,
-                                                                     StrategyContext{&table, kSlot}),
+    worker = std::make_unique<StrategyWorker>("dynmm/0",
+                                              AnyStrategy(std::in_place_type<DynMm>, p, StrategyContext{&table, kSlot}),
                                               clock, rings, std::move(m));
   }
   std::vector<core::Signal> pop_out() {
@@ -145,6 +141,51 @@ TEST(StrategyWorker, ExecReportsAreHandledBeforeTicks) {
   EXPECT_EQ(c[0].action, core::SignalAction::kCancel);
   EXPECT_EQ(c[0].target_id, q[0].client_id);
   EXPECT_EQ(rig.mm().inventory(0), qty("0.3"));
+}
+
+// Exact replay (core/input_sequence.h): the worker takes exactly the recorded inputs in the recorded
+// order, at the recorded times, and waits while the input due has nothing — even against its own
+// preference (exec reports before ticks).
+TEST(StrategyWorker, ReplayFollowsTheRecordedTakesTheirOrderAndTimes) {
+  DynMmParams p = flat_params();
+  p.inv_cap = qty("0.3");
+  Rig rig(16, 1, p);
+  using namespace core::take_ids;
+  auto take = [](uint8_t input, uint32_t count, core::UnixNanos ts) {
+    core::InputTake t;
+    t.input = input;
+    t.count = count;
+    t.ts = ts;
+    return t;
+  };
+  const std::vector<core::InputTake> takes = {take(kWorkerMd, 3, 1'000), take(kWorkerExec, 2, 2'000),
+                                              take(kWorkerMd, 1, 3'000), take(kWorkerExec, 1, 4'000)};
+  rig.worker->input_sequence().replay_from(takes.data(), takes.size());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", i * 100)));
+  rig.worker->poll();
+  std::vector<core::Signal> q = rig.pop_out();
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0].ts_local, 1'000) << "stamped with the recorded time, not the clock's";
+  // The acks are due; a tick that arrives first waits.
+  ASSERT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", 250)));
+  EXPECT_EQ(rig.worker->poll(), 0);
+  EXPECT_EQ(rig.ticks.value(), 3u);
+  ASSERT_TRUE(rig.exec.try_push(report(q[0], ExecStatus::kNew)));
+  ASSERT_TRUE(rig.exec.try_push(report(q[1], ExecStatus::kNew)));
+  // The fill is there too; live, the worker would take it before the tick. Recorded: after it.
+  ASSERT_TRUE(rig.exec.try_push(report(q[0], ExecStatus::kPartiallyFilled, "0.3", "0.3")));
+  rig.worker->poll();  // the two acks, then the tick
+  EXPECT_EQ(rig.ticks.value(), 4u);
+  EXPECT_EQ(rig.exec.size_approx(), 1u) << "the fill waits for its record";
+  EXPECT_EQ(rig.mm().inventory(0), qty("0"));
+  rig.worker->poll();
+  EXPECT_EQ(rig.exec.size_approx(), 0u);
+  EXPECT_EQ(rig.mm().inventory(0), qty("0.3"));
+  EXPECT_TRUE(rig.worker->input_sequence().finished());
+  // Past the recording nothing more is taken.
+  ASSERT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", 400)));
+  EXPECT_EQ(rig.worker->poll(), 0);
+  EXPECT_EQ(rig.ticks.value(), 4u);
 }
 
 TEST(StrategyWorker, BatchIsBounded) {
