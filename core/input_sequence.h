@@ -27,7 +27,8 @@
 //            for about a millisecond (the clock is read once per 64 idle polls) and by flush() at
 //            shutdown. The recorder writes each block as one journal "take" slot (core/journal.h).
 //            One event per run — a stage that keeps up — costs one slot per six events, not one
-//            each. A crash loses the runs of each stage's unfinished block (at most ~1 ms).
+//            each. A crash (kill -9) loses each stage's unfinished block: at most five runs, taken
+//            within about the last millisecond of activity (or the last 64 idle polls).
 //   kReplay  exact replay: the stage's recorded InputTakes, in order. may_take() says yes only for the
 //            input the next record names and only for its count; now() is that record's time. The
 //            stage, asked about any other input, does nothing with it this pass, so it takes exactly
@@ -36,8 +37,9 @@
 //
 // Stage and input ids (InputTake::stage / ::input) are the engine's: see core::take_ids below.
 //
-// Threads: the stage's thread only (progress() any thread, approximate). Allocation: none (replay
-// reads records the driver owns).
+// Threads: the stage's thread only; position(), finished(), due() also from any thread once the stage
+// stopped (the exact replay's driver reads them on the same thread). Allocation: none (replay reads
+// records the driver owns).
 #pragma once
 
 #include <cstddef>
