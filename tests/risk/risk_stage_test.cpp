@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
@@ -658,6 +659,61 @@ TEST(RiskStage, NoMarketUntilTheFirstMid) {
   ASSERT_TRUE(h.sig1.try_push(new_order(id1(2), 1, Side::kBuy, "1", "50")));
   h.run();  // md is read before signals in the same poll
   EXPECT_EQ(Harness::drain(h.order_out).size(), 1u);
+}
+
+}  // namespace
+}  // namespace dmabot::risk
+
+namespace dmabot::risk {
+namespace {
+
+// Exact replay (core/input_sequence.h): risk takes the recorded inputs in the recorded order —
+// worker 2's signal before worker 1's, against its round robin — the control command from the
+// record's payload (not from the queue), and decides at the recorded times.
+TEST(RiskStageReplay, FollowsTheRecordedTakesControlPayloadsAndTimes) {
+  Harness h;
+  using namespace core::take_ids;
+  auto take = [](uint8_t input, core::UnixNanos ts) {
+    core::InputTake t;
+    t.input = input;
+    t.count = 1;
+    t.ts = ts;
+    return t;
+  };
+  std::vector<core::InputTake> takes = {take(kRiskSignals + 1, 2'000 * kSec), take(kRiskControl, 2'001 * kSec),
+                                        take(kRiskSignals + 0, 2'002 * kSec)};
+  core::Control kill;
+  kill.command = core::ControlCommand::kKillSwitchOn;
+  kill.cause = core::KillCause::kManual;
+  takes[1].payload = static_cast<uint8_t>(core::TakePayload::kControl);
+  std::memcpy(takes[1].bytes, &kill, sizeof kill);
+  h.stage->input_sequence().replay_from(takes.data(), takes.size());
+  core::Control stray;  // what the control thread sends during a replay is not an input
+  stray.command = core::ControlCommand::kKillSwitchOff;
+  h.control.enqueue(stray);
+  ASSERT_TRUE(h.sig1.try_push(new_order(id1(1), 0, Side::kBuy, "1", "99.5")));
+  ASSERT_TRUE(h.sig2.try_push(new_order(id2(1), 0, Side::kSell, "1", "100.5")));
+  h.run();
+  EXPECT_TRUE(h.stage->input_sequence().finished());
+  const auto orders = Harness::drain(h.order_out);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].client_id, id2(1));
+  EXPECT_EQ(orders[0].ts_local, 2'000 * kSec);
+  const auto ctl = Harness::drain(h.ctl);
+  ASSERT_EQ(ctl.size(), 1u);
+  EXPECT_EQ(ctl[0].command, core::ControlCommand::kKillSwitchOn);
+  EXPECT_EQ(ctl[0].ts_local, 2'001 * kSec);
+  bool rejected = false;
+  for (const ExecReport& r : Harness::drain(h.w1)) {
+    if (r.client_id != id1(1)) continue;
+    rejected = true;
+    EXPECT_EQ(r.status, ExecStatus::kRejected);
+    EXPECT_EQ(r.reject_reason, RejectReason::kKillSwitch);
+    EXPECT_EQ(r.ts_local, 2'002 * kSec);
+  }
+  EXPECT_TRUE(rejected);
+  EXPECT_TRUE(h.stage->kill_switch());
+  EXPECT_EQ(h.control.size_approx(), 1u);
 }
 
 }  // namespace
