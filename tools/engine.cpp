@@ -87,7 +87,8 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg, core::Product c
   // This product's share of the rules: its exchange names and their overrides (SYMBOLS then
   // FUTURES_SYMBOLS order in the configuration).
   lv->rules = ec_.instrument_rules;
-  lv->rules.auto_symbols = ec_.instrument_rules.auto_symbols && (spot || !both);
+  lv->rules.auto_symbols = both && !spot ? ec_.instrument_rules.auto_futures_symbols : ec_.instrument_rules.auto_symbols;
+  if (both && !spot) lv->rules.symbols_key = "FUTURES_SYMBOLS";
   lv->rules.symbols.clear();
   lv->rules.overrides.clear();
   const std::vector<core::InstrumentInfo>& ov = ec_.instrument_rules.overrides;

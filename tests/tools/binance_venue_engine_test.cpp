@@ -22,6 +22,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "core/config.h"
@@ -589,6 +590,53 @@ TEST(BinanceVenueEngine, AutoSpotSymbolsLoadNextToExplicitFuturesSymbols) {
   EXPECT_NE(t.info(1).min_notional_raw, t.info(2).min_notional_raw) << "each product's own filters";
   EXPECT_EQ((*engine)->config().binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
   EXPECT_EQ((*engine)->config().binance_stream.futures_symbols, (std::vector<std::string>{"ETHUSDT"}));
+}
+
+// FUTURES_SYMBOLS=auto: the USD-M venue's symbols come from the futures exchangeInfo (perpetuals quoted
+// in QUOTE_ASSETS, at most MAX_SYMBOLS), named UM:<symbol>, after the spot ones; each product's own
+// filters. Outside VENUE_MODE=binance, or next to a filter override, it is one line naming the key.
+TEST(BinanceVenueEngine, AutoFuturesSymbolsLoadFromTheFuturesExchangeInfo) {
+  SimProcess sim({});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  {
+    // USD-M BTCUSDT's minimum notional (100) exceeds the order size: skipped, ETHUSDT (20) taken.
+    auto engine = venue_engine(with(venue_config(sim, false, ""), {"VENUE_MODE=binance", "SYMBOLS=BTCUSDT",
+                                                                   "FUTURES_SYMBOLS=auto", "DYNMM_BASE_SIZE_USD=40"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    const core::SymbolTable& t = (*engine)->symbols();
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t.name(0), "BTCUSDT");
+    EXPECT_EQ(t.name(1), "UM:ETHUSDT");
+    EXPECT_EQ(t.info(0).product, core::Product::kSpot);
+    EXPECT_EQ(t.info(1).product, core::Product::kUsdm);
+    EXPECT_EQ(t.info(1).exchange_name, "ETHUSDT");
+    EXPECT_EQ(t.info(1).min_notional_raw, 20 * core::kScale) << "USD-M's own filter";
+    EXPECT_EQ((*engine)->config().binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT"}));
+    EXPECT_EQ((*engine)->config().binance_stream.futures_symbols, (std::vector<std::string>{"ETHUSDT"}));
+  }
+  {
+    // Both sides auto, MAX_SYMBOLS per product; an order size every symbol allows.
+    auto engine =
+        venue_engine(with(venue_config(sim, false, ""), {"VENUE_MODE=binance", "SYMBOLS=auto", "FUTURES_SYMBOLS=auto",
+                                                         "MAX_SYMBOLS=1", "DYNMM_BASE_SIZE_USD=150"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    const core::SymbolTable& t = (*engine)->symbols();
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t.name(0), "BTCUSDT");
+    EXPECT_EQ(t.name(1), "UM:BTCUSDT");
+  }
+  for (const auto& [sets, key, words] : std::vector<std::tuple<std::vector<std::string>, std::string, std::string>>{
+           {{"VENUE_MODE=binance_spot", "FUTURES_SYMBOLS=auto"}, "FUTURES_SYMBOLS", "VENUE_MODE=binance"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=auto", "TICK_SIZE=0.1"}, "TICK_SIZE", "auto"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=BTCUSDT,auto"}, "FUTURES_SYMBOLS", "only entry"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=auto", "QUOTE_ASSETS=BUSD"}, "FUTURES_SYMBOLS=auto", "BUSD"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=SOLUSDT"}, "FUTURES_SYMBOLS: SOLUSDT", "not listed"}}) {
+    auto engine = venue_engine(with(venue_config(sim, false, ""), sets));
+    ASSERT_FALSE(engine.ok()) << sets.back();
+    const std::string msg(engine.status().message());
+    EXPECT_NE(msg.find(key), std::string::npos) << msg;
+    EXPECT_NE(msg.find(words), std::string::npos) << msg;
+  }
 }
 
 // Mistakes of the two-product mode: configuration ones exit 2, a refused USD-M key exits 1; one line
