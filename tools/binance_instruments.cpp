@@ -153,13 +153,24 @@ absl::StatusOr<InstrumentRules> InstrumentRules::from_config(core::Config& cfg, 
   for (const auto& i : configured) r.symbols.push_back(i.name);
   auto quotes = cfg.get_list("QUOTE_ASSETS", "USDT");
   if (!quotes.ok()) return quotes.status();
-  if (quotes->empty()) return cfg.error("QUOTE_ASSETS", "needs at least one asset");
+  // QUOTE_ASSET: the singular spelling some presets use. Empty = unset; set, it is the list, and a
+  // QUOTE_ASSETS that is also set must say the same.
+  auto quote_single = cfg.get_list("QUOTE_ASSET", "");
+  if (!quote_single.ok()) return quote_single.status();
+  const char* quote_key = "QUOTE_ASSETS";
+  if (!quote_single->empty()) {
+    if (cfg.has("QUOTE_ASSETS") && *quotes != *quote_single)
+      return cfg.error("QUOTE_ASSET", "is another name for QUOTE_ASSETS, which says otherwise; set only one");
+    quotes = std::move(quote_single);
+    quote_key = "QUOTE_ASSET";
+  }
+  if (quotes->empty()) return cfg.error(quote_key, "needs at least one asset");
   r.quote_assets.clear();
   for (const auto& q : *quotes) {
     const std::string up = core::to_upper(q);
-    if (!engine_symbol_name(up)) return cfg.error("QUOTE_ASSETS", str_cat("'", q, "' is not an asset name"));
+    if (!engine_symbol_name(up)) return cfg.error(quote_key, str_cat("'", q, "' is not an asset name"));
     if (std::find(r.quote_assets.begin(), r.quote_assets.end(), up) != r.quote_assets.end())
-      return cfg.error("QUOTE_ASSETS", str_cat("'", q, "' is listed twice"));
+      return cfg.error(quote_key, str_cat("'", q, "' is listed twice"));
     r.quote_assets.push_back(up);
   }
   auto max = cfg.get_int("MAX_SYMBOLS", 10, 1, static_cast<int64_t>(core::SymbolTable::kMaxSymbols));

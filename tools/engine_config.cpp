@@ -79,6 +79,7 @@ constexpr ConfigKey kConfigKeys[] = {
      "SYMBOLS=auto, FUTURES_SYMBOLS=auto: quote assets whose symbols are picked, in this order (e.g. "
      "USDT,USDC,FDUSD).",
      "what runs"},
+    {"QUOTE_ASSET", "", "list of assets", "Another name for QUOTE_ASSETS (set one of the two).", "what runs"},
     {"MAX_SYMBOLS", "10", "integer 1..1024",
      "SYMBOLS=auto, FUTURES_SYMBOLS=auto: at most this many symbols per product (QUOTE_ASSETS order, then "
      "exchangeInfo's listing order).",
