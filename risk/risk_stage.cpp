@@ -123,6 +123,8 @@ RiskStage::RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::s
   venue_fills_.assign(n_venues_, 0);
   adjust_pending_.assign(rings_.exec_to_worker.size() * n_symbols_, 0);
   adjust_waiting_.assign(rings_.exec_to_worker.size(), 0);
+  pending_pos_.assign(rings_.positions_in.empty() ? 0 : n_symbols_ * n_venues_, PendingPosition{});
+  symbol_fills_.assign(pending_pos_.size(), 0);
   if (metrics == nullptr) return;
   for (std::size_t v = 0; v < rings_.positions_in.size() && v < n_venues_; ++v) {
     if (rings_.positions_in[v] == nullptr) continue;
@@ -364,28 +366,66 @@ int RiskStage::poll_positions(int budget) {
       if (v < position_event_counters_.size() && position_event_counters_[v] != nullptr)
         position_event_counters_[v]->inc();
       if (e.symbol >= n_symbols_) continue;
+      PendingPosition& p = pending_pos_[e.symbol * n_venues_ + v];
       const int64_t engine = checker_.positions().qty(e.symbol, static_cast<uint8_t>(v)).raw;
-      const int64_t exchange = e.qty_raw + e.unconfirmed_raw;
-      const int64_t diff = exchange - engine;
-      if (diff == 0) continue;
-      const bool commission = e.fees_raw != 0 && diff == -e.fees_raw;
-      // From flat, a futures position's entry price is the price of the whole change.
-      const int64_t px = engine == 0 ? e.entry_px_raw : 0;
-      core::Control rec;
-      const core::UnixNanos now = clock_.now();
-      if (!book_adjust(e.symbol, static_cast<uint8_t>(v), diff, px,
-                       commission ? core::KillCause::kCommission : core::KillCause::kUserData, now, rec) ||
-          commission)
+      const int64_t diff = e.qty_raw + e.unconfirmed_raw - engine;
+      if (diff == 0 || (e.fees_raw != 0 && diff == -e.fees_raw)) {
+        if (p.active) --pending_pos_n_;
+        p.active = false;
+        // Spot commissions paid in the base asset: exact, expected, booked at once and silently.
+        core::Control rec;
+        if (diff != 0)
+          (void)book_adjust(e.symbol, static_cast<uint8_t>(v), diff, 0, core::KillCause::kCommission, clock_.now(),
+                            rec);
         continue;
-      external_changes_.fetch_add(1, std::memory_order_relaxed);
-      if (v < external_counters_.size() && external_counters_[v] != nullptr) external_counters_[v]->inc();
-      PositionNotice notice;
-      notice.adjust = rec;
-      notice.exchange_raw = exchange;
-      notice.engine_raw = engine;
-      std::copy(std::begin(e.reason), std::end(e.reason), notice.reason);
-      if (!position_log_.try_push(notice)) kill_log_dropped_.fetch_add(1, std::memory_order_relaxed);
+      }
+      // A difference: confirmed only if it holds (see the overview). The first unresolved sighting
+      // starts the wait; a newer event replaces the older one's values.
+      if (!p.active) {
+        p.since = clock_.now();
+        p.active = true;
+        ++pending_pos_n_;
+      }
+      p.event = e;
+      p.fills_at = symbol_fills_[e.symbol * n_venues_ + v];
     }
+  }
+  return n;
+}
+
+int RiskStage::confirm_positions() {
+  if (pending_pos_n_ == 0) return 0;
+  int n = 0;
+  const core::UnixNanos now = clock_.now();
+  for (std::size_t i = 0; i < pending_pos_.size(); ++i) {
+    PendingPosition& p = pending_pos_[i];
+    if (!p.active) continue;
+    const core::PositionEvent& e = p.event;
+    const auto venue = static_cast<uint8_t>(i % n_venues_);
+    const int64_t engine = checker_.positions().qty(e.symbol, venue).raw;
+    const int64_t exchange = e.qty_raw + e.unconfirmed_raw;
+    const int64_t diff = exchange - engine;
+    // Resolved: the fills the event already held reached risk late (a trade query, an account event
+    // sent ahead of its order event). Not yet due, or risk booked fills since the event (the exchange's
+    // next event will say more): wait.
+    const bool resolved = diff == 0;
+    if (!resolved && (now - p.since < kPositionConfirmNs || symbol_fills_[i] != p.fills_at)) continue;
+    p.active = false;
+    --pending_pos_n_;
+    ++n;
+    if (resolved) continue;
+    // From flat, a futures position's entry price is the price of the whole change.
+    const int64_t px = engine == 0 ? e.entry_px_raw : 0;
+    core::Control rec;
+    if (!book_adjust(e.symbol, venue, diff, px, core::KillCause::kUserData, now, rec)) continue;
+    external_changes_.fetch_add(1, std::memory_order_relaxed);
+    if (venue < external_counters_.size() && external_counters_[venue] != nullptr) external_counters_[venue]->inc();
+    PositionNotice notice;
+    notice.adjust = rec;
+    notice.exchange_raw = exchange;
+    notice.engine_raw = engine;
+    std::copy(std::begin(e.reason), std::end(e.reason), notice.reason);
+    if (!position_log_.try_push(notice)) kill_log_dropped_.fetch_add(1, std::memory_order_relaxed);
   }
   return n;
 }
@@ -509,7 +549,11 @@ int RiskStage::poll_exec(int budget) {
     const ExecReport report = *r;
     rings_.exec_in->pop();
     ++n;
-    if (report.last_qty.raw > 0 && report.venue < n_venues_) ++venue_fills_[report.venue];
+    if (report.last_qty.raw > 0 && report.venue < n_venues_) {
+      ++venue_fills_[report.venue];
+      if (report.symbol < n_symbols_ && !pending_pos_.empty())
+        ++symbol_fills_[report.symbol * n_venues_ + report.venue];
+    }
     const bool tripped = checker_.on_exec(report, now);
     if (report.last_qty.raw > 0) {
       if (report.symbol < realized_.size()) publish_fill(report.symbol, report.venue);
@@ -652,6 +696,7 @@ int RiskStage::poll() {
   n += poll_exec(std::min(kExecShare, left()));
   // After the exec reports: an event waits for the fills the gateway emitted before it.
   n += poll_positions(std::min(kStatusShare, left()));
+  n += confirm_positions();
   n += emit_engine_cancels(left());  // before new signals: getting out comes first
   n += poll_signals(left());
   return n;

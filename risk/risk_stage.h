@@ -25,10 +25,15 @@
 // same fills as the exchange's, plus the ones the gateway reported from order responses that the stream
 // has not shown yet (PositionEvent::unconfirmed_raw). So diff = qty + unconfirmed - risk's qty is what
 // the engine did not trade: 0 → nothing; equal to -fees_raw (spot commissions in the base asset) →
-// booked with cause kCommission, silently; else a change behind the engine's back (deposit, withdrawal,
-// a trade on the web UI, ADL, liquidation, insurance clear) → booked at the mark (at the entry price
-// when risk was flat) with cause kUserData, counted (position_external_changes_total{venue}) and
-// handed to the control thread for one log line (next_position_notice()). Every booked difference is
+// booked at once with cause kCommission, silently; else a change behind the engine's back (deposit,
+// withdrawal, a trade on the web UI, ADL, liquidation, insurance clear) — once it holds: the event is
+// kept (the latest per symbol and venue) and the difference is booked only when it is still there
+// kPositionConfirmNs after it was first seen and risk has booked no fill of that symbol and venue since
+// the latest event (else the next event decides); it goes away by itself when fills the event already held reach
+// risk late (found by a trade query after a stream gap, or an account event Binance sent before its
+// order event — USD-M does not promise that order). Booked at the mark (at the entry price when risk
+// was flat) with cause kUserData, counted (position_external_changes_total{venue}) and handed to the
+// control thread for one log line (next_position_notice()). Every booked difference is
 // tapped to record_ctl as a `ctl` position_adjust line with its cause and venue, published
 // (published_qty), and reported to the workers (below). position_events_total{venue} counts the events.
 //
@@ -167,6 +172,7 @@ class RiskStage final : public core::Stage {
   static constexpr int kBatch = 64;
   static constexpr std::size_t kWorkerBacklog = 64;  // > a worker's SignalBuffer (16): see above
   static constexpr std::size_t kKillLogCapacity = 64;
+  static constexpr int64_t kPositionConfirmNs = 1'000'000'000;  // a user-data difference must hold this long
 
   RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::size_t n_venues, const core::Clock& clock,
             RiskRings rings, core::Registry* metrics /*nullable*/,
@@ -242,6 +248,7 @@ class RiskStage final : public core::Stage {
   bool book_adjust(core::SymbolId s, uint8_t venue, int64_t delta_raw, int64_t px_raw, core::KillCause cause,
                    core::UnixNanos now, core::Control& rec);
   int poll_positions(int budget);
+  int confirm_positions();
   int flush_adjust_reports();
   void publish_mark(core::SymbolId s);
   void publish_state();
@@ -261,7 +268,16 @@ class RiskStage final : public core::Stage {
   core::SpscRing<core::Control> kill_log_{kKillLogCapacity};
   std::atomic<uint64_t> kill_log_dropped_{0};
   KillSwitchHistory kill_history_;
-  std::vector<uint64_t> venue_fills_;    // fill reports consumed from exec_in, by venue
+  std::vector<uint64_t> venue_fills_;  // fill reports consumed from exec_in, by venue
+  struct PendingPosition {             // a user-data difference waiting to be confirmed
+    core::PositionEvent event;         // the latest event for the (symbol, venue)
+    uint64_t fills_at = 0;             // symbol_fills_ when it was taken
+    core::UnixNanos since = 0;         // first seen unresolved
+    bool active = false;
+  };
+  std::vector<PendingPosition> pending_pos_;  // [symbol * n_venues + venue], sized when positions_in is set
+  std::size_t pending_pos_n_ = 0;
+  std::vector<uint64_t> symbol_fills_;   // fill reports per (symbol, venue), with pending_pos_
   std::vector<int64_t> adjust_pending_;  // [worker * n_symbols + symbol]: change not yet reported
   std::vector<uint8_t> adjust_waiting_;  // per worker: some adjust_pending_ entry is non-zero
   std::atomic<uint64_t> position_events_{0};

@@ -288,8 +288,9 @@ core::PositionEvent position(int64_t qty_raw, uint64_t fills_before, int64_t unc
 }
 
 // User-data position events: compared only once risk has booked the fills the gateway emitted before
-// each one, so the engine's own fills are never booked twice; a difference is a change the engine did
-// not trade, booked, recorded (ctl, cause user_data), counted, logged once and told to the workers.
+// each one, so the engine's own fills are never booked twice; a difference that holds is a change the
+// engine did not trade, booked, recorded (ctl, cause user_data), counted, logged once and told to the
+// workers; one that late fills resolve is nothing.
 TEST(RiskStage, PositionEventsWaitForTheirFillsAndBookOnlyWhatTheEngineDidNotTrade) {
   Harness h;
   // The gateway emitted 2 fills (buy 1, buy 2), then the account event: +3 on the exchange. The event
@@ -323,9 +324,28 @@ TEST(RiskStage, PositionEventsWaitForTheirFillsAndBookOnlyWhatTheEngineDidNotTra
   EXPECT_EQ(rec[0].cause, core::KillCause::kCommission);
   PositionNotice notice;
   EXPECT_FALSE(h.stage->next_position_notice(notice));
-  // A deposit of 0.5 behind the engine's back: booked at the mark, recorded, counted, logged.
+  // An account event ahead of its fill (USD-M does not promise the order; or a fill found by a trade
+  // query after a stream gap): the difference waits, and the late fill resolves it.
+  ASSERT_TRUE(h.pos.try_push(position(5 * core::kScale - 1'000'000, 3)));
+  h.run();
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kBuy, "1", "100", 0, id1(3), ExecStatus::kFilled)));
+  h.run();
+  h.clock.advance_to(h.clock.now() + 2 * kSec);
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 0u);
+  EXPECT_TRUE(Harness::drain(h.ctl).empty());
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kSell, "1", "100", 0, id1(4), ExecStatus::kFilled)));
+  h.run();
+  // A deposit of 0.5 behind the engine's back: booked once it has held for kPositionConfirmNs, at the
+  // mark, recorded, counted, logged.
   Harness::drain(h.w1);
-  ASSERT_TRUE(h.pos.try_push(position(4 * core::kScale - 1'000'000 + 50'000'000, 3)));
+  ASSERT_TRUE(h.pos.try_push(position(4 * core::kScale - 1'000'000 + 50'000'000, 5)));
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 0u) << "not before it has held";
+  h.clock.advance_to(h.clock.now() + RiskStage::kPositionConfirmNs / 2);
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 0u);
+  h.clock.advance_to(h.clock.now() + RiskStage::kPositionConfirmNs / 2);
   h.run();
   EXPECT_EQ(h.stage->external_changes(), 1u);
   EXPECT_EQ(h.stage->positions().qty(0, 1).raw, 4 * core::kScale + 49'000'000);
@@ -341,7 +361,7 @@ TEST(RiskStage, PositionEventsWaitForTheirFillsAndBookOnlyWhatTheEngineDidNotTra
             "position BTCUSDT on venue beta changed behind the engine's back (DEPOSIT): exchange 4.49, engine 3.99: "
             "adjusted by 0.5 at the mark");
   EXPECT_NE(h.registry.render().find("position_external_changes_total{venue=\"beta\"} 1"), std::string::npos);
-  EXPECT_NE(h.registry.render().find("position_events_total{venue=\"beta\"} 4"), std::string::npos);
+  EXPECT_NE(h.registry.render().find("position_events_total{venue=\"beta\"} 5"), std::string::npos);
   // Every worker hears of it as a fill-shaped position adjust report.
   const auto reports = Harness::drain(h.w2);
   ASSERT_FALSE(reports.empty());
@@ -351,7 +371,9 @@ TEST(RiskStage, PositionEventsWaitForTheirFillsAndBookOnlyWhatTheEngineDidNotTra
   EXPECT_EQ(r.side, Side::kBuy);
   EXPECT_EQ(r.last_qty.raw, 50'000'000);
   // The same again: no difference, nothing booked.
-  ASSERT_TRUE(h.pos.try_push(position(4 * core::kScale + 49'000'000, 3)));
+  ASSERT_TRUE(h.pos.try_push(position(4 * core::kScale + 49'000'000, 5)));
+  h.run();
+  h.clock.advance_to(h.clock.now() + 2 * kSec);
   h.run();
   EXPECT_EQ(h.stage->external_changes(), 1u);
   EXPECT_TRUE(Harness::drain(h.ctl).empty());

@@ -157,10 +157,9 @@ inline Ledger read_ledger(const std::string& path, const std::string& prefix, in
   return l;
 }
 
-// The engine's view from its recording: the last venue report per client id.
-inline std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& record, std::set<uint64_t>& acked,
-                                                          std::map<uint64_t, int64_t>& fill_qty) {
-  std::map<uint64_t, core::ExecStatus> last;
+// Calls fn(event, symbols) for each recorded event of type T in the recording, in file order.
+template <class T, class Fn>
+inline void for_each_recorded(const std::string& record, Fn fn) {
   core::SymbolTable symbols;
   core::EventDecoder dec(&symbols);
   std::istringstream in(testing::read_file(record));
@@ -168,14 +167,20 @@ inline std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& rec
   while (std::getline(in, line)) {
     core::RecordedEvent ev;
     if (dec.decode(line, ev) != core::DecodeResult::kOk) continue;
-    const auto* r = std::get_if<core::ExecReport>(&ev.event);
-    if (r == nullptr) continue;
-    // A refused cancel (the order had filled meanwhile) says nothing about the order's own state.
-    if (r->status != core::ExecStatus::kCancelRejected) last[r->client_id] = r->status;
-    if (r->status == core::ExecStatus::kNew) acked.insert(r->client_id);
-    if (r->last_qty.raw != 0)
-      fill_qty[r->client_id] += r->side == core::Side::kSell ? -r->last_qty.raw : r->last_qty.raw;
+    if (const auto* e = std::get_if<T>(&ev.event)) fn(*e, symbols);
   }
+}
+
+// The engine's view from its recording: the last venue report per client id.
+inline std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& record, std::set<uint64_t>& acked,
+                                                          std::map<uint64_t, int64_t>& fill_qty) {
+  std::map<uint64_t, core::ExecStatus> last;
+  for_each_recorded<core::ExecReport>(record, [&](const core::ExecReport& r, const core::SymbolTable&) {
+    // A refused cancel (the order had filled meanwhile) says nothing about the order's own state.
+    if (r.status != core::ExecStatus::kCancelRejected) last[r.client_id] = r.status;
+    if (r.status == core::ExecStatus::kNew) acked.insert(r.client_id);
+    if (r.last_qty.raw != 0) fill_qty[r.client_id] += r.side == core::Side::kSell ? -r.last_qty.raw : r.last_qty.raw;
+  });
   return last;
 }
 
@@ -188,20 +193,13 @@ struct RecordedAdjusts {
 };
 inline RecordedAdjusts recorded_adjusts(const std::string& record, const std::string& symbol = "") {
   RecordedAdjusts out;
-  core::SymbolTable symbols;
-  core::EventDecoder dec(&symbols);
-  std::istringstream in(testing::read_file(record));
-  std::string line;
-  while (std::getline(in, line)) {
-    core::RecordedEvent ev;
-    if (dec.decode(line, ev) != core::DecodeResult::kOk) continue;
-    const auto* c = std::get_if<core::Control>(&ev.event);
-    if (c == nullptr || c->command != core::ControlCommand::kPositionAdjust) continue;
-    if (!symbol.empty() && symbols.name(c->symbol) != symbol) continue;
-    out.sum += c->measured_raw;
-    ++out.by_cause[c->cause];
-    if (c->cause == core::KillCause::kUserData) out.user_data.push_back(c->measured_raw);
-  }
+  for_each_recorded<core::Control>(record, [&](const core::Control& c, const core::SymbolTable& symbols) {
+    if (c.command != core::ControlCommand::kPositionAdjust) return;
+    if (!symbol.empty() && symbols.name(c.symbol) != symbol) return;
+    out.sum += c.measured_raw;
+    ++out.by_cause[c.cause];
+    if (c.cause == core::KillCause::kUserData) out.user_data.push_back(c.measured_raw);
+  });
   return out;
 }
 
