@@ -8,7 +8,7 @@ FUZZ_DEPS = clang libclang-rt-14-dev
 BENCH_DEPS = nlohmann-json3-dev libreaderwriterqueue-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps install-missing configure build run run-local connectors test bench soak clean asan tsan fuzz fuzz-build
+.PHONY: deps install-missing configure build run run-local connectors test bench live-tail soak clean asan tsan fuzz fuzz-build
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -46,6 +46,11 @@ bench:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(BENCH_DEPS)"
 	@$(MAKE) --no-print-directory build
 	$(BUILD_DIR)/bench/run_benchmarks.sh $(BUILD_DIR)
+
+# The live engine's tick-to-order tail per thread layout, from each run's recording (bench/live_tail.sh:
+# LIVE_SECONDS per run, LIVE_RUNS runs, LIVE_CONFIGS). Not part of `make bench`: minutes of wall clock.
+live-tail: build
+	bench/live_tail.sh $(BUILD_DIR)
 
 # Every binance-sim fault at once against the engine for SOAK_SECONDS (half Spot, half USD-M); prints
 # orders sent, faults injected and drift found (tests/tools/binance_soak.cpp). Not part of `make test`.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #endif
 
+#include <cctype>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "bench/real_book_tickers.h"
 #include "core/event_codec.h"
 #include "core/prng.h"
+#include "core/strings.h"
 #include "core/symbol_table.h"
 #include "feed/binance_parser.h"
 
@@ -279,5 +281,48 @@ void BM_jsonl_decode_md_generic(benchmark::State& state) {
 BENCHMARK(BM_jsonl_decode_md_generic)->Name("jsonl_md/dmabot_decode_generic_simdjson");
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Symbol lookup, as the feed does it for every frame (BinanceParser::resolve_symbol misses its
+// one-entry cache whenever consecutive frames name different symbols): SymbolTable::find through its
+// index, against the linear case-insensitive scan it replaced (kept here as the reference), over a
+// table of N names looked up round-robin. Group baseline: the index at N = 16.
+namespace symbol_lookup {
+std::vector<std::string> names(std::size_t n) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(dmabot::core::str_cat("SYM", i, "USDT"));
+  return out;
+}
+// The lookup before the index: every instrument in turn, std::toupper per character.
+dmabot::core::SymbolId linear_find(const std::vector<std::string>& upper, std::string_view name) {
+  for (std::size_t i = 0; i < upper.size(); ++i) {
+    const std::string& u = upper[i];
+    if (u.size() != name.size()) continue;
+    std::size_t k = 0;
+    while (k < u.size() && std::toupper(static_cast<unsigned char>(name[k])) == static_cast<unsigned char>(u[k])) ++k;
+    if (k == u.size()) return static_cast<dmabot::core::SymbolId>(i);
+  }
+  return dmabot::core::kNoSymbol;
+}
+void run(benchmark::State& state, bool indexed) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<std::string> all = names(n);
+  dmabot::core::SymbolTable table;
+  for (const std::string& s : all) table.add(s);
+  std::size_t i = 0;
+  uint64_t sum = 0;
+  for (auto _ : state) {
+    const std::string_view name = all[i];
+    i = i + 1 == n ? 0 : i + 1;
+    sum += indexed ? table.find(name) : linear_find(all, name);
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+}  // namespace symbol_lookup
+void BM_symbol_lookup_index(benchmark::State& state) { symbol_lookup::run(state, true); }
+void BM_symbol_lookup_linear(benchmark::State& state) { symbol_lookup::run(state, false); }
+BENCHMARK(BM_symbol_lookup_index)->Name("symbol_lookup/index")->Arg(16)->Arg(256)->Arg(1024);
+BENCHMARK(BM_symbol_lookup_linear)->Name("symbol_lookup/linear_scan_before")->Arg(16)->Arg(256)->Arg(1024);
 
 BENCHMARK_MAIN();

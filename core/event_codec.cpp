@@ -311,6 +311,10 @@ std::size_t encode(const Control& e, uint64_t seq, const SymbolTable& symbols, c
   w.dec(e.limit_raw);
   w.lit(",\"equity\":");
   w.dec(e.equity_raw);
+  if (e.command == ControlCommand::kPositionAdjust) {  // whose account (replay applies it to that venue)
+    w.lit(",\"venue\":");
+    w.u64(e.venue);
+  }
   w.lit("}");
   return w.finish();
 }
@@ -454,7 +458,7 @@ constexpr Field kOrderOrd[] = {fV,     fSeq,    fKind, fTsTick, fTsLocal, fSym, 
                                fAction, fSide, fTif,  fPx,     fQty,     fCid, fTid};
 constexpr Field kOrderExec[] = {fV,      fSeq,  fKind, fTsLocal, fTsExch, fSym, fStrat, fVenue, fCid,
                                 fStatus, fSide, fPx,   fLq,      fCq,     fFee, fMaker, fReason};
-constexpr Field kOrderCtl[] = {fV, fSeq, fKind, fTsLocal, fSym, fCmd, fCause, fMeasured, fLimit, fEquity};
+constexpr Field kOrderCtl[] = {fV, fSeq, fKind, fTsLocal, fSym, fCmd, fCause, fMeasured, fLimit, fEquity, fVenue};
 constexpr Field kOrderConfig[] = {fV, fKind, fProgram, fConfig};
 constexpr Field kOrderEnd[] = {fV, fKind, fEvents, fNMd, fNTrade, fNMark, fNSig, fNOrd, fNExec, fNCtl};
 struct FieldOrder {
@@ -622,7 +626,9 @@ constexpr ControlCommand kCommands[] = {ControlCommand::kNone,         ControlCo
                                         ControlCommand::kKillSwitchOn, ControlCommand::kKillSwitchOff,
                                         ControlCommand::kShutdown,     ControlCommand::kSymbolHalt,
                                         ControlCommand::kSymbolResume, ControlCommand::kPositionAdjust};
-constexpr KillCause kCauses[] = {KillCause::kNone, KillCause::kManual, KillCause::kDrawdown, KillCause::kDailyLoss};
+constexpr KillCause kCauses[] = {KillCause::kNone,      KillCause::kManual,    KillCause::kDrawdown,
+                                 KillCause::kDailyLoss, KillCause::kStart,     KillCause::kReconcile,
+                                 KillCause::kUserData,  KillCause::kCommission};
 std::string_view cause_name(KillCause c) { return to_string(c); }
 std::string_view side_name(Side s) { return to_string(s); }
 std::string_view action_name(SignalAction a) { return to_string(a); }
@@ -1159,6 +1165,7 @@ DecodeResult EventDecoder::decode_generic(std::string_view line, RecordedEvent& 
       e.measured_raw = opt(fMeasured);
       e.limit_raw = opt(fLimit);
       e.equity_raw = opt(fEquity);
+      e.venue = static_cast<uint8_t>(opt(fVenue));
       e.symbol = sym;
       break;
     }

@@ -105,6 +105,14 @@ std::string_view to_string(KillCause c) {
       return "drawdown";
     case KillCause::kDailyLoss:
       return "daily_loss";
+    case KillCause::kStart:
+      return "start";
+    case KillCause::kReconcile:
+      return "reconcile";
+    case KillCause::kUserData:
+      return "user_data";
+    case KillCause::kCommission:
+      return "commission";
   }
   return "?";
 }

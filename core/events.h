@@ -168,6 +168,14 @@ struct ExecReport {
 [[nodiscard]] constexpr bool is_risk_state_report(const ExecReport& r) {
   return r.venue == kRiskVenue && r.client_id == 0;
 }
+// Position adjustment broadcast: risk booked a position the engine did not trade (ControlCommand::
+// kPositionAdjust: a live venue's start position, a reconciliation, a user-data position event). It
+// tells every worker with a risk state report of status kPartiallyFilled shaped like a fill of the
+// change: symbol, side (kBuy = the position grew), last_qty = |change|, last_px = the price it was
+// booked at (0 = at the mark). Workers hand it to their strategy's optional on_position_adjust hook.
+[[nodiscard]] constexpr bool is_position_adjust_report(const ExecReport& r) {
+  return is_risk_state_report(r) && r.status == ExecStatus::kPartiallyFilled;
+}
 
 // kSymbolHalt / kSymbolResume (symbol set): the venue stopped / resumed trading the symbol (an
 // exchangeInfo refresh saw its status change); while halted risk rejects new and replace orders on it
@@ -186,11 +194,16 @@ enum class ControlCommand : uint8_t {
   kSymbolResume,
   kPositionAdjust
 };
-// What engaged the kill switch: the operator (ops API, control queue) or a loss limit.
-enum class KillCause : uint8_t { kNone, kManual, kDrawdown, kDailyLoss };
+// What engaged the kill switch: the operator (ops API, control queue) or a loss limit. The same field
+// (Control::cause) says where a kPositionAdjust came from: a live venue's start-up position (kStart),
+// a reconciliation round's correction (kReconcile), a user-data balance/position event that showed a
+// change the engine did not trade (kUserData), or spot commissions taken in the base asset (the wallet
+// is smaller than the engine's fills say; kCommission). kNone on a recording from before the causes.
+enum class KillCause : uint8_t { kNone, kManual, kDrawdown, kDailyLoss, kStart, kReconcile, kUserData, kCommission };
 std::string_view to_string(ControlCommand c);  // "none", "cancel_all", "kill_on", "kill_off", "shutdown",
                                                // "symbol_halt", "symbol_resume", "position_adjust"
-std::string_view to_string(KillCause c);       // "none", "manual", "drawdown", "daily_loss"
+std::string_view to_string(KillCause c);       // "none", "manual", "drawdown", "daily_loss", "start",
+                                               // "reconcile", "user_data", "commission"
 
 // A control command (ops / engine -> risk over the control queue) and, as recorded `ctl` events,
 // what risk did with the kill switch: kKillSwitchOn when it engaged (cause = why, and for a loss limit
@@ -206,6 +219,28 @@ struct Control {
   KillCause cause = KillCause::kNone;
   SymbolId symbol = kNoSymbol;  // kNoSymbol = all
   uint8_t venue = 0;            // kPositionAdjust: the venue (account) whose position it is
+};
+
+// A live venue's absolute position for (symbol, venue) from its user-data stream (spot
+// outboundAccountPosition: the base asset's free + locked less BINANCE_SPOT_NEUTRAL_BALANCE; USD-M
+// ACCOUNT_UPDATE: the one-way position "pa", entry price "ep"), gateway -> risk on a ring of its own.
+// It holds exactly the fills that preceded it on the stream; fills_before says how many fill reports
+// the gateway had put on its exec ring by then, so risk compares only once it has booked that many
+// from the venue (see risk/risk_stage.h). unconfirmed_raw: the signed qty of fills the gateway reported
+// from order responses or trade queries whose stream report has not come yet (in the engine's position,
+// not yet in the exchange's); fees_raw: commissions taken in the base asset by the engine's own fills
+// reported on the stream since the last event for the symbol (spot). reason: ACCOUNT_UPDATE's "m"
+// ("ORDER", "DEPOSIT", "ADJUSTMENT", ...; cut at 13 bytes, NUL-padded) or "BALANCE" (spot).
+struct PositionEvent {
+  UnixNanos ts_exchange = 0;  // the event's E
+  int64_t qty_raw = 0;        // signed base qty * 1e8 on the exchange
+  int64_t entry_px_raw = 0;   // USD-M entry price * 1e8; 0 = none (spot)
+  int64_t unconfirmed_raw = 0;
+  int64_t fees_raw = 0;
+  uint64_t fills_before = 0;
+  SymbolId symbol = kNoSymbol;
+  uint8_t venue = 0;
+  char reason[13] = {};
 };
 
 // Book freshness (feed -> strategy workers, risk): a live feed marks a symbol's book stale while its
@@ -233,6 +268,7 @@ static_assert(kIsBusEvent<Order>);
 static_assert(kIsBusEvent<ExecReport>);
 static_assert(kIsBusEvent<Control>);
 static_assert(kIsBusEvent<BookStatus>);
+static_assert(kIsBusEvent<PositionEvent>);
 
 // Client ids: [slot:8][counter:52][split:4]. slot 0 is reserved for orders the engine creates itself.
 inline constexpr int kSplitBits = 4;

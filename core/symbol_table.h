@@ -3,6 +3,9 @@
 //
 // Built once at start-up (add() allocates), then read-only: lookups from any thread are safe
 // once the table is published to the worker threads (they are started after it is built).
+// find() is on the feed's hot path (every bookTicker frame names its symbol; with SYMBOLS=auto up to
+// kMaxSymbols of them): a fixed open-addressing index (2 × kMaxSymbols slots, FNV-1a over the
+// ASCII-upper-cased name, linear probing) makes it O(1) without allocation, whatever the table's size.
 //
 // Products: one engine can trade the same exchange symbol on Binance Spot and on USD-M Futures
 // (VENUE_MODE=binance, SYMBOLS + FUTURES_SYMBOLS). The engine's instrument name is what keys the
@@ -38,7 +41,7 @@ struct InstrumentInfo {
   Price tick = Price::from_raw(1'000'000);  // 0.01
   Qty step = Qty::from_raw(1'000);          // 0.00001
   Qty min_qty = Qty::from_raw(1'000);
-  int64_t min_notional_raw = 5 * kScale;     // 5 quote units
+  int64_t min_notional_raw = 5 * kScale;  // 5 quote units
 };
 
 class SymbolTable {
@@ -52,19 +55,22 @@ class SymbolTable {
   SymbolId add(std::string_view name);
   SymbolId add(InstrumentInfo info);
 
-  // Case-insensitive lookup without allocation; kNoSymbol when unknown.
+  // Case-insensitive (ASCII) lookup without allocation, O(1) through the index; kNoSymbol when unknown.
   [[nodiscard]] SymbolId find(std::string_view name) const;
   // The instrument of `product` whose exchange name is `exchange_name` (case-insensitive); when no
   // instrument of that product has it, the one *named* exchange_name (whatever its product: feeds and
   // tests that put bare names in a table without saying the product). Cold (start-up): a linear scan.
   [[nodiscard]] SymbolId find_exchange(Product product, std::string_view exchange_name) const;
   [[nodiscard]] const InstrumentInfo& info(SymbolId id) const { return infos_[id]; }
+  // For filters (tick, step, ...). The name and exchange name must not change: the index is keyed by them.
   [[nodiscard]] InstrumentInfo& mutable_info(SymbolId id) { return infos_[id]; }
   [[nodiscard]] std::string_view name(SymbolId id) const { return infos_[id].name; }
   [[nodiscard]] std::size_t size() const { return infos_.size(); }
 
  private:
+  static constexpr std::size_t kIndexSlots = 2 * kMaxSymbols;  // a power of two; load factor <= 1/2
   std::vector<InstrumentInfo> infos_;
+  std::array<uint16_t, kIndexSlots> by_name_{};  // id + 1 of the instrument named so; 0 = empty slot
 };
 
 }  // namespace dmabot::core

@@ -154,6 +154,13 @@ bool RecordingSource::next(ReplayEvent& out) {
         out.mark = std::get<core::MarkPrice>(rec_.event);
         out.ts_local = out.mark.ts_local;
         break;
+      case core::RecordKind::kCtl:
+        if (const auto& c = std::get<core::Control>(rec_.event); c.command == core::ControlCommand::kPositionAdjust) {
+          controls_.push_back(c);  // cold: a handful per run
+        } else {
+          ++stats_.skipped;
+        }
+        continue;
       default:
         ++stats_.skipped;
         continue;
@@ -209,8 +216,33 @@ ReplayFeed::ReplayFeed(std::unique_ptr<EventSource> source, const core::Clock& c
 
 void ReplayFeed::fetch() {
   while ((have_next_ = source_ != nullptr && source_->next(next_))) {
+    if (opt_.control_out != nullptr) (void)source_->take_controls(controls_);
     if (accept(next_)) return;
   }
+  if (source_ != nullptr && opt_.control_out != nullptr)
+    (void)source_->take_controls(controls_);  // after the last event
+}
+
+int ReplayFeed::deliver_controls(core::UnixNanos now, bool all) {
+  int n = 0;
+  while (controls_head_ < controls_.size()) {
+    core::Control c = controls_[controls_head_];
+    if (!all && c.ts_local > now) break;
+    if (opt_.source_symbols != nullptr && opt_.symbols != nullptr && c.symbol != core::kNoSymbol)
+      c.symbol = map_symbol(c.symbol);
+    if (c.symbol != core::kNoSymbol) {
+      c.ts_local = now;
+      if (!opt_.control_out->try_push(c)) break;  // risk has not taken the last ones yet: next poll
+      ++controls_delivered_;
+    }
+    ++controls_head_;
+    ++n;
+  }
+  if (controls_head_ == controls_.size() && controls_head_ != 0) {
+    controls_.clear();
+    controls_head_ = 0;
+  }
+  return n;
 }
 
 core::SymbolId ReplayFeed::map_symbol(core::SymbolId source_id) {
@@ -259,8 +291,9 @@ bool ReplayFeed::accept(ReplayEvent& e) {
 
 int64_t ReplayFeed::next_wakeup() const {
   if (pending_mask_ != 0) return last_ts_;  // already due: waiting for ring space, not for time
-  if (!have_next_) return kNever;
-  return std::max(next_.ts_local, last_ts_);
+  const int64_t control = controls_.empty() ? kNever : std::max(controls_[controls_head_].ts_local, last_ts_);
+  if (!have_next_) return controls_.empty() ? kNever : last_ts_;
+  return std::min(control, std::max(next_.ts_local, last_ts_));
 }
 
 void ReplayFeed::start_delivery() noexcept {
@@ -328,17 +361,23 @@ int ReplayFeed::poll() {
     fetch();
   }
   const core::UnixNanos now = clock_.now();
+  if (!controls_.empty()) handled += deliver_controls(now, !have_next_);
   while (handled < kBatch && have_next_) {
     // An event older than one already delivered goes out at once: waiting would need the clock
     // to run backwards.
     if (next_.ts_local > now && next_.ts_local >= last_ts_) break;
+    // The adjustments recorded before this event go first.
+    if (!controls_.empty()) {
+      handled += deliver_controls(now, true);
+      if (!controls_.empty()) break;  // control_out full: the event waits behind them
+    }
     start_delivery();
     ++handled;
     if (!deliver_pending()) break;
     ++delivered_[next_.kind];
     fetch();
   }
-  if (!have_next_ && pending_mask_ == 0) finished_.store(true, std::memory_order_release);
+  if (!have_next_ && pending_mask_ == 0 && controls_.empty()) finished_.store(true, std::memory_order_release);
   return handled;
 }
 

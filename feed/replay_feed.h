@@ -8,9 +8,12 @@
 //                     REST snapshots, empty lines and well-formed messages we do not handle are
 //                     counted as skipped; malformed lines are counted with their line numbers.
 //   RecordingSource — JsonlReader + EventDecoder over a recording (core/recorder.h). Only md, trade
-//                     and mark lines are yielded; every other line (config, end, sig, ord, exec, ctl,
-//                     empty) is counted as skipped; a line that does not decode (truncated last line
-//                     included) is counted as malformed with line number and reason. Nothing throws.
+//                     and mark lines are yielded; `ctl` position_adjust lines (positions the engine
+//                     did not trade: a live venue's start position, reconciliation, user-data events)
+//                     are kept for take_controls(); every other line (config, end, sig, ord, exec,
+//                     other ctl, empty) is counted as skipped; a line that does not decode (truncated
+//                     last line included) is counted as malformed with line number and reason.
+//                     Nothing throws.
 //   CacheSource     — a binary event cache (feed/event_cache.h: `dmabot convert`): fixed-size records
 //                     copied straight into the event, read with read(2) in ~1 MiB blocks. Its "line"
 //                     is the record number (1-based). An unknown record kind, a record cut short by
@@ -29,6 +32,14 @@
 // EOF), so a simulated-time driver jumps the clock from event to event. A ts_local older than the
 // previous one is delivered at once and counted (out_of_order): the clock is never asked to go
 // backwards, since next_wakeup() never reports less than the latest time already delivered.
+//
+// Recorded position adjustments: with ReplayOptions::control_out, each position_adjust line of a
+// recording goes to risk's control path (RiskRings::control_in, handled as the control queue's
+// kPositionAdjust) at its place in the file: when the clock reaches its ts_local, and at the latest
+// just before the market event that followed it in the file. So a replay holds the inventory the
+// recorded run held (risk's inventory limits, PnL and the strategies' skew follow from it). The
+// recorded symbol is mapped by name like the events, the venue index is kept (a venue the replay does
+// not have is ignored by risk). Without control_out (or from captures and caches) there are none.
 //
 // ReplayOptions can map symbols onto the engine's table (skipping others), restrict the replay to a
 // time window, and tap what is delivered to the recorder; skipped events are counted in stats().
@@ -134,9 +145,18 @@ class RecordingSource {
   // The recording's header (program, config pairs), valid after open().
   [[nodiscard]] const core::ConfigHeader& header() const { return decoder_.config_header(); }
   [[nodiscard]] double progress() const { return fraction(reader_->file_offset(), reader_->file_size()); }
+  // The position_adjust lines read since the last call (those before the event next() returned last),
+  // appended to `out` in file order; their symbols are the source's ids. Returns how many.
+  std::size_t take_controls(std::vector<core::Control>& out) {
+    const std::size_t n = controls_.size();
+    out.insert(out.end(), controls_.begin(), controls_.end());
+    controls_.clear();
+    return n;
+  }
 
  private:
   void malformed(uint64_t line, std::string_view reason);
+  std::vector<core::Control> controls_;
   std::unique_ptr<core::JsonlReader> reader_;
   core::EventDecoder decoder_;
   core::RecordedEvent rec_;
@@ -236,6 +256,11 @@ class EventSource {
     return std::visit([](const auto& s) { return s.progress(); }, impl_);
   }
   [[nodiscard]] Impl& impl() { return impl_; }
+  // Recorded position adjustments read so far (RecordingSource::take_controls; none from the others).
+  std::size_t take_controls(std::vector<core::Control>& out) {
+    if (auto* r = std::get_if<RecordingSource>(&impl_)) return r->take_controls(out);
+    return 0;
+  }
 
  private:
   Impl impl_;
@@ -279,6 +304,8 @@ struct ReplayOptions {
   core::SpscRing<core::Trade>* record_trade = nullptr;
   core::SpscRing<core::MarkPrice>* record_mark = nullptr;
   core::Counter* recorder_waits = nullptr;
+  // Recorded position adjustments to risk (see above); nullable: not replayed.
+  core::SpscRing<core::Control>* control_out = nullptr;
 };
 
 class ReplayFeed final : public core::Stage {
@@ -304,12 +331,16 @@ class ReplayFeed final : public core::Stage {
   // True at EOF with nothing pending.
   [[nodiscard]] bool finished() const { return finished_.load(std::memory_order_acquire); }
   [[nodiscard]] ReplayStats stats() const;
+  // Recorded position adjustments handed to control_out so far (the stage's thread, or after it stopped).
+  [[nodiscard]] uint64_t controls_delivered() const { return controls_delivered_; }
   [[nodiscard]] absl::Status status() const { return source_->status(); }
   // Share of the file read so far, -1 when unknown (see EventSource::progress()).
   [[nodiscard]] double progress() const { return source_ != nullptr ? source_->progress() : -1.0; }
 
  private:
-  void fetch();                 // reads the next event that passes the options (or sets eof)
+  void fetch();  // reads the next event that passes the options (or sets eof)
+  // Hands recorded adjustments to control_out: those due at `now`, or all read so far when `all`.
+  int deliver_controls(core::UnixNanos now, bool all);
   bool accept(ReplayEvent& e);  // symbol map + window; false = skip it
   core::SymbolId map_symbol(core::SymbolId source_id);
   uint64_t md_mask(core::SymbolId sym);  // md outputs owning the symbol (cached per symbol)
@@ -330,6 +361,9 @@ class ReplayFeed final : public core::Stage {
 
   ReplayEvent next_;
   bool have_next_ = false;
+  std::vector<core::Control> controls_;  // recorded adjustments read, not yet handed over (from controls_head_)
+  std::size_t controls_head_ = 0;
+  uint64_t controls_delivered_ = 0;
   uint64_t pending_mask_ = 0;            // rings still owed next_ (of the vector for next_.kind)
   core::UnixNanos last_ts_ = INT64_MIN;  // latest ts_local delivered so far
   std::array<uint64_t, ReplayEvent::kKindCount> delivered_{};

@@ -49,6 +49,7 @@ RejectReason RiskChecker::evaluate(const core::Signal& s, core::UnixNanos now) c
   }
   switch (kill_) {
     case KillCause::kNone:
+    default:  // position-adjust causes: never set here
       break;
     case KillCause::kManual:
       return RejectReason::kKillSwitch;

@@ -12,6 +12,34 @@
 //   control (live venue)     ──▶ kPositionAdjust: Positions::adjust (the exchange's position at start,
 //                                a reconciliation's correction), tapped to record_ctl; then
 //                                adjusts_applied() counts it and published_qty() shows the result
+//   control_in (replay)      ──▶ the recording's position_adjust lines, handled as the control queue's
+//   positions_in[venue] ──PositionEvent──▶ the live venue's absolute position from its user-data
+//                                stream (see below); a difference is booked like kPositionAdjust
+//
+// Position events (live Binance venues): the gateway sees the user-data stream in order, and Binance
+// sends an account event (outboundAccountPosition / ACCOUNT_UPDATE) after the order events of the same
+// change, so the event holds exactly the fills that preceded it on the stream. Those fills reach risk
+// over the exec path (gateway → router → exec_in), the event over its own ring; the event says how many
+// fill reports the gateway had emitted before it (fills_before), and risk takes it off its ring only
+// once it has consumed that many fill reports from the venue. At that point risk's position holds the
+// same fills as the exchange's, plus the ones the gateway reported from order responses that the stream
+// has not shown yet (PositionEvent::unconfirmed_raw). So diff = qty + unconfirmed - risk's qty is what
+// the engine did not trade: 0 → nothing; equal to -fees_raw (spot commissions in the base asset) →
+// booked at once with cause kCommission, silently; else a change behind the engine's back (deposit,
+// withdrawal, a trade on the web UI, ADL, liquidation, insurance clear) — once it holds: the event is
+// kept (the latest per symbol and venue) and the difference is booked only when it is still there
+// kPositionConfirmNs after it was first seen and risk has booked no fill of that symbol and venue since
+// the latest event (else the next event decides); it goes away by itself when fills the event already held reach
+// risk late (found by a trade query after a stream gap, or an account event Binance sent before its
+// order event — USD-M does not promise that order). Booked at the mark (at the entry price when risk
+// was flat) with cause kUserData, counted (position_external_changes_total{venue}) and handed to the
+// control thread for one log line (next_position_notice()). Every booked difference is
+// tapped to record_ctl as a `ctl` position_adjust line with its cause and venue, published
+// (published_qty), and reported to the workers (below). position_events_total{venue} counts the events.
+//
+// Workers hear of every booked adjustment (kPositionAdjust or a position event) as a position adjust
+// report (core::is_position_adjust_report): the change is summed per (worker, symbol) until the worker
+// can take it, so nothing is lost or reordered against itself while its ring is full.
 //
 // Kill switch: every change of state — engaged by the operator or by MAX_DRAWDOWN / MAX_DAILY_LOSS,
 // released by the operator — becomes one core::Control (RiskChecker::kill_event: command, cause,
@@ -96,15 +124,17 @@
 namespace dmabot::risk {
 
 struct RiskRings {
-  std::vector<core::SpscRing<core::Signal>*> signals_in;          // one per strategy worker
-  core::SpscRing<core::MdTick>* md_in = nullptr;                  // mids for bands + unrealized PnL (nullable)
-  core::SpscRing<core::BookStatus>* status_in = nullptr;          // stale/recovered books (nullable)
-  core::SpscRing<core::ExecReport>* exec_in = nullptr;            // from the router (venue reports)
-  core::SpscRing<core::Order>* order_out = nullptr;               // to the router
-  std::vector<core::SpscRing<core::ExecReport>*> exec_to_worker;  // index = strategy slot - 1
-  core::SpscRing<core::ExecReport>* record_exec = nullptr;        // risk rejections -> recorder (nullable)
-  core::SpscRing<core::Control>* record_ctl = nullptr;            // kill-switch changes -> recorder (nullable)
-  core::Counter* recorder_waits = nullptr;                        // nullable
+  std::vector<core::SpscRing<core::Signal>*> signals_in;           // one per strategy worker
+  core::SpscRing<core::MdTick>* md_in = nullptr;                   // mids for bands + unrealized PnL (nullable)
+  core::SpscRing<core::BookStatus>* status_in = nullptr;           // stale/recovered books (nullable)
+  core::SpscRing<core::ExecReport>* exec_in = nullptr;             // from the router (venue reports)
+  core::SpscRing<core::Order>* order_out = nullptr;                // to the router
+  std::vector<core::SpscRing<core::ExecReport>*> exec_to_worker;   // index = strategy slot - 1
+  core::SpscRing<core::ExecReport>* record_exec = nullptr;         // risk rejections -> recorder (nullable)
+  core::SpscRing<core::Control>* record_ctl = nullptr;             // kill-switch changes -> recorder (nullable)
+  std::vector<core::SpscRing<core::PositionEvent>*> positions_in;  // by venue, nullptr: none (live venues)
+  core::SpscRing<core::Control>* control_in = nullptr;  // a replay's recorded position adjustments (nullable)
+  core::Counter* recorder_waits = nullptr;              // nullable
 };
 
 // What the kill switch did during the run (read by the control thread after the risk thread stopped).
@@ -116,6 +146,18 @@ struct KillSwitchHistory {
   core::Control last_reset;  // valid when resets > 0
   bool engaged = false;      // at the time of reading
 };
+
+// A position event risk booked as a change the engine did not trade, for the control thread's log line.
+struct PositionNotice {
+  core::Control adjust;      // as recorded (symbol, venue, measured = the change, limit = the price)
+  int64_t exchange_raw = 0;  // the exchange's position (+ unconfirmed fills)
+  int64_t engine_raw = 0;    // risk's before the change
+  char reason[sizeof(core::PositionEvent::reason)] = {};
+};
+// One line (cold, allocates): "position BTCUSDT on venue binance_spot changed behind the engine's back
+// (ADJUSTMENT): exchange 1.5, engine 1.0: adjusted by 0.5 at the mark".
+[[nodiscard]] std::string describe_position_notice(const PositionNotice& n, std::string_view symbol,
+                                                   std::string_view venue);
 
 // Halt reject reason for a kill cause: kKillSwitch (manual), kDrawdown, kDailyLoss; kNone for kNone.
 [[nodiscard]] core::RejectReason halt_reason(core::KillCause c);
@@ -135,6 +177,7 @@ class RiskStage final : public core::Stage {
   static constexpr int kBatch = 64;
   static constexpr std::size_t kWorkerBacklog = 64;  // > a worker's SignalBuffer (16): see above
   static constexpr std::size_t kKillLogCapacity = 64;
+  static constexpr int64_t kPositionConfirmNs = 1'000'000'000;  // a user-data difference must hold this long
 
   RiskStage(RiskLimits limits, const core::SymbolTable& symbols, std::size_t n_venues, const core::Clock& clock,
             RiskRings rings, core::Registry* metrics /*nullable*/,
@@ -166,6 +209,12 @@ class RiskStage final : public core::Stage {
     return s < n_symbols_ && venue < n_venues_ ? published_qty_[i].load(std::memory_order_acquire) : 0;
   }
   [[nodiscard]] uint64_t adjusts_applied() const { return adjusts_applied_.load(std::memory_order_acquire); }
+  // Any thread: position events compared, and those booked as a change the engine did not trade.
+  [[nodiscard]] uint64_t position_events() const { return position_events_.load(std::memory_order_relaxed); }
+  [[nodiscard]] uint64_t external_changes() const { return external_changes_.load(std::memory_order_relaxed); }
+  // Control thread (one consumer): the next external change to log; false when none (a full ring of
+  // kKillLogCapacity drops the notice and counts it in kill_log_dropped()).
+  [[nodiscard]] bool next_position_notice(PositionNotice& out);
   // Cold, before the risk thread runs (Engine::start, ON_START_OPEN_ORDERS=adopt): RiskChecker::adopt.
   // Its reports go to no worker (slot 0: unrouted_reports()).
   // Cold, before the stage runs: record or replay its input takes. Off by default.
@@ -202,6 +251,13 @@ class RiskStage final : public core::Stage {
   void publish_fill(core::SymbolId s, uint8_t venue);
   void publish_qty(core::SymbolId s, uint8_t venue);
   void on_position_adjust(const core::Control& c);
+  // Books delta at px for (s, venue) as cause; records, publishes, tells the workers. False: nothing
+  // changed (out of range, delta 0).
+  bool book_adjust(core::SymbolId s, uint8_t venue, int64_t delta_raw, int64_t px_raw, core::KillCause cause,
+                   core::UnixNanos now, core::Control& rec);
+  int poll_positions(int budget);
+  int confirm_positions();
+  int flush_adjust_reports();
   void publish_mark(core::SymbolId s);
   void publish_state();
 
@@ -221,8 +277,25 @@ class RiskStage final : public core::Stage {
   core::SpscRing<core::Control> kill_log_{kKillLogCapacity};
   std::atomic<uint64_t> kill_log_dropped_{0};
   KillSwitchHistory kill_history_;
-  std::vector<uint8_t> state_pending_;  // per worker: a state report waits for room
-  core::ExecReport state_report_;       // the one to send (the latest state wins)
+  std::vector<uint64_t> venue_fills_;  // fill reports consumed from exec_in, by venue
+  struct PendingPosition {             // a user-data difference waiting to be confirmed
+    core::PositionEvent event;         // the latest event for the (symbol, venue)
+    uint64_t fills_at = 0;             // symbol_fills_ when it was taken
+    core::UnixNanos since = 0;         // first seen unresolved
+    bool active = false;
+  };
+  std::vector<PendingPosition> pending_pos_;  // [symbol * n_venues + venue], sized when positions_in is set
+  std::size_t pending_pos_n_ = 0;
+  std::vector<uint64_t> symbol_fills_;   // fill reports per (symbol, venue), with pending_pos_
+  std::vector<int64_t> adjust_pending_;  // [worker * n_symbols + symbol]: change not yet reported
+  std::vector<uint8_t> adjust_waiting_;  // per worker: some adjust_pending_ entry is non-zero
+  std::atomic<uint64_t> position_events_{0};
+  std::atomic<uint64_t> external_changes_{0};
+  core::SpscRing<PositionNotice> position_log_{kKillLogCapacity};
+  std::vector<core::Counter*> position_event_counters_;  // [venue]
+  std::vector<core::Counter*> external_counters_;        // [venue]
+  std::vector<uint8_t> state_pending_;                   // per worker: a state report waits for room
+  core::ExecReport state_report_;                        // the one to send (the latest state wins)
 
   // Metrics (all nullptr without a registry).
   std::array<core::Counter*, static_cast<std::size_t>(core::RejectReason::kCount)> reject_counters_{};

@@ -59,6 +59,10 @@ class DynMm {
   // Stale book: cancel both sides' quotes and quote nothing on the symbol until it recovered (the
   // next tick after the recovery quotes again).
   void on_book_status(const core::BookStatus& st, SignalBuffer& out);
+  // A position the engine did not trade: part of the inventory the quotes skew by, from the next tick.
+  void on_position_adjust(const core::ExecReport& r, SignalBuffer&) {
+    if (core_.known(r.symbol)) core_.apply_fill(r);
+  }
   [[nodiscard]] bool stale(core::SymbolId id) const { return core_.known(id) && sym_[id].stale; }
   [[nodiscard]] core::Qty inventory(core::SymbolId id) const { return core_.inventory(id); }
 

@@ -60,6 +60,15 @@ inline void on_book_status(AnyStrategy& s, const core::BookStatus& st, SignalBuf
       },
       s);
 }
+// A position adjustment from risk (core::is_position_adjust_report): the strategy's hook when it has
+// one (HasPositionAdjustHook), else nothing.
+inline void on_position_adjust(AnyStrategy& s, const core::ExecReport& r, SignalBuffer& out) {
+  std::visit(
+      [&](auto& x) {
+        if constexpr (HasPositionAdjustHook<std::decay_t<decltype(x)>>) x.on_position_adjust(r, out);
+      },
+      s);
+}
 [[nodiscard]] inline core::Qty inventory(const AnyStrategy& s, core::SymbolId id) {
   return std::visit([&](const auto& x) { return x.inventory(id); }, s);
 }

@@ -15,6 +15,14 @@
 // (SignalBuffer::hold_new_orders; cancels pass) and risk rejects them (kStaleBook); the hook is for a
 // strategy that must act, like the market makers pulling their quotes (quoting.h: pull_quotes).
 // Only the live Binance feed emits statuses: on mock, replay and backtest the hook is never called.
+//     void on_position_adjust(const core::ExecReport&, SignalBuffer&);  // a position the engine did
+//                                                                       // not trade (risk booked it)
+// Risk books positions the engine did not trade (a live venue's start position, a reconciliation, a
+// user-data balance/position event; a replay's recorded adjustments) and tells the worker of the
+// symbol's shard with a fill-shaped report (core::is_position_adjust_report: side, last_qty = |change|).
+// A strategy that skews by inventory adds it (StrategyCore::apply_fill), so a market maker started on
+// an existing position quotes skewed from its first tick; without the hook it is ignored
+// (HasPositionAdjustHook). Every strategy on the symbol hears the whole change.
 //
 // Rules every strategy follows (the shared helpers here and in order_tracker.h enforce most):
 //  * Time comes only from event timestamps (tick.ts_local), never from a clock, so a replay on a
@@ -66,6 +74,11 @@ concept StrategyType = requires(S& s, const S& cs, const core::MdTick& t, const 
 template <class S>
 concept HasBookStatusHook = requires(S& s, const core::BookStatus& st, SignalBuffer& b) {
   { s.on_book_status(st, b) } -> std::same_as<void>;
+};
+
+template <class S>
+concept HasPositionAdjustHook = requires(S& s, const core::ExecReport& r, SignalBuffer& b) {
+  { s.on_position_adjust(r, b) } -> std::same_as<void>;
 };
 
 inline constexpr int64_t kNsPerMs = 1'000'000;

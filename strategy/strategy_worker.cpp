@@ -117,7 +117,12 @@ int StrategyWorker::poll() {
     while (consumed < kBatch && pending_.empty()) {
       const core::ExecReport* r = rings_.exec_in->front();
       if (r == nullptr || !seq_.may_take(kWorkerExec, r->ts_local)) break;
-      if (note_report(*r)) {
+      if (core::is_position_adjust_report(*r)) {
+        if (r->symbol % shard_count_ == shard_index_) {
+          pending_.hold_new_orders(holds(r->symbol));
+          on_position_adjust(strategy_, *r, pending_);
+        }
+      } else if (note_report(*r)) {
         pending_.hold_new_orders(holds(r->symbol));
         on_exec(strategy_, *r, pending_);
       }

@@ -25,6 +25,9 @@
 //   * a stale book (a BookStatus with stale = true) holds new/replace orders of its symbol until the
 //     status that says it recovered; the strategy hears both through its on_book_status hook (a
 //     market maker pulls its quotes). Risk's kStaleBook rejects start no back-off (the hold covers it).
+// Position adjust reports from risk (core::is_position_adjust_report) go to the strategy's
+// on_position_adjust hook when the symbol is in this worker's shard (set_shard: symbol % count ==
+// index; default: every symbol); they change no halt or back-off state.
 // The worker applies it through SignalBuffer::hold_new_orders before each event of a held symbol: the
 // strategy keeps its indicators up to date and simply finds the buffer full. Cancels always pass.
 // The clock is read only while some symbol backs off. held_signals() counts the refused pushes.
@@ -107,6 +110,11 @@ class StrategyWorker final : public core::Stage {
   // take_ids::kWorkerMd / kWorkerExec / kWorkerStatus). Off by default.
   [[nodiscard]] core::InputSequence& input_sequence() { return seq_; }
   [[nodiscard]] const core::InputSequence& input_sequence() const { return seq_; }
+  // Cold, before poll(): the symbols this worker trades (symbol % count == index), as the feed shards.
+  void set_shard(uint32_t count, uint32_t index) {
+    shard_count_ = count == 0 ? 1 : count;
+    shard_index_ = index;
+  }
 
  private:
   // Pushes pending signals while signal_out has room; returns how many went out.
@@ -139,6 +147,8 @@ class StrategyWorker final : public core::Stage {
   std::vector<uint8_t> stale_;    // indexed by SymbolId: 1 while the book is stale
   uint64_t book_statuses_ = 0;
   bool halted_ = false;
+  uint32_t shard_count_ = 1;
+  uint32_t shard_index_ = 0;
 };
 
 }  // namespace dmabot::strategy

@@ -126,8 +126,8 @@ struct SkipCount {
   void add(std::string_view symbol) {
     if (++count <= 5) core::str_append(names, names.empty() ? "" : ", ", symbol);
   }
-  [[nodiscard]] std::string line() const {
-    return str_cat("SYMBOLS=auto skipped ", count, " ", reason, ": ", names, count > 5 ? ", ..." : "");
+  [[nodiscard]] std::string line(std::string_view key) const {
+    return str_cat(key, "=auto skipped ", count, " ", reason, ": ", names, count > 5 ? ", ..." : "");
   }
 };
 
@@ -153,13 +153,24 @@ absl::StatusOr<InstrumentRules> InstrumentRules::from_config(core::Config& cfg, 
   for (const auto& i : configured) r.symbols.push_back(i.name);
   auto quotes = cfg.get_list("QUOTE_ASSETS", "USDT");
   if (!quotes.ok()) return quotes.status();
-  if (quotes->empty()) return cfg.error("QUOTE_ASSETS", "needs at least one asset");
+  // QUOTE_ASSET: the singular spelling some presets use. Empty = unset; set, it is the list, and a
+  // QUOTE_ASSETS that is also set must say the same.
+  auto quote_single = cfg.get_list("QUOTE_ASSET", "");
+  if (!quote_single.ok()) return quote_single.status();
+  const char* quote_key = "QUOTE_ASSETS";
+  if (!quote_single->empty()) {
+    if (cfg.has("QUOTE_ASSETS") && *quotes != *quote_single)
+      return cfg.error("QUOTE_ASSET", "is another name for QUOTE_ASSETS, which says otherwise; set only one");
+    quotes = std::move(quote_single);
+    quote_key = "QUOTE_ASSET";
+  }
+  if (quotes->empty()) return cfg.error(quote_key, "needs at least one asset");
   r.quote_assets.clear();
   for (const auto& q : *quotes) {
     const std::string up = core::to_upper(q);
-    if (!engine_symbol_name(up)) return cfg.error("QUOTE_ASSETS", str_cat("'", q, "' is not an asset name"));
+    if (!engine_symbol_name(up)) return cfg.error(quote_key, str_cat("'", q, "' is not an asset name"));
     if (std::find(r.quote_assets.begin(), r.quote_assets.end(), up) != r.quote_assets.end())
-      return cfg.error("QUOTE_ASSETS", str_cat("'", q, "' is listed twice"));
+      return cfg.error(quote_key, str_cat("'", q, "' is listed twice"));
     r.quote_assets.push_back(up);
   }
   auto max = cfg.get_int("MAX_SYMBOLS", 10, 1, static_cast<int64_t>(core::SymbolTable::kMaxSymbols));
@@ -289,33 +300,35 @@ absl::StatusOr<InstrumentSet> resolve_instruments(const binance::ExchangeInfo& i
   const std::string_view prod = product_name(info.product);
 
   if (!rules.auto_symbols) {
-    if (rules.symbols.empty()) return core::invalid("SYMBOLS: needs at least one symbol");
+    if (rules.symbols.empty()) return core::invalid(rules.symbols_key, ": needs at least one symbol");
     for (std::size_t i = 0; i < rules.symbols.size(); ++i) {
       const std::string& name = rules.symbols[i];
       const binance::InstrumentSpec* s = info.find(name);
-      if (s == nullptr) return core::invalid("SYMBOLS: ", name, " is not listed by Binance ", prod, " (exchangeInfo)");
+      if (s == nullptr)
+        return core::invalid(rules.symbols_key, ": ", name, " is not listed by Binance ", prod, " (exchangeInfo)");
       if (!contract_allowed(*s, rules))
-        return core::invalid("SYMBOLS: ", name, " is a ", binance::wire_name(s->contract_type),
+        return core::invalid(rules.symbols_key, ": ", name, " is a ", binance::wire_name(s->contract_type),
                              " contract; FUTURES_CONTRACT_TYPES allows ", contract_list(rules));
       if (!binance::accepts_new_orders(s->status)) {
         if (!rules.skip_not_trading)
-          return core::invalid("SYMBOLS: ", name, " is ", binance::wire_name(s->status), " on Binance ", prod,
-                               ", not TRADING (SYMBOLS_NOT_TRADING=skip starts without it)");
-        set.notes.push_back(str_cat("SYMBOLS: ", name, " is ", binance::wire_name(s->status),
+          return core::invalid(rules.symbols_key, ": ", name, " is ", binance::wire_name(s->status), " on Binance ",
+                               prod, ", not TRADING (SYMBOLS_NOT_TRADING=skip starts without it)");
+        set.notes.push_back(str_cat(rules.symbols_key, ": ", name, " is ", binance::wire_name(s->status),
                                     ", not TRADING: skipped (SYMBOLS_NOT_TRADING=skip)"));
         continue;
       }
       if (std::string g = grid_problem(*s); !g.empty())
-        return core::invalid("SYMBOLS: ", name, " cannot be quantized by the engine: ", g);
+        return core::invalid(rules.symbols_key, ": ", name, " cannot be quantized by the engine: ", g);
       LoadedInstrument li{exchange_info_of(*s), *s};
       if (auto st = apply_overrides(rules, i, li.info, &set.notes); !st.ok()) return st;
       if (rules.order_notional_raw > 0 && li.info.min_notional_raw > rules.order_notional_raw)
-        return core::invalid("SYMBOLS: ", name, " minimum notional ", decimal_to_string(li.info.min_notional_raw),
-                             " exceeds the order size ", order_size_text(rules), ": every order would be rejected");
+        return core::invalid(rules.symbols_key, ": ", name, " minimum notional ",
+                             decimal_to_string(li.info.min_notional_raw), " exceeds the order size ",
+                             order_size_text(rules), ": every order would be rejected");
       set.instruments.push_back(std::move(li));
     }
     if (set.instruments.empty())
-      return core::invalid("SYMBOLS: none of the listed symbols is TRADING on Binance ", prod);
+      return core::invalid(rules.symbols_key, ": none of the listed symbols is TRADING on Binance ", prod);
     return set;
   }
 
@@ -347,15 +360,15 @@ absl::StatusOr<InstrumentSet> resolve_instruments(const binance::ExchangeInfo& i
   std::string quotes;
   for (const auto& q : rules.quote_assets) core::str_append(quotes, quotes.empty() ? "" : ",", q);
   const int eligible = matched - names.count - grid.count - min_notional.count;
-  set.notes.push_back(str_cat("SYMBOLS=auto: ", matched, " TRADING ", prod, " symbols quoted in ", quotes,
+  set.notes.push_back(str_cat(rules.symbols_key, "=auto: ", matched, " TRADING ", prod, " symbols quoted in ", quotes,
                               info.product == Product::kUsdmFutures ? str_cat(" (", contract_list(rules), ")") : "",
                               ", ", eligible, " eligible, ", set.instruments.size(),
                               " taken (MAX_SYMBOLS=", rules.max_symbols, ")"));
   for (const SkipCount* c : {&min_notional, &grid, &names})
-    if (c->count > 0) set.notes.push_back(c->line());
+    if (c->count > 0) set.notes.push_back(c->line(rules.symbols_key));
   if (set.instruments.empty())
-    return core::invalid("SYMBOLS=auto: no TRADING Binance ", prod, " symbol quoted in ", quotes, " passes the rules (",
-                         matched, " candidates; see QUOTE_ASSETS, ORDER_SIZE_USD)");
+    return core::invalid(rules.symbols_key, "=auto: no TRADING Binance ", prod, " symbol quoted in ", quotes,
+                         " passes the rules (", matched, " candidates; see QUOTE_ASSETS, ORDER_SIZE_USD)");
   return set;
 }
 

@@ -67,10 +67,12 @@ struct BinanceSettings;
 
 // What to trade and how to check it, from the configuration.
 struct InstrumentRules {
-  bool auto_symbols = false;                         // SYMBOLS=auto
-  std::vector<std::string> symbols;                  // explicit SYMBOLS, upper case (empty with auto)
-  std::vector<std::string> quote_assets = {"USDT"};  // QUOTE_ASSETS (auto only)
-  int max_symbols = 10;                              // MAX_SYMBOLS (auto only)
+  bool auto_symbols = false;            // SYMBOLS=auto
+  bool auto_futures_symbols = false;    // FUTURES_SYMBOLS=auto (VENUE_MODE=binance's USD-M side)
+  std::string symbols_key = "SYMBOLS";  // the key messages name (FUTURES_SYMBOLS: VENUE_MODE=binance's USD-M side)
+  std::vector<std::string> symbols;     // explicit SYMBOLS, upper case (empty with auto)
+  std::vector<std::string> quote_assets = {"USDT"};                                         // QUOTE_ASSETS (auto only)
+  int max_symbols = 10;                                                                     // MAX_SYMBOLS (auto only)
   std::vector<binance::ContractType> contract_types = {binance::ContractType::kPerpetual};  // USD-M
   bool skip_not_trading = false;   // SYMBOLS_NOT_TRADING=skip (explicit SYMBOLS)
   int64_t order_notional_raw = 0;  // the order size in quote units (1e-8); 0 = no check

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "gateway/binance/order_messages.h"
+#include "gateway/binance_gateway/inventory.h"
 #include "tools/binance_venue.h"
 
 namespace dmabot::tools {
@@ -20,17 +21,38 @@ std::vector<ExchangePosition> spot_inventory(std::span<const binance::SpotAssetB
   for (std::size_t i = 0; i < symbols.size(); ++i) {
     if (symbols[i] == nullptr) continue;
     const std::string& base = symbols[i]->base_asset;
+    int64_t free_raw = 0, locked_raw = 0;
+    for (const binance::SpotAssetBalance& b : balances) {
+      if (b.asset.view() != base) continue;
+      free_raw += b.free.raw;
+      locked_raw += b.locked.raw;
+    }
     ExchangePosition p;
     p.symbol = static_cast<core::SymbolId>(i);
-    for (const binance::SpotAssetBalance& b : balances) {
-      if (b.asset.view() == base) p.qty_raw += b.free.raw + b.locked.raw;
-    }
-    for (const auto& [asset, raw] : neutral) {
-      if (asset == base) p.qty_raw -= raw;
-    }
+    p.qty_raw = binance_gateway::spot_inventory_raw(base, free_raw, locked_raw, neutral);
     out.push_back(p);
   }
   return out;
+}
+
+absl::Status check_spot_assets(std::span<const binance::InstrumentSpec* const> symbols) {
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    if (symbols[i] == nullptr) continue;
+    for (std::size_t j = 0; j < symbols.size(); ++j) {
+      if (j == i || symbols[j] == nullptr) continue;
+      const binance::InstrumentSpec& a = *symbols[i];
+      const binance::InstrumentSpec& b = *symbols[j];
+      if (j > i && a.base_asset == b.base_asset)
+        return absl::FailedPreconditionError(
+            str_cat("SYMBOLS: ", a.symbol, " and ", b.symbol, " share the base asset ", a.base_asset,
+                    "; the spot wallet cannot tell their inventories apart: trade one of them per run"));
+      if (a.base_asset == b.quote_asset)
+        return absl::FailedPreconditionError(
+            str_cat("SYMBOLS: ", a.symbol, "'s base asset ", a.base_asset, " is ", b.symbol,
+                    "'s quote asset; the spot wallet cannot tell their inventories apart: trade one of them per run"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status futures_inventory(std::span<const binance::FuturesPositionInfo> rows,
@@ -83,8 +105,9 @@ absl::Status BinanceVenue::load_positions(std::vector<ExchangePosition>& out) {
   return absl::OkStatus();
 }
 
-void BinanceVenue::send_adjust(core::SymbolId symbol, int64_t delta_raw, int64_t px_raw) {
+void BinanceVenue::send_adjust(core::SymbolId symbol, int64_t delta_raw, int64_t px_raw, core::KillCause cause) {
   core::Control c;
+  c.cause = cause;
   c.ts_local = engine_clock_->now();
   c.command = core::ControlCommand::kPositionAdjust;
   c.symbol = symbol;
@@ -105,7 +128,7 @@ void BinanceVenue::attach(moodycamel::ConcurrentQueue<core::Control>* control, c
   for (const ExchangePosition& p : start_positions_) {
     if (p.qty_raw == 0) continue;
     // The engine starts flat: the adjustment is the whole position.
-    send_adjust(p.symbol, p.qty_raw, spot ? 0 : p.entry_px_raw);
+    send_adjust(p.symbol, p.qty_raw, spot ? 0 : p.entry_px_raw, core::KillCause::kStart);
     core::log_info("venue ", p_.name, ": start position ", p_.symbols[p.symbol]->symbol, " ",
                    core::decimal_to_string(p.qty_raw),
                    spot ? str_cat(" (", p_.symbols[p.symbol]->base_asset,
@@ -225,7 +248,7 @@ void BinanceVenue::reconcile() {
                    core::decimal_to_string(x.qty_raw), spot ? " (balance less BINANCE_SPOT_NEUTRAL_BALANCE)" : "",
                    ", in the engine ", core::decimal_to_string(engine), " (two rounds in a row): adjusting by ",
                    core::decimal_to_string(diff), " at the mark");
-    send_adjust(x.symbol, diff, 0);
+    send_adjust(x.symbol, diff, 0, core::KillCause::kReconcile);
   }
 }
 

@@ -7,7 +7,10 @@
 //   * USD-M (one-way mode): positionRisk's positionAmt, entryPrice. A hedge-mode row (LONG/SHORT)
 //     is an error: the gateway sends one-way orders only.
 //   * Spot: the base asset's free + locked balance minus BINANCE_SPOT_NEUTRAL_BALANCE's amount for it
-//     (the part of the wallet that counts as flat). No entry price: a balance has none; the engine
+//     (the part of the wallet that counts as flat; binance_gateway::spot_inventory_raw, which the
+//     gateway's user-data position events use too). check_spot_assets() refuses symbol sets whose
+//     inventories the wallet cannot separate (a shared base asset, a base asset that is another
+//     symbol's quote asset). No entry price: a balance has none; the engine
 //     books it at the first mid (Positions::adjust with price 0). Commissions Binance takes in the base
 //     asset (spot buys) make the wallet smaller than the engine's fills say: reconciliation sees that
 //     as position drift and follows the wallet.
@@ -46,6 +49,9 @@ struct ExchangePosition {
 [[nodiscard]] std::vector<ExchangePosition> spot_inventory(std::span<const binance::SpotAssetBalance> balances,
                                                            std::span<const binance::InstrumentSpec* const> symbols,
                                                            std::span<const std::pair<std::string, int64_t>> neutral);
+// Spot: each base asset must belong to one traded symbol and be no traded symbol's quote asset, or the
+// wallet's balance cannot say whose inventory it is. Error (one line naming both symbols) otherwise.
+[[nodiscard]] absl::Status check_spot_assets(std::span<const binance::InstrumentSpec* const> symbols);
 // Error (one line): a non-zero hedge-mode row on a traded symbol.
 [[nodiscard]] absl::Status futures_inventory(std::span<const binance::FuturesPositionInfo> rows,
                                              std::span<const binance::InstrumentSpec* const> symbols,

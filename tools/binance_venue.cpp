@@ -54,6 +54,9 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
   BinanceVenueParams& p = v->p_;
   const bool spot = p.product == Product::kSpot;
   const std::string where = str_cat("Binance ", product_name(p.product), " ", p.rest_url);
+  if (spot) {
+    if (auto st = check_spot_assets(p.symbols); !st.ok()) return st;
+  }
 
   // 1. Signers. The settings already checked that exactly one method is configured.
   if (!p.private_key_file.empty()) {
@@ -144,6 +147,8 @@ absl::StatusOr<std::unique_ptr<BinanceVenue>> BinanceVenue::connect(BinanceVenue
   go.ws_session_auth = spot && v->ed25519_.has_value();
   go.rate_limits = p.rate_limits;
   go.dry_run = p.dry_run;
+  go.positions_out = p.positions_out;
+  go.spot_neutral = p.spot_neutral;
   if (p.dry_run) {
     v->dry_ = std::make_unique<core::SpscRing<core::Order>>(1024);
     go.dry_run_out = v->dry_.get();

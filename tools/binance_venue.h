@@ -21,7 +21,8 @@
 //      which also carries the orders; futures — a ListenKeyStream; both waited for up to
 //      connect_timeout_ms;
 //   6. the gateway stage (BinanceSpotGateway / BinanceFuturesGateway) on the engine's venue rings.
-// Any failure is one line naming the endpoint and what went wrong; nothing is left running.
+// Any failure is one line naming the endpoint and what went wrong; nothing is left running. Spot first
+// refuses symbols whose inventories the wallet cannot separate (check_spot_assets: a shared base asset).
 //
 // DRY_RUN: the gateway checks and answers every new order locally (kRejected, kDryRun) and sends
 // nothing; each order as it would have been sent goes through a ring to log_dry_run(), which the
@@ -48,6 +49,12 @@
 // queue — at entryPrice for USD-M; for spot at the first mid (a balance has no entry price, so its
 // unrealized PnL starts at 0) — which the risk stage books (Positions::adjust) and records as a `ctl`
 // line. Risk's inventory, symbol-notional and drawdown checks and the PnL tracker then start from it.
+//
+// Between rounds the user-data stream keeps the positions: the gateway turns each outboundAccountPosition
+// (spot) / ACCOUNT_UPDATE (USD-M) into a core::PositionEvent on params.positions_out, which risk compares
+// with its own position at the same point of the stream (risk/risk_stage.h) and adjusts at once when the
+// exchange changed behind the engine's back. Reconciliation stays as the backstop (events lost in a
+// stream gap, a REST fill the stream never confirmed).
 //
 // Reconciliation (RECONCILE_S, 0 = off; maintain() runs a round when one is due, after attach()):
 //   * positions: the account again (4b) against risk's published position (RiskStage::published_qty,
@@ -127,6 +134,9 @@ struct BinanceVenueParams {
   int64_t clock_refresh_ms = 60'000;  // BINANCE_CLOCK_REFRESH_S: maintain() measures the offset again
   int64_t reconcile_ms = 30'000;      // RECONCILE_S: maintain() reconciles (0 = never)
   std::vector<std::pair<std::string, int64_t>> spot_neutral;  // BINANCE_SPOT_NEUTRAL_BALANCE (raw)
+  // The gateway's user-data position events, to risk (RiskRings::positions_in[venue_id]); the engine
+  // owns the ring. nullptr: the events are decoded and dropped.
+  core::SpscRing<core::PositionEvent>* positions_out = nullptr;
 };
 
 class BinanceVenue {
@@ -193,7 +203,7 @@ class BinanceVenue {
   absl::Status load_positions(std::vector<ExchangePosition>& out);
   // DELETE order by client id; a -2011 answer (already gone) counts as done.
   absl::Status cancel_order(const binance::InstrumentSpec& spec, const std::string& client_id, std::string_view why);
-  void send_adjust(core::SymbolId symbol, int64_t delta_raw, int64_t px_raw);
+  void send_adjust(core::SymbolId symbol, int64_t delta_raw, int64_t px_raw, core::KillCause cause);
   void count_drift(int kind);
 
   BinanceVenueParams p_;

@@ -27,6 +27,7 @@
 #include "tools/engine.h"
 #include "tools/engine_config.h"
 #include "tools/export_cli.h"
+#include "tools/latency_cli.h"
 #include "tools/replay_cli.h"
 #include "tools/sign_cli.h"
 #include "tools/sweep_cli.h"
@@ -46,6 +47,7 @@ constexpr const char* kMainHelp =
     "  backtest     replay market data through one strategy on the simulated exchange\n"
     "  convert      turn a capture or recording into a binary event cache (fast replays/backtests)\n"
     "  export       write a journal recording (RECORD_FORMAT=journal) as JSONL\n"
+    "  latency      a recorded run's exact tick-to-order and tick-to-signal latency (p50..max)\n"
     "  sweep        parameter sweep over backtests (grid/random, shards, out-of-sample ranking)\n"
     "  sim          re-run a published market-making experiment (sim as2008)\n"
     "  config       list every configuration key with its default and meaning (config --list)\n"
@@ -303,6 +305,7 @@ int main(int argc, char** argv) {
   if (cmd == "backtest") return dmabot::tools::backtest_command(argc - 2, argv + 2);
   if (cmd == "convert") return dmabot::tools::convert_command(argc - 2, argv + 2);
   if (cmd == "export") return dmabot::tools::export_command(argc - 2, argv + 2);
+  if (cmd == "latency") return dmabot::tools::latency_command(argc - 2, argv + 2);
   if (cmd == "config") return dmabot::tools::config_command(argc - 2, argv + 2);
   if (cmd == "sign") return dmabot::tools::sign_command(argc - 2, argv + 2);
   if (cmd == "canary") return dmabot::tools::canary_command(argc - 2, argv + 2);

@@ -85,7 +85,8 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg, core::Product c
   // This product's share of the rules: its exchange names and their overrides (SYMBOLS then
   // FUTURES_SYMBOLS order in the configuration).
   lv->rules = ec_.instrument_rules;
-  lv->rules.auto_symbols = ec_.instrument_rules.auto_symbols && (spot || !both);
+  lv->rules.auto_symbols = both && !spot ? ec_.instrument_rules.auto_futures_symbols : ec_.instrument_rules.auto_symbols;
+  if (both && !spot) lv->rules.symbols_key = "FUTURES_SYMBOLS";
   lv->rules.symbols.clear();
   lv->rules.overrides.clear();
   const std::vector<core::InstrumentInfo>& ov = ec_.instrument_rules.overrides;
@@ -252,6 +253,7 @@ absl::Status Engine::build(core::Config& cfg) {
       exec_to_worker.push_back(rings.exec_in);
       signals_to_risk.push_back(rings.signal_out);
       workers_.push_back(std::make_unique<strategy::StrategyWorker>(wname, std::move(*strat), clock_, rings, wm));
+      workers_.back()->set_shard(static_cast<uint32_t>(spec.workers), static_cast<uint32_t>(w));
       ++slot;
     }
   }
@@ -287,6 +289,7 @@ absl::Status Engine::build(core::Config& cfg) {
       lv->in = make_ring(ord_rings_, cap);
       lv->out = make_ring(exec_rings_, cap);
       lv->params->venue_id = venue_id++;
+      lv->params->positions_out = make_ring(position_rings_, 1024);
       const gateway::FeeSchedule fees = gateway::binance_base_fees(
           lv->params->product == binance::Product::kSpot ? gateway::MarketType::kSpot : gateway::MarketType::kUsdm);
       venues.push_back(gateway::VenueInfo{lv->params->name, fees.maker_bps, fees.taker_bps, 2'000'000});
@@ -327,6 +330,9 @@ absl::Status Engine::build(core::Config& cfg) {
   rr.record_exec = recording ? make_ring(exec_rings_, cap) : nullptr;
   rr.record_ctl = recording ? make_ring(ctl_rings_, 64) : nullptr;
   rr.recorder_waits = waits_for("risk");
+  rr.control_in = replay_control_;
+  rr.positions_in.assign(venues.size(), nullptr);
+  for (const auto& lv : live_) rr.positions_in[lv->params->venue_id] = lv->params->positions_out;
   if (recording) recorder_->add_input(rr.record_exec);
   if (recording) recorder_->add_input(rr.record_ctl);
   risk_ = std::make_unique<risk::RiskStage>(ec_.risk, symbols_, venues.size(), clock_, rr, &registry_, &control_,
@@ -416,6 +422,9 @@ absl::Status Engine::build_feed(std::vector<feed::FeedOutput> outputs, core::Sps
     opt.symbols = &symbols_;
     if (ec_.replay_from_ns != 0) opt.from = ec_.replay_from_ns;
     if (ec_.replay_until_ns != 0) opt.until = ec_.replay_until_ns;
+    // Recorded position adjustments -> risk. Not in an exact replay: there every control command risk
+    // took comes from its recorded takes (payload), and a second copy would book it twice.
+    if (options_.exact == nullptr) opt.control_out = replay_control_ = make_ring(ctl_rings_, 64);
     if (recorder_) {
       opt.record_md = md_record;
       trade_rings_.push_back(std::make_unique<core::SpscRing<core::Trade>>(ec_.ring_capacity));
@@ -897,6 +906,11 @@ void Engine::poll_events() {
   }
   core::Control c;
   while (risk_->next_kill_event(c)) core::log_warn(risk::describe_kill_event(c));
+  for (risk::PositionNotice n; risk_->next_position_notice(n);) {
+    const std::string_view venue =
+        n.adjust.venue < venue_names_.size() ? std::string_view(venue_names_[n.adjust.venue]) : std::string_view("?");
+    core::log_warn(risk::describe_position_notice(n, symbols_.name(n.adjust.symbol), venue));
+  }
 }
 
 // INSTRUMENTS_REFRESH_S: exchangeInfo again (blocking this thread, bounded by the fetch's timeout).

@@ -180,6 +180,8 @@ class Engine {
   ObserverRings observer() const { return observer_; }
   // Risk's positions (read from the driving thread in fused mode, or after shutdown()).
   const risk::Positions& positions() const { return risk_->positions(); }
+  // The risk stage (its atomics — published_qty, position_events, external_changes — from any thread).
+  const risk::RiskStage& risk() const { return *risk_; }
   // Signals risk rejected for `reason` so far (same thread rules as positions()).
   uint64_t risk_rejects(core::RejectReason reason) const { return risk_->rejects(reason); }
   // Simulated time now (fused mode) or wall time.
@@ -229,8 +231,10 @@ class Engine {
   std::vector<std::unique_ptr<core::SpscRing<core::Trade>>> trade_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::MarkPrice>>> mark_rings_;
   std::vector<std::unique_ptr<core::SpscRing<core::Control>>> ctl_rings_;
-  std::vector<std::unique_ptr<core::SpscRing<core::BookStatus>>> status_rings_;  // FEED_MODE=binance
-  std::vector<std::unique_ptr<core::SpscRing<core::TakeBlock>>> take_rings_;     // RECORD_FORMAT=journal
+  std::vector<std::unique_ptr<core::SpscRing<core::BookStatus>>> status_rings_;       // FEED_MODE=binance
+  std::vector<std::unique_ptr<core::SpscRing<core::PositionEvent>>> position_rings_;  // live venue -> risk
+  core::SpscRing<core::Control>* replay_control_ = nullptr;  // FEED_MODE=replay: recorded adjustments -> risk
+  std::vector<std::unique_ptr<core::SpscRing<core::TakeBlock>>> take_rings_;  // RECORD_FORMAT=journal
   struct TakeTap {  // a decision stage's take recording, switched on by start() (threaded runs only)
     core::InputSequence* seq;
     uint16_t stage;

@@ -54,11 +54,13 @@ constexpr ConfigKey kConfigKeys[] = {
      "Symbols to trade, exchange spelling (letters and digits). With Binance each must be listed and TRADING; auto "
      "= picked from exchangeInfo (QUOTE_ASSETS, MAX_SYMBOLS; Binance modes only).",
      "what runs"},
-    {"FUTURES_SYMBOLS", "", "list of symbols",
+    {"FUTURES_SYMBOLS", "", "list of symbols, or auto",
      "USD-M futures symbols traded next to SYMBOLS' spot ones (VENUE_MODE=binance; also mock/sim, e.g. replaying such "
      "a run), exchange spelling. The engine names each with the prefix UM: (BTCUSDT is UM:BTCUSDT in metrics, "
      "recordings and logs; the exchange name goes on the wire), so it and spot BTCUSDT are two instruments; refused "
-     "with binance_spot and binance_futures.",
+     "with binance_spot and binance_futures. auto = picked from the USD-M exchangeInfo like SYMBOLS=auto "
+     "(QUOTE_ASSETS, "
+     "FUTURES_CONTRACT_TYPES, MAX_SYMBOLS per product).",
      "what runs"},
     {"TICK_SIZE", "0.01", "decimal > 0, one or one per symbol",
      "Price tick of each symbol (SYMBOLS then FUTURES_SYMBOLS order). With Binance: unset = the exchange's; set = an "
@@ -74,9 +76,14 @@ constexpr ConfigKey kConfigKeys[] = {
      "refused when below the exchange's.",
      "what runs"},
     {"QUOTE_ASSETS", "USDT", "list of assets",
-     "SYMBOLS=auto: quote assets whose symbols are picked, in this order (e.g. USDT,USDC,FDUSD).", "what runs"},
+     "SYMBOLS=auto, FUTURES_SYMBOLS=auto: quote assets whose symbols are picked, in this order (e.g. "
+     "USDT,USDC,FDUSD).",
+     "what runs"},
+    {"QUOTE_ASSET", "", "list of assets", "Another name for QUOTE_ASSETS (set one of the two).", "what runs"},
     {"MAX_SYMBOLS", "10", "integer 1..1024",
-     "SYMBOLS=auto: at most this many symbols (QUOTE_ASSETS order, then exchangeInfo's listing order).", "what runs"},
+     "SYMBOLS=auto, FUTURES_SYMBOLS=auto: at most this many symbols per product (QUOTE_ASSETS order, then "
+     "exchangeInfo's listing order).",
+     "what runs"},
     {"ORDER_SIZE_USD", "auto", "auto or decimal > 0",
      "Order size in quote units that a Binance symbol's minimum notional must not exceed (SYMBOLS=auto skips such a "
      "symbol, an explicit one is an error); auto = the smallest of the running strategies' DYNMM_BASE_SIZE_USD, "
@@ -602,6 +609,15 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
     if (auto st = refuse_overrides_with_auto(cfg); !st.ok()) return st;
     symbols.clear();
   }
+  // FUTURES_SYMBOLS=auto: VENUE_MODE=binance's USD-M symbols from the futures exchangeInfo, by the
+  // same rules as SYMBOLS=auto (QUOTE_ASSETS, FUTURES_CONTRACT_TYPES, MAX_SYMBOLS per product).
+  const bool auto_futures = futures_symbols.size() == 1 && core::to_upper(futures_symbols[0]) == "AUTO";
+  if (auto_futures) {
+    if (ec.venue_mode != "binance")
+      return cfg.error("FUTURES_SYMBOLS", "auto picks USD-M symbols from exchangeInfo: it needs VENUE_MODE=binance");
+    if (auto st = refuse_overrides_with_auto(cfg); !st.ok()) return st;
+    futures_symbols.clear();
+  }
   for (const std::string& s : symbols) {
     for (char c : s) {
       if (!std::isalnum(static_cast<unsigned char>(c))) {
@@ -620,7 +636,8 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   }
   // FUTURES_SYMBOLS: USD-M instruments named "UM:<symbol>" (core/symbol_table.h), after SYMBOLS'.
   for (const std::string& s : futures_symbols) {
-    if (s == "auto") return cfg.error("FUTURES_SYMBOLS", "auto is not supported here; list the symbols");
+    if (core::to_upper(s) == "AUTO")
+      return cfg.error("FUTURES_SYMBOLS", "auto must be the only entry (FUTURES_SYMBOLS=auto)");
     for (char c : s) {
       if (!std::isalnum(static_cast<unsigned char>(c))) {
         return cfg.error("FUTURES_SYMBOLS", core::str_cat("'", s, "' is not a symbol (letters and digits only)"));
@@ -692,7 +709,10 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
   if (total_workers > 254) return cfg.error("STRATEGY_WORKERS", "more than 254 strategy workers in total");
   if (total_workers + 1 > 63) return cfg.error("STRATEGY_WORKERS", "the feed fans out to at most 62 workers");
   if (auto st = strategy::read_all_strategy_params(cfg); !st.ok()) return st;
-  DMABOT_ASSIGN(ec.instrument_rules, InstrumentRules::from_config(cfg, auto_symbols, ec.instruments, strategies));
+  DMABOT_ASSIGN(ec.instrument_rules,
+                InstrumentRules::from_config(cfg, auto_symbols || auto_futures, ec.instruments, strategies));
+  ec.instrument_rules.auto_symbols = auto_symbols;
+  ec.instrument_rules.auto_futures_symbols = auto_futures;
 
   DMABOT_ASSIGN(ec.record_file, cfg.get_string("RECORD_FILE", ""));
   std::string record_format;
@@ -761,7 +781,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
     for (const core::InstrumentInfo& i : ec.instruments) {
       (i.product == core::Product::kUsdm ? o.futures_symbols : o.spot_symbols).push_back(i.exchange_name);
     }
-    if (!o.futures_symbols.empty() || (auto_symbols && ec.market == gateway::MarketType::kUsdm))
+    if (!o.futures_symbols.empty() || auto_futures || (auto_symbols && ec.market == gateway::MarketType::kUsdm))
       o.futures_stream_url = ec.binance.futures_stream_url;
     if (!o.spot_symbols.empty() || (auto_symbols && ec.market != gateway::MarketType::kUsdm))
       o.spot_stream_url = ec.binance.spot_stream_url;

@@ -55,10 +55,25 @@
 //   * DRY_RUN (dry_run): every new order is quantized and checked as above, then answered kRejected
 //     (LocalReject::kDryRun) instead of sent; with dry_run_out, a copy as it would have gone out is
 //     pushed there for a cold thread to log (tools/binance_venue.h does).
-//   * Not here: balances and positions (outboundAccountPosition, ACCOUNT_UPDATE are decoded and left
-//     alone: tools/binance_venue.h reads the account by REST at start and every RECONCILE_S and
-//     hands positions to risk). A gateway without a user
-//     stream (NoUserStream) learns of a resting order's fills only from a resync.
+//   * Positions (positions_out set): each outboundAccountPosition balance of a traded symbol's base
+//     asset (spot: free + locked less spot_neutral, inventory.h) and each one-way ACCOUNT_UPDATE
+//     position (USD-M: pa, ep, reason m; hedge-mode rows are counted in position_events_ignored)
+//     becomes a core::PositionEvent for risk, which holds the exchange's absolute position at that
+//     point of the stream. Why this compares right: Binance sends the account event after the order
+//     events of the same change, so it reflects exactly the stream's fills before it; the event carries
+//     fills_before (fill reports this gateway has emitted so far) and risk compares only after it has
+//     booked as many fills from this venue — the exec path (gateway → router → risk) and the event
+//     ring are separate, and the count joins them without a lock or a shared ring. Fills reported from
+//     elsewhere (a spot order response's FULL fills, a trade query) are in the engine but may not be
+//     in the exchange's event yet: each waits in a small table (256, by orderId + tradeId) until the
+//     stream reports the same trade, or an account event later than the trade (by the exchange's
+//     times) comes, or kUnconfirmedMaxMs passed, and the table is cleared after a user-stream gap;
+//     their sum per symbol travels as unconfirmed_raw. Commissions the engine's own spot fills
+//     paid in the base asset (seen on the stream) travel as fees_raw: the wallet is smaller by them.
+//     A full positions_out ring drops the event (position_events_dropped; the next event or the
+//     RECONCILE_S round restores the position). The start position and reconciliation stay with
+//     tools/binance_venue.h (REST). A gateway without a user stream (NoUserStream) learns of a
+//     resting order's fills only from a resync, and sends no position events.
 //
 // Threads: one gateway thread calls poll() (and the cold hooks); stats() from anywhere (relaxed
 // atomics). Allocation: construction (tables, slots, decoders — grown there to the largest message
@@ -119,6 +134,9 @@ struct GatewayOptions {
   // DRY_RUN: each new order as it would have been sent (price and quantity quantized) is pushed here
   // for a cold thread to log (the client id text: ids().encode); a full ring counts dry_run_unlogged.
   core::SpscRing<core::Order>* dry_run_out = nullptr;
+  // User-data position events for risk (see above); nullptr: account events are decoded and dropped.
+  core::SpscRing<core::PositionEvent>* positions_out = nullptr;
+  std::vector<std::pair<std::string, int64_t>> spot_neutral;  // BINANCE_SPOT_NEUTRAL_BALANCE (raw)
 };
 
 // Reconciliation: this run's orders open on the exchange on one symbol, as of a server time (the
@@ -157,6 +175,10 @@ struct GatewayStats {
   std::atomic<uint64_t> dry_run_unlogged{0};  // DRY_RUN orders not logged (dry_run_out full)
   // Reconciliation: working orders missing from two open-order snapshots in a row (queried to settle).
   std::atomic<uint64_t> missing_orders{0};
+  // User-data position events: sent to risk, dropped (positions_out full), rows not used (hedge mode).
+  std::atomic<uint64_t> position_events{0};
+  std::atomic<uint64_t> position_events_dropped{0};
+  std::atomic<uint64_t> position_events_ignored{0};
   // Requests awaiting an answer + deferred work + reports waiting for ring room, as of the end of the
   // last poll (published only when it changes): 0 = nothing of ours in flight (the engine's drain).
   std::atomic<uint32_t> outstanding{0};
@@ -178,6 +200,8 @@ struct GatewayLinks {
 class GatewayCore {
  public:
   static constexpr int kBatch = 32;
+  static constexpr std::size_t kMaxUnconfirmed = 256;
+  static constexpr int64_t kUnconfirmedMaxMs = 5000;
 
   GatewayCore(GatewayOptions options, const core::Clock& clock, core::SpscRing<core::Order>* orders_in,
               core::SpscRing<core::ExecReport>* execs_out, GatewayLinks links);
@@ -294,7 +318,15 @@ class GatewayCore {
     core::Qty commission;
     std::string_view commission_asset;
     bool maker = false;
+    bool stream = false;  // from the user-data stream (else a response or a trade query)
     core::UnixNanos ts = 0;
+  };
+  struct Unconfirmed {  // a fill reported from a response / trade query, not yet seen on the stream
+    int64_t order_id = 0;
+    uint64_t trade_id = 0;
+    int64_t qty_raw = 0;     // signed
+    core::UnixNanos ts = 0;  // the trade's time (the exchange's)
+    core::SymbolId symbol = core::kNoSymbol;
   };
 
   [[nodiscard]] int64_t now_ms() const;
@@ -344,6 +376,14 @@ class GatewayCore {
                binance::OrderStatus st, core::Qty cum, const Fill& f);
   void resync_all();
   void check_snapshot(const OpenSnapshot& s);
+  // Position events (see the overview).
+  void on_stream_trade(int64_t order_id, const Fill& f, std::string_view symbol, std::string_view text);
+  void on_account_position(const binance::AccountPosition& a);
+  void on_account_update(const binance::AccountUpdate& a);
+  void push_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
+                     std::string_view reason);
+  [[nodiscard]] core::SymbolId symbol_by_name(std::string_view name) const;
+  [[nodiscard]] bool is_ours(std::string_view text) const;
 
   Entry* find_ours(std::string_view text);
   [[nodiscard]] int64_t fee_raw(const binance::InstrumentSpec& spec, const Fill& f);
@@ -393,7 +433,11 @@ class GatewayCore {
   uint64_t rest_seq_ = 0;
   bool time_sync_in_flight_ = false;
   bool user_stream_dropped_ = false;
-  uint32_t outstanding_ = 0;  // last value published in stats_.outstanding
+  uint32_t outstanding_ = 0;              // last value published in stats_.outstanding
+  uint64_t fills_emitted_ = 0;            // fill reports put on execs_out (PositionEvent::fills_before)
+  std::vector<Unconfirmed> unconfirmed_;  // kMaxUnconfirmed, the first unconfirmed_n_ in use
+  std::size_t unconfirmed_n_ = 0;
+  std::vector<int64_t> stream_fees_;  // by symbol: base-asset commissions since the last position event
 };
 
 // Spot: orders over the WebSocket API when links.ws is ready, REST otherwise; user data from

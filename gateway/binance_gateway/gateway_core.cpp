@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gateway/binance_gateway/binance_gateway.h"
+#include "gateway/binance_gateway/inventory.h"
 
 namespace dmabot::binance_gateway {
 
@@ -44,7 +45,9 @@ GatewayCore::GatewayCore(GatewayOptions options, const core::Clock& clock, core:
       rest_slot_(std::make_unique<binance_io::RestRequest>()),
       ws_slot_(std::make_unique<binance_io::WsRequest>()),
       dec_(std::make_unique<binance::ResponseDecoder>()),
-      ud_(std::make_unique<binance::UserDataDecoder>()) {
+      ud_(std::make_unique<binance::UserDataDecoder>()),
+      unconfirmed_(kMaxUnconfirmed),
+      stream_fees_(opt_.symbols.size(), 0) {
   governor_.set_limits(opt_.rate_limits);
   for (std::size_t s = 0; s < opt_.symbols.size(); ++s) has_spec_[s] = opt_.symbols[s] != nullptr ? 1 : 0;
   // The decoders grow to the largest message they have seen; a message one byte longer than any
@@ -108,6 +111,7 @@ void GatewayCore::emit(const core::Order& o, ExecStatus st, core::Qty cum, Rejec
   r.status = st;
   r.reject_reason = reason;
   r.maker = maker;
+  if (last_qty.raw > 0) ++fills_emitted_;
   if (rep_n_ == 0 && out_->try_push(r)) return;
   if (rep_n_ == reports_.size()) {  // cannot happen with the sizing above; never silently
     std::fprintf(stderr, "binance_gateway %s: report buffer full, report for %llu dropped\n", opt_.name.c_str(),
@@ -981,6 +985,19 @@ void GatewayCore::on_fill(Entry& e, const Fill& f) {
   const bool full = e.cum >= e.order.qty;
   emit(e.order, full ? ExecStatus::kFilled : ExecStatus::kPartiallyFilled, e.cum, RejectReason::kNone, f.ts, f.qty,
        f.px, fee_raw(*opt_.symbols[e.order.symbol], f), f.maker);
+  if (!f.stream && opt_.positions_out != nullptr) {
+    // In the engine's position now, in the exchange's account events only once the stream reports it.
+    if (unconfirmed_n_ == unconfirmed_.size()) {  // the oldest goes (it is the likeliest to be confirmed)
+      std::move(unconfirmed_.begin() + 1, unconfirmed_.end(), unconfirmed_.begin());
+      --unconfirmed_n_;
+    }
+    Unconfirmed& u = unconfirmed_[unconfirmed_n_++];
+    u.order_id = static_cast<int64_t>(e.order_id);
+    u.trade_id = f.trade_id;
+    u.qty_raw = core::side_sign(e.order.side) * f.qty.raw;
+    u.ts = f.ts != 0 ? f.ts : now_ms() * 1'000'000;
+    u.symbol = e.order.symbol;
+  }
   if (full) {
     e.has_final = true;
     e.final_status = OrderStatus::kFilled;
@@ -1044,6 +1061,7 @@ void GatewayCore::on_user_event(const binance_io::WsEvent& ev) {
   if (ev.kind == Kind::kSessionReady) {
     if (user_stream_dropped_) {
       user_stream_dropped_ = false;
+      unconfirmed_n_ = 0;  // the gap lost their stream reports; the next account event includes them
       stats_.resyncs_after_reconnect.fetch_add(1, std::memory_order_relaxed);
       resync_all();
     }
@@ -1064,7 +1082,10 @@ void GatewayCore::on_user_event(const binance_io::WsEvent& ev) {
     f.commission = x.commission;
     f.commission_asset = x.commission_asset.view();
     f.maker = x.is_maker;
+    f.stream = true;
     f.ts = x.transaction_time != 0 ? x.transaction_time : x.event_time;
+    if (x.execution_type == binance::ExecutionType::kTrade)
+      on_stream_trade(x.order_id, f, x.symbol.view(), x.client_order_id.view());
     on_exec(x.client_order_id.view(), x.orig_client_order_id.view(), x.order_id, x.execution_type, x.status, x.cum_qty,
             f);
   } else if (r.kind == binance::UserEventKind::kOrderTradeUpdate) {
@@ -1076,11 +1097,111 @@ void GatewayCore::on_user_event(const binance_io::WsEvent& ev) {
     f.commission = x.commission;
     f.commission_asset = x.commission_asset.view();
     f.maker = x.is_maker;
+    f.stream = true;
     f.ts = x.trade_time != 0 ? x.trade_time : x.event_time;
+    if (x.execution_type == binance::ExecutionType::kTrade)
+      on_stream_trade(x.order_id, f, x.symbol.view(), x.client_order_id.view());
     on_exec(x.client_order_id.view(), {}, x.order_id, x.execution_type, x.status, x.cum_qty, f);
+  } else if (r.kind == binance::UserEventKind::kAccountPosition) {
+    on_account_position(ud_->account_position());
+  } else if (r.kind == binance::UserEventKind::kAccountUpdate) {
+    on_account_update(ud_->account_update());
   }
-  // Balances and positions (outboundAccountPosition, ACCOUNT_UPDATE) belong to reconciliation (later
-  // work): the engine's positions follow its fills.
+}
+
+// ---- position events --------------------------------------------------------------------------------
+
+core::SymbolId GatewayCore::symbol_by_name(std::string_view name) const {
+  for (std::size_t s = 0; s < opt_.symbols.size(); ++s) {
+    if (opt_.symbols[s] != nullptr && opt_.symbols[s]->symbol == name) return static_cast<core::SymbolId>(s);
+  }
+  return core::kNoSymbol;
+}
+
+bool GatewayCore::is_ours(std::string_view text) const {
+  uint64_t id = 0;
+  switch (ids_.decode(text, id)) {
+    case ClientIdCodec::Origin::kOurs:
+      return true;
+    case ClientIdCodec::Origin::kForeignRun:
+      for (const Adopted& a : adopted_) {
+        if (std::string_view(a.text, a.len) == text) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// A trade on the stream (any order's): the exchange's next account event includes it. A fill reported
+// earlier from a response is confirmed; the base-asset commission of our own fill is noted.
+void GatewayCore::on_stream_trade(int64_t order_id, const Fill& f, std::string_view symbol, std::string_view text) {
+  if (opt_.positions_out == nullptr) return;
+  for (std::size_t i = 0; i < unconfirmed_n_; ++i) {
+    if (unconfirmed_[i].order_id == order_id && unconfirmed_[i].trade_id == f.trade_id) {
+      unconfirmed_[i] = unconfirmed_[--unconfirmed_n_];
+      break;
+    }
+  }
+  if (opt_.product != Product::kSpot || f.commission.raw == 0) return;
+  const core::SymbolId s = symbol_by_name(symbol);
+  if (s == core::kNoSymbol || f.commission_asset != opt_.symbols[s]->base_asset || !is_ours(text)) return;
+  stream_fees_[s] += f.commission.raw;
+}
+
+void GatewayCore::on_account_position(const binance::AccountPosition& a) {
+  for (const binance::SpotBalance& b : a.balances()) {
+    for (std::size_t s = 0; s < opt_.symbols.size(); ++s) {
+      if (opt_.symbols[s] == nullptr || opt_.symbols[s]->base_asset != b.asset.view()) continue;
+      push_position(static_cast<core::SymbolId>(s),
+                    spot_inventory_raw(b.asset.view(), b.free.raw, b.locked.raw, opt_.spot_neutral), 0, a.event_time,
+                    "BALANCE");
+    }
+  }
+}
+
+void GatewayCore::on_account_update(const binance::AccountUpdate& a) {
+  for (const binance::FuturesPosition& p : a.positions()) {
+    const core::SymbolId s = symbol_by_name(p.symbol.view());
+    if (s == core::kNoSymbol) continue;
+    if (p.position_side != binance::PositionSide::kBoth) {  // hedge mode: never ours (one-way orders only)
+      stats_.position_events_ignored.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    push_position(s, p.amount.raw, p.entry_price.raw, a.event_time, a.reason.view());
+  }
+}
+
+void GatewayCore::push_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
+                                std::string_view reason) {
+  if (opt_.positions_out == nullptr) return;
+  // A trade older than the account event is in it (Binance made the event after the trade), whether or
+  // not the stream showed the trade (it may have been lost in a gap and found again by a query); one the
+  // stream should have shown long ago is trusted to be in it too.
+  const core::UnixNanos in_it_before = std::max<core::UnixNanos>(ts, (now_ms() - kUnconfirmedMaxMs) * 1'000'000);
+  core::PositionEvent ev;
+  for (std::size_t i = 0; i < unconfirmed_n_;) {
+    if (unconfirmed_[i].ts < in_it_before) {
+      unconfirmed_[i] = unconfirmed_[--unconfirmed_n_];
+      continue;
+    }
+    if (unconfirmed_[i].symbol == s) ev.unconfirmed_raw += unconfirmed_[i].qty_raw;
+    ++i;
+  }
+  ev.ts_exchange = ts;
+  ev.qty_raw = qty_raw;
+  ev.entry_px_raw = entry_px_raw;
+  ev.fees_raw = stream_fees_[s];
+  ev.fills_before = fills_emitted_;
+  ev.symbol = s;
+  ev.venue = opt_.venue_id;
+  std::copy_n(reason.data(), std::min(reason.size(), sizeof(ev.reason)), ev.reason);
+  if (!opt_.positions_out->try_push(ev)) {
+    stats_.position_events_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  stream_fees_[s] = 0;
+  stats_.position_events.fetch_add(1, std::memory_order_relaxed);
 }
 
 void GatewayCore::check_snapshot(const OpenSnapshot& s) {

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
+#include <vector>
 
 #include "core/strings.h"
 
@@ -23,7 +25,7 @@ TEST(SymbolTable, AddAndFindCaseInsensitive) {
   EXPECT_EQ(t.find("btcusdt"), btc);
   EXPECT_EQ(t.find("BtCuSdT"), btc);
   EXPECT_EQ(t.find("ethusdt"), eth);
-  EXPECT_EQ(t.find("BTCUSD"), kNoSymbol);   // prefix is not a match
+  EXPECT_EQ(t.find("BTCUSD"), kNoSymbol);  // prefix is not a match
   EXPECT_EQ(t.find("BTCUSDTX"), kNoSymbol);
   EXPECT_EQ(t.find(""), kNoSymbol);
   EXPECT_EQ(t.size(), 2u);
@@ -80,6 +82,31 @@ TEST(SymbolTable, FullTableRejectsNewNamesButFindsOldOnes) {
   EXPECT_EQ(t.size(), SymbolTable::kMaxSymbols);
   EXPECT_EQ(t.add("s5"), 5);  // existing names still resolve
   EXPECT_EQ(t.find("S1023"), 1023);
+}
+
+// The index behind find(): in a full table every name resolves to its own id in any letter case,
+// names that differ by one character or only in length do not, and the probe ends on absent names.
+TEST(SymbolTable, EveryNameOfAFullTableIsFoundInAnyCaseAndNoOtherName) {
+  SymbolTable t;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < SymbolTable::kMaxSymbols; ++i) {
+    names.push_back(str_cat(i % 2 == 0 ? "sym" : "SYM", i, "usdt"));
+    ASSERT_EQ(t.add(names.back()), static_cast<SymbolId>(i));
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::string lower = names[i], upper = names[i];
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    ASSERT_EQ(t.find(lower), static_cast<SymbolId>(i)) << lower;
+    ASSERT_EQ(t.find(upper), static_cast<SymbolId>(i)) << upper;
+    ASSERT_EQ(t.find(str_cat(upper, "X")), kNoSymbol) << upper;
+    ASSERT_EQ(t.find(upper.substr(0, upper.size() - 1)), kNoSymbol) << upper;
+  }
+  EXPECT_EQ(t.find(""), kNoSymbol);
+  EXPECT_EQ(t.find("SYM1024USDT"), kNoSymbol);
+  // A copy keeps its index.
+  const SymbolTable copy = t;
+  EXPECT_EQ(copy.find("sym777usdt"), 777);
 }
 
 TEST(SymbolTable, UsdmPrefixNamesTheProductAndKeepsTheExchangeName) {

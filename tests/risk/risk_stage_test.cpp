@@ -58,7 +58,9 @@ struct Harness {
         w2(exec_cap),
         record(256),
         ctl(16),
-        status(64) {
+        status(64),
+        pos(16),
+        replay_ctl(16) {
     symbols.add("BTCUSDT");
     symbols.add("ETHUSDT");
     RiskRings r;
@@ -70,6 +72,8 @@ struct Harness {
     r.record_exec = &record;
     r.record_ctl = &ctl;
     r.status_in = &status;
+    r.positions_in = {nullptr, &pos};  // venue 1 ("beta") is a live venue with user-data positions
+    r.control_in = &replay_ctl;
     stage = std::make_unique<RiskStage>(l, symbols, 2, clock, r, &registry, &control,
                                         std::vector<std::string>{"alpha", "beta"});
     // Mid 100 on BTCUSDT.
@@ -106,6 +110,8 @@ struct Harness {
   core::SpscRing<ExecReport> record;
   core::SpscRing<core::Control> ctl;
   core::SpscRing<core::BookStatus> status;
+  core::SpscRing<core::PositionEvent> pos;
+  core::SpscRing<core::Control> replay_ctl;
   std::unique_ptr<RiskStage> stage;
 };
 
@@ -267,6 +273,128 @@ TEST(RiskStage, PositionAdjustIsBookedRecordedPublishedAndLimitsInventory) {
   h.run();
   EXPECT_EQ(h.stage->adjusts_applied(), 2u);
   EXPECT_TRUE(Harness::drain(h.ctl).empty());
+}
+
+core::PositionEvent position(int64_t qty_raw, uint64_t fills_before, int64_t unconfirmed_raw = 0,
+                             int64_t fees_raw = 0) {
+  core::PositionEvent e;
+  e.symbol = 0;
+  e.venue = 1;
+  e.qty_raw = qty_raw;
+  e.fills_before = fills_before;
+  e.unconfirmed_raw = unconfirmed_raw;
+  e.fees_raw = fees_raw;
+  std::copy_n("DEPOSIT", 7, e.reason);
+  return e;
+}
+
+// User-data position events: compared only once risk has booked the fills the gateway emitted before
+// each one, so the engine's own fills are never booked twice; a difference that holds is a change the
+// engine did not trade, booked, recorded (ctl, cause user_data), counted, logged once and told to the
+// workers; one that late fills resolve is nothing.
+TEST(RiskStage, PositionEventsWaitForTheirFillsAndBookOnlyWhatTheEngineDidNotTrade) {
+  Harness h;
+  // The gateway emitted 2 fills (buy 1, buy 2), then the account event: +3 on the exchange. The event
+  // comes first on its ring: risk must wait for the fills, or it would book +3 again.
+  ASSERT_TRUE(h.pos.try_push(position(3 * core::kScale, 2)));
+  h.run();
+  EXPECT_EQ(h.stage->position_events(), 0u) << "waits for the 2 fills";
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kBuy, "1", "100", 0, id1(1), ExecStatus::kPartiallyFilled)));
+  h.run();
+  EXPECT_EQ(h.stage->position_events(), 0u);
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kBuy, "2", "100", 0, id1(1), ExecStatus::kFilled)));
+  h.run();
+  EXPECT_EQ(h.stage->position_events(), 1u);
+  EXPECT_EQ(h.stage->external_changes(), 0u);
+  EXPECT_EQ(h.stage->positions().qty(0, 1).raw, 3 * core::kScale);
+  EXPECT_TRUE(Harness::drain(h.ctl).empty());
+  // A fill from an order response the stream has not shown yet: the exchange says 3, the engine 4 (1
+  // unconfirmed): agree.
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kBuy, "1", "100", 0, id1(2), ExecStatus::kFilled)));
+  ASSERT_TRUE(h.pos.try_push(position(3 * core::kScale, 3, core::kScale)));
+  h.run();
+  EXPECT_EQ(h.stage->position_events(), 2u);
+  EXPECT_EQ(h.stage->external_changes(), 0u);
+  // A spot commission of 0.01 in the base asset: booked silently (cause commission).
+  ASSERT_TRUE(h.pos.try_push(position(4 * core::kScale - 1'000'000, 3, 0, 1'000'000)));
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 0u);
+  EXPECT_EQ(h.stage->positions().qty(0, 1).raw, 4 * core::kScale - 1'000'000);
+  auto rec = Harness::drain(h.ctl);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].cause, core::KillCause::kCommission);
+  PositionNotice notice;
+  EXPECT_FALSE(h.stage->next_position_notice(notice));
+  // An account event ahead of its fill (USD-M does not promise the order; or a fill found by a trade
+  // query after a stream gap): the difference waits, and the late fill resolves it.
+  ASSERT_TRUE(h.pos.try_push(position(5 * core::kScale - 1'000'000, 3)));
+  h.run();
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kBuy, "1", "100", 0, id1(3), ExecStatus::kFilled)));
+  h.run();
+  h.clock.advance_to(h.clock.now() + 2 * kSec);
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 0u);
+  EXPECT_TRUE(Harness::drain(h.ctl).empty());
+  ASSERT_TRUE(h.exec_in.try_push(fill(0, 1, Side::kSell, "1", "100", 0, id1(4), ExecStatus::kFilled)));
+  h.run();
+  // A deposit of 0.5 behind the engine's back: booked once it has held for kPositionConfirmNs, at the
+  // mark, recorded, counted, logged.
+  Harness::drain(h.w1);
+  ASSERT_TRUE(h.pos.try_push(position(4 * core::kScale - 1'000'000 + 50'000'000, 5)));
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 0u) << "not before it has held";
+  h.clock.advance_to(h.clock.now() + RiskStage::kPositionConfirmNs / 2);
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 0u);
+  h.clock.advance_to(h.clock.now() + RiskStage::kPositionConfirmNs / 2);
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 1u);
+  EXPECT_EQ(h.stage->positions().qty(0, 1).raw, 4 * core::kScale + 49'000'000);
+  EXPECT_EQ(h.stage->published_qty(0, 1), 4 * core::kScale + 49'000'000);
+  rec = Harness::drain(h.ctl);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].command, core::ControlCommand::kPositionAdjust);
+  EXPECT_EQ(rec[0].cause, core::KillCause::kUserData);
+  EXPECT_EQ(rec[0].venue, 1);
+  EXPECT_EQ(rec[0].measured_raw, 50'000'000);
+  ASSERT_TRUE(h.stage->next_position_notice(notice));
+  EXPECT_EQ(describe_position_notice(notice, "BTCUSDT", "beta"),
+            "position BTCUSDT on venue beta changed behind the engine's back (DEPOSIT): exchange 4.49, engine 3.99: "
+            "adjusted by 0.5 at the mark");
+  EXPECT_NE(h.registry.render().find("position_external_changes_total{venue=\"beta\"} 1"), std::string::npos);
+  EXPECT_NE(h.registry.render().find("position_events_total{venue=\"beta\"} 5"), std::string::npos);
+  // Every worker hears of it as a fill-shaped position adjust report.
+  const auto reports = Harness::drain(h.w2);
+  ASSERT_FALSE(reports.empty());
+  const ExecReport& r = reports.back();
+  EXPECT_TRUE(core::is_position_adjust_report(r));
+  EXPECT_EQ(r.symbol, 0);
+  EXPECT_EQ(r.side, Side::kBuy);
+  EXPECT_EQ(r.last_qty.raw, 50'000'000);
+  // The same again: no difference, nothing booked.
+  ASSERT_TRUE(h.pos.try_push(position(4 * core::kScale + 49'000'000, 5)));
+  h.run();
+  h.clock.advance_to(h.clock.now() + 2 * kSec);
+  h.run();
+  EXPECT_EQ(h.stage->external_changes(), 1u);
+  EXPECT_TRUE(Harness::drain(h.ctl).empty());
+}
+
+// A replay's recorded position_adjust lines come in on control_in and are handled as the control queue's.
+TEST(RiskStage, ReplayedPositionAdjustsGoThroughTheControlPath) {
+  Harness h;
+  core::Control c;
+  c.command = core::ControlCommand::kPositionAdjust;
+  c.cause = core::KillCause::kStart;
+  c.symbol = 0;
+  c.venue = 0;
+  c.measured_raw = -2 * core::kScale;
+  ASSERT_TRUE(h.replay_ctl.try_push(c));
+  h.run();
+  EXPECT_EQ(h.stage->positions().qty(0, 0).raw, -2 * core::kScale);
+  const auto rec = Harness::drain(h.ctl);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].cause, core::KillCause::kStart);
 }
 
 // ON_START_OPEN_ORDERS=adopt: an adopted order is working (exposure, cancel-all) and owned by no worker.

@@ -455,5 +455,63 @@ TEST(StrategyWorkerBookStatus, StrategiesWithoutTheHookAreHeldAndStaleRejectsSta
   EXPECT_EQ(tick_now(rig).size(), 1u);  // the bid again, at once
 }
 
+// Risk's position adjust report (a position the engine did not trade: the exchange's at start) reaches
+// DynMm through its on_position_adjust hook: started on a long 0.5, its first quotes are skewed (the b
+// term widens the spread: 99.90 / 100.10) where a flat start quotes 99.95 / 100.05; at the inventory
+// cap the bid is not quoted at all. The report halts nothing and is not a fill of the strategy's own.
+// A worker of another shard ignores it.
+TEST(StrategyWorkerPositionAdjust, AMarketMakerStartedOnAPositionQuotesSkewedFromItsFirstQuotes) {
+  DynMmParams p = flat_params();
+  p.b = 40.0;
+  auto adjust = [](const char* q, Side side) {
+    core::ExecReport r;
+    r.client_id = 0;
+    r.venue = core::kRiskVenue;
+    r.status = ExecStatus::kPartiallyFilled;
+    r.symbol = 0;
+    r.side = side;
+    r.last_qty = qty(q);
+    r.cum_qty = r.last_qty;
+    return r;
+  };
+  // Three ticks at mid 100 (window of 2 returns: sigma 0), then the quotes.
+  auto first_quotes = [](Rig& rig) {
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(rig.md.try_push(tick(0, "99.99", "100.01", i * 100)));
+    while (rig.worker->poll() != 0) {
+    }
+    return rig.pop_out();
+  };
+  Rig flat(16, 4, p);
+  const std::vector<core::Signal> f = first_quotes(flat);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].price, px("99.95"));
+  EXPECT_EQ(f[1].price, px("100.05"));
+
+  Rig seeded(16, 4, p);
+  ASSERT_TRUE(seeded.exec.try_push(adjust("0.5", Side::kBuy)));
+  const std::vector<core::Signal> s = first_quotes(seeded);
+  EXPECT_EQ(seeded.mm().inventory(0), qty("0.5"));
+  EXPECT_FALSE(seeded.worker->halted());
+  ASSERT_EQ(s.size(), 2u);
+  // spread = max(40 * 0.5 / 1, 10) = 20 bps, half 0.001.
+  EXPECT_EQ(s[0].side, Side::kBuy);
+  EXPECT_EQ(s[0].price, px("99.90"));
+  EXPECT_EQ(s[1].side, Side::kSell);
+  EXPECT_EQ(s[1].price, px("100.10"));
+
+  Rig capped(16, 4, p);
+  ASSERT_TRUE(capped.exec.try_push(adjust("1", Side::kBuy)));
+  const std::vector<core::Signal> c = first_quotes(capped);
+  ASSERT_EQ(c.size(), 1u) << "long the cap: only the ask";
+  EXPECT_EQ(c[0].side, Side::kSell);
+
+  Rig other_shard(16, 4, p);
+  other_shard.worker->set_shard(2, 1);  // symbols 1, 3
+  ASSERT_TRUE(other_shard.exec.try_push(adjust("0.5", Side::kBuy)));
+  while (other_shard.worker->poll() != 0) {
+  }
+  EXPECT_EQ(other_shard.mm().inventory(0), qty("0"));
+}
+
 }  // namespace
 }  // namespace dmabot::strategy

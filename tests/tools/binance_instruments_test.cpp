@@ -410,5 +410,20 @@ TEST(BinanceInstrumentKeys, BadValuesNameTheKey) {
   EXPECT_EQ(config_error({"SYMBOLS_NOT_TRADING=maybe"}).rfind("SYMBOLS_NOT_TRADING='maybe' (--set): ", 0), 0u);
 }
 
+// QUOTE_ASSET is another spelling of QUOTE_ASSETS: the same list and checks, its own name in errors; when
+// both are set they must agree (empty = unset, as the preset listings have it).
+TEST(BinanceInstrumentKeys, QuoteAssetIsAnotherNameForQuoteAssets) {
+  auto ec = engine_config({"SYMBOLS=auto", "FEED_MODE=binance", "QUOTE_ASSET=fdusd,USDC"});
+  ASSERT_TRUE(ec.ok()) << ec.status();
+  EXPECT_EQ(ec->instrument_rules.quote_assets, (std::vector<std::string>{"FDUSD", "USDC"}));
+  EXPECT_EQ(config_error({"QUOTE_ASSET=USDT", "QUOTE_ASSETS=USDC"}),
+            "QUOTE_ASSET='USDT' (--set): is another name for QUOTE_ASSETS, which says otherwise; set only one");
+  EXPECT_EQ(config_error({"QUOTE_ASSET=USDC", "QUOTE_ASSETS=USDC"}), "(ok)") << "both, saying the same";
+  ec = engine_config({"QUOTE_ASSET=", "QUOTE_ASSETS=USDC"});
+  ASSERT_TRUE(ec.ok()) << ec.status();
+  EXPECT_EQ(ec->instrument_rules.quote_assets, (std::vector<std::string>{"USDC"})) << "empty = unset";
+  EXPECT_EQ(config_error({"QUOTE_ASSET=USDT,usdt"}), "QUOTE_ASSET='USDT,usdt' (--set): 'usdt' is listed twice");
+}
+
 }  // namespace
 }  // namespace dmabot::tools

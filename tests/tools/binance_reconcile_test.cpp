@@ -35,6 +35,25 @@ TEST(BinanceReconcile, SpotInventoryIsTheBaseBalanceLessItsNeutralPart) {
   EXPECT_EQ(inv[1].entry_px_raw, 0);
 }
 
+// The wallet cannot tell two symbols' inventories apart when they share a base asset, or when one's base
+// asset is another's quote asset: refused in one line naming both.
+TEST(BinanceReconcile, SpotSymbolsTheWalletCannotSeparateAreRefused) {
+  binance::InstrumentSpec eth = spec("ETHUSDT", "ETH"), btc = spec("BTCUSDT", "BTC"), ethfd = spec("ETHFDUSD", "ETH"),
+                          ethbtc = spec("ETHBTC", "ETH");
+  ethfd.quote_asset = "FDUSD";
+  ethbtc.quote_asset = "BTC";
+  EXPECT_TRUE(check_spot_assets(std::vector<const binance::InstrumentSpec*>{&eth, nullptr, &btc}).ok());
+  const absl::Status shared = check_spot_assets(std::vector<const binance::InstrumentSpec*>{&eth, &ethfd});
+  ASSERT_FALSE(shared.ok());
+  EXPECT_EQ(shared.message(),
+            "SYMBOLS: ETHUSDT and ETHFDUSD share the base asset ETH; the spot wallet cannot tell their inventories "
+            "apart: trade one of them per run");
+  const absl::Status quote = check_spot_assets(std::vector<const binance::InstrumentSpec*>{&btc, nullptr, &ethbtc});
+  ASSERT_FALSE(quote.ok());
+  EXPECT_NE(std::string(quote.message()).find("BTCUSDT's base asset BTC is ETHBTC's quote asset"), std::string::npos)
+      << quote.message();
+}
+
 TEST(BinanceReconcile, FuturesInventoryIsOneWayPositionRisk) {
   const binance::InstrumentSpec eth = spec("ETHUSDT", "ETH");
   const std::vector<const binance::InstrumentSpec*> symbols = {&eth};

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "core/config.h"
@@ -545,7 +546,11 @@ TEST(BinanceVenueEngine, SpotAndUsdmAtOnceEachSymbolTradesOnItsProductsVenue) {
     std::map<std::string, int64_t> engine_fill_text;
     for (const auto& [id, q] : filled[p]) engine_fill_text[text(id)] += q;
     EXPECT_EQ(engine_fill_text, l.fill_qty);
-    int64_t venue_position = 0;
+    // Plus what risk booked that the product's fills do not show (spot commissions in the base asset).
+    const tp::RecordedAdjusts adjusts =
+        tp::recorded_adjusts(record, p == core::Product::kUsdm ? "UM:ETHUSDT" : "ETHUSDT");
+    EXPECT_TRUE(adjusts.user_data.empty()) << "no change behind the engine's back";
+    int64_t venue_position = adjusts.sum;
     for (const auto& [cid, q] : l.fill_qty) venue_position += q;
     EXPECT_EQ(e.positions().symbol_qty(p == core::Product::kUsdm ? um_id : spot_id).raw, venue_position);
     EXPECT_GE(l.fills, 2);
@@ -589,6 +594,53 @@ TEST(BinanceVenueEngine, AutoSpotSymbolsLoadNextToExplicitFuturesSymbols) {
   EXPECT_NE(t.info(1).min_notional_raw, t.info(2).min_notional_raw) << "each product's own filters";
   EXPECT_EQ((*engine)->config().binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
   EXPECT_EQ((*engine)->config().binance_stream.futures_symbols, (std::vector<std::string>{"ETHUSDT"}));
+}
+
+// FUTURES_SYMBOLS=auto: the USD-M venue's symbols come from the futures exchangeInfo (perpetuals quoted
+// in QUOTE_ASSETS, at most MAX_SYMBOLS), named UM:<symbol>, after the spot ones; each product's own
+// filters. Outside VENUE_MODE=binance, or next to a filter override, it is one line naming the key.
+TEST(BinanceVenueEngine, AutoFuturesSymbolsLoadFromTheFuturesExchangeInfo) {
+  SimProcess sim({});
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  {
+    // USD-M BTCUSDT's minimum notional (100) exceeds the order size: skipped, ETHUSDT (20) taken.
+    auto engine = venue_engine(with(venue_config(sim, false, ""), {"VENUE_MODE=binance", "SYMBOLS=BTCUSDT",
+                                                                   "FUTURES_SYMBOLS=auto", "DYNMM_BASE_SIZE_USD=40"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    const core::SymbolTable& t = (*engine)->symbols();
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t.name(0), "BTCUSDT");
+    EXPECT_EQ(t.name(1), "UM:ETHUSDT");
+    EXPECT_EQ(t.info(0).product, core::Product::kSpot);
+    EXPECT_EQ(t.info(1).product, core::Product::kUsdm);
+    EXPECT_EQ(t.info(1).exchange_name, "ETHUSDT");
+    EXPECT_EQ(t.info(1).min_notional_raw, 20 * core::kScale) << "USD-M's own filter";
+    EXPECT_EQ((*engine)->config().binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT"}));
+    EXPECT_EQ((*engine)->config().binance_stream.futures_symbols, (std::vector<std::string>{"ETHUSDT"}));
+  }
+  {
+    // Both sides auto, MAX_SYMBOLS per product; an order size every symbol allows.
+    auto engine =
+        venue_engine(with(venue_config(sim, false, ""), {"VENUE_MODE=binance", "SYMBOLS=auto", "FUTURES_SYMBOLS=auto",
+                                                         "MAX_SYMBOLS=1", "DYNMM_BASE_SIZE_USD=150"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    const core::SymbolTable& t = (*engine)->symbols();
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t.name(0), "BTCUSDT");
+    EXPECT_EQ(t.name(1), "UM:BTCUSDT");
+  }
+  for (const auto& [sets, key, words] : std::vector<std::tuple<std::vector<std::string>, std::string, std::string>>{
+           {{"VENUE_MODE=binance_spot", "FUTURES_SYMBOLS=auto"}, "FUTURES_SYMBOLS", "VENUE_MODE=binance"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=auto", "TICK_SIZE=0.1"}, "TICK_SIZE", "auto"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=BTCUSDT,auto"}, "FUTURES_SYMBOLS", "only entry"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=auto", "QUOTE_ASSETS=BUSD"}, "FUTURES_SYMBOLS=auto", "BUSD"},
+           {{"VENUE_MODE=binance", "FUTURES_SYMBOLS=SOLUSDT"}, "FUTURES_SYMBOLS: SOLUSDT", "not listed"}}) {
+    auto engine = venue_engine(with(venue_config(sim, false, ""), sets));
+    ASSERT_FALSE(engine.ok()) << sets.back();
+    const std::string msg(engine.status().message());
+    EXPECT_NE(msg.find(key), std::string::npos) << msg;
+    EXPECT_NE(msg.find(words), std::string::npos) << msg;
+  }
 }
 
 // Mistakes of the two-product mode: configuration ones exit 2, a refused USD-M key exits 1; one line
@@ -732,9 +784,11 @@ TEST(BinanceVenueEngine, TheExchangesPositionIsTheEnginesStartInventory) {
   }
 }
 
-// RECONCILE_S: the USD-M position is changed behind the engine's back while it trades: two rounds
-// later it is counted as drift (once), logged and resynced, and after the run the engine's position
-// is the exchange's. Trading itself (orders and fills in flight at every round) is not drift.
+// RECONCILE_S: the USD-M position is changed behind the engine's back while it trades, with no user-data
+// event (event=0: as if lost in a stream gap): two rounds later it is counted as drift, logged and
+// resynced — unless the next fill's ACCOUNT_UPDATE (absolute) showed it first; exactly one of the two
+// corrects it, once, and after the run the engine's position is the exchange's.
+// Trading itself (orders and fills in flight at every round) is not drift.
 TEST(BinanceVenueEngine, APositionChangedBehindTheEnginesBackIsDriftCountedAndResynced) {
   SimProcess sim({}, {"--admin"});
   ASSERT_TRUE(sim.ok()) << sim.log();
@@ -754,11 +808,13 @@ TEST(BinanceVenueEngine, APositionChangedBehindTheEnginesBackIsDriftCountedAndRe
   const int64_t held = sim_futures_position(sim);
   ASSERT_EQ(sim_admin(sim, true,
                       "/sim/admin/position?symbol=ETHUSDT&amount=" + core::decimal_to_string(held + 50'000'000) +
-                          "&entryPrice=3000"),
+                          "&entryPrice=3000&event=0"),
             "");
+  // The next fill's ACCOUNT_UPDATE shows the absolute position, so the user-data path may see it first:
+  // either way it is corrected exactly once (the two paths never both book it).
   const bool found = poll_until(30, [&] {
     e.poll_events();
-    return v.position_drift() >= 1;
+    return v.position_drift() + e.risk().external_changes() >= 1;
   });
   ASSERT_TRUE(found) << e.metrics().render();
   const uint64_t rounds = v.reconcile_rounds();
@@ -767,10 +823,103 @@ TEST(BinanceVenueEngine, APositionChangedBehindTheEnginesBackIsDriftCountedAndRe
     return v.reconcile_rounds() >= rounds + 3;
   }));
   e.shutdown();
-  EXPECT_EQ(v.position_drift(), 1u) << "resynced once; later rounds agree";
+  EXPECT_EQ(v.position_drift() + e.risk().external_changes(), 1u) << "resynced once; later rounds agree";
   EXPECT_EQ(v.order_drift(), 0u) << "orders in flight at every round are not drift";
-  EXPECT_EQ(metric(e, "dmabot_binance_drift_total{venue=\"binance_futures\",kind=\"position\"}"), 1.0);
+  EXPECT_EQ(metric(e, "dmabot_binance_drift_total{venue=\"binance_futures\",kind=\"position\"}"),
+            static_cast<double>(v.position_drift()));
   EXPECT_EQ(e.positions().qty(0, 0).raw, sim_futures_position(sim)) << "the exchange wins";
+}
+
+// The sim's spot ETH balance (free, locked; raw), as GET account reports it.
+std::pair<int64_t, int64_t> sim_spot_eth(const SimProcess& sim) {
+  std::string err;
+  const std::string body = sim_signed_get(sim, false, binance::kSpotAccount, err);
+  EXPECT_EQ(err, "");
+  binance::ResponseDecoder dec;
+  binance::SpotAccount account;
+  std::span<const binance::SpotAssetBalance> balances;
+  EXPECT_TRUE(dec.decode_spot_account(body, account, balances).ok()) << body;
+  for (const auto& b : balances) {
+    if (b.asset.view() == "ETH") return {b.free.raw, b.locked.raw};
+  }
+  return {0, 0};
+}
+
+// Issue 11, positions from user data: while dynmm trades, the account changes behind the engine's back
+// (+0.5 ETH: a USD-M position change announced by ACCOUNT_UPDATE, a spot deposit announced by
+// outboundAccountPosition). With RECONCILE_S an hour away, the engine's position follows within
+// seconds: exactly one change is counted as external (the engine's own fills, in the same stream
+// before every account event, are not), recorded as one user_data ctl line of about +0.5 (exactly what
+// the exchange changed beyond the fills risk had booked), and nothing is reconciliation drift. At the
+// end the engine's position is the fills plus the recorded adjustments, fill for fill against the
+// ledger, and equals the exchange's (spot: the wallet less the neutral 10 ETH).
+TEST(BinanceVenueEngine, APositionChangedBehindTheEnginesBackFollowsFromUserData) {
+  for (bool futures : {true, false}) {
+    SCOPED_TRACE(futures ? "futures" : "spot");
+    const std::string ledger = tp::temp_dir() + (futures ? "/ledger_f.jsonl" : "/ledger_s.jsonl");
+    SimProcess sim({}, {"--admin", "--ledger", ledger});
+    ASSERT_TRUE(sim.ok()) << sim.log();
+    const std::string record = sim.dir + "/venue.jsonl";
+    auto engine = venue_engine(with(venue_config(sim, futures, record), {"RECONCILE_S=3600"}));
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    Engine& e = **engine;
+    ASSERT_TRUE(e.start().ok()) << sim.log();
+    const std::string venue = futures ? "binance_futures" : "binance_spot";
+    auto fills = [&] {
+      return reports(e, venue, core::ExecStatus::kFilled) + reports(e, venue, core::ExecStatus::kPartiallyFilled);
+    };
+    ASSERT_TRUE(poll_until(90,
+                           [&] {
+                             e.poll_events();
+                             return fills() >= 2 && e.risk().position_events() >= 2;
+                           }))
+        << e.metrics().render() << sim.log();
+    EXPECT_EQ(e.risk().external_changes(), 0u) << "the engine's own fills are not a change behind its back";
+    const int64_t kChange = 50'000'000;  // 0.5 ETH
+    if (futures) {
+      const int64_t held = sim_futures_position(sim);
+      ASSERT_EQ(sim_admin(sim, true,
+                          "/sim/admin/position?symbol=ETHUSDT&amount=" + core::decimal_to_string(held + kChange) +
+                              "&entryPrice=3000&reason=ADJUSTMENT"),
+                "");
+    } else {
+      const auto [free, locked] = sim_spot_eth(sim);
+      ASSERT_EQ(sim_admin(sim, false, "/sim/admin/balance?asset=ETH&free=" + core::decimal_to_string(free + kChange)),
+                "");
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool followed = poll_until(10, [&] {
+      e.poll_events();
+      return e.risk().external_changes() >= 1;
+    });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(followed) << e.metrics().render();
+    EXPECT_LT(seconds, 10.0);
+    // More trading after the change: still no other external change.
+    const double fills_then = fills();
+    EXPECT_TRUE(poll_until(60, [&] {
+      e.poll_events();
+      return fills() >= fills_then + 2;
+    })) << e.metrics().render();
+    e.shutdown();
+    EXPECT_EQ(e.risk().external_changes(), 1u);
+    EXPECT_EQ(metric(e, "dmabot_position_external_changes_total{venue=\"" + venue + "\"}"), 1.0);
+    EXPECT_GE(metric(e, "dmabot_position_events_total{venue=\"" + venue + "\"}"), 3.0);
+    EXPECT_EQ(e.binance_venue()->position_drift(), 0u);
+    const tp::RecordedAdjusts adjusts = tp::recorded_adjusts(record);
+    ASSERT_EQ(adjusts.user_data.size(), 1u);
+    // The change less at most the fills that landed between reading the account and setting it.
+    EXPECT_NEAR(static_cast<double>(adjusts.user_data[0]), static_cast<double>(kChange), 3e6);
+    check_against_ledger(e, ledger, record, venue, {.min_accepted = 2, .min_fills = 2, .user_data_adjusts = 1});
+    if (futures) {
+      EXPECT_EQ(e.positions().qty(0, 0).raw, sim_futures_position(sim)) << "the exchange's position";
+    } else {
+      const auto [free, locked] = sim_spot_eth(sim);
+      // Within the base-asset commission of a last fill whose balance event came after the drain.
+      EXPECT_NEAR(static_cast<double>(e.positions().qty(0, 0).raw), static_cast<double>(free + locked - 1'000'000'000),
+                  1e3);
+    }
+  }
 }
 
 // RECONCILE_S: an order of an earlier dmabot run that appears on the exchange while the engine runs

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -205,6 +206,75 @@ TEST(DmabotReplay, BacktestRecordingReplaysToTheSameDecisions) {
   ASSERT_NE(text.find("\"status\":\"FILLED\""), std::string::npos) << "the run should have fills";
   ASSERT_EQ(run({dmabot_bin(), "replay", rec, "--diff"}, dir, &c), 0) << read_file(c.err_path);
   EXPECT_NE(read_file(c.out_path).find("diff: identical: "), std::string::npos) << read_file(c.out_path);
+}
+
+// Issue 11: a recording's `ctl` position_adjust lines (a live run's start position, reconciliation
+// and user-data changes) are applied to risk at their place in the stream, so the replay holds the
+// recorded inventory. A long of 100 BTCUSDT put into a mock run's recording after its 20th tick:
+// the replay books it (its own recording has the line again, same cause and venue), and risk then
+// refuses BTCUSDT buys for inventory that the same replay without the line lets through.
+TEST(DmabotReplay, RecordedPositionAdjustsReplayWithTheirInventory) {
+  const std::string dir = temp_dir();
+  const std::string rec = record_mock_run(dir, "3000");
+  const std::string text = read_file(rec);
+  // After the 20th md line, at its time.
+  std::size_t at = 0;
+  for (int i = 0; i < 20; ++i) at = text.find("\"kind\":\"md\"", at + 1);
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t eol = text.find('\n', at);
+  const std::string md = text.substr(text.rfind('\n', at) + 1, eol - text.rfind('\n', at) - 1);
+  const std::string ts =
+      md.substr(md.find("\"ts_local\":") + 11, md.find(',', md.find("\"ts_local\":")) - md.find("\"ts_local\":") - 11);
+  const std::string ctl = "{\"v\":1,\"seq\":0,\"kind\":\"ctl\",\"ts_local\":" + ts +
+                          ",\"sym\":\"BTCUSDT\",\"cmd\":\"position_adjust\",\"cause\":\"start\",\"measured\":\"100\","
+                          "\"limit\":\"0\",\"equity\":\"0\",\"venue\":0}";
+  const std::string with_adjust = dir + "/with_adjust.jsonl";
+  {
+    std::ofstream f(with_adjust, std::ios::binary);
+    f << text.substr(0, eol + 1) << ctl << '\n' << text.substr(eol + 1);
+  }
+  // Risk's refusals of BTCUSDT buys for inventory (exec lines from risk).
+  auto inventory_rejects = [](const std::string& recording) {
+    int n = 0;
+    std::istringstream in(recording);
+    for (std::string l; std::getline(in, l);) {
+      n += l.find("\"kind\":\"exec\"") != std::string::npos &&
+           l.find("\"reason\":\"inventory\"") != std::string::npos &&
+           l.find("\"sym\":\"BTCUSDT\"") != std::string::npos && l.find("\"side\":\"BUY\"") != std::string::npos;
+    }
+    return n;
+  };
+  Child c;
+  const std::string plain_out = dir + "/plain_replay.jsonl";
+  // The symbol-notional limit out of the way, so the inventory limit is the one that speaks.
+  const std::string no_symbol_limit = "MAX_SYMBOL_NOTIONAL=1000000000";
+  ASSERT_EQ(run({dmabot_bin(), "replay", rec, "--record", plain_out, "--set", no_symbol_limit}, dir, &c), 0)
+      << read_file(c.err_path);
+  const std::string adjusted_out = dir + "/adjusted_replay.jsonl";
+  ASSERT_EQ(run({dmabot_bin(), "replay", with_adjust, "--record", adjusted_out, "--set", no_symbol_limit}, dir, &c), 0)
+      << read_file(c.err_path);
+  const std::string plain = read_file(plain_out);
+  const std::string adjusted = read_file(adjusted_out);
+  EXPECT_EQ(plain.find("\"cmd\":\"position_adjust\""), std::string::npos);
+  const std::size_t line = adjusted.find("\"cmd\":\"position_adjust\"");
+  ASSERT_NE(line, std::string::npos) << "the replay booked the recorded adjustment";
+  const std::string booked =
+      adjusted.substr(adjusted.rfind('\n', line) + 1, adjusted.find('\n', line) - adjusted.rfind('\n', line) - 1);
+  EXPECT_NE(booked.find("\"sym\":\"BTCUSDT\""), std::string::npos) << booked;
+  EXPECT_NE(booked.find("\"measured\":\"100\""), std::string::npos) << booked;
+  EXPECT_NE(booked.find("\"cause\":\"start\""), std::string::npos) << booked;
+  EXPECT_NE(booked.find("\"venue\":0"), std::string::npos) << booked;
+  // Booked before the 21st tick: the line follows the 20th md line in the replay's recording too.
+  const std::size_t first_md_after = adjusted.find("\"kind\":\"md\"", line);
+  int md_before = 0;
+  for (std::size_t p = 0; (p = adjusted.find("\"kind\":\"md\"", p)) != std::string::npos && p < line; ++p) ++md_before;
+  EXPECT_NE(first_md_after, std::string::npos);
+  EXPECT_GE(md_before, 20);
+  EXPECT_LE(md_before, 21);
+  const int rejects_plain = inventory_rejects(plain);
+  const int rejects_adjusted = inventory_rejects(adjusted);
+  EXPECT_GT(rejects_adjusted, rejects_plain) << "long 100 BTC: buys past MAX_INVENTORY are refused";
+  EXPECT_GE(rejects_adjusted, 1);
 }
 
 TEST(DmabotReplay, ChangedParameterIsReportedAsFirstDivergence) {

@@ -157,10 +157,9 @@ inline Ledger read_ledger(const std::string& path, const std::string& prefix, in
   return l;
 }
 
-// The engine's view from its recording: the last venue report per client id.
-inline std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& record, std::set<uint64_t>& acked,
-                                                          std::map<uint64_t, int64_t>& fill_qty) {
-  std::map<uint64_t, core::ExecStatus> last;
+// Calls fn(event, symbols) for each recorded event of type T in the recording, in file order.
+template <class T, class Fn>
+inline void for_each_recorded(const std::string& record, Fn fn) {
   core::SymbolTable symbols;
   core::EventDecoder dec(&symbols);
   std::istringstream in(testing::read_file(record));
@@ -168,15 +167,40 @@ inline std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& rec
   while (std::getline(in, line)) {
     core::RecordedEvent ev;
     if (dec.decode(line, ev) != core::DecodeResult::kOk) continue;
-    const auto* r = std::get_if<core::ExecReport>(&ev.event);
-    if (r == nullptr) continue;
-    // A refused cancel (the order had filled meanwhile) says nothing about the order's own state.
-    if (r->status != core::ExecStatus::kCancelRejected) last[r->client_id] = r->status;
-    if (r->status == core::ExecStatus::kNew) acked.insert(r->client_id);
-    if (r->last_qty.raw != 0)
-      fill_qty[r->client_id] += r->side == core::Side::kSell ? -r->last_qty.raw : r->last_qty.raw;
+    if (const auto* e = std::get_if<T>(&ev.event)) fn(*e, symbols);
   }
+}
+
+// The engine's view from its recording: the last venue report per client id.
+inline std::map<uint64_t, core::ExecStatus> engine_orders(const std::string& record, std::set<uint64_t>& acked,
+                                                          std::map<uint64_t, int64_t>& fill_qty) {
+  std::map<uint64_t, core::ExecStatus> last;
+  for_each_recorded<core::ExecReport>(record, [&](const core::ExecReport& r, const core::SymbolTable&) {
+    // A refused cancel (the order had filled meanwhile) says nothing about the order's own state.
+    if (r.status != core::ExecStatus::kCancelRejected) last[r.client_id] = r.status;
+    if (r.status == core::ExecStatus::kNew) acked.insert(r.client_id);
+    if (r.last_qty.raw != 0) fill_qty[r.client_id] += r.side == core::Side::kSell ? -r.last_qty.raw : r.last_qty.raw;
+  });
   return last;
+}
+
+// The position adjustments risk recorded (ctl position_adjust lines) for `symbol` (the engine's name;
+// "" = every symbol): their sum, and how many had each cause.
+struct RecordedAdjusts {
+  int64_t sum = 0;
+  std::map<core::KillCause, int> by_cause;
+  std::vector<int64_t> user_data;  // the changes booked from user-data events, in order
+};
+inline RecordedAdjusts recorded_adjusts(const std::string& record, const std::string& symbol = "") {
+  RecordedAdjusts out;
+  for_each_recorded<core::Control>(record, [&](const core::Control& c, const core::SymbolTable& symbols) {
+    if (c.command != core::ControlCommand::kPositionAdjust) return;
+    if (!symbol.empty() && symbols.name(c.symbol) != symbol) return;
+    out.sum += c.measured_raw;
+    ++out.by_cause[c.cause];
+    if (c.cause == core::KillCause::kUserData) out.user_data.push_back(c.measured_raw);
+  });
+  return out;
 }
 
 inline bool final_status(core::ExecStatus s) {
@@ -208,6 +232,9 @@ struct LedgerExpect {
   // Shutdown canceled every working order. False where the venue refuses every request for longer
   // than the shutdown's drain (an IP ban): then open orders must still be the engine's working ones.
   bool all_closed = true;
+  // Position changes the engine did not trade, booked from user-data events (none unless the test made
+  // one): a fill counted twice would show up here.
+  int user_data_adjusts = 0;
 };
 
 // After e.shutdown(): the sim's ledger (`ledger`) against the engine's recording (`record`) and positions
@@ -217,7 +244,8 @@ struct LedgerExpect {
 //   * the orders still open on the venue are exactly the ones the engine thinks are working, and
 //     none (shutdown cancels every working order);
 //   * fills: per order the engine's quantity equals the venue's (none lost, none counted twice), the
-//     engine's position is their sum, and the engine reported each ledger fill exactly once.
+//     engine's position is their sum plus the recorded position adjustments, the user-data ones are
+//     as many as expected, and the engine reported each ledger fill exactly once.
 // Returns the drift found: client ids accepted twice + orders the two sides disagree on (accepted vs
 // acknowledged, open vs working, filled quantity) + 1 if the position differs. 0 = they agree.
 inline int check_against_ledger(Engine& e, const std::string& ledger, const std::string& record,
@@ -259,7 +287,13 @@ inline int check_against_ledger(Engine& e, const std::string& ledger, const std:
   std::map<std::string, int64_t> engine_fill_text;
   for (const auto& [id, q] : engine_fills) engine_fill_text[text(id)] += q;
   EXPECT_EQ(engine_fill_text, l.fill_qty) << "fills per order: engine (recording) vs venue (ledger)";
-  int64_t venue_position = 0;
+  // The position is the fills plus what risk booked that the engine did not trade (start position,
+  // spot commissions paid in the base asset, changes behind its back), each recorded as a ctl line.
+  const RecordedAdjusts adjusts = recorded_adjusts(record);
+  const auto user_data = adjusts.by_cause.find(core::KillCause::kUserData);
+  EXPECT_EQ(user_data == adjusts.by_cause.end() ? 0 : user_data->second, expect.user_data_adjusts)
+      << "changes the engine did not trade, from user data";
+  int64_t venue_position = adjusts.sum;
   for (const auto& [cid, q] : l.fill_qty) venue_position += q;
   EXPECT_EQ(e.positions().symbol_qty(0).raw, venue_position);
   EXPECT_GE(l.fills, expect.min_fills);

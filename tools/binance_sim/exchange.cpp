@@ -223,21 +223,25 @@ absl::Status Exchange::set_symbol_min_notional(Product p, const std::string& sym
 }
 
 absl::Status Exchange::set_position(const std::string& api_key, const std::string& symbol, int64_t amount_raw,
-                                    Price entry, core::UnixNanos now) {
+                                    Price entry, core::UnixNanos now, std::string_view reason, bool announce) {
   Account* a = account(api_key);
   if (!a) return core::invalid("account ", api_key, ": unknown");
-  if (!market(Product::kUsdmFutures, symbol)) return core::invalid("symbol ", symbol, ": unknown");
+  const Market* m = market(Product::kUsdmFutures, symbol);
+  if (!m) return core::invalid("symbol ", symbol, ": unknown");
   Position& p = a->positions[std::make_pair(symbol, PositionSide::kBoth)];
   p.amount_raw = amount_raw;
   p.cost_raw = mul_div(amount_raw < 0 ? -amount_raw : amount_raw, entry.raw, core::kScale);
   p.update_time = now;
+  if (announce) emit_position(api_key, *a, *m, PositionSide::kBoth, reason, now);
   return absl::OkStatus();
 }
 
-absl::Status Exchange::set_spot_balance(const std::string& api_key, const std::string& asset, int64_t free_raw) {
+absl::Status Exchange::set_spot_balance(const std::string& api_key, const std::string& asset, int64_t free_raw,
+                                        core::UnixNanos now, bool announce) {
   Account* a = account(api_key);
   if (!a) return core::invalid("account ", api_key, ": unknown");
   a->spot[asset].free = free_raw;
+  if (announce) emit_spot_balance(api_key, *a, asset, now);
   return absl::OkStatus();
 }
 

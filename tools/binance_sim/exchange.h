@@ -153,12 +153,17 @@ class Exchange {
   // The minimum notional of the symbol's NOTIONAL and MIN_NOTIONAL filters (whichever it lists), as
   // exchangeInfo shows and the order checks enforce from now on (the admin hook; also before serving).
   [[nodiscard]] absl::Status set_symbol_min_notional(Product p, const std::string& symbol, core::Price min_notional);
-  // Admin hooks (a change behind the client's back: no user-data event). The account's one-way USD-M
-  // position on `symbol` becomes `amount_raw` (signed) at `entry` (cost |amount| * entry); its spot
-  // `asset` balance becomes `free_raw` free (locked unchanged).
+  // Admin hooks (a change behind the client's back, as a deposit, a trade on the web UI or an ADL would
+  // make one). The account's one-way USD-M position on `symbol` becomes `amount_raw` (signed) at `entry`
+  // (cost |amount| * entry), announced as an ACCOUNT_UPDATE with reason `reason`; its spot `asset`
+  // balance becomes `free_raw` free (locked unchanged), announced as an outboundAccountPosition. Like
+  // every balance event they go out at the publisher's next flush (the next market tick). announce =
+  // false sends no event (a change only a REST read of the account shows: reconciliation's tests).
   [[nodiscard]] absl::Status set_position(const std::string& api_key, const std::string& symbol, int64_t amount_raw,
-                                          Price entry, core::UnixNanos now);
-  [[nodiscard]] absl::Status set_spot_balance(const std::string& api_key, const std::string& asset, int64_t free_raw);
+                                          Price entry, core::UnixNanos now, std::string_view reason = "ADJUSTMENT",
+                                          bool announce = true);
+  [[nodiscard]] absl::Status set_spot_balance(const std::string& api_key, const std::string& asset, int64_t free_raw,
+                                              core::UnixNanos now, bool announce = true);
 
   // ---- look-ups for the transport (signature check, exchangeInfo, account endpoints) ----
   [[nodiscard]] const Account* find_account(std::string_view api_key) const;

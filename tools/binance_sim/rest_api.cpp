@@ -690,15 +690,18 @@ bool form_body(const HttpRequest& r) {
 //   /sim/admin/symbol?symbol=S&status=BREAK      the symbol's status (exchangeInfo and order checks)
 //   /sim/admin/symbol?symbol=S&minNotional=25    its NOTIONAL / MIN_NOTIONAL minimum
 //   /sim/admin/clock?skewMs=-1500                the server clock's skew (as --fault clock-skew-ms)
-//   /sim/admin/position?symbol=S&amount=-0.5&entryPrice=3000[&apiKey=K]   (USD-M listener) the account's
-//                                                one-way position, behind the client's back (no event)
+//   /sim/admin/position?symbol=S&amount=-0.5&entryPrice=3000[&reason=ADJUSTMENT][&apiKey=K]   (USD-M
+//                                                listener) the account's one-way position, behind the
+//                                                client's back; an ACCOUNT_UPDATE (reason) tells it
 //   /sim/admin/balance?asset=ETH&free=2[&apiKey=K]   (spot listener) the account's free balance, likewise
+//                                                (an outboundAccountPosition); &event=0: no event
 HttpResponse RestApi::admin(Product product, const HttpRequest& request) {
   auto fail = [](std::string msg) { return error_response(400, -1100, msg); };
   if (auto e = params_.parse_rest(request.query, ""); !e.ok()) return fail(e.msg);
   if (request.path == "/sim/admin/position" || request.path == "/sim/admin/balance") {
     const std::string key = params_.has("apiKey") ? std::string(params_.peek("apiKey")) : std::string(kDefaultApiKey);
     const bool position = request.path == "/sim/admin/position";
+    const bool announce = !(params_.has("event") && params_.peek("event") == "0");
     if (position != (product == Product::kUsdmFutures)) return fail("position: USD-M listener; balance: spot listener");
     std::string_view name;
     if (auto e = params_.get_string(position ? "symbol" : "asset", name, Need::kRequired); !e.ok()) return fail(e.msg);
@@ -710,9 +713,10 @@ HttpResponse RestApi::admin(Product product, const HttpRequest& request) {
       core::Price entry;
       if (core::Price::parse(params_.peek("entryPrice"), entry) != core::DecimalError::kOk)
         return fail("entryPrice: not a decimal");
-      st = venue_.exchange().set_position(key, std::string(name), amount, entry, core::wall_clock_ns());
+      const std::string_view reason = params_.has("reason") ? params_.peek("reason") : std::string_view("ADJUSTMENT");
+      st = venue_.exchange().set_position(key, std::string(name), amount, entry, venue_.server_now(), reason, announce);
     } else {
-      st = venue_.exchange().set_spot_balance(key, std::string(name), amount);
+      st = venue_.exchange().set_spot_balance(key, std::string(name), amount, venue_.server_now(), announce);
     }
     if (!st.ok()) return fail(std::string(st.message()));
     return ok(R"({"ok":true})");

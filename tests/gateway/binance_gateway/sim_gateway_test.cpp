@@ -153,6 +153,52 @@ TEST(BinanceGatewaySim, SpotCrossingFillReportedOnceAcrossResponseAndUserData) {
   EXPECT_EQ(rig.ledger_count("order_accepted", o1.client_id), 1);
 }
 
+// Position events (issue 11): each outboundAccountPosition becomes a core::PositionEvent for BTCUSDT (the
+// BTC balance less the neutral 1 BTC) that says how many fill reports came before it; the last one,
+// after the IOC's fills (from the FULL response and from user data), holds exactly them less the BTC
+// commissions the events listed, and nothing is left unconfirmed.
+TEST(BinanceGatewaySim, SpotAccountEventsHoldTheFillsBeforeThem) {
+  core::SpscRing<core::PositionEvent> positions(64);
+  RigOptions o;
+  o.tweak = [&](GatewayOptions& g) {
+    g.positions_out = &positions;
+    g.spot_neutral = {{"BTC", core::kScale}};
+  };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  ASSERT_EQ(rig.touch(bid, ask), "");
+  const core::Order o1 = rig.order(1, core::Side::kBuy, ask + ticks(rig.spec(), 20), core::Qty::from_raw(100'000),
+                                   core::TimeInForce::kIoc);
+  rig.send(o1);
+  std::vector<core::PositionEvent> events;
+  auto take = [&] {
+    for (core::PositionEvent e; positions.try_pop(e);) events.push_back(e);
+  };
+  ASSERT_TRUE(rig.poll_until([&] {
+    take();
+    const core::ExecReport* r = rig.last(o1.client_id);
+    return r != nullptr && core::is_final(r->status) && !events.empty() &&
+           events.back().fills_before == rig.stats().fills.load();
+  })) << events.size()
+      << " events, " << rig.stats().fills.load() << " fills";
+  int64_t filled = 0;
+  for (const auto& r : rig.reports) filled += r.client_id == o1.client_id ? r.last_qty.raw : 0;
+  ASSERT_GT(filled, 0);
+  int64_t fees = 0;
+  for (const core::PositionEvent& e : events) {
+    EXPECT_EQ(e.symbol, 0);
+    EXPECT_EQ(e.venue, 1);
+    EXPECT_EQ(std::string_view(e.reason, 7), "BALANCE");
+    fees += e.fees_raw;
+  }
+  EXPECT_GT(fees, 0) << "a spot buy pays its commission in BTC";
+  const core::PositionEvent& last = events.back();
+  EXPECT_EQ(last.unconfirmed_raw, 0) << "user data has shown every trade";
+  EXPECT_EQ(last.qty_raw + last.unconfirmed_raw, filled - fees);
+  EXPECT_EQ(rig.stats().position_events.load(), events.size());
+}
+
 // Futures without a user stream: the RESULT response has the executed quantity but no trade ids;
 // the fills come from userTrades after the grace period.
 TEST(BinanceGatewaySim, FuturesCrossingFillFromUserTrades) {
