@@ -42,7 +42,7 @@
 //
 // Usage: tick_to_wire [--samples N (4000)] [--rate TICKS_PER_S (250)] [--warmup N (250)]
 //                     [--layouts auto|'feed,strategy;risk,router,gateway'|...  ('|'-separated;
-//                      default "auto|feed,strategy;risk,router,gateway")] [--tick-timeout-ms 50]
+//                      default "auto|feed,strategy;risk,router,gateway")] [--tick-timeout-ms 250]
 //                     [--no-floor] [--json] [--keep] [--dmabot PATH]
 // Bounded: each phase has a deadline; the default run (2 floors + 2 layouts) takes ~80 s; at
 // --samples 20000 ~6 minutes. Samples per day are bounded by the sim's 200,000 orders/day (2 per tick).
@@ -323,7 +323,7 @@ struct Opts {
   uint64_t samples = 4000;
   double rate = 250;
   uint64_t warmup = 250;
-  int64_t tick_timeout_ns = 50'000'000;
+  int64_t tick_timeout_ns = 250'000'000;
   std::vector<std::string> layouts = {"auto", "feed,strategy;risk,router,gateway"};
   bool floor = true, json = false, keep = false;
   std::string dmabot = DMABOT_BENCH_DMABOT_BIN;  // made absolute in main (children run elsewhere)
@@ -551,37 +551,44 @@ std::string wait_for_line(const std::string& path, const std::string& needle, do
 }
 
 struct FloorPct {
-  double p50 = 0, p99 = 0, p999 = 0;
+  double p50 = 0, p99 = 0, p999 = 0;  // from the scheduled time
+  double w50 = 0, w99 = 0, w999 = 0;  // from the write
 };
+
+double ratio(int64_t v, double floor) { return floor > 0 ? static_cast<double>(v) / floor : 0; }
 
 void print_result(Result& r, const FloorPct* floor, bool json, bool last_json) {
   const int64_t p50 = pct(r.first, 0.50), p90 = pct(r.first, 0.90), p99 = pct(r.first, 0.99),
                 p999 = pct(r.first, 0.999),
                 mx = r.first.empty() ? 0 : *std::max_element(r.first.begin(), r.first.end());
-  const int64_t l50 = pct(r.last, 0.50), l99 = pct(r.last, 0.99), l999 = pct(r.last, 0.999);
-  const double f50 = floor ? floor->p50 : 0, f99 = floor ? floor->p99 : 0, f999 = floor ? floor->p999 : 0;
-  const double rr50 = f50 > 0 ? static_cast<double>(p50) / f50 : 0, rr99 = f99 > 0 ? static_cast<double>(p99) / f99 : 0,
-               rr999 = f999 > 0 ? static_cast<double>(p999) / f999 : 0;
+  const int64_t w50 = pct(r.from_write, 0.50), w99 = pct(r.from_write, 0.99), w999 = pct(r.from_write, 0.999);
+  const int64_t l50 = pct(r.last, 0.50), l99 = pct(r.last, 0.99), g50 = pct(r.gap, 0.50);
+  const FloorPct f = floor ? *floor : FloorPct{};
   if (json) {
     std::printf(
         "{\"name\":\"%s\",\"threads_line\":\"%s\",\"ok\":%s,\"samples\":%zu,\"ticks\":%llu,\"no_order\":%llu,"
         "\"late_records\":%llu,\"orders_seen\":%llu,\"p50_ns\":%lld,\"p90_ns\":%lld,\"p99_ns\":%lld,\"p999_ns\":%lld,"
-        "\"max_ns\":%lld,\"last_p50_ns\":%lld,\"last_p99_ns\":%lld,\"last_p999_ns\":%lld,\"max_send_lateness_ns\":%lld,"
-        "\"ratio_p50\":%.2f,\"ratio_p99\":%.2f,\"ratio_p999\":%.2f,\"seconds\":%.1f}%s\n",
+        "\"max_ns\":%lld,\"write_p50_ns\":%lld,\"write_p99_ns\":%lld,\"write_p999_ns\":%lld,\"last_p50_ns\":%lld,"
+        "\"last_p99_ns\":%lld,\"gap_p50_ns\":%lld,\"max_send_lateness_ns\":%lld,\"ratio_p50\":%.2f,\"ratio_p99\":%.2f,"
+        "\"ratio_p999\":%.2f,\"write_ratio_p50\":%.2f,\"write_ratio_p99\":%.2f,\"seconds\":%.1f}%s\n",
         r.name.c_str(), r.threads_line.c_str(), r.ok ? "true" : "false", r.first.size(),
         static_cast<unsigned long long>(r.ticks), static_cast<unsigned long long>(r.no_order),
         static_cast<unsigned long long>(r.late_records), static_cast<unsigned long long>(r.orders_seen),
         static_cast<long long>(p50), static_cast<long long>(p90), static_cast<long long>(p99),
-        static_cast<long long>(p999), static_cast<long long>(mx), static_cast<long long>(l50),
-        static_cast<long long>(l99), static_cast<long long>(l999), static_cast<long long>(r.max_send_lateness_ns), rr50,
-        rr99, rr999, r.seconds, last_json ? "" : ",");
+        static_cast<long long>(p999), static_cast<long long>(mx), static_cast<long long>(w50),
+        static_cast<long long>(w99), static_cast<long long>(w999), static_cast<long long>(l50),
+        static_cast<long long>(l99), static_cast<long long>(g50), static_cast<long long>(r.max_send_lateness_ns),
+        ratio(p50, f.p50), ratio(p99, f.p99), ratio(p999, f.p999), ratio(w50, f.w50), ratio(w99, f.w99), r.seconds,
+        last_json ? "" : ",");
     return;
   }
-  std::printf("%-38s %8zu %6llu %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %6.2f %6.2f %6.2f\n", r.name.c_str(),
-              r.first.size(), static_cast<unsigned long long>(r.no_order), static_cast<double>(p50) / 1e3,
-              static_cast<double>(p90) / 1e3, static_cast<double>(p99) / 1e3, static_cast<double>(p999) / 1e3,
-              static_cast<double>(mx) / 1e3, static_cast<double>(l50) / 1e3, static_cast<double>(l99) / 1e3, rr50, rr99,
-              rr999);
+  auto us = [](int64_t v) { return static_cast<double>(v) / 1e3; };
+  std::printf(
+      "%-30s %7zu %6llu %8.1f %8.1f %8.1f %8.1f %8.1f | %8.1f %8.1f %8.1f | %8.1f %8.1f %7.1f | %5.2f %5.2f %5.2f | "
+      "%5.2f %5.2f\n",
+      r.name.c_str(), r.first.size(), static_cast<unsigned long long>(r.no_order), us(p50), us(p90), us(p99), us(p999),
+      us(mx), us(w50), us(w99), us(w999), us(l50), us(l99), us(g50), ratio(p50, f.p50), ratio(p99, f.p99),
+      ratio(p999, f.p999), ratio(w50, f.w50), ratio(w99, f.w99));
 }
 
 }  // namespace
@@ -681,7 +688,7 @@ int main(int argc, char** argv) {
   if (o.floor) {
     for (const char* mode : {"block", "spin"}) {
       Result r;
-      r.name = std::string("floor_") + mode + " (trivial TLS WS peer)";
+      r.name = std::string("floor_") + mode;
       TcpRelay relay(md_port, kOrderRecordMin);
       if (std::string err = relay.start(); !err.empty()) {
         std::fprintf(stderr, "tick_to_wire: %s\n", err.c_str());
@@ -738,7 +745,7 @@ int main(int argc, char** argv) {
 
   for (const std::string& layout : o.layouts) {
     Result r;
-    r.name = "engine THREAD_LAYOUT=" + layout;
+    r.name = "engine " + layout;
     TcpRelay relay(static_cast<uint16_t>(spot_port), kOrderRecordMin);
     if (std::string err = relay.start(); !err.empty()) {
       std::fprintf(stderr, "tick_to_wire: %s\n", err.c_str());
@@ -823,9 +830,15 @@ int main(int argc, char** argv) {
   // The floor, per percentile: the lower of the two floor peers' figures (the conservative ratio).
   FloorPct fl;
   if (o.floor && results.size() >= 2 && results[0].ok && results[1].ok) {
-    fl.p50 = static_cast<double>(std::min(pct(results[0].first, 0.5), pct(results[1].first, 0.5)));
-    fl.p99 = static_cast<double>(std::min(pct(results[0].first, 0.99), pct(results[1].first, 0.99)));
-    fl.p999 = static_cast<double>(std::min(pct(results[0].first, 0.999), pct(results[1].first, 0.999)));
+    auto lo = [&](std::vector<int64_t> Result::*v, double p) {
+      return static_cast<double>(std::min(pct(results[0].*v, p), pct(results[1].*v, p)));
+    };
+    fl.p50 = lo(&Result::first, 0.5);
+    fl.p99 = lo(&Result::first, 0.99);
+    fl.p999 = lo(&Result::first, 0.999);
+    fl.w50 = lo(&Result::from_write, 0.5);
+    fl.w99 = lo(&Result::from_write, 0.99);
+    fl.w999 = lo(&Result::from_write, 0.999);
   }
   const FloorPct* floor = fl.p50 > 0 ? &fl : nullptr;
   if (o.json) {
@@ -834,19 +847,21 @@ int main(int argc, char** argv) {
     std::printf("]}\n");
   } else {
     std::printf(
-        "# latency µs from the tick's scheduled time to the first order record at the relay (last = the tick's last "
-        "order); ratios to the floor's same percentile (the lower of the two floor peers)\n");
-    std::printf("%-38s %8s %6s %9s %9s %9s %9s %9s %9s %9s %6s %6s %6s\n", "run", "samples", "no_ord", "p50", "p90",
-                "p99", "p99.9", "max", "last_p50", "last_p99", "r_p50", "r_p99", "r_p999");
+        "# latency µs of the first order frame of each tick at the relay: from the tick's scheduled time (no "
+        "coordinated "
+        "omission), and from the moment its write began (w_); last = the tick's last order frame, gap = last - first "
+        "(ticks with 2+ orders); r_ = ratio to the floor's same percentile (the lower of the two floor peers)\n");
+    std::printf("%-30s %7s %6s %8s %8s %8s %8s %8s | %8s %8s %8s | %8s %8s %7s | %5s %5s %5s | %5s %5s\n", "run",
+                "samples", "no_ord", "p50", "p90", "p99", "p99.9", "max", "w_p50", "w_p99", "w_p99.9", "last_p50",
+                "last_p99", "gap_p50", "r_p50", "r_p99", "r_999", "rw_50", "rw_99");
     for (auto& r : results) print_result(r, floor, false, false);
     for (auto& r : results)
       std::printf(
           "# %s: %llu ticks measured, %llu without an order, %llu late/unattributed records, max send lateness %.1f "
-          "µs, from the write p50 %.1f µs p99 %.1f µs, %zu ticks with 2+ orders: gap first→last p50 %.1f µs, %.1f s\n",
+          "µs, %zu ticks with 2+ orders, %.1f s\n",
           r.name.c_str(), static_cast<unsigned long long>(r.ticks), static_cast<unsigned long long>(r.no_order),
           static_cast<unsigned long long>(r.late_records), static_cast<double>(r.max_send_lateness_ns) / 1e3,
-          static_cast<double>(pct(r.from_write, 0.5)) / 1e3, static_cast<double>(pct(r.from_write, 0.99)) / 1e3,
-          r.gap.size(), static_cast<double>(pct(r.gap, 0.5)) / 1e3, r.seconds);
+          r.gap.size(), r.seconds);
   }
   if (o.keep || status != 0) {
     std::fprintf(stderr, "tick_to_wire: logs kept in %s\n", dir.c_str());
