@@ -858,10 +858,11 @@ int main(int argc, char** argv) {
     for (auto& r : results)
       std::printf(
           "# %s: %llu ticks measured, %llu without an order, %llu late/unattributed records, max send lateness %.1f "
-          "µs, %zu ticks with 2+ orders, %.1f s\n",
+          "µs, %zu ticks with 2+ orders (gap p10 %.1f µs, p50 %.1f µs), %.1f s\n",
           r.name.c_str(), static_cast<unsigned long long>(r.ticks), static_cast<unsigned long long>(r.no_order),
           static_cast<unsigned long long>(r.late_records), static_cast<double>(r.max_send_lateness_ns) / 1e3,
-          r.gap.size(), r.seconds);
+          r.gap.size(), static_cast<double>(pct(r.gap, 0.1)) / 1e3, static_cast<double>(pct(r.gap, 0.5)) / 1e3,
+          r.seconds);
   }
   if (o.keep || status != 0) {
     std::fprintf(stderr, "tick_to_wire: logs kept in %s\n", dir.c_str());
