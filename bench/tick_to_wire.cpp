@@ -43,7 +43,7 @@
 // Usage: tick_to_wire [--samples N (4000)] [--rate TICKS_PER_S (250)] [--warmup N (250)]
 //                     [--layouts auto|'feed,strategy;risk,router,gateway'|...  ('|'-separated;
 //                      default "auto|feed,strategy;risk,router,gateway")] [--tick-timeout-ms 250]
-//                     [--no-floor] [--json] [--keep] [--dmabot PATH]
+//                     [--no-floor] [--json] [--keep] [--dmabot PATH] [--engine-set K=V ...]
 // Bounded: each phase has a deadline; the default run (2 floors + 2 layouts) takes ~80 s; at
 // --samples 20000 ~6 minutes. Samples per day are bounded by the sim's 200,000 orders/day (2 per tick).
 // --json prints one object: {"floor":{...},"runs":[{"layout","threads_line","samples","no_order",
@@ -326,6 +326,7 @@ struct Opts {
   int64_t tick_timeout_ns = 250'000'000;
   std::vector<std::string> layouts = {"auto", "feed,strategy;risk,router,gateway"};
   bool floor = true, json = false, keep = false;
+  std::vector<std::string> engine_sets;          // --engine-set K=V: more engine settings, applied last
   std::string dmabot = DMABOT_BENCH_DMABOT_BIN;  // made absolute in main (children run elsewhere)
   std::string source_dir = DMABOT_BENCH_SOURCE_DIR;
 };
@@ -628,6 +629,8 @@ int main(int argc, char** argv) {
         if (e == std::string::npos) break;
         p = e + 1;
       }
+    } else if (a == "--engine-set") {
+      o.engine_sets.push_back(val());
     } else if (a == "--no-floor") {
       o.floor = false;
     } else if (a == "--json") {
@@ -639,7 +642,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: tick_to_wire [--samples N] [--rate R] [--warmup N] [--layouts 'a|b'] [--tick-timeout-ms MS] "
-                   "[--no-floor] [--json] [--keep] [--dmabot PATH]\n");
+                   "[--no-floor] [--json] [--keep] [--dmabot PATH] [--engine-set K=V]\n");
       return 2;
     }
   }
@@ -783,7 +786,9 @@ int main(int argc, char** argv) {
         "MAX_QPM=" + std::to_string(static_cast<long long>(rate_s * 60)),
     };
     std::vector<std::string> args = {o.dmabot, "run", "--env", o.source_dir + "/.env.local"};
-    for (const auto& s : sets) {
+    std::vector<std::string> all_sets = sets;
+    all_sets.insert(all_sets.end(), o.engine_sets.begin(), o.engine_sets.end());
+    for (const auto& s : all_sets) {
       args.push_back("--set");
       args.push_back(s);
     }
