@@ -742,7 +742,8 @@ int main(int argc, char** argv) {
     }
   }
   if (spot_port == 0) {
-    std::fprintf(stderr, "tick_to_wire: binance-sim did not start: %s\n", read_text(sim.err).c_str());
+    std::fprintf(stderr, "tick_to_wire: binance-sim (%s) did not start; logs in %s: %s\n", o.dmabot.c_str(),
+                 sdir.c_str(), read_text(sim.err).c_str());
     return 1;
   }
 
