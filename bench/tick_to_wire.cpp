@@ -25,7 +25,8 @@
 // order records before tick k+1 are the same tick's other orders (DynMm requotes both sides: the
 // last one is reported too, `last_*`). A tick with no order within --tick-timeout-ms is counted
 // (`no_order`), never hidden; then the driver waits a quiet 100 ms (records in it: `late_records`)
-// so a late order is not given to the next tick. The engine's own counters (orders + cancels +
+// so a late order is not given to the next tick, and restarts the schedule after that pause (its own,
+// not the engine's). Latency from the write (`w_*`) is printed too. The engine's own counters (orders + cancels +
 // queries sent, scraped from /metrics at the end) are printed beside the relay's count as a check.
 //
 // Floor (same run): the same frames, the same server, the same kind of relay — but the "engine" is a
@@ -45,9 +46,13 @@
 //                      default "auto|feed,strategy;risk,router,gateway")] [--tick-timeout-ms 250]
 //                     [--no-floor] [--json] [--keep] [--dmabot PATH] [--engine-set K=V ...]
 // Bounded: each phase has a deadline; the default run (2 floors + 2 layouts) takes ~80 s; at
-// --samples 20000 ~6 minutes. Samples per day are bounded by the sim's 200,000 orders/day (2 per tick).
-// --json prints one object: {"floor":{...},"runs":[{"layout","threads_line","samples","no_order",
-//   "p50_ns","p90_ns","p99_ns","p999_ns","max_ns","last_p50_ns",...,"ratio_p50","ratio_p99"}...]}.
+// --samples 20000 ~6 minutes. One sim serves every layout and allows 200,000 orders a day (2 per
+// tick): up to ~45,000 samples with two layouts.
+// --json prints one object on stdout (the rest goes to stderr): {"samples","rate","runs":[{"name",
+//   "threads_line","ok","samples","ticks","no_order","late_records","orders_seen","p50_ns","p90_ns",
+//   "p99_ns","p999_ns","max_ns","write_p50_ns","write_p99_ns","write_p999_ns","last_p50_ns",
+//   "last_p99_ns","gap_p50_ns","max_send_lateness_ns","ratio_p50","ratio_p99","ratio_p999",
+//   "write_ratio_p50","write_ratio_p99","seconds"}...]} — floors first, ratios 0 without a floor.
 // Exit status 1 if a phase failed (what failed is printed); children are always stopped.
 #include <fcntl.h>
 #include <poll.h>
