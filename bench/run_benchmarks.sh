@@ -11,6 +11,7 @@
 #                        loaded, as cross-thread answers come back late and orders per tick drop; the
 #                        binary's own default is 1000000)
 #        T2O_ARGS        extra arguments for it (e.g. "--configs fused,t2_spin_fixed --rate 50000")
+#        T2W_ARGS        arguments for tick_to_wire (e.g. "--samples 20000"), run last when built
 # After the Google Benchmark suites, BUILD_DIR/bench/tick_to_order (when built) prints its own table:
 # tick-to-signed-order latency percentiles per configuration and the parse+sign baseline of the same
 # run (bench/tick_to_order.cpp). Its output goes to results/tick_to_order.txt too.
@@ -95,6 +96,20 @@ if [ -x "$t2o" ]; then
     status=1
   fi
   cat "$results/tick_to_order.txt"
+fi
+
+# Tick-to-wire on loopback: the real `dmabot run` against binance-sim, its own market data and a
+# relay timing the order frames (bench/tick_to_wire.cpp); ~80 s with its defaults.
+t2w="$bench_dir/tick_to_wire"
+if [ -x "$t2w" ]; then
+  echo
+  # shellcheck disable=SC2086  # T2W_ARGS is a list of words on purpose
+  if ! "$t2w" ${T2W_ARGS:-} >"$results/tick_to_wire.txt" 2>"$results/tick_to_wire.log"; then
+    echo "run_benchmarks.sh: tick_to_wire failed; see $results/tick_to_wire.log" >&2
+    tail -n 5 "$results/tick_to_wire.log" >&2
+    status=1
+  fi
+  cat "$results/tick_to_wire.txt"
 fi
 
 exit $status

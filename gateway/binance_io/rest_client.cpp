@@ -253,6 +253,9 @@ struct RestClient::Impl {
                                  results, [this, &conn, gen, s](const beast::error_code& ec2, const tcp::endpoint&) {
                                    if (gen != conn.generation) return;
                                    if (ec2) return fail_before_send(conn, "connect", ec2);
+                                   // No Nagle: a request must not wait for the ACK of the previous one.
+                                   beast::error_code nd;
+                                   beast::get_lowest_layer(s->stream).socket().set_option(tcp::no_delay(true), nd);
                                    s->stream.async_handshake(
                                        ssl::stream_base::client, [this, &conn, gen, s](const beast::error_code& ec3) {
                                          if (gen != conn.generation) return;

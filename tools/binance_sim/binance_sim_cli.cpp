@@ -51,6 +51,7 @@ ExchangeFaults exchange_faults(const Faults& f, uint64_t seed) {
   x.clock_skew_ms = static_cast<int64_t>(f.clock_skew_ms);
   x.listenkey_expire_s = static_cast<int64_t>(f.listenkey_expire_s);
   x.weight_limit = static_cast<int64_t>(f.weight_limit);
+  x.order_limit_10s = static_cast<int64_t>(f.order_limit_10s);
   x.seed = seed;
   return x;
 }

@@ -45,12 +45,19 @@ absl::Status parse_fault(std::string_view spec, ExchangeFaults& f) {
     if (st.ok() && f.weight_limit == 0) return core::invalid("--fault weight-limit=0: the limit must be positive");
     return st;
   }
+  if (name == "order-limit-10s") {
+    auto st = parse_int(name, v, false, f.order_limit_10s);
+    if (st.ok() && f.order_limit_10s == 0)
+      return core::invalid("--fault order-limit-10s=0: the limit must be positive");
+    return st;
+  }
   if (name == "drop-ws-every-s") return parse_int(name, v, false, f.drop_ws_every_s);
   if (name == "latency-ms") return parse_int(name, v, false, f.latency_ms);
   if (name == "stall-stream-s") return parse_int(name, v, false, f.stall_stream_s);
-  return core::invalid("--fault ", name,
-                       ": unknown fault (known: http-5xx-rate, http-5xx-applied-rate, reject-rate, clock-skew-ms, "
-                       "listenkey-expire-s, weight-limit, drop-ws-every-s, latency-ms, stall-stream-s)");
+  return core::invalid(
+      "--fault ", name,
+      ": unknown fault (known: http-5xx-rate, http-5xx-applied-rate, reject-rate, clock-skew-ms, "
+      "listenkey-expire-s, weight-limit, order-limit-10s, drop-ws-every-s, latency-ms, stall-stream-s)");
 }
 
 ExchangeError fault_error(OrderFault f) {

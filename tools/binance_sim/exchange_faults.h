@@ -9,6 +9,8 @@
 //                            ahead (negative: behind)
 //   listenkey-expire-s=N     listen keys expire after N s instead of 60 min
 //   weight-limit=N           request weight per minute tightened to N
+//   order-limit-10s=N        new orders per 10 s per account set to N (Binance: spot 100, USD-M 300);
+//                            a benchmark raises it (bench/tick_to_wire), a test may tighten it
 // The transport's faults (drop-ws-every-s, latency-ms, stall-stream-s) are parsed here too so the CLI
 // has one parser; the exchange ignores them.
 //
@@ -36,6 +38,7 @@ struct ExchangeFaults {
   int64_t clock_skew_ms = 0;
   int64_t listenkey_expire_s = 0;  // 0 = Binance's 60 minutes
   int64_t weight_limit = 0;        // 0 = the product's limit
+  int64_t order_limit_10s = 0;     // 0 = the product's limit
   // Transport faults (not used by the exchange).
   int64_t drop_ws_every_s = 0;
   int64_t latency_ms = 0;

@@ -47,7 +47,7 @@ const char* const kBinanceSimHelp =
     "  --admin                      serve /sim/admin/* (tests: symbol status, minNotional, clock skew)\n"
     "faults (repeatable --fault NAME=VALUE, 0 = off):\n"
     "  drop-ws-every-s=N  latency-ms=N  stall-stream-s=N  http-5xx-rate=P  http-5xx-applied-rate=P\n"
-    "  clock-skew-ms=N  listenkey-expire-s=N  reject-rate=P  weight-limit=N\n"
+    "  clock-skew-ms=N  listenkey-expire-s=N  reject-rate=P  weight-limit=N  order-limit-10s=N\n"
     "  --help                       this text\n";
 
 namespace {
@@ -114,6 +114,7 @@ constexpr FaultSpec kFaultSpecs[] = {
     {"listenkey-expire-s", &Faults::listenkey_expire_s, 0, 1e9},
     {"reject-rate", &Faults::reject_rate, 0, 1},
     {"weight-limit", &Faults::weight_limit, 0, 1e9},
+    {"order-limit-10s", &Faults::order_limit_10s, 0, 1e9},
 };
 
 }  // namespace

@@ -34,6 +34,8 @@ struct Faults {
   double listenkey_expire_s = 0;     // listenkey-expire-s: listenKeys expire after N s
   double reject_rate = 0;            // reject-rate: probability in [0,1] of a random order rejection
   double weight_limit = 0;           // weight-limit: request weight per minute (replaces Binance's 6000/2400)
+  double order_limit_10s = 0;        // order-limit-10s: new orders per 10 s per account (replaces 100/300;
+                                     // benchmarks raise it)
 };
 
 // Sets one fault from "NAME=VALUE"; "" on success, else a message naming the fault or the value.

@@ -10,6 +10,7 @@ namespace {
 RateLimits limits_for(Product p, const ExchangeFaults& f) {
   RateLimits l = RateLimits::for_product(p);
   if (f.weight_limit > 0) l.weight_per_minute = f.weight_limit;
+  if (f.order_limit_10s > 0) l.orders_per_10s = f.order_limit_10s;
   return l;
 }
 

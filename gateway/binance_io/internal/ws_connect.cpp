@@ -52,6 +52,10 @@ void async_open_ws(const std::shared_ptr<WsConn>& conn, tcp::resolver& resolver,
             results, [conn, url, target, timeout_ms, done = std::move(done)](const beast::error_code& ec2,
                                                                              const tcp::endpoint&) mutable {
               if (ec2) return done(why("connect", ec2));
+              // No Nagle: two requests written back to back (a quote's two sides) must not wait for
+              // the venue's ACK of the first (bench/tick_to_wire measured ~+200 µs on loopback).
+              beast::error_code nd;
+              beast::get_lowest_layer(conn->ws).socket().set_option(tcp::no_delay(true), nd);
               conn->ws.next_layer().async_handshake(
                   asio::ssl::stream_base::client,
                   [conn, url, target, timeout_ms, done = std::move(done)](const beast::error_code& ec3) mutable {

@@ -5,9 +5,15 @@
 // client id, weight-limit → the governor stops before 429 and obeys Retry-After after one, clock skew
 // → measured offset, a dropped WebSocket → unknown outcome and reconnect, a wrong CA → refused.
 // Every wait is bounded and waits on the clients' own wake-ups (no sleeps).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -641,6 +647,50 @@ TEST(BinanceIoWsApi, ServerPingsAreAnsweredSoTheConnectionStays) {
   auto r = ws_call(**ws, id);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->status, 200) << r->view();
+}
+
+// Client sockets of this process whose peer is 127.0.0.1:port (found through /proc/self/fd; the
+// in-process sim's own accepted sockets have that port as their local one): {count, with TCP_NODELAY}.
+std::pair<int, int> client_sockets_to(uint16_t port) {
+  int n = 0, nodelay = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::atoi(e.path().filename().c_str());
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET ||
+        ntohs(peer.sin_port) != port)
+      continue;
+    int on = 0;
+    socklen_t olen = sizeof on;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &olen) != 0) continue;
+    ++n;
+    if (on != 0) ++nodelay;
+  }
+  return {n, nodelay};
+}
+
+// Nagle off on the order sockets: with it on, a request written while the previous one is unacknowledged
+// waits for the venue's ACK (bench/tick_to_wire saw a quote's second side leave ~135 µs after the first).
+TEST(BinanceIoSockets, RestAndWsApiConnectionsDisableNagle) {
+  SimHarness sim;
+  ASSERT_EQ(sim.start({}), "");
+  auto rest = make_rest(sim);
+  ASSERT_NE(rest, nullptr);
+  RestRequest req;
+  ASSERT_TRUE(req.set(1, binance::kSpotServerTime, ""));
+  auto r = call(*rest, req);
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->status, 200);
+  WsApiClient::Options o;
+  o.url = sim.spot_ws_api_url();
+  o.ca_file = sim.ca_file();
+  auto ws = WsApiClient::create(std::move(o));
+  ASSERT_TRUE(ws.ok()) << ws.status();
+  ASSERT_TRUE(next_notice(**ws, WsEvent::Kind::kSessionReady));
+  const uint16_t port = static_cast<uint16_t>(std::stoi(sim.spot_url().substr(sim.spot_url().rfind(':') + 1)));
+  const auto [n, nodelay] = client_sockets_to(port);
+  EXPECT_GE(n, 2) << "one REST and one WebSocket API connection";
+  EXPECT_EQ(nodelay, n);
 }
 
 }  // namespace

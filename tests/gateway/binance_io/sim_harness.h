@@ -110,6 +110,7 @@ class SimHarness {
     vo.faults.clock_skew_ms = static_cast<int64_t>(f.clock_skew_ms);
     vo.faults.listenkey_expire_s = static_cast<int64_t>(f.listenkey_expire_s);
     vo.faults.weight_limit = static_cast<int64_t>(f.weight_limit);
+    vo.faults.order_limit_10s = static_cast<int64_t>(f.order_limit_10s);
     vo.faults.seed = opt_.exchange.seed;
     venue_ = std::make_unique<bs::SimVenue>(*exchange_, keys_, vo);
     server_ = std::make_unique<bs::Server>(ioc_, opt_.server, *venue_);

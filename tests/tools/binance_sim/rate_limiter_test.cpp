@@ -129,6 +129,9 @@ TEST(ExchangeFaults, ParsesEachFaultAndNamesTheBadOnes) {
   EXPECT_TRUE(parse_fault("listenkey-expire-s=30", f).ok());
   EXPECT_TRUE(parse_fault("weight-limit=50", f).ok());
   EXPECT_EQ(f.weight_limit, 50);
+  EXPECT_TRUE(parse_fault("order-limit-10s=100000", f).ok());
+  EXPECT_EQ(f.order_limit_10s, 100000);
+  EXPECT_FALSE(parse_fault("order-limit-10s=0", f).ok());
   auto bad = parse_fault("reject-rate=1.5", f);
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(std::string(bad.message()).find("reject-rate"), std::string::npos);

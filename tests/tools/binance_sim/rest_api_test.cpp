@@ -547,6 +547,27 @@ TEST_F(VenueTest, OrderCountLimitIs429With1015) {
             200);
 }
 
+TEST_F(VenueTest, OrderLimitFaultSetsTheTenSecondCountAndIsAdvertised) {
+  ExchangeFaults f;
+  f.order_limit_10s = 3;
+  make_venue(f);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(place(Product::kSpot, "61000.00", "0.001", core::str_cat("o", i), Key::kHmac, binance::TimeInForce::kGtc,
+                    binance::OrderSide::kSell)
+                  .status,
+              200);
+  }
+  expect_error(place(Product::kSpot, "61000.00", "0.001", "o3", Key::kHmac, binance::TimeInForce::kGtc,
+                     binance::OrderSide::kSell),
+               429, -1015);
+  binance::ExchangeInfo info;
+  auto r = send(Product::kSpot, "GET", "/api/v3/exchangeInfo");
+  ASSERT_TRUE(binance::parse_exchange_info(r.body, Product::kSpot, info).ok()) << r.body;
+  bool advertised = false;
+  for (const auto& l : info.rate_limits) advertised |= l.limit == 3;
+  EXPECT_TRUE(advertised) << r.body;
+}
+
 TEST_F(VenueTest, Http5xxBeforeTakesNothing) {
   ExchangeFaults f;
   f.http_5xx_rate = 1;
