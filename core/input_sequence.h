@@ -214,6 +214,23 @@ class InputSequence {
     std::memcpy(&out, t.bytes, sizeof out);
     return true;
   }
+  // A payload input read from its ring (kOff / kRecord: the ring's front, taken as a payload run) or
+  // from the recording (kReplay: when the next take is from `input`). False: nothing to take now.
+  template <class T>
+  [[nodiscard]] bool take_payload_from(uint8_t input, SpscRing<T>* ring, T& out) noexcept {
+    if (mode_ == Mode::kReplay) {
+      if (!may_take(input)) return false;
+      (void)payload(out);
+      took();
+      return true;
+    }
+    const T* p = ring != nullptr ? ring->front() : nullptr;
+    if (p == nullptr) return false;
+    out = *p;
+    ring->pop();
+    take_payload(input, out);
+    return true;
+  }
   // kReplay: the next take is from `input` (without taking it).
   [[nodiscard]] bool next_is(uint8_t input) const noexcept {
     std::size_t p = pos_;

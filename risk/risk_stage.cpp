@@ -512,17 +512,7 @@ int RiskStage::poll_status(int budget) {
   int n = 0;
   while (n < budget) {
     core::BookStatus st;
-    if (seq_.replaying()) {
-      if (!seq_.may_take(core::take_ids::kRiskStatus)) break;
-      (void)seq_.payload(st);
-      seq_.took();
-    } else {
-      const core::BookStatus* p = rings_.status_in != nullptr ? rings_.status_in->front() : nullptr;
-      if (p == nullptr) break;
-      st = *p;
-      rings_.status_in->pop();
-      seq_.take_payload(core::take_ids::kRiskStatus, st);
-    }
+    if (!seq_.take_payload_from(core::take_ids::kRiskStatus, rings_.status_in, st)) break;
     const core::SymbolId s = st.symbol;
     checker_.set_book_stale(s, st.stale);
     if (s < stale_gauges_.size()) {

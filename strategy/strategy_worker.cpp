@@ -82,17 +82,7 @@ void StrategyWorker::poll_statuses(int& consumed, int& work) {
   using namespace core::take_ids;
   while (pending_.empty()) {
     core::BookStatus st;
-    if (seq_.replaying()) {
-      if (!seq_.may_take(kWorkerStatus)) break;
-      (void)seq_.payload(st);
-      seq_.took();
-    } else {
-      const core::BookStatus* p = rings_.status_in != nullptr ? rings_.status_in->front() : nullptr;
-      if (p == nullptr) break;
-      st = *p;
-      rings_.status_in->pop();
-      seq_.take_payload(kWorkerStatus, st);
-    }
+    if (!seq_.take_payload_from(kWorkerStatus, rings_.status_in, st)) break;
     if (st.symbol < stale_.size()) stale_[st.symbol] = st.stale ? 1 : 0;
     pending_.hold_new_orders(holds(st.symbol));
     on_book_status(strategy_, st, pending_);
