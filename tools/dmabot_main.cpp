@@ -211,6 +211,8 @@ int cmd_run(int argc, char** argv) {
   const dmabot::tools::EngineSummary s = e.summary();
   std::fputs(s.to_text().c_str(), stdout);
   std::fflush(stdout);
+  if (std::string warning = s.working_orders_warning(); !warning.empty())
+    std::fprintf(stderr, "dmabot: %s\n", warning.c_str());
   if (!summary_json.empty() && !write_file(summary_json, s.to_json())) {
     std::fprintf(stderr, "dmabot: cannot write --summary-json %s\n", summary_json.c_str());
     return 1;

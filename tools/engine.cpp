@@ -965,6 +965,7 @@ EngineSummary Engine::summary() const {
   s.risk_rejects = registry_.counter_total("risk_rejects_total");
   s.recorder_waits = registry_.counter_total("recorder_waits_total");
   s.kill_switch = risk::describe_kill_history(risk_->kill_history());
+  s.working_orders = risk_->working_orders();  // summaries are taken once the stages stopped
   for (std::string& note : start_notes(ec_)) {
     if (note.rfind("fees ", 0) == 0) s.fees = std::move(note);
   }
@@ -1001,10 +1002,19 @@ std::string EngineSummary::recording_problem() const {
                        record_error, ")");
 }
 
+std::string EngineSummary::working_orders_warning() const {
+  if (working_orders == 0) return "";
+  return core::str_cat("WARNING: ", working_orders,
+                       " order(s) still working after shutdown (cancels refused or not answered in time): they "
+                       "may still rest on the venue; check it (a Binance venue's next start cancels them with "
+                       "ON_START_OPEN_ORDERS=cancel)");
+}
+
 std::string EngineSummary::to_text() const {
   std::string out = core::str_cat("summary: ticks=", ticks, " signals=", signals, " orders=", orders, " fills=", fills,
                                   " risk_rejects=", risk_rejects, " recorder_waits=", recorder_waits, "\n");
   if (!kill_switch.empty()) core::str_append(out, "  ", kill_switch, "\n");
+  if (working_orders != 0) core::str_append(out, "  ", working_orders_warning(), "\n");
   if (!fees.empty()) core::str_append(out, "  ", fees, "\n");
   if (!record_file.empty() && !recording_ok()) {
     core::str_append(out, "  recording ", record_file, ": INCOMPLETE: ", record_lines_lost, " event lines lost, ",
@@ -1021,7 +1031,8 @@ std::string EngineSummary::to_text() const {
 std::string EngineSummary::to_json() const {
   std::string out = core::str_cat("{\"ticks\":", ticks, ",\"signals\":", signals, ",\"orders\":", orders,
                                   ",\"fills\":", fills, ",\"risk_rejects\":", risk_rejects,
-                                  ",\"recorder_waits\":", recorder_waits, ",\"record_lines_lost\":", record_lines_lost,
+                                  ",\"recorder_waits\":", recorder_waits, ",\"working_orders\":", working_orders,
+                                  ",\"record_lines_lost\":", record_lines_lost,
                                   ",\"record_io_errors\":", record_io_errors, ",\"kill_switch\":");
   core::append_json_string(out, kill_switch);
   out += ",\"symbols\":[";

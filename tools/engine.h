@@ -81,6 +81,10 @@ struct EngineSummary {
   uint64_t fills = 0;  // fill reports (partial + full)
   uint64_t risk_rejects = 0;
   uint64_t recorder_waits = 0;
+  // Orders risk still counted working when the summary was taken (after shutdown: their cancels were
+  // refused — a venue's rate-limit back-off or ban — or not answered within the drain bound). Non-zero
+  // is a warning line in the text and on stderr: those orders may still rest on the venue.
+  uint64_t working_orders = 0;
   std::string kill_switch;  // risk::describe_kill_history: "kill switch: not tripped" / "...: tripped at ..."
   std::string fees;         // "fees (bps, maker/taker; MARKET_TYPE=spot): mock_a 10/10, ..." (start_notes)
   // The recording (RECORD_FILE): its path (empty = off), lines written and lost, the first I/O error.
@@ -92,6 +96,8 @@ struct EngineSummary {
   // "" when the recording is complete (or off); else one line for stderr: "recording F is
   // incomplete: N event lines lost (first error)". Every command that records exits 1 then.
   [[nodiscard]] std::string recording_problem() const;
+  // "" when no order is left working; else one line for stderr naming how many and what to do.
+  [[nodiscard]] std::string working_orders_warning() const;
   std::vector<SymbolSummary> symbols;
   std::string to_text() const;
   std::string to_json() const;

@@ -93,12 +93,12 @@ TEST(DmabotRun, MockPresetTradesAndCountsAgreeAcrossMetricsRecorderAndSummary) {
   EXPECT_NE(live.find("HTTP/1.1 200"), std::string::npos);
   EXPECT_NE(live.find("text/plain; version=0.0.4"), std::string::npos);
   // Every family carries the dmabot_ namespace (core::Registry applies it at registration).
-  for (const char* family : {"dmabot_ticks_total", "dmabot_signals_total", "dmabot_orders_total",
-                             "dmabot_risk_rejects_total", "dmabot_exec_reports_total", "dmabot_inventory_qty",
-                             "dmabot_realized_pnl", "dmabot_unrealized_pnl", "dmabot_recorder_backlog",
-                             "dmabot_tick_to_signal_seconds_bucket", "dmabot_signal_to_order_seconds_bucket",
-                             "dmabot_order_to_ack_seconds_bucket", "dmabot_config_feed_mode", "dmabot_config_venue_mode",
-                             "dmabot_config_symbol", "dmabot_config_strategy"}) {
+  for (const char* family :
+       {"dmabot_ticks_total", "dmabot_signals_total", "dmabot_orders_total", "dmabot_risk_rejects_total",
+        "dmabot_exec_reports_total", "dmabot_inventory_qty", "dmabot_realized_pnl", "dmabot_unrealized_pnl",
+        "dmabot_recorder_backlog", "dmabot_tick_to_signal_seconds_bucket", "dmabot_signal_to_order_seconds_bucket",
+        "dmabot_order_to_ack_seconds_bucket", "dmabot_config_feed_mode", "dmabot_config_venue_mode",
+        "dmabot_config_symbol", "dmabot_config_strategy"}) {
     EXPECT_NE(live.find(std::string("\n") + family), std::string::npos) << family;
   }
   for (const char* sym : {"BTCUSDT", "ETHUSDT", "SOLUSDT"}) {
@@ -289,6 +289,33 @@ TEST(DmabotRun, MetricsPortTakenIsARuntimeFailure) {
             1);
   EXPECT_NE(read_file(c.err_path).find(std::to_string(port)), std::string::npos) << read_file(c.err_path);
   close(fd);
+}
+
+// Venues that answer nothing within the shutdown's drain bound (5 s): the cancel-all cannot be
+// confirmed, so orders are still working when the run ends — said in the summary, its JSON and one
+// stderr line, never silently.
+TEST(DmabotRun, OrdersStillWorkingAfterShutdownAreReported) {
+  const std::string dir = temp_dir();
+  Child c;
+  ASSERT_EQ(run({dmabot_bin(), "run", "--env", ".env.mock", "--duration", "1", "--set", "METRICS_PORT=-1", "--set",
+                 "RECORD_FILE=", "--set", "MOCK_ACK_LATENCY_US=30000000", "--set", "MOCK_FILL_LATENCY_US=30000000",
+                 "--summary-json", dir + "/summary.json"},
+                dir, &c),
+            0)
+      << read_file(c.err_path);
+  const std::string err = read_file(c.err_path);
+  const std::string json = read_file(dir + "/summary.json");
+  const std::string key = "\"working_orders\":";
+  const std::size_t at = json.find(key);
+  ASSERT_NE(at, std::string::npos) << json;
+  const long working = std::stol(json.substr(at + key.size()));
+  EXPECT_GT(working, 0) << json;
+  EXPECT_NE(err.find("dmabot: WARNING: " + std::to_string(working) + " order(s) still working after shutdown"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(read_file(c.out_path).find("  WARNING: " + std::to_string(working) + " order(s) still working"),
+            std::string::npos)
+      << read_file(c.out_path);
 }
 
 TEST(DmabotRun, FusedRunsAreByteIdentical) {
