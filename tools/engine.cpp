@@ -151,6 +151,37 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg, core::Product c
   return absl::OkStatus();
 }
 
+// A live Binance venue's instruments come from exchangeInfo (SYMBOLS=auto picks them; unset filters are
+// the exchange's). The effective configuration — the recording's header, which replay rebuilds the
+// engine from — gets what was loaded, so a replay trades the same symbols on the same grids: SYMBOLS
+// and FUTURES_SYMBOLS as resolved, TICK_SIZE, STEP_SIZE and MIN_NOTIONAL one value per instrument in
+// that order (the exchange's values, or the checked overrides).
+void Engine::record_loaded_instruments() {
+  std::string spot, futures, tick, step, notional;
+  const bool both = ec_.venue_mode == "binance";
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const core::InstrumentInfo& info = symbols_.info(static_cast<core::SymbolId>(i));
+    std::string& list = both && info.product == core::Product::kUsdm ? futures : spot;
+    core::str_append(list, list.empty() ? "" : ",", both ? info.exchange_name : info.name);
+    core::str_append(tick, i == 0 ? "" : ",", core::decimal_to_string(info.tick.raw));
+    core::str_append(step, i == 0 ? "" : ",", core::decimal_to_string(info.step.raw));
+    core::str_append(notional, i == 0 ? "" : ",", core::decimal_to_string(info.min_notional_raw));
+  }
+  auto set = [&](const std::string& key, const std::string& value) {
+    for (auto& [k, v] : ec_.effective)
+      if (k == key) {
+        v = value;
+        return;
+      }
+    ec_.effective.emplace_back(key, value);
+  };
+  set("SYMBOLS", spot);
+  if (both) set("FUTURES_SYMBOLS", futures);
+  set("TICK_SIZE", tick);
+  set("STEP_SIZE", step);
+  set("MIN_NOTIONAL", notional);
+}
+
 absl::Status Engine::build(core::Config& cfg) {
   const std::vector<core::InstrumentInfo> configured = ec_.instruments;
   if (ec_.venue_mode == "binance_spot" || ec_.venue_mode == "binance") {
@@ -160,6 +191,7 @@ absl::Status Engine::build(core::Config& cfg) {
     if (auto st = load_binance_instruments(cfg, core::Product::kUsdm, configured); !st.ok()) return st;
   }
   for (const core::InstrumentInfo& info : ec_.instruments) symbols_.add(info);
+  if (!live_.empty()) record_loaded_instruments();
   for (auto& lv : live_) {
     // The gateway's specs by SymbolId: its own product's, nullptr for the others' (not traded there).
     std::vector<const binance::InstrumentSpec*> by_id(symbols_.size(), nullptr);

@@ -206,6 +206,7 @@ class Engine {
   Engine(EngineConfig ec, core::Clock clock, EngineOptions options);
   absl::Status build(core::Config& cfg);
   struct LiveVenue;
+  void record_loaded_instruments();  // the loaded symbols and filters into ec_.effective (the header)
   absl::Status load_binance_instruments(core::Config& cfg, core::Product product,
                                         const std::vector<core::InstrumentInfo>& configured);
   bool venues_idle() const;

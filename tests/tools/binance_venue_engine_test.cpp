@@ -617,6 +617,34 @@ TEST(BinanceVenueEngine, AutoFuturesSymbolsLoadFromTheFuturesExchangeInfo) {
     EXPECT_EQ(t.info(1).min_notional_raw, 20 * core::kScale) << "USD-M's own filter";
     EXPECT_EQ((*engine)->config().binance_stream.spot_symbols, (std::vector<std::string>{"BTCUSDT"}));
     EXPECT_EQ((*engine)->config().binance_stream.futures_symbols, (std::vector<std::string>{"ETHUSDT"}));
+    // The recording's header (the effective configuration) holds what was loaded, so a replay rebuilds
+    // the same instruments on the same grids.
+    std::map<std::string, std::string> header((*engine)->config().effective.begin(),
+                                              (*engine)->config().effective.end());
+    EXPECT_EQ(header["SYMBOLS"], "BTCUSDT");
+    EXPECT_EQ(header["FUTURES_SYMBOLS"], "ETHUSDT");
+    EXPECT_EQ(header["TICK_SIZE"],
+              core::decimal_to_string(t.info(0).tick.raw) + "," + core::decimal_to_string(t.info(1).tick.raw));
+    EXPECT_EQ(header["STEP_SIZE"],
+              core::decimal_to_string(t.info(0).step.raw) + "," + core::decimal_to_string(t.info(1).step.raw));
+    EXPECT_EQ(header["MIN_NOTIONAL"], core::decimal_to_string(t.info(0).min_notional_raw) + ",20");
+    // ... and that header configures the same instruments for a replay against mock venues.
+    std::vector<std::pair<std::string, std::string>> pairs;  // as the header has them: no secret keys
+    for (const auto& [k, v] : header)
+      if (!core::is_secret_key(k)) pairs.emplace_back(k, v);
+    auto cfg = core::Config::from_pairs(pairs, "header", {"VENUE_MODE=mock", "FEED_MODE=mock"}, &core::Config::no_env);
+    ASSERT_TRUE(cfg.ok()) << cfg.status();
+    auto replayed = EngineConfig::from_config(*cfg);
+    ASSERT_TRUE(replayed.ok()) << replayed.status();
+    ASSERT_EQ(replayed->instruments.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+      const core::InstrumentInfo& a = replayed->instruments[i];
+      const core::InstrumentInfo& b = t.info(static_cast<core::SymbolId>(i));
+      EXPECT_EQ(a.name, b.name);
+      EXPECT_EQ(a.tick.raw, b.tick.raw) << a.name;
+      EXPECT_EQ(a.step.raw, b.step.raw) << a.name;
+      EXPECT_EQ(a.min_notional_raw, b.min_notional_raw) << a.name;
+    }
   }
   {
     // Both sides auto, MAX_SYMBOLS per product; an order size every symbol allows.
