@@ -35,11 +35,6 @@ constexpr const char* kLatencyHelp =
     "\n"
     "Exit codes: 0 ok, 2 bad usage or REC missing / not a recording, 1 a line that does not decode.\n";
 
-struct Series {
-  core::HdrHistogram hist;
-  void add(int64_t ns) { hist.record_n(ns, 1); }
-};
-
 std::string header_value(const core::ConfigHeader& h, std::string_view key) {
   for (const auto& [k, v] : h.pairs)
     if (k == key) return v;
@@ -55,18 +50,9 @@ std::string json_series(const core::HdrHistogram& h) {
 }
 
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out + "\"";
+  std::string out;
+  core::append_json_string(out, s);
+  return out;
 }
 
 void print_row(std::string_view name, const core::HdrHistogram& h) {
@@ -122,15 +108,15 @@ int latency_command(int argc, char** argv) {
   }
   const core::ConfigHeader header = decoder.config_header();
 
-  Series order, signal;
+  core::HdrHistogram order, signal;
   uint64_t untimed_orders = 0, untimed_signals = 0, negative = 0;
-  auto sample = [&](Series& s, int64_t ts_tick, int64_t ts_local, uint64_t& untimed) {
+  auto sample = [&](core::HdrHistogram& h, int64_t ts_tick, int64_t ts_local, uint64_t& untimed) {
     if (ts_tick == 0) {
       ++untimed;
     } else if (ts_local < ts_tick) {
       ++negative;
     } else {
-      s.add(ts_local - ts_tick);
+      h.record_n(ts_local - ts_tick, 1);
     }
   };
   bool truncated = false;
@@ -149,7 +135,8 @@ int latency_command(int argc, char** argv) {
       sample(signal, s->ts_tick, s->ts_local, untimed_signals);
     }
   }
-  if (r == core::JsonlReader::Result::kError) return runtime_error(str_cat("latency: ", std::string(reader.status().message())));
+  if (r == core::JsonlReader::Result::kError)
+    return runtime_error(str_cat("latency: ", std::string(reader.status().message())));
   if (r == core::JsonlReader::Result::kTruncated) truncated = true;
 
   const std::string layout = header_value(header, "THREAD_LAYOUT");
@@ -158,8 +145,7 @@ int latency_command(int argc, char** argv) {
   if (json) {
     std::printf("%s\n", str_cat("{\"file\":", json_string(in), ",\"thread_layout\":", json_string(layout),
                                 ",\"idle_policy\":", json_string(idle), ",\"pin_cpus\":", json_string(pin),
-                                ",\"tick_to_order\":", json_series(order.hist),
-                                ",\"tick_to_signal\":", json_series(signal.hist),
+                                ",\"tick_to_order\":", json_series(order), ",\"tick_to_signal\":", json_series(signal),
                                 ",\"untimed_orders\":", untimed_orders, ",\"untimed_signals\":", untimed_signals,
                                 ",\"negative\":", negative, ",\"truncated\":", truncated ? "true" : "false", "}")
                             .c_str());
@@ -168,8 +154,8 @@ int latency_command(int argc, char** argv) {
                 pin.c_str());
     std::printf("%-15s %10s %9s %9s %9s %10s %11s %11s %8s %10s\n", "latency (us)", "count", "p50", "p90", "p99",
                 "p99.9", "p99.99", "max", "p99/p50", "p99.9/p50");
-    print_row("tick_to_order", order.hist);
-    print_row("tick_to_signal", signal.hist);
+    print_row("tick_to_order", order);
+    print_row("tick_to_signal", signal);
     std::printf("without a causing tick: %llu orders, %llu signals; clock stepped back: %llu\n",
                 static_cast<unsigned long long>(untimed_orders), static_cast<unsigned long long>(untimed_signals),
                 static_cast<unsigned long long>(negative));
