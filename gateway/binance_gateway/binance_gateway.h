@@ -68,7 +68,14 @@
 //     in the exchange's event yet: each waits in a small table (256, by orderId + tradeId) until the
 //     stream reports the same trade, or an account event later than the trade (by the exchange's
 //     times) comes, or kUnconfirmedMaxMs passed, and the table is cleared after a user-stream gap;
-//     their sum per symbol travels as unconfirmed_raw. Commissions the engine's own spot fills
+//     their sum per symbol travels as unconfirmed_raw. After a user-stream gap the gateway knows it may
+//     lack fills the exchange's next account event already holds (the gap lost their reports; the
+//     status query after the reconnect finds them, the trade query after fill_grace_ms reports them):
+//     while an order of the symbol awaits that status answer, or the venue's executed quantity exceeds
+//     what the gateway reported, the symbol's account event is held back (the latest one per symbol,
+//     position_events_held counts them) and sent once the fills are known — so risk never sees a
+//     difference that is only fills on their way (at most kHeldPositionMaxMs; RECONCILE_S stays the
+//     backstop). Commissions the engine's own spot fills
 //     paid in the base asset (seen on the stream) travel as fees_raw: the wallet is smaller by them.
 //     A full positions_out ring drops the event (position_events_dropped; the next event or the
 //     RECONCILE_S round restores the position). The start position and reconciliation stay with
@@ -179,6 +186,8 @@ struct GatewayStats {
   std::atomic<uint64_t> position_events{0};
   std::atomic<uint64_t> position_events_dropped{0};
   std::atomic<uint64_t> position_events_ignored{0};
+  // Account events held back until the fills a user-stream gap lost were found (see the overview).
+  std::atomic<uint64_t> position_events_held{0};
   // Requests awaiting an answer + deferred work + reports waiting for ring room, as of the end of the
   // last poll (published only when it changes): 0 = nothing of ours in flight (the engine's drain).
   std::atomic<uint32_t> outstanding{0};
@@ -202,6 +211,7 @@ class GatewayCore {
   static constexpr int kBatch = 32;
   static constexpr std::size_t kMaxUnconfirmed = 256;
   static constexpr int64_t kUnconfirmedMaxMs = 5000;
+  static constexpr int64_t kHeldPositionMaxMs = 30'000;  // an account event is never held longer
 
   GatewayCore(GatewayOptions options, const core::Clock& clock, core::SpscRing<core::Order>* orders_in,
               core::SpscRing<core::ExecReport>* execs_out, GatewayLinks links);
@@ -289,6 +299,7 @@ class GatewayCore {
     bool has_replace = false;
     bool replace_unknown = false;  // the replace's cancel had an unknown outcome: the query decides
     bool cancel_unknown = false;   // a cancel had an unknown outcome: still open per the query → again
+    bool resync_query = false;     // queried after a user-stream gap, not answered yet: fills may be missing
     uint8_t missing = 0;           // consecutive open-order snapshots without it (reconciliation)
     uint8_t text_len = 0;
     char text[kClientIdTextMax];
@@ -320,6 +331,15 @@ class GatewayCore {
     bool maker = false;
     bool stream = false;  // from the user-data stream (else a response or a trade query)
     core::UnixNanos ts = 0;
+  };
+  struct HeldPosition {  // an account event waiting for the fills it holds that the engine lacks
+    int64_t qty_raw = 0;
+    int64_t entry_px_raw = 0;
+    core::UnixNanos ts = 0;  // the exchange's event time
+    int64_t since_ms = 0;    // when it was first held (kHeldPositionMaxMs)
+    char reason[sizeof(core::PositionEvent::reason)] = {};
+    uint8_t reason_len = 0;
+    bool active = false;
   };
   struct Unconfirmed {  // a fill reported from a response / trade query, not yet seen on the stream
     int64_t order_id = 0;
@@ -382,6 +402,10 @@ class GatewayCore {
   void on_account_update(const binance::AccountUpdate& a);
   void push_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
                      std::string_view reason);
+  void send_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
+                     std::string_view reason);
+  [[nodiscard]] bool fills_known(core::SymbolId s);
+  int release_held_positions();
   [[nodiscard]] core::SymbolId symbol_by_name(std::string_view name) const;
   [[nodiscard]] bool is_ours(std::string_view text) const;
 
@@ -438,6 +462,9 @@ class GatewayCore {
   std::vector<Unconfirmed> unconfirmed_;  // kMaxUnconfirmed, the first unconfirmed_n_ in use
   std::size_t unconfirmed_n_ = 0;
   std::vector<int64_t> stream_fees_;  // by symbol: base-asset commissions since the last position event
+  std::vector<HeldPosition> held_;    // by symbol: the latest account event held back (fills_known)
+  std::size_t held_n_ = 0;
+  int64_t held_checked_ms_ = 0;
 };
 
 // Spot: orders over the WebSocket API when links.ws is ready, REST otherwise; user data from

@@ -47,7 +47,8 @@ GatewayCore::GatewayCore(GatewayOptions options, const core::Clock& clock, core:
       dec_(std::make_unique<binance::ResponseDecoder>()),
       ud_(std::make_unique<binance::UserDataDecoder>()),
       unconfirmed_(kMaxUnconfirmed),
-      stream_fees_(opt_.symbols.size(), 0) {
+      stream_fees_(opt_.symbols.size(), 0),
+      held_(opt_.symbols.size()) {
   governor_.set_limits(opt_.rate_limits);
   for (std::size_t s = 0; s < opt_.symbols.size(); ++s) has_spec_[s] = opt_.symbols[s] != nullptr ? 1 : 0;
   // The decoders grow to the largest message they have seen; a message one byte longer than any
@@ -152,6 +153,7 @@ int GatewayCore::poll_venue() {
     }
   }
   n += run_deferred();
+  if (held_n_ != 0) n += release_held_positions();
   // New work only while reports flow (each order makes at most a few reports).
   for (int k = 0; k < kBatch && rep_n_ == 0; ++k) {
     core::Order* o = in_->front();
@@ -722,6 +724,7 @@ void GatewayCore::on_success(const Pending& p, binance::DecodeInput body) {
   // The old half of an order.cancelReplace whose outcome was unknown (on_cancel_replace).
   const bool cancel_replace_pending = p.kind == Kind::kQuery && !e->has_replace && e->replace_unknown;
   const bool cancel_pending = p.kind == Kind::kQuery && e->cancel_unknown;
+  if (p.kind == Kind::kQuery) e->resync_query = false;  // its venue_cum now says what the gap lost
   apply_result(*e, res, fills);
   if (cancel_pending && !binance::is_final(res.status)) {
     // The cancel did not happen (or not yet): it goes again — risk still counts it cancel-pending, so
@@ -1175,6 +1178,57 @@ void GatewayCore::on_account_update(const binance::AccountUpdate& a) {
 void GatewayCore::push_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
                                 std::string_view reason) {
   if (opt_.positions_out == nullptr) return;
+  if (!fills_known(s)) {
+    HeldPosition& h = held_[s];
+    if (!h.active) {
+      h.active = true;
+      h.since_ms = now_ms();
+      ++held_n_;
+    }
+    h.qty_raw = qty_raw;
+    h.entry_px_raw = entry_px_raw;
+    h.ts = ts;
+    h.reason_len = static_cast<uint8_t>(std::min(reason.size(), sizeof(h.reason)));
+    std::copy_n(reason.data(), h.reason_len, h.reason);
+    stats_.position_events_held.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (held_[s].active) {  // a newer event replaces the one held (its fills became known between polls)
+    held_[s].active = false;
+    --held_n_;
+  }
+  send_position(s, qty_raw, entry_px_raw, ts, reason);
+}
+
+// Whether the gateway has reported every fill of the symbol the venue has told it of: no order awaits
+// its status answer after a user-stream gap, none has a venue executed quantity beyond its fill reports.
+bool GatewayCore::fills_known(core::SymbolId s) {
+  bool known = true;
+  table_.for_each([&](uint64_t, Entry& e) {
+    if (e.order.symbol == s && (e.resync_query || e.venue_cum > e.cum)) known = false;
+  });
+  return known;
+}
+
+int GatewayCore::release_held_positions() {
+  const int64_t now = now_ms();
+  if (now == held_checked_ms_) return 0;  // at most once per millisecond (a table walk per held symbol)
+  held_checked_ms_ = now;
+  int n = 0;
+  for (std::size_t s = 0; s < held_.size(); ++s) {
+    HeldPosition& h = held_[s];
+    const auto sym = static_cast<core::SymbolId>(s);
+    if (!h.active || (now - h.since_ms < kHeldPositionMaxMs && !fills_known(sym))) continue;
+    h.active = false;
+    --held_n_;
+    ++n;
+    send_position(sym, h.qty_raw, h.entry_px_raw, h.ts, {h.reason, h.reason_len});
+  }
+  return n;
+}
+
+void GatewayCore::send_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
+                                std::string_view reason) {
   // A trade older than the account event is in it (Binance made the event after the trade), whether or
   // not the stream showed the trade (it may have been lost in a gap and found again by a query); one the
   // stream should have shown long ago is trusted to be in it too.
@@ -1228,7 +1282,10 @@ void GatewayCore::check_snapshot(const OpenSnapshot& s) {
 
 void GatewayCore::resync_all() {
   const int64_t now = now_ms();
-  table_.for_each([&](uint64_t id, Entry&) { defer(now, id, Kind::kQuery, 0); });
+  table_.for_each([&](uint64_t id, Entry& e) {
+    e.resync_query = true;
+    defer(now, id, Kind::kQuery, 0);
+  });
 }
 
 std::size_t GatewayCore::load_open_orders(std::span<const binance::OrderResult> orders, core::SymbolId symbol) {

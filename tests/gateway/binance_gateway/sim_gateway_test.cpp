@@ -787,6 +787,62 @@ TEST(BinanceGatewaySim, FuturesRestingFillFoundByTheResyncAfterReconnect) {
   fill_found_after_reconnect(o, core::Qty::from_raw(1'000'000));
 }
 
+// The account event that follows a user-stream gap already holds the fill the gap lost; the gateway
+// learns of that fill only from the status query after the reconnect and the trade query fill_grace_ms
+// later. Sent at once, risk would see the fill as a change behind the engine's back (and book it twice
+// once the fill came: found under TSan by the fault matrix's dropped streams). The event waits until
+// the gateway has reported the fill, then says so in fills_before.
+TEST(BinanceGatewaySim, AnAccountEventAfterAStreamGapWaitsForTheFillsTheGapLost) {
+  core::SpscRing<core::PositionEvent> positions(64);
+  RigOptions o = silent_fills(RigOptions{});
+  o.tweak = [&](GatewayOptions& g) {
+    g.fill_grace_ms = 300;
+    g.positions_out = &positions;
+    g.spot_neutral = {{"BTC", core::kScale}};
+  };
+  Rig rig(std::move(o));
+  ASSERT_EQ(rig.start(), "");
+  core::Price bid, ask;
+  core::Qty bid_qty;
+  ASSERT_EQ(rig.touch(bid, ask, &bid_qty), "");
+  const core::Qty qty = core::Qty::from_raw(100'000);
+  const core::Order o1 = rig.order(1, core::Side::kBuy, bid, qty, core::TimeInForce::kPostOnly);
+  rig.send(o1);
+  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
+  ASSERT_EQ(rig.last(o1.client_id)->status, ExecStatus::kNew);
+  ASSERT_EQ(rig.counterparty_ioc(core::Side::kSell, o1.price, std::max(bid_qty, core::Qty::from_units(2)) + qty), "");
+  ASSERT_EQ(rig.ledger_count("fill", o1.client_id), 1);
+  binance_io::WsEvent notice;
+  notice.kind = binance_io::WsEvent::Kind::kDisconnected;
+  rig.core().on_user_event(notice);
+  notice.kind = binance_io::WsEvent::Kind::kSessionReady;
+  rig.core().on_user_event(notice);
+  // The exchange's wallet after the fill: the neutral 1 BTC plus ours (no commission in BTC here).
+  binance_io::WsEvent account;
+  const std::string json = R"({"e":"outboundAccountPosition","E":)" +
+                           std::to_string(core::wall_clock_ns() / 1'000'000) +
+                           R"(,"u":1,"B":[{"a":"BTC","f":"1.001","l":"0"}]})";
+  std::copy(json.begin(), json.end(), account.json);
+  account.len = static_cast<uint32_t>(json.size());
+  rig.core().on_user_event(account);
+  EXPECT_EQ(rig.stats().position_events_held.load(), 1u);
+  core::PositionEvent ev;
+  bool early = false;
+  ASSERT_TRUE(rig.poll_until([&] {
+    if (!rig.has(o1.client_id, ExecStatus::kFilled)) {
+      early = early || positions.front() != nullptr;
+      return false;
+    }
+    return positions.try_pop(ev);
+  })) << rig.stats().position_events.load()
+      << " position events";
+  EXPECT_FALSE(early) << "the account event went to risk before the fill it holds";
+  EXPECT_EQ(ev.fills_before, rig.stats().fills.load());
+  EXPECT_EQ(ev.qty_raw, qty.raw);
+  EXPECT_EQ(ev.unconfirmed_raw, 0) << "the trade is older than the event: in it";
+  EXPECT_EQ(rig.stats().position_events.load(), 1u);
+}
+
 // Reconciliation: the same silent fill, found by comparing open-order snapshots instead (the control
 // thread's RECONCILE_S rounds post them). One snapshot without the order is not enough (it could be in
 // flight); the second makes it drift: counted, queried by client id, the fill reported once. An order
