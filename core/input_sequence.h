@@ -15,8 +15,8 @@
 // read once when the run opens). A run also ends when an event is newer than the run's time (its
 // producer stamped it after the clock read), so an event is never handled at a time before its own.
 // Inputs whose content is not recorded anywhere else — control commands (a moodycamel queue fed by
-// the control thread) and book statuses (the live feed) — are taken with take_payload(): a run of one
-// that carries the event's bytes.
+// the control thread), book statuses (the live feed) and live venues' position events (user data) — are
+// taken with take_payload(): a run of one that carries the event's bytes.
 //
 // Modes (a plain branch, no virtual call):
 //   kOff     no recording (JSONL or no RECORD_FILE): runs and times as in kRecord, nothing written.
@@ -66,13 +66,51 @@ struct InputTake {
 };
 static_assert(std::is_trivially_copyable_v<InputTake> && sizeof(InputTake) == 64);
 
-enum class TakePayload : uint8_t { kNone = 0, kControl = 1, kBookStatus = 2 };
+// A live venue's position event as risk decides with it (PositionEvent less what only orders it on the
+// live rings: fills_before; the exchange's position with the unconfirmed fills added in).
+struct PositionTake {
+  UnixNanos ts_exchange = 0;
+  int64_t exchange_raw = 0;  // PositionEvent::qty_raw + unconfirmed_raw
+  int64_t entry_px_raw = 0;
+  int64_t fees_raw = 0;
+  SymbolId symbol = kNoSymbol;
+  uint8_t venue = 0;
+  char reason[sizeof(PositionEvent::reason)] = {};
+
+  [[nodiscard]] static PositionTake of(const PositionEvent& e) noexcept {
+    PositionTake t;
+    t.ts_exchange = e.ts_exchange;
+    t.exchange_raw = e.qty_raw + e.unconfirmed_raw;
+    t.entry_px_raw = e.entry_px_raw;
+    t.fees_raw = e.fees_raw;
+    t.symbol = e.symbol;
+    t.venue = e.venue;
+    std::memcpy(t.reason, e.reason, sizeof t.reason);
+    return t;
+  }
+  [[nodiscard]] PositionEvent event() const noexcept {
+    PositionEvent e;
+    e.ts_exchange = ts_exchange;
+    e.qty_raw = exchange_raw;
+    e.entry_px_raw = entry_px_raw;
+    e.fees_raw = fees_raw;
+    e.symbol = symbol;
+    e.venue = venue;
+    std::memcpy(e.reason, reason, sizeof reason);
+    return e;
+  }
+};
+
+enum class TakePayload : uint8_t { kNone = 0, kControl = 1, kBookStatus = 2, kPosition = 3 };
 template <class T>
 constexpr TakePayload take_payload_of() {
-  static_assert(std::is_same_v<T, Control> || std::is_same_v<T, BookStatus>);
-  return std::is_same_v<T, Control> ? TakePayload::kControl : TakePayload::kBookStatus;
+  static_assert(std::is_same_v<T, Control> || std::is_same_v<T, BookStatus> || std::is_same_v<T, PositionTake>);
+  return std::is_same_v<T, Control>      ? TakePayload::kControl
+         : std::is_same_v<T, BookStatus> ? TakePayload::kBookStatus
+                                         : TakePayload::kPosition;
 }
-static_assert(sizeof(Control) <= sizeof(InputTake::bytes) && sizeof(BookStatus) <= sizeof(InputTake::bytes));
+static_assert(sizeof(Control) <= sizeof(InputTake::bytes) && sizeof(BookStatus) <= sizeof(InputTake::bytes) &&
+              sizeof(PositionTake) <= sizeof(InputTake::bytes) && std::is_trivially_copyable_v<PositionTake>);
 
 // What a journal take slot holds: up to kRunsPerBlock runs of one stage, or one payload run.
 // A packed run: input (bits 0-7) | count (8-23) | time - base_ts (24-63, ns: ~18 minutes).
@@ -121,9 +159,12 @@ inline constexpr uint16_t kRouterStage = 1;
 inline constexpr uint16_t kFirstWorkerStage = 2;  // worker k (engine order) is stage 2 + k
 // StrategyWorker inputs.
 inline constexpr uint8_t kWorkerMd = 0, kWorkerExec = 1, kWorkerStatus = 2;
-// RiskStage inputs: signals of worker i are kRiskSignals + i.
+// RiskStage inputs: signals of worker i are kRiskSignals + i; the position events of live venue v are
+// kRiskPositions + v (payloads: PositionTake); kRiskConfirmPositions: risk's confirmation round over the
+// position differences it holds (time-driven: taken when it decides something).
 inline constexpr uint8_t kRiskControl = 0, kRiskStatus = 1, kRiskMd = 2, kRiskExec = 3, kRiskEngineCancels = 4,
                          kRiskSignals = 5;
+inline constexpr uint8_t kRiskPositions = 0xE0, kRiskMaxPositionVenues = 16, kRiskConfirmPositions = 0xF0;
 // RouterStage inputs: reports of venue v are kRouterVenue + v.
 inline constexpr uint8_t kRouterOrders = 0, kRouterVenue = 1;
 }  // namespace take_ids

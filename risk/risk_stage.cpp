@@ -358,77 +358,112 @@ bool RiskStage::book_adjust(core::SymbolId s, uint8_t venue, int64_t delta_raw, 
   return applied;
 }
 
-// Not input takes (core/input_sequence.h) yet: position events come only from live Binance venues,
-// whose recordings exact replay refuses; they and confirm_positions() must become takes when it learns them.
+// Input takes (core/input_sequence.h): each event is a payload take (kRiskPositions + venue; a
+// PositionTake, since nothing else records it), and a confirmation round that decides something is a
+// take of kRiskConfirmPositions, so an exact replay books the same differences at the same times.
 int RiskStage::poll_positions(int budget) {
   int n = 0;
-  const std::size_t nv = std::min(rings_.positions_in.size(), n_venues_);
+  // Recording: the venues with a ring (RiskStage's constructor allows kRiskMaxPositionVenues); replay:
+  // whichever venue the next take names.
+  const std::size_t nv = seq_.replaying() ? std::min<std::size_t>(n_venues_, core::take_ids::kRiskMaxPositionVenues)
+                                          : std::min(rings_.positions_in.size(), n_venues_);
   for (std::size_t v = 0; v < nv; ++v) {
-    core::SpscRing<core::PositionEvent>* in = rings_.positions_in[v];
-    if (in == nullptr) continue;
+    core::SpscRing<core::PositionEvent>* in = v < rings_.positions_in.size() ? rings_.positions_in[v] : nullptr;
+    const auto input = static_cast<uint8_t>(core::take_ids::kRiskPositions + v);
+    if (in == nullptr && !seq_.replaying()) continue;
     while (n < budget) {
-      const core::PositionEvent* ev = in->front();
-      // Not before risk has booked every fill the gateway reported ahead of it (see the overview).
-      if (ev == nullptr || venue_fills_[v] < ev->fills_before) break;
-      const core::PositionEvent e = *ev;
-      in->pop();
+      core::PositionEvent e;
+      if (seq_.replaying()) {
+        core::PositionTake t;
+        if (!seq_.may_take(input)) break;
+        (void)seq_.payload(t);
+        seq_.took();
+        e = t.event();
+      } else {
+        const core::PositionEvent* ev = in->front();
+        // Not before risk has booked every fill the gateway reported ahead of it (see the overview).
+        if (ev == nullptr || venue_fills_[v] < ev->fills_before) break;
+        e = *ev;
+        in->pop();
+        seq_.take_payload(input, core::PositionTake::of(e));
+      }
       ++n;
-      position_events_.fetch_add(1, std::memory_order_relaxed);
-      if (v < position_event_counters_.size() && position_event_counters_[v] != nullptr)
-        position_event_counters_[v]->inc();
-      if (e.symbol >= n_symbols_) continue;
-      PendingPosition& p = pending_pos_[e.symbol * n_venues_ + v];
-      const int64_t engine = checker_.positions().qty(e.symbol, static_cast<uint8_t>(v)).raw;
-      const int64_t diff = e.qty_raw + e.unconfirmed_raw - engine;
-      if (diff == 0 || (e.fees_raw != 0 && diff == -e.fees_raw)) {
-        if (p.active) --pending_pos_n_;
-        p.active = false;
-        // Spot commissions paid in the base asset: exact, expected, booked at once and silently.
-        core::Control rec;
-        if (diff != 0)
-          (void)book_adjust(e.symbol, static_cast<uint8_t>(v), diff, 0, core::KillCause::kCommission, clock_.now(),
-                            rec);
-        continue;
-      }
-      // A difference: confirmed only if it holds (see the overview). The first unresolved sighting
-      // starts the wait; a newer event replaces the older one's values.
-      if (!p.active) {
-        p.since = clock_.now();
-        p.active = true;
-        ++pending_pos_n_;
-      }
-      p.event = e;
-      p.fills_at = symbol_fills_[e.symbol * n_venues_ + v];
+      on_position_event(e, static_cast<uint8_t>(v), seq_.now());
     }
   }
   return n;
 }
 
+void RiskStage::on_position_event(const core::PositionEvent& e, uint8_t v, core::UnixNanos now) {
+  position_events_.fetch_add(1, std::memory_order_relaxed);
+  if (v < position_event_counters_.size() && position_event_counters_[v] != nullptr) position_event_counters_[v]->inc();
+  if (e.symbol >= n_symbols_) return;
+  PendingPosition& p = pending_pos_[e.symbol * n_venues_ + v];
+  const int64_t engine = checker_.positions().qty(e.symbol, v).raw;
+  const int64_t diff = e.qty_raw + e.unconfirmed_raw - engine;
+  if (diff == 0 || (e.fees_raw != 0 && diff == -e.fees_raw)) {
+    if (p.active) --pending_pos_n_;
+    p.active = false;
+    // Spot commissions paid in the base asset: exact, expected, booked at once and silently.
+    core::Control rec;
+    if (diff != 0) (void)book_adjust(e.symbol, v, diff, 0, core::KillCause::kCommission, now, rec);
+    return;
+  }
+  // A difference: confirmed only if it holds (see the overview). The first unresolved sighting
+  // starts the wait; a newer event replaces the older one's values.
+  if (!p.active) {
+    p.since = now;
+    p.active = true;
+    ++pending_pos_n_;
+  }
+  p.event = e;
+  p.fills_at = symbol_fills_[e.symbol * n_venues_ + v];
+}
+
+// What the confirmation round does with a held difference at `now`.
+RiskStage::PositionVerdict RiskStage::verdict(std::size_t i, core::UnixNanos now) const {
+  const PendingPosition& p = pending_pos_[i];
+  if (!p.active) return PositionVerdict::kWait;
+  const int64_t engine = checker_.positions().qty(p.event.symbol, static_cast<uint8_t>(i % n_venues_)).raw;
+  // Resolved: the fills the event already held reached risk late (a trade query, an account event
+  // sent ahead of its order event). Not yet due, or risk booked fills since the event (the exchange's
+  // next event will say more): wait.
+  if (p.event.qty_raw + p.event.unconfirmed_raw == engine) return PositionVerdict::kResolved;
+  if (now - p.since < kPositionConfirmNs || symbol_fills_[i] != p.fills_at) return PositionVerdict::kWait;
+  return PositionVerdict::kBook;
+}
+
 int RiskStage::confirm_positions() {
   if (pending_pos_n_ == 0) return 0;
+  if (seq_.replaying()) {
+    if (!seq_.may_take(core::take_ids::kRiskConfirmPositions)) return 0;
+  } else {
+    // A round is a take only when it decides something (most polls hold a difference that is not due).
+    const core::UnixNanos probe = clock_.now();
+    bool decides = false;
+    for (std::size_t i = 0; i < pending_pos_.size() && !decides; ++i)
+      decides = verdict(i, probe) != PositionVerdict::kWait;
+    if (!decides) return 0;
+    (void)seq_.may_take(core::take_ids::kRiskConfirmPositions);
+  }
+  const core::UnixNanos now = seq_.now();
   int n = 0;
-  const core::UnixNanos now = clock_.now();
   for (std::size_t i = 0; i < pending_pos_.size(); ++i) {
+    const PositionVerdict what = verdict(i, now);
+    if (what == PositionVerdict::kWait) continue;
     PendingPosition& p = pending_pos_[i];
-    if (!p.active) continue;
+    p.active = false;
+    --pending_pos_n_;
+    ++n;
+    if (what == PositionVerdict::kResolved) continue;
     const core::PositionEvent& e = p.event;
     const auto venue = static_cast<uint8_t>(i % n_venues_);
     const int64_t engine = checker_.positions().qty(e.symbol, venue).raw;
     const int64_t exchange = e.qty_raw + e.unconfirmed_raw;
-    const int64_t diff = exchange - engine;
-    // Resolved: the fills the event already held reached risk late (a trade query, an account event
-    // sent ahead of its order event). Not yet due, or risk booked fills since the event (the exchange's
-    // next event will say more): wait.
-    const bool resolved = diff == 0;
-    if (!resolved && (now - p.since < kPositionConfirmNs || symbol_fills_[i] != p.fills_at)) continue;
-    p.active = false;
-    --pending_pos_n_;
-    ++n;
-    if (resolved) continue;
     // From flat, a futures position's entry price is the price of the whole change.
     const int64_t px = engine == 0 ? e.entry_px_raw : 0;
     core::Control rec;
-    if (!book_adjust(e.symbol, venue, diff, px, core::KillCause::kUserData, now, rec)) continue;
+    if (!book_adjust(e.symbol, venue, exchange - engine, px, core::KillCause::kUserData, now, rec)) continue;
     external_changes_.fetch_add(1, std::memory_order_relaxed);
     if (venue < external_counters_.size() && external_counters_[venue] != nullptr) external_counters_[venue]->inc();
     PositionNotice notice;
@@ -438,6 +473,7 @@ int RiskStage::confirm_positions() {
     std::copy(std::begin(e.reason), std::end(e.reason), notice.reason);
     if (!position_log_.try_push(notice)) kill_log_dropped_.fetch_add(1, std::memory_order_relaxed);
   }
+  seq_.took();
   return n;
 }
 

@@ -75,9 +75,11 @@
 // Time: clock.now() stamps orders (Order::ts_local) and drives the rate windows and the UTC-day
 // rollover, so a simulated clock reproduces decisions exactly. The clock is read through
 // input_sequence() (core/input_sequence.h), once per run of takes from one input; with
-// RECORD_FORMAT=journal each run is recorded (inputs take_ids::kRisk*: control commands and book
-// statuses with their payload; emitting queued engine cancels counts as an input too, since when it
-// happens decides which orders they cancel), and an exact replay follows the recorded runs.
+// RECORD_FORMAT=journal each run is recorded (inputs take_ids::kRisk*: control commands, book statuses
+// and live venues' position events with their payload; emitting queued engine cancels counts as an
+// input too, since when it happens decides which orders they cancel, and so does a confirmation round
+// of held position differences that decides something, since when it runs decides what is booked), and
+// an exact replay follows the recorded runs.
 //
 // Metrics (registered in the constructor when metrics != nullptr; written by the risk thread only):
 //   risk_rejects_total{reason}            every RejectReason, including zeros
@@ -257,6 +259,9 @@ class RiskStage final : public core::Stage {
                    core::UnixNanos now, core::Control& rec);
   int poll_positions(int budget);
   int confirm_positions();
+  void on_position_event(const core::PositionEvent& e, uint8_t venue, core::UnixNanos now);
+  enum class PositionVerdict : uint8_t { kWait, kResolved, kBook };
+  [[nodiscard]] PositionVerdict verdict(std::size_t pending_index, core::UnixNanos now) const;
   int flush_adjust_reports();
   void publish_mark(core::SymbolId s);
   void publish_state();

@@ -144,7 +144,8 @@ std::string check_binance_url(std::string_view url, bool ws, bool needs_path, bo
   return "";
 }
 
-absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, std::string_view venue_mode) {
+absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, std::string_view venue_mode,
+                                                             bool connects) {
   BinanceSettings s;
 #define DMABOT_ASSIGN(lhs, expr)      \
   {                                   \
@@ -264,8 +265,8 @@ absl::StatusOr<BinanceSettings> BinanceSettings::from_config(core::Config& cfg, 
   }
 
   // VENUE_MODE=binance trades both products: both sets of credentials must be there.
-  const bool spot_venue = venue_mode == "binance_spot" || venue_mode == "binance";
-  const bool futures_venue = venue_mode == "binance_futures" || venue_mode == "binance";
+  const bool spot_venue = connects && (venue_mode == "binance_spot" || venue_mode == "binance");
+  const bool futures_venue = connects && (venue_mode == "binance_futures" || venue_mode == "binance");
   for (const bool futures : {false, true}) {
     if (!(futures ? futures_venue : spot_venue)) continue;
     const BinanceCredentialsInfo& c = futures ? s.futures : s.spot;

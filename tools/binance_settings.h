@@ -89,7 +89,9 @@ struct BinanceSettings {
   // Reads BINANCE_*, CONFIRM_LIVE and DRY_RUN. `venue_mode` decides which credentials must be
   // present (binance_spot: the spot ones; binance_futures: the futures ones or, when no
   // BINANCE_FUTURES_* credential is set, the shared ones; binance: both) and whether mainnet needs CONFIRM_LIVE=yes.
-  static absl::StatusOr<BinanceSettings> from_config(core::Config& cfg, std::string_view venue_mode);
+  // `connects` false (a replay of a live run's recording: nothing is sent anywhere): neither is required.
+  static absl::StatusOr<BinanceSettings> from_config(core::Config& cfg, std::string_view venue_mode,
+                                                     bool connects = true);
 };
 
 // Checks one URL against the rules above; "" when fine, else what is wrong (without the key name).

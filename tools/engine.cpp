@@ -23,6 +23,17 @@ std::string qty(double v) { return core::format_decimal(v, 8); }
 // value (never expected) becomes null rather than invalid JSON.
 std::string json_number(double v) { return std::isfinite(v) ? core::format_decimal(v, 8) : std::string("null"); }
 
+// The venue a Binance product trades on: its name (recordings and metrics) and its router info.
+std::string_view binance_venue_name(core::Product product) {
+  return product == core::Product::kSpot ? "binance_spot" : "binance_futures";
+}
+gateway::VenueInfo binance_venue_info(core::Product product) {
+  const gateway::FeeSchedule fees = gateway::binance_base_fees(product == core::Product::kSpot
+                                                                   ? gateway::MarketType::kSpot
+                                                                   : gateway::MarketType::kUsdm);
+  return gateway::VenueInfo{std::string(binance_venue_name(product)), fees.maker_bps, fees.taker_bps, 2'000'000};
+}
+
 }  // namespace
 
 Engine::Engine(EngineConfig ec, core::Clock clock, EngineOptions options)
@@ -124,7 +135,7 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg, core::Product c
   auto p = std::make_unique<BinanceVenueParams>();
   // By SymbolId: nullptr for the other product's symbols (filled once every product is loaded).
   for (const LoadedInstrument& li : lv->instruments->instruments) p->symbols.push_back(&li.spec);
-  p->name = spot ? "binance_spot" : "binance_futures";
+  p->name = binance_venue_name(cp);
   p->product = product;
   p->rest_url = spot ? ec_.binance.spot_rest_url : ec_.binance.futures_rest_url;
   p->ws_api_url = ec_.binance.spot_ws_api_url;
@@ -184,11 +195,17 @@ void Engine::record_loaded_instruments() {
 
 absl::Status Engine::build(core::Config& cfg) {
   const std::vector<core::InstrumentInfo> configured = ec_.instruments;
-  if (ec_.venue_mode == "binance_spot" || ec_.venue_mode == "binance") {
-    if (auto st = load_binance_instruments(cfg, core::Product::kSpot, configured); !st.ok()) return st;
-  }
-  if (ec_.venue_mode == "binance_futures" || ec_.venue_mode == "binance") {
-    if (auto st = load_binance_instruments(cfg, core::Product::kUsdm, configured); !st.ok()) return st;
+  // An exact replay of a live Binance run connects to nothing: the recording's header holds the
+  // instruments as loaded, its take records the venues' reports and position events.
+  const bool binance_venues = ec_.venue_mode.starts_with("binance");
+  const bool exact_binance = binance_venues && options_.exact != nullptr;
+  if (binance_venues && !exact_binance) {
+    if (ec_.venue_mode == "binance_spot" || ec_.venue_mode == "binance") {
+      if (auto st = load_binance_instruments(cfg, core::Product::kSpot, configured); !st.ok()) return st;
+    }
+    if (ec_.venue_mode == "binance_futures" || ec_.venue_mode == "binance") {
+      if (auto st = load_binance_instruments(cfg, core::Product::kUsdm, configured); !st.ok()) return st;
+    }
   }
   for (const core::InstrumentInfo& info : ec_.instruments) symbols_.add(info);
   if (!live_.empty()) record_loaded_instruments();
@@ -293,6 +310,7 @@ absl::Status Engine::build(core::Config& cfg) {
   std::vector<gateway::VenueInfo> venues;
   std::vector<core::SpscRing<core::Order>*> to_venue;
   std::vector<core::SpscRing<core::ExecReport>*> from_venue;
+  std::vector<core::Product> venue_products;  // Binance venues (live or replayed exactly): by venue id
   uint8_t venue_id = 0;
   if (ec_.venue_mode == "sim") {
     // One simulated exchange matching against the feed's own ticks, trades and mark prices.
@@ -322,14 +340,27 @@ absl::Status Engine::build(core::Config& cfg) {
       lv->out = make_ring(exec_rings_, cap);
       lv->params->venue_id = venue_id++;
       lv->params->positions_out = make_ring(position_rings_, 1024);
-      const gateway::FeeSchedule fees = gateway::binance_base_fees(
-          lv->params->product == binance::Product::kSpot ? gateway::MarketType::kSpot : gateway::MarketType::kUsdm);
-      venues.push_back(gateway::VenueInfo{lv->params->name, fees.maker_bps, fees.taker_bps, 2'000'000});
+      venues.push_back(binance_venue_info(lv->product));
       venue_names_.push_back(lv->params->name);
       to_venue.push_back(lv->in);
       from_venue.push_back(lv->out);
+      venue_products.push_back(lv->product);
     }
     max_venue_latency_ns_ = 20'000'000;  // the drain also waits for the gateways' own idle flags
+  } else if (exact_binance) {
+    // The same venues in the same order as the live run (spot, then USD-M: a product with instruments);
+    // attach_exact() makes them the recorded reports.
+    for (const core::Product product : {core::Product::kSpot, core::Product::kUsdm}) {
+      if (std::none_of(ec_.instruments.begin(), ec_.instruments.end(),
+                       [&](const core::InstrumentInfo& i) { return i.product == product; }))
+        continue;
+      ++venue_id;
+      venues.push_back(binance_venue_info(product));
+      venue_names_.emplace_back(binance_venue_name(product));
+      to_venue.push_back(make_ring(ord_rings_, cap));
+      from_venue.push_back(make_ring(exec_rings_, cap));
+      venue_products.push_back(product);
+    }
   } else {
     for (const auto& [name, params] : ec_.mock_venues) {
       core::SpscRing<core::Order>* in = make_ring(ord_rings_, cap);
@@ -403,12 +434,12 @@ absl::Status Engine::build(core::Config& cfg) {
                    std::string(workers_[k]->name()));
     }
   }
-  if (live_.size() > 1) {
+  if (venue_products.size() > 1) {
     // Each symbol only to the venue that lists it (its product's).
     for (std::size_t s = 0; s < symbols_.size(); ++s) {
       uint32_t mask = 0;
-      for (const auto& lv : live_) {
-        if (lv->params->symbols[s] != nullptr) mask |= uint32_t{1} << lv->params->venue_id;
+      for (std::size_t v = 0; v < venue_products.size(); ++v) {
+        if (symbols_.info(static_cast<core::SymbolId>(s)).product == venue_products[v]) mask |= uint32_t{1} << v;
       }
       router_->set_symbol_venues(static_cast<core::SymbolId>(s), mask);
     }
@@ -802,7 +833,13 @@ absl::Status Engine::attach_exact(const std::vector<core::SpscRing<core::Order>*
                                  : stage == kRouterStage ? kRouterVenue + to_venue.size()
                                                          : std::size_t{kWorkerStatus} + 1;
     for (std::size_t i = 0; i < ex.takes[stage].size(); ++i) {
-      if (ex.takes[stage][i].input >= n_inputs) {
+      const uint8_t input = ex.takes[stage][i].input;
+      // Risk's position inputs (live venues' user data): of a venue this configuration has.
+      const bool position_input =
+          stage == kRiskStage && (input == kRiskConfirmPositions ||
+                                  (input >= kRiskPositions && input < kRiskPositions + to_venue.size() &&
+                                   input < kRiskPositions + kRiskMaxPositionVenues));
+      if (input >= n_inputs && !position_input) {
         return core::invalid(file, ": take record ", i + 1, " of stage ",
                              take_stage_name(static_cast<uint16_t>(stage), worker_names), " names input ",
                              int{ex.takes[stage][i].input}, ", which this configuration does not have");

@@ -539,7 +539,7 @@ ThreadPlan auto_thread_plan(const std::vector<int>& usable, const std::vector<in
   return plan;
 }
 
-absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
+absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg, bool connects) {
   EngineConfig ec;
 #define DMABOT_ASSIGN(lhs, expr)      \
   {                                   \
@@ -563,7 +563,7 @@ absl::StatusOr<EngineConfig> EngineConfig::from_config(core::Config& cfg) {
                 cfg.get_int("REPLAY_MAX_LINE_BYTES", int64_t{64} << 20, kMinReplayLineBytes, kMaxReplayLineBytes));
 
   // Safety first: URLs, TLS, where credentials come from, and for mainnet an explicit confirmation.
-  DMABOT_ASSIGN(ec.binance, BinanceSettings::from_config(cfg, ec.venue_mode));
+  DMABOT_ASSIGN(ec.binance, BinanceSettings::from_config(cfg, ec.venue_mode, connects));
   DMABOT_ASSIGN(ec.market, gateway::market_type_from_config(cfg));
   if (ec.venue_mode.starts_with("binance")) {
     // The venue decides the market (VENUE_MODE=binance: SYMBOLS' market, spot); MARKET_TYPE, when set,

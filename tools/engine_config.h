@@ -72,7 +72,7 @@ struct EngineConfig {
   core::RecordFormat record_format = core::RecordFormat::kJsonl;
   uint64_t record_rotate_bytes = 0;  // RECORD_ROTATE_MB (0 = never)
   int64_t record_rotate_ns = 0;      // RECORD_ROTATE_S (0 = never)
-  int metrics_port = 9898;  // 0 = ephemeral; -1 = metrics server off
+  int metrics_port = 9898;           // 0 = ephemeral; -1 = metrics server off
   std::string metrics_bind = "127.0.0.1";
   core::LogLevel log_level = core::LogLevel::kInfo;
   std::vector<int> pin_cpus;    // hot thread i runs on pin_cpus[i % n] (empty: unpinned)
@@ -92,8 +92,9 @@ struct EngineConfig {
   // Effective key/value pairs with secrets masked (for the recorder header and --print-config).
   std::vector<std::pair<std::string, std::string>> effective;
 
-  // Reads everything and rejects unknown keys. The Config must be fresh (nothing read yet).
-  static absl::StatusOr<EngineConfig> from_config(core::Config& cfg);
+  // Reads everything and rejects unknown keys. The Config must be fresh (nothing read yet). `connects`
+  // false: a replay, which sends nothing anywhere (a live venue's credentials are not required).
+  static absl::StatusOr<EngineConfig> from_config(core::Config& cfg, bool connects = true);
 };
 
 absl::StatusOr<std::vector<std::vector<StageKind>>> parse_thread_layout(std::string_view spec);

@@ -89,7 +89,14 @@ std::string take_input_name(uint16_t stage, uint8_t input, const std::vector<std
         return "exec reports from the router";
       case kRiskEngineCancels:
         return "engine cancels";
+      case kRiskConfirmPositions:
+        return "position confirmations";
       default: {
+        if (input >= kRiskPositions && input < kRiskPositions + kRiskMaxPositionVenues) {
+          const std::size_t v = input - kRiskPositions;
+          return v < venues.size() ? core::str_cat("position events of venue ", venues[v])
+                                   : core::str_cat("position events of venue ", v);
+        }
         const std::size_t w = input - kRiskSignals;
         return w < workers.size() ? core::str_cat("signals of ", workers[w]) : core::str_cat("input ", input);
       }

@@ -11,7 +11,9 @@
 //     simulated clock);
 //   * the venues are RecordedVenues: it hands each venue's recorded reports to the router in recorded
 //     order as ring room allows, and drains (drops) what the router and the feed send the venues;
-//   * control commands and book statuses come from the take records' payloads;
+//   * control commands, book statuses and live venues' position events come from the take records'
+//     payloads (a live Binance run replays too: its venues are the recorded reports, built by name and
+//     order as the live run had them, with nothing connected and no credentials needed);
 //   * each decision stage follows its recorded takes through its InputSequence (kReplay): it takes
 //     only the input the next record names, only that many, at the record's time, and waits while
 //     that input has not delivered yet.

@@ -400,17 +400,12 @@ int replay_command(int argc, char** argv) {
     if (temp_out) ::unlink(out.c_str());
   };
   if (!cfg.ok()) return cleanup(), usage_error(std::string(cfg.status().message()));
-  auto ec = EngineConfig::from_config(*cfg);
+  auto ec = EngineConfig::from_config(*cfg, /*connects=*/false);
   if (!ec.ok()) return cleanup(), usage_error(std::string(ec.status().message()));
   core::set_log_level(ec->log_level);
-  if (ec->venue_mode != "mock" && ec->venue_mode != "sim") {
-    return cleanup(),
-           usage_error(str_cat("VENUE_MODE=", ec->venue_mode, ": replay runs against mock or sim venues only"));
-  }
-  auto start = first_event_time(file, *ec);
-  if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
   // A journal with the decision stages' input takes replays exactly (tools/exact_replay.h): the same
-  // inputs in the same order at the same times, so a threaded live run's decisions come out again.
+  // inputs in the same order at the same times, so a threaded live run's decisions come out again —
+  // also a live Binance run's: its venues are the recorded reports and position events.
   ExactReplay exact;
   if (!capture && is_journal(file)) {
     auto loaded = load_exact_replay(file);
@@ -418,6 +413,13 @@ int replay_command(int argc, char** argv) {
     exact = std::move(*loaded);
   }
   const bool exact_mode = exact.take_records != 0;
+  if (ec->venue_mode != "mock" && ec->venue_mode != "sim" && !exact_mode) {
+    return cleanup(), usage_error(str_cat("VENUE_MODE=", ec->venue_mode,
+                                          ": replay runs against mock or sim venues only (a journal with input "
+                                          "takes, RECORD_FORMAT=journal, replays a live venue's run exactly)"));
+  }
+  auto start = first_event_time(file, *ec);
+  if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
   if (exact_mode && (ec->replay_from_ns != 0 || ec->replay_until_ns != 0)) {
     return cleanup(), usage_error(str_cat("--from/--until: ", file,
                                           " replays exactly (input takes), which needs all of it; export it to "
