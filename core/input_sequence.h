@@ -15,8 +15,8 @@
 // read once when the run opens). A run also ends when an event is newer than the run's time (its
 // producer stamped it after the clock read), so an event is never handled at a time before its own.
 // Inputs whose content is not recorded anywhere else — control commands (a moodycamel queue fed by
-// the control thread), book statuses (the live feed) and live venues' position events (user data) — are
-// taken with take_payload(): a run of one that carries the event's bytes.
+// the control thread), book statuses (the live feed), live venues' position events (user data) and
+// orders adopted at start — are taken with take_payload(): a run of one that carries the event's bytes.
 //
 // Modes (a plain branch, no virtual call):
 //   kOff     no recording (JSONL or no RECORD_FILE): runs and times as in kRecord, nothing written.
@@ -101,16 +101,57 @@ struct PositionTake {
   }
 };
 
-enum class TakePayload : uint8_t { kNone = 0, kControl = 1, kBookStatus = 2, kPosition = 3 };
+// An order adopted at start (ON_START_OPEN_ORDERS=adopt: an earlier run's order still working on a
+// live venue), as risk and the router take it over: the Order less its times.
+struct AdoptTake {
+  Price price;
+  Qty qty;
+  uint64_t client_id = 0;
+  SymbolId symbol = kNoSymbol;
+  Side side = Side::kBuy;
+  TimeInForce tif = TimeInForce::kGtc;
+  uint8_t venue = 0;
+  uint8_t strategy = 0;
+
+  [[nodiscard]] static AdoptTake of(const Order& o) noexcept {
+    AdoptTake t;
+    t.price = o.price;
+    t.qty = o.qty;
+    t.client_id = o.client_id;
+    t.symbol = o.symbol;
+    t.side = o.side;
+    t.tif = o.tif;
+    t.venue = o.venue;
+    t.strategy = o.strategy;
+    return t;
+  }
+  [[nodiscard]] Order order() const noexcept {
+    Order o;
+    o.price = price;
+    o.qty = qty;
+    o.client_id = client_id;
+    o.symbol = symbol;
+    o.side = side;
+    o.tif = tif;
+    o.venue = venue;
+    o.strategy = strategy;
+    return o;
+  }
+};
+
+enum class TakePayload : uint8_t { kNone = 0, kControl = 1, kBookStatus = 2, kPosition = 3, kAdopt = 4 };
 template <class T>
 constexpr TakePayload take_payload_of() {
-  static_assert(std::is_same_v<T, Control> || std::is_same_v<T, BookStatus> || std::is_same_v<T, PositionTake>);
-  return std::is_same_v<T, Control>      ? TakePayload::kControl
-         : std::is_same_v<T, BookStatus> ? TakePayload::kBookStatus
-                                         : TakePayload::kPosition;
+  static_assert(std::is_same_v<T, Control> || std::is_same_v<T, BookStatus> || std::is_same_v<T, PositionTake> ||
+                std::is_same_v<T, AdoptTake>);
+  return std::is_same_v<T, Control>        ? TakePayload::kControl
+         : std::is_same_v<T, BookStatus>   ? TakePayload::kBookStatus
+         : std::is_same_v<T, PositionTake> ? TakePayload::kPosition
+                                           : TakePayload::kAdopt;
 }
 static_assert(sizeof(Control) <= sizeof(InputTake::bytes) && sizeof(BookStatus) <= sizeof(InputTake::bytes) &&
-              sizeof(PositionTake) <= sizeof(InputTake::bytes) && std::is_trivially_copyable_v<PositionTake>);
+              sizeof(PositionTake) <= sizeof(InputTake::bytes) && std::is_trivially_copyable_v<PositionTake> &&
+              sizeof(AdoptTake) <= sizeof(InputTake::bytes) && std::is_trivially_copyable_v<AdoptTake>);
 
 // What a journal take slot holds: up to kRunsPerBlock runs of one stage, or one payload run.
 // A packed run: input (bits 0-7) | count (8-23) | time - base_ts (24-63, ns: ~18 minutes).
@@ -165,6 +206,8 @@ inline constexpr uint8_t kWorkerMd = 0, kWorkerExec = 1, kWorkerStatus = 2;
 inline constexpr uint8_t kRiskControl = 0, kRiskStatus = 1, kRiskMd = 2, kRiskExec = 3, kRiskEngineCancels = 4,
                          kRiskSignals = 5;
 inline constexpr uint8_t kRiskPositions = 0xE0, kRiskMaxPositionVenues = 16, kRiskConfirmPositions = 0xF0;
+// Risk and the router: an order adopted at start (payload AdoptTake), taken before the stage runs.
+inline constexpr uint8_t kRiskAdopted = 0xF1, kRouterAdopted = 0xF1;
 // RouterStage inputs: reports of venue v are kRouterVenue + v.
 inline constexpr uint8_t kRouterOrders = 0, kRouterVenue = 1;
 }  // namespace take_ids

@@ -192,7 +192,7 @@ RouterStage::RouterStage(RouterParams params, std::vector<VenueInfo> venues, con
 }
 
 int RouterStage::poll() {
-  int n = 0;
+  int n = take_adopted();
   const std::size_t nv = rings_.from_venue.size();
   // Venue reports first, one per venue per round so no venue starves another. Two free slots in
   // exec_out cover the largest output of one report (a fill, then the parent's final report).
@@ -451,18 +451,40 @@ void RouterStage::commit(Plan& plan) {
 }
 
 bool RouterStage::adopt(const core::Order& o) {
+  if (!can_adopt(o)) return false;
+  seq_.take_payload(core::take_ids::kRouterAdopted, core::AdoptTake::of(o));
+  adopt_now(o, seq_.now());
+  seq_.end_run();
+  return true;
+}
+
+bool RouterStage::can_adopt(const core::Order& o) const {
   const uint64_t id = core::client_id_parent(o.client_id);
-  if (o.venue >= rings_.to_venue.size() || live_.full() || live_.find(id) != nullptr) return false;
+  return o.venue < rings_.to_venue.size() && !live_.full() && live_.find(id) == nullptr;
+}
+
+// Exact replay: the orders the recorded run adopted, where its takes have them (first).
+int RouterStage::take_adopted() {
+  int n = 0;
+  for (core::AdoptTake t; seq_.replaying() && seq_.may_take(core::take_ids::kRouterAdopted); ++n) {
+    (void)seq_.payload(t);
+    seq_.took();
+    if (can_adopt(t.order())) adopt_now(t.order(), seq_.now());
+  }
+  return n;
+}
+
+void RouterStage::adopt_now(const core::Order& o, core::UnixNanos now) {
+  const uint64_t id = core::client_id_parent(o.client_id);
   Parent* p = live_.insert(id);
   *p = Parent{};
   p->order = o;
   p->n_children = 1;
   p->child[0].id = o.client_id;
   p->child[0].venue = o.venue;
-  p->child[0].sent_ts = clock_.now();
+  p->child[0].sent_ts = now;
   p->child[0].acked = true;
   p->ack_forwarded = true;
-  return true;
 }
 
 void RouterStage::forward(const ExecReport& r) { (void)rings_.exec_out->try_push(r); }  // room checked in poll

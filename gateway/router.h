@@ -173,7 +173,8 @@ class RouterStage final : public core::Stage {
   uint64_t no_venue_rejects() const { return no_venue_rejects_; }
   // Cold, before the stage runs (Engine::start, ON_START_OPEN_ORDERS=adopt): an order already working
   // on venue o.venue becomes a live unsplit parent, acknowledged, so cancels reach it and its reports
-  // pass through. False: bad venue, id already live, or the table is full.
+  // pass through. False: bad venue, id already live, or the table is full. Recorded as a take
+  // (kRouterAdopted) so an exact replay adopts it at the same point.
   bool adopt(const core::Order& o);
 
   // Cold, before the stage runs: record or replay its input takes (core/input_sequence.h; inputs
@@ -186,6 +187,9 @@ class RouterStage final : public core::Stage {
   uint64_t table_full_rejects() const { return table_full_rejects_; }
 
  private:
+  [[nodiscard]] bool can_adopt(const core::Order& o) const;
+  void adopt_now(const core::Order& o, core::UnixNanos now);
+  int take_adopted();
   struct Child {
     uint64_t id = 0;
     core::UnixNanos sent_ts = 0;

@@ -742,8 +742,28 @@ void RiskStage::publish_state() {
   if (working_gauge_ != nullptr) working_gauge_->set(static_cast<double>(checker_.working_orders()));
 }
 
+bool RiskStage::adopt_order(const core::Order& o) {
+  if (!checker_.adopt(o)) return false;
+  seq_.take_payload(core::take_ids::kRiskAdopted, core::AdoptTake::of(o));
+  seq_.end_run();
+  publish_state();
+  return true;
+}
+
+// Exact replay: the orders the recorded run adopted, where its takes have them (first).
+int RiskStage::take_adopted() {
+  int n = 0;
+  for (core::AdoptTake t; seq_.replaying() && seq_.may_take(core::take_ids::kRiskAdopted); ++n) {
+    (void)seq_.payload(t);
+    seq_.took();
+    if (checker_.adopt(t.order())) publish_state();
+  }
+  return n;
+}
+
 int RiskStage::poll() {
-  int n = drain_control();
+  int n = take_adopted();
+  n += drain_control();
   n += flush_backlogs();  // bounded by kWorkerBacklog per worker
   n += flush_state_reports();
   n += flush_adjust_reports();

@@ -222,11 +222,10 @@ class RiskStage final : public core::Stage {
   // Cold, before the stage runs: record or replay its input takes. Off by default.
   [[nodiscard]] core::InputSequence& input_sequence() { return seq_; }
   [[nodiscard]] const core::InputSequence& input_sequence() const { return seq_; }
-  bool adopt_order(const core::Order& o) {
-    const bool ok = checker_.adopt(o);
-    if (ok) publish_state();
-    return ok;
-  }
+  // Cold, before the stage runs (Engine::start, ON_START_OPEN_ORDERS=adopt): an order already working
+  // on a live venue becomes a working order of risk's; recorded as a take (kRiskAdopted) so an exact
+  // replay adopts it at the same point. False: the checker's table is full.
+  bool adopt_order(const core::Order& o);
 
  private:
   // Fixed ring of reports waiting for a worker's exec ring.
@@ -259,6 +258,7 @@ class RiskStage final : public core::Stage {
                    core::UnixNanos now, core::Control& rec);
   int poll_positions(int budget);
   int confirm_positions();
+  int take_adopted();
   void on_position_event(const core::PositionEvent& e, uint8_t venue, core::UnixNanos now);
   enum class PositionVerdict : uint8_t { kWait, kResolved, kBook };
   [[nodiscard]] PositionVerdict verdict(std::size_t pending_index, core::UnixNanos now) const;

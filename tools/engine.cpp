@@ -643,10 +643,7 @@ absl::Status Engine::start() {
   for (auto& lv : live_) {
     if (lv->now) continue;
     lv->venue->export_metrics(registry_);                       // before the metrics server renders it
-    lv->venue->attach(&control_, risk_.get(), &clock_);         // start positions into risk, reconciliation
-    for (const core::Order& o : lv->venue->adopted_orders()) {  // ON_START_OPEN_ORDERS=adopt
-      if (!risk_->adopt_order(o) || !router_->adopt(o)) core::log_warn("adopt: risk or router table full");
-    }
+    lv->venue->attach(&control_, risk_.get(), &clock_);  // start positions into risk, reconciliation
     lv->now = std::make_unique<InstrumentSet>(*lv->instruments);
     lv->halted.assign(lv->now->instruments.size(), 0);
     for (const LoadedInstrument& li : lv->now->instruments) {
@@ -684,6 +681,13 @@ absl::Status Engine::start() {
     }
   }
   for (const TakeTap& t : take_taps_) t.seq->record_to(t.stage, t.ring, t.waits);
+  // ON_START_OPEN_ORDERS=adopt, once the stages record their takes (an adoption is one) and before
+  // they run.
+  for (auto& lv : live_) {
+    for (const core::Order& o : lv->venue->adopted_orders()) {
+      if (!risk_->adopt_order(o) || !router_->adopt(o)) core::log_warn("adopt: risk or router table full");
+    }
+  }
   runner_ = std::make_unique<core::Runner>(ec_.idle, ec_.pin_cpus);
   for (std::size_t g = 0; g < ec_.thread_layout.size(); ++g) {
     core::ThreadGroup group;
@@ -839,7 +843,9 @@ absl::Status Engine::attach_exact(const std::vector<core::SpscRing<core::Order>*
           stage == kRiskStage && (input == kRiskConfirmPositions ||
                                   (input >= kRiskPositions && input < kRiskPositions + to_venue.size() &&
                                    input < kRiskPositions + kRiskMaxPositionVenues));
-      if (input >= n_inputs && !position_input) {
+      const bool adopted_input = (stage == kRiskStage && input == kRiskAdopted) ||
+                                 (stage == kRouterStage && input == kRouterAdopted);
+      if (input >= n_inputs && !position_input && !adopted_input) {
         return core::invalid(file, ": take record ", i + 1, " of stage ",
                              take_stage_name(static_cast<uint16_t>(stage), worker_names), " names input ",
                              int{ex.takes[stage][i].input}, ", which this configuration does not have");

@@ -91,6 +91,8 @@ std::string take_input_name(uint16_t stage, uint8_t input, const std::vector<std
         return "engine cancels";
       case kRiskConfirmPositions:
         return "position confirmations";
+      case kRiskAdopted:
+        return "orders adopted at start";
       default: {
         if (input >= kRiskPositions && input < kRiskPositions + kRiskMaxPositionVenues) {
           const std::size_t v = input - kRiskPositions;
@@ -104,6 +106,7 @@ std::string take_input_name(uint16_t stage, uint8_t input, const std::vector<std
   }
   if (stage == kRouterStage) {
     if (input == kRouterOrders) return "orders from risk";
+    if (input == kRouterAdopted) return "orders adopted at start";
     const std::size_t v = input - kRouterVenue;
     return v < venues.size() ? core::str_cat("reports of venue ", venues[v]) : core::str_cat("input ", input);
   }

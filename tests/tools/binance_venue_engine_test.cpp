@@ -1060,8 +1060,9 @@ TEST(BinanceVenueEngine, AdoptTakesOverAnEarlierRunsOrderAndShutdownCancelsIt) {
   ASSERT_EQ(place_resting(sim, left), "");
   ASSERT_EQ(place_resting(sim, manual), "");
   auto canceled = [&](const std::string& id) { return ledger_canceled(ledger, id); };
-  auto engine = venue_engine(
-      with(venue_config(sim, false, ""), {"ON_START_OPEN_ORDERS=adopt", "RECONCILE_S=1", "MAX_NOTIONAL=1"}));
+  const std::string record = sim.dir + "/adopt.journal";
+  auto engine = venue_engine(with(venue_config(sim, false, record), {"ON_START_OPEN_ORDERS=adopt", "RECONCILE_S=1",
+                                                                     "MAX_NOTIONAL=1", "RECORD_FORMAT=journal"}));
   ASSERT_TRUE(engine.ok()) << engine.status();
   Engine& e = **engine;
   ASSERT_TRUE(e.start().ok()) << sim.log();
@@ -1087,6 +1088,13 @@ TEST(BinanceVenueEngine, AdoptTakesOverAnEarlierRunsOrderAndShutdownCancelsIt) {
   EXPECT_FALSE(canceled(manual)) << "never touches an order dmabot did not place";
   EXPECT_EQ(e.binance_venue()->core().live_orders(), 0u);
   EXPECT_EQ(reports(e, "binance_spot", core::ExecStatus::kCanceled), 1.0);
+  // The recording holds the adoption (risk's and the router's takes): its exact replay cancels the
+  // adopted order at the same point, as the run did.
+  tp::Child c;
+  ASSERT_EQ(tp::run({tp::dmabot_bin(), "replay", record, "--diff"}, sim.dir, &c), 0)
+      << tp::read_file(c.err_path) << tp::read_file(c.out_path);
+  EXPECT_NE(tp::read_file(c.out_path).find("diff: identical: "), std::string::npos) << tp::read_file(c.out_path);
+  EXPECT_NE(tp::read_file(c.out_path).find(" and 1 orders"), std::string::npos) << tp::read_file(c.out_path);
 }
 
 }  // namespace
