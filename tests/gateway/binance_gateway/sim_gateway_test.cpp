@@ -746,17 +746,28 @@ RigOptions silent_fills(RigOptions o) {
   return o;
 }
 
+// A post-only buy joining the best bid (behind the sim's own size there, which trades first),
+// acknowledged and resting. The sim's market walks on: when it moved down between reading the touch and
+// the order's arrival, the order would cross and expires; then another goes at the new bid (at most
+// five). client_id 0: none rested.
+core::Order rest_at_bid(Rig& rig, core::Qty qty, core::Qty& bid_qty) {
+  for (uint64_t n = 1; n <= 5; ++n) {
+    core::Price bid, ask;
+    if (!rig.touch(bid, ask, &bid_qty).empty()) break;
+    const core::Order o = rig.order(n, core::Side::kBuy, bid, qty, core::TimeInForce::kPostOnly);
+    rig.send(o);
+    if (!rig.poll_until([&] { return rig.last(o.client_id) != nullptr; })) break;
+    if (rig.last(o.client_id)->status == ExecStatus::kNew) return o;
+  }
+  return {};
+}
+
 void fill_found_after_reconnect(RigOptions o, core::Qty qty) {
   Rig rig(silent_fills(std::move(o)));
   ASSERT_EQ(rig.start(), "");
-  core::Price bid, ask;
   core::Qty bid_qty;
-  ASSERT_EQ(rig.touch(bid, ask, &bid_qty), "");
-  // Our buy joins the best bid (behind the sim's own size there, which trades first).
-  const core::Order o1 = rig.order(1, core::Side::kBuy, bid, qty, core::TimeInForce::kPostOnly);
-  rig.send(o1);
-  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
-  ASSERT_EQ(rig.last(o1.client_id)->status, ExecStatus::kNew);
+  const core::Order o1 = rest_at_bid(rig, qty, bid_qty);
+  ASSERT_NE(o1.client_id, 0u) << "no post-only buy at the bid rested in five tries";
   // More than the sim's top can hold (0.5..1.5 BTC), so ours fills even if the bid moved up meanwhile.
   ASSERT_EQ(rig.counterparty_ioc(core::Side::kSell, o1.price, std::max(bid_qty, core::Qty::from_units(2)) + qty), "");
   ASSERT_EQ(rig.ledger_count("fill", o1.client_id), 1);  // it traded at the venue
@@ -802,14 +813,10 @@ TEST(BinanceGatewaySim, AnAccountEventAfterAStreamGapWaitsForTheFillsTheGapLost)
   };
   Rig rig(std::move(o));
   ASSERT_EQ(rig.start(), "");
-  core::Price bid, ask;
   core::Qty bid_qty;
-  ASSERT_EQ(rig.touch(bid, ask, &bid_qty), "");
   const core::Qty qty = core::Qty::from_raw(100'000);
-  const core::Order o1 = rig.order(1, core::Side::kBuy, bid, qty, core::TimeInForce::kPostOnly);
-  rig.send(o1);
-  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
-  ASSERT_EQ(rig.last(o1.client_id)->status, ExecStatus::kNew);
+  const core::Order o1 = rest_at_bid(rig, qty, bid_qty);
+  ASSERT_NE(o1.client_id, 0u) << "no post-only buy at the bid rested in five tries";
   ASSERT_EQ(rig.counterparty_ioc(core::Side::kSell, o1.price, std::max(bid_qty, core::Qty::from_units(2)) + qty), "");
   ASSERT_EQ(rig.ledger_count("fill", o1.client_id), 1);
   binance_io::WsEvent notice;
@@ -850,14 +857,10 @@ TEST(BinanceGatewaySim, AnAccountEventAfterAStreamGapWaitsForTheFillsTheGapLost)
 TEST(BinanceGatewaySim, WorkingOrderMissingFromTwoSnapshotsIsQueriedAndSettled) {
   Rig rig(silent_fills(RigOptions{}));
   ASSERT_EQ(rig.start(), "");
-  core::Price bid, ask;
   core::Qty bid_qty;
-  ASSERT_EQ(rig.touch(bid, ask, &bid_qty), "");
   const core::Qty qty = core::Qty::from_raw(100'000);
-  const core::Order o1 = rig.order(1, core::Side::kBuy, bid, qty, core::TimeInForce::kPostOnly);
-  rig.send(o1);
-  ASSERT_TRUE(rig.poll_until([&] { return rig.last(o1.client_id) != nullptr; }));
-  ASSERT_EQ(rig.last(o1.client_id)->status, ExecStatus::kNew);
+  const core::Order o1 = rest_at_bid(rig, qty, bid_qty);
+  ASSERT_NE(o1.client_id, 0u) << "no post-only buy at the bid rested in five tries";
   // Still open: a snapshot holding it changes nothing.
   OpenSnapshot snap;
   snap.symbol = o1.symbol;
