@@ -157,6 +157,23 @@ bool window_overrides(const CommonArgs& c, std::vector<std::string>& out, std::s
 // nowhere — never a preset's or a recording header's RECORD_FILE (a backtest in a live run's working
 // directory would overwrite its recording). An existing OUT is refused unless --force; OUT may never
 // be the input itself.
+// A file the recorder's rotation wrote (core/recorder.h: PATH, PATH.1, PATH.2, ...): "" when `path` is
+// not one, else the set as "PATH, PATH.1, ...".
+std::string rotated_part_of(const std::string& path) {
+  struct stat st {};
+  auto exists = [&st](const std::string& p) { return ::stat(p.c_str(), &st) == 0; };
+  std::string base = path;
+  if (const std::size_t dot = path.rfind('.');
+      dot != std::string::npos && dot + 1 < path.size() &&
+      std::all_of(path.begin() + static_cast<std::ptrdiff_t>(dot) + 1, path.end(),
+                  [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    base = path.substr(0, dot);
+    if (!exists(base)) base = path;
+  }
+  if (base == path && !exists(path + ".1")) return "";
+  return str_cat(base, ", ", base, ".1, ...");
+}
+
 bool record_target(const CommonArgs& c, const std::string& input, std::string& out, std::string& err) {
   std::string flag = "--record";
   out = c.record;
@@ -420,6 +437,15 @@ int replay_command(int argc, char** argv) {
   }
   auto start = first_event_time(file, *ec);
   if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
+  if (exact_mode) {
+    if (std::string part = rotated_part_of(file); !part.empty()) {
+      return cleanup(),
+             usage_error(str_cat("exact replay of ", file, ": one file of a rotated recording (", part,
+                                 "); the input takes of a run span its files, so it replays exactly only when recorded "
+                                 "in one file (RECORD_ROTATE_MB=0, RECORD_ROTATE_S=0); export it to JSONL (dmabot "
+                                 "export) for a market-data replay"));
+    }
+  }
   if (exact_mode && (ec->replay_from_ns != 0 || ec->replay_until_ns != 0)) {
     return cleanup(), usage_error(str_cat("--from/--until: ", file,
                                           " replays exactly (input takes), which needs all of it; export it to "

@@ -37,13 +37,17 @@ Recorded record_threaded_run(int ticks, const std::vector<std::string>& extra = 
   r.dir = temp_dir();
   r.rec = r.dir + "/live.journal";
   Child c;
-  EXPECT_EQ(
-      run({dmabot_bin(), "run", "--env", ".env.mock", "--set", "MOCK_MAX_TICKS=" + std::to_string(ticks), "--set",
-           "METRICS_PORT=-1", "--set", "RECORD_FORMAT=journal", "--set", "RECORD_FILE=" + r.rec, "--set",
-           "STRATEGY_WORKERS=2", "--set", "THREAD_LAYOUT=feed;strategy;risk,router,gateway", "--set", "PIN_CPUS=none"},
-          r.dir, &c),
-      0)
-      << read_file(c.err_path);
+  std::vector<std::string> args = {dmabot_bin(), "run",
+                                   "--env",      ".env.mock",
+                                   "--set",      "MOCK_MAX_TICKS=" + std::to_string(ticks),
+                                   "--set",      "METRICS_PORT=-1",
+                                   "--set",      "RECORD_FORMAT=journal",
+                                   "--set",      "RECORD_FILE=" + r.rec,
+                                   "--set",      "STRATEGY_WORKERS=2",
+                                   "--set",      "THREAD_LAYOUT=feed;strategy;risk,router,gateway",
+                                   "--set",      "PIN_CPUS=none"};
+  for (const std::string& kv : extra) args.insert(args.end(), {"--set", kv});
+  EXPECT_EQ(run(args, r.dir, &c), 0) << read_file(c.err_path);
   r.log = read_file(c.err_path) + read_file(c.out_path);
   r.jsonl = r.dir + "/live.jsonl";
   EXPECT_EQ(run({dmabot_bin(), "export", r.rec, "--jsonl", "--out", r.jsonl}, r.dir, &c), 0) << read_file(c.err_path);
@@ -108,6 +112,24 @@ std::vector<std::size_t> take_slots(const std::string& j) {
     off += slots * core::journal::kSlotBytes;
   }
   return out;
+}
+
+// A rotated recording (RECORD_ROTATE_S): a file after the first starts in the middle of the stages'
+// takes and the first lacks the rest, so neither replays exactly — each is refused with one line
+// naming the set (exit 2), never a misleading "damaged" error.
+TEST(DmabotExactReplay, AFileOfARotatedRecordingIsRefusedWithOneLine) {
+  const Recorded r = record_threaded_run(6000, {"RECORD_ROTATE_S=1", "MOCK_RATE=2000"});
+  ASSERT_TRUE(std::ifstream(r.rec + ".1").good()) << "the run should have rotated at least once";
+  for (const std::string& f : {r.rec, r.rec + ".1"}) {
+    Child c;
+    EXPECT_EQ(run({dmabot_bin(), "replay", f, "--diff"}, r.dir, &c), 2) << read_file(c.err_path);
+    const std::string err = read_file(c.err_path);
+    EXPECT_NE(
+        err.find("exact replay of " + f + ": one file of a rotated recording (" + r.rec + ", " + r.rec + ".1, ...)"),
+        std::string::npos)
+        << err;
+    EXPECT_EQ(count(err, "\n"), 1) << err;
+  }
 }
 
 TEST(DmabotExactReplay, TamperedTakeCountIsADivergenceOrAnError) {
