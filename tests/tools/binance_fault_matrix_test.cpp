@@ -3,7 +3,9 @@
 // where the fault applies — until the fault has provably hit it (a gateway or stream counter says so)
 // and it has kept trading after that, then shuts down, and the sim's ledger is held against the
 // engine's recording and positions (venue_ledger_check.h: no client id accepted twice, no fill lost or
-// counted twice, the venue's open orders = the engine's working orders, positions equal).
+// counted twice, the venue's open orders = the engine's working orders, positions equal). The run is
+// recorded as a journal with input takes, and its exact replay (`dmabot replay --diff`) must make every
+// signal and order again: the fault's reconnects, stale books, rejects and unknown outcomes included.
 //
 // Each case is bounded (a deadline on every wait; a few seconds of trading). Names:
 // FaultMatrix/BinanceFaults.Survives/<fault>_<product>; ctest label `faults` (ctest -L faults, or
@@ -111,8 +113,12 @@ TEST_P(BinanceFaults, Survives) {
   if (c.action == Action::kClockJump) extra.push_back("--admin");
   SimProcess sim(c.faults, extra);
   ASSERT_TRUE(sim.ok()) << sim.log();
-  const std::string record = sim.dir + "/venue.jsonl";
-  auto engine = venue_engine(with(venue_config(sim, c.futures, record), c.sets));
+  // A journal with the stages' input takes (the live presets' format), exported to JSONL for the ledger
+  // check; its exact replay must make every decision again, whatever the fault did to the run.
+  const std::string journal = sim.dir + "/venue.journal", record = sim.dir + "/venue.jsonl";
+  std::vector<std::string> sets = c.sets;
+  sets.push_back("RECORD_FORMAT=journal");
+  auto engine = venue_engine(with(venue_config(sim, c.futures, journal), sets));
   ASSERT_TRUE(engine.ok()) << engine.status();
   Engine& e = **engine;
   const absl::Status started = e.start();
@@ -170,6 +176,12 @@ TEST_P(BinanceFaults, Survives) {
   e.shutdown();
   ASSERT_TRUE(hit) << "the fault never showed: " << e.metrics().render() << "\n" << sim.log();
   EXPECT_TRUE(after) << "the engine did not go on after the fault: " << e.metrics().render();
+  Child x;
+  ASSERT_EQ(run({dmabot_bin(), "export", journal, "--jsonl", "--out", record}, sim.dir, &x), 0)
+      << read_file(x.err_path);
+  ASSERT_EQ(run({dmabot_bin(), "replay", journal, "--diff"}, sim.dir, &x), 0)
+      << read_file(x.err_path) << read_file(x.out_path);
+  EXPECT_NE(read_file(x.out_path).find("diff: identical: "), std::string::npos) << read_file(x.out_path);
   check_against_ledger(e, ledger, record, venue,
                        {.min_accepted = 5, .min_fills = 0, .all_closed = c.action != Action::kBurnWeight});
   std::printf(
