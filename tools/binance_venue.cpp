@@ -368,6 +368,13 @@ void BinanceVenue::export_metrics(core::Registry& registry) {
       {"binance_resyncs_after_reconnect", "Working orders re-queried after a user-data reconnect.",
        &s.resyncs_after_reconnect},
       {"binance_dry_run_unlogged", "DRY_RUN orders not logged (log ring full).", &s.dry_run_unlogged},
+      {"binance_position_events_held",
+       "Account events held back after a user-stream gap until the fills it lost were reported.",
+       &s.position_events_held},
+      {"binance_position_events_dropped", "Account events dropped (the ring to risk was full).",
+       &s.position_events_dropped},
+      {"binance_position_events_ignored", "Hedge-mode position rows ignored (one-way orders only).",
+       &s.position_events_ignored},
   };
   auto read = [](const void* c) {
     return static_cast<double>(static_cast<const Counter*>(c)->load(std::memory_order_relaxed));

@@ -95,6 +95,11 @@ void trade_and_reconcile(bool futures, std::vector<std::string> sim_extra = {},
             static_cast<double>(gw.stats().orders_sent.load()));
   EXPECT_NE(metrics_text.find("\ndmabot_binance_user_stream_connected{venue=\"" + venue + "\"} 1"), std::string::npos)
       << metrics_text;
+  for (const char* held : {"held", "dropped", "ignored"}) {
+    EXPECT_NE(metrics_text.find("\ndmabot_binance_position_events_" + std::string(held) + "{venue=\"" + venue + "\"} "),
+              std::string::npos)
+        << metrics_text;
+  }
   EXPECT_EQ(tp::read_file(record).find("dmabot-local-secret"), std::string::npos);
 
   check_against_ledger(e, ledger, record, venue, {.min_accepted = 20, .min_fills = 3});
