@@ -52,6 +52,12 @@ function(dmabot_test)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  # One label: gtest_discover_tests splits PROPERTIES values at ';', so a second label would become a
+  # property name (and shift the ENVIRONMENT entry after it).
+  list(LENGTH ARG_LABELS n_labels)
+  if(n_labels GREATER 1)
+    message(FATAL_ERROR "dmabot_test(${ARG_NAME}): one label only (got ${ARG_LABELS})")
+  endif()
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "DMABOT_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
