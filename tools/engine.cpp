@@ -28,9 +28,8 @@ std::string_view binance_venue_name(core::Product product) {
   return product == core::Product::kSpot ? "binance_spot" : "binance_futures";
 }
 gateway::VenueInfo binance_venue_info(core::Product product) {
-  const gateway::FeeSchedule fees = gateway::binance_base_fees(product == core::Product::kSpot
-                                                                   ? gateway::MarketType::kSpot
-                                                                   : gateway::MarketType::kUsdm);
+  const gateway::FeeSchedule fees = gateway::binance_base_fees(
+      product == core::Product::kSpot ? gateway::MarketType::kSpot : gateway::MarketType::kUsdm);
   return gateway::VenueInfo{std::string(binance_venue_name(product)), fees.maker_bps, fees.taker_bps, 2'000'000};
 }
 
@@ -96,7 +95,8 @@ absl::Status Engine::load_binance_instruments(core::Config& cfg, core::Product c
   // This product's share of the rules: its exchange names and their overrides (SYMBOLS then
   // FUTURES_SYMBOLS order in the configuration).
   lv->rules = ec_.instrument_rules;
-  lv->rules.auto_symbols = both && !spot ? ec_.instrument_rules.auto_futures_symbols : ec_.instrument_rules.auto_symbols;
+  lv->rules.auto_symbols =
+      both && !spot ? ec_.instrument_rules.auto_futures_symbols : ec_.instrument_rules.auto_symbols;
   if (both && !spot) lv->rules.symbols_key = "FUTURES_SYMBOLS";
   lv->rules.symbols.clear();
   lv->rules.overrides.clear();
@@ -449,18 +449,18 @@ absl::Status Engine::build(core::Config& cfg) {
     if (auto st = attach_exact(to_venue, from_venue); !st.ok()) return st;
   }
   stages_ = all_stages();
-  auto add_counters = [this](const auto& pool) {
-    for (const auto& r : pool) ring_counters_.push_back(RingCounters{&r->written_counter(), &r->read_counter()});
+  auto add_counters = [this](const auto& pool, const char* kind) {
+    for (const auto& r : pool) ring_counters_.push_back(RingCounters{&r->written_counter(), &r->read_counter(), kind});
   };
-  add_counters(md_rings_);
-  add_counters(sig_rings_);
-  add_counters(ord_rings_);
-  add_counters(exec_rings_);
-  add_counters(trade_rings_);
-  add_counters(mark_rings_);
-  add_counters(ctl_rings_);
-  add_counters(status_rings_);
-  add_counters(take_rings_);
+  add_counters(md_rings_, "md");
+  add_counters(sig_rings_, "signals");
+  add_counters(ord_rings_, "orders");
+  add_counters(exec_rings_, "exec reports");
+  add_counters(trade_rings_, "trades");
+  add_counters(mark_rings_, "mark prices");
+  add_counters(ctl_rings_, "control");
+  add_counters(status_rings_, "book statuses");
+  add_counters(take_rings_, "input takes");
   if (recording) {
     registry_.add_callback_gauge("recorder_backlog", "Events waiting in the recorder's rings.", {}, &ring_backlog,
                                  recorder_.get());
@@ -642,7 +642,7 @@ absl::Status Engine::start() {
   }
   for (auto& lv : live_) {
     if (lv->now) continue;
-    lv->venue->export_metrics(registry_);                       // before the metrics server renders it
+    lv->venue->export_metrics(registry_);                // before the metrics server renders it
     lv->venue->attach(&control_, risk_.get(), &clock_);  // start positions into risk, reconciliation
     lv->now = std::make_unique<InstrumentSet>(*lv->instruments);
     lv->halted.assign(lv->now->instruments.size(), 0);
@@ -840,11 +840,11 @@ absl::Status Engine::attach_exact(const std::vector<core::SpscRing<core::Order>*
       const uint8_t input = ex.takes[stage][i].input;
       // Risk's position inputs (live venues' user data): of a venue this configuration has.
       const bool position_input =
-          stage == kRiskStage && (input == kRiskConfirmPositions ||
-                                  (input >= kRiskPositions && input < kRiskPositions + to_venue.size() &&
-                                   input < kRiskPositions + kRiskMaxPositionVenues));
-      const bool adopted_input = (stage == kRiskStage && input == kRiskAdopted) ||
-                                 (stage == kRouterStage && input == kRouterAdopted);
+          stage == kRiskStage &&
+          (input == kRiskConfirmPositions || (input >= kRiskPositions && input < kRiskPositions + to_venue.size() &&
+                                              input < kRiskPositions + kRiskMaxPositionVenues));
+      const bool adopted_input =
+          (stage == kRiskStage && input == kRiskAdopted) || (stage == kRouterStage && input == kRouterAdopted);
       if (input >= n_inputs && !position_input && !adopted_input) {
         return core::invalid(file, ": take record ", i + 1, " of stage ",
                              take_stage_name(static_cast<uint16_t>(stage), worker_names), " names input ",
@@ -935,10 +935,19 @@ absl::Status Engine::exact_outcome() const {
     }
   }
   if (!rings_empty()) {
-    return absl::FailedPreconditionError(
-        core::str_cat("exact replay of ", ec_.replay_file,
-                      ": every stage followed all its take records, but events are left that no recorded take consumed "
-                      "(the take records are missing some)"));
+    // Which kinds of events were left (a ring's consumer is the stage whose takes are missing some).
+    std::vector<std::pair<const char*, uint64_t>> by_kind;  // in ring_counters_ order (pools are contiguous)
+    for (const RingCounters& c : ring_counters_) {
+      const uint64_t n = c.written->load(std::memory_order_acquire) - c.read->load(std::memory_order_acquire);
+      if (n == 0) continue;
+      if (by_kind.empty() || by_kind.back().first != c.kind) by_kind.emplace_back(c.kind, 0);
+      by_kind.back().second += n;
+    }
+    std::string left;
+    for (const auto& [kind, n] : by_kind) core::str_append(left, left.empty() ? "" : ", ", n, " ", kind);
+    return absl::FailedPreconditionError(core::str_cat(
+        "exact replay of ", ec_.replay_file, ": every stage followed all its take records, but events are left that ",
+        "no recorded take consumed (", left, "; the take records are missing some)"));
   }
   return absl::OkStatus();
 }
@@ -1104,11 +1113,11 @@ std::string EngineSummary::to_text() const {
 }
 
 std::string EngineSummary::to_json() const {
-  std::string out = core::str_cat("{\"ticks\":", ticks, ",\"signals\":", signals, ",\"orders\":", orders,
-                                  ",\"fills\":", fills, ",\"risk_rejects\":", risk_rejects,
-                                  ",\"recorder_waits\":", recorder_waits, ",\"working_orders\":", working_orders,
-                                  ",\"record_lines_lost\":", record_lines_lost,
-                                  ",\"record_io_errors\":", record_io_errors, ",\"kill_switch\":");
+  std::string out =
+      core::str_cat("{\"ticks\":", ticks, ",\"signals\":", signals, ",\"orders\":", orders, ",\"fills\":", fills,
+                    ",\"risk_rejects\":", risk_rejects, ",\"recorder_waits\":", recorder_waits,
+                    ",\"working_orders\":", working_orders, ",\"record_lines_lost\":", record_lines_lost,
+                    ",\"record_io_errors\":", record_io_errors, ",\"kill_switch\":");
   core::append_json_string(out, kill_switch);
   out += ",\"symbols\":[";
   for (std::size_t i = 0; i < symbols.size(); ++i) {

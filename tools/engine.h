@@ -288,6 +288,7 @@ class Engine {
   struct RingCounters {
     const std::atomic<uint64_t>* written;
     const std::atomic<uint64_t>* read;
+    const char* kind;  // what the ring carries ("md", "orders", ...), for messages
   };
   std::vector<RingCounters> ring_counters_;
   void (*hook_)(void*) = nullptr;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,20 @@ TEST(DmabotExactReplay, AFileOfARotatedRecordingIsRefusedWithOneLine) {
         std::string::npos)
         << err;
     EXPECT_EQ(count(err, "\n"), 1) << err;
+  }
+  // The first file alone (renamed: nothing beside it says it was rotated) cannot be followed to its
+  // end: its last events' takes went into the next file. One line saying what was left over or where
+  // a stage stopped, exit 1 — never a pass.
+  const std::string alone = r.dir + "/first_only.journal";
+  { std::ofstream(alone, std::ios::binary) << read_file(r.rec); }
+  Child c;
+  EXPECT_EQ(run({dmabot_bin(), "replay", alone, "--diff"}, r.dir, &c), 1) << read_file(c.err_path);
+  const std::string err = read_file(c.err_path);
+  const bool left_over = err.find("events are left that no recorded take consumed (") != std::string::npos;
+  EXPECT_TRUE(left_over || err.find("cannot follow its take record") != std::string::npos) << err;
+  if (left_over) {
+    EXPECT_TRUE(std::regex_search(err, std::regex("consumed \\([0-9]+ [a-z]+")))
+        << "says how many of which kind were left: " << err;
   }
 }
 
