@@ -2,7 +2,8 @@
 // (default 300), half on Spot, half on USD-M, the engine quoting ETHUSDT with the market maker; the
 // sim's clock also jumps back and forth every 20 s (-1021 each time). Then the ledger is held against
 // the engine (venue_ledger_check.h) and one line per product is printed: orders sent, the faults that
-// hit the engine (by kind), and the drift found (must be 0).
+// hit the engine (by kind), and the drift found (must be 0). The run is recorded as a journal with
+// input takes (the live presets' format), and its exact replay must make every decision again.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -40,8 +41,9 @@ void soak(bool futures, double seconds) {
                                            "stall-stream-s=15",  "weight-limit=3000",     "latency-ms=2"};
   SimProcess sim(faults, {"--ledger", ledger, "--admin", "--seed", "11"});
   ASSERT_TRUE(sim.ok()) << sim.log();
-  const std::string record = sim.dir + "/venue.jsonl";
-  auto engine = venue_engine(with(venue_config(sim, futures, record), {"BINANCE_STREAM_SILENT_TIMEOUT_S=2"}));
+  const std::string journal = sim.dir + "/venue.journal", record = sim.dir + "/venue.jsonl";
+  auto engine = venue_engine(
+      with(venue_config(sim, futures, journal), {"BINANCE_STREAM_SILENT_TIMEOUT_S=2", "RECORD_FORMAT=journal"}));
   ASSERT_TRUE(engine.ok()) << engine.status();
   Engine& e = **engine;
   const absl::Status started = e.start();
@@ -66,11 +68,22 @@ void soak(bool futures, double seconds) {
   const Ledger l = read_ledger(ledger, "dm");
   std::string refusals;
   for (const auto& [code, n] : l.rejected) refusals += " " + code + "x" + std::to_string(n);
+  Child x;
+  EXPECT_EQ(run({dmabot_bin(), "export", journal, "--jsonl", "--out", record}, sim.dir, &x), 0)
+      << read_file(x.err_path);
   const int drift = check_against_ledger(e, ledger, record, venue, {.min_accepted = 20, .min_fills = 1});
+  const auto r0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(run({dmabot_bin(), "replay", journal, "--diff"}, sim.dir, &x), 0) << read_file(x.err_path);
+  const double replay_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+  std::string replayed = read_file(x.out_path);
+  const std::size_t at = replayed.find("diff: ");
+  replayed = at == std::string::npos ? "no diff line" : replayed.substr(at, replayed.find('\n', at) - at);
+  EXPECT_EQ(replayed.rfind("diff: identical: ", 0), 0u) << replayed;
   std::printf(
       "soak %s: %.0f s, orders sent %llu, cancels sent %llu, fills %d; faults injected: unknown outcomes %llu, "
       "venue rejects %llu, user-data resyncs %llu, clock -1021 %llu (jumps %d), stream reconnects %.0f, 429/418 "
-      "%llu, held by the governor %llu, sim refusals by code:%s; drift found %d (ledger %s, recording %s)\n",
+      "%llu, held by the governor %llu, sim refusals by code:%s; drift found %d; exact replay (%.1f s): %s "
+      "(ledger %s, recording %s)\n",
       venue.c_str(), elapsed(), static_cast<unsigned long long>(s.orders_sent.load()),
       static_cast<unsigned long long>(s.cancels_sent.load()), l.fills,
       static_cast<unsigned long long>(s.unknown_outcomes.load()),
@@ -79,7 +92,8 @@ void soak(bool futures, double seconds) {
       static_cast<unsigned long long>(s.clock_resyncs.load()), jumps,
       metric_sum(e, "dmabot_md_stream_reconnects_total"), static_cast<unsigned long long>(s.rate_limited.load()),
       static_cast<unsigned long long>(s.local(binance_gateway::LocalReject::kRateLimited)),
-      refusals.empty() ? " none" : refusals.c_str(), drift, ledger.c_str(), record.c_str());
+      refusals.empty() ? " none" : refusals.c_str(), drift, replay_s, replayed.c_str(), ledger.c_str(),
+      journal.c_str());
   std::fflush(stdout);
   EXPECT_EQ(drift, 0);
 }
