@@ -1,10 +1,13 @@
 #include "tools/exact_replay.h"
 
+#include <cstdio>
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <variant>
 
 #include "core/event_codec.h"
+#include "core/journal.h"
 #include "core/recorder.h"
 #include "core/strings.h"
 
@@ -24,7 +27,81 @@ void on_take(void* ctx, const core::InputTake& t) {
   ++l->out->take_records;
 }
 
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
 }  // namespace
+
+absl::StatusOr<uint64_t> join_rotated_journal(const std::vector<std::string>& parts, const std::string& out_path) {
+  namespace j = core::journal;
+  File out(std::fopen(out_path.c_str(), "wb"));
+  if (!out) return core::invalid(out_path, ": cannot be written");
+  std::string first_header;
+  core::RecordFooter sum;
+  bool every_footer = true;  // each part ended with its footer (a clean stop of the run)
+  uint64_t slots = 0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const std::string& part = parts[k];
+    File in(std::fopen(part.c_str(), "rb"));
+    if (!in) return core::invalid(part, ": cannot be read");
+    j::FileHeader h{};
+    if (std::fread(&h, sizeof h, 1, in.get()) != 1 || !j::has_magic({h.magic, sizeof h.magic}))
+      return core::invalid(part, ": not a journal (a rotated journal's parts are all journals)");
+    if (absl::Status st = j::JournalRenderer::check_header(h, part); !st.ok()) return st;
+    std::string header(j::header_bytes(h.config_len), '\0');
+    std::memcpy(header.data(), &h, sizeof h);
+    if (std::fread(header.data() + sizeof h, header.size() - sizeof h, 1, in.get()) != 1)
+      return core::invalid(part, ": its header is cut short");
+    if (k == 0) {
+      first_header = header;
+      if (std::fwrite(header.data(), header.size(), 1, out.get()) != 1)
+        return core::invalid(out_path, ": write failed");
+    } else if (header != first_header) {
+      return core::invalid(part, ": its config header differs from ", parts[0], "'s: not parts of one recording");
+    }
+    bool footer = false;
+    std::size_t continuation = 0;  // slots a long symbol name still takes
+    for (j::Slot s;;) {
+      const std::size_t got = std::fread(&s, 1, sizeof s, in.get());
+      if (got == 0) break;
+      if (got < sizeof s) {
+        if (k + 1 != parts.size())
+          return core::invalid(part, ": its last slot is cut short, but ", parts[k + 1], " follows it");
+        if (std::fwrite(&s, got, 1, out.get()) != 1) return core::invalid(out_path, ": write failed");
+        break;
+      }
+      const auto kind = static_cast<uint8_t>(s.tag & 0xFF);
+      if (continuation != 0) {
+        --continuation;
+      } else if (kind == j::kSymbolSlot) {
+        uint32_t len = 0;
+        std::memcpy(&len, s.bytes, sizeof len);
+        continuation = j::symbol_slots(len) - 1;
+      } else if (kind == j::kFooterSlot) {
+        core::RecordFooter f;
+        std::memcpy(&f, s.bytes, sizeof f);
+        sum.events += f.events;
+        for (std::size_t i = 0; i < sum.counts.size(); ++i) sum.counts[i] += f.counts[i];
+        footer = true;
+        continue;
+      }
+      if (std::fwrite(&s, sizeof s, 1, out.get()) != 1) return core::invalid(out_path, ": write failed");
+      ++slots;
+    }
+    if (std::ferror(in.get())) return core::invalid(part, ": read failed");
+    every_footer = every_footer && footer;
+  }
+  if (every_footer) {
+    j::Slot s;
+    (void)j::write_footer(sum, &s);
+    if (std::fwrite(&s, sizeof s, 1, out.get()) != 1) return core::invalid(out_path, ": write failed");
+    ++slots;
+  }
+  if (std::fflush(out.get()) != 0) return core::invalid(out_path, ": write failed");
+  return slots;
+}
 
 absl::StatusOr<ExactReplay> load_exact_replay(const std::string& path) {
   ExactReplay er;

@@ -54,6 +54,15 @@ struct ExactReplay {
 // them): replay it as before. Errors name the file.
 [[nodiscard]] absl::StatusOr<ExactReplay> load_exact_replay(const std::string& path);
 
+// A rotated journal (core/recorder.h: PATH, PATH.1, PATH.2, ... — `parts` in that order) as one journal
+// at `out_path`, so it replays exactly: the first part's header, every part's slots in order without
+// their footers (each part repeats its symbol records with the same ids, which readers accept), and one
+// footer with the summed counts when every part has one (a clean stop). A last part cut short stays
+// cut short (the replay says so); any other part cut short, or parts from different runs (another
+// config header), is an error naming the part. Returns the slots written. Cold; streams the parts.
+[[nodiscard]] absl::StatusOr<uint64_t> join_rotated_journal(const std::vector<std::string>& parts,
+                                                            const std::string& out_path);
+
 // "risk", "router" or the worker's name; "exec", "md", "signals of <worker>", "venue <name>", ...
 [[nodiscard]] std::string take_stage_name(uint16_t stage, const std::vector<std::string>& worker_names);
 [[nodiscard]] std::string take_input_name(uint16_t stage, uint8_t input, const std::vector<std::string>& worker_names,

@@ -157,9 +157,9 @@ bool window_overrides(const CommonArgs& c, std::vector<std::string>& out, std::s
 // nowhere — never a preset's or a recording header's RECORD_FILE (a backtest in a live run's working
 // directory would overwrite its recording). An existing OUT is refused unless --force; OUT may never
 // be the input itself.
-// A file the recorder's rotation wrote (core/recorder.h: PATH, PATH.1, PATH.2, ...): "" when `path` is
-// not one, else the set as "PATH, PATH.1, ...".
-std::string rotated_part_of(const std::string& path) {
+// The files of the rotated recording `path` belongs to (core/recorder.h: PATH, PATH.1, PATH.2, ...; any
+// of them names the set), in order; empty when `path` is not part of one.
+std::vector<std::string> rotated_parts(const std::string& path) {
   struct stat st {};
   auto exists = [&st](const std::string& p) { return ::stat(p.c_str(), &st) == 0; };
   std::string base = path;
@@ -170,9 +170,20 @@ std::string rotated_part_of(const std::string& path) {
     base = path.substr(0, dot);
     if (!exists(base)) base = path;
   }
-  if (base == path && !exists(path + ".1")) return "";
-  return str_cat(base, ", ", base, ".1, ...");
+  std::vector<std::string> parts;
+  if (base == path && !exists(path + ".1")) return parts;
+  parts.push_back(base);
+  for (int k = 1; exists(str_cat(base, ".", k)); ++k) parts.push_back(str_cat(base, ".", k));
+  return parts;
 }
+
+// Unlinks a temporary file when the command returns.
+struct TempFile {
+  std::string path;
+  ~TempFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
 
 bool record_target(const CommonArgs& c, const std::string& input, std::string& out, std::string& err) {
   std::string flag = "--record";
@@ -363,6 +374,24 @@ int replay_command(int argc, char** argv) {
     if (std::string err = check_readable_file("--env", c.env_file); !err.empty()) return usage_error(err);
   }
 
+  // A rotated journal replays as one (its input takes run on from file to file): its parts joined into a
+  // temporary journal, which is then the file replayed and compared.
+  TempFile joined;
+  std::string shown = file;  // the name reports use (the set, when joined)
+  if (is_journal(file)) {
+    if (const std::vector<std::string> parts = rotated_parts(file); !parts.empty()) {
+      joined.path = temp_path("joined");
+      if (joined.path.empty())
+        return runtime_error("cannot create a temporary file to join a rotated journal (set TMPDIR)");
+      auto slots = join_rotated_journal(parts, joined.path);
+      if (!slots.ok()) return usage_error(std::string(slots.status().message()));
+      core::log_info("replay: ", file, " is part of a rotated recording: ", parts.front(), " .. ", parts.back(), " (",
+                     parts.size(), " files, ", *slots, " slots) replayed as one");
+      shown = str_cat(parts.front(), " .. ", parts.back());
+      file = joined.path;
+    }
+  }
+
   // A raw capture and an event cache hold market data only: both replay with --env/--set.
   const bool capture = feed::is_raw_capture(file) || feed::is_event_cache(file);
   if (diff && capture)
@@ -437,15 +466,6 @@ int replay_command(int argc, char** argv) {
   }
   auto start = first_event_time(file, *ec);
   if (!start.ok()) return cleanup(), usage_error(std::string(start.status().message()));
-  if (exact_mode) {
-    if (std::string part = rotated_part_of(file); !part.empty()) {
-      return cleanup(),
-             usage_error(str_cat("exact replay of ", file, ": one file of a rotated recording (", part,
-                                 "); the input takes of a run span its files, so it replays exactly only when recorded "
-                                 "in one file (RECORD_ROTATE_MB=0, RECORD_ROTATE_S=0); export it to JSONL (dmabot "
-                                 "export) for a market-data replay"));
-    }
-  }
   if (exact_mode && (ec->replay_from_ns != 0 || ec->replay_until_ns != 0)) {
     return cleanup(), usage_error(str_cat("--from/--until: ", file,
                                           " replays exactly (input takes), which needs all of it; export it to "
@@ -483,7 +503,7 @@ int replay_command(int argc, char** argv) {
     return interrupted_exit_code(e.stopped_by());
   }
   if (std::string missing = symbols_missing(e, file); !missing.empty()) return cleanup(), usage_error(missing);
-  const bool read_ok = report_replay(e, file, false);
+  const bool read_ok = report_replay(e, shown, false);
   const EngineSummary s = e.summary();
   std::fputs(s.to_text().c_str(), stdout);
   if (!summary_json.empty() && !write_file(summary_json, s.to_json())) {

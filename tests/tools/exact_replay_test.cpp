@@ -7,6 +7,7 @@
 // error line naming the stage and record, exit 1; a journal cut short ends with one error line, exit
 // 1, never a hang.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdint>
 #include <cstring>
@@ -115,28 +116,57 @@ std::vector<std::size_t> take_slots(const std::string& j) {
   return out;
 }
 
-// A rotated recording (RECORD_ROTATE_S): a file after the first starts in the middle of the stages'
-// takes and the first lacks the rest, so neither replays exactly — each is refused with one line
-// naming the set (exit 2), never a misleading "damaged" error.
-TEST(DmabotExactReplay, AFileOfARotatedRecordingIsRefusedWithOneLine) {
+// A rotated recording (RECORD_ROTATE_S): the stages' takes run on from file to file, so `replay` of any
+// of its files joins them (PATH, PATH.1, ...) and replays the whole run exactly.
+TEST(DmabotExactReplay, ARotatedRecordingReplaysExactlyFromAnyOfItsFiles) {
   const Recorded r = record_threaded_run(6000, {"RECORD_ROTATE_S=1", "MOCK_RATE=2000"});
-  ASSERT_TRUE(std::ifstream(r.rec + ".1").good()) << "the run should have rotated at least once";
-  for (const std::string& f : {r.rec, r.rec + ".1"}) {
+  std::vector<std::string> parts = {r.rec};
+  while (std::ifstream(r.rec + "." + std::to_string(parts.size())).good())
+    parts.push_back(r.rec + "." + std::to_string(parts.size()));
+  ASSERT_GE(parts.size(), 2u) << "the run should have rotated at least once";
+  int sigs = 0, ords = 0;
+  for (const std::string& p : parts) {
     Child c;
-    EXPECT_EQ(run({dmabot_bin(), "replay", f, "--diff"}, r.dir, &c), 2) << read_file(c.err_path);
-    const std::string err = read_file(c.err_path);
-    EXPECT_NE(
-        err.find("exact replay of " + f + ": one file of a rotated recording (" + r.rec + ", " + r.rec + ".1, ...)"),
-        std::string::npos)
-        << err;
-    EXPECT_EQ(count(err, "\n"), 1) << err;
+    ASSERT_EQ(run({dmabot_bin(), "export", p, "--jsonl", "--out", p + ".jsonl"}, r.dir, &c), 0)
+        << read_file(c.err_path);
+    const std::string text = read_file(p + ".jsonl");
+    sigs += count(text, "\"kind\":\"sig\"");
+    ords += count(text, "\"kind\":\"ord\"");
   }
+  ASSERT_GT(sigs, 200);
+  for (const std::string& f : {parts.front(), parts.back()}) {
+    Child c;
+    ASSERT_EQ(run({dmabot_bin(), "replay", f, "--diff"}, r.dir, &c), 0) << read_file(c.err_path);
+    EXPECT_NE(
+        read_file(c.out_path)
+            .find("diff: identical: " + std::to_string(sigs) + " signals and " + std::to_string(ords) + " orders"),
+        std::string::npos)
+        << read_file(c.out_path);
+    EXPECT_NE(read_file(c.err_path)
+                  .find("is part of a rotated recording: " + parts.front() + " .. " + parts.back() + " (" +
+                        std::to_string(parts.size()) + " files"),
+              std::string::npos)
+        << read_file(c.err_path);
+  }
+  // A middle part cut short cannot be joined: one line naming it, exit 2.
+  const std::string dir = r.dir + "/cut";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    std::string bytes = read_file(parts[k]);
+    if (k == 0) bytes.resize(bytes.size() - 10);
+    std::ofstream(dir + "/run.journal" + (k == 0 ? "" : "." + std::to_string(k)), std::ios::binary) << bytes;
+  }
+  Child c;
+  EXPECT_EQ(run({dmabot_bin(), "replay", dir + "/run.journal", "--diff"}, r.dir, &c), 2) << read_file(c.err_path);
+  EXPECT_NE(read_file(c.err_path)
+                .find(dir + "/run.journal: its last slot is cut short, but " + dir + "/run.journal.1 follows it"),
+            std::string::npos)
+      << read_file(c.err_path);
   // The first file alone (renamed: nothing beside it says it was rotated) cannot be followed to its
   // end: its last events' takes went into the next file. One line saying what was left over or where
   // a stage stopped, exit 1 — never a pass.
   const std::string alone = r.dir + "/first_only.journal";
   { std::ofstream(alone, std::ios::binary) << read_file(r.rec); }
-  Child c;
   EXPECT_EQ(run({dmabot_bin(), "replay", alone, "--diff"}, r.dir, &c), 1) << read_file(c.err_path);
   const std::string err = read_file(c.err_path);
   const bool left_over = err.find("events are left that no recorded take consumed (") != std::string::npos;
