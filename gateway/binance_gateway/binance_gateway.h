@@ -68,19 +68,18 @@
 //     in the exchange's event yet: each waits in a small table (256, by orderId + tradeId) until the
 //     stream reports the same trade, or an account event later than the trade (by the exchange's
 //     times) comes, or kUnconfirmedMaxMs passed, and the table is cleared after a user-stream gap;
-//     their sum per symbol travels as unconfirmed_raw. After a user-stream gap the gateway knows it may
-//     lack fills the exchange's next account event already holds (the gap lost their reports; the
-//     status query after the reconnect finds them, the trade query after fill_grace_ms reports them):
-//     while an order of the symbol awaits that status answer, or the venue's executed quantity exceeds
-//     what the gateway reported, the symbol's account event is held back (the latest one per symbol,
-//     position_events_held counts them) and sent once the fills are known — so risk never sees a
-//     difference that is only fills on their way (at most kHeldPositionMaxMs; RECONCILE_S stays the
-//     backstop). Commissions the engine's own spot fills
-//     paid in the base asset (seen on the stream) travel as fees_raw: the wallet is smaller by them.
-//     A full positions_out ring drops the event (position_events_dropped; the next event or the
-//     RECONCILE_S round restores the position). The start position and reconciliation stay with
-//     tools/binance_venue.h (REST). A gateway without a user stream (NoUserStream) learns of a
-//     resting order's fills only from a resync, and sends no position events.
+//     their sum per symbol travels as unconfirmed_raw; once one is taken as in the exchange's events
+//     without the stream having shown it, its base-asset commission joins fees_raw (settle_unconfirmed). After a
+//     user-stream gap the gateway knows it may lack fills the exchange's next account event already holds (the gap lost
+//     their reports; the status query after the reconnect finds them, the trade query after fill_grace_ms reports
+//     them): while an order of the symbol awaits that status answer, or the venue's executed quantity exceeds what the
+//     gateway reported, the symbol's account event is held back (the latest one per symbol, position_events_held counts
+//     them) and sent once the fills are known — so risk never sees a difference that is only fills on their way (at
+//     most kHeldPositionMaxMs; RECONCILE_S stays the backstop). Commissions the engine's own spot fills paid in the
+//     base asset (seen on the stream) travel as fees_raw: the wallet is smaller by them. A full positions_out ring
+//     drops the event (position_events_dropped; the next event or the RECONCILE_S round restores the position). The
+//     start position and reconciliation stay with tools/binance_venue.h (REST). A gateway without a user stream
+//     (NoUserStream) learns of a resting order's fills only from a resync, and sends no position events.
 //
 // Threads: one gateway thread calls poll() (and the cold hooks); stats() from anywhere (relaxed
 // atomics). Allocation: construction (tables, slots, decoders — grown there to the largest message
@@ -345,6 +344,7 @@ class GatewayCore {
     int64_t order_id = 0;
     uint64_t trade_id = 0;
     int64_t qty_raw = 0;     // signed
+    int64_t fee_raw = 0;     // its commission in the base asset (spot), else 0
     core::UnixNanos ts = 0;  // the trade's time (the exchange's)
     core::SymbolId symbol = core::kNoSymbol;
   };
@@ -402,6 +402,7 @@ class GatewayCore {
   void on_account_update(const binance::AccountUpdate& a);
   void push_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
                      std::string_view reason);
+  void settle_unconfirmed(std::size_t i);
   void send_position(core::SymbolId s, int64_t qty_raw, int64_t entry_px_raw, core::UnixNanos ts,
                      std::string_view reason);
   [[nodiscard]] bool fills_known(core::SymbolId s);

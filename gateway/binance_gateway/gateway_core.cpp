@@ -991,12 +991,15 @@ void GatewayCore::on_fill(Entry& e, const Fill& f) {
   if (!f.stream && opt_.positions_out != nullptr) {
     // In the engine's position now, in the exchange's account events only once the stream reports it.
     if (unconfirmed_n_ == unconfirmed_.size()) {  // the oldest goes (it is the likeliest to be confirmed)
+      settle_unconfirmed(0);
       std::move(unconfirmed_.begin() + 1, unconfirmed_.end(), unconfirmed_.begin());
       --unconfirmed_n_;
     }
     Unconfirmed& u = unconfirmed_[unconfirmed_n_++];
     u.order_id = static_cast<int64_t>(e.order_id);
     u.trade_id = f.trade_id;
+    const binance::InstrumentSpec& spec = *opt_.symbols[e.order.symbol];
+    u.fee_raw = opt_.product == Product::kSpot && f.commission_asset == spec.base_asset ? f.commission.raw : 0;
     u.qty_raw = core::side_sign(e.order.side) * f.qty.raw;
     u.ts = f.ts != 0 ? f.ts : now_ms() * 1'000'000;
     u.symbol = e.order.symbol;
@@ -1064,7 +1067,9 @@ void GatewayCore::on_user_event(const binance_io::WsEvent& ev) {
   if (ev.kind == Kind::kSessionReady) {
     if (user_stream_dropped_) {
       user_stream_dropped_ = false;
-      unconfirmed_n_ = 0;  // the gap lost their stream reports; the next account event includes them
+      // The gap lost their stream reports; the next account event includes them (and their fees).
+      for (std::size_t i = 0; i < unconfirmed_n_; ++i) settle_unconfirmed(i);
+      unconfirmed_n_ = 0;
       stats_.resyncs_after_reconnect.fetch_add(1, std::memory_order_relaxed);
       resync_all();
     }
@@ -1152,6 +1157,14 @@ void GatewayCore::on_stream_trade(int64_t order_id, const Fill& f, std::string_v
   stream_fees_[s] += f.commission.raw;
 }
 
+// An unconfirmed fill taken as in the exchange's account events without the stream having shown it (an
+// event later than the trade, its age, or a stream gap): its base-asset commission is in the wallet too,
+// so it travels with the symbol's next event as the stream's would have (stream_fees_).
+void GatewayCore::settle_unconfirmed(std::size_t i) {
+  const Unconfirmed& u = unconfirmed_[i];
+  if (u.symbol < stream_fees_.size()) stream_fees_[u.symbol] += u.fee_raw;
+}
+
 void GatewayCore::on_account_position(const binance::AccountPosition& a) {
   for (const binance::SpotBalance& b : a.balances()) {
     for (std::size_t s = 0; s < opt_.symbols.size(); ++s) {
@@ -1236,6 +1249,7 @@ void GatewayCore::send_position(core::SymbolId s, int64_t qty_raw, int64_t entry
   core::PositionEvent ev;
   for (std::size_t i = 0; i < unconfirmed_n_;) {
     if (unconfirmed_[i].ts < in_it_before) {
+      settle_unconfirmed(i);
       unconfirmed_[i] = unconfirmed_[--unconfirmed_n_];
       continue;
     }

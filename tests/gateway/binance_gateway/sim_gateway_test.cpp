@@ -847,6 +847,13 @@ TEST(BinanceGatewaySim, AnAccountEventAfterAStreamGapWaitsForTheFillsTheGapLost)
   EXPECT_EQ(ev.fills_before, rig.stats().fills.load());
   EXPECT_EQ(ev.qty_raw, qty.raw);
   EXPECT_EQ(ev.unconfirmed_raw, 0) << "the trade is older than the event: in it";
+  // The stream never showed the trade, so its commission (a spot buy pays it in BTC) travels with the
+  // event as the stream's would have: risk books it as a commission, not as a change behind its back.
+  int64_t fill_fee_quote = 0;
+  for (const auto& r : rig.reports) fill_fee_quote += r.client_id == o1.client_id ? r.fee_raw : 0;
+  ASSERT_GT(fill_fee_quote, 0);
+  EXPECT_GT(ev.fees_raw, 0);
+  EXPECT_LT(ev.fees_raw, qty.raw / 100);
   EXPECT_EQ(rig.stats().position_events.load(), 1u);
 }
 
