@@ -153,10 +153,6 @@ bool window_overrides(const CommonArgs& c, std::vector<std::string>& out, std::s
   return true;
 }
 
-// Where a replay or backtest records: --record OUT, else an explicit --set RECORD_FILE=OUT, else
-// nowhere — never a preset's or a recording header's RECORD_FILE (a backtest in a live run's working
-// directory would overwrite its recording). An existing OUT is refused unless --force; OUT may never
-// be the input itself.
 // The files of the rotated recording `path` belongs to (core/recorder.h: PATH, PATH.1, PATH.2, ...; any
 // of them names the set), in order; empty when `path` is not part of one.
 std::vector<std::string> rotated_parts(const std::string& path) {
@@ -185,6 +181,10 @@ struct TempFile {
   }
 };
 
+// Where a replay or backtest records: --record OUT, else an explicit --set RECORD_FILE=OUT, else
+// nowhere — never a preset's or a recording header's RECORD_FILE (a backtest in a live run's working
+// directory would overwrite its recording). An existing OUT is refused unless --force; OUT may never
+// be the input itself.
 bool record_target(const CommonArgs& c, const std::string& input, std::string& out, std::string& err) {
   std::string flag = "--record";
   out = c.record;
@@ -378,8 +378,9 @@ int replay_command(int argc, char** argv) {
   // temporary journal, which is then the file replayed and compared.
   TempFile joined;
   std::string shown = file;  // the name reports use (the set, when joined)
+  std::vector<std::string> parts;
   if (is_journal(file)) {
-    if (const std::vector<std::string> parts = rotated_parts(file); !parts.empty()) {
+    if (parts = rotated_parts(file); !parts.empty()) {
       joined.path = temp_path("joined");
       if (joined.path.empty())
         return runtime_error("cannot create a temporary file to join a rotated journal (set TMPDIR)");
@@ -402,6 +403,9 @@ int replay_command(int argc, char** argv) {
   if (!window_overrides(c, overrides, err)) return usage_error(err);
   std::string out;
   if (!record_target(c, file, out, err)) return usage_error(err);
+  for (const std::string& part : parts) {  // a joined recording: OUT is none of its files either
+    if (!record_target(c, part, out, err)) return usage_error(err);
+  }
   const bool temp_out = diff && out.empty();
   if (temp_out) {
     out = temp_path("replay");
