@@ -13,7 +13,8 @@
 //                        answers the server's pings; a connection is rotated before rotation_age and
 //                        at once on a `serverShutdown` event, make-before-break (the new connection
 //                        subscribes, takes over when it delivers its first frame, then the old one is
-//                        closed); a drop, a failed connect or a silent stream (no data frame for
+//                        closed: no moment without data, though updates the old one still had in
+//                        flight are not read — the new one's next bookTicker supersedes them); a drop, a failed connect or a silent stream (no data frame for
 //                        silent_timeout_s) reconnects with exponential backoff and seeded jitter.
 //                        When a stream goes down it puts a "down" marker frame in the ring, in order
 //                        with the data.

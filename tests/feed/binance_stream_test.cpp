@@ -478,15 +478,19 @@ TEST(BinanceStream, RotationIsMakeBeforeBreakWithoutAStaleBook) {
   EXPECT_EQ(fx.m(StreamKind::kSpotBook).reconnects->value(), 0u);
   EXPECT_EQ(fx.m(StreamKind::kSpotBook).connected->value(), 1.0);
   expect_increasing_u(fx.sink.ticks);  // the overlap's duplicates were dropped
-  // No gap: consecutive spot ticks never skip a u (the publisher counts u by one).
-  uint64_t prev = 0;
+  // No gap in time, and in updates at most what the old connection still had in flight when the new
+  // one took over (its socket is closed then; a bookTicker is the whole top of book, so the next one
+  // supersedes what it missed): consecutive spot ticks skip a u only at a switch, and only a few.
+  uint64_t prev = 0, skips = 0;
   for (const core::MdTick& t : fx.sink.ticks) {
     if (t.feed != 0) continue;
-    if (prev != 0) {
-      EXPECT_EQ(t.update_id, prev + 1);
+    if (prev != 0 && t.update_id != prev + 1) {
+      ++skips;
+      EXPECT_LE(t.update_id - prev, 4u) << "a gap of more than the in-flight updates";
     }
     prev = t.update_id;
   }
+  EXPECT_LE(skips, fx.m(StreamKind::kSpotBook).rotations->value());
   fx.feed->stop();
 }
 
