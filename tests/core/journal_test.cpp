@@ -421,9 +421,12 @@ TEST_P(RotationTest, ByTimeTheNextFileStartsWhenTheIntervalIsOver) {
     Order o;
     o.client_id = i;
     tap_blocking(&ords, o, &waits);
-    // The next order is sent once this one was taken: they are written in different passes, so in
-    // different files.
+    // The next order is sent once this one was written and its pass ended the file (the next file
+    // exists): they are written in different passes, so in different files. (Waiting for the write
+    // alone let a slow recorder thread — TSan — take the next order in the same pass.)
     while (rec.written_total() < i) std::this_thread::yield();
+    const std::string next = rotated + "." + std::to_string(i);
+    while (i < 50 && ::access(next.c_str(), F_OK) != 0) std::this_thread::yield();
   }
   rec.stop();
   EXPECT_GE(rec.rotations(), 49u);
