@@ -176,6 +176,7 @@ TEST_P(BinanceFaults, Survives) {
     });
   }
   e.shutdown();
+  const std::string ledger_then = ledger_at_stop(ledger);
   ASSERT_TRUE(hit) << "the fault never showed: " << e.metrics().render() << "\n" << sim.log();
   EXPECT_TRUE(after) << "the engine did not go on after the fault: " << e.metrics().render();
   Child x;
@@ -184,7 +185,7 @@ TEST_P(BinanceFaults, Survives) {
   ASSERT_EQ(run({dmabot_bin(), "replay", journal, "--diff"}, sim.dir, &x), 0)
       << read_file(x.err_path) << read_file(x.out_path);
   EXPECT_NE(read_file(x.out_path).find("diff: identical: "), std::string::npos) << read_file(x.out_path);
-  check_against_ledger(e, ledger, record, venue,
+  check_against_ledger(e, ledger_then, record, venue,
                        {.min_accepted = 5, .min_fills = 0, .all_closed = c.action != Action::kBurnWeight});
   std::printf(
       "[ fault    ] %s: fault seen after %.1f s, %llu orders sent, probe %.0f, ledger rejects %zu kinds, unknown "
@@ -192,7 +193,7 @@ TEST_P(BinanceFaults, Survives) {
       "user-data resyncs %llu (ledger %s, recording %s)\n",
       c.name.c_str(), std::chrono::duration<double>(t_hit).count(),
       static_cast<unsigned long long>(gs.orders_sent.load()), probe_value(e, c.probe),
-      read_ledger(ledger, "dm").rejected.size(), static_cast<unsigned long long>(gs.unknown_outcomes.load()),
+      read_ledger(ledger_then, "dm").rejected.size(), static_cast<unsigned long long>(gs.unknown_outcomes.load()),
       static_cast<unsigned long long>(gs.resyncs_after_reconnect.load()), ledger.c_str(), record.c_str());
 }
 

@@ -64,14 +64,15 @@ void soak(bool futures, double seconds) {
     return elapsed() >= seconds;
   });
   e.shutdown();
+  const std::string ledger_then = ledger_at_stop(ledger);
   const binance_gateway::GatewayStats& s = e.binance_venue()->core().stats();
-  const Ledger l = read_ledger(ledger, "dm");
+  const Ledger l = read_ledger(ledger_then, "dm");
   std::string refusals;
   for (const auto& [code, n] : l.rejected) refusals += " " + code + "x" + std::to_string(n);
   Child x;
   EXPECT_EQ(run({dmabot_bin(), "export", journal, "--jsonl", "--out", record}, sim.dir, &x), 0)
       << read_file(x.err_path);
-  const int drift = check_against_ledger(e, ledger, record, venue, {.min_accepted = 20, .min_fills = 1});
+  const int drift = check_against_ledger(e, ledger_then, record, venue, {.min_accepted = 20, .min_fills = 1});
   const auto r0 = std::chrono::steady_clock::now();
   EXPECT_EQ(run({dmabot_bin(), "replay", journal, "--diff"}, sim.dir, &x), 0) << read_file(x.err_path);
   const double replay_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -125,6 +126,15 @@ struct Ledger {
   int order_lines = 0;                  // any line about an order (accepted, rejected, state, fill)
   std::map<std::string, int> rejected;  // order_rejected lines (any request) by Binance's code
 };
+
+// The ledger as it is now, in a copy (PATH.at_stop) that later work cannot change: taken right after
+// e.shutdown(), since the sim's market goes on and fills what an IP ban left working (RateLimit cases)
+// while a test exports or replays the recording.
+inline std::string ledger_at_stop(const std::string& path) {
+  const std::string copy = path + ".at_stop";
+  std::ofstream(copy, std::ios::binary) << testing::read_file(path);
+  return copy;
+}
 
 inline Ledger read_ledger(const std::string& path, const std::string& prefix, int* foreign = nullptr) {
   Ledger l;
