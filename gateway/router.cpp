@@ -466,9 +466,8 @@ bool RouterStage::can_adopt(const core::Order& o) const {
 // Exact replay: the orders the recorded run adopted, where its takes have them (first).
 int RouterStage::take_adopted() {
   int n = 0;
-  for (core::AdoptTake t; seq_.replaying() && seq_.may_take(core::take_ids::kRouterAdopted); ++n) {
-    (void)seq_.payload(t);
-    seq_.took();
+  for (core::AdoptTake t;
+       seq_.replaying() && seq_.take_payload_from<core::AdoptTake>(core::take_ids::kRouterAdopted, nullptr, t); ++n) {
     if (can_adopt(t.order())) adopt_now(t.order(), seq_.now());
   }
   return n;

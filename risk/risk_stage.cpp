@@ -375,9 +375,7 @@ int RiskStage::poll_positions(int budget) {
       core::PositionEvent e;
       if (seq_.replaying()) {
         core::PositionTake t;
-        if (!seq_.may_take(input)) break;
-        (void)seq_.payload(t);
-        seq_.took();
+        if (!seq_.take_payload_from<core::PositionTake>(input, nullptr, t)) break;
         e = t.event();
       } else {
         const core::PositionEvent* ev = in->front();
@@ -753,9 +751,8 @@ bool RiskStage::adopt_order(const core::Order& o) {
 // Exact replay: the orders the recorded run adopted, where its takes have them (first).
 int RiskStage::take_adopted() {
   int n = 0;
-  for (core::AdoptTake t; seq_.replaying() && seq_.may_take(core::take_ids::kRiskAdopted); ++n) {
-    (void)seq_.payload(t);
-    seq_.took();
+  for (core::AdoptTake t;
+       seq_.replaying() && seq_.take_payload_from<core::AdoptTake>(core::take_ids::kRiskAdopted, nullptr, t); ++n) {
     if (checker_.adopt(t.order())) publish_state();
   }
   return n;
